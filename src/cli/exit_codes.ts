@@ -1,0 +1,28 @@
+/** The process exit codes, one documented list (also in the README). */
+export const EXIT = {
+  /** Everything was done and delivered. */
+  ok: 0,
+  /** A bug or an unexpected failure inside the tool. */
+  internal: 1,
+  /** The command line or environment is wrong. */
+  usage: 2,
+  /** A script is invalid; nothing was sent. */
+  invalidScript: 3,
+  /** Some spans were not delivered. */
+  deliveryFailed: 4,
+  /** Verification found differences. */
+  verifyMismatch: 5,
+  /** Langfuse's API refused or failed. */
+  langfuseApi: 6,
+  /** Interrupted (Ctrl-C). */
+  interrupted: 130,
+} as const;
+
+/** An error that ends the command with a given exit code and a message for the user. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  /** `exitCode` from EXIT. */
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * `replay`: validates the scripts, plans one session per script, emits each turn as a trace
+ * through the export pipeline, then prints the summary (and the preview) and writes the
+ * manifest. Nothing is sent unless every script is valid and the target resolves.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { emitSession } from "../emit/emit.ts";
+import { createPipeline } from "../export/pipeline.ts";
+import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
+import { resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
+import { Rng } from "../plan/random.ts";
+import { planSession } from "../plan/session.ts";
+import type { SessionPlan } from "../plan/types.ts";
+import { interpretSpans } from "../report/langfuse_view.ts";
+import { renderPreview } from "../report/preview.ts";
+import { buildRunReport, formatSummary, type RunReport } from "../report/run_report.ts";
+import { loadScriptFile } from "../script/load.ts";
+import { ScriptError } from "../script/errors.ts";
+import { VERSION } from "../version.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import { parseAt } from "./time.ts";
+import type { Io } from "./io.ts";
+
+/** `replay --help`. */
+export const REPLAY_HELP = `Usage: session-replay replay <script.yaml>... [options]
+
+Replays each conversation script as one session: one trace per turn, all turns sharing the
+session id and user id, sent over OTLP/HTTP.
+
+Target (first that applies):
+  --target langfuse|otlp|file|preview
+  langfuse   when LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL (or LANGFUSE_HOST) are set
+  otlp       when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set
+  preview    otherwise: a local receiver shows what Langfuse will make of the traces
+
+Options:
+  --seed N            reproducible ids, timing and content; a re-run overwrites the same traces
+  --at TIME           when the session ends: now (default), -2h, -3d, or 2026-11-20T14:00:00Z
+  --protocol P        http/protobuf (default) or http/json
+  --gzip              gzip request bodies
+  --out FILE          file target: where to write OTLP/JSON lines (default out/spans.otlp.jsonl)
+  --manifest-dir DIR  where to write the run manifest (default out)
+  --no-manifest       do not write a manifest
+  --quiet             print only problems
+  -h, --help          show this help
+
+Exit codes: 0 delivered, 2 usage, 3 invalid script (nothing sent), 4 spans not delivered,
+130 interrupted.`;
+
+/** Runs `replay` with its arguments; returns the exit code. */
+export async function replayCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    io.out(REPLAY_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0) {
+    throw new CliError(
+      "replay needs a script file, e.g. conversations/order-status.yaml",
+      EXIT.usage,
+    );
+  }
+
+  // Everything that can be wrong with the input is checked before anything is sent.
+  const scripts = await loadAll(positionals);
+  const target = resolveTarget({
+    target: oneOf(values.target, TARGET_KINDS, "--target"),
+    protocol: oneOf(values.protocol, PROTOCOLS, "--protocol"),
+    gzip: values.gzip,
+    out: values.out,
+  }, io.env);
+  const seeded = values.seed !== undefined;
+  const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
+  const endMs = parseAt(values.at, io.now());
+  const plans = scripts.map(({ script, file }) => planSession(script, { seed, endMs, file }));
+  const runId = `run_${new Rng(seed, `run:${endMs}`).hex(12)}`;
+
+  const startedAt = new Date(io.now()).toISOString();
+  const { report, receiver } = await deliver(plans, target, io, {
+    runId,
+    seed,
+    seeded,
+    startedAt,
+  });
+
+  if (receiver) {
+    const view = interpretSpans(receiver.spans);
+    if (!values.quiet) io.out(renderPreview(view, { color: io.color }));
+    await receiver.close();
+  }
+  let manifestPath: string | undefined;
+  if (!values["no-manifest"]) {
+    const dir = values["manifest-dir"] ?? "out";
+    await mkdir(dir, { recursive: true });
+    manifestPath = join(dir, `${runId}.json`);
+    await writeFile(manifestPath, JSON.stringify(report, null, 2) + "\n");
+  }
+  const failed = report.spans.failed > 0 || report.stopped !== undefined;
+  if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
+  if (target.kind === "preview" && !values.quiet) io.out(LANGFUSE_HINT(positionals));
+  if (io.interrupted()) return EXIT.interrupted;
+  return failed ? EXIT.deliveryFailed : EXIT.ok;
+}
+
+const LANGFUSE_HINT = (files: string[]) =>
+  `\nNothing left this machine. To send the same sessions to Langfuse:\n` +
+  `  LANGFUSE_BASE_URL=https://cloud.langfuse.com LANGFUSE_PUBLIC_KEY=pk-lf-... \\\n` +
+  `  LANGFUSE_SECRET_KEY=sk-lf-... deno task replay ${files.join(" ")}`;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        seed: { type: "string" },
+        at: { type: "string" },
+        target: { type: "string" },
+        protocol: { type: "string" },
+        gzip: { type: "boolean" },
+        out: { type: "string" },
+        "manifest-dir": { type: "string" },
+        "no-manifest": { type: "boolean" },
+        quiet: { type: "boolean", short: "q" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}. See replay --help.`, EXIT.usage);
+  }
+}
+
+const PROTOCOLS = ["http/protobuf", "http/json"] as const;
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T | undefined {
+  if (value === undefined || (allowed as readonly string[]).includes(value)) {
+    return value as T | undefined;
+  }
+  throw new CliError(`${flag} must be one of ${allowed.join(", ")}, not "${value}"`, EXIT.usage);
+}
+
+function parseSeed(text: string): number {
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 4294967295) {
+    throw new CliError(
+      `--seed must be a whole number from 0 to 4294967295, not "${text}"`,
+      EXIT.usage,
+    );
+  }
+  return Number(text);
+}
+
+async function loadAll(files: string[]) {
+  const loaded = await Promise.allSettled(files.map(loadScriptFile));
+  const problems = loaded.flatMap((result) =>
+    result.status === "rejected" ? [result.reason as Error] : []
+  );
+  if (problems.length > 0) {
+    const script = problems.find((error) => error instanceof ScriptError);
+    if (!script) throw problems[0];
+    throw new CliError(
+      problems.map((error) => error.message).join("\n") + "\nNothing was sent.",
+      EXIT.invalidScript,
+    );
+  }
+  return loaded.map((result) =>
+    (result as PromiseFulfilledResult<Awaited<ReturnType<typeof loadScriptFile>>>).value
+  );
+}
+
+async function deliver(
+  plans: SessionPlan[],
+  target: Target,
+  io: Io,
+  facts: { runId: string; seed: number; seeded: boolean; startedAt: string },
+): Promise<{ report: RunReport; receiver?: OtlpReceiver }> {
+  let receiver: OtlpReceiver | undefined;
+  let sendTo = target;
+  if (target.kind === "preview") {
+    receiver = await startOtlpReceiver();
+    sendTo = { ...target, url: `${receiver.url}/v1/traces` };
+  }
+  const pipeline = createPipeline(sendTo);
+  for (const plan of plans) {
+    await emitSession(plan, {
+      tracer: pipeline.tracer,
+      ids: pipeline.ids,
+      backpressure: () => pipeline.batcher.ready(),
+      stopped: () => pipeline.batcher.fatal !== undefined || io.interrupted(),
+    });
+  }
+  await pipeline.close();
+  const { stats } = pipeline;
+  const report = buildRunReport(plans, {
+    generated: stats.generated,
+    acknowledged: stats.acknowledged,
+    failed: stats.failed,
+    failures: Object.fromEntries(stats.failures),
+    requests: {
+      total: stats.requests,
+      retried: stats.retried,
+      byStatus: Object.fromEntries(stats.byStatus),
+    },
+  }, {
+    version: VERSION,
+    ...facts,
+    finishedAt: new Date(io.now()).toISOString(),
+    target: {
+      kind: target.kind,
+      describe: target.describe,
+      ...(target.url ? { url: target.url } : {}),
+      ...(target.path ? { path: target.path } : {}),
+      protocol: sendTo.protocol,
+    },
+    stopped: pipeline.batcher.fatal ?? (io.interrupted() ? "interrupted (Ctrl-C)" : undefined),
+  });
+  return { report, receiver };
+}

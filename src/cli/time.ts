@@ -1,0 +1,21 @@
+/** Parses `--at`: "now", an ISO date-time, or an offset from now like "-2h" / "-3d". */
+import { parseDuration } from "../script/duration.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+
+/** The end time `--at` names, in epoch ms, relative to `nowMs`. */
+export function parseAt(value: string | undefined, nowMs: number): number {
+  if (value === undefined || value === "now") return nowMs;
+  const offset = /^-(.+)$/.exec(value);
+  if (offset) {
+    const ms = parseDuration(offset[1]);
+    if (ms !== undefined) return nowMs - ms;
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  throw new CliError(
+    `--at must be "now", an ISO date-time like 2026-11-20T14:00:00Z, or an offset like -2h; got "${value}"`,
+    EXIT.usage,
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * Emits a planned session as OpenTelemetry spans: one trace per turn, each turn inside the
+ * Langfuse trace context, every span with the start and end times the plan decided.
+ */
+import { type Context, context, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import type { ObservationPlan, SessionPlan, TurnPlan } from "../plan/types.ts";
+import { type LangfuseContext, withLangfuseContext } from "./context.ts";
+import { observationAttributes } from "./observation_attributes.ts";
+import type { PlannedIdGenerator } from "./planned_ids.ts";
+
+/** What the emitter needs. */
+export interface EmitOptions {
+  tracer: Tracer;
+  /** The provider's id generator, fed the planned ids span by span. */
+  ids: PlannedIdGenerator;
+  /** Awaited after each span ends, so a full export queue holds the producer back. */
+  backpressure?: () => Promise<void>;
+  /** Checked before each turn; true stops emitting (delivery failed fatally, or interrupted). */
+  stopped?: () => boolean;
+  /** Extra bounded trace metadata for every turn (e.g. a run id). */
+  metadata?: Record<string, string>;
+  /** Extra tags for every turn. */
+  tags?: readonly string[];
+}
+
+/** The Langfuse context of one turn of a session. */
+export function turnContext(
+  plan: SessionPlan,
+  turn: TurnPlan,
+  extra: Pick<EmitOptions, "metadata" | "tags"> = {},
+): LangfuseContext {
+  return {
+    sessionId: plan.sessionId,
+    userId: plan.userId,
+    traceName: plan.traceName,
+    version: plan.version,
+    release: plan.release,
+    environment: plan.environment,
+    tags: [...plan.tags, ...(extra.tags ?? [])],
+    metadata: { ...plan.metadata, ...extra.metadata, turn_kind: turn.kind, outcome: turn.outcome },
+  };
+}
+
+/** Emits every turn of a session; returns the number of turns emitted. */
+export async function emitSession(plan: SessionPlan, options: EmitOptions): Promise<number> {
+  let emitted = 0;
+  for (const turn of plan.turns) {
+    if (options.stopped?.()) break;
+    await withLangfuseContext(turnContext(plan, turn, options), () => emitTurn(turn, options));
+    emitted++;
+  }
+  return emitted;
+}
+
+function emitTurn(turn: TurnPlan, options: EmitOptions): Promise<void> {
+  // A turn is its own trace: drop any active span but keep the baggage just set.
+  return emitObservation(turn.root, trace.deleteSpan(context.active()), turn.traceId, options);
+}
+
+async function emitObservation(
+  obs: ObservationPlan,
+  parent: Context,
+  traceId: string | undefined,
+  options: EmitOptions,
+): Promise<void> {
+  const isRoot = traceId !== undefined;
+  options.ids.prepare(obs.spanId, traceId);
+  const span = options.tracer.startSpan(obs.name, {
+    root: isRoot,
+    startTime: new Date(obs.startMs),
+    attributes: observationAttributes(obs, isRoot),
+  }, parent);
+  if (obs.level === "ERROR") {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: obs.statusMessage });
+  }
+  const inner = trace.setSpan(parent, span);
+  for (const child of obs.children) {
+    await emitObservation(child, inner, undefined, options);
+  }
+  span.end(new Date(obs.endMs));
+  await options.backpressure?.();
+}

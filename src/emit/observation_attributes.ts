@@ -1,0 +1,37 @@
+/** Maps a planned observation onto Langfuse span attributes, in the forms the contract gives. */
+import type { Attributes } from "@opentelemetry/api";
+import type { Json, ObservationPlan } from "../plan/types.ts";
+import { OBSERVATION, OBSERVATION_METADATA_PREFIX, TRACE } from "./attributes.ts";
+
+/** The attributes of one observation's span; trace input/output only on the root. */
+export function observationAttributes(obs: ObservationPlan, isRoot: boolean): Attributes {
+  const attributes: Attributes = { [OBSERVATION.type]: obs.type };
+  if (obs.level) attributes[OBSERVATION.level] = obs.level;
+  if (obs.statusMessage) attributes[OBSERVATION.statusMessage] = obs.statusMessage;
+  if (obs.input !== undefined) attributes[OBSERVATION.input] = json(obs.input);
+  if (obs.output !== undefined) attributes[OBSERVATION.output] = json(obs.output);
+  if (isRoot) {
+    if (obs.input !== undefined) attributes[TRACE.input] = json(obs.input);
+    if (obs.output !== undefined) attributes[TRACE.output] = json(obs.output);
+  }
+  for (const [key, value] of Object.entries(obs.metadata ?? {})) {
+    attributes[OBSERVATION_METADATA_PREFIX + key] = value;
+  }
+  if (obs.model) attributes[OBSERVATION.model] = obs.model;
+  if (obs.modelParameters) attributes[OBSERVATION.modelParameters] = json(obs.modelParameters);
+  if (obs.usage) attributes[OBSERVATION.usage] = json({ ...obs.usage });
+  if (obs.cost) attributes[OBSERVATION.cost] = json({ ...obs.cost });
+  if (obs.completionStartMs !== undefined) {
+    attributes[OBSERVATION.completionStartTime] = new Date(obs.completionStartMs).toISOString();
+  }
+  if (obs.prompt) {
+    attributes[OBSERVATION.promptName] = obs.prompt.name;
+    // An integer number becomes an OTLP intValue; Langfuse drops a string version.
+    attributes[OBSERVATION.promptVersion] = Math.trunc(obs.prompt.version);
+  }
+  return attributes;
+}
+
+function json(value: Json): string {
+  return JSON.stringify(value);
+}

@@ -1,0 +1,44 @@
+/** Writes span batches to a file as OTLP/JSON, one export request per line. */
+import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { SendResult, SpanSender } from "./sender.ts";
+
+/** A sender whose acknowledgement is a completed write. */
+export class FileSender implements SpanSender {
+  #handle: Promise<FileHandle> | undefined;
+  // Writes are chained: concurrent writes to one handle may interleave.
+  #tail: Promise<unknown> = Promise.resolve();
+
+  /** Writes to `path`, creating its folder; the file is replaced, not appended to. */
+  constructor(readonly path: string) {}
+
+  /** Appends one line holding the batch as an ExportTraceServiceRequest. */
+  async send(spans: ReadableSpan[]): Promise<SendResult> {
+    try {
+      this.#handle ??= mkdir(dirname(this.path), { recursive: true }).then(() =>
+        open(this.path, "w")
+      );
+      const handle = await this.#handle;
+      const line = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)) + "\n";
+      const write = this.#tail.then(() => handle.write(line));
+      this.#tail = write.catch(() => {});
+      await write;
+      return { acknowledged: spans.length, failures: [] };
+    } catch (error) {
+      return {
+        acknowledged: 0,
+        failures: [{
+          count: spans.length,
+          reason: `cannot write ${this.path}: ${(error as Error).message}`,
+        }],
+      };
+    }
+  }
+
+  /** Closes the file. */
+  async close(): Promise<void> {
+    if (this.#handle) await (await this.#handle).close();
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Sends span batches as OTLP/HTTP requests, serialised by the OpenTelemetry SDK's own
+ * serialisers (JSON or protobuf, optionally gzipped), with retries per the retry policy and
+ * every request counted. The SDK's stock transport retries out of sight and reports no
+ * statuses, so accounting needs this one.
+ */
+import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { gzipSync } from "node:zlib";
+import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
+import type { SendResult, SpanSender } from "./sender.ts";
+import type { DeliveryStats } from "./stats.ts";
+
+/** OTLP/HTTP encodings. */
+export type Protocol = "http/json" | "http/protobuf";
+
+/** How to reach an OTLP/HTTP traces endpoint. */
+export interface HttpSenderOptions {
+  /** Full traces URL, e.g. https://cloud.langfuse.com/api/public/otel/v1/traces. */
+  url: string;
+  /** Extra headers (auth); never logged. */
+  headers?: Record<string, string>;
+  /** Encoding; default "http/protobuf". */
+  protocol?: Protocol;
+  /** Gzip request bodies; default false. */
+  gzip?: boolean;
+  /** One attempt's timeout; default 10 000 ms. */
+  timeoutMs?: number;
+  /** Retry limits per batch. */
+  retry?: RetryPolicy;
+  /** What to check when the target refuses the credentials, e.g. the key variables' names. */
+  authHint?: string;
+}
+
+const CONTENT_TYPE: Record<Protocol, string> = {
+  "http/json": "application/json",
+  "http/protobuf": "application/x-protobuf",
+};
+
+/** An OTLP/HTTP span sender that counts every request into `stats`. */
+export class HttpSender implements SpanSender {
+  readonly #protocol: Protocol;
+  readonly #serializer;
+  #fatal: string | undefined;
+
+  /** Sends to `options.url`, recording requests into `stats`. */
+  constructor(private readonly options: HttpSenderOptions, private readonly stats: DeliveryStats) {
+    this.#protocol = options.protocol ?? "http/protobuf";
+    this.#serializer = this.#protocol === "http/json"
+      ? JsonTraceSerializer
+      : ProtobufTraceSerializer;
+  }
+
+  /** Sends one batch with retries; resolves with what became of each span. */
+  async send(spans: ReadableSpan[]): Promise<SendResult> {
+    if (this.#fatal) return { acknowledged: 0, failures: [], fatal: this.#fatal };
+    const raw = this.#serializer.serializeRequest(spans);
+    if (!raw) {
+      return {
+        acknowledged: 0,
+        failures: [{ count: spans.length, reason: "could not serialise" }],
+      };
+    }
+    const body = this.options.gzip ? gzipSync(raw) : raw;
+    const started = performance.now();
+    for (let attempt = 1;; attempt++) {
+      if (attempt > 1) this.stats.retried++;
+      const outcome = await this.#attempt(body);
+      const decision = decide(
+        outcome,
+        attempt,
+        performance.now() - started,
+        this.options.retry,
+        Math.random(),
+      );
+      if (decision.action === "retry") {
+        await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+        continue;
+      }
+      if (decision.action === "done" && outcome.kind === "ok") {
+        this.stats.latenciesMs.push(performance.now() - started);
+        const rejected = Math.min(outcome.rejected, spans.length);
+        const failures = rejected > 0
+          ? [{
+            count: rejected,
+            reason: `rejected by the target: ${outcome.message || "no message"}`,
+          }]
+          : [];
+        return { acknowledged: spans.length - rejected, failures };
+      }
+      if (decision.action === "fail" && decision.fatal) {
+        this.#fatal = `the target refused the credentials (${decision.reason})` +
+          (this.options.authHint ? `: check ${this.options.authHint}` : "");
+        return { acknowledged: 0, failures: [], fatal: this.#fatal };
+      }
+      return {
+        acknowledged: 0,
+        failures: [{
+          count: spans.length,
+          reason: decision.action === "fail" ? decision.reason : "unknown",
+        }],
+      };
+    }
+  }
+
+  async #attempt(body: Uint8Array): Promise<AttemptOutcome> {
+    this.stats.requests++;
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const headers: Record<string, string> = {
+      ...this.options.headers,
+      "content-type": CONTENT_TYPE[this.#protocol],
+    };
+    if (this.options.gzip) headers["content-encoding"] = "gzip";
+    let response: Response;
+    try {
+      response = await fetch(this.options.url, {
+        method: "POST",
+        headers,
+        body: body as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      if ((error as Error).name === "TimeoutError") {
+        this.stats.response("timeout");
+        return { kind: "timeout", afterMs: timeoutMs };
+      }
+      this.stats.response("network");
+      return { kind: "network", message: describeNetworkError(error) };
+    }
+    let data: Uint8Array;
+    try {
+      data = new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      this.stats.response("network");
+      return { kind: "network", message: describeNetworkError(error) };
+    }
+    this.stats.response(String(response.status));
+    if (response.ok) {
+      const partial = this.#partialSuccess(data);
+      return { kind: "ok", rejected: partial.rejected, message: partial.message };
+    }
+    return {
+      kind: "http",
+      status: response.status,
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+      body: new TextDecoder().decode(data.subarray(0, 500)),
+    };
+  }
+
+  #partialSuccess(data: Uint8Array): { rejected: number; message?: string } {
+    if (data.length === 0) return { rejected: 0 };
+    try {
+      const partial = this.#serializer.deserializeResponse(data).partialSuccess;
+      return { rejected: Number(partial?.rejectedSpans ?? 0), message: partial?.errorMessage };
+    } catch {
+      // A 2xx whose body is not an OTLP response still means accepted, per the OTLP spec.
+      return { rejected: 0 };
+    }
+  }
+
+  /** Nothing to release: fetch pools its own connections. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A network error as a short reason, without URLs (which could carry credentials). */
+export function describeNetworkError(error: unknown): string {
+  const err = error as {
+    message?: string;
+    code?: string;
+    cause?: { code?: string; message?: string };
+  };
+  const text = `${err.code ?? ""} ${err.cause?.code ?? ""} ${err.message ?? ""} ${
+    err.cause?.message ?? ""
+  }`;
+  if (/refused/i.test(text)) return "connection refused";
+  if (/reset|closed|hang ?up|socket|broken pipe|EPIPE|aborted|incomplete|eof/i.test(text)) {
+    return "connection closed without an answer";
+  }
+  if (/ENOTFOUND|dns|lookup|resolve/i.test(text)) return "host not found";
+  return `network error: ${
+    (err.message ?? String(error)).replace(/\S+:\/\/\S+/g, "<url>").slice(0, 100)
+  }`;
+}

@@ -1,0 +1,46 @@
+/**
+ * Delivery accounting: every span handed to the exporter ends up acknowledged or failed, with
+ * a reason. `generated === acknowledged + failed + pending` at every moment, and pending is 0
+ * once the batcher has flushed.
+ */
+
+/** Counts of one run's delivery, shared by the batcher and the senders. */
+export class DeliveryStats {
+  /** Spans handed to the exporter. */
+  generated = 0;
+  /** Spans the target acknowledged. */
+  acknowledged = 0;
+  /** Spans that failed, by reason. */
+  readonly failures = new Map<string, number>();
+  /** HTTP requests, including retries. */
+  requests = 0;
+  /** Requests that were retries of an earlier attempt. */
+  retried = 0;
+  /** Responses by HTTP status, or by "network" / "timeout" when none came. */
+  readonly byStatus = new Map<string, number>();
+  /** Duration of each successful export call, retries included, in ms. */
+  readonly latenciesMs: number[] = [];
+
+  /** Spans that failed, all reasons together. */
+  get failed(): number {
+    let sum = 0;
+    for (const count of this.failures.values()) sum += count;
+    return sum;
+  }
+
+  /** Spans generated but neither acknowledged nor failed yet. */
+  get pending(): number {
+    return this.generated - this.acknowledged - this.failed;
+  }
+
+  /** Records `count` spans as failed for `reason`. */
+  fail(count: number, reason: string): void {
+    if (count <= 0) return;
+    this.failures.set(reason, (this.failures.get(reason) ?? 0) + count);
+  }
+
+  /** Records one response (or its absence) by status. */
+  response(status: string): void {
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * session-replay's entry point: parses the command, runs it, and is the one place that prints
+ * errors and sets the exit code.
+ *
+ * @example
+ * deno task replay conversations/order-status.yaml
+ */
+import process from "node:process";
+import { CliError, EXIT } from "./cli/exit_codes.ts";
+import type { Io } from "./cli/io.ts";
+import { replayCommand } from "./cli/replay.ts";
+import { validateCommand } from "./cli/validate.ts";
+import { TargetError } from "./export/target.ts";
+import { ScriptError } from "./script/errors.ts";
+import { VERSION } from "./version.ts";
+
+const HELP =
+  `session-replay ${VERSION}: replays scripted agent conversations as OpenTelemetry traces into Langfuse.
+
+Usage: session-replay <command> [options]
+
+Commands:
+  replay <script.yaml>...    replay each script as one session (deno task replay ...)
+  validate <script.yaml>...  check scripts without sending (deno task validate ...)
+
+Run a command with --help for its options.`;
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  replay: replayCommand,
+  validate: validateCommand,
+};
+
+/** Runs the CLI with `argv` (without the program name); returns the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    io.out(HELP);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === "--version") {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    io.err(`Unknown command "${command}".\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  try {
+    return await run(args, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(error.message);
+      return error.exitCode;
+    }
+    if (error instanceof ScriptError) {
+      io.err(`${error.message}\nNothing was sent.`);
+      return EXIT.invalidScript;
+    }
+    if (error instanceof TargetError) {
+      io.err(error.message);
+      return EXIT.usage;
+    }
+    io.err(`Internal error: ${(error as Error).stack ?? String(error)}`);
+    return EXIT.internal;
+  }
+}
+
+/** The real process's Io. */
+export function processIo(): Io {
+  let interrupted = false;
+  process.on("SIGINT", () => {
+    // A second Ctrl-C ends at once; the first lets in-flight spans finish and the report print.
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    process.stderr.write("\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n");
+  });
+  return {
+    out: (text) => console.log(text),
+    err: (text) => console.error(text),
+    env: process.env,
+    now: () => Date.now(),
+    randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0],
+    interrupted: () => interrupted,
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  };
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2), processIo());
+}

@@ -1,0 +1,101 @@
+/**
+ * Renders content templates for one session: seeded faker values, picks and numbers, dates
+ * relative to the turn, and the session's vars drawn once.
+ */
+import { base, en, Faker } from "@faker-js/faker";
+import { parseTemplate, type TemplateExpr } from "../script/template.ts";
+import type { Rng } from "./random.ts";
+import type { Json } from "./types.ts";
+
+/** Renders templates against one session's seeded state. */
+export class ContentRenderer {
+  readonly #faker = new Faker({ locale: [en, base] });
+  readonly #vars = new Map<string, Json>();
+
+  /** `rng` drives every draw; `sessionStartMs` anchors faker's dates; `builtins` are preset vars. */
+  constructor(
+    private readonly rng: Rng,
+    sessionStartMs: number,
+    builtins: Record<string, Json> = {},
+  ) {
+    this.#faker.setDefaultRefDate(new Date(sessionStartMs));
+    for (const [name, value] of Object.entries(builtins)) this.#vars.set(name, value);
+  }
+
+  /** Draws the session's vars, in declaration order, relative to `atMs`. */
+  drawVars(vars: Record<string, string>, atMs: number): void {
+    for (const [name, template] of Object.entries(vars)) {
+      this.#vars.set(name, this.renderString(template, atMs));
+    }
+  }
+
+  /** Renders every string inside a JSON value; `atMs` is "now" for date templates. */
+  render(value: Json, atMs: number): Json {
+    if (typeof value === "string") return this.renderString(value, atMs);
+    if (Array.isArray(value)) return value.map((item) => this.render(item, atMs));
+    if (value && typeof value === "object") {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, this.render(item, atMs)]),
+      );
+    }
+    return value;
+  }
+
+  /** Renders a template; a template that is one number expression yields a number. */
+  renderString(text: string, atMs: number): Json {
+    if (!text.includes("{{")) return text;
+    const parts = parseTemplate(text);
+    // Scripts are checked when loaded, so a malformed template here is a programming error.
+    if ("error" in parts) throw new Error(parts.error);
+    if (parts.length === 1 && typeof parts[0] !== "string") return this.#eval(parts[0], atMs);
+    return parts.map((part) => typeof part === "string" ? part : String(this.#eval(part, atMs)))
+      .join("");
+  }
+
+  #eval(expr: TemplateExpr, atMs: number): Json {
+    switch (expr.kind) {
+      case "var":
+        return this.#vars.get(expr.name) ?? "";
+      case "pick":
+        return this.rng.pick(expr.options);
+      case "int":
+        return this.rng.int(expr.min, expr.max);
+      case "money":
+        return (expr.min + this.rng.next() * (expr.max - expr.min)).toFixed(2);
+      case "date":
+        return formatDate(new Date(atMs + expr.offsetMs), expr.format);
+      case "faker": {
+        this.#faker.seed(this.rng.uint32());
+        const module = (this.#faker as unknown as Record<string, Record<string, () => unknown>>)[
+          expr.module
+        ];
+        return String(module[expr.method].call(module));
+      }
+    }
+  }
+}
+
+const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** Formats a date in UTC, so output does not depend on the machine's time zone. */
+export function formatDate(date: Date, format: "iso" | "long" | "time" | "datetime"): string {
+  const iso = date.toISOString();
+  if (format === "iso") return iso.slice(0, 10);
+  if (format === "time") return iso.slice(11, 16);
+  if (format === "datetime") return `${iso.slice(0, 19)}Z`;
+  return `${DAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
+}

@@ -1,0 +1,138 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseScript } from "../script/load.ts";
+import { draw, planSession, resolveId } from "./session.ts";
+import { Rng } from "./random.ts";
+import { countSpans, type ObservationPlan } from "./types.ts";
+
+const SCRIPT = parseScript(
+  `name: demo
+session: { id: "conv_{hex:21}" }
+user: { id: usr_pseudo_7f31c2 }
+trace: { name: demo-turn, version: local, tags: [demo], metadata: { environment: staging, region: eu } }
+timing: { thinkTime: 10s..20s }
+vars:
+  carrier: "{{pick DHL|UPS|DPD}}"
+turns:
+  - kind: status
+    input: Where is my order?
+    output: "It ships with {{carrier}} on {{date +2d}}."
+    outcome: answered
+    steps:
+      - type: agent
+        name: agent
+        steps:
+          - { type: tool, name: lookup, duration: 100ms..300ms, output: { carrier: "{{carrier}}" } }
+          - type: generation
+            name: answer
+            model: gpt-4o
+            duration: 1s..2s
+            timeToFirstToken: 300ms..500ms
+            usage: { input: 100..200, output: 20 }
+            price: { input: 2.5, output: 10 }
+            prompt: { name: answer, version: 3 }
+  - kind: delay
+    input: Why?
+    output: Backlog.
+    outcome: answered
+    steps:
+      - type: agent
+        name: agent
+        parallel: true
+        duration: 50ms
+        steps:
+          - { type: tool, name: a, duration: 200ms }
+          - { type: tool, name: b, duration: 300ms }
+`,
+  "demo.yaml",
+);
+const END = Date.parse("2026-11-25T12:00:00.000Z");
+
+function walk(
+  obs: ObservationPlan,
+  visit: (obs: ObservationPlan, parent?: ObservationPlan) => void,
+  parent?: ObservationPlan,
+) {
+  visit(obs, parent);
+  for (const child of obs.children) walk(child, visit, obs);
+}
+
+test("planSession() is deterministic for a seed and differs across seeds", () => {
+  const a = planSession(SCRIPT, { seed: 7, endMs: END, file: "demo.yaml" });
+  const b = planSession(SCRIPT, { seed: 7, endMs: END, file: "demo.yaml" });
+  const c = planSession(SCRIPT, { seed: 8, endMs: END, file: "demo.yaml" });
+  assert.deepEqual(a, b);
+  assert.notEqual(a.sessionId, c.sessionId);
+  assert.notEqual(a.turns[0].traceId, c.turns[0].traceId);
+});
+
+test("ids have Langfuse's shapes: a generated session id, hex trace and span ids, all distinct", () => {
+  const plan = planSession(SCRIPT, { seed: 1, endMs: END, file: "demo.yaml" });
+  assert.match(plan.sessionId, /^conv_[0-9a-f]{21}$/);
+  assert.equal(plan.userId, "usr_pseudo_7f31c2");
+  const ids = new Set<string>();
+  for (const turn of plan.turns) {
+    assert.match(turn.traceId, /^[0-9a-f]{32}$/);
+    walk(turn.root, (obs) => {
+      assert.match(obs.spanId, /^[0-9a-f]{16}$/);
+      ids.add(obs.spanId);
+    });
+  }
+  assert.equal(ids.size, plan.turns.reduce((sum, turn) => sum + countSpans(turn.root), 0));
+});
+
+test("the last turn ends at endMs, turns are separated by think time, children sit inside parents", () => {
+  const plan = planSession(SCRIPT, { seed: 3, endMs: END, file: "demo.yaml" });
+  assert.equal(plan.turns.at(-1)!.root.endMs, END);
+  const gap = plan.turns[1].root.startMs - plan.turns[0].root.endMs;
+  assert.ok(gap >= 10_000 && gap <= 20_000, `think time ${gap}`);
+  for (const turn of plan.turns) {
+    walk(turn.root, (obs, parent) => {
+      assert.ok(obs.endMs >= obs.startMs);
+      if (parent) assert.ok(obs.startMs >= parent.startMs && obs.endMs <= parent.endMs, obs.name);
+    });
+  }
+  // Parallel children overlap; the parent stretches past its declared 50ms to hold them.
+  const agent = plan.turns[1].root.children[0];
+  const [a, b] = agent.children;
+  assert.ok(b.startMs < a.endMs, "parallel steps overlap");
+  assert.ok(agent.endMs - agent.startMs >= 300);
+});
+
+test("generations get usage, cost from price, TTFT inside the span, and an int prompt version", () => {
+  const plan = planSession(SCRIPT, { seed: 5, endMs: END, file: "demo.yaml" });
+  const gen = plan.turns[0].root.children[0].children[1];
+  assert.equal(gen.type, "generation");
+  assert.equal(gen.model, "gpt-4o");
+  assert.ok(gen.usage!.input >= 100 && gen.usage!.input <= 200);
+  assert.equal(gen.usage!.output, 20);
+  assert.equal(gen.usage!.total, gen.usage!.input + 20);
+  assert.equal(gen.cost!.input, Math.round(gen.usage!.input * 2.5 / 1e6 * 1e9) / 1e9);
+  assert.equal(gen.cost!.output, 0.0002);
+  assert.ok(
+    gen.completionStartMs! - gen.startMs >= 300 && gen.completionStartMs! - gen.startMs <= 500,
+  );
+  assert.deepEqual(gen.prompt, { name: "answer", version: 3 });
+});
+
+test("content is rendered: vars drawn once per session, dates relative to the turn", () => {
+  const plan = planSession(SCRIPT, { seed: 11, endMs: END, file: "demo.yaml" });
+  const root = plan.turns[0].root;
+  const carrier = (root.children[0].children[0].output as { carrier: string }).carrier;
+  assert.ok(["DHL", "UPS", "DPD"].includes(carrier));
+  const expectedDate = new Date(root.startMs + 2 * 86_400_000).toISOString().slice(0, 10);
+  assert.equal(root.output, `It ships with ${carrier} on ${expectedDate}.`);
+  assert.equal(root.input, "Where is my order?");
+  assert.equal(root.name, "demo-turn");
+});
+
+test("draw() stays inside a range and resolveId() keeps literal ids", () => {
+  const rng = new Rng(9);
+  for (let i = 0; i < 1000; i++) {
+    const ms = draw("200ms..900ms", rng);
+    assert.ok(ms >= 200 && ms <= 900);
+  }
+  assert.equal(draw("1.5s", rng), 1500);
+  assert.equal(resolveId("usr_pseudo_7f31c2", rng), "usr_pseudo_7f31c2");
+  assert.match(resolveId("usr_{alnum:10}", rng), /^usr_[a-z0-9]{10}$/);
+});

@@ -1,0 +1,74 @@
+/**
+ * A planned session: pure data, everything decided (ids, timestamps, content), nothing sent.
+ * The emitter turns it into spans; the report and verify read it back.
+ */
+import type { Level, ObservationType } from "../script/vocabulary.ts";
+
+/** JSON content as it will be sent. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** Token counts in Langfuse's usage_details keys. */
+export interface Usage {
+  input: number;
+  output: number;
+  total: number;
+}
+
+/** Cost in USD in Langfuse's cost_details keys. */
+export interface Cost {
+  input: number;
+  output: number;
+  total: number;
+}
+
+/** One observation (span) with its children. Times are epoch milliseconds. */
+export interface ObservationPlan {
+  spanId: string;
+  name: string;
+  type: ObservationType;
+  startMs: number;
+  endMs: number;
+  level?: Level;
+  statusMessage?: string;
+  input?: Json;
+  output?: Json;
+  metadata?: Record<string, string | number | boolean>;
+  model?: string;
+  modelParameters?: Record<string, string | number | boolean>;
+  usage?: Usage;
+  cost?: Cost;
+  completionStartMs?: number;
+  prompt?: { name: string; version: number };
+  children: ObservationPlan[];
+}
+
+/** One turn: one trace with its root observation. */
+export interface TurnPlan {
+  index: number;
+  kind: string;
+  outcome: string;
+  traceId: string;
+  root: ObservationPlan;
+}
+
+/** One conversation: one session, one user, one trace per turn. */
+export interface SessionPlan {
+  script: string;
+  file: string;
+  seed: number;
+  sessionId: string;
+  userId: string;
+  traceName: string;
+  version: string;
+  release?: string;
+  environment?: string;
+  tags: string[];
+  /** Trace metadata shared by every turn (bounded values). */
+  metadata: Record<string, string>;
+  turns: TurnPlan[];
+}
+
+/** Counts the spans of an observation tree. */
+export function countSpans(root: ObservationPlan): number {
+  return 1 + root.children.reduce((sum, child) => sum + countSpans(child), 0);
+}

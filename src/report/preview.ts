@@ -1,0 +1,179 @@
+/**
+ * The local preview's text: sessions, their traces with observation trees, users and contract
+ * problems, as a user reads them after a replay. Pure and deterministic: no clock, no locale.
+ */
+import { formatMs } from "../script/duration.ts";
+import type { Json } from "../plan/types.ts";
+import type { LangfuseView, ViewObservation, ViewTrace } from "./langfuse_view.ts";
+
+/** How the preview is drawn. */
+export interface PreviewOptions {
+  /** ANSI colours; default false. */
+  color?: boolean;
+  /** Maximum width of input and output lines, in characters; default 100. */
+  width?: number;
+}
+
+/** Renders what Langfuse will show for a replay, ending in a newline. */
+export function renderPreview(view: LangfuseView, options: PreviewOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const width = options.width ?? 100;
+  const lines: string[] = [];
+  const byId = new Map(view.traces.map((trace) => [trace.id, trace]));
+
+  const groups: { title: string; users: string[]; traces: ViewTrace[] }[] = view.sessions.map((
+    session,
+  ) => ({
+    title: `Session ${session.id}`,
+    users: session.userIds,
+    traces: session.traceIds.flatMap((id) => byId.get(id) ?? []),
+  }));
+  const loose = view.traces.filter((trace) => trace.sessionId === undefined);
+  if (loose.length > 0) {
+    const users = [...new Set(loose.flatMap((t) => t.userId ?? []))].sort();
+    groups.push({ title: "No session", users, traces: loose });
+  }
+
+  for (const group of groups) {
+    lines.push(paint.bold(groupHeader(group.title, group.users, group.traces)), "");
+    group.traces.forEach((trace, index) => {
+      lines.push(...renderTrace(trace, index + 1, width, paint), "");
+    });
+  }
+
+  lines.push(paint.bold("Users"));
+  if (view.users.length === 0) lines.push("  No user ids found.");
+  for (const user of view.users) {
+    lines.push(
+      `  ${user.id} · ${count(user.sessionCount, "session")} · ${count(user.traceCount, "trace")}` +
+        ` · ${user.totalTokens} tok · ${formatCost(user.totalCost)}`,
+    );
+  }
+  lines.push("", paint.bold("Problems"));
+  if (view.problems.length === 0) lines.push(paint.green("  No contract problems found."));
+  for (const problem of view.problems) {
+    const where = [
+      problem.traceId === undefined ? "" : `trace ${problem.traceId}`,
+      problem.spanId === undefined ? "" : `span ${problem.spanId}`,
+    ].filter((part) => part !== "").join(", ");
+    lines.push(paint.yellow(`  ⚠ ${where === "" ? "" : `${where}: `}${problem.message}`));
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Formats USD: two decimals from $1, else three significant digits ($0.0031, $0.000179). */
+export function formatCost(usd: number): string {
+  if (usd === 0) return "$0";
+  if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`;
+  const decimals = Math.min(12, 2 - Math.floor(Math.log10(Math.abs(usd))));
+  return `$${usd.toFixed(decimals).replace(/0+$/, "")}`;
+}
+
+function groupHeader(title: string, users: string[], traces: ViewTrace[]): string {
+  const who = users.length === 0
+    ? "no user"
+    : `${users.length === 1 ? "user" : "users"} ${users.join(", ")}`;
+  const spans = traces.reduce((acc, t) => acc + t.spanCount, 0);
+  const cost = traces.reduce((acc, t) => acc + t.totalCost, 0);
+  const start = traces.reduce((min, t) => Math.min(min, t.startMs), Infinity);
+  const end = traces.reduce((max, t) => Math.max(max, t.startMs + t.durationMs), start);
+  return [
+    title,
+    who,
+    count(traces.length, "trace"),
+    count(spans, "span"),
+    formatCost(Math.round(cost * 1e12) / 1e12),
+    formatMs(end - start),
+  ].join(" · ");
+}
+
+function renderTrace(trace: ViewTrace, index: number, width: number, paint: Paint): string[] {
+  const time = new Date(trace.startMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const lines = [
+    `  ${index}. ${paint.dim(time)}  ${trace.name ?? "(unnamed)"}  ${paint.dim(trace.id)}`,
+  ];
+  const facts: string[] = [];
+  if (trace.tags.length > 0) facts.push(`tags ${trace.tags.join(", ")}`);
+  const metadata = Object.entries(trace.metadata).map(([key, value]) => `${key}=${value}`);
+  if (metadata.length > 0) facts.push(metadata.join(" "));
+  if (trace.version !== undefined) facts.push(`version ${trace.version}`);
+  if (trace.release !== undefined) facts.push(`release ${trace.release}`);
+  facts.push(`env ${trace.environment}`);
+  lines.push(`     ${facts.join(" · ")}`);
+  if (trace.input !== undefined) lines.push(truncate(`     input  ${oneLine(trace.input)}`, width));
+  if (trace.output !== undefined) {
+    lines.push(truncate(`     output ${oneLine(trace.output)}`, width));
+  }
+  for (const root of trace.observations) renderTree(root, "     ", "     ", lines, paint);
+  return lines;
+}
+
+/** Draws `obs` after `lead`, and its children after `rest` with ├─ └─ │ branches. */
+function renderTree(
+  obs: ViewObservation,
+  lead: string,
+  rest: string,
+  lines: string[],
+  paint: Paint,
+): void {
+  lines.push(lead + observationLine(obs, paint));
+  obs.children.forEach((child, i) => {
+    const last = i === obs.children.length - 1;
+    renderTree(child, rest + (last ? "└─ " : "├─ "), rest + (last ? "   " : "│  "), lines, paint);
+  });
+}
+
+function observationLine(obs: ViewObservation, paint: Paint): string {
+  const parts = [`${paint.cyan(obs.type)} ${obs.name} ${formatMs(obs.durationMs)}`];
+  if (obs.model !== undefined) parts.push(obs.model);
+  if (obs.usage !== undefined) {
+    const { input, output, total } = obs.usage;
+    parts.push(
+      input !== undefined && output !== undefined ? `${input}→${output} tok` : `${total ?? 0} tok`,
+    );
+  }
+  if (obs.cost !== undefined) parts.push(formatCost(obs.cost));
+  if (obs.completionStartMs !== undefined) {
+    parts.push(`TTFT ${formatMs(obs.completionStartMs - obs.startMs)}`);
+  }
+  const note = obs.statusMessage === undefined ? "" : `: ${obs.statusMessage}`;
+  if (obs.level === "WARNING") parts.push(paint.yellow(`⚠ WARNING${note}`));
+  if (obs.level === "ERROR") parts.push(paint.red(`✖ ERROR${note}`));
+  return parts.join(" · ");
+}
+
+function oneLine(value: Json): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.replace(/\s*\n\s*/g, " ");
+}
+
+/** Cuts `line` to `width` characters (code points), ending in … when cut. */
+function truncate(line: string, width: number): string {
+  const chars = Array.from(line);
+  return chars.length <= width ? line : chars.slice(0, Math.max(0, width - 1)).join("") + "…";
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+interface Paint {
+  bold(text: string): string;
+  dim(text: string): string;
+  cyan(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  red(text: string): string;
+}
+
+function painter(color: boolean): Paint {
+  const wrap = (code: string) => (text: string) => color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  return {
+    bold: wrap("1"),
+    dim: wrap("2"),
+    cyan: wrap("36"),
+    green: wrap("32"),
+    yellow: wrap("33"),
+    red: wrap("31"),
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * The result of a replay run: what was planned and what became of it. Pure: built from the
+ * plans and the delivery counts, printed as text and written as the JSON manifest that
+ * verify and purge read back. Holds no secrets: the target is described, never its headers.
+ */
+import { countSpans, type ObservationPlan, type SessionPlan } from "../plan/types.ts";
+import { formatMs } from "../script/duration.ts";
+
+/** Delivery counts, as the export stage reports them. */
+export interface DeliveryCounts {
+  generated: number;
+  acknowledged: number;
+  failed: number;
+  failures: Record<string, number>;
+  requests: { total: number; retried: number; byStatus: Record<string, number> };
+}
+
+/** One trace in the manifest, with what verify expects to find. */
+export interface ManifestTrace {
+  traceId: string;
+  turn: number;
+  kind: string;
+  outcome: string;
+  name: string;
+  startTime: string;
+  endTime: string;
+  spans: number;
+  observations: {
+    types: Record<string, number>;
+    models: string[];
+    usage: { input: number; output: number; total: number };
+    costUsd: number;
+  };
+}
+
+/** One session in the manifest. */
+export interface ManifestSession {
+  script: string;
+  file: string;
+  sessionId: string;
+  userId: string;
+  traceName: string;
+  version: string;
+  release?: string;
+  environment?: string;
+  tags: string[];
+  metadata: Record<string, string>;
+  traces: ManifestTrace[];
+}
+
+/** A run's manifest and report. */
+export interface RunReport {
+  tool: "session-replay";
+  version: string;
+  runId: string;
+  seed: number;
+  /** Whether the seed was given (a re-run with it overwrites the same traces). */
+  seeded: boolean;
+  startedAt: string;
+  finishedAt: string;
+  target: { kind: string; describe: string; url?: string; path?: string; protocol: string };
+  sessions: ManifestSession[];
+  spans: {
+    generated: number;
+    acknowledged: number;
+    failed: number;
+    failures: Record<string, number>;
+  };
+  requests: DeliveryCounts["requests"];
+  /** Why delivery stopped early, if it did. */
+  stopped?: string;
+}
+
+/** Run facts the report needs besides the plans. */
+export interface RunFacts {
+  version: string;
+  runId: string;
+  seed: number;
+  seeded: boolean;
+  startedAt: string;
+  finishedAt: string;
+  target: RunReport["target"];
+  stopped?: string;
+}
+
+/** Builds the report of a run. */
+export function buildRunReport(
+  plans: SessionPlan[],
+  counts: DeliveryCounts,
+  facts: RunFacts,
+): RunReport {
+  return {
+    tool: "session-replay",
+    ...facts,
+    sessions: plans.map(manifestSession),
+    spans: {
+      generated: counts.generated,
+      acknowledged: counts.acknowledged,
+      failed: counts.failed,
+      failures: counts.failures,
+    },
+    requests: counts.requests,
+  };
+}
+
+function manifestSession(plan: SessionPlan): ManifestSession {
+  return {
+    script: plan.script,
+    file: plan.file,
+    sessionId: plan.sessionId,
+    userId: plan.userId,
+    traceName: plan.traceName,
+    version: plan.version,
+    ...(plan.release ? { release: plan.release } : {}),
+    ...(plan.environment ? { environment: plan.environment } : {}),
+    tags: plan.tags,
+    metadata: plan.metadata,
+    traces: plan.turns.map((turn) => ({
+      traceId: turn.traceId,
+      turn: turn.index + 1,
+      kind: turn.kind,
+      outcome: turn.outcome,
+      name: plan.traceName,
+      startTime: new Date(turn.root.startMs).toISOString(),
+      endTime: new Date(turn.root.endMs).toISOString(),
+      spans: countSpans(turn.root),
+      observations: summarize(turn.root),
+    })),
+  };
+}
+
+function summarize(root: ObservationPlan): ManifestTrace["observations"] {
+  const types: Record<string, number> = {};
+  const models = new Set<string>();
+  const usage = { input: 0, output: 0, total: 0 };
+  let costUsd = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const obs = stack.pop()!;
+    types[obs.type] = (types[obs.type] ?? 0) + 1;
+    if (obs.model) models.add(obs.model);
+    if (obs.usage) {
+      usage.input += obs.usage.input;
+      usage.output += obs.usage.output;
+      usage.total += obs.usage.total;
+    }
+    costUsd += obs.cost?.total ?? 0;
+    stack.push(...obs.children);
+  }
+  return { types, models: [...models].sort(), usage, costUsd: Math.round(costUsd * 1e9) / 1e9 };
+}
+
+/** The human summary printed after a run. */
+export function formatSummary(report: RunReport, manifestPath?: string): string {
+  const lines: string[] = [];
+  const ok = report.spans.failed === 0 && !report.stopped;
+  lines.push(`${ok ? "Replayed" : "Replay incomplete"}: ${report.target.describe}`);
+  lines.push(`  run       ${report.runId} (seed ${report.seed}${report.seeded ? "" : ", random"})`);
+  for (const session of report.sessions) {
+    lines.push(`  script    ${session.file}`);
+    lines.push(`  session   ${session.sessionId}`);
+    lines.push(`  user      ${session.userId}`);
+    for (const trace of session.traces) {
+      const duration = formatMs(Date.parse(trace.endTime) - Date.parse(trace.startTime));
+      lines.push(
+        `  trace ${trace.turn}   ${trace.traceId}  ${trace.name}  ${trace.kind.padEnd(10)} ` +
+          `${String(trace.spans).padStart(3)} spans  ${duration}`,
+      );
+    }
+  }
+  const { spans, requests } = report;
+  lines.push(
+    `  spans     ${spans.generated} generated, ${spans.acknowledged} acknowledged, ${spans.failed} failed`,
+  );
+  for (const [reason, count] of Object.entries(spans.failures)) {
+    lines.push(`            ${count} failed: ${reason}`);
+  }
+  const statuses = Object.entries(requests.byStatus).map(([status, n]) => `${status}×${n}`).join(
+    " ",
+  );
+  if (requests.total > 0) {
+    lines.push(
+      `  requests  ${requests.total} (${requests.retried} retried)${
+        statuses ? `  ${statuses}` : ""
+      }`,
+    );
+  }
+  if (report.stopped) lines.push(`  stopped   ${report.stopped}`);
+  if (manifestPath) lines.push(`  manifest  ${manifestPath}`);
+  return lines.join("\n");
+}

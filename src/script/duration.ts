@@ -1,0 +1,41 @@
+/** A closed range of milliseconds; a fixed duration has min === max. */
+export interface MsRange {
+  min: number;
+  max: number;
+}
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+const ONE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+/** Parses "250ms", "1.5s", "2m", "14d"; undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const match = ONE.exec(text.trim());
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
+}
+
+/** Parses a duration or a range "200ms..1.5s"; undefined when malformed or min > max. */
+export function parseDurationRange(text: string): MsRange | undefined {
+  const parts = text.split("..");
+  if (parts.length > 2) return undefined;
+  const min = parseDuration(parts[0]);
+  const max = parts.length === 2 ? parseDuration(parts[1]) : min;
+  if (min === undefined || max === undefined || min > max) return undefined;
+  return { min, max };
+}
+
+/** Formats milliseconds the way a person reads a latency: 850ms, 1.24s, 3m 05s. */
+export function formatMs(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(2)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1_000);
+  return `${minutes}m ${String(seconds).padStart(2, "0")}s`;
+}

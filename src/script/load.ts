@@ -1,0 +1,221 @@
+/**
+ * Loads a conversation script: YAML with positions, validated by the zod schema, templates
+ * checked. Every problem is collected with its line and column before failing.
+ */
+import { readFile } from "node:fs/promises";
+import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
+import { Script, type ScriptInput } from "./schema.ts";
+import { parseTemplate, type TemplatePart } from "./template.ts";
+
+/** A validated script and the file it came from. */
+export interface LoadedScript {
+  file: string;
+  script: ScriptInput;
+}
+
+/** Reads and validates a script file; throws ScriptError listing every problem. */
+export async function loadScriptFile(file: string): Promise<LoadedScript> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT"
+      ? "no such file"
+      : (error as Error).message;
+    throw new ScriptError(file, [{
+      line: 0,
+      column: 0,
+      field: "",
+      message: `cannot be read: ${reason}`,
+    }]);
+  }
+  return { file, script: parseScript(text, file) };
+}
+
+/** Validates script text; `file` names it in errors. Throws ScriptError. */
+export function parseScript(text: string, file: string): ScriptInput {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const pos = lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    throw new ScriptError(
+      file,
+      doc.errors.map((error) => {
+        const place = at(error.pos[0]);
+        const line = text.split("\n")[place.line - 1] ?? "";
+        // A template at the start of a plain value parses as a YAML flow mapping.
+        const hint = /:\s+\{\{/.test(line) ? ' (quote a value that starts with "{{")' : "";
+        return {
+          ...place,
+          field: "",
+          message: `is not valid YAML: ${error.message.split("\n")[0]}${hint}`,
+        };
+      }),
+    );
+  }
+  const result = Script.safeParse(doc.toJS(), { reportInput: true });
+  if (!result.success) {
+    const problems = result.error.issues.flatMap((issue) => toProblems(issue, doc, at));
+    throw new ScriptError(file, sortProblems(problems));
+  }
+  const problems = checkTemplates(result.data).map(({ path, message }) => ({
+    ...at(offsetOf(doc, path)),
+    field: formatPath(path),
+    message,
+  }));
+  if (problems.length > 0) throw new ScriptError(file, sortProblems(problems));
+  return result.data;
+}
+
+type At = (offset: number) => { line: number; column: number };
+
+function toProblems(issue: z.core.$ZodIssue, doc: Document, at: At): ScriptProblem[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      ...at(keyOffset(doc, issue.path, key)),
+      field: formatPath([...issue.path, key]),
+      message: "is not a known field",
+    }));
+  }
+  return [{
+    ...at(offsetOf(doc, issue.path)),
+    field: formatPath(issue.path),
+    message: describe(issue),
+  }];
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  // With reportInput, an absent input means the field is missing, whatever the check was.
+  if (issue.code !== "custom" && "input" in issue && issue.input === undefined) {
+    return "is required";
+  }
+  switch (issue.code) {
+    case "invalid_value":
+      return `must be one of ${issue.values.map(String).join(", ")}`;
+    case "invalid_type":
+      return issue.input === undefined ? "is required" : `must be ${article(issue.expected)}`;
+    case "too_small":
+      if (issue.origin === "array") return `must have at least ${issue.minimum} item(s)`;
+      if (issue.origin === "string") return `must have at least ${issue.minimum} character(s)`;
+      return `must be at least ${issue.minimum}`;
+    case "too_big":
+      if (issue.origin === "array") return `must have at most ${issue.maximum} item(s)`;
+      if (issue.origin === "string") return `must have at most ${issue.maximum} character(s)`;
+      return `must be at most ${issue.maximum}`;
+    case "invalid_union": {
+      // Report the branch that matched the value's type, if any, else name the choices.
+      const inner = issue.errors.flat().find((sub) => sub.code !== "invalid_type");
+      if (inner) return describe(inner);
+      const expected = issue.errors.flat().map((sub) =>
+        sub.code === "invalid_type" ? sub.expected : ""
+      ).filter(Boolean);
+      return `must be ${[...new Set(expected)].map(article).join(" or ")}`;
+    }
+    default:
+      return issue.message;
+  }
+}
+
+function article(expected: string): string {
+  if (expected === "int") return "a whole number";
+  if (expected === "array") return "a list";
+  if (expected === "object" || expected === "record") return "a mapping";
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+/** The offset of the deepest node on `path` that exists in the document. */
+function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+    if (node && typeof node === "object" && "range" in node && Array.isArray(node.range)) {
+      return node.range[0] as number;
+    }
+  }
+  return 0;
+}
+
+function keyOffset(doc: Document, path: readonly PropertyKey[], key: string): number {
+  const map = path.length === 0 ? doc.contents : doc.getIn(path as unknown[], true);
+  if (isMap(map)) {
+    for (const pair of map.items) {
+      if (isPair(pair) && isScalar(pair.key) && pair.key.value === key && pair.key.range) {
+        return pair.key.range[0];
+      }
+    }
+  }
+  return offsetOf(doc, path);
+}
+
+function sortProblems(problems: ScriptProblem[]): ScriptProblem[] {
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Every templated string in a script, with its path. */
+export function* templatedStrings(
+  script: ScriptInput,
+): Generator<{ path: PropertyKey[]; text: string }> {
+  for (const [name, text] of Object.entries(script.vars ?? {})) {
+    yield { path: ["vars", name], text };
+  }
+  for (const [t, turn] of script.turns.entries()) {
+    yield* strings(turn.input, ["turns", t, "input"]);
+    yield* strings(turn.output, ["turns", t, "output"]);
+    const stack = turn.steps.map((step, s) => ({ step, path: ["turns", t, "steps", s] }));
+    while (stack.length > 0) {
+      const { step, path } = stack.pop()!;
+      yield* strings(step.input, [...path, "input"]);
+      yield* strings(step.output, [...path, "output"]);
+      for (const [m, message] of (step.messages ?? []).entries()) {
+        yield* strings(message.content, [...path, "messages", m, "content"]);
+      }
+      for (const [c, child] of (step.steps ?? []).entries()) {
+        stack.push({ step: child, path: [...path, "steps", c] });
+      }
+    }
+  }
+}
+
+function* strings(
+  value: unknown,
+  path: PropertyKey[],
+): Generator<{ path: PropertyKey[]; text: string }> {
+  if (typeof value === "string") yield { path, text: value };
+  else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) yield* strings(item, [...path, i]);
+  } else if (value && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) yield* strings(item, [...path, key]);
+  }
+}
+
+function checkTemplates(script: ScriptInput): { path: PropertyKey[]; message: string }[] {
+  const declared = Object.keys(script.vars ?? {});
+  const builtins = ["sessionId", "userId"];
+  const problems: { path: PropertyKey[]; message: string }[] = [];
+  for (const { path, text } of templatedStrings(script)) {
+    const parts = parseTemplate(text);
+    if ("error" in parts) {
+      problems.push({ path, message: parts.error });
+      continue;
+    }
+    // A var may use the vars declared before it; content may use all of them.
+    const visible = [
+      ...builtins,
+      ...(path[0] === "vars" ? declared.slice(0, declared.indexOf(String(path[1]))) : declared),
+    ];
+    for (const part of parts as TemplatePart[]) {
+      if (typeof part !== "string" && part.kind === "var" && !visible.includes(part.name)) {
+        problems.push({
+          path,
+          message: `uses {{${part.name}}}, which is not declared in vars` +
+            (path[0] === "vars" ? " before it" : ""),
+        });
+      }
+    }
+  }
+  return problems;
+}

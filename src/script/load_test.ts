@@ -1,0 +1,183 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { loadScriptFile, parseScript } from "./load.ts";
+import { ScriptError } from "./errors.ts";
+
+const VALID = `name: demo
+session:
+  id: conv_82d9535867844b4c8cdff
+user:
+  id: usr_pseudo_7f31c2
+trace:
+  name: order-status-turn
+  version: local
+  tags: [order-status]
+  metadata:
+    environment: development
+turns:
+  - kind: status
+    input: Where is my order?
+    output: It ships {{date +1d}}.
+    outcome: answered
+    steps:
+      - type: tool
+        name: lookup_order
+        duration: 100ms..200ms
+`;
+
+function problemsOf(
+  text: string,
+): { line: number; column: number; field: string; message: string }[] {
+  try {
+    parseScript(text, "x.yaml");
+  } catch (error) {
+    assert.ok(error instanceof ScriptError);
+    return error.problems;
+  }
+  assert.fail("expected a ScriptError");
+}
+
+test("parseScript() accepts a valid script and fills in defaults", () => {
+  const script = parseScript(VALID, "x.yaml");
+  assert.equal(script.session.id, "conv_82d9535867844b4c8cdff");
+  assert.equal(script.turns[0].steps[0].type, "tool");
+  assert.equal(script.timing.thinkTime, "15s..45s");
+});
+
+test("a wrong enum value names file, line, column, field and the allowed values", () => {
+  assert.throws(
+    () => parseScript(VALID.replace("kind: status", "kind: sttus"), "conversations/x.yaml"),
+    {
+      name: "ScriptError",
+      line: 13,
+      column: 11,
+      field: "turns[0].kind",
+      message:
+        /^conversations\/x\.yaml:13:11: turns\[0\]\.kind must be one of greeting, status, delay, escalation/,
+    },
+  );
+});
+
+test("an unknown field is reported at the key itself", () => {
+  const problems = problemsOf(
+    VALID.replace("    outcome: answered", "    outcome: answered\n    outcom: x"),
+  );
+  assert.deepEqual(problems, [{
+    line: 17,
+    column: 5,
+    field: "turns[0].outcom",
+    message: "is not a known field",
+  }]);
+});
+
+test("a missing required field points at its parent mapping", () => {
+  const problems = problemsOf(VALID.replace("    outcome: answered\n", ""));
+  assert.deepEqual(problems, [{
+    line: 13,
+    column: 5,
+    field: "turns[0].outcome",
+    message: "is required",
+  }]);
+});
+
+test("a wrong type says what was expected", () => {
+  const problems = problemsOf(VALID.replace("tags: [order-status]", "tags: order-status"));
+  assert.deepEqual(problems, [{
+    line: 9,
+    column: 9,
+    field: "trace.tags",
+    message: "must be a list",
+  }]);
+});
+
+test("a malformed duration says what a duration looks like", () => {
+  const problems = problemsOf(VALID.replace("100ms..200ms", "fast"));
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].field, "turns[0].steps[0].duration");
+  assert.equal(problems[0].line, 20);
+  assert.equal(problems[0].column, 19);
+  assert.match(problems[0].message, /must be a duration like "250ms"/);
+});
+
+test("a reversed range is refused", () => {
+  const problems = problemsOf(VALID.replace("100ms..200ms", "2s..1s"));
+  assert.equal(problems[0].message, "range must run from the smaller to the larger duration");
+});
+
+test("generation-only fields on another type are refused, and a generation needs a model", () => {
+  const withModel = problemsOf(
+    VALID.replace("duration: 100ms..200ms", "duration: 100ms\n        model: gpt-4o"),
+  );
+  assert.deepEqual(withModel.map((p) => [p.field, p.message]), [
+    ["turns[0].steps[0].model", 'is only allowed on a generation step, not on type "tool"'],
+  ]);
+  const noModel = problemsOf(VALID.replace("type: tool", "type: generation"));
+  assert.deepEqual(noModel.map((p) => [p.field, p.message]), [[
+    "turns[0].steps[0].model",
+    "is required on a generation step",
+  ]]);
+});
+
+test("every problem is collected, in file order", () => {
+  const text = VALID.replace("kind: status", "kind: nope").replace(
+    "environment: development",
+    "environment: dev",
+  );
+  const problems = problemsOf(text);
+  assert.deepEqual(problems.map((p) => p.field), ["trace.metadata.environment", "turns[0].kind"]);
+  assert.equal(problems[0].message, "must be one of development, staging, production");
+});
+
+test("YAML syntax errors carry their position", () => {
+  const problems = problemsOf("name: demo\nturns: [\n  - a\n");
+  assert.ok(problems.length >= 1);
+  assert.equal(problems[0].field, "");
+  assert.match(problems[0].message, /^is not valid YAML/);
+  assert.ok(problems[0].line >= 2);
+});
+
+test("duplicate keys are an error, not a silent overwrite", () => {
+  const problems = problemsOf(VALID.replace("name: demo\n", "name: demo\nname: other\n"));
+  assert.equal(problems[0].line, 2);
+  assert.match(problems[0].message, /not valid YAML.*[Mm]ap keys must be unique/);
+});
+
+test("unknown templates and undeclared vars are errors at the templated field", () => {
+  const problems = problemsOf(
+    VALID.replace("It ships {{date +1d}}.", "'{{carrier}} ships {{tomorrow}}.'"),
+  );
+  assert.deepEqual(problems.map((p) => [p.line, p.column, p.field, p.message]), [
+    [15, 13, "turns[0].output", "uses {{carrier}}, which is not declared in vars"],
+    [15, 13, "turns[0].output", "uses {{tomorrow}}, which is not declared in vars"],
+  ]);
+  const faker = problemsOf(VALID.replace("{{date +1d}}", "{{faker.nope.city}}"));
+  assert.match(faker[0].message, /not a faker method/);
+});
+
+test("an unquoted template at the start of a value gets a hint", () => {
+  const problems = problemsOf(VALID.replace("It ships {{date +1d}}.", "{{carrier}} ships."));
+  assert.equal(problems[0].line, 15);
+  assert.match(problems[0].message, /quote a value that starts with "\{\{"/);
+});
+
+test("a var may only use vars declared before it", () => {
+  const text = VALID.replace("turns:", "vars:\n  a: '{{b}}'\n  b: '{{pick x|y}}'\nturns:");
+  const problems = problemsOf(text);
+  assert.deepEqual(problems.map((p) => [p.field, p.message]), [
+    ["vars.a", "uses {{b}}, which is not declared in vars before it"],
+  ]);
+});
+
+test("loadScriptFile() names a missing file", async () => {
+  await assert.rejects(loadScriptFile("conversations/does-not-exist.yaml"), {
+    name: "ScriptError",
+    message: "conversations/does-not-exist.yaml: cannot be read: no such file",
+  });
+});
+
+test("the shipped scripts are valid", async () => {
+  for (const file of ["order-status", "refund", "handoff"]) {
+    const { script } = await loadScriptFile(`conversations/${file}.yaml`);
+    assert.ok(script.turns.length >= 3, file);
+  }
+});

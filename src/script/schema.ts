@@ -1,0 +1,218 @@
+/**
+ * The conversation script format as one zod schema. It validates a parsed YAML document and
+ * is exported as JSON Schema for editors, so every rule an editor can know lives here.
+ */
+import { z } from "zod";
+import { parseDurationRange } from "./duration.ts";
+import { checkPseudonymousId, checkToken } from "./privacy.ts";
+import {
+  LEVELS,
+  METADATA_VALUES,
+  type MetadataKey,
+  OBSERVATION_TYPES,
+  OUTCOMES,
+  TURN_KINDS,
+} from "./vocabulary.ts";
+
+const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
+
+/** A duration ("250ms", "1.5s") or range ("200ms..900ms"), or plain milliseconds. */
+export const Duration = z.union([
+  z.number().nonnegative(),
+  z.string().regex(new RegExp(DURATION_PATTERN), {
+    error: 'must be a duration like "250ms", "1.5s" or a range "200ms..900ms"',
+    abort: true,
+  }).refine((text) => parseDurationRange(text) !== undefined, {
+    error: "range must run from the smaller to the larger duration",
+  }),
+]).describe('Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds');
+
+/** A whole number or an inclusive range "700..900". */
+export const IntRange = z.union([
+  z.int().nonnegative(),
+  z.string().regex(/^\d+\.\.\d+$/, {
+    error: 'must be a whole number or a range like "700..900"',
+    abort: true,
+  })
+    .refine((text) => {
+      const [a, b] = text.split("..").map(Number);
+      return a <= b;
+    }, { error: "range must run from the smaller to the larger number" }),
+]);
+
+const PseudonymousId = z.string().superRefine((value, ctx) => {
+  const problem = checkPseudonymousId(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+}).describe("A pseudonymous id (conv_82d9535867844b4c8cdff) or a generated one (conv_{hex:21})");
+
+const Token = z.string().superRefine((value, ctx) => {
+  const problem = checkToken(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const metadataShape = Object.fromEntries(
+  Object.entries(METADATA_VALUES).map(([key, values]) => [key, z.enum(values).optional()]),
+) as unknown as Record<MetadataKey, z.ZodOptional<z.ZodEnum<Record<string, string>>>>;
+
+/** Free JSON content: message text, tool arguments and results. Templating is allowed here. */
+const Content = z.json().describe(
+  "Free content; strings may use templates: {{date +2d}}, {{pick DHL|UPS}}, {{faker.location.city}}",
+);
+
+const FlatMetadata = z.record(
+  z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be a short snake_case key" }),
+  z.union([z.string().max(200), z.number(), z.boolean()]),
+);
+
+const Message = z.strictObject({
+  role: z.enum(["system", "user", "assistant", "tool"]),
+  content: Content,
+});
+
+/** One observation in a turn's tree. Type-specific fields are checked in `checkStep`. */
+export interface StepInput {
+  type: typeof OBSERVATION_TYPES[number];
+  name: string;
+  duration?: number | string;
+  gap?: number | string;
+  level?: typeof LEVELS[number];
+  statusMessage?: string;
+  input?: z.infer<typeof Content>;
+  output?: z.infer<typeof Content>;
+  metadata?: Record<string, string | number | boolean>;
+  parallel?: boolean;
+  steps?: StepInput[];
+  model?: string;
+  modelParameters?: Record<string, string | number | boolean>;
+  messages?: z.infer<typeof Message>[];
+  usage?: { input: number | string; output: number | string };
+  cost?: { input: number; output: number };
+  price?: { input: number; output: number };
+  timeToFirstToken?: number | string;
+  prompt?: { name: string; version: number };
+}
+
+const GENERATION_ONLY = [
+  "model",
+  "modelParameters",
+  "messages",
+  "usage",
+  "cost",
+  "price",
+  "timeToFirstToken",
+  "prompt",
+] as const;
+
+/** A step: an observation with a type, timing, content and optional children. */
+export const Step: z.ZodType<StepInput> = z.strictObject({
+  type: z.enum(OBSERVATION_TYPES),
+  name: z.string().min(1).max(80),
+  duration: Duration.optional(),
+  gap: Duration.optional().describe("Wait before this step starts; default 2ms..15ms"),
+  level: z.enum(LEVELS).optional(),
+  statusMessage: z.string().max(500).optional(),
+  input: Content.optional(),
+  output: Content.optional(),
+  metadata: FlatMetadata.optional(),
+  parallel: z.boolean().optional().describe("Run the child steps at the same time"),
+  get steps() {
+    return z.array(Step).optional();
+  },
+  model: z.string().min(1).optional(),
+  modelParameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .optional(),
+  messages: z.array(Message).optional().describe("Generation input messages"),
+  usage: z.strictObject({ input: IntRange, output: IntRange }).optional(),
+  cost: z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })
+    .optional().describe("Cost in USD, fixed"),
+  price: z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })
+    .optional().describe("USD per million tokens; cost follows the sampled usage"),
+  timeToFirstToken: Duration.optional(),
+  prompt: z.strictObject({ name: z.string().min(1), version: z.int().positive() }).optional(),
+}).superRefine((step, ctx) => {
+  if (step.type !== "generation") {
+    for (const field of GENERATION_ONLY) {
+      if (step[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `is only allowed on a generation step, not on type "${step.type}"`,
+        });
+      }
+    }
+  } else if (step.model === undefined) {
+    ctx.addIssue({ code: "custom", path: ["model"], message: "is required on a generation step" });
+  }
+  if (step.cost && step.price) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["price"],
+      message: "give either cost or price, not both",
+    });
+  }
+  if ((step.cost || step.price) && !step.usage) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["usage"],
+      message: "is required when cost or price is given",
+    });
+  }
+  if (step.type === "event" && (step.steps?.length || step.duration !== undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [step.steps?.length ? "steps" : "duration"],
+      message: "an event is instantaneous and has no duration or child steps",
+    });
+  }
+});
+
+/** One turn: the user's message, the agent's work as a step tree, and its answer. */
+export const Turn = z.strictObject({
+  kind: z.enum(TURN_KINDS),
+  name: z.string().min(1).max(80).optional().describe("Root span name; default the trace name"),
+  input: Content.describe("What the user says"),
+  output: Content.describe("What the agent answers"),
+  outcome: z.enum(OUTCOMES),
+  thinkTime: Duration.optional().describe("Pause before this turn; default timing.thinkTime"),
+  level: z.enum(LEVELS).optional(),
+  statusMessage: z.string().max(500).optional(),
+  steps: z.array(Step).min(1),
+});
+
+/** A whole conversation script. */
+export const Script = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, { error: "must be a short kebab-case name" }),
+  description: z.string().max(500).optional(),
+  session: z.strictObject({ id: PseudonymousId }),
+  user: z.strictObject({ id: PseudonymousId }),
+  trace: z.strictObject({
+    name: Token,
+    version: Token,
+    release: Token.optional(),
+    tags: z.array(Token).max(20).default([]),
+    metadata: z.strictObject(metadataShape).default({}),
+  }),
+  timing: z.strictObject({
+    thinkTime: Duration.default("15s..45s").describe("Pause between turns"),
+  }).default({ thinkTime: "15s..45s" }),
+  vars: z.record(
+    z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, { error: "must be a camelCase or snake_case name" }),
+    z.string(),
+  ).optional().describe("Values drawn once per session, used as {{name}} in content"),
+  turns: z.array(Turn).min(1),
+});
+
+/** A validated conversation script, as zod outputs it. */
+export type ScriptInput = z.infer<typeof Script>;
+/** A validated turn. */
+export type TurnInput = z.infer<typeof Turn>;
+
+/** The JSON Schema of the script format, for editors (`yaml-language-server: $schema=…`). */
+export function scriptJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(Script, { io: "input", unrepresentable: "any" });
+  return {
+    ...schema,
+    $id: "https://github.com/session-replay/session-replay/schema/conversation.schema.json",
+    title: "session-replay conversation script",
+  };
+}
