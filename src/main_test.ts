@@ -1,0 +1,260 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "./main.ts";
+import type { Io } from "./cli/io.ts";
+import { startOtlpReceiver } from "./export/receiver.ts";
+import { GOLDEN, goldenArgs } from "../scripts/update_golden.ts";
+
+function io(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: Io = {
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+    env,
+    now: () => Date.parse("2026-11-25T12:00:00Z"),
+    randomSeed: () => Math.floor(Math.random() * 2 ** 32),
+    interrupted: () => false,
+    color: false,
+  };
+  return { io: value, out: () => out.join("\n"), err: () => err.join("\n") };
+}
+
+const tmp = () => mkdtemp(join(tmpdir(), "session-replay-"));
+
+test("a seeded replay reproduces the golden payload byte for byte", async () => {
+  const file = join(await tmp(), "spans.jsonl");
+  const run = io();
+  assert.equal(await main(goldenArgs(file), run.io), 0, run.err());
+  assert.equal(await readFile(file, "utf8"), await readFile(GOLDEN, "utf8"));
+});
+
+test("without a seed each replay adds new traces to the same fixed session", async () => {
+  const dir = await tmp();
+  const first = io();
+  const second = io();
+  const args = (
+    name: string,
+  ) => [
+    "replay",
+    "conversations/order-status.yaml",
+    "--target",
+    "file",
+    "--out",
+    join(dir, name),
+    "--manifest-dir",
+    dir,
+  ];
+  assert.equal(await main(args("a.jsonl"), first.io), 0);
+  assert.equal(await main(args("b.jsonl"), second.io), 0);
+  const manifests = await Promise.all(
+    (await readdir(dir)).filter((name) => name.startsWith("run_")).map(async (name) =>
+      JSON.parse(await readFile(join(dir, name), "utf8"))
+    ),
+  );
+  assert.equal(manifests.length, 2);
+  assert.deepEqual(manifests.map((m) => m.sessions[0].sessionId), [
+    "conv_82d9535867844b4c8cdff",
+    "conv_82d9535867844b4c8cdff",
+  ]);
+  const traceIds = manifests.flatMap((m) =>
+    m.sessions[0].traces.map((t: { traceId: string }) => t.traceId)
+  );
+  assert.equal(new Set(traceIds).size, 6, "two sets of three traces");
+});
+
+test("the default preview shows the session, its traces and how to send them to Langfuse", async () => {
+  const run = io();
+  const dir = await tmp();
+  assert.equal(
+    await main(
+      ["replay", "conversations/order-status.yaml", "--seed", "1", "--manifest-dir", dir],
+      run.io,
+    ),
+    0,
+    run.err(),
+  );
+  const text = run.out();
+  assert.match(
+    text,
+    /Session conv_82d9535867844b4c8cdff · user usr_pseudo_7f31c2 · 3 traces · 20 spans/,
+  );
+  assert.match(text, /└─ agent support-agent/);
+  assert.match(text, /generation compose-answer .* gpt-4o-2024-08-06 · \d+→\d+ tok/);
+  assert.match(text, /tool create_handoff_ticket .*⚠ WARNING/);
+  assert.match(text, /No contract problems found\./);
+  assert.match(text, /spans {5}20 generated, 20 acknowledged, 0 failed/);
+  assert.match(
+    text,
+    /LANGFUSE_PUBLIC_KEY=pk-lf-\.\.\. .*\n.*deno task replay conversations\/order-status\.yaml/,
+  );
+});
+
+test("an invalid script exits 3 with file:line:column and sends nothing", async () => {
+  const receiver = await startOtlpReceiver();
+  try {
+    const dir = await tmp();
+    const bad = join(dir, "bad.yaml");
+    const good = await readFile("conversations/order-status.yaml", "utf8");
+    await writeFile(
+      bad,
+      good.replace("kind: delay", "kind: delayed").replace("region: eu", "region: mars"),
+    );
+    const run = io({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+    assert.equal(
+      await main(["replay", "conversations/refund.yaml", bad, "--manifest-dir", dir], run.io),
+      3,
+    );
+    const regionLine = good.split("\n").findIndex((line) => line.includes("region: eu")) + 1;
+    assert.ok(
+      run.err().includes(
+        `${bad}:${regionLine}:13: trace.metadata.region must be one of eu, us, global`,
+      ),
+      run.err(),
+    );
+    assert.match(run.err(), /:\d+:\d+: turns\[1\]\.kind must be one of/);
+    assert.match(run.err(), /Nothing was sent\./);
+    assert.equal(receiver.requests.length, 0, "the valid script was not sent either");
+    assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith("run_")), []);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("refused credentials stop the run with exit 4, naming the variables and never the keys", async () => {
+  const receiver = await startOtlpReceiver({
+    auth: { publicKey: "pk-lf-good", secretKey: "sk-lf-good" },
+  });
+  try {
+    const dir = await tmp();
+    const secret = "sk-lf-0f9e8d7c6b5a";
+    const run = io({
+      LANGFUSE_BASE_URL: receiver.url,
+      LANGFUSE_PUBLIC_KEY: "pk-lf-0a1b2c",
+      LANGFUSE_SECRET_KEY: secret,
+    });
+    receiver.requests.length = 0;
+    const code = await main([
+      "replay",
+      "conversations/order-status.yaml",
+      "conversations/refund.yaml",
+      "--manifest-dir",
+      dir,
+    ], run.io);
+    assert.equal(code, 4);
+    assert.equal(receiver.requests.length, 1, "stopped after the first refusal");
+    assert.match(
+      run.err(),
+      /refused the credentials \(HTTP 401\): check LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY/,
+    );
+    const manifest = await readFile(join(dir, (await readdir(dir))[0]), "utf8");
+    for (const text of [run.out(), run.err(), manifest]) {
+      assert.ok(
+        !text.includes(secret) && !text.includes("pk-lf-0a1b2c"),
+        "no key in output or manifest",
+      );
+      assert.ok(
+        !text.includes(btoa(`pk-lf-0a1b2c:${secret}`)),
+        "no auth header in output or manifest",
+      );
+    }
+    const report = JSON.parse(manifest);
+    assert.equal(report.spans.acknowledged, 0);
+    assert.equal(report.spans.generated, report.spans.failed);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("the Langfuse target posts to the OTLP route with Basic auth and ingestion version 4", async () => {
+  const receiver = await startOtlpReceiver({
+    auth: { publicKey: "pk-lf-good", secretKey: "sk-lf-good" },
+  });
+  try {
+    const run = io({
+      LANGFUSE_HOST: receiver.url,
+      LANGFUSE_PUBLIC_KEY: "pk-lf-good",
+      LANGFUSE_SECRET_KEY: "sk-lf-good",
+    });
+    assert.equal(
+      await main(["replay", "conversations/handoff.yaml", "--no-manifest", "--gzip"], run.io),
+      0,
+      run.err(),
+    );
+    const request = receiver.requests[0];
+    assert.equal(request.path, "/api/public/otel/v1/traces");
+    assert.equal(request.headers["x-langfuse-ingestion-version"], "4");
+    assert.equal(request.contentType, "application/x-protobuf");
+    assert.equal(request.gzip, true);
+    assert.equal(receiver.spans.length, request.accepted);
+    assert.match(
+      run.out(),
+      /Replayed: Langfuse at http:\/\/127\.0\.0\.1:\d+ \(http\/protobuf, gzip\)/,
+    );
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("usage errors exit 2 with a message", async () => {
+  const cases: [string[], RegExp, Record<string, string>?][] = [
+    [["frobnicate"], /Unknown command "frobnicate"/],
+    [["replay"], /replay needs a script file/],
+    [
+      ["replay", "conversations/order-status.yaml", "--seed", "abc"],
+      /--seed must be a whole number/,
+    ],
+    [
+      ["replay", "conversations/order-status.yaml", "--target", "kafka"],
+      /--target must be one of langfuse, otlp, file, preview/,
+    ],
+    [["replay", "conversations/order-status.yaml", "--at", "yesterday"], /--at must be/],
+    [["replay", "conversations/order-status.yaml", "--bogus"], /Unknown option '--bogus'/],
+    [["replay", "conversations/order-status.yaml"], /needs LANGFUSE_SECRET_KEY/, {
+      LANGFUSE_PUBLIC_KEY: "pk-lf-x",
+    }],
+  ];
+  for (const [args, message, env] of cases) {
+    const run = io(env);
+    assert.equal(await main(args, run.io), 2, args.join(" "));
+    assert.match(run.err(), message);
+  }
+});
+
+test("validate reports every problem and exits 3, or 0 for the shipped scripts", async () => {
+  const ok = io();
+  assert.equal(
+    await main([
+      "validate",
+      "conversations/order-status.yaml",
+      "conversations/refund.yaml",
+      "conversations/handoff.yaml",
+    ], ok.io),
+    0,
+  );
+  assert.match(ok.out(), /conversations\/refund\.yaml: ok \(4 turns\)/);
+  const bad = io();
+  assert.equal(await main(["validate", "conversations/nope.yaml"], bad.io), 3);
+  assert.match(bad.err(), /conversations\/nope\.yaml: cannot be read: no such file/);
+});
+
+test("--help documents every command's options and exit codes", async () => {
+  const run = io();
+  assert.equal(await main(["replay", "--help"], run.io), 0);
+  for (
+    const word of [
+      "--seed",
+      "--at",
+      "--target",
+      "--protocol",
+      "--gzip",
+      "LANGFUSE_BASE_URL",
+      "Exit codes",
+    ]
+  ) {
+    assert.ok(run.out().includes(word), word);
+  }
+});
