@@ -8,6 +8,7 @@
 import process from "node:process";
 import { CliError, EXIT } from "./cli/exit_codes.ts";
 import type { Io } from "./cli/io.ts";
+import { loadCommand } from "./cli/load.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { TargetError } from "./export/target.ts";
@@ -21,12 +22,14 @@ Usage: session-replay <command> [options]
 
 Commands:
   replay <script.yaml>...    replay each script as one session (deno task replay ...)
+  load <script.yaml>...      many varied sessions, backfilled or live (deno task load ...)
   validate <script.yaml>...  check scripts without sending (deno task validate ...)
 
 Run a command with --help for its options.`;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   replay: replayCommand,
+  load: loadCommand,
   validate: validateCommand,
 };
 
@@ -83,9 +86,15 @@ export function processIo(): Io {
     randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0],
     interrupted: () => interrupted,
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    progress: (text) => process.stderr.write(text),
+    errIsTty: process.stderr.isTTY === true,
   };
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2), processIo());
+  const code = await main(process.argv.slice(2), processIo());
+  // After a SIGINT listener ran, a runtime may end the process by the signal instead of the
+  // exit code; exiting explicitly reports 130 as a normal exit code.
+  if (code === EXIT.interrupted) process.exit(code);
+  process.exitCode = code;
 }

@@ -1,3 +1,5 @@
+import type { Clock } from "../load/clock.ts";
+
 /** What commands need from the outside world, passed in so tests can run them in-process. */
 export interface Io {
   out(text: string): void;
@@ -10,4 +12,10 @@ export interface Io {
   interrupted(): boolean;
   /** Whether output may use ANSI colours. */
   color: boolean;
+  /** Progress output of long runs (stderr); default none. */
+  progress?: (text: string) => void;
+  /** Whether stderr is a terminal (a live progress line). */
+  errIsTty?: boolean;
+  /** The clock load runs wait on; default the system clock. */
+  clock?: Clock;
 }

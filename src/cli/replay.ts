@@ -16,11 +16,10 @@ import type { SessionPlan } from "../plan/types.ts";
 import { interpretSpans } from "../report/langfuse_view.ts";
 import { renderPreview } from "../report/preview.ts";
 import { buildRunReport, formatSummary, type RunReport } from "../report/run_report.ts";
-import { loadScriptFile } from "../script/load.ts";
-import { ScriptError } from "../script/errors.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { parseAt } from "./time.ts";
+import { loadAll, oneOf, parseSeed, PROTOCOLS } from "./options.ts";
 import type { Io } from "./io.ts";
 
 /** `replay --help`. */
@@ -130,47 +129,6 @@ function parse(args: string[]) {
   } catch (error) {
     throw new CliError(`${(error as Error).message}. See replay --help.`, EXIT.usage);
   }
-}
-
-const PROTOCOLS = ["http/protobuf", "http/json"] as const;
-
-function oneOf<T extends string>(
-  value: string | undefined,
-  allowed: readonly T[],
-  flag: string,
-): T | undefined {
-  if (value === undefined || (allowed as readonly string[]).includes(value)) {
-    return value as T | undefined;
-  }
-  throw new CliError(`${flag} must be one of ${allowed.join(", ")}, not "${value}"`, EXIT.usage);
-}
-
-function parseSeed(text: string): number {
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 4294967295) {
-    throw new CliError(
-      `--seed must be a whole number from 0 to 4294967295, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-  return Number(text);
-}
-
-async function loadAll(files: string[]) {
-  const loaded = await Promise.allSettled(files.map(loadScriptFile));
-  const problems = loaded.flatMap((result) =>
-    result.status === "rejected" ? [result.reason as Error] : []
-  );
-  if (problems.length > 0) {
-    const script = problems.find((error) => error instanceof ScriptError);
-    if (!script) throw problems[0];
-    throw new CliError(
-      problems.map((error) => error.message).join("\n") + "\nNothing was sent.",
-      EXIT.invalidScript,
-    );
-  }
-  return loaded.map((result) =>
-    (result as PromiseFulfilledResult<Awaited<ReturnType<typeof loadScriptFile>>>).value
-  );
 }
 
 async function deliver(

@@ -46,15 +46,19 @@ export async function emitSession(plan: SessionPlan, options: EmitOptions): Prom
   let emitted = 0;
   for (const turn of plan.turns) {
     if (options.stopped?.()) break;
-    await withLangfuseContext(turnContext(plan, turn, options), () => emitTurn(turn, options));
+    await emitTurn(plan, turn, options);
     emitted++;
   }
   return emitted;
 }
 
-function emitTurn(turn: TurnPlan, options: EmitOptions): Promise<void> {
-  // A turn is its own trace: drop any active span but keep the baggage just set.
-  return emitObservation(turn.root, trace.deleteSpan(context.active()), turn.traceId, options);
+/** Emits one turn of a session as its own trace, inside the turn's Langfuse context. */
+export function emitTurn(plan: SessionPlan, turn: TurnPlan, options: EmitOptions): Promise<void> {
+  return withLangfuseContext(
+    turnContext(plan, turn, options),
+    // A turn is its own trace: drop any active span but keep the baggage just set.
+    () => emitObservation(turn.root, trace.deleteSpan(context.active()), turn.traceId, options),
+  );
 }
 
 async function emitObservation(

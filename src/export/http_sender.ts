@@ -78,7 +78,7 @@ export class HttpSender implements SpanSender {
         continue;
       }
       if (decision.action === "done" && outcome.kind === "ok") {
-        this.stats.latenciesMs.push(performance.now() - started);
+        this.stats.latency.record(performance.now() - started);
         const rejected = Math.min(outcome.rejected, spans.length);
         const failures = rejected > 0
           ? [{

@@ -4,6 +4,8 @@
  * once the batcher has flushed.
  */
 
+import { LatencyHistogram } from "../plan/stats.ts";
+
 /** Counts of one run's delivery, shared by the batcher and the senders. */
 export class DeliveryStats {
   /** Spans handed to the exporter. */
@@ -18,8 +20,8 @@ export class DeliveryStats {
   retried = 0;
   /** Responses by HTTP status, or by "network" / "timeout" when none came. */
   readonly byStatus = new Map<string, number>();
-  /** Duration of each successful export call, retries included, in ms. */
-  readonly latenciesMs: number[] = [];
+  /** Duration of each successful export call, retries included, in ms (constant memory). */
+  readonly latency = new LatencyHistogram();
 
   /** Spans that failed, all reasons together. */
   get failed(): number {

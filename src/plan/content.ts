@@ -29,6 +29,11 @@ export class ContentRenderer {
     }
   }
 
+  /** The drawn value of a var, or undefined. */
+  varValue(name: string): Json | undefined {
+    return this.#vars.get(name);
+  }
+
   /** Renders every string inside a JSON value; `atMs` is "now" for date templates. */
   render(value: Json, atMs: number): Json {
     if (typeof value === "string") return this.renderString(value, atMs);

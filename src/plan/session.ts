@@ -1,7 +1,8 @@
 /**
- * Plans one session from a script: pure and deterministic for a seed and an end time. Work
- * runs backwards from the end: durations are drawn first, then turns are laid out so the last
- * one ends at `endMs`, separated by think time.
+ * Plans one session from a script: pure and deterministic for a seed and an end (or start)
+ * time. Durations are drawn first, then turns are laid out so the last one ends at `endMs`
+ * (or the first starts at `startMs`), separated by think time. In load mode (`branching`)
+ * the session may stop early or skip turns, and steps may fail at their declared rate.
  */
 import { parseDurationRange } from "../script/duration.ts";
 import { parseIdFormat } from "../script/privacy.ts";
@@ -14,12 +15,26 @@ import type { Cost, Json, ObservationPlan, SessionPlan, TurnPlan, Usage } from "
 export interface PlanOptions {
   /** Seed for ids, timing and content. */
   seed: number;
-  /** When the session's last turn ends, epoch ms. */
+  /** When the session's last turn ends, epoch ms (ignored when `startMs` is given). */
   endMs: number;
+  /** When the session's first turn starts, epoch ms; default: worked out back from `endMs`. */
+  startMs?: number;
   /** The script's file, for reports. */
   file: string;
   /** Separates the random streams of scripts planned with one seed; default the script name. */
   label?: string;
+  /**
+   * Load mode: draw which turns a session reaches (`reach`, `when`) and which steps fail
+   * (`error.rate`); default false plays every turn as written and injects no failure.
+   */
+  branching?: boolean;
+  /** Share of leaf steps that become slow outliers (3 to 8 times as long); default 0. */
+  outlierRate?: number;
+  /** Think times are divided by this (live runs with --time-scale); default 1. */
+  thinkScale?: number;
+  /** Use these ids instead of the script's (load mode draws them per session). */
+  sessionId?: string;
+  userId?: string;
 }
 
 const DEFAULT_GAP = "2ms..15ms";
@@ -31,30 +46,52 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
   const rng = new Rng(options.seed, options.label ?? script.name);
   const ids = rng.fork("ids");
   const timing = rng.fork("timing");
+  const sessionId = options.sessionId ?? resolveId(script.session.id, rng.fork("session"));
+  const userId = options.userId ?? resolveId(script.user.id, rng.fork("user"));
+  const builtins = { sessionId, userId };
+  const anchorMs = options.startMs ?? options.endMs;
 
-  const layouts = script.turns.map((turn, t) =>
-    layoutTurn(turn, script.trace.name, timing.fork(`turn${t}`))
+  const selection = options.branching
+    ? selectTurns(script, rng.fork("branch"), () => {
+      // Var values decide `when`; picks do not depend on the anchor time, so drawing them at
+      // the anchor gives the same values the real renderer draws below.
+      const provisional = new ContentRenderer(rng.fork("content"), anchorMs, builtins);
+      provisional.drawVars(script.vars ?? {}, anchorMs);
+      return provisional;
+    })
+    : script.turns.map((_, t) => ({ index: t, failed: new Set<StepInput>() }));
+
+  const layoutOptions = { outlierRate: options.outlierRate ?? 0 };
+  const layouts = selection.map(({ index, failed }) =>
+    layoutTurn(script.turns[index], script.trace.name, timing.fork(`turn${index}`), {
+      ...layoutOptions,
+      failed,
+    })
   );
-  const thinks = script.turns.map((turn, t) =>
-    t === 0 ? 0 : draw(turn.thinkTime ?? script.timing.thinkTime, timing.fork(`think${t}`))
+  const thinks = selection.map(({ index }, position) =>
+    position === 0 ? 0 : Math.round(
+      draw(script.turns[index].thinkTime ?? script.timing.thinkTime, timing.fork(`think${index}`)) /
+        (options.thinkScale ?? 1),
+    )
   );
   const total = layouts.reduce((sum, layout, t) => sum + layout.durationMs + thinks[t], 0);
-  const startMs = options.endMs - total;
+  const startMs = options.startMs ?? options.endMs - total;
 
-  const sessionId = resolveId(script.session.id, rng.fork("session"));
-  const userId = resolveId(script.user.id, rng.fork("user"));
-  const content = new ContentRenderer(rng.fork("content"), startMs, { sessionId, userId });
+  const content = new ContentRenderer(rng.fork("content"), startMs, builtins);
   content.drawVars(script.vars ?? {}, startMs);
 
   let cursor = startMs;
-  const turns: TurnPlan[] = script.turns.map((turn, t) => {
-    cursor += thinks[t];
+  const turns: TurnPlan[] = selection.map(({ index, failed }, position) => {
+    const turn = script.turns[index];
+    cursor += thinks[position];
     const traceId = ids.hex(32);
-    const root = materialize(layouts[t], cursor, ids, content);
+    const root = materialize(layouts[position], cursor, ids, content);
     root.input = content.render(turn.input, cursor);
     root.output = content.render(turn.output, cursor);
     cursor = root.endMs;
-    return { index: t, kind: turn.kind, outcome: turn.outcome, traceId, root };
+    const firstFailure = [...failed][0];
+    const outcome = firstFailure ? firstFailure.error?.outcome ?? "failed" : turn.outcome;
+    return { index: position, kind: turn.kind, outcome, traceId, root };
   });
 
   const metadata = Object.fromEntries(
@@ -76,6 +113,45 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
     metadata,
     turns,
   };
+}
+
+/** A turn a session reaches, and the steps that fail in it. */
+interface SelectedTurn {
+  index: number;
+  failed: Set<StepInput>;
+}
+
+/**
+ * Draws the turns a session reaches: one uniform draw against each turn's absolute `reach`
+ * (so reach 1, 0.4, 0.15 ends 60% after the first turn, 25% after the second), `when`
+ * conditions checked in order, and each step's injected failure drawn at its `error.rate`.
+ */
+function selectTurns(script: ScriptInput, rng: Rng, vars: () => ContentRenderer): SelectedTurn[] {
+  const depth = rng.next();
+  let renderer: ContentRenderer | undefined;
+  let anyFailed = false;
+  const selected: SelectedTurn[] = [];
+  for (const [index, turn] of script.turns.entries()) {
+    if (depth >= (turn.reach ?? 1)) break;
+    if (turn.when && "failed" in turn.when && turn.when.failed !== anyFailed) continue;
+    if (turn.when && "var" in turn.when) {
+      renderer ??= vars();
+      if (!turn.when.in.includes(String(renderer.varValue(turn.when.var)))) continue;
+    }
+    const failed = new Set<StepInput>();
+    const stack = [...turn.steps];
+    while (stack.length > 0) {
+      const step = stack.shift()!;
+      if (step.level === "ERROR") anyFailed = true;
+      if (step.error && rng.fork(`error${index}:${step.name}`).next() < step.error.rate) {
+        failed.add(step);
+        anyFailed = true;
+      }
+      stack.push(...(step.steps ?? []));
+    }
+    selected.push({ index, failed });
+  }
+  return selected;
 }
 
 /** A literal id as it is, or a generated one drawn from its format. */
@@ -102,10 +178,17 @@ interface Layout {
   ttftMs?: number;
   usage?: Usage;
   cost?: Cost;
+  /** The step's injected failure happened. */
+  failed: boolean;
   children: Layout[];
 }
 
-function layoutTurn(turn: TurnInput, traceName: string, rng: Rng): Layout {
+interface LayoutOptions {
+  outlierRate: number;
+  failed: Set<StepInput>;
+}
+
+function layoutTurn(turn: TurnInput, traceName: string, rng: Rng, options: LayoutOptions): Layout {
   const rootStep: StepInput = {
     type: "span",
     name: turn.name ?? traceName,
@@ -113,17 +196,17 @@ function layoutTurn(turn: TurnInput, traceName: string, rng: Rng): Layout {
     statusMessage: turn.statusMessage,
     steps: turn.steps,
   };
-  return layoutStep(rootStep, 0, rng);
+  return layoutStep(rootStep, 0, rng, options);
 }
 
-function layoutStep(step: StepInput, offsetMs: number, rng: Rng): Layout {
+function layoutStep(step: StepInput, offsetMs: number, rng: Rng, options: LayoutOptions): Layout {
   const children: Layout[] = [];
   let cursor = 0;
   let needed = 0;
   for (const [i, child] of (step.steps ?? []).entries()) {
     const gap = draw(child.gap ?? DEFAULT_GAP, rng);
     const start = step.parallel ? gap : cursor + gap;
-    const layout = layoutStep(child, start, rng.fork(`s${i}`));
+    const layout = layoutStep(child, start, rng.fork(`s${i}`), options);
     children.push(layout);
     cursor = start + layout.durationMs;
     needed = Math.max(needed, cursor);
@@ -133,9 +216,15 @@ function layoutStep(step: StepInput, offsetMs: number, rng: Rng): Layout {
   else if (children.length > 0) {
     const own = step.duration === undefined ? 0 : draw(step.duration, rng);
     durationMs = Math.max(own, needed + draw(TAIL, rng));
-  } else durationMs = draw(step.duration ?? DEFAULT_LEAF, rng);
+  } else {
+    durationMs = draw(step.duration ?? DEFAULT_LEAF, rng);
+    // Drawn only when asked for, so plans without outliers stay as they were.
+    if (options.outlierRate > 0 && rng.next() < options.outlierRate) {
+      durationMs = Math.round(durationMs * (3 + rng.next() * 5));
+    }
+  }
 
-  const layout: Layout = { step, offsetMs, durationMs, children };
+  const layout: Layout = { step, offsetMs, durationMs, failed: options.failed.has(step), children };
   if (step.type === "generation") {
     if (step.timeToFirstToken !== undefined) {
       layout.ttftMs = Math.min(draw(step.timeToFirstToken, rng), durationMs);
@@ -190,6 +279,13 @@ function materialize(layout: Layout, parentStartMs: number, ids: Rng, content: C
   }
   if (step.input !== undefined) observation.input = content.render(step.input as Json, startMs);
   if (step.output !== undefined) observation.output = content.render(step.output as Json, startMs);
+  if (layout.failed && step.error) {
+    observation.level = "ERROR";
+    observation.statusMessage = step.error.message;
+    observation.output = step.error.output === undefined
+      ? { error: step.error.message }
+      : content.render(step.error.output as Json, startMs);
+  }
   observation.children = layout.children.map((child) => materialize(child, startMs, ids, content));
   return observation;
 }

@@ -103,7 +103,8 @@ export function buildRunReport(
   };
 }
 
-function manifestSession(plan: SessionPlan): ManifestSession {
+/** A session as the manifest and the sessions file record it. */
+export function manifestSession(plan: SessionPlan): ManifestSession {
   return {
     script: plan.script,
     file: plan.file,

@@ -36,6 +36,22 @@ export async function loadScriptFile(file: string): Promise<LoadedScript> {
 
 /** Validates script text; `file` names it in errors. Throws ScriptError. */
 export function parseScript(text: string, file: string): ScriptInput {
+  const { value, doc, at } = parseYaml(text, file, Script);
+  const problems = checkTemplates(value).map(({ path, message }) => ({
+    ...at(offsetOf(doc, path)),
+    field: formatPath(path),
+    message,
+  }));
+  if (problems.length > 0) throw new ScriptError(file, sortProblems(problems));
+  return value;
+}
+
+/** Parses YAML text and validates it with `schema`; every problem carries its position. */
+export function parseYaml<T extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: T,
+): { value: z.output<T>; doc: Document; at: At } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -58,18 +74,12 @@ export function parseScript(text: string, file: string): ScriptInput {
       }),
     );
   }
-  const result = Script.safeParse(doc.toJS(), { reportInput: true });
+  const result = schema.safeParse(doc.toJS(), { reportInput: true });
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) => toProblems(issue, doc, at));
     throw new ScriptError(file, sortProblems(problems));
   }
-  const problems = checkTemplates(result.data).map(({ path, message }) => ({
-    ...at(offsetOf(doc, path)),
-    field: formatPath(path),
-    message,
-  }));
-  if (problems.length > 0) throw new ScriptError(file, sortProblems(problems));
-  return result.data;
+  return { value: result.data, doc, at };
 }
 
 type At = (offset: number) => { line: number; column: number };
@@ -170,6 +180,7 @@ export function* templatedStrings(
       const { step, path } = stack.pop()!;
       yield* strings(step.input, [...path, "input"]);
       yield* strings(step.output, [...path, "output"]);
+      yield* strings(step.error?.output, [...path, "error", "output"]);
       for (const [m, message] of (step.messages ?? []).entries()) {
         yield* strings(message.content, [...path, "messages", m, "content"]);
       }

@@ -90,7 +90,25 @@ export interface StepInput {
   price?: { input: number; output: number };
   timeToFirstToken?: number | string;
   prompt?: { name: string; version: number };
+  error?: StepErrorInput;
 }
+
+/** An injected failure: in load mode the step fails with this probability. */
+export interface StepErrorInput {
+  rate: number;
+  message: string;
+  output?: z.infer<typeof Content>;
+  outcome?: "failed" | "recovered";
+}
+
+const StepError = z.strictObject({
+  rate: z.number().min(0).max(1).describe("Probability that the step fails (load mode)"),
+  message: z.string().min(1).max(500).describe("Status message of the failed step"),
+  output: Content.optional().describe("Output of the failed step; default { error: message }"),
+  outcome: z.enum(["failed", "recovered"]).optional().describe(
+    "The turn's outcome when the step fails; default failed",
+  ),
+});
 
 const GENERATION_ONLY = [
   "model",
@@ -129,6 +147,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
     .optional().describe("USD per million tokens; cost follows the sampled usage"),
   timeToFirstToken: Duration.optional(),
   prompt: z.strictObject({ name: z.string().min(1), version: z.int().positive() }).optional(),
+  error: StepError.optional(),
 }).superRefine((step, ctx) => {
   if (step.type !== "generation") {
     for (const field of GENERATION_ONLY) {
@@ -176,6 +195,15 @@ export const Turn = z.strictObject({
   thinkTime: Duration.optional().describe("Pause before this turn; default timing.thinkTime"),
   level: z.enum(LEVELS).optional(),
   statusMessage: z.string().max(500).optional(),
+  reach: z.number().gt(0).max(1).optional().describe(
+    "Share of sessions that reach this turn in load mode (1 = all); never more than an earlier turn's",
+  ),
+  when: z.union([
+    z.strictObject({ var: z.string(), in: z.array(z.string()).min(1) }),
+    z.strictObject({ failed: z.boolean() }),
+  ]).optional().describe(
+    "Load mode: play this turn only when a var has one of the values, or when an earlier step failed",
+  ),
   steps: z.array(Step).min(1),
 });
 
@@ -199,7 +227,38 @@ export const Script = z.strictObject({
     z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, { error: "must be a camelCase or snake_case name" }),
     z.string(),
   ).optional().describe("Values drawn once per session, used as {{name}} in content"),
+  weight: z.number().positive().default(1).describe(
+    "How often load mode picks this script relative to others",
+  ),
   turns: z.array(Turn).min(1),
+}).superRefine((script, ctx) => {
+  let reach = 1;
+  for (const [t, turn] of script.turns.entries()) {
+    if (turn.reach === undefined) continue;
+    if (t === 0 && turn.reach !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["turns", t, "reach"],
+        message: "must be 1 on the first turn",
+      });
+    } else if (turn.reach > reach) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["turns", t, "reach"],
+        message: `must not be more than an earlier turn's reach (${reach})`,
+      });
+    }
+    reach = Math.min(reach, turn.reach);
+  }
+  for (const [t, turn] of script.turns.entries()) {
+    if (turn.when && "var" in turn.when && !(turn.when.var in (script.vars ?? {}))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["turns", t, "when", "var"],
+        message: `names "${turn.when.var}", which is not declared in vars`,
+      });
+    }
+  }
 });
 
 /** A validated conversation script, as zod outputs it. */

@@ -1,0 +1,386 @@
+/**
+ * `load`: many varied sessions from one or more scripts, backfilled over past days or arriving
+ * live at a rate, every span accounted for. Writes one line per session to a sessions file and
+ * a JSON report; exits non-zero when a span failed or a threshold was missed.
+ */
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { createPipeline } from "../export/pipeline.ts";
+import { resolveTarget, TARGET_KINDS } from "../export/target.ts";
+import { parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
+import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
+import { LoadProfile, toPhases } from "../plan/load_profile.ts";
+import { Rng } from "../plan/random.ts";
+import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
+import { PopulationCounter } from "../report/population.ts";
+import { manifestSession } from "../report/run_report.ts";
+import { parseDuration } from "../script/duration.ts";
+import { parseYaml } from "../script/load.ts";
+import { startProgress } from "../load/progress.ts";
+import { type LoadSchedule, runLoad } from "../load/runner.ts";
+import { systemClock } from "../load/clock.ts";
+import { VERSION } from "../version.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+import { loadAll, oneOf, parseSeed, PROTOCOLS } from "./options.ts";
+
+/** `load --help`. */
+export const LOAD_HELP =
+  `Usage: session-replay load <script.yaml>... (--sessions N | --duration D --rate R | --profile FILE) [options]
+
+Generates many varied sessions from the scripts: each draws a script by weight, a fresh
+session id, and a user from a pool of recurring users (a few heavy users, a long tail).
+Turns may branch (reach, when) and steps may fail (error.rate) as the scripts declare.
+
+Backfill (sessions placed in the past with a daily rhythm, sent as fast as the target takes):
+  --sessions N        how many sessions
+  --spread D          over how long before now, e.g. 14d (default 1d)
+Live (sessions arrive now, each session's turns follow its think times in real time):
+  --duration D        how long new sessions arrive, e.g. 10m
+  --rate R            arrival rate, e.g. 20/s, 300/m
+  --ramp D            ramp from 0 to the rate over D first
+  --profile FILE      arrival phases from a YAML load profile instead (see README)
+  --poisson           Poisson arrivals instead of evenly spaced ones
+  --time-scale K      divide think times by K (default 1)
+  --concurrency N     live sessions at once (default 64); more arrivals wait for a slot
+
+Population and output:
+  --users N           size of the user pool (default: sessions / 10, at least 1; 100 live)
+  --weight NAME=W     weight of the script named NAME (repeatable; default its own weight)
+  --seed N            reproducible population; a re-run overwrites the same traces
+  --report FILE       write the JSON report here too
+  --out-dir DIR       where the sessions file and the default report go (default out)
+  --batch-size N      spans per export request (default 512)
+  --max-in-flight N   export requests at once (default 4)
+  --max-failed N      most spans allowed to fail (default 0)
+  --min-rate R        least acknowledged spans per second, e.g. 500/s
+  --target langfuse|otlp|file, --protocol http/protobuf|http/json, --gzip, --out FILE
+                      as for replay; load needs a real target (not the preview)
+  -h, --help          show this help
+
+Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
+Exit codes: 0 all delivered and thresholds met, 2 usage, 3 invalid script,
+4 spans failed or a threshold missed, 130 interrupted.`;
+
+/** Runs `load`; returns the exit code. */
+export async function loadCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    io.out(LOAD_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0) {
+    throw new CliError("load needs at least one script file", EXIT.usage);
+  }
+  const scripts = await loadAll(positionals);
+  const schedule = await buildSchedule(values, io);
+  const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
+  const target = resolveTarget({
+    target: oneOf(values.target, TARGET_KINDS, "--target"),
+    protocol: oneOf(values.protocol, PROTOCOLS, "--protocol"),
+    gzip: values.gzip,
+    out: values.out,
+  }, io.env);
+  if (target.kind === "preview") {
+    throw new CliError(
+      "load needs a target: set LANGFUSE_BASE_URL, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY, " +
+        "or OTEL_EXPORTER_OTLP_ENDPOINT, or use --target file (the preview is for single replays).",
+      EXIT.usage,
+    );
+  }
+  const seeded = values.seed !== undefined;
+  const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
+  const weighted: WeightedScript[] = scripts.map(({ file, script }) => ({
+    file,
+    script,
+    weight: weights.get(script.name),
+  }));
+  const users = values.users !== undefined
+    ? positiveInt(values.users, "--users")
+    : schedule.kind === "backfill"
+    ? Math.max(1, Math.round(schedule.sessions / 10))
+    : 100;
+  const factory = new SessionFactory(weighted, { seed, users });
+  const concurrency = values.concurrency === undefined
+    ? 64
+    : positiveInt(values.concurrency, "--concurrency");
+  const maxFailed = values["max-failed"] === undefined
+    ? 0
+    : nonNegativeInt(values["max-failed"], "--max-failed");
+  const minRate = values["min-rate"] === undefined
+    ? undefined
+    : rate(values["min-rate"], "--min-rate");
+
+  const startedMs = io.now();
+  const runId = `run_${new Rng(seed, `run:${startedMs}`).hex(12)}`;
+  const outDir = values["out-dir"] ?? "out";
+  await mkdir(outDir, { recursive: true });
+  const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
+  const sessionsOut = createWriteStream(sessionsFile);
+  const population = new PopulationCounter();
+  const smallRunIds: string[] = [];
+
+  const pipeline = createPipeline(target, {
+    maxBatchSpans: values["batch-size"] === undefined
+      ? undefined
+      : positiveInt(values["batch-size"], "--batch-size"),
+    maxInFlight: values["max-in-flight"] === undefined
+      ? undefined
+      : positiveInt(values["max-in-flight"], "--max-in-flight"),
+  });
+  const stopProgress = startProgress({
+    stats: pipeline.stats,
+    sessions: () => population.shape().sessions,
+    total: schedule.kind === "backfill" ? schedule.sessions : undefined,
+    tty: io.errIsTty ?? false,
+    write: io.progress ?? (() => {}),
+    now: io.now,
+  });
+  let result;
+  try {
+    result = await runLoad({
+      factory,
+      pipeline,
+      schedule,
+      seed,
+      concurrency,
+      clock: io.clock ?? systemClock,
+      stopped: io.interrupted,
+      onSession: (plan) => {
+        // A session stopped before its first turn never reached the target.
+        if (plan.turns.length === 0) return;
+        population.add(plan);
+        if (smallRunIds.length <= 1000) smallRunIds.push(plan.sessionId);
+        sessionsOut.write(JSON.stringify(manifestSession(plan)) + "\n");
+      },
+    });
+  } finally {
+    await pipeline.close();
+    stopProgress();
+    await new Promise<void>((resolve, reject) =>
+      sessionsOut.end((error?: Error | null) => error ? reject(error) : resolve())
+    );
+  }
+
+  const finishedMs = io.now();
+  const stats = pipeline.stats;
+  const durationMs = Math.max(1, finishedMs - startedMs);
+  const spansPerSecond = Math.round((stats.acknowledged * 1000) / durationMs);
+  const shape = population.shape();
+  const thresholds = { maxFailed, ...(minRate === undefined ? {} : { minRate }) };
+  const report: LoadReport = {
+    tool: "session-replay",
+    kind: "load",
+    version: VERSION,
+    runId,
+    seed,
+    seeded,
+    mode: describeSchedule(schedule),
+    startedAt: new Date(startedMs).toISOString(),
+    finishedAt: new Date(finishedMs).toISOString(),
+    durationMs,
+    target: { kind: target.kind, describe: target.describe, protocol: target.protocol },
+    sessions: shape.sessions,
+    users: shape.users,
+    traces: shape.traces,
+    spans: {
+      generated: stats.generated,
+      acknowledged: stats.acknowledged,
+      failed: stats.failed,
+      failures: Object.fromEntries(stats.failures),
+    },
+    requests: {
+      total: stats.requests,
+      retried: stats.retried,
+      byStatus: Object.fromEntries(stats.byStatus),
+    },
+    exportLatencyMs: {
+      p50: round(stats.latency.quantile(0.5)),
+      p95: round(stats.latency.quantile(0.95)),
+      p99: round(stats.latency.quantile(0.99)),
+    },
+    spansPerSecond,
+    population: shape,
+    lateArrivals: result.lateArrivals,
+    sessionsFile,
+    ...(shape.sessions <= 1000 ? { sessionIds: smallRunIds } : {}),
+    thresholds: { ...thresholds, ...checkThresholds(thresholds, stats.failed, spansPerSecond) },
+    ...(pipeline.batcher.fatal
+      ? { stopped: pipeline.batcher.fatal }
+      : io.interrupted()
+      ? { stopped: "interrupted (Ctrl-C)" }
+      : {}),
+  };
+  const reportPath = values.report ?? join(outDir, `${runId}.load.json`);
+  await mkdir(dirname(reportPath), { recursive: true });
+  await writeFile(reportPath, JSON.stringify(report, null, 2) + "\n");
+  const failed = !report.thresholds.met || report.stopped !== undefined;
+  (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
+  if (io.interrupted()) return EXIT.interrupted;
+  return failed ? EXIT.deliveryFailed : EXIT.ok;
+}
+
+function round(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.round(value * 10) / 10;
+}
+
+type Values = ReturnType<typeof parse>["values"];
+
+async function buildSchedule(values: Values, io: Io): Promise<LoadSchedule> {
+  const live = values.duration !== undefined || values.rate !== undefined ||
+    values.profile !== undefined;
+  if (values.sessions !== undefined && live) {
+    throw new CliError(
+      "give either --sessions (backfill) or --duration/--rate/--profile (live), not both",
+      EXIT.usage,
+    );
+  }
+  if (values.sessions !== undefined) {
+    return {
+      kind: "backfill",
+      sessions: positiveInt(values.sessions, "--sessions"),
+      endMs: io.now(),
+      spreadMs: duration(values.spread ?? "1d", "--spread"),
+    };
+  }
+  if (!live) {
+    throw new CliError(
+      "load needs --sessions N (backfill) or --duration D --rate R (live); see load --help",
+      EXIT.usage,
+    );
+  }
+  let phases: Phase[];
+  let poisson = values.poisson ?? false;
+  if (values.profile !== undefined) {
+    const text = await readFile(values.profile, "utf8").catch(() => {
+      throw new CliError(`${values.profile}: cannot be read`, EXIT.usage);
+    });
+    const profile = parseYaml(text, values.profile, LoadProfile).value;
+    phases = toPhases(profile);
+    poisson = values.poisson ?? profile.poisson ?? false;
+  } else {
+    if (values.duration === undefined || values.rate === undefined) {
+      throw new CliError("a live run needs both --duration and --rate (or --profile)", EXIT.usage);
+    }
+    try {
+      phases = phasesFromFlags({
+        durationMs: duration(values.duration, "--duration"),
+        rate: rate(values.rate, "--rate"),
+        rampMs: values.ramp === undefined ? 0 : duration(values.ramp, "--ramp"),
+      });
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError((error as Error).message, EXIT.usage);
+    }
+  }
+  const timeScale = values["time-scale"] === undefined ? 1 : Number(values["time-scale"]);
+  if (!(timeScale > 0)) {
+    throw new CliError(
+      `--time-scale must be a positive number, not "${values["time-scale"]}"`,
+      EXIT.usage,
+    );
+  }
+  return { kind: "live", phases, poisson, timeScale };
+}
+
+function describeSchedule(schedule: LoadSchedule): string {
+  if (schedule.kind === "backfill") {
+    return `backfill: ${schedule.sessions} sessions over ${
+      Math.round(schedule.spreadMs / 3_600_000)
+    }h`;
+  }
+  const total = schedule.phases.reduce((sum, phase) => sum + phase.durationMs, 0);
+  return `live: ${schedule.phases.length} phase(s) over ${Math.round(total / 1000)}s` +
+    `${schedule.poisson ? ", Poisson arrivals" : ""}${
+      schedule.timeScale !== 1 ? `, time scale ${schedule.timeScale}` : ""
+    }`;
+}
+
+function parseWeights(entries: string[], names: string[]): Map<string, number> {
+  const weights = new Map<string, number>();
+  for (const entry of entries) {
+    const match = /^([a-z][a-z0-9-]*)=(\d+(?:\.\d+)?)$/.exec(entry);
+    if (!match || Number(match[2]) <= 0) {
+      throw new CliError(`--weight must look like order-status=3, not "${entry}"`, EXIT.usage);
+    }
+    if (!names.includes(match[1])) {
+      throw new CliError(
+        `--weight names "${match[1]}", which is none of the scripts (${names.join(", ")})`,
+        EXIT.usage,
+      );
+    }
+    weights.set(match[1], Number(match[2]));
+  }
+  return weights;
+}
+
+function positiveInt(text: string, flag: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new CliError(`${flag} must be a whole number of at least 1, not "${text}"`, EXIT.usage);
+  }
+  return Number(text);
+}
+
+function nonNegativeInt(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) {
+    throw new CliError(`${flag} must be a whole number, not "${text}"`, EXIT.usage);
+  }
+  return Number(text);
+}
+
+function duration(text: string, flag: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    throw new CliError(`${flag} must be a duration like 10m or 14d, not "${text}"`, EXIT.usage);
+  }
+  return ms;
+}
+
+function rate(text: string, flag: string): number {
+  try {
+    return parseRate(text);
+  } catch {
+    throw new CliError(
+      `${flag} must be a rate like 20/s, 300/m or 5000/h, not "${text}"`,
+      EXIT.usage,
+    );
+  }
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        sessions: { type: "string" },
+        spread: { type: "string" },
+        duration: { type: "string" },
+        rate: { type: "string" },
+        ramp: { type: "string" },
+        profile: { type: "string" },
+        poisson: { type: "boolean" },
+        "time-scale": { type: "string" },
+        concurrency: { type: "string" },
+        users: { type: "string" },
+        weight: { type: "string", multiple: true },
+        seed: { type: "string" },
+        report: { type: "string" },
+        "out-dir": { type: "string" },
+        "max-failed": { type: "string" },
+        "batch-size": { type: "string" },
+        "max-in-flight": { type: "string" },
+        "min-rate": { type: "string" },
+        target: { type: "string" },
+        protocol: { type: "string" },
+        gzip: { type: "boolean" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}. See load --help.`, EXIT.usage);
+  }
+}

@@ -1,0 +1,277 @@
+import process from "node:process";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../main.ts";
+import { startOtlpReceiver } from "../export/receiver.ts";
+import { selfCommand } from "../runtime.ts";
+import type { Io } from "./io.ts";
+import type { LoadReport } from "../report/load_report.ts";
+
+const NOW = Date.parse("2026-11-25T12:00:00Z");
+
+function io(env: Record<string, string>, now: () => number = () => NOW) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: Io = {
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+    env,
+    now,
+    randomSeed: () => 1,
+    interrupted: () => false,
+    color: false,
+  };
+  return { io: value, out: () => out.join("\n"), err: () => err.join("\n") };
+}
+
+async function report(dir: string): Promise<LoadReport> {
+  return JSON.parse(await readFile(join(dir, "report.json"), "utf8"));
+}
+
+test("under injected faults every span is counted as the receiver saw it", async () => {
+  const receiver = await startOtlpReceiver({
+    respond: ({ index }) => {
+      if (index === 2) return { status: 503, headers: { "retry-after": "0" } };
+      if (index === 4) return { status: 429, headers: { "retry-after": "0" } };
+      if (index === 6) return { rejectSpans: { count: 3, message: "span has no name" } };
+      if (index === 8) return { drop: true };
+      if (index === 10) return { status: 400, body: "malformed span" };
+      return undefined;
+    },
+  });
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-"));
+    const run = io({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+    const code = await main([
+      "load",
+      "conversations/order-status.yaml",
+      "conversations/handoff.yaml",
+      "--sessions",
+      "150",
+      "--seed",
+      "4",
+      "--batch-size",
+      "50",
+      "--max-in-flight",
+      "2",
+      "--out-dir",
+      dir,
+      "--report",
+      join(dir, "report.json"),
+    ], run.io);
+    const result = await report(dir);
+    assert.equal(code, 4, "spans failed, so the run fails");
+    assert.equal(result.spans.acknowledged, receiver.spans.length, "acknowledged means received");
+    assert.equal(result.spans.generated, result.spans.acknowledged + result.spans.failed);
+    assert.equal(result.spans.failed, 53);
+    assert.deepEqual(result.spans.failures, {
+      "rejected by the target: span has no name": 3,
+      "HTTP 400: malformed span": 50,
+    });
+    assert.equal(result.requests.byStatus["503"], 1);
+    assert.equal(result.requests.byStatus["429"], 1);
+    assert.ok(result.requests.retried >= 2);
+    assert.equal(result.sessions, 150);
+    assert.equal(
+      new Set(receiver.spans.map((span) => span.spanId)).size,
+      receiver.spans.length,
+      "no span twice",
+    );
+    const lines = (await readFile(result.sessionsFile, "utf8")).trim().split("\n");
+    assert.equal(lines.length, 150);
+    assert.match(run.err(), /53 failed|50 failed: HTTP 400: malformed span/);
+    assert.match(run.err(), /missed +53 spans failed, more than --max-failed 0/);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("thresholds decide the exit code: --max-failed tolerates, --min-rate demands", async () => {
+  const receiver = await startOtlpReceiver({
+    respond: ({ index }) => index === 0 ? { rejectSpans: { count: 1, message: "no" } } : undefined,
+  });
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-"));
+    const args = (extra: string[]) => [
+      "load",
+      "conversations/refund.yaml",
+      "--sessions",
+      "20",
+      "--seed",
+      "2",
+      "--out-dir",
+      dir,
+      "--report",
+      join(dir, "report.json"),
+      ...extra,
+    ];
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+    assert.equal(await main(args(["--max-failed", "1"]), io(env).io), 0);
+    const slow = io(env);
+    assert.equal(await main(args(["--max-failed", "1", "--min-rate", "100000000/s"]), slow.io), 4);
+    assert.match(slow.err(), /spans\/s is below --min-rate 100000000\/s/);
+    assert.equal((await report(dir)).thresholds.met, false);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("the same seed gives the same ids and payloads", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "load-"));
+  const files = [join(dir, "a.jsonl"), join(dir, "b.jsonl")];
+  for (const file of files) {
+    const run = io({});
+    const code = await main([
+      "load",
+      "conversations/order-status.yaml",
+      "conversations/refund.yaml",
+      "--sessions",
+      "40",
+      "--spread",
+      "3d",
+      "--seed",
+      "9",
+      "--target",
+      "file",
+      "--out",
+      file,
+      "--out-dir",
+      dir,
+    ], run.io);
+    assert.equal(code, 0, run.err());
+  }
+  const [a, b] = await Promise.all(files.map((file) => readFile(file, "utf8")));
+  assert.ok(a.length > 10_000);
+  assert.equal(a, b);
+});
+
+test("a live run starts sessions at the rate and sends each turn as its time comes", {
+  timeout: 30_000,
+}, async () => {
+  const receiver = await startOtlpReceiver();
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-"));
+    const run = io({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, () => Date.now());
+    const started = Date.now();
+    const code = await main([
+      "load",
+      "fixtures/scripts/quick.yaml",
+      "--duration",
+      "2s",
+      "--rate",
+      "5/s",
+      "--seed",
+      "3",
+      "--out-dir",
+      dir,
+      "--report",
+      join(dir, "report.json"),
+    ], run.io);
+    const elapsed = Date.now() - started;
+    const result = await report(dir);
+    assert.equal(code, 0, run.err());
+    assert.equal(result.sessions, 10, "5/s for 2 s");
+    assert.equal(result.spans.acknowledged, receiver.spans.length);
+    assert.equal(result.spans.failed, 0);
+    assert.ok(elapsed >= 1800 && elapsed < 5000, `took ${elapsed}ms`);
+    // Live sessions start now: every span lies in the run's wall-clock window.
+    for (const span of receiver.spans) {
+      const startMs = Number(span.startTimeUnixNano / 1_000_000n);
+      assert.ok(startMs >= started - 1000 && startMs <= Date.now(), "span time is real time");
+    }
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130", {
+  timeout: 60_000,
+}, async () => {
+  const receiver = await startOtlpReceiver();
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-"));
+    const reportFile = join(dir, "report.json");
+    const { command, args } = selfCommand("src/main.ts", [
+      "load",
+      "conversations/order-status.yaml",
+      "--duration",
+      "60s",
+      "--rate",
+      "20/s",
+      "--time-scale",
+      "50",
+      "--out-dir",
+      dir,
+      "--report",
+      reportFile,
+    ]);
+    // Node relays the signal and reports the child's real exit: Deno's node:child_process
+    // reports a child it signalled as killed by that signal, even when it exited 130 itself.
+    const relay = `const { spawn } = require("node:child_process");
+      const child = spawn(process.argv[1], process.argv.slice(2), { stdio: ["ignore", "ignore", "inherit"] });
+      process.on("SIGINT", () => child.kill("SIGINT"));
+      child.on("exit", (code, signal) => { console.log(JSON.stringify({ code, signal })); process.exit(0); });`;
+    const child = spawn("node", ["-e", relay, command, ...args], {
+      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    await receiver.waitForSpans(20, 20_000);
+    child.kill("SIGINT");
+    await exited;
+    const { code, signal } = JSON.parse(stdout);
+    assert.equal(signal, null, stderr);
+    assert.equal(code, 130, stderr);
+    const result: LoadReport = JSON.parse(await readFile(reportFile, "utf8"));
+    assert.equal(result.stopped, "interrupted (Ctrl-C)");
+    assert.ok(result.sessions > 0 && result.sessions < 1200);
+    assert.equal(result.spans.failed, 0);
+    assert.equal(result.spans.generated, result.spans.acknowledged);
+    assert.equal(
+      result.spans.acknowledged,
+      receiver.spans.length,
+      "what was in flight was delivered",
+    );
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("load refuses bad flags and the preview target", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["load", "conversations/refund.yaml"],
+      /needs --sessions N \(backfill\) or --duration D --rate R/,
+    ],
+    [
+      ["load", "conversations/refund.yaml", "--sessions", "10", "--rate", "2/s"],
+      /either --sessions/,
+    ],
+    [
+      ["load", "conversations/refund.yaml", "--duration", "1m", "--rate", "fast"],
+      /--rate must be a rate like 20\/s/,
+    ],
+    [
+      ["load", "conversations/refund.yaml", "--sessions", "0"],
+      /--sessions must be a whole number of at least 1/,
+    ],
+    [
+      ["load", "conversations/refund.yaml", "--sessions", "5", "--weight", "nope=2"],
+      /--weight names "nope"/,
+    ],
+    [["load", "conversations/refund.yaml", "--sessions", "5"], /load needs a target/],
+  ];
+  for (const [args, message] of cases) {
+    const run = io({});
+    assert.equal(await main(args, run.io), 2, args.join(" "));
+    assert.match(run.err(), message);
+  }
+});

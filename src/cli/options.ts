@@ -1,0 +1,49 @@
+/** Command-line values shared by the commands: seeds, enumerations, script lists. */
+import { ScriptError } from "../script/errors.ts";
+import { type LoadedScript, loadScriptFile } from "../script/load.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+
+/** The OTLP/HTTP encodings. */
+export const PROTOCOLS = ["http/protobuf", "http/json"] as const;
+
+/** `value` if it is one of `allowed`, else a usage error naming the flag. */
+export function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T | undefined {
+  if (value === undefined || (allowed as readonly string[]).includes(value)) {
+    return value as T | undefined;
+  }
+  throw new CliError(`${flag} must be one of ${allowed.join(", ")}, not "${value}"`, EXIT.usage);
+}
+
+/** A seed flag's value. */
+export function parseSeed(text: string): number {
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 4294967295) {
+    throw new CliError(
+      `--seed must be a whole number from 0 to 4294967295, not "${text}"`,
+      EXIT.usage,
+    );
+  }
+  return Number(text);
+}
+
+/** Loads every script, or throws one error listing every problem in all of them. */
+export async function loadAll(files: string[]): Promise<LoadedScript[]> {
+  const loaded = await Promise.allSettled(files.map(loadScriptFile));
+  const problems = loaded.flatMap((result) =>
+    result.status === "rejected" ? [result.reason as Error] : []
+  );
+  if (problems.length > 0) {
+    const script = problems.find((error) => error instanceof ScriptError);
+    if (!script) throw problems[0];
+    throw new CliError(
+      problems.map((error) => error.message).join("\n") + "\nNothing was sent.",
+      EXIT.invalidScript,
+    );
+  }
+  return loaded.map((result) =>
+    (result as PromiseFulfilledResult<Awaited<ReturnType<typeof loadScriptFile>>>).value
+  );
+}

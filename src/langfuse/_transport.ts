@@ -1,0 +1,149 @@
+/**
+ * The client's HTTP layer: Basic auth, JSON bodies, the read rate limit, and retries per the
+ * export stage's retry policy (429 and 5xx, honouring Retry-After). Private to the folder.
+ */
+import { type AttemptOutcome, decide, parseRetryAfter } from "../export/retry.ts";
+import { describeNetworkError } from "../export/http_sender.ts";
+import { apiError, malformedAnswer, networkError } from "./api_error.ts";
+import type { LangfuseClientOptions } from "./client.ts";
+import { RateLimiter } from "./rate_limiter.ts";
+
+/** The HTTP methods the client uses. */
+export type Method = "GET" | "POST" | "DELETE";
+
+/** What to send and which failures to hand back instead of throwing. */
+export interface RequestSpec {
+  /** Query parameters; undefined and empty values are left out. */
+  query?: Record<string, string | undefined>;
+  /** JSON body. */
+  body?: unknown;
+  /** Statuses answered instead of thrown, e.g. 404 when probing. */
+  pass?: readonly number[];
+}
+
+const SESSIONS = "/api/public/sessions";
+
+/** Sends requests to one Langfuse project with retries; throws LangfuseApiError on failure. */
+export class Transport {
+  readonly #baseUrl: string;
+  readonly #auth: string;
+  readonly #secrets: readonly string[];
+  readonly #limiter: RateLimiter;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
+  readonly #random: () => number;
+
+  /** Fills in the defaults documented on {@link LangfuseClientOptions}. */
+  constructor(private readonly options: LangfuseClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
+    const token = base64(`${options.publicKey}:${options.secretKey}`);
+    this.#auth = `Basic ${token}`;
+    // Never echo a key, even when the server quotes one back.
+    this.#secrets = [options.publicKey, options.secretKey, token];
+    this.#limiter = new RateLimiter(options.readsPerSecond ?? 0);
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** One request with retries; answers a 2xx (with its JSON body) or a passed status. */
+  async request<T>(
+    method: Method,
+    path: string,
+    spec: RequestSpec = {},
+  ): Promise<{ status: number; data?: T }> {
+    const endpoint = `${method} ${endpointPath(path)}`;
+    const url = this.#baseUrl + path + queryString(spec.query);
+    const started = this.#now();
+    for (let attempt = 1;; attempt++) {
+      if (method === "GET") {
+        const wait = this.#limiter.reserve(this.#now());
+        if (wait > 0) await this.#sleep(wait);
+      }
+      const answer = await this.#attempt(method, url, spec.body);
+      if (answer.response) {
+        const { status, text } = answer.response;
+        if (status >= 200 && status < 300) return { status, data: parseJson<T>(text, endpoint) };
+        if (spec.pass?.includes(status)) return { status };
+      }
+      const outcome = answer.outcome;
+      const elapsed = this.#now() - started;
+      const decision = decide(outcome, attempt, elapsed, this.options.retry, this.#random());
+      if (decision.action === "retry") {
+        await this.#sleep(decision.delayMs);
+        continue;
+      }
+      if (outcome.kind === "http") {
+        throw apiError(outcome.status, endpoint, outcome.body, this.#secrets);
+      }
+      const reason = decision.action === "fail" ? decision.reason : "no answer";
+      throw networkError(endpoint, reason, this.#secrets);
+    }
+  }
+
+  async #attempt(
+    method: Method,
+    url: string,
+    body: unknown,
+  ): Promise<{ response?: { status: number; text: string }; outcome: AttemptOutcome }> {
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    const headers: Record<string, string> = {
+      authorization: this.#auth,
+      accept: "application/json",
+    };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    try {
+      const response = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await response.text();
+      return {
+        response: { status: response.status, text },
+        outcome: {
+          kind: "http",
+          status: response.status,
+          retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), this.#now()),
+          body: text.slice(0, 1000),
+        },
+      };
+    } catch (error) {
+      const outcome: AttemptOutcome = (error as Error).name === "TimeoutError"
+        ? { kind: "timeout", afterMs: timeoutMs }
+        : { kind: "network", message: describeNetworkError(error) };
+      return { outcome };
+    }
+  }
+}
+
+/** The route of a path for messages: a session id becomes "{sessionId}". */
+function endpointPath(path: string): string {
+  return path.startsWith(`${SESSIONS}/`) ? `${SESSIONS}/{sessionId}` : path;
+}
+
+function queryString(query: Record<string, string | undefined> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== "") params.set(key, value);
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+function parseJson<T>(text: string, endpoint: string): T | undefined {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw malformedAnswer(endpoint, "a body that is not JSON");
+  }
+}
+
+/** Base64 of a string's UTF-8 bytes. */
+function base64(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

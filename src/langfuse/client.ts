@@ -1,0 +1,229 @@
+/**
+ * A small client for the parts of Langfuse's public REST API this tool uses: reading back what
+ * a replay sent (v4 observations or v3 traces and sessions), writing scores and deleting
+ * traces. Basic auth, retries on 429 and 5xx honouring Retry-After, an optional read rate.
+ *
+ * @example
+ * ```ts
+ * const client = new LangfuseClient({ baseUrl, publicKey, secretKey, readsPerSecond: 2 });
+ * const observations = (await client.detectGeneration()) === "v4"
+ *   ? await client.observationsBySession("session-1")
+ *   : undefined;
+ * ```
+ */
+import type { RetryPolicy } from "../export/retry.ts";
+import { Transport } from "./_transport.ts";
+import { LangfuseApiError, malformedAnswer } from "./api_error.ts";
+import {
+  type CreateScoreRequest,
+  type CreateScoreResponse,
+  type DeleteTracesResponse,
+  MAX_DELETE_IDS,
+  type ObservationFieldGroup,
+  type ObservationsV2Response,
+  type ObservationV2,
+  READ_FIELD_GROUPS,
+  type SessionWithTraces,
+  type TracesResponse,
+  type TraceWithDetails,
+} from "./api_types.ts";
+
+/** Which storage generation a Langfuse server runs: v4 (events) or v3 (legacy traces). */
+export type LangfuseGeneration = "v4" | "v3";
+
+/** Options for {@link LangfuseClient}. */
+export interface LangfuseClientOptions {
+  /** Langfuse host, e.g. "https://cloud.langfuse.com"; required. A trailing "/" is ignored. */
+  baseUrl: string;
+  /** Project public key (pk-lf-...); required. */
+  publicKey: string;
+  /** Project secret key (sk-lf-...); required. */
+  secretKey: string;
+  /** Most GET requests a second; default 0 (unlimited). */
+  readsPerSecond?: number;
+  /** Retry limits per request; default 60 s deadline, 500 ms backoff doubling to 15 s. */
+  retry?: RetryPolicy;
+  /** One attempt's timeout; default 30 000 ms. */
+  timeoutMs?: number;
+  /** Waits between attempts and for the rate limiter; default a `setTimeout` promise. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Clock in epoch ms; default `Date.now`. */
+  now?: () => number;
+  /** Jitter source in [0, 1) for backoffs; default `Math.random`. */
+  random?: () => number;
+}
+
+/** Query of one `GET /api/public/v2/observations` page. */
+export interface ObservationsQuery {
+  sessionId?: string;
+  traceId?: string;
+  userId?: string;
+  /** ISO 8601; only observations starting at or after it. */
+  fromStartTime?: string;
+  /** ISO 8601; only observations starting before it. */
+  toStartTime?: string;
+  /** Field groups; default {@link READ_FIELD_GROUPS}. */
+  fields?: readonly ObservationFieldGroup[];
+  /** Page size, at most 1000; default 1000 here (the server's default is 50). */
+  limit?: number;
+  /** The previous page's `meta.cursor`. */
+  cursor?: string;
+}
+
+/** Query of one `GET /api/public/traces` page. */
+export interface TracesQuery {
+  sessionId?: string;
+  userId?: string;
+  /** From 1; default 1. */
+  page?: number;
+  /** At most 100; default 100 here (the server's default is 50). */
+  limit?: number;
+}
+
+/** What {@link LangfuseClient.deleteTraces} did. */
+export interface DeleteTracesResult {
+  /** DELETE requests sent, one per batch of at most 1000 ids. */
+  requests: number;
+  /** Ids submitted for deletion (Langfuse deletes asynchronously). */
+  traceIds: number;
+}
+
+const V2_OBSERVATIONS = "/api/public/v2/observations";
+const TRACES = "/api/public/traces";
+const SESSIONS = "/api/public/sessions";
+const SCORES = "/api/public/scores";
+
+/** A Langfuse public API client; every method throws {@link LangfuseApiError} on failure. */
+export class LangfuseClient {
+  readonly #http: Transport;
+
+  /** Creates a client; no request is made until a method is called. */
+  constructor(options: LangfuseClientOptions) {
+    this.#http = new Transport(options);
+  }
+
+  /** v4 if `GET /api/public/v2/observations` answers 200; v3 if it is 404 and traces answer. */
+  async detectGeneration(): Promise<LangfuseGeneration> {
+    const probe = { query: { limit: "1", fields: "core" }, pass: [404] };
+    const v2 = await this.#http.request<ObservationsV2Response>("GET", V2_OBSERVATIONS, probe);
+    if (v2.status !== 404) return "v4";
+    const v3 = await this.#http.request<TracesResponse>("GET", TRACES, {
+      query: { limit: "1" },
+      pass: [404],
+    });
+    if (v3.status !== 404) return "v3";
+    throw new LangfuseApiError(
+      404,
+      `GET ${TRACES}`,
+      `Langfuse answered neither GET ${V2_OBSERVATIONS} nor GET ${TRACES} (HTTP 404): ` +
+        `check that LANGFUSE_BASE_URL is the Langfuse host, without a path`,
+    );
+  }
+
+  /** One page of v4 observations. */
+  async observations(query: ObservationsQuery): Promise<ObservationsV2Response> {
+    const { data } = await this.#http.request<ObservationsV2Response>("GET", V2_OBSERVATIONS, {
+      query: {
+        sessionId: query.sessionId,
+        traceId: query.traceId,
+        userId: query.userId,
+        fromStartTime: query.fromStartTime,
+        toStartTime: query.toStartTime,
+        fields: (query.fields ?? READ_FIELD_GROUPS).join(","),
+        limit: String(query.limit ?? 1000),
+        cursor: query.cursor,
+      },
+    });
+    if (!isObject(data) || !Array.isArray(data.data) || !isObject(data.meta)) {
+      throw malformedAnswer(`GET ${V2_OBSERVATIONS}`, "no data array and meta object");
+    }
+    return data;
+  }
+
+  /** Every v4 observation of a session, following cursor pages. */
+  async observationsBySession(
+    sessionId: string,
+    query: Omit<ObservationsQuery, "sessionId" | "cursor"> = {},
+  ): Promise<ObservationV2[]> {
+    const out: ObservationV2[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.observations({ ...query, sessionId, cursor });
+      out.push(...page.data);
+      cursor = page.meta.cursor || undefined;
+      if (cursor !== undefined) {
+        if (seen.has(cursor)) {
+          throw malformedAnswer(`GET ${V2_OBSERVATIONS}`, `a cursor repeated ("${cursor}")`);
+        }
+        seen.add(cursor);
+      }
+    } while (cursor !== undefined);
+    return out;
+  }
+
+  /** One page of v3 traces. */
+  async traces(query: TracesQuery = {}): Promise<TracesResponse> {
+    const { data } = await this.#http.request<TracesResponse>("GET", TRACES, {
+      query: {
+        sessionId: query.sessionId,
+        userId: query.userId,
+        page: String(query.page ?? 1),
+        limit: String(query.limit ?? 100),
+      },
+    });
+    if (!isObject(data) || !Array.isArray(data.data) || !isObject(data.meta)) {
+      throw malformedAnswer(`GET ${TRACES}`, "no data array and meta object");
+    }
+    return data;
+  }
+
+  /** Every v3 trace matching the query, walking pages from 1 to `meta.totalPages`. */
+  async allTraces(query: Omit<TracesQuery, "page"> = {}): Promise<TraceWithDetails[]> {
+    const out: TraceWithDetails[] = [];
+    for (let page = 1;; page++) {
+      const answer = await this.traces({ ...query, page });
+      out.push(...answer.data);
+      if (answer.data.length === 0 || page >= answer.meta.totalPages) return out;
+    }
+  }
+
+  /** A v3 session with its traces; undefined when Langfuse has no such session (404). */
+  async session(id: string): Promise<SessionWithTraces | undefined> {
+    const path = `${SESSIONS}/${encodeURIComponent(id)}`;
+    const { status, data } = await this.#http.request<SessionWithTraces>("GET", path, {
+      pass: [404],
+    });
+    if (status === 404) return undefined;
+    if (!isObject(data) || !Array.isArray(data.traces)) {
+      throw malformedAnswer(`GET ${SESSIONS}/{sessionId}`, "no traces array");
+    }
+    return data;
+  }
+
+  /** Creates (or, with the same `id`, replaces) a score. */
+  async createScore(body: CreateScoreRequest): Promise<CreateScoreResponse> {
+    const { data } = await this.#http.request<CreateScoreResponse>("POST", SCORES, { body });
+    if (!isObject(data) || typeof data.id !== "string") {
+      throw malformedAnswer(`POST ${SCORES}`, "no score id");
+    }
+    return data;
+  }
+
+  /** Deletes traces in batches of at most 1000 ids; Langfuse deletes asynchronously. */
+  async deleteTraces(traceIds: readonly string[]): Promise<DeleteTracesResult> {
+    let requests = 0;
+    for (let at = 0; at < traceIds.length; at += MAX_DELETE_IDS) {
+      const batch = traceIds.slice(at, at + MAX_DELETE_IDS);
+      await this.#http.request<DeleteTracesResponse>("DELETE", TRACES, {
+        body: { traceIds: batch },
+      });
+      requests++;
+    }
+    return { requests, traceIds: traceIds.length };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> & object {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

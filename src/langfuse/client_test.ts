@@ -1,0 +1,184 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LangfuseApiError } from "./api_error.ts";
+import { modelOf } from "./api_types.ts";
+import { LangfuseClient, type LangfuseClientOptions } from "./client.ts";
+import { type FakeLangfuse, type FakeLangfuseOptions, startFakeLangfuse } from "./fake_langfuse.ts";
+import { conversation, hexId, sendSpans } from "./_test_otlp.ts";
+
+/** Starts a fake, runs `fn`, and always closes it. */
+async function withFake(
+  options: FakeLangfuseOptions,
+  fn: (fake: FakeLangfuse) => Promise<void>,
+): Promise<void> {
+  const fake = await startFakeLangfuse(options);
+  try {
+    await fn(fake);
+  } finally {
+    await fake.close();
+  }
+}
+
+/** A client for the fake whose waits are recorded, not slept; the clock stands still. */
+function clientFor(
+  fake: FakeLangfuse,
+  options: Partial<LangfuseClientOptions> = {},
+): { client: LangfuseClient; sleeps: number[] } {
+  const sleeps: number[] = [];
+  const client = new LangfuseClient({
+    baseUrl: `${fake.url}/`,
+    ...fake.keys,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+    now: () => 1_000_000,
+    random: () => 0.5,
+    ...options,
+  });
+  return { client, sleeps };
+}
+
+function reads(fake: FakeLangfuse, path: string): number {
+  return fake.requests.filter((r) => r.method === "GET" && r.path.startsWith(path)).length;
+}
+
+for (const mode of ["v4", "v3"] as const) {
+  test(`detectGeneration() answers "${mode}" for a ${mode} server`, async () => {
+    await withFake({ mode }, async (fake) => {
+      assert.equal(await clientFor(fake).client.detectGeneration(), mode);
+    });
+  });
+}
+
+test("observationsBySession() follows cursor pages of 2 and returns only that session", async () => {
+  await withFake({ mode: "v4" }, async (fake) => {
+    await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 3 }));
+    await sendSpans(fake, conversation({ seed: 2, sessionId: "s-2", turns: 2 }));
+    const { client } = clientFor(fake);
+    const rows = await client.observationsBySession("s-1", { limit: 2 });
+    assert.equal(rows.length, 6);
+    assert.equal(new Set(rows.map((row) => row.id)).size, 6);
+    assert.ok(rows.every((row) => row.sessionId === "s-1" && row.tags?.includes("replay")));
+    // Newest first, as Langfuse pages them.
+    assert.deepEqual(
+      rows.map((row) => row.startTime),
+      rows.map((row) => row.startTime).sort().reverse(),
+    );
+    const generation = rows.find((row) => row.type === "GENERATION");
+    assert.equal(generation && modelOf(generation), "gpt-4o-mini");
+    assert.deepEqual(generation?.usageDetails, { input: 400, output: 40, total: 440 });
+    // 6 rows in pages of 2: the last page has no cursor, so exactly 3 requests.
+    assert.equal(reads(fake, "/api/public/v2/observations"), 3);
+  });
+});
+
+test("allTraces() walks page paging with limit 2 and session() lists the traces", async () => {
+  await withFake({ mode: "v3" }, async (fake) => {
+    await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 5 }));
+    await sendSpans(fake, conversation({ seed: 2, sessionId: "s-2", turns: 1 }));
+    const { client } = clientFor(fake);
+    const traces = await client.allTraces({ sessionId: "s-1", limit: 2 });
+    assert.deepEqual(
+      traces.map((trace) => trace.id).sort(),
+      [1, 2, 3, 4, 5].map((n) => hexId(1, n, 16)),
+    );
+    assert.equal(reads(fake, "/api/public/traces"), 3);
+    const page = await client.traces({ sessionId: "s-1", page: 3, limit: 2 });
+    assert.deepEqual(page.meta, { page: 3, limit: 2, totalItems: 5, totalPages: 3 });
+    assert.equal(page.data.length, 1);
+    const session = await client.session("s-1");
+    assert.equal(session?.traces.length, 5);
+    assert.equal(await client.session("no-such-session"), undefined);
+  });
+});
+
+test("a 429 is retried after its Retry-After", async () => {
+  await withFake({ mode: "v4", rateLimitEvery: 2, retryAfterSeconds: 3 }, async (fake) => {
+    await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 1 }));
+    const { client, sleeps } = clientFor(fake);
+    assert.equal(await client.detectGeneration(), "v4");
+    const rows = await client.observationsBySession("s-1");
+    assert.equal(rows.length, 2);
+    assert.deepEqual(sleeps, [3_000]);
+    assert.deepEqual(fake.requests.filter((r) => r.method === "GET").map((r) => r.status), [
+      200,
+      429,
+      200,
+    ]);
+  });
+});
+
+test("readsPerSecond spaces GET requests without sleeping for real", async () => {
+  await withFake({ mode: "v3" }, async (fake) => {
+    const { client, sleeps } = clientFor(fake, { readsPerSecond: 2 });
+    await client.traces();
+    await client.traces();
+    await client.traces();
+    assert.deepEqual(sleeps, [500, 1_000]);
+  });
+});
+
+test("a 401 names the key variables and never the key values", async () => {
+  await withFake({ mode: "v4" }, async (fake) => {
+    const secretKey = "sk-lf-wrong-4711";
+    const { client } = clientFor(fake, { secretKey });
+    const error = await client.detectGeneration().then(
+      () => assert.fail("expected a LangfuseApiError"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof LangfuseApiError);
+    assert.equal(error.name, "LangfuseApiError");
+    assert.equal(error.status, 401);
+    assert.equal(error.endpoint, "GET /api/public/v2/observations");
+    assert.match(error.message, /LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY/);
+    assert.ok(!error.message.includes(secretKey));
+    assert.ok(!error.message.includes(fake.keys.publicKey));
+    assert.ok(!error.message.includes(btoa(`${fake.keys.publicKey}:${secretKey}`)));
+    // Credentials do not get better by asking again.
+    assert.equal(fake.requests.length, 1);
+  });
+});
+
+test("deleteTraces() sends 2500 ids as 3 requests of at most 1000", async () => {
+  await withFake({ mode: "v4" }, async (fake) => {
+    const ids = Array.from({ length: 2_500 }, (_, n) => hexId(9, n + 1, 16));
+    const { client } = clientFor(fake);
+    assert.deepEqual(await client.deleteTraces(ids), { requests: 3, traceIds: 2_500 });
+    const deletes = fake.requests.filter((r) => r.method === "DELETE");
+    assert.deepEqual(deletes.map((r) => r.status), [200, 200, 200]);
+    assert.deepEqual(fake.deletedTraceIds, ids);
+    assert.deepEqual(await client.deleteTraces([]), { requests: 0, traceIds: 0 });
+  });
+});
+
+test("createScore() with a chosen id replaces instead of duplicating", async () => {
+  await withFake({ mode: "v3" }, async (fake) => {
+    const { client } = clientFor(fake);
+    const body = { id: "score-1", traceId: hexId(1, 1, 16), name: "resolved", value: 0 };
+    assert.deepEqual(await client.createScore(body), { id: "score-1" });
+    assert.deepEqual(await client.createScore({ ...body, value: 1 }), { id: "score-1" });
+    assert.deepEqual(fake.scores, [{ ...body, value: 1 }]);
+    const generated = await client.createScore({ sessionId: "s-1", name: "csat", value: 4 });
+    assert.notEqual(generated.id, "score-1");
+    assert.equal(fake.scores.length, 2);
+  });
+});
+
+test("an unreachable server fails with status 0 once the retry deadline is spent", async () => {
+  const fake = await startFakeLangfuse();
+  const url = fake.url;
+  await fake.close();
+  const client = new LangfuseClient({
+    baseUrl: url,
+    publicKey: "pk-lf-x",
+    secretKey: "sk-lf-x",
+    retry: { deadlineMs: 0 },
+    sleep: () => Promise.resolve(),
+  });
+  await assert.rejects(client.traces(), {
+    name: "LangfuseApiError",
+    status: 0,
+    endpoint: "GET /api/public/traces",
+  });
+});

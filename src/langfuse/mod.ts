@@ -1,0 +1,8 @@
+/**
+ * Langfuse's public REST API as this tool uses it: a client for reading back, scoring and
+ * deleting, the response types it reads, and its one error type. The fake server for tests is
+ * `fake_langfuse.ts`, imported directly by tests.
+ */
+export * from "./api_error.ts";
+export * from "./api_types.ts";
+export * from "./client.ts";

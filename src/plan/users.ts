@@ -1,0 +1,87 @@
+/**
+ * A pool of recurring pseudonymous users for load runs. Activity is Zipf-like: the user of rank
+ * r (1-based) is picked with weight 1 / r^skew, so a few heavy users hold many sessions and a
+ * long tail comes back rarely, as in real traffic.
+ */
+import { checkPseudonymousId, type IdFormat } from "../script/privacy.ts";
+import type { Rng } from "./random.ts";
+
+/** How the pool's ids look and how unevenly its users are active. */
+export interface UserPoolOptions {
+  /** The id format; default `{ prefix: "usr_", alphabet: "hex", length: 12 }`. */
+  format?: IdFormat;
+  /** The Zipf exponent: 0 is uniform, larger is more skewed; default 1.1. */
+  skew?: number;
+}
+
+const DEFAULT_FORMAT: IdFormat = { prefix: "usr_", alphabet: "hex", length: 12 };
+const DEFAULT_SKEW = 1.1;
+
+/** A fixed set of unique pseudonymous user ids with Zipf-like activity, picked in O(log n). */
+export class UserPool {
+  readonly #ids: string[];
+  /** `#cumulative[i]` is the total weight of users 0..i. */
+  readonly #cumulative: Float64Array;
+
+  /** Draws `size` unique ids from `rng`; the first id drawn is the most active user. */
+  constructor(size: number, rng: Rng, options: UserPoolOptions = {}) {
+    const format = options.format ?? DEFAULT_FORMAT;
+    const skew = options.skew ?? DEFAULT_SKEW;
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(`Cannot make a user pool of ${size} users: use a whole number >= 1`);
+    }
+    if (!Number.isFinite(skew) || skew < 0) {
+      throw new RangeError(`Cannot use skew ${skew}: use a finite number >= 0`);
+    }
+    const pattern = `${format.prefix}{${format.alphabet}:${format.length}}`;
+    const problem = checkPseudonymousId(pattern);
+    if (problem) throw new RangeError(`Cannot make user ids: ${problem}`);
+    const space = (format.alphabet === "hex" ? 16 : 36) ** format.length;
+    if (size > space / 2) {
+      throw new RangeError(`Cannot draw ${size} unique ids from ${pattern}: use a longer token`);
+    }
+
+    const seen = new Set<string>();
+    this.#ids = [];
+    while (this.#ids.length < size) {
+      const token = format.alphabet === "hex" ? rng.hex(format.length) : rng.alnum(format.length);
+      const id = format.prefix + token;
+      // A token of digits only reads like an account number and is refused; so are repeats.
+      if (seen.has(id) || checkPseudonymousId(id) !== undefined) continue;
+      seen.add(id);
+      this.#ids.push(id);
+    }
+
+    this.#cumulative = new Float64Array(size);
+    let total = 0;
+    for (let i = 0; i < size; i++) {
+      total += 1 / (i + 1) ** skew;
+      this.#cumulative[i] = total;
+    }
+  }
+
+  /** How many users the pool holds. */
+  get size(): number {
+    return this.#ids.length;
+  }
+
+  /** One user id, drawn from `rng` with the pool's skewed weights. */
+  pick(rng: Rng): string {
+    const cumulative = this.#cumulative;
+    const target = rng.next() * cumulative[cumulative.length - 1];
+    // The first index whose cumulative weight exceeds the target.
+    let low = 0;
+    let high = cumulative.length - 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (cumulative[mid] > target) high = mid;
+      else low = mid + 1;
+    }
+    return this.#ids[low];
+  }
+
+  /** Every id, most active first. */
+  ids(): string[] {
+    return [...this.#ids];
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The report of a load run: what was generated and what became of every span, the export
+ * latency, the rate, the population shape and where the ids are. Pure; holds no secrets.
+ */
+import type { PopulationShape } from "./population.ts";
+import { formatShape } from "./population.ts";
+import { formatMs } from "../script/duration.ts";
+
+/** Thresholds given on the command line. */
+export interface Thresholds {
+  /** Most spans allowed to fail; default 0. */
+  maxFailed: number;
+  /** Least acknowledged spans per second, if given. */
+  minRate?: number;
+}
+
+/** A load run's report, as printed and written with --report. */
+export interface LoadReport {
+  tool: "session-replay";
+  kind: "load";
+  version: string;
+  runId: string;
+  seed: number;
+  seeded: boolean;
+  mode: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  target: { kind: string; describe: string; protocol: string };
+  sessions: number;
+  users: number;
+  traces: number;
+  spans: {
+    generated: number;
+    acknowledged: number;
+    failed: number;
+    failures: Record<string, number>;
+  };
+  requests: { total: number; retried: number; byStatus: Record<string, number> };
+  exportLatencyMs: { p50?: number; p95?: number; p99?: number };
+  spansPerSecond: number;
+  population: PopulationShape;
+  /** Late live arrivals: every session slot was busy. */
+  lateArrivals: number;
+  /** One JSON line per session (ids of the session, user and traces). */
+  sessionsFile: string;
+  /** Session ids, for runs of up to 1000 sessions. */
+  sessionIds?: string[];
+  thresholds: Thresholds & { met: boolean; missed: string[] };
+  stopped?: string;
+}
+
+/** Checks the thresholds against the counts. */
+export function checkThresholds(
+  thresholds: Thresholds,
+  failed: number,
+  spansPerSecond: number,
+): { met: boolean; missed: string[] } {
+  const missed: string[] = [];
+  if (failed > thresholds.maxFailed) {
+    missed.push(`${failed} spans failed, more than --max-failed ${thresholds.maxFailed}`);
+  }
+  if (thresholds.minRate !== undefined && spansPerSecond < thresholds.minRate) {
+    missed.push(`${spansPerSecond} spans/s is below --min-rate ${thresholds.minRate}/s`);
+  }
+  return { met: missed.length === 0, missed };
+}
+
+/** The human summary of a load run. */
+export function formatLoadReport(report: LoadReport, reportPath?: string): string {
+  const { spans, requests, exportLatencyMs: latency } = report;
+  const lines = [
+    `${
+      report.thresholds.met && !report.stopped ? "Load run complete" : "Load run incomplete"
+    }: ${report.target.describe}`,
+    `  run        ${report.runId} (seed ${report.seed}${
+      report.seeded ? "" : ", random"
+    }), ${report.mode}`,
+    `  duration   ${formatMs(report.durationMs)} · ${report.spansPerSecond} spans/s acknowledged`,
+    `  spans      ${spans.generated} generated, ${spans.acknowledged} acknowledged, ${spans.failed} failed`,
+    ...Object.entries(spans.failures).map(([reason, count]) =>
+      `             ${count} failed: ${reason}`
+    ),
+    ...(requests.total > 0
+      ? [
+        `  requests   ${requests.total} (${requests.retried} retried)  ${
+          Object.entries(requests.byStatus).map(([status, n]) => `${status}×${n}`).join(" ")
+        }`,
+        `  latency    p50 ${ms(latency.p50)} · p95 ${ms(latency.p95)} · p99 ${
+          ms(latency.p99)
+        } per export`,
+      ]
+      : []),
+    formatShape(report.population),
+  ];
+  if (report.lateArrivals > 0) {
+    lines.push(
+      `  late       ${report.lateArrivals} arrivals waited for a free session slot (--concurrency)`,
+    );
+  }
+  for (const missed of report.thresholds.missed) lines.push(`  missed     ${missed}`);
+  if (report.stopped) lines.push(`  stopped    ${report.stopped}`);
+  lines.push(`  sessions   ${report.sessionsFile}`);
+  if (reportPath) lines.push(`  report     ${reportPath}`);
+  return lines.join("\n");
+}
+
+function ms(value: number | undefined): string {
+  return value === undefined ? "-" : formatMs(value);
+}

@@ -1,0 +1,113 @@
+/**
+ * The shape of a generated population, accumulated session by session in constant memory:
+ * sessions per script, turns per session, escalation and error rates. Printed at the end of a
+ * load run so users can see it matches what they asked for.
+ */
+import type { ObservationPlan, SessionPlan } from "../plan/types.ts";
+
+/** The population shape as the report shows it. */
+export interface PopulationShape {
+  sessions: number;
+  sessionsPerScript: Record<string, number>;
+  /** Sessions by how many turns they had. */
+  turnsPerSession: Record<string, number>;
+  /** Sessions by the outcome of their last turn. */
+  lastOutcome: Record<string, number>;
+  /** Share of sessions escalated or handed off to a human. */
+  escalationRate: number;
+  /** Share of sessions with at least one ERROR observation. */
+  errorRate: number;
+  /** Distinct users with at least one session. */
+  users: number;
+  /** Sessions of the most active user. */
+  maxSessionsPerUser: number;
+  traces: number;
+  spans: number;
+}
+
+const ESCALATED = new Set(["escalated", "handed_off"]);
+
+/** Accumulates sessions into a population shape. */
+export class PopulationCounter {
+  #sessions = 0;
+  #escalated = 0;
+  #errored = 0;
+  #traces = 0;
+  #spans = 0;
+  readonly #perScript = new Map<string, number>();
+  readonly #turns = new Map<string, number>();
+  readonly #outcomes = new Map<string, number>();
+  readonly #users = new Map<string, number>();
+
+  /** Counts one session. */
+  add(plan: SessionPlan): void {
+    this.#sessions++;
+    bump(this.#perScript, plan.script);
+    bump(this.#turns, String(plan.turns.length));
+    bump(this.#outcomes, plan.turns.at(-1)?.outcome ?? "none");
+    bump(this.#users, plan.userId);
+    if (plan.turns.some((turn) => ESCALATED.has(turn.outcome))) this.#escalated++;
+    let error = false;
+    for (const turn of plan.turns) {
+      this.#traces++;
+      const stack: ObservationPlan[] = [turn.root];
+      while (stack.length > 0) {
+        const obs = stack.pop()!;
+        this.#spans++;
+        if (obs.level === "ERROR") error = true;
+        stack.push(...obs.children);
+      }
+    }
+    if (error) this.#errored++;
+  }
+
+  /** The shape so far. */
+  shape(): PopulationShape {
+    const rate = (n: number) =>
+      this.#sessions === 0 ? 0 : Math.round((n / this.#sessions) * 1e4) / 1e4;
+    return {
+      sessions: this.#sessions,
+      sessionsPerScript: sorted(this.#perScript),
+      turnsPerSession: sorted(this.#turns),
+      lastOutcome: sorted(this.#outcomes),
+      escalationRate: rate(this.#escalated),
+      errorRate: rate(this.#errored),
+      users: this.#users.size,
+      maxSessionsPerUser: Math.max(0, ...this.#users.values()),
+      traces: this.#traces,
+      spans: this.#spans,
+    };
+  }
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function sorted(map: Map<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    [...map.entries()].sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })),
+  );
+}
+
+/** The shape as a few lines of text. */
+export function formatShape(shape: PopulationShape): string {
+  const share = (n: number) => `${n} (${pct(n / Math.max(1, shape.sessions))})`;
+  const lines = [
+    `  population ${shape.sessions} sessions, ${shape.users} users (busiest: ${shape.maxSessionsPerUser} sessions), ${shape.traces} traces`,
+    `    per script   ${
+      Object.entries(shape.sessionsPerScript).map(([k, v]) => `${k} ${share(v)}`).join(", ")
+    }`,
+    `    turns        ${
+      Object.entries(shape.turnsPerSession).map(([k, v]) => `${k}: ${share(v)}`).join(", ")
+    }`,
+    `    escalated    ${pct(shape.escalationRate)} of sessions; with an error ${
+      pct(shape.errorRate)
+    }`,
+  ];
+  return lines.join("\n");
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}

@@ -1,0 +1,11 @@
+/** The one place that knows which runtime runs us, for starting a child process of ourselves. */
+import process from "node:process";
+
+/** The command and arguments that run `script` under the current runtime (Deno or Bun). */
+export function selfCommand(script: string, args: string[]): { command: string; args: string[] } {
+  const isDeno = "Deno" in globalThis;
+  return {
+    command: process.execPath,
+    args: isDeno ? ["run", "--allow-all", script, ...args] : [script, ...args],
+  };
+}
