@@ -258,3 +258,109 @@ test("--help documents every command's options and exit codes", async () => {
     assert.ok(run.out().includes(word), word);
   }
 });
+
+test("production is refused unless --allow-production is given", async () => {
+  const receiver = await startOtlpReceiver();
+  try {
+    const dir = await tmp();
+    const prodScript = join(dir, "prod.yaml");
+    await writeFile(
+      prodScript,
+      (await readFile("conversations/order-status.yaml", "utf8")).replace(
+        "environment: development",
+        "environment: production",
+      ),
+    );
+    const keys = { LANGFUSE_PUBLIC_KEY: "pk-lf-1", LANGFUSE_SECRET_KEY: "sk-lf-1" };
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [
+        { ...keys, LANGFUSE_BASE_URL: "https://langfuse.prod.example" },
+        "conversations/refund.yaml",
+        /host "langfuse\.prod\.example" is named like production/,
+      ],
+      [
+        { ...keys, LANGFUSE_BASE_URL: receiver.url, LANGFUSE_TRACING_ENVIRONMENT: "production" },
+        "conversations/refund.yaml",
+        /LANGFUSE_TRACING_ENVIRONMENT is production/,
+      ],
+      [
+        { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+        prodScript,
+        /a script's environment is production/,
+      ],
+    ];
+    for (const [env, script, reason] of cases) {
+      const run = io(env);
+      assert.equal(await main(["replay", script, "--manifest-dir", dir], run.io), 2);
+      assert.match(run.err(), reason);
+      assert.match(run.err(), /--allow-production/);
+    }
+    assert.equal(receiver.requests.length, 0, "nothing was sent");
+    const allowed = io({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+    assert.equal(
+      await main(["replay", prodScript, "--allow-production", "--manifest-dir", dir], allowed.io),
+      0,
+    );
+    assert.ok(receiver.spans.length > 0);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("every trace carries the run id and the synthetic tag, and the manifest lists them", async () => {
+  const dir = await tmp();
+  const run = io();
+  assert.equal(
+    await main([
+      "replay",
+      "conversations/order-status.yaml",
+      "--seed",
+      "5",
+      "--target",
+      "file",
+      "--out",
+      join(dir, "s.jsonl"),
+      "--manifest-dir",
+      dir,
+    ], run.io),
+    0,
+  );
+  const manifestFile = (await readdir(dir)).find((name) => name.startsWith("run_"))!;
+  const manifest = JSON.parse(await readFile(join(dir, manifestFile), "utf8"));
+  const session = manifest.sessions[0];
+  assert.equal(session.metadata.run_id, manifest.runId);
+  assert.ok(session.tags.includes("synthetic"));
+  assert.equal(session.traces[2].metadata.turn_kind, "escalation");
+  assert.deepEqual(session.scores.map((s: { name: string; value: unknown }) => [s.name, s.value]), [
+    ["user_feedback", 1],
+    ["user_feedback", 0],
+    ["resolution", "escalated"],
+  ]);
+  const lines = (await readFile(join(dir, "s.jsonl"), "utf8")).trim().split("\n").map((line) =>
+    JSON.parse(line)
+  );
+  const spans = lines.flatMap((req) =>
+    req.resourceSpans.flatMap((
+      rs: {
+        scopeSpans: {
+          spans: {
+            attributes: {
+              key: string;
+              value: { stringValue?: string; arrayValue?: { values: { stringValue: string }[] } };
+            }[];
+          }[];
+        }[];
+      },
+    ) => rs.scopeSpans.flatMap((ss) => ss.spans))
+  );
+  for (const span of spans) {
+    const attr = (key: string) =>
+      span.attributes.find((a: { key: string }) => a.key === key)?.value;
+    assert.equal(attr("langfuse.trace.metadata.run_id")?.stringValue, manifest.runId);
+    assert.ok(
+      attr("langfuse.trace.tags")?.arrayValue?.values.some((v: { stringValue: string }) =>
+        v.stringValue === "synthetic"
+      ),
+    );
+  }
+});

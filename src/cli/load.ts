@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPipeline } from "../export/pipeline.ts";
-import { resolveTarget, TARGET_KINDS } from "../export/target.ts";
+import { productionReasons, resolveTarget, TARGET_KINDS } from "../export/target.ts";
 import { parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
@@ -24,7 +24,7 @@ import { systemClock } from "../load/clock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { loadAll, oneOf, parseSeed, PROTOCOLS } from "./options.ts";
+import { guardProduction, loadAll, oneOf, parseSeed, PROTOCOLS } from "./options.ts";
 
 /** `load --help`. */
 export const LOAD_HELP =
@@ -58,6 +58,8 @@ Population and output:
   --min-rate R        least acknowledged spans per second, e.g. 500/s
   --target langfuse|otlp|file, --protocol http/protobuf|http/json, --gzip, --out FILE
                       as for replay; load needs a real target (not the preview)
+  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT or a script
+                      says production (refused otherwise)
   -h, --help          show this help
 
 Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
@@ -83,6 +85,14 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     gzip: values.gzip,
     out: values.out,
   }, io.env);
+  guardProduction(
+    productionReasons(
+      target,
+      io.env,
+      scripts.map(({ script }) => script.trace.metadata.environment),
+    ),
+    values["allow-production"],
+  );
   if (target.kind === "preview") {
     throw new CliError(
       "load needs a target: set LANGFUSE_BASE_URL, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY, " +
@@ -102,7 +112,9 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     : schedule.kind === "backfill"
     ? Math.max(1, Math.round(schedule.sessions / 10))
     : 100;
-  const factory = new SessionFactory(weighted, { seed, users });
+  // From the seed alone: a seeded re-run overwrites the same traces under the same run id.
+  const runId = `run_${new Rng(seed, "load-run").hex(12)}`;
+  const factory = new SessionFactory(weighted, { seed, users, runId });
   const concurrency = values.concurrency === undefined
     ? 64
     : positiveInt(values.concurrency, "--concurrency");
@@ -114,7 +126,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     : rate(values["min-rate"], "--min-rate");
 
   const startedMs = io.now();
-  const runId = `run_${new Rng(seed, `run:${startedMs}`).hex(12)}`;
   const outDir = values["out-dir"] ?? "out";
   await mkdir(outDir, { recursive: true });
   const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
@@ -376,6 +387,7 @@ function parse(args: string[]) {
         target: { type: "string" },
         protocol: { type: "string" },
         gzip: { type: "boolean" },
+        "allow-production": { type: "boolean" },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
       },

@@ -47,3 +47,13 @@ export async function loadAll(files: string[]): Promise<LoadedScript[]> {
     (result as PromiseFulfilledResult<Awaited<ReturnType<typeof loadScriptFile>>>).value
   );
 }
+
+/** Refuses to touch production unless `--allow-production` was given. */
+export function guardProduction(reasons: string[], allowed: boolean | undefined): void {
+  if (reasons.length === 0 || allowed) return;
+  throw new CliError(
+    `Refusing to send synthetic data to production: ${reasons.join("; ")}. ` +
+      "Pass --allow-production if that is really what you want.",
+    EXIT.usage,
+  );
+}

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { emitSession } from "../emit/emit.ts";
 import { createPipeline } from "../export/pipeline.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
-import { resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
+import { productionReasons, resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
 import { Rng } from "../plan/random.ts";
 import { planSession } from "../plan/session.ts";
 import type { SessionPlan } from "../plan/types.ts";
@@ -19,7 +19,7 @@ import { buildRunReport, formatSummary, type RunReport } from "../report/run_rep
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { parseAt } from "./time.ts";
-import { loadAll, oneOf, parseSeed, PROTOCOLS } from "./options.ts";
+import { guardProduction, loadAll, oneOf, parseSeed, PROTOCOLS } from "./options.ts";
 import type { Io } from "./io.ts";
 
 /** `replay --help`. */
@@ -42,6 +42,9 @@ Options:
   --out FILE          file target: where to write OTLP/JSON lines (default out/spans.otlp.jsonl)
   --manifest-dir DIR  where to write the run manifest (default out)
   --no-manifest       do not write a manifest
+  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT or a script
+                      says production (refused otherwise)
+  --verify            read the traces back from Langfuse and compare (see verify --help)
   --quiet             print only problems
   -h, --help          show this help
 
@@ -70,11 +73,22 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     gzip: values.gzip,
     out: values.out,
   }, io.env);
+  guardProduction(
+    productionReasons(
+      target,
+      io.env,
+      scripts.map(({ script }) => script.trace.metadata.environment),
+    ),
+    values["allow-production"],
+  );
   const seeded = values.seed !== undefined;
   const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
   const endMs = parseAt(values.at, io.now());
-  const plans = scripts.map(({ script, file }) => planSession(script, { seed, endMs, file }));
-  const runId = `run_${new Rng(seed, `run:${endMs}`).hex(12)}`;
+  // From the seed alone: a seeded re-run overwrites the same traces under the same run id.
+  const runId = `run_${new Rng(seed, "replay-run").hex(12)}`;
+  const plans = scripts.map(({ script, file }) =>
+    planSession(script, { seed, endMs, file, runId })
+  );
 
   const startedAt = new Date(io.now()).toISOString();
   const { report, receiver } = await deliver(plans, target, io, {
@@ -119,6 +133,7 @@ function parse(args: string[]) {
         target: { type: "string" },
         protocol: { type: "string" },
         gzip: { type: "boolean" },
+        "allow-production": { type: "boolean" },
         out: { type: "string" },
         "manifest-dir": { type: "string" },
         "no-manifest": { type: "boolean" },

@@ -3,7 +3,12 @@
  * Langfuse trace context, every span with the start and end times the plan decided.
  */
 import { type Context, context, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
-import type { ObservationPlan, SessionPlan, TurnPlan } from "../plan/types.ts";
+import {
+  type ObservationPlan,
+  type SessionPlan,
+  traceMetadata,
+  type TurnPlan,
+} from "../plan/types.ts";
 import { type LangfuseContext, withLangfuseContext } from "./context.ts";
 import { observationAttributes } from "./observation_attributes.ts";
 import type { PlannedIdGenerator } from "./planned_ids.ts";
@@ -17,18 +22,10 @@ export interface EmitOptions {
   backpressure?: () => Promise<void>;
   /** Checked before each turn; true stops emitting (delivery failed fatally, or interrupted). */
   stopped?: () => boolean;
-  /** Extra bounded trace metadata for every turn (e.g. a run id). */
-  metadata?: Record<string, string>;
-  /** Extra tags for every turn. */
-  tags?: readonly string[];
 }
 
 /** The Langfuse context of one turn of a session. */
-export function turnContext(
-  plan: SessionPlan,
-  turn: TurnPlan,
-  extra: Pick<EmitOptions, "metadata" | "tags"> = {},
-): LangfuseContext {
+export function turnContext(plan: SessionPlan, turn: TurnPlan): LangfuseContext {
   return {
     sessionId: plan.sessionId,
     userId: plan.userId,
@@ -36,8 +33,8 @@ export function turnContext(
     version: plan.version,
     release: plan.release,
     environment: plan.environment,
-    tags: [...plan.tags, ...(extra.tags ?? [])],
-    metadata: { ...plan.metadata, ...extra.metadata, turn_kind: turn.kind, outcome: turn.outcome },
+    tags: plan.tags,
+    metadata: traceMetadata(plan, turn),
   };
 }
 
@@ -55,7 +52,7 @@ export async function emitSession(plan: SessionPlan, options: EmitOptions): Prom
 /** Emits one turn of a session as its own trace, inside the turn's Langfuse context. */
 export function emitTurn(plan: SessionPlan, turn: TurnPlan, options: EmitOptions): Promise<void> {
   return withLangfuseContext(
-    turnContext(plan, turn, options),
+    turnContext(plan, turn),
     // A turn is its own trace: drop any active span but keep the baggage just set.
     () => emitObservation(turn.root, trace.deleteSpan(context.active()), turn.traceId, options),
   );

@@ -185,3 +185,28 @@ export function parseHeaders(value: string | undefined, name: string): Record<st
   }
   return headers;
 }
+
+/**
+ * Why sending to this target would touch production, if it would: a host named like one
+ * (a `prod` or `production` label), `LANGFUSE_TRACING_ENVIRONMENT=production`, or scripts
+ * whose environment is production. Only targets that leave the machine count.
+ */
+export function productionReasons(
+  target: Target,
+  env: Record<string, string | undefined>,
+  scriptEnvironments: (string | undefined)[],
+): string[] {
+  if (target.kind !== "langfuse" && target.kind !== "otlp") return [];
+  const reasons: string[] = [];
+  const host = new URL(target.url!).hostname;
+  if (host.split(/[.-]/).some((label) => label === "prod" || label === "production")) {
+    reasons.push(`the host "${host}" is named like production`);
+  }
+  if (env.LANGFUSE_TRACING_ENVIRONMENT === "production") {
+    reasons.push("LANGFUSE_TRACING_ENVIRONMENT is production");
+  }
+  if (scriptEnvironments.includes("production")) {
+    reasons.push("a script's environment is production");
+  }
+  return reasons;
+}

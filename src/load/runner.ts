@@ -31,9 +31,6 @@ export interface LoadRunOptions {
   stopped: () => boolean;
   /** Called with each session as sent (turns not sent are left out). */
   onSession: (plan: SessionPlan) => void;
-  /** Extra bounded trace metadata and tags for every turn (run id, synthetic tag). */
-  metadata?: Record<string, string>;
-  tags?: readonly string[];
 }
 
 /** What the runner did. */
@@ -57,8 +54,6 @@ function emitOptions(options: LoadRunOptions) {
     tracer: pipeline.tracer,
     ids: pipeline.ids,
     backpressure: () => pipeline.batcher.ready(),
-    metadata: options.metadata,
-    tags: options.tags,
   };
 }
 

@@ -26,6 +26,8 @@ export interface PopulationOptions {
   users: number;
   /** Share of leaf steps that become slow outliers; default 0.02. */
   outlierRate?: number;
+  /** The run's id, sent on every trace (see PlanOptions.runId). */
+  runId?: string;
   /** Zipf exponent of user activity; default 0.8 (the busiest of 150 users has about 8%). */
   skew?: number;
 }
@@ -53,6 +55,7 @@ export class SessionFactory {
   readonly #pool: UserPool;
   readonly #seed: number;
   readonly #outlierRate: number;
+  readonly #runId: string | undefined;
 
   /** Draws the user pool from the seed; the first script's user id gives the id format. */
   constructor(scripts: WeightedScript[], options: PopulationOptions) {
@@ -62,6 +65,7 @@ export class SessionFactory {
     this.#cumulative = scripts.map((entry) => (sum += entry.weight ?? entry.script.weight));
     this.#seed = options.seed;
     this.#outlierRate = options.outlierRate ?? 0.02;
+    this.#runId = options.runId;
     this.#pool = new UserPool(options.users, new Rng(options.seed, "users"), {
       format: inferIdFormat(scripts[0].script.user.id),
       skew: options.skew ?? 0.8,
@@ -93,6 +97,7 @@ export class SessionFactory {
       outlierRate: this.#outlierRate,
       sessionId,
       userId: this.#pool.pick(rng),
+      runId: this.#runId,
     });
   }
 }

@@ -98,3 +98,12 @@ export function hash32(text: string): number {
   }
   return h >>> 0;
 }
+
+/** `length` hex characters hashed from `text` (several salted FNV-1a rounds); stable ids. */
+export function hashHex(text: string, length = 32): string {
+  let out = "";
+  for (let salt = 0; out.length < length; salt++) {
+    out += hash32(`${salt}:${text}`).toString(16).padStart(8, "0");
+  }
+  return out.slice(0, length);
+}

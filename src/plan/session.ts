@@ -6,10 +6,18 @@
  */
 import { parseDurationRange } from "../script/duration.ts";
 import { parseIdFormat } from "../script/privacy.ts";
-import type { ScriptInput, StepInput, TurnInput } from "../script/schema.ts";
+import type { ScoreInput, ScriptInput, StepInput, TurnInput } from "../script/schema.ts";
 import { ContentRenderer } from "./content.ts";
-import { Rng } from "./random.ts";
-import type { Cost, Json, ObservationPlan, SessionPlan, TurnPlan, Usage } from "./types.ts";
+import { hashHex, Rng } from "./random.ts";
+import type {
+  Cost,
+  Json,
+  ObservationPlan,
+  ScorePlan,
+  SessionPlan,
+  TurnPlan,
+  Usage,
+} from "./types.ts";
 
 /** How to plan a session. */
 export interface PlanOptions {
@@ -35,6 +43,8 @@ export interface PlanOptions {
   /** Use these ids instead of the script's (load mode draws them per session). */
   sessionId?: string;
   userId?: string;
+  /** The run's id: sent as trace metadata `run_id`, with the tag `synthetic`, on every trace. */
+  runId?: string;
 }
 
 const DEFAULT_GAP = "2ms..15ms";
@@ -94,11 +104,34 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
     return { index: position, kind: turn.kind, outcome, traceId, root };
   });
 
-  const metadata = Object.fromEntries(
+  const metadata: Record<string, string> = Object.fromEntries(
     Object.entries(script.trace.metadata).filter((entry): entry is [string, string] =>
       typeof entry[1] === "string"
     ),
   );
+  if (options.runId) metadata.run_id = options.runId;
+  const scoreRng = rng.fork("scores");
+  const scores: ScorePlan[] = turns.flatMap((turn, position) =>
+    planScores(
+      script.turns[selection[position].index].scores ?? [],
+      turn.outcome,
+      { traceId: turn.traceId },
+      scoreRng,
+      options.branching ?? false,
+    )
+  );
+  const lastOutcome = turns.at(-1)?.outcome;
+  if (lastOutcome) {
+    scores.push(
+      ...planScores(
+        script.scores ?? [],
+        lastOutcome,
+        { sessionId },
+        scoreRng,
+        options.branching ?? false,
+      ),
+    );
+  }
   return {
     script: script.name,
     file: options.file,
@@ -109,10 +142,48 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
     version: script.trace.version,
     release: script.trace.release,
     environment: metadata.environment,
-    tags: script.trace.tags,
+    tags: options.runId ? [...script.trace.tags, "synthetic"] : script.trace.tags,
     metadata,
     turns,
+    scores,
   };
+}
+
+/**
+ * The scores of a trace or session: as written in a replay; in load mode each is given at its
+ * `rate` and its value drawn from the weights for the outcome, so feedback follows outcomes.
+ */
+function planScores(
+  scores: ScoreInput[],
+  outcome: string,
+  target: { traceId: string } | { sessionId: string },
+  rng: Rng,
+  branching: boolean,
+): ScorePlan[] {
+  const planned: ScorePlan[] = [];
+  const targetId = "traceId" in target ? target.traceId : target.sessionId;
+  for (const score of scores) {
+    let value: number | string = score.value;
+    if (branching) {
+      if (rng.next() >= (score.rate ?? 1)) continue;
+      const weights = score.byOutcome?.[outcome as keyof typeof score.byOutcome];
+      if (weights && Object.keys(weights).length > 0) {
+        const entries = Object.entries(weights);
+        let draw = rng.next() * entries.reduce((sum, [, weight]) => sum + weight, 0);
+        const [key] = entries.find(([, weight]) => (draw -= weight) < 0) ?? entries.at(-1)!;
+        value = score.dataType === "CATEGORICAL" ? key : Number(key);
+      }
+    }
+    planned.push({
+      id: `sr_${hashHex(`${targetId}:${score.name}`)}`,
+      name: score.name,
+      dataType: score.dataType,
+      value,
+      ...(score.comment ? { comment: score.comment } : {}),
+      ...target,
+    });
+  }
+  return planned;
 }
 
 /** A turn a session reaches, and the steps that fail in it. */

@@ -136,3 +136,44 @@ test("draw() stays inside a range and resolveId() keeps literal ids", () => {
   assert.equal(resolveId("usr_pseudo_7f31c2", rng), "usr_pseudo_7f31c2");
   assert.match(resolveId("usr_{alnum:10}", rng), /^usr_[a-z0-9]{10}$/);
 });
+
+test("scores are planned with ids derived from their trace or session, stable across runs", async () => {
+  const { loadScriptFile } = await import("../script/load.ts");
+  const { script, file } = await loadScriptFile("conversations/order-status.yaml");
+  const a = planSession(script, { seed: 1, endMs: END, file });
+  const b = planSession(script, { seed: 1, endMs: END, file });
+  assert.deepEqual(a.scores, b.scores);
+  assert.equal(a.scores.length, 3);
+  const [first, last, session] = a.scores;
+  assert.equal(first.traceId, a.turns[0].traceId);
+  assert.equal(last.traceId, a.turns[2].traceId);
+  assert.equal(session.sessionId, a.sessionId);
+  assert.equal(session.traceId, undefined);
+  assert.match(first.id, /^sr_[0-9a-f]{32}$/);
+  assert.equal(new Set(a.scores.map((s) => s.id)).size, 3);
+});
+
+test("in load mode scores follow their rate and the outcome's weights", async () => {
+  const { loadScriptFile } = await import("../script/load.ts");
+  const { script, file } = await loadScriptFile("conversations/order-status.yaml");
+  let escalated = 0;
+  let thumbsDownWhenEscalated = 0;
+  let resolutions = 0;
+  for (let seed = 0; seed < 2000; seed++) {
+    const plan = planSession(script, { seed, endMs: END, file, branching: true });
+    const last = plan.turns.at(-1)!;
+    const resolution = plan.scores.find((s) => s.name === "resolution");
+    if (resolution) resolutions++;
+    if (last.outcome === "escalated") {
+      assert.equal(resolution?.value, "escalated");
+      const feedback = plan.scores.find((s) => s.traceId === last.traceId);
+      if (feedback) {
+        escalated++;
+        if (feedback.value === 0) thumbsDownWhenEscalated++;
+      }
+    }
+  }
+  assert.equal(resolutions, 2000, "rate defaults to 1");
+  assert.ok(escalated > 60, `escalated with feedback ${escalated}`);
+  assert.ok(Math.abs(thumbsDownWhenEscalated / escalated - 0.8) < 0.1);
+});

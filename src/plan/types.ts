@@ -51,6 +51,18 @@ export interface TurnPlan {
   root: ObservationPlan;
 }
 
+/** A score to send with Langfuse's scores API, linked to a trace or a session. */
+export interface ScorePlan {
+  /** Derived from the trace or session id and the name: re-sending replaces, never duplicates. */
+  id: string;
+  name: string;
+  dataType: "NUMERIC" | "BOOLEAN" | "CATEGORICAL";
+  value: number | string;
+  comment?: string;
+  traceId?: string;
+  sessionId?: string;
+}
+
 /** One conversation: one session, one user, one trace per turn. */
 export interface SessionPlan {
   script: string;
@@ -63,9 +75,16 @@ export interface SessionPlan {
   release?: string;
   environment?: string;
   tags: string[];
-  /** Trace metadata shared by every turn (bounded values). */
+  /** Trace metadata shared by every turn (bounded values), with `run_id` when the run set one. */
   metadata: Record<string, string>;
   turns: TurnPlan[];
+  /** Turn and session scores. */
+  scores: ScorePlan[];
+}
+
+/** The trace metadata of one turn as sent: the session's plus the turn's kind and outcome. */
+export function traceMetadata(plan: SessionPlan, turn: TurnPlan): Record<string, string> {
+  return { ...plan.metadata, turn_kind: turn.kind, outcome: turn.outcome };
 }
 
 /** Counts the spans of an observation tree. */

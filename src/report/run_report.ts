@@ -3,7 +3,13 @@
  * plans and the delivery counts, printed as text and written as the JSON manifest that
  * verify and purge read back. Holds no secrets: the target is described, never its headers.
  */
-import { countSpans, type ObservationPlan, type SessionPlan } from "../plan/types.ts";
+import {
+  countSpans,
+  type ObservationPlan,
+  type ScorePlan,
+  type SessionPlan,
+  traceMetadata,
+} from "../plan/types.ts";
 import { formatMs } from "../script/duration.ts";
 
 /** Delivery counts, as the export stage reports them. */
@@ -25,6 +31,8 @@ export interface ManifestTrace {
   startTime: string;
   endTime: string;
   spans: number;
+  /** The trace metadata as sent (session metadata, run_id, turn_kind, outcome). */
+  metadata: Record<string, string>;
   observations: {
     types: Record<string, number>;
     models: string[];
@@ -46,7 +54,11 @@ export interface ManifestSession {
   tags: string[];
   metadata: Record<string, string>;
   traces: ManifestTrace[];
+  scores: ManifestScore[];
 }
+
+/** A score as planned and sent: linked to one trace or one session, with a stable id. */
+export type ManifestScore = ScorePlan;
 
 /** A run's manifest and report. */
 export interface RunReport {
@@ -125,8 +137,10 @@ export function manifestSession(plan: SessionPlan): ManifestSession {
       startTime: new Date(turn.root.startMs).toISOString(),
       endTime: new Date(turn.root.endMs).toISOString(),
       spans: countSpans(turn.root),
+      metadata: traceMetadata(plan, turn),
       observations: summarize(turn.root),
     })),
+    scores: plan.scores,
   };
 }
 

@@ -185,6 +185,44 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   }
 });
 
+/** A score's value: a number (NUMERIC, BOOLEAN 0/1) or a category. */
+const ScoreValue = z.union([z.number(), z.string().min(1).max(40)]);
+
+/** A feedback score, sent with Langfuse's scores API (not expressible in OTLP). */
+export const Score = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { error: "must be a short snake_case name" }),
+  dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
+  value: ScoreValue.describe("The value a replay sends"),
+  comment: z.string().max(500).optional(),
+  rate: z.number().min(0).max(1).optional().describe(
+    "Load mode: share of turns (or sessions) that get this score; default 1",
+  ),
+  byOutcome: z.partialRecord(z.enum(OUTCOMES), z.record(z.string(), z.number().nonnegative()))
+    .optional().describe(
+      "Load mode: the value's weights per outcome, e.g. escalated: { 0: 0.8, 1: 0.2 }",
+    ),
+}).superRefine((score, ctx) => {
+  const check = (value: number | string, path: PropertyKey[]) => {
+    const problem = score.dataType === "CATEGORICAL"
+      ? typeof value === "string" ? undefined : "must be a category (text) for CATEGORICAL"
+      : score.dataType === "BOOLEAN"
+      ? value === 0 || value === 1 ? undefined : "must be 0 or 1 for BOOLEAN"
+      : typeof value === "number"
+      ? undefined
+      : "must be a number for NUMERIC";
+    if (problem) ctx.addIssue({ code: "custom", path, message: problem });
+  };
+  check(score.value, ["value"]);
+  for (const [outcome, weights] of Object.entries(score.byOutcome ?? {})) {
+    for (const key of Object.keys(weights ?? {})) {
+      check(score.dataType === "CATEGORICAL" ? key : Number(key), ["byOutcome", outcome, key]);
+    }
+  }
+});
+
+/** A validated score. */
+export type ScoreInput = z.infer<typeof Score>;
+
 /** One turn: the user's message, the agent's work as a step tree, and its answer. */
 export const Turn = z.strictObject({
   kind: z.enum(TURN_KINDS),
@@ -204,6 +242,7 @@ export const Turn = z.strictObject({
   ]).optional().describe(
     "Load mode: play this turn only when a var has one of the values, or when an earlier step failed",
   ),
+  scores: z.array(Score).optional().describe("Scores of this turn's trace"),
   steps: z.array(Step).min(1),
 });
 
@@ -227,6 +266,9 @@ export const Script = z.strictObject({
     z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, { error: "must be a camelCase or snake_case name" }),
     z.string(),
   ).optional().describe("Values drawn once per session, used as {{name}} in content"),
+  scores: z.array(Score).optional().describe(
+    "Scores of the whole session (byOutcome uses the last turn's outcome)",
+  ),
   weight: z.number().positive().default(1).describe(
     "How often load mode picks this script relative to others",
   ),
