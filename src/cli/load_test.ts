@@ -2,7 +2,7 @@ import process from "node:process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
@@ -274,4 +274,27 @@ test("load refuses bad flags and the preview target", async () => {
     assert.equal(await main(args, run.io), 2, args.join(" "));
     assert.match(run.err(), message);
   }
+});
+
+test("a bad load profile is reported with its position and nothing is sent", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "load-"));
+  const profile = join(dir, "load.yaml");
+  await writeFile(profile, "phases:\n  - { duration: 2m, rate: 5 }\n");
+  const run = io({});
+  const code = await main([
+    "load",
+    "fixtures/scripts/quick.yaml",
+    "--profile",
+    profile,
+    "--target",
+    "file",
+    "--out",
+    join(dir, "x.jsonl"),
+  ], run.io);
+  assert.equal(code, 3);
+  assert.match(
+    run.err(),
+    new RegExp(`${profile}:2:27: phases\\[0\\]\\.rate must be a rate like "20/s"`),
+  );
+  assert.match(run.err(), /Nothing was sent\./);
 });

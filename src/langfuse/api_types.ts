@@ -1,8 +1,9 @@
 /**
  * The Langfuse public REST API response and request shapes this tool reads and writes, as
  * Langfuse defines them (`fern/apis/server/definition/` in langfuse/langfuse: observations.yml,
- * trace.yml, sessions.yml, scores.yml, commons.yml, utils/pagination.yml) and as its route
- * handlers put them on the wire. Times are ISO 8601 strings; ids are strings.
+ * trace.yml, sessions.yml, scores.yml, scores-v3.yml, legacy/observations-v1.yml, commons.yml,
+ * utils/pagination.yml) and as its route handlers put them on the wire. Times are ISO 8601
+ * strings; ids are strings.
  */
 
 /** Any JSON value, for fields Langfuse types as `unknown`. */
@@ -230,6 +231,158 @@ export interface CreateScoreResponse {
   id: string;
 }
 
+/** commons.Usage (deprecated by Langfuse in favour of usageDetails, still sent by v1 reads). */
+export interface ApiUsage {
+  unit?: string | null;
+  input?: number;
+  output?: number;
+  total?: number;
+}
+
+/**
+ * commons.ObservationsView as the server's strict schema sends it: one row of the v1
+ * `GET /api/public/observations` (v3 servers; a v4 events-only server answers 404).
+ */
+export interface ObservationV1 {
+  id: string;
+  projectId?: string;
+  traceId: string | null;
+  parentObservationId: string | null;
+  /** Upper case, e.g. "GENERATION". */
+  type: string;
+  name: string | null;
+  environment: string;
+  startTime: string;
+  endTime: string | null;
+  version: string | null;
+  release?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+  input?: JsonValue;
+  output?: JsonValue;
+  metadata?: JsonValue;
+  level: ObservationLevel;
+  statusMessage: string | null;
+  model: string | null;
+  modelParameters?: JsonValue;
+  completionStartTime: string | null;
+  promptId: string | null;
+  promptName?: string | null;
+  promptVersion?: number | null;
+  usageDetails: Record<string, number>;
+  costDetails: Record<string, number>;
+  usage?: ApiUsage;
+  unit?: string | null;
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+  usagePricingTierName?: string | null;
+  usagePricingTierId?: string | null;
+  modelId?: string | null;
+  inputPrice?: number | null;
+  outputPrice?: number | null;
+  totalPrice?: number | null;
+  calculatedInputCost?: number | null;
+  calculatedOutputCost?: number | null;
+  calculatedTotalCost?: number | null;
+  latency?: number | null;
+  timeToFirstToken?: number | null;
+}
+
+/** observations-v1.ObservationsViews: `GET /api/public/observations`, page-paged. */
+export interface ObservationsV1Response {
+  data: ObservationV1[];
+  meta: PageMeta;
+  _deprecation?: Deprecation;
+}
+
+/** commons.ScoreSource. */
+export type ScoreSource = "API" | "EVAL" | "ANNOTATION";
+
+/** scores-v3.ScoreSubjectV3: what a score is attached to (the `subject` field group). */
+export interface ScoreSubjectV3 {
+  kind: "trace" | "observation" | "session" | "experiment";
+  id: string;
+  /** Observation subjects only. */
+  traceId?: string;
+}
+
+/**
+ * scores-v3.ScoreV3: a row of `GET /api/public/v3/scores` (v4 servers). `value` is a number
+ * for NUMERIC, a boolean for BOOLEAN and a string otherwise; `comment`, `configId` and
+ * `metadata` come with the `details` group, `subject` with the `subject` group.
+ */
+export interface ScoreV3 {
+  id: string;
+  projectId: string;
+  name: string;
+  source: ScoreSource;
+  timestamp: string;
+  environment: string;
+  createdAt: string;
+  updatedAt: string;
+  dataType: ScoreDataType;
+  value: number | boolean | string;
+  comment?: string | null;
+  configId?: string | null;
+  metadata?: Record<string, JsonValue>;
+  authorUserId?: string | null;
+  queueId?: string | null;
+  subject?: ScoreSubjectV3;
+}
+
+/** The field groups of `GET /api/public/v3/scores` besides the core fields. */
+export type ScoreFieldGroupV3 = "details" | "subject" | "annotation";
+
+/** scores-v3.GetScoresV3Response: cursor-paged; `cursor` is absent on the last page. */
+export interface ScoresV3Response {
+  data: ScoreV3[];
+  meta: { limit: number; cursor?: string };
+}
+
+/**
+ * scores.GetScoresResponseData: a row of `GET /api/public/v2/scores` (v3 servers; a v4
+ * events-only server answers 404). `value` is numeric for every data type (0 for categorical
+ * without a config); `stringValue` holds the category, or "True"/"False" for booleans.
+ */
+export interface ScoreV2 {
+  id: string;
+  projectId: string;
+  environment: string;
+  name: string;
+  value?: number;
+  stringValue?: string | null;
+  dataType: ScoreDataType;
+  source: ScoreSource;
+  authorUserId: string | null;
+  comment: string | null;
+  metadata: JsonValue;
+  configId: string | null;
+  queueId: string | null;
+  executionTraceId?: string | null;
+  createdAt: string;
+  updatedAt: string;
+  timestamp: string;
+  traceId?: string | null;
+  observationId?: string | null;
+  sessionId?: string | null;
+  datasetRunId?: string | null;
+  /** The scored trace's properties (the `trace` field group), null for session scores. */
+  trace?: {
+    userId?: string | null;
+    tags?: string[] | null;
+    environment?: string | null;
+    sessionId?: string | null;
+  } | null;
+}
+
+/** scores.GetScoresResponse: `GET /api/public/v2/scores`, page-paged. */
+export interface ScoresV2Response {
+  data: ScoreV2[];
+  meta: PageMeta;
+  _deprecation?: Deprecation;
+}
+
 /** trace.DeleteTracesRequest: `DELETE /api/public/traces`, 1 to 1000 ids. */
 export interface DeleteTracesRequest {
   traceIds: string[];
@@ -253,6 +406,9 @@ export const MAX_OBSERVATIONS_LIMIT = 1000;
 
 /** Largest `limit` of the v3 page-paged endpoints such as `GET /api/public/traces`. */
 export const MAX_PAGE_LIMIT = 100;
+
+/** Largest `limit` of `GET /api/public/v2/scores` and `GET /api/public/v3/scores`. */
+export const MAX_SCORES_LIMIT = 100;
 
 /** The model name of an observation, whichever key the server used. */
 export function modelOf(observation: ObservationV2): string | null {

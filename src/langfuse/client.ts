@@ -1,7 +1,7 @@
 /**
  * A small client for the parts of Langfuse's public REST API this tool uses: reading back what
- * a replay sent (v4 observations or v3 traces and sessions), writing scores and deleting
- * traces. Basic auth, retries on 429 and 5xx honouring Retry-After, an optional read rate.
+ * a replay sent (v4 observations and v3 scores, or v3 traces, sessions, v1 observations and v2
+ * scores), writing scores and deleting traces. Basic auth, retries on 429 and 5xx honouring Retry-After, an optional read rate.
  *
  * @example
  * ```ts
@@ -20,9 +20,16 @@ import {
   type DeleteTracesResponse,
   MAX_DELETE_IDS,
   type ObservationFieldGroup,
+  type ObservationsV1Response,
   type ObservationsV2Response,
+  type ObservationV1,
   type ObservationV2,
   READ_FIELD_GROUPS,
+  type ScoreFieldGroupV3,
+  type ScoresV2Response,
+  type ScoresV3Response,
+  type ScoreV2,
+  type ScoreV3,
   type SessionWithTraces,
   type TracesResponse,
   type TraceWithDetails,
@@ -80,6 +87,49 @@ export interface TracesQuery {
   limit?: number;
 }
 
+/** Query of one v1 `GET /api/public/observations` page (v3 servers). */
+export interface ObservationsV1Query {
+  traceId?: string;
+  /** The user of the observation's trace. */
+  userId?: string;
+  /** ISO 8601; only observations starting at or after it. */
+  fromStartTime?: string;
+  /** ISO 8601; only observations starting before it. */
+  toStartTime?: string;
+  /** From 1; default 1. */
+  page?: number;
+  /** Default 100 here (the server's default is 50). */
+  limit?: number;
+}
+
+/** Query of one `GET /api/public/v3/scores` page (v4 servers); lists are sent comma-joined. */
+export interface ScoresV3Query {
+  ids?: readonly string[];
+  /** Scores on these traces; not together with `sessionIds`. */
+  traceIds?: readonly string[];
+  /** Scores on these sessions; not together with `traceIds`. */
+  sessionIds?: readonly string[];
+  /** Field groups besides the core fields; default ["details", "subject"]. */
+  fields?: readonly ScoreFieldGroupV3[];
+  /** At most 100; default 100 here (the server's default is 50). */
+  limit?: number;
+  /** The previous page's `meta.cursor`. */
+  cursor?: string;
+}
+
+/** Query of one `GET /api/public/v2/scores` page (v3 servers). */
+export interface ScoresV2Query {
+  /** Sent comma-joined as `scoreIds`. */
+  scoreIds?: readonly string[];
+  traceId?: string;
+  /** Session-level scores of this session. */
+  sessionId?: string;
+  /** From 1; default 1. */
+  page?: number;
+  /** At most 100; default 100 here (the server's default is 50). */
+  limit?: number;
+}
+
 /** What {@link LangfuseClient.deleteTraces} did. */
 export interface DeleteTracesResult {
   /** DELETE requests sent, one per batch of at most 1000 ids. */
@@ -92,6 +142,9 @@ const V2_OBSERVATIONS = "/api/public/v2/observations";
 const TRACES = "/api/public/traces";
 const SESSIONS = "/api/public/sessions";
 const SCORES = "/api/public/scores";
+const V1_OBSERVATIONS = "/api/public/observations";
+const V2_SCORES = "/api/public/v2/scores";
+const V3_SCORES = "/api/public/v3/scores";
 
 /** A Langfuse public API client; every method throws {@link LangfuseApiError} on failure. */
 export class LangfuseClient {
@@ -201,6 +254,82 @@ export class LangfuseClient {
     return data;
   }
 
+  /** One page of v1 observations (v3 servers). */
+  async observationsV1(query: ObservationsV1Query = {}): Promise<ObservationsV1Response> {
+    const { data } = await this.#http.request<ObservationsV1Response>("GET", V1_OBSERVATIONS, {
+      query: {
+        traceId: query.traceId,
+        userId: query.userId,
+        fromStartTime: query.fromStartTime,
+        toStartTime: query.toStartTime,
+        page: String(query.page ?? 1),
+        limit: String(query.limit ?? 100),
+      },
+    });
+    return checkPaged(data, `GET ${V1_OBSERVATIONS}`);
+  }
+
+  /** Every v1 observation matching the query, walking pages from 1 to `meta.totalPages`. */
+  allObservationsV1(query: Omit<ObservationsV1Query, "page"> = {}): Promise<ObservationV1[]> {
+    return allPages((page) => this.observationsV1({ ...query, page }));
+  }
+
+  /** One page of scores from `GET /api/public/v3/scores` (v4 servers). */
+  async scoresV3(query: ScoresV3Query = {}): Promise<ScoresV3Response> {
+    const { data } = await this.#http.request<ScoresV3Response>("GET", V3_SCORES, {
+      query: {
+        id: query.ids?.join(","),
+        traceId: query.traceIds?.join(","),
+        sessionId: query.sessionIds?.join(","),
+        fields: (query.fields ?? ["details", "subject"]).join(","),
+        limit: String(query.limit ?? 100),
+        cursor: query.cursor,
+      },
+    });
+    if (!isObject(data) || !Array.isArray(data.data) || !isObject(data.meta)) {
+      throw malformedAnswer(`GET ${V3_SCORES}`, "no data array and meta object");
+    }
+    return data;
+  }
+
+  /** Every score matching the query from `GET /api/public/v3/scores`, following cursors. */
+  async allScoresV3(query: Omit<ScoresV3Query, "cursor"> = {}): Promise<ScoreV3[]> {
+    const out: ScoreV3[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.scoresV3({ ...query, cursor });
+      out.push(...page.data);
+      cursor = page.meta.cursor || undefined;
+      if (cursor !== undefined) {
+        if (seen.has(cursor)) {
+          throw malformedAnswer(`GET ${V3_SCORES}`, `a cursor repeated ("${cursor}")`);
+        }
+        seen.add(cursor);
+      }
+    } while (cursor !== undefined);
+    return out;
+  }
+
+  /** One page of scores from `GET /api/public/v2/scores` (v3 servers). */
+  async scoresV2(query: ScoresV2Query = {}): Promise<ScoresV2Response> {
+    const { data } = await this.#http.request<ScoresV2Response>("GET", V2_SCORES, {
+      query: {
+        scoreIds: query.scoreIds?.join(","),
+        traceId: query.traceId,
+        sessionId: query.sessionId,
+        page: String(query.page ?? 1),
+        limit: String(query.limit ?? 100),
+      },
+    });
+    return checkPaged(data, `GET ${V2_SCORES}`);
+  }
+
+  /** Every score matching the query from `GET /api/public/v2/scores`, walking pages. */
+  allScoresV2(query: Omit<ScoresV2Query, "page"> = {}): Promise<ScoreV2[]> {
+    return allPages((page) => this.scoresV2({ ...query, page }));
+  }
+
   /** Creates (or, with the same `id`, replaces) a score. */
   async createScore(body: CreateScoreRequest): Promise<CreateScoreResponse> {
     const { data } = await this.#http.request<CreateScoreResponse>("POST", SCORES, { body });
@@ -221,6 +350,29 @@ export class LangfuseClient {
       requests++;
     }
     return { requests, traceIds: traceIds.length };
+  }
+}
+
+/** A page-paged answer with its data array and meta object, else a malformed-answer error. */
+function checkPaged<T extends { data: unknown[]; meta: { totalPages: number } }>(
+  data: T | undefined,
+  endpoint: string,
+): T {
+  if (!isObject(data) || !Array.isArray(data.data) || !isObject(data.meta)) {
+    throw malformedAnswer(endpoint, "no data array and meta object");
+  }
+  return data;
+}
+
+/** Every row of a page-paged endpoint, walking pages from 1 to `meta.totalPages`. */
+async function allPages<T>(
+  fetchPage: (page: number) => Promise<{ data: T[]; meta: { totalPages: number } }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let page = 1;; page++) {
+    const answer = await fetchPage(page);
+    out.push(...answer.data);
+    if (answer.data.length === 0 || page >= answer.meta.totalPages) return out;
   }
 }
 

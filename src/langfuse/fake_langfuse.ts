@@ -1,8 +1,9 @@
 /**
  * A fake Langfuse on 127.0.0.1 for tests: it ingests OTLP like `/api/public/otel/v1/traces`
  * and serves the public read API built from what it received, as a v4 server (cursor-paged
- * `/api/public/v2/observations`) or a v3 one (`/api/public/traces`, `/api/public/sessions/{id}`).
- * Scores and trace deletes are recorded. Test switches: late visibility, a lost trace, mutated
+ * `/api/public/v2/observations`, `/api/public/v3/scores`) or a v3 one (`/api/public/traces`,
+ * `/api/public/sessions/{id}`, v1 `/api/public/observations`, `/api/public/v2/scores`). Scores
+ * and trace deletes are recorded; deleting a trace deletes its scores, as Langfuse does. Test switches: late visibility, a lost trace, mutated
  * data, rate limiting.
  *
  * @example
@@ -24,8 +25,19 @@ import {
 } from "../export/otlp_decode.ts";
 import { checkBasicAuth, type KeyPair } from "./_basic_auth.ts";
 import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./_fake_reads.ts";
-import type { StoredSpan, ViewFacts } from "./_fake_views.ts";
-import { type CreateScoreRequest, MAX_DELETE_IDS } from "./api_types.ts";
+import { compareRows, observationRow, type StoredSpan, type ViewFacts } from "./_fake_views.ts";
+import { interpretSpans } from "../report/langfuse_view.ts";
+import {
+  type CreateScoreRequest,
+  MAX_DELETE_IDS,
+  MAX_SCORES_LIMIT,
+  type ObservationsV1Response,
+  type ObservationV1,
+  type ScoresV2Response,
+  type ScoresV3Response,
+  type ScoreV2,
+  type ScoreV3,
+} from "./api_types.ts";
 
 export type { KeyPair } from "./_basic_auth.ts";
 
@@ -88,6 +100,10 @@ const V2_OBSERVATIONS = "/api/public/v2/observations";
 const TRACES = "/api/public/traces";
 const SESSIONS = "/api/public/sessions/";
 const SCORES = "/api/public/scores";
+const V1_OBSERVATIONS = "/api/public/observations";
+const V2_SCORES = "/api/public/v2/scores";
+const V3_SCORES = "/api/public/v3/scores";
+const SCORE_FIELD_GROUPS = ["details", "subject", "annotation"];
 
 /** A handler's body sent as is, in its own content type, instead of as JSON. */
 class RawBody {
@@ -104,7 +120,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   const stored: StoredSpan[] = [];
   const lost = new Set<string>();
   const mutations: ((span: ReceivedSpan) => void)[] = [];
-  const scores = new Map<string, StoredScore>();
+  const scores = new Map<string, { score: StoredScore; receivedMs: number }>();
   const requests: FakeRequest[] = [];
   const deletedTraceIds: string[] = [];
   let reads = 0;
@@ -115,9 +131,13 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       .filter((s) => at - s.receivedMs >= visibleAfterMs && !lost.has(s.span.traceId))
       .map((s) => ({ ...s, span: mutated(s.span, mutations) }));
   };
+  const visibleScores = (): { score: StoredScore; receivedMs: number }[] => {
+    const at = now();
+    return [...scores.values()].filter((s) => at - s.receivedMs >= visibleAfterMs);
+  };
   const viewFacts = (): ViewFacts => {
     const scoresByTrace = new Map<string, string[]>();
-    for (const score of scores.values()) {
+    for (const { score } of scores.values()) {
       if (score.traceId === undefined) continue;
       scoresByTrace.set(score.traceId, [...(scoresByTrace.get(score.traceId) ?? []), score.id]);
     }
@@ -157,7 +177,8 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       throw new HttpAnswer(400, "Invalid request data: value must be a number or a string");
     }
     const id = typeof body.id === "string" && body.id !== "" ? body.id : crypto.randomUUID();
-    scores.set(id, { ...(body as unknown as CreateScoreRequest), id });
+    const receivedMs = scores.get(id)?.receivedMs ?? now();
+    scores.set(id, { score: { ...(body as unknown as CreateScoreRequest), id }, receivedMs });
     return { id };
   };
 
@@ -174,6 +195,9 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     for (let i = stored.length - 1; i >= 0; i--) {
       if (gone.has(stored[i].span.traceId)) stored.splice(i, 1);
     }
+    for (const [id, { score }] of scores) {
+      if (score.traceId !== undefined && gone.has(score.traceId)) scores.delete(id);
+    }
     deletedTraceIds.push(...ids);
     return { message: "Traces deleted successfully" };
   };
@@ -182,7 +206,8 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname;
     const method = req.method ?? "GET";
-    const isV3Read = path === TRACES || path.startsWith(SESSIONS);
+    const isV3Read = path === TRACES || path.startsWith(SESSIONS) || path === V1_OBSERVATIONS ||
+      path === V2_SCORES;
     if (method === "GET" && mode === "v4" && isV3Read) {
       // A v4 events-only server refuses legacy reads before it even checks the key.
       throw new HttpAnswer(
@@ -218,6 +243,14 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
         );
       }
       return observationsPage(visible(), url.searchParams, facts);
+    }
+    if (path === V3_SCORES) {
+      if (mode === "v3") throw new HttpAnswer(404, `No route for ${path}`);
+      return scoresV3Page(visibleScores(), url.searchParams, facts.projectId);
+    }
+    if (path === V1_OBSERVATIONS) return observationsV1Page(visible(), url.searchParams, facts);
+    if (path === V2_SCORES) {
+      return scoresV2Page(visibleScores(), visible(), url.searchParams, facts);
     }
     if (path === TRACES) return tracesPage(visible(), url.searchParams, viewFacts());
     if (path.startsWith(SESSIONS)) {
@@ -263,7 +296,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     },
     requests,
     get scores() {
-      return [...scores.values()];
+      return [...scores.values()].map((s) => s.score);
     },
     deletedTraceIds,
     loseTrace(traceId: string) {
@@ -278,6 +311,230 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       return stopped;
     },
   };
+}
+
+/** v1 `GET /api/public/observations`: filtered rows, newest first, page-paged. */
+function observationsV1Page(
+  spans: readonly StoredSpan[],
+  query: URLSearchParams,
+  facts: { projectId: string },
+): ObservationsV1Response {
+  const { page, limit } = pageParams(query, 1000);
+  const from = query.get("fromStartTime");
+  const to = query.get("toStartTime");
+  const rows = spans.map((s) => observationRow(s, facts)).filter((row) =>
+    matches(query.get("traceId"), row.traceId) && matches(query.get("userId"), row.userId) &&
+    matches(query.get("type"), row.type) && matches(query.get("name"), row.name) &&
+    (from === null || Date.parse(row.startTime) >= Date.parse(from)) &&
+    (to === null || Date.parse(row.startTime) < Date.parse(to))
+  ).sort(compareRows);
+  const data = rows.slice((page - 1) * limit, page * limit).map((row): ObservationV1 => {
+    const usage = row.usageDetails ?? {};
+    const cost = row.costDetails ?? {};
+    return {
+      id: row.id,
+      projectId: row.projectId,
+      traceId: row.traceId,
+      parentObservationId: row.parentObservationId,
+      name: row.name ?? null,
+      type: row.type,
+      environment: row.environment ?? "default",
+      startTime: row.startTime,
+      endTime: row.endTime,
+      version: row.version ?? null,
+      release: row.release ?? null,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      input: row.input ?? null,
+      output: row.output ?? null,
+      metadata: row.metadata ?? {},
+      level: row.level ?? "DEFAULT",
+      statusMessage: row.statusMessage ?? null,
+      model: row.model ?? null,
+      modelParameters: row.modelParameters ?? null,
+      completionStartTime: row.completionStartTime ?? null,
+      promptId: null,
+      promptName: row.promptName ?? null,
+      promptVersion: row.promptVersion ?? null,
+      usageDetails: usage,
+      costDetails: cost,
+      usage: {
+        unit: "TOKENS",
+        input: usage.input ?? 0,
+        output: usage.output ?? 0,
+        total: usage.total ?? 0,
+      },
+      unit: "TOKENS",
+      promptTokens: usage.input ?? 0,
+      completionTokens: usage.output ?? 0,
+      totalTokens: usage.total ?? 0,
+      usagePricingTierName: null,
+      usagePricingTierId: null,
+      modelId: null,
+      inputPrice: null,
+      outputPrice: null,
+      totalPrice: null,
+      calculatedInputCost: cost.input ?? null,
+      calculatedOutputCost: cost.output ?? null,
+      calculatedTotalCost: cost.total ?? null,
+      latency: row.latency ?? null,
+      timeToFirstToken: row.timeToFirstToken ?? null,
+    };
+  });
+  return { data, meta: pageMeta(page, limit, rows.length) };
+}
+
+/** `GET /api/public/v3/scores`: filtered by comma lists, newest first, cursor-paged. */
+function scoresV3Page(
+  stored: readonly { score: StoredScore; receivedMs: number }[],
+  query: URLSearchParams,
+  projectId: string,
+): ScoresV3Response {
+  const limit = intParam(query.get("limit"), 50, 1, MAX_SCORES_LIMIT);
+  const fields = (query.get("fields") ?? "").split(",").map((f) => f.trim()).filter(Boolean);
+  const unknown = fields.find((f) => !SCORE_FIELD_GROUPS.includes(f));
+  if (unknown) throw new HttpAnswer(400, `Invalid request data: unknown field group "${unknown}"`);
+  const ids = listParam(query.get("id"));
+  const traceIds = listParam(query.get("traceId"));
+  const sessionIds = listParam(query.get("sessionId"));
+  if (traceIds && sessionIds) {
+    throw new HttpAnswer(400, "At most one of traceId, sessionId, experimentId may be specified");
+  }
+  const raw = query.get("cursor");
+  const offset = raw === null ? 0 : Number(atob(raw.replace(/-/g, "+").replace(/_/g, "/")));
+  if (!Number.isInteger(offset) || offset < 0) throw new HttpAnswer(400, "Invalid cursor");
+  const rows = newestFirst(stored).filter(({ score }) =>
+    (!ids || ids.includes(score.id)) &&
+    (!traceIds || (score.traceId !== undefined && traceIds.includes(score.traceId))) &&
+    (!sessionIds || (score.sessionId !== undefined && sessionIds.includes(score.sessionId)))
+  );
+  const page = rows.slice(offset, offset + limit).map(({ score, receivedMs }): ScoreV3 => {
+    const dataType = score.dataType ??
+      (typeof score.value === "string" ? "CATEGORICAL" : "NUMERIC");
+    const at = new Date(receivedMs).toISOString();
+    const row: ScoreV3 = {
+      id: score.id,
+      projectId,
+      name: score.name,
+      source: "API",
+      timestamp: at,
+      environment: score.environment ?? "default",
+      createdAt: at,
+      updatedAt: at,
+      dataType,
+      value: dataType === "BOOLEAN" ? score.value === 1 : score.value,
+    };
+    if (fields.includes("details")) {
+      Object.assign(row, { comment: score.comment ?? null, configId: null, metadata: {} });
+    }
+    if (fields.includes("subject")) {
+      row.subject = score.traceId !== undefined
+        ? { kind: "trace", id: score.traceId }
+        : { kind: "session", id: score.sessionId ?? "" };
+    }
+    return row;
+  });
+  const next = offset + limit < rows.length ? btoa(String(offset + limit)) : undefined;
+  return { data: page, meta: { limit, ...(next ? { cursor: next.replace(/=+$/, "") } : {}) } };
+}
+
+/** `GET /api/public/v2/scores`: filtered, newest first, page-paged, with the trace's data. */
+function scoresV2Page(
+  stored: readonly { score: StoredScore; receivedMs: number }[],
+  spans: readonly StoredSpan[],
+  query: URLSearchParams,
+  facts: { projectId: string },
+): ScoresV2Response {
+  const { page, limit } = pageParams(query, MAX_SCORES_LIMIT);
+  const ids = listParam(query.get("scoreIds"));
+  const traces = new Map(interpretSpans(spans.map((s) => s.span)).traces.map((t) => [t.id, t]));
+  const rows = newestFirst(stored).filter(({ score }) =>
+    (!ids || ids.includes(score.id)) && matches(query.get("traceId"), score.traceId) &&
+    matches(query.get("sessionId"), score.sessionId) && matches(query.get("name"), score.name)
+  );
+  const data = rows.slice((page - 1) * limit, page * limit).map(({ score, receivedMs }) => {
+    const dataType = score.dataType ??
+      (typeof score.value === "string" ? "CATEGORICAL" : "NUMERIC");
+    const at = new Date(receivedMs).toISOString();
+    const trace = score.traceId === undefined ? undefined : traces.get(score.traceId);
+    const row: ScoreV2 = {
+      id: score.id,
+      projectId: facts.projectId,
+      environment: score.environment ?? "default",
+      name: score.name,
+      value: typeof score.value === "number" ? score.value : 0,
+      stringValue: dataType === "CATEGORICAL"
+        ? String(score.value)
+        : dataType === "BOOLEAN"
+        ? (score.value === 1 ? "True" : "False")
+        : null,
+      dataType,
+      source: "API",
+      authorUserId: null,
+      comment: score.comment ?? null,
+      metadata: {},
+      configId: null,
+      queueId: null,
+      executionTraceId: null,
+      createdAt: at,
+      updatedAt: at,
+      timestamp: at,
+      traceId: score.traceId ?? null,
+      observationId: null,
+      sessionId: score.sessionId ?? null,
+      datasetRunId: null,
+      trace: trace
+        ? {
+          userId: trace.userId ?? null,
+          tags: trace.tags,
+          environment: trace.environment,
+          sessionId: trace.sessionId ?? null,
+        }
+        : null,
+    };
+    return row;
+  });
+  return { data, meta: pageMeta(page, limit, rows.length) };
+}
+
+function newestFirst<T extends { score: StoredScore; receivedMs: number }>(
+  list: readonly T[],
+): T[] {
+  return [...list].sort((a, b) =>
+    b.receivedMs - a.receivedMs || (a.score.id < b.score.id ? -1 : a.score.id > b.score.id ? 1 : 0)
+  );
+}
+
+function pageParams(query: URLSearchParams, maxLimit: number): { page: number; limit: number } {
+  return {
+    page: intParam(query.get("page"), 1, 1, Number.MAX_SAFE_INTEGER),
+    limit: intParam(query.get("limit"), 50, 1, maxLimit),
+  };
+}
+
+function pageMeta(page: number, limit: number, total: number) {
+  return { page, limit, totalItems: total, totalPages: Math.ceil(total / limit) };
+}
+
+function intParam(raw: string | null, fallback: number, min: number, max: number): number {
+  if (raw === null || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new HttpAnswer(
+      400,
+      `Invalid request data: "${raw}" is not an integer from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
+
+function listParam(raw: string | null): string[] | undefined {
+  if (raw === null || raw.trim() === "") return undefined;
+  return raw.split(",").map((part) => part.trim()).filter(Boolean);
+}
+
+function matches(wanted: string | null, actual: string | null | undefined): boolean {
+  return wanted === null || wanted === actual;
 }
 
 /** A copy of the span with every mutation applied; the stored span stays as received. */

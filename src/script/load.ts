@@ -104,6 +104,9 @@ function describe(issue: z.core.$ZodIssue): string {
   if (issue.code !== "custom" && "input" in issue && issue.input === undefined) {
     return "is required";
   }
+  // A message the schema wrote itself says more than zod's generic one.
+  const generic = /^(Invalid|Too (small|big)|Unrecognized)/.test(issue.message);
+  if (issue.code !== "custom" && issue.code !== "invalid_union" && !generic) return issue.message;
   switch (issue.code) {
     case "invalid_value":
       return `must be one of ${issue.values.map(String).join(", ")}`;
