@@ -6,9 +6,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { createPipeline } from "../export/pipeline.ts";
-import { productionReasons, resolveTarget, TARGET_KINDS } from "../export/target.ts";
 import { parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
@@ -24,7 +22,13 @@ import { systemClock } from "../load/clock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { guardProduction, loadAll, oneOf, parseSeed, PROTOCOLS } from "./options.ts";
+import {
+  loadAll,
+  parseCommandArgs,
+  parseSeed,
+  TARGET_OPTIONS,
+  targetFromFlags,
+} from "./options.ts";
 
 /** `load --help`. */
 export const LOAD_HELP =
@@ -79,20 +83,8 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const scripts = await loadAll(positionals);
   const schedule = await buildSchedule(values, io);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
-  const target = resolveTarget({
-    target: oneOf(values.target, TARGET_KINDS, "--target"),
-    protocol: oneOf(values.protocol, PROTOCOLS, "--protocol"),
-    gzip: values.gzip,
-    out: values.out,
-  }, io.env);
-  guardProduction(
-    productionReasons(
-      target,
-      io.env,
-      scripts.map(({ script }) => script.trace.metadata.environment),
-    ),
-    values["allow-production"],
-  );
+  const target = targetFromFlags(values, io.env, scripts);
+
   if (target.kind === "preview") {
     throw new CliError(
       "load needs a target: set LANGFUSE_BASE_URL, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY, " +
@@ -361,38 +353,26 @@ function rate(text: string, flag: string): number {
 }
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        sessions: { type: "string" },
-        spread: { type: "string" },
-        duration: { type: "string" },
-        rate: { type: "string" },
-        ramp: { type: "string" },
-        profile: { type: "string" },
-        poisson: { type: "boolean" },
-        "time-scale": { type: "string" },
-        concurrency: { type: "string" },
-        users: { type: "string" },
-        weight: { type: "string", multiple: true },
-        seed: { type: "string" },
-        report: { type: "string" },
-        "out-dir": { type: "string" },
-        "max-failed": { type: "string" },
-        "batch-size": { type: "string" },
-        "max-in-flight": { type: "string" },
-        "min-rate": { type: "string" },
-        target: { type: "string" },
-        protocol: { type: "string" },
-        gzip: { type: "boolean" },
-        "allow-production": { type: "boolean" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}. See load --help.`, EXIT.usage);
-  }
+  return parseCommandArgs(args, {
+    sessions: { type: "string" },
+    spread: { type: "string" },
+    duration: { type: "string" },
+    rate: { type: "string" },
+    ramp: { type: "string" },
+    profile: { type: "string" },
+    poisson: { type: "boolean" },
+    "time-scale": { type: "string" },
+    concurrency: { type: "string" },
+    users: { type: "string" },
+    weight: { type: "string", multiple: true },
+    seed: { type: "string" },
+    report: { type: "string" },
+    "out-dir": { type: "string" },
+    "max-failed": { type: "string" },
+    "batch-size": { type: "string" },
+    "max-in-flight": { type: "string" },
+    "min-rate": { type: "string" },
+    help: { type: "boolean", short: "h" },
+    ...TARGET_OPTIONS,
+  }, "load");
 }

@@ -1,4 +1,6 @@
-/** Command-line values shared by the commands: seeds, enumerations, script lists. */
+/** Command-line values shared by the commands: seeds, enumerations, script lists, targets. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { productionReasons, resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
 import { ScriptError } from "../script/errors.ts";
 import { type LoadedScript, loadScriptFile } from "../script/load.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
@@ -56,4 +58,51 @@ export function guardProduction(reasons: string[], allowed: boolean | undefined)
       "Pass --allow-production if that is really what you want.",
     EXIT.usage,
   );
+}
+
+/** Parses a command's arguments; an unknown or malformed flag is a usage error. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: T,
+  command: string,
+) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options, strict: true });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}. See ${command} --help.`, EXIT.usage);
+  }
+}
+
+/** The flags of every command that sends spans somewhere. */
+export const TARGET_OPTIONS = {
+  target: { type: "string" },
+  protocol: { type: "string" },
+  gzip: { type: "boolean" },
+  out: { type: "string" },
+  "allow-production": { type: "boolean" },
+} as const;
+
+/** The target the flags and environment choose; production is refused unless allowed. */
+export function targetFromFlags(
+  values: {
+    target?: string;
+    protocol?: string;
+    gzip?: boolean;
+    out?: string;
+    "allow-production"?: boolean;
+  },
+  env: Record<string, string | undefined>,
+  scripts: LoadedScript[],
+): Target {
+  const target = resolveTarget({
+    target: oneOf(values.target, TARGET_KINDS, "--target"),
+    protocol: oneOf(values.protocol, PROTOCOLS, "--protocol"),
+    gzip: values.gzip,
+    out: values.out,
+  }, env);
+  guardProduction(
+    productionReasons(target, env, scripts.map(({ script }) => script.trace.metadata.environment)),
+    values["allow-production"],
+  );
+  return target;
 }

@@ -5,11 +5,10 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { emitSession } from "../emit/emit.ts";
 import { createPipeline } from "../export/pipeline.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
-import { productionReasons, resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
+import type { Target } from "../export/target.ts";
 import { Rng } from "../plan/random.ts";
 import { planSession } from "../plan/session.ts";
 import type { SessionPlan } from "../plan/types.ts";
@@ -19,7 +18,13 @@ import { buildRunReport, formatSummary, type RunReport } from "../report/run_rep
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { parseAt } from "./time.ts";
-import { guardProduction, loadAll, oneOf, parseSeed, PROTOCOLS } from "./options.ts";
+import {
+  loadAll,
+  parseCommandArgs,
+  parseSeed,
+  TARGET_OPTIONS,
+  targetFromFlags,
+} from "./options.ts";
 import type { Io } from "./io.ts";
 
 /** `replay --help`. */
@@ -67,20 +72,8 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
 
   // Everything that can be wrong with the input is checked before anything is sent.
   const scripts = await loadAll(positionals);
-  const target = resolveTarget({
-    target: oneOf(values.target, TARGET_KINDS, "--target"),
-    protocol: oneOf(values.protocol, PROTOCOLS, "--protocol"),
-    gzip: values.gzip,
-    out: values.out,
-  }, io.env);
-  guardProduction(
-    productionReasons(
-      target,
-      io.env,
-      scripts.map(({ script }) => script.trace.metadata.environment),
-    ),
-    values["allow-production"],
-  );
+  const target = targetFromFlags(values, io.env, scripts);
+
   const seeded = values.seed !== undefined;
   const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
   const endMs = parseAt(values.at, io.now());
@@ -123,27 +116,15 @@ const LANGFUSE_HINT = (files: string[]) =>
   `  LANGFUSE_SECRET_KEY=sk-lf-... deno task replay ${files.join(" ")}`;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        seed: { type: "string" },
-        at: { type: "string" },
-        target: { type: "string" },
-        protocol: { type: "string" },
-        gzip: { type: "boolean" },
-        "allow-production": { type: "boolean" },
-        out: { type: "string" },
-        "manifest-dir": { type: "string" },
-        "no-manifest": { type: "boolean" },
-        quiet: { type: "boolean", short: "q" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}. See replay --help.`, EXIT.usage);
-  }
+  return parseCommandArgs(args, {
+    seed: { type: "string" },
+    at: { type: "string" },
+    "manifest-dir": { type: "string" },
+    "no-manifest": { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+    help: { type: "boolean", short: "h" },
+    ...TARGET_OPTIONS,
+  }, "replay");
 }
 
 async function deliver(
