@@ -9,6 +9,8 @@ import process from "node:process";
 import { CliError, EXIT } from "./cli/exit_codes.ts";
 import type { Io } from "./cli/io.ts";
 import { loadCommand } from "./cli/load.ts";
+import { purgeCommand, terminalConfirm } from "./cli/purge.ts";
+import { verifyCommand } from "./cli/verify.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { TargetError } from "./export/target.ts";
@@ -24,12 +26,16 @@ Commands:
   replay <script.yaml>...    replay each script as one session (deno task replay ...)
   load <script.yaml>...      many varied sessions, backfilled or live (deno task load ...)
   validate <script.yaml>...  check scripts without sending (deno task validate ...)
+  verify <out/run.json>      read a run back from Langfuse and compare (deno task verify ...)
+  purge <out/run.json>       delete a run's traces from Langfuse (deno task purge ...)
 
 Run a command with --help for its options.`;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   replay: replayCommand,
   load: loadCommand,
+  verify: verifyCommand,
+  purge: purgeCommand,
   validate: validateCommand,
 };
 
@@ -87,6 +93,7 @@ export function processIo(): Io {
     interrupted: () => interrupted,
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
     progress: (text) => process.stderr.write(text),
+    confirm: terminalConfirm(),
     errIsTty: process.stderr.isTTY === true,
   };
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { main } from "./main.ts";
 import type { Io } from "./cli/io.ts";
 import { startOtlpReceiver } from "./export/receiver.ts";
+import { startFakeLangfuse } from "./langfuse/fake_langfuse.ts";
 import { GOLDEN, goldenArgs } from "../scripts/update_golden.ts";
 
 function io(env: Record<string, string> = {}) {
@@ -363,4 +364,55 @@ test("every trace carries the run id and the synthetic tag, and the manifest lis
       ),
     );
   }
+});
+
+test("replay --verify sends spans and scores to Langfuse, then reads them back", async () => {
+  const fake = await startFakeLangfuse({ mode: "v4" });
+  try {
+    const dir = await tmp();
+    const run = io({
+      LANGFUSE_BASE_URL: fake.url,
+      LANGFUSE_PUBLIC_KEY: fake.keys.publicKey,
+      LANGFUSE_SECRET_KEY: fake.keys.secretKey,
+    });
+    const code = await main([
+      "replay",
+      "conversations/order-status.yaml",
+      "--seed",
+      "8",
+      "--verify",
+      "--manifest-dir",
+      dir,
+    ], run.io);
+    assert.equal(code, 0, run.err());
+    assert.match(run.out(), /scores {4}3 sent, 0 failed/);
+    assert.match(run.out(), /Verified: all 3 traces and 3 scores match/);
+    assert.equal(fake.scores.length, 3);
+    const manifest = JSON.parse(await readFile(join(dir, (await readdir(dir))[0]), "utf8"));
+    assert.deepEqual(manifest.scores, { planned: 3, sent: 3, failed: {} });
+  } finally {
+    await fake.close();
+  }
+});
+
+test("scores are not sent to targets that cannot take them, and the summary says so", async () => {
+  const run = io();
+  const dir = await tmp();
+  assert.equal(
+    await main([
+      "replay",
+      "conversations/order-status.yaml",
+      "--target",
+      "file",
+      "--out",
+      join(dir, "x.jsonl"),
+      "--manifest-dir",
+      dir,
+    ], run.io),
+    0,
+  );
+  assert.match(run.out(), /scores {4}3 planned, not sent: scores go through Langfuse's scores API/);
+  const usage = io({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" });
+  assert.equal(await main(["replay", "conversations/order-status.yaml", "--verify"], usage.io), 2);
+  assert.match(usage.err(), /--verify reads back from Langfuse: it needs the langfuse target/);
 });

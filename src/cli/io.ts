@@ -18,4 +18,6 @@ export interface Io {
   errIsTty?: boolean;
   /** The clock load runs wait on; default the system clock. */
   clock?: Clock;
+  /** Asks a yes/no question; absent when nobody can answer (stdin is not a terminal). */
+  confirm?: (question: string) => Promise<boolean>;
 }

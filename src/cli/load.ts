@@ -3,7 +3,8 @@
  * live at a rate, every span accounted for. Writes one line per session to a sessions file and
  * a JSON report; exits non-zero when a span failed or a threshold was missed.
  */
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createPipeline } from "../export/pipeline.ts";
@@ -13,7 +14,10 @@ import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { Rng } from "../plan/random.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
 import { PopulationCounter } from "../report/population.ts";
-import { manifestSession } from "../report/run_report.ts";
+import { type ManifestSession, manifestSession, type ScoreDelivery } from "../report/run_report.ts";
+import type { Target } from "../export/target.ts";
+import { scoresOf } from "../langfuse/scores.ts";
+import { deliverScores } from "./scores.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml } from "../script/load.ts";
 import { startProgress } from "../load/progress.ts";
@@ -167,6 +171,9 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     );
   }
 
+  const scores = pipeline.stats.failed === 0 && !pipeline.batcher.fatal && !io.interrupted()
+    ? await deliverLoadScores(target, sessionsFile, io)
+    : undefined;
   const finishedMs = io.now();
   const stats = pipeline.stats;
   const durationMs = Math.max(1, finishedMs - startedMs);
@@ -184,7 +191,12 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     startedAt: new Date(startedMs).toISOString(),
     finishedAt: new Date(finishedMs).toISOString(),
     durationMs,
-    target: { kind: target.kind, describe: target.describe, protocol: target.protocol },
+    target: {
+      kind: target.kind,
+      describe: target.describe,
+      ...(target.url ? { url: target.url } : {}),
+      protocol: target.protocol,
+    },
     sessions: shape.sessions,
     users: shape.users,
     traces: shape.traces,
@@ -206,6 +218,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     },
     spansPerSecond,
     population: shape,
+    ...(scores ? { scores } : {}),
     lateArrivals: result.lateArrivals,
     sessionsFile,
     ...(shape.sessions <= 1000 ? { sessionIds: smallRunIds } : {}),
@@ -222,7 +235,36 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
   if (io.interrupted()) return EXIT.interrupted;
-  return failed ? EXIT.deliveryFailed : EXIT.ok;
+  if (failed) return EXIT.deliveryFailed;
+  return Object.keys(scores?.failed ?? {}).length > 0 ? EXIT.langfuseApi : EXIT.ok;
+}
+
+/** Sends the scores of every session in the sessions file, a thousand sessions at a time. */
+async function deliverLoadScores(
+  target: Target,
+  sessionsFile: string,
+  io: Io,
+): Promise<ScoreDelivery> {
+  const total: ScoreDelivery = { planned: 0, sent: 0, failed: {} };
+  let chunk: ManifestSession[] = [];
+  const flush = async () => {
+    const result = await deliverScores(target, scoresOf(chunk), io);
+    total.planned += result.planned;
+    total.sent += result.sent;
+    if (result.skipped) total.skipped = result.skipped;
+    for (const [reason, n] of Object.entries(result.failed)) {
+      total.failed[reason] = (total.failed[reason] ?? 0) + n;
+    }
+    chunk = [];
+  };
+  const lines = createInterface({ input: createReadStream(sessionsFile), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === "") continue;
+    chunk.push(JSON.parse(line));
+    if (chunk.length >= 1000) await flush();
+  }
+  await flush();
+  return total;
 }
 
 function round(value: number | undefined): number | undefined {

@@ -17,6 +17,10 @@ import { renderPreview } from "../report/preview.ts";
 import { buildRunReport, formatSummary, type RunReport } from "../report/run_report.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { deliverScores } from "./scores.ts";
+import { runVerify } from "./verify.ts";
+import { scoresOf } from "../langfuse/scores.ts";
+import { parseDuration } from "../script/duration.ts";
 import { parseAt } from "./time.ts";
 import {
   loadAll,
@@ -49,7 +53,8 @@ Options:
   --no-manifest       do not write a manifest
   --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT or a script
                       says production (refused otherwise)
-  --verify            read the traces back from Langfuse and compare (see verify --help)
+  --verify            then read the traces back from Langfuse and compare (see verify --help)
+  --timeout D         how long --verify waits for ingestion (default 2m)
   --quiet             print only problems
   -h, --help          show this help
 
@@ -84,12 +89,24 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   );
 
   const startedAt = new Date(io.now()).toISOString();
+  if (values.verify && target.kind !== "langfuse") {
+    throw new CliError(
+      "--verify reads back from Langfuse: it needs the langfuse target",
+      EXIT.usage,
+    );
+  }
+  const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout);
+  if (timeoutMs === 0 || (values.timeout !== undefined && timeoutMs === undefined)) {
+    throw new CliError(`--timeout must be a duration like 2m, not "${values.timeout}"`, EXIT.usage);
+  }
   const { report, receiver } = await deliver(plans, target, io, {
     runId,
     seed,
     seeded,
     startedAt,
   });
+  const delivered = report.spans.failed === 0 && report.stopped === undefined;
+  if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
 
   if (receiver) {
     const view = interpretSpans(receiver.spans);
@@ -103,11 +120,21 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     manifestPath = join(dir, `${runId}.json`);
     await writeFile(manifestPath, JSON.stringify(report, null, 2) + "\n");
   }
-  const failed = report.spans.failed > 0 || report.stopped !== undefined;
+  const failed = !delivered;
   if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
   if (target.kind === "preview" && !values.quiet) io.out(LANGFUSE_HINT(positionals));
   if (io.interrupted()) return EXIT.interrupted;
-  return failed ? EXIT.deliveryFailed : EXIT.ok;
+  if (failed) return EXIT.deliveryFailed;
+  const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0;
+  if (values.verify) {
+    const verified = await runVerify(
+      { runId, sessions: report.sessions, sentTo: report.target.url },
+      io,
+      { timeoutMs },
+    );
+    if (verified !== EXIT.ok) return verified;
+  }
+  return scoresFailed ? EXIT.langfuseApi : EXIT.ok;
 }
 
 const LANGFUSE_HINT = (files: string[]) =>
@@ -121,6 +148,8 @@ function parse(args: string[]) {
     at: { type: "string" },
     "manifest-dir": { type: "string" },
     "no-manifest": { type: "boolean" },
+    verify: { type: "boolean" },
+    timeout: { type: "string" },
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
     ...TARGET_OPTIONS,

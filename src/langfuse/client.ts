@@ -339,17 +339,31 @@ export class LangfuseClient {
     return data;
   }
 
-  /** Deletes traces in batches of at most 1000 ids; Langfuse deletes asynchronously. */
-  async deleteTraces(traceIds: readonly string[]): Promise<DeleteTracesResult> {
+  /**
+   * Deletes traces in batches of `batchSize` ids (1 to 1000; default 1000); Langfuse deletes
+   * asynchronously, together with the traces' observations and scores.
+   */
+  async deleteTraces(
+    traceIds: readonly string[],
+    batchSize: number = MAX_DELETE_IDS,
+  ): Promise<DeleteTracesResult> {
+    const size = Math.max(1, Math.min(MAX_DELETE_IDS, Math.floor(batchSize)));
     let requests = 0;
-    for (let at = 0; at < traceIds.length; at += MAX_DELETE_IDS) {
-      const batch = traceIds.slice(at, at + MAX_DELETE_IDS);
+    for (let at = 0; at < traceIds.length; at += size) {
+      const batch = traceIds.slice(at, at + size);
       await this.#http.request<DeleteTracesResponse>("DELETE", TRACES, {
         body: { traceIds: batch },
       });
       requests++;
     }
     return { requests, traceIds: traceIds.length };
+  }
+
+  /** Deletes one score; answers false when Langfuse has no score with that id (404). */
+  async deleteScore(id: string): Promise<boolean> {
+    const path = `${SCORES}/${encodeURIComponent(id)}`;
+    const { status } = await this.#http.request<unknown>("DELETE", path, { pass: [404] });
+    return status !== 404;
   }
 }
 

@@ -227,6 +227,11 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     if (method === "POST" && path === OTLP_PATH) return ingest(req, raw);
     if (method === "POST" && path === SCORES) return score(jsonBody(raw));
     if (method === "DELETE" && path === TRACES) return deleteTraces(jsonBody(raw));
+    if (method === "DELETE" && path.startsWith(`${SCORES}/`)) {
+      const id = decodeURIComponent(path.slice(SCORES.length + 1));
+      if (!scores.delete(id)) throw new HttpAnswer(404, "Score not found");
+      return { message: "Score deleted successfully" };
+    }
     if (method !== "GET") throw new HttpAnswer(405, `Method ${method} Not Allowed`);
     reads++;
     const every = options.rateLimitEvery ?? 0;

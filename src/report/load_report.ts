@@ -5,6 +5,7 @@
 import type { PopulationShape } from "./population.ts";
 import { formatShape } from "./population.ts";
 import { formatMs } from "../script/duration.ts";
+import { formatScores, type ScoreDelivery } from "./run_report.ts";
 
 /** Thresholds given on the command line. */
 export interface Thresholds {
@@ -26,7 +27,7 @@ export interface LoadReport {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  target: { kind: string; describe: string; protocol: string };
+  target: { kind: string; describe: string; url?: string; protocol: string };
   sessions: number;
   users: number;
   traces: number;
@@ -40,6 +41,8 @@ export interface LoadReport {
   exportLatencyMs: { p50?: number; p95?: number; p99?: number };
   spansPerSecond: number;
   population: PopulationShape;
+  /** The sessions' scores, once sent. */
+  scores?: ScoreDelivery;
   /** Late live arrivals: every session slot was busy. */
   lateArrivals: number;
   /** One JSON line per session (ids of the session, user and traces). */
@@ -97,6 +100,9 @@ export function formatLoadReport(report: LoadReport, reportPath?: string): strin
     lines.push(
       `  late       ${report.lateArrivals} arrivals waited for a free session slot (--concurrency)`,
     );
+  }
+  if (report.scores && report.scores.planned > 0) {
+    lines.push(formatScores(report.scores, "  scores     "));
   }
   for (const missed of report.thresholds.missed) lines.push(`  missed     ${missed}`);
   if (report.stopped) lines.push(`  stopped    ${report.stopped}`);

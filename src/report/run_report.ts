@@ -60,6 +60,16 @@ export interface ManifestSession {
 /** A score as planned and sent: linked to one trace or one session, with a stable id. */
 export type ManifestScore = ScorePlan;
 
+/** What became of a run's scores. */
+export interface ScoreDelivery {
+  planned: number;
+  sent: number;
+  /** Scores not accepted, by reason. */
+  failed: Record<string, number>;
+  /** Why none were sent, when the target cannot take them. */
+  skipped?: string;
+}
+
 /** A run's manifest and report. */
 export interface RunReport {
   tool: "session-replay";
@@ -79,6 +89,8 @@ export interface RunReport {
     failures: Record<string, number>;
   };
   requests: DeliveryCounts["requests"];
+  /** The run's scores, once sent. */
+  scores?: ScoreDelivery;
   /** Why delivery stopped early, if it did. */
   stopped?: string;
 }
@@ -200,7 +212,20 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
       }`,
     );
   }
+  if (report.scores && report.scores.planned > 0) {
+    lines.push(formatScores(report.scores, "  scores    "));
+  }
   if (report.stopped) lines.push(`  stopped   ${report.stopped}`);
   if (manifestPath) lines.push(`  manifest  ${manifestPath}`);
   return lines.join("\n");
+}
+
+/** One line (and one per failure reason) on what became of the scores. */
+export function formatScores(scores: ScoreDelivery, prefix: string): string {
+  if (scores.skipped) return `${prefix}${scores.planned} planned, not sent: ${scores.skipped}`;
+  const failures = Object.entries(scores.failed).map(([reason, n]) =>
+    `\n${prefix.replace(/\S/g, " ")}${n} failed: ${reason}`
+  );
+  const failedCount = Object.values(scores.failed).reduce((sum, n) => sum + n, 0);
+  return `${prefix}${scores.sent} sent, ${failedCount} failed${failures.join("")}`;
 }

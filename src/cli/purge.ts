@@ -1,0 +1,161 @@
+/**
+ * `purge`: deletes from Langfuse every trace a run sent, and the run's session scores, taking
+ * the ids from its manifest or load report, so other runs' traces in the same sessions stay.
+ * Shows what it will delete and asks first, unless `--yes`.
+ *
+ * @example
+ * deno task purge out/run_0a1b2c3d4e5f.json --yes
+ */
+import process from "node:process";
+import { createInterface } from "node:readline/promises";
+import { MAX_DELETE_IDS } from "../langfuse/api_types.ts";
+import { purgePlan, purgeRun, RunFileError } from "../langfuse/purge.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+import { parseCommandArgs } from "./options.ts";
+import { apiFailure, langfuseClientFromEnv, openRun } from "./verify.ts";
+
+/** `purge --help`. */
+export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.load.json> [options]
+
+Deletes from Langfuse every trace the run sent, with their observations and scores. The trace
+ids come from the manifest, or from a load report's sessions file, so traces of other runs in
+the same sessions stay. A load run's session scores are deleted too; a replay's are kept unless
+--session-scores is given, because a script's fixed session is scored by every replay of it.
+Shows what it will delete and asks first; Langfuse then deletes asynchronously.
+
+Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
+
+Options:
+  --yes             delete without asking (required when the input is not a terminal)
+  --session-scores  also delete a replay's session scores
+  --batch-size N    trace ids per delete request, 1 to ${MAX_DELETE_IDS} (default ${MAX_DELETE_IDS}). Langfuse Cloud
+                    allows 50 (Hobby), 200 (Core) or 1,000 (Pro and up) trace delete requests
+                    a day, and advises against more than 30-50 ids per request.
+  -h, --help        show this help
+
+Exit codes: 0 deleted (or nothing to delete, or not confirmed), 2 usage, 6 Langfuse API error.`;
+
+/** What purge needs from the outside world besides {@link Io}. */
+export interface PurgeIo extends Io {
+  /**
+   * Asks a yes/no question and answers the reply; absent when nobody can answer (stdin is not a
+   * terminal), and then purge needs --yes.
+   */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+/** Runs `purge`; returns the exit code. */
+export async function purgeCommand(args: string[], io: PurgeIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    yes: { type: "boolean", short: "y" },
+    "session-scores": { type: "boolean" },
+    "batch-size": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, "purge");
+  if (values.help) {
+    io.out(PURGE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    throw new CliError(
+      "purge needs one manifest or load report, e.g. out/run_0a1b2c3d4e5f.json",
+      EXIT.usage,
+    );
+  }
+  const batchSize = values["batch-size"] === undefined
+    ? MAX_DELETE_IDS
+    : batchSizeFlag(values["batch-size"]);
+  const { client, host } = langfuseClientFromEnv(io.env, "purge");
+  if (!values.yes && !io.confirm) {
+    throw new CliError(
+      "purge deletes data and cannot ask for confirmation here (the input is not a terminal): " +
+        "pass --yes to delete without asking",
+      EXIT.usage,
+    );
+  }
+  const run = await openRun(positionals[0]);
+  let plan;
+  try {
+    plan = await purgePlan(run, values["session-scores"] ? { sessionScores: true } : {});
+  } catch (error) {
+    if (error instanceof RunFileError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+  const traces = count(plan.traceIds.length, "trace");
+  const scores = plan.sessionScoreIds.length > 0
+    ? ` and ${count(plan.sessionScoreIds.length, "session score")}`
+    : "";
+  const kept = plan.keptSessionScoreIds.length;
+  io.out(
+    [
+      `Purge ${run.runId} from Langfuse at ${host}`,
+      `  delete    ${traces} in ${count(plan.sessionIds.length, "session")}${scores}`,
+      ...(kept > 0
+        ? [
+          `  keep      ${count(kept, "session score")}: other replays of the session share ` +
+          `${kept === 1 ? "it" : "them"} (--session-scores deletes ${kept === 1 ? "it" : "them"})`,
+        ]
+        : []),
+      `  sent to   ${run.target.describe}`,
+    ].join("\n"),
+  );
+  if (plan.traceIds.length === 0 && plan.sessionScoreIds.length === 0) {
+    io.out("Nothing to delete.");
+    return EXIT.ok;
+  }
+  if (!values.yes) {
+    const yes = await io.confirm!(`Delete ${traces}${scores} of ${run.runId} at ${host}?`);
+    if (!yes) {
+      io.out("Not confirmed: nothing was deleted.");
+      return EXIT.ok;
+    }
+  }
+  let result;
+  try {
+    result = await purgeRun(client, plan, { batchSize });
+  } catch (error) {
+    throw apiFailure(error);
+  }
+  io.out(
+    `Deleted ${count(result.traceIds.length, "trace")} of ${run.runId} ` +
+      `(${count(result.requests, "request")})` +
+      (plan.sessionScoreIds.length > 0
+        ? ` and ${count(result.sessionScores, "session score")}`
+        : "") +
+      ` at ${host}; Langfuse removes them in the background.`,
+  );
+  return EXIT.ok;
+}
+
+/**
+ * A yes/no prompt on the terminal (on stderr, so stdout stays clean), or undefined when stdin
+ * is not a terminal: give it as `confirm` in the process's Io.
+ */
+export function terminalConfirm(): ((question: string) => Promise<boolean>) | undefined {
+  if (!process.stdin.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      const answer = await rl.question(`${question} [y/N] `);
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function batchSizeFlag(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > MAX_DELETE_IDS) {
+    throw new CliError(
+      `--batch-size must be a whole number from 1 to ${MAX_DELETE_IDS}, not "${text}"`,
+      EXIT.usage,
+    );
+  }
+  return value;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,28 @@
+/** Sends a run's scores after its spans: through Langfuse's scores API, so Langfuse only. */
+import type { Target } from "../export/target.ts";
+import { type ScoreToSend, sendScores } from "../langfuse/scores.ts";
+import type { ScoreDelivery } from "../report/run_report.ts";
+import type { Io } from "./io.ts";
+import { langfuseClientFromEnv } from "./verify.ts";
+
+/** Sends `scores` when the target is Langfuse; other targets cannot take scores (OTLP has none). */
+export async function deliverScores(
+  target: Target,
+  scores: readonly ScoreToSend[],
+  io: Io,
+): Promise<ScoreDelivery> {
+  if (scores.length === 0) return { planned: 0, sent: 0, failed: {} };
+  if (target.kind !== "langfuse") {
+    return {
+      planned: scores.length,
+      sent: 0,
+      failed: {},
+      skipped: "scores go through Langfuse's scores API, so only the langfuse target sends them",
+    };
+  }
+  const { client } = langfuseClientFromEnv(io.env, "replay");
+  const result = await sendScores(client, scores);
+  const failed: Record<string, number> = {};
+  for (const { reason } of result.failed) failed[reason] = (failed[reason] ?? 0) + 1;
+  return { planned: scores.length, sent: result.sent, failed };
+}

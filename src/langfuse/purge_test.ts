@@ -1,0 +1,169 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ManifestSession } from "../report/run_report.ts";
+import { conversation, hexId, sendSpans } from "./_test_otlp.ts";
+import { LangfuseClient } from "./client.ts";
+import { startFakeLangfuse } from "./fake_langfuse.ts";
+import { openRunFile, purgePlan, purgeRun, RunFileError, runSessions } from "./purge.ts";
+
+const tmp = () => mkdtemp(join(tmpdir(), "purge-"));
+
+/** A manifest session with the given trace ids (other fields as verify does not need them). */
+function session(sessionId: string, traceIds: string[], sessionScore = false): ManifestSession {
+  return {
+    sessionId,
+    traces: traceIds.map((traceId, i) => ({ traceId, turn: i + 1 })),
+    scores: [
+      ...traceIds.map((traceId) => ({ id: `${traceId}-fb`, name: "fb", traceId })),
+      ...(sessionScore ? [{ id: `${sessionId}-res`, name: "res", sessionId }] : []),
+    ],
+  } as unknown as ManifestSession;
+}
+
+function manifest(sessions: ManifestSession[], runId = "run_aaaaaaaaaaaa") {
+  return {
+    tool: "session-replay",
+    runId,
+    target: { kind: "langfuse", describe: "Langfuse at http://x", url: "http://x/api" },
+    sessions,
+  };
+}
+
+test("openRunFile() reads a replay manifest and its sessions", async () => {
+  const dir = await tmp();
+  const file = join(dir, "run.json");
+  const sessions = [session("s-1", ["t1", "t2"])];
+  await writeFile(file, JSON.stringify(manifest(sessions)));
+  const run = await openRunFile(file);
+  assert.equal(run.kind, "replay");
+  assert.equal(run.runId, "run_aaaaaaaaaaaa");
+  const read: ManifestSession[] = [];
+  for await (const s of runSessions(run)) read.push(s);
+  assert.deepEqual(read, sessions);
+});
+
+test("openRunFile() streams a load report's sessions file, also when moved beside the report", async () => {
+  const dir = await tmp();
+  const lines = [session("s-1", ["t1"]), session("s-2", ["t2", "t3"])].map((s) =>
+    JSON.stringify(s)
+  );
+  await writeFile(join(dir, "run_b.sessions.jsonl"), lines.join("\n") + "\n\n");
+  const report = {
+    tool: "session-replay",
+    kind: "load",
+    runId: "run_b",
+    target: { kind: "langfuse", describe: "Langfuse" },
+    // Written relative to where load ran, which is not where this test runs.
+    sessionsFile: "elsewhere/out/run_b.sessions.jsonl",
+  };
+  await writeFile(join(dir, "run_b.load.json"), JSON.stringify(report));
+  const run = await openRunFile(join(dir, "run_b.load.json"));
+  assert.equal(run.kind, "load");
+  assert.equal(run.sessionsFile, join(dir, "run_b.sessions.jsonl"));
+  const plan = await purgePlan(run);
+  assert.deepEqual(plan.traceIds, ["t1", "t2", "t3"]);
+  assert.deepEqual(plan.sessionIds, ["s-1", "s-2"]);
+});
+
+test("openRunFile() and runSessions() name the file and line of what they cannot read", async () => {
+  const dir = await tmp();
+  const write = async (name: string, text: string) => {
+    await writeFile(join(dir, name), text);
+    return join(dir, name);
+  };
+  const cases: [string, RegExp][] = [
+    [join(dir, "nope.json"), /nope\.json: cannot be read: no such file/],
+    [await write("text.json", "hello"), /text\.json: is not JSON/],
+    [await write("other.json", '{"tool":"k6"}'), /other\.json: is not a session-replay manifest/],
+    [
+      await write("nosessions.json", '{"tool":"session-replay","runId":"r"}'),
+      /has no sessions list/,
+    ],
+    [
+      await write(
+        "lost.load.json",
+        '{"tool":"session-replay","kind":"load","runId":"r","sessionsFile":"gone.jsonl"}',
+      ),
+      /its sessions file "gone\.jsonl" cannot be found/,
+    ],
+  ];
+  for (const [file, message] of cases) {
+    await assert.rejects(openRunFile(file), (error: Error) => {
+      assert.ok(error instanceof RunFileError);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+  await mkdir(join(dir, "bad"));
+  await writeFile(join(dir, "bad", "s.jsonl"), `${JSON.stringify(session("s", ["t"]))}\n{oops\n`);
+  await write(
+    "bad.load.json",
+    JSON.stringify({
+      tool: "session-replay",
+      kind: "load",
+      runId: "r",
+      sessionsFile: join(dir, "bad", "s.jsonl"),
+    }),
+  );
+  const run = await openRunFile(join(dir, "bad.load.json"));
+  await assert.rejects(purgePlan(run), {
+    name: "RunFileError",
+    message: /s\.jsonl:2: is not a JSON/,
+  });
+});
+
+test("purgePlan() lists each trace and session once, and session scores only when asked", async () => {
+  const dir = await tmp();
+  const file = join(dir, "run.json");
+  await writeFile(
+    file,
+    JSON.stringify(manifest([
+      session("s-1", ["t1", "t2"], true),
+      session("s-1", ["t3"]),
+      session("s-2", ["t2"], true),
+    ])),
+  );
+  const run = await openRunFile(file);
+  assert.deepEqual(await purgePlan(run, { sessionScores: true }), {
+    runId: "run_aaaaaaaaaaaa",
+    traceIds: ["t1", "t2", "t3"],
+    sessionIds: ["s-1", "s-2"],
+    sessionScoreIds: ["s-1-res", "s-2-res"],
+    keptSessionScoreIds: [],
+  });
+  // A replay's session may be fixed in its script and scored by every replay of it.
+  const replay = await purgePlan(run);
+  assert.deepEqual(replay.sessionScoreIds, []);
+  assert.deepEqual(replay.keptSessionScoreIds, ["s-1-res", "s-2-res"]);
+});
+
+test("purgeRun() deletes exactly the plan's traces in batches, with their scores", async () => {
+  const fake = await startFakeLangfuse({ mode: "v3" });
+  try {
+    const ours = conversation({ seed: 1, sessionId: "s-1", turns: 5 });
+    const theirs = conversation({ seed: 2, sessionId: "s-1", turns: 2 });
+    const res = await sendSpans(fake, [...ours, ...theirs]);
+    await res.body?.cancel();
+    const client = new LangfuseClient({ baseUrl: fake.url, ...fake.keys });
+    const traceIds = [1, 2, 3, 4, 5].map((n) => hexId(1, n, 16));
+    await client.createScore({ id: "trace-score", traceId: traceIds[0], name: "fb", value: 1 });
+    await client.createScore({ id: "s-1-res", sessionId: "s-1", name: "res", value: "ok" });
+    const result = await purgeRun(client, {
+      runId: "r",
+      traceIds,
+      sessionIds: ["s-1"],
+      sessionScoreIds: ["s-1-res", "never-sent"],
+      keptSessionScoreIds: [],
+    }, { batchSize: 2 });
+    assert.deepEqual(result, { traceIds, requests: 3, sessionScores: 1 });
+    assert.deepEqual(fake.deletedTraceIds, traceIds);
+    assert.deepEqual(fake.scores, [], "the trace score went with its trace");
+    const left = new Set(fake.spans.map((span) => span.traceId));
+    assert.deepEqual([...left].sort(), [hexId(2, 1, 16), hexId(2, 2, 16)]);
+  } finally {
+    await fake.close();
+  }
+});

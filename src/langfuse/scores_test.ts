@@ -1,0 +1,113 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
+import { LangfuseClient } from "./client.ts";
+import { type FakeLangfuse, startFakeLangfuse } from "./fake_langfuse.ts";
+import { scoreRequest, scoresOf, sendScores } from "./scores.ts";
+
+const TRACE = "0af7651916cd43dd8448eb211c80319c";
+
+const SCORES: ManifestScore[] = [
+  { id: `${TRACE}-feedback`, name: "user_feedback", dataType: "BOOLEAN", value: 1, traceId: TRACE },
+  { id: `${TRACE}-quality`, name: "quality", dataType: "NUMERIC", value: 0.8, traceId: TRACE },
+  {
+    id: "conv-1-resolution",
+    name: "resolution",
+    dataType: "CATEGORICAL",
+    value: "escalated",
+    comment: "Customer asked for a human",
+    sessionId: "conv-1",
+  },
+];
+
+async function withFake(fn: (fake: FakeLangfuse) => Promise<void>): Promise<void> {
+  const fake = await startFakeLangfuse({ mode: "v4" });
+  try {
+    await fn(fake);
+  } finally {
+    await fake.close();
+  }
+}
+
+function client(fake: FakeLangfuse, secretKey = fake.keys.secretKey): LangfuseClient {
+  return new LangfuseClient({
+    baseUrl: fake.url,
+    publicKey: fake.keys.publicKey,
+    secretKey,
+    sleep: () => Promise.resolve(),
+  });
+}
+
+test("scoreRequest() sends the manifest id and exactly one of traceId and sessionId", () => {
+  assert.deepEqual(scoreRequest(SCORES[0]), {
+    id: `${TRACE}-feedback`,
+    traceId: TRACE,
+    name: "user_feedback",
+    value: 1,
+    dataType: "BOOLEAN",
+  });
+  assert.deepEqual(scoreRequest({ ...SCORES[2], environment: "staging" }), {
+    id: "conv-1-resolution",
+    sessionId: "conv-1",
+    name: "resolution",
+    value: "escalated",
+    dataType: "CATEGORICAL",
+    comment: "Customer asked for a human",
+    environment: "staging",
+  });
+});
+
+test("scoresOf() files scores under their session's environment when Langfuse accepts it", () => {
+  const session = (environment?: string) =>
+    ({ environment, scores: [SCORES[2]] }) as unknown as ManifestSession;
+  const cases: [string | undefined, string | undefined][] = [
+    ["development", "development"],
+    ["staging_eu-2", "staging_eu-2"],
+    ["Production", undefined],
+    ["langfuse-internal", undefined],
+    ["x".repeat(41), undefined],
+    [undefined, undefined],
+  ];
+  for (const [environment, filed] of cases) {
+    assert.equal(scoresOf([session(environment)])[0].environment, filed, environment);
+  }
+  assert.deepEqual(scoresOf([{ scores: undefined } as unknown as ManifestSession]), []);
+});
+
+test("sendScores() posts every score once; sending again replaces, never duplicates", async () => {
+  await withFake(async (fake) => {
+    const first = await sendScores(client(fake), SCORES);
+    const second = await sendScores(client(fake), SCORES);
+    assert.deepEqual(first, { sent: 3, failed: [] });
+    assert.deepEqual(second, { sent: 3, failed: [] });
+    assert.deepEqual(fake.scores.map((s) => s.id), SCORES.map((s) => s.id));
+    assert.deepEqual(fake.scores[2], scoreRequest(SCORES[2]));
+  });
+});
+
+test("sendScores() returns a refused score and sends the rest", async () => {
+  await withFake(async (fake) => {
+    const bad = { ...SCORES[1], name: "" };
+    const result = await sendScores(client(fake), [SCORES[0], bad, SCORES[2]]);
+    assert.equal(result.sent, 2);
+    assert.deepEqual(result.failed.map((f) => f.id), [bad.id]);
+    assert.match(result.failed[0].reason, /HTTP 400 .*name is required/);
+  });
+});
+
+test("sendScores() stops at refused keys and names the variables, never the key", async () => {
+  await withFake(async (fake) => {
+    const result = await sendScores(client(fake, "sk-lf-wrong-secret"), SCORES);
+    assert.equal(result.sent, 0);
+    assert.equal(result.failed.length, 3);
+    assert.equal(
+      fake.requests.filter((r) => r.method === "POST").length,
+      1,
+      "one refusal is enough",
+    );
+    for (const { reason } of result.failed) {
+      assert.match(reason, /HTTP 401.*LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY/);
+      assert.ok(!reason.includes("sk-lf-wrong-secret"));
+    }
+  });
+});
