@@ -176,6 +176,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     : undefined;
   const finishedMs = io.now();
   const stats = pipeline.stats;
+  const counts = stats.snapshot();
   const durationMs = Math.max(1, finishedMs - startedMs);
   const spansPerSecond = Math.round((stats.acknowledged * 1000) / durationMs);
   const shape = population.shape();
@@ -201,16 +202,12 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     users: shape.users,
     traces: shape.traces,
     spans: {
-      generated: stats.generated,
-      acknowledged: stats.acknowledged,
-      failed: stats.failed,
-      failures: Object.fromEntries(stats.failures),
+      generated: counts.generated,
+      acknowledged: counts.acknowledged,
+      failed: counts.failed,
+      failures: counts.failures,
     },
-    requests: {
-      total: stats.requests,
-      retried: stats.retried,
-      byStatus: Object.fromEntries(stats.byStatus),
-    },
+    requests: counts.requests,
     exportLatencyMs: {
       p50: round(stats.latency.quantile(0.5)),
       p95: round(stats.latency.quantile(0.95)),

@@ -179,17 +179,7 @@ async function deliver(
   }
   await pipeline.close();
   const { stats } = pipeline;
-  const report = buildRunReport(plans, {
-    generated: stats.generated,
-    acknowledged: stats.acknowledged,
-    failed: stats.failed,
-    failures: Object.fromEntries(stats.failures),
-    requests: {
-      total: stats.requests,
-      retried: stats.retried,
-      byStatus: Object.fromEntries(stats.byStatus),
-    },
-  }, {
+  const report = buildRunReport(plans, stats.snapshot(), {
     version: VERSION,
     ...facts,
     finishedAt: new Date(io.now()).toISOString(),

@@ -45,4 +45,25 @@ export class DeliveryStats {
   response(status: string): void {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
   }
+
+  /** The counts as plain data, for reports. */
+  snapshot(): {
+    generated: number;
+    acknowledged: number;
+    failed: number;
+    failures: Record<string, number>;
+    requests: { total: number; retried: number; byStatus: Record<string, number> };
+  } {
+    return {
+      generated: this.generated,
+      acknowledged: this.acknowledged,
+      failed: this.failed,
+      failures: Object.fromEntries(this.failures),
+      requests: {
+        total: this.requests,
+        retried: this.retried,
+        byStatus: Object.fromEntries(this.byStatus),
+      },
+    };
+  }
 }
