@@ -25,6 +25,7 @@ import { type LoadSchedule, runLoad } from "../load/runner.ts";
 import { systemClock } from "../load/clock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { parseAt } from "./time.ts";
 import type { Io } from "./io.ts";
 import {
   loadAll,
@@ -45,6 +46,7 @@ Turns may branch (reach, when) and steps may fail (error.rate) as the scripts de
 Backfill (sessions placed in the past with a daily rhythm, sent as fast as the target takes):
   --sessions N        how many sessions
   --spread D          over how long before now, e.g. 14d (default 1d)
+  --at TIME           end the window at TIME instead of now: -2h, 2026-11-20T14:00:00Z
 Live (sessions arrive now, each session's turns follow its think times in real time):
   --duration D        how long new sessions arrive, e.g. 10m
   --rate R            arrival rate, e.g. 20/s, 300/m
@@ -130,6 +132,8 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const smallRunIds: string[] = [];
 
   const pipeline = createPipeline(target, {
+    // Backfill never pauses, so timed flushes would only make seeded payloads differ by timing.
+    maxDelayMs: schedule.kind === "backfill" ? 0 : undefined,
     maxBatchSpans: values["batch-size"] === undefined
       ? undefined
       : positiveInt(values["batch-size"], "--batch-size"),
@@ -283,7 +287,7 @@ async function buildSchedule(values: Values, io: Io): Promise<LoadSchedule> {
     return {
       kind: "backfill",
       sessions: positiveInt(values.sessions, "--sessions"),
-      endMs: io.now(),
+      endMs: parseAt(values.at, io.now()),
       spreadMs: duration(values.spread ?? "1d", "--spread"),
     };
   }
@@ -395,6 +399,7 @@ function parse(args: string[]) {
   return parseCommandArgs(args, {
     sessions: { type: "string" },
     spread: { type: "string" },
+    at: { type: "string" },
     duration: { type: "string" },
     rate: { type: "string" },
     ramp: { type: "string" },

@@ -168,7 +168,8 @@ async function deliver(
     receiver = await startOtlpReceiver();
     sendTo = { ...target, url: `${receiver.url}/v1/traces` };
   }
-  const pipeline = createPipeline(sendTo);
+  // No timed flushes: batches then depend only on the spans, so seeded payloads are identical.
+  const pipeline = createPipeline(sendTo, { maxDelayMs: 0 });
   for (const plan of plans) {
     await emitSession(plan, {
       tracer: pipeline.tracer,
