@@ -4,25 +4,14 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./main.ts";
-import type { Io } from "./cli/io.ts";
 import { startOtlpReceiver } from "./export/receiver.ts";
 import { startFakeLangfuse } from "./langfuse/fake_langfuse.ts";
 import { GOLDEN, goldenArgs } from "../scripts/update_golden.ts";
+import { captureIo } from "./testing/io.ts";
 
-function io(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: Io = {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-    env,
-    now: () => Date.parse("2026-11-25T12:00:00Z"),
-    randomSeed: () => Math.floor(Math.random() * 2 ** 32),
-    interrupted: () => false,
-    color: false,
-  };
-  return { io: value, out: () => out.join("\n"), err: () => err.join("\n") };
-}
+/** A captured Io whose unseeded runs get a fresh random seed each. */
+const io = (env: Record<string, string> = {}) =>
+  captureIo(env, { randomSeed: () => Math.floor(Math.random() * 2 ** 32) });
 
 const tmp = () => mkdtemp(join(tmpdir(), "session-replay-"));
 

@@ -8,25 +8,11 @@ import { join } from "node:path";
 import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import { selfCommand } from "../runtime.ts";
-import type { Io } from "./io.ts";
 import type { LoadReport } from "../report/load_report.ts";
+import { captureIo } from "../testing/io.ts";
 
-const NOW = Date.parse("2026-11-25T12:00:00Z");
-
-function io(env: Record<string, string>, now: () => number = () => NOW) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: Io = {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-    env,
-    now,
-    randomSeed: () => 1,
-    interrupted: () => false,
-    color: false,
-  };
-  return { io: value, out: () => out.join("\n"), err: () => err.join("\n") };
-}
+/** A captured Io, its time fixed unless `now` is given. */
+const io = (env: Record<string, string>, now?: () => number) => captureIo(env, now ? { now } : {});
 
 async function report(dir: string): Promise<LoadReport> {
   return JSON.parse(await readFile(join(dir, "report.json"), "utf8"));

@@ -1,74 +1,33 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
-import { LangfuseClient } from "../langfuse/client.ts";
-import { type FakeLangfuse, startFakeLangfuse } from "../langfuse/fake_langfuse.ts";
-import { scoresOf, sendScores } from "../langfuse/scores.ts";
+import type { FakeLangfuse } from "../langfuse/fake_langfuse.ts";
 import type { RunReport } from "../report/run_report.ts";
-import { CliError } from "./exit_codes.ts";
+import { captureIo, runCommand } from "../testing/io.ts";
+import { langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
+import { withFakeLangfuse } from "../testing/servers.ts";
 import type { Io } from "./io.ts";
 import { PURGE_HELP, purgeCommand, type PurgeIo } from "./purge.ts";
 
-const NOW = Date.parse("2026-11-25T12:00:00Z");
-
-function io(env: Record<string, string>, confirm?: (question: string) => Promise<boolean>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: PurgeIo = {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-    env,
-    now: () => NOW,
-    randomSeed: () => 1,
-    interrupted: () => false,
-    color: false,
-    ...(confirm ? { confirm } : {}),
-  };
-  return { io: value, out: () => out.join("\n"), err: () => err.join("\n") };
-}
+/** A captured Io; `confirm` answers purge's question when given. */
+const io = (env: Record<string, string>, confirm?: (question: string) => Promise<boolean>) =>
+  captureIo(env, confirm ? { confirm } : {});
 
 /** Runs purge as main does: a CliError becomes its message on stderr and its exit code. */
-async function purge(args: string[], io: PurgeIo): Promise<number> {
-  try {
-    return await purgeCommand(args, io);
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    io.err(error.message);
-    return error.exitCode;
-  }
-}
+const purge = (args: string[], io: PurgeIo) => runCommand(purgeCommand, args, io);
 
-function envFor(fake: FakeLangfuse): Record<string, string> {
-  return {
-    LANGFUSE_BASE_URL: fake.url,
-    LANGFUSE_PUBLIC_KEY: fake.keys.publicKey,
-    LANGFUSE_SECRET_KEY: fake.keys.secretKey,
-  };
-}
-
-async function withFake(fn: (fake: FakeLangfuse) => Promise<void>): Promise<void> {
-  const fake = await startFakeLangfuse({ mode: "v4" });
-  try {
-    await fn(fake);
-  } finally {
-    await fake.close();
-  }
-}
+const withFake = (fn: (fake: FakeLangfuse) => Promise<void>) =>
+  withFakeLangfuse({ mode: "v4" }, fn);
 
 /** Replays order-status into the fake (its session id is fixed) and sends the run's scores. */
 async function replay(fake: FakeLangfuse, seed: number): Promise<{ path: string; run: RunReport }> {
-  const dir = await mkdtemp(join(tmpdir(), "purge-"));
-  const sent = io(envFor(fake));
-  const args = ["replay", "conversations/order-status.yaml", "--seed", String(seed)];
-  assert.equal(await main([...args, "--manifest-dir", dir, "--quiet"], sent.io as Io), 0);
-  const path = join(dir, (await readdir(dir)).find((name) => name.startsWith("run_"))!);
-  const run: RunReport = JSON.parse(await readFile(path, "utf8"));
-  const client = new LangfuseClient({ baseUrl: fake.url, ...fake.keys });
-  assert.deepEqual((await sendScores(client, scoresOf(run.sessions))).failed, []);
-  return { path, run };
+  const { path, manifest } = await replayWithScores(fake, seed, [
+    "conversations/order-status.yaml",
+  ]);
+  return { path, run: manifest };
 }
 
 const traceIdsOf = (run: RunReport) => run.sessions.flatMap((s) => s.traces.map((t) => t.traceId));
@@ -78,7 +37,7 @@ test("purge --yes deletes exactly the run's traces and their scores, not another
     const first = await replay(fake, 21);
     const second = await replay(fake, 22);
     assert.equal(first.run.sessions[0].sessionId, second.run.sessions[0].sessionId);
-    const run = io(envFor(fake));
+    const run = io(langfuseEnv(fake));
     assert.equal(await purge([first.path, "--yes"], run.io), 0, run.err());
     assert.deepEqual(fake.deletedTraceIds, traceIdsOf(first.run));
     const left = new Set(fake.spans.map((span) => span.traceId));
@@ -101,7 +60,7 @@ test("purge --yes deletes exactly the run's traces and their scores, not another
         `Langfuse removes them in the background.`,
       ].join("\n"),
     );
-    const all = io(envFor(fake));
+    const all = io(langfuseEnv(fake));
     assert.equal(await purge([second.path, "--yes", "--session-scores"], all.io), 0);
     assert.deepEqual(fake.scores, []);
     assert.match(all.out(), /Deleted 3 traces .* and 1 session score at/);
@@ -111,7 +70,7 @@ test("purge --yes deletes exactly the run's traces and their scores, not another
 test("purge without --yes refuses when nobody can confirm, and deletes nothing", async () => {
   await withFake(async (fake) => {
     const { path } = await replay(fake, 23);
-    const run = io(envFor(fake));
+    const run = io(langfuseEnv(fake));
     assert.equal(await purge([path], run.io), 2);
     assert.match(run.err(), /cannot ask for confirmation here .*: pass --yes/);
     assert.equal(fake.requests.filter((r) => r.method === "DELETE").length, 0);
@@ -122,7 +81,7 @@ test("purge asks first, naming the count, run and host, and deletes only on yes"
   await withFake(async (fake) => {
     const { path, run: manifest } = await replay(fake, 24);
     const questions: string[] = [];
-    const no = io(envFor(fake), (question) => {
+    const no = io(langfuseEnv(fake), (question) => {
       questions.push(question);
       return Promise.resolve(false);
     });
@@ -132,7 +91,7 @@ test("purge asks first, naming the count, run and host, and deletes only on yes"
     ]);
     assert.match(no.out(), /Not confirmed: nothing was deleted\./);
     assert.deepEqual(fake.deletedTraceIds, []);
-    const yes = io(envFor(fake), () => Promise.resolve(true));
+    const yes = io(langfuseEnv(fake), () => Promise.resolve(true));
     assert.equal(await purge([path], yes.io), 0);
     assert.deepEqual(fake.deletedTraceIds, traceIdsOf(manifest));
   });
@@ -141,12 +100,12 @@ test("purge asks first, naming the count, run and host, and deletes only on yes"
 test("purge deletes a load run's traces from its sessions file in batches", async () => {
   await withFake(async (fake) => {
     const dir = await mkdtemp(join(tmpdir(), "purge-load-"));
-    const load = io(envFor(fake));
+    const load = io(langfuseEnv(fake));
     const args = ["load", "conversations/refund.yaml", "--sessions", "3", "--seed", "2"];
     assert.equal(await main([...args, "--out-dir", dir], load.io as Io), 0, load.err());
     const report = join(dir, (await readdir(dir)).find((name) => name.endsWith(".load.json"))!);
     const sent = new Set(fake.spans.map((span) => span.traceId));
-    const run = io(envFor(fake));
+    const run = io(langfuseEnv(fake));
     assert.equal(await purge([report, "--yes", "--batch-size", "2"], run.io), 0, run.err());
     assert.deepEqual(new Set(fake.deletedTraceIds), sent);
     assert.equal(fake.spans.length, 0);
@@ -162,7 +121,7 @@ test("purge exits 6 on refused keys, naming the variables and never the values",
   await withFake(async (fake) => {
     const { path } = await replay(fake, 25);
     const secret = "sk-lf-0f9e8d7c6b5a";
-    const run = io({ ...envFor(fake), LANGFUSE_SECRET_KEY: secret });
+    const run = io({ ...langfuseEnv(fake), LANGFUSE_SECRET_KEY: secret });
     assert.equal(await purge([path, "--yes"], run.io), 6);
     assert.match(run.err(), /HTTP 401\).*LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY/);
     assert.ok(!run.err().includes(secret) && !run.out().includes(secret));

@@ -5,115 +5,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { TRACE, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
-import { conversation, sendSpans } from "../langfuse/_test_otlp.ts";
-import { LangfuseClient } from "../langfuse/client.ts";
-import {
-  type FakeLangfuse,
-  type FakeLangfuseOptions,
-  startFakeLangfuse,
-} from "../langfuse/fake_langfuse.ts";
+import type { FakeLangfuse, FakeLangfuseOptions } from "../langfuse/fake_langfuse.ts";
 import { scoresOf, sendScores } from "../langfuse/scores.ts";
-import type { RunReport } from "../report/run_report.ts";
-import { CliError } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
+import { FakeClock, NOW } from "../testing/clock.ts";
+import { captureIo, runCommand } from "../testing/io.ts";
+import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
+import { conversation, sendSpans } from "../testing/otlp.ts";
+import { withFakeLangfuseOnClock } from "../testing/servers.ts";
 import { VERIFY_HELP, verifyCommand } from "./verify.ts";
 
-const NOW = Date.parse("2026-11-25T12:00:00Z");
+/** A captured Io whose waits run on `clock`. */
+const io = (env: Record<string, string>, clock = new FakeClock(NOW)) => captureIo(env, { clock });
 
-/** A clock that jumps when slept on: polls and rate-limit waits take no real time. */
-function fakeClock() {
-  let t = NOW;
-  return {
-    now: () => t,
-    sleepUntil: (at: number) => {
-      t = Math.max(t, at);
-      return Promise.resolve();
-    },
-  };
-}
-
-function io(env: Record<string, string>, clock = fakeClock()) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const progress: string[] = [];
-  const value: Io = {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-    env,
-    now: () => NOW,
-    randomSeed: () => 1,
-    interrupted: () => false,
-    color: false,
-    progress: (text) => progress.push(text),
-    clock,
-  };
-  return {
-    io: value,
-    out: () => out.join("\n"),
-    err: () => err.join("\n"),
-    progress: () => progress.join(""),
-  };
-}
-
-/** Runs a command as main does: a CliError becomes its message on stderr and its exit code. */
-async function run(
-  command: (args: string[], io: Io) => Promise<number>,
-  args: string[],
-  io: Io,
-): Promise<number> {
-  try {
-    return await command(args, io);
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    io.err(error.message);
-    return error.exitCode;
-  }
-}
-
-function envFor(fake: FakeLangfuse): Record<string, string> {
-  return {
-    LANGFUSE_BASE_URL: fake.url,
-    LANGFUSE_PUBLIC_KEY: fake.keys.publicKey,
-    LANGFUSE_SECRET_KEY: fake.keys.secretKey,
-  };
-}
-
-async function withFake(
+/** A fake Langfuse on a {@link FakeClock} from NOW. */
+const withFake = (
   options: FakeLangfuseOptions,
-  fn: (fake: FakeLangfuse, clock: ReturnType<typeof fakeClock>) => Promise<void>,
-): Promise<void> {
-  const clock = fakeClock();
-  const fake = await startFakeLangfuse({ now: clock.now, ...options });
-  try {
-    await fn(fake, clock);
-  } finally {
-    await fake.close();
-  }
-}
+  fn: (fake: FakeLangfuse, clock: FakeClock) => Promise<void>,
+) => withFakeLangfuseOnClock(NOW, options, fn);
 
 /** Replays scripts into the fake with the real pipeline; answers the manifest and its path. */
-async function replay(
+const replay = (
   fake: FakeLangfuse,
   seed: number,
   scripts = ["conversations/order-status.yaml", "conversations/refund.yaml"],
-): Promise<{ path: string; manifest: RunReport }> {
-  const dir = await mkdtemp(join(tmpdir(), "verify-"));
-  const sent = io(envFor(fake));
-  const code = await main(
-    ["replay", ...scripts, "--seed", String(seed), "--manifest-dir", dir, "--quiet"],
-    sent.io,
-  );
-  assert.equal(code, 0, sent.err());
-  const path = join(dir, (await readdir(dir)).find((name) => name.startsWith("run_"))!);
-  const manifest: RunReport = JSON.parse(await readFile(path, "utf8"));
-  // Idempotent, so harmless should replay send them itself.
-  assert.deepEqual((await sendScores(clientFor(fake), scoresOf(manifest.sessions))).failed, []);
-  return { path, manifest };
-}
-
-function clientFor(fake: FakeLangfuse): LangfuseClient {
-  return new LangfuseClient({ baseUrl: fake.url, ...fake.keys });
-}
+) => replayWithScores(fake, seed, scripts);
 
 for (const mode of ["v4", "v3"] as const) {
   test(`verify matches a replay on ${mode}, with each score once on its trace or session`, async () => {
@@ -122,13 +37,13 @@ for (const mode of ["v4", "v3"] as const) {
       const scores = scoresOf(manifest.sessions);
       assert.ok(scores.some((s) => s.sessionId) && scores.some((s) => s.traceId));
       // Sent again (replay() sent them once): ids keep it to one copy each.
-      assert.deepEqual((await sendScores(clientFor(fake), scores)).failed, []);
+      assert.deepEqual((await sendScores(langfuseClientFor(fake), scores)).failed, []);
       assert.deepEqual(
         fake.scores.map((s) => [s.id, s.traceId, s.sessionId]).sort(),
         scores.map((s) => [s.id, s.traceId, s.sessionId]).sort(),
       );
-      const check = io(envFor(fake));
-      assert.equal(await run(verifyCommand, [path], check.io), 0, check.out() + check.err());
+      const check = io(langfuseEnv(fake));
+      assert.equal(await runCommand(verifyCommand, [path], check.io), 0, check.out() + check.err());
       const text = check.out();
       const traces = manifest.sessions.flatMap((s) => s.traces).length;
       assert.match(text, new RegExp(`\\(${mode}\\): ${traces} traces, ${scores.length} scores`));
@@ -148,8 +63,12 @@ for (const mode of ["v4", "v3"] as const) {
 test("verify reads again with growing pauses until late data shows", async () => {
   await withFake({ mode: "v3", visibleAfterMs: 20_000 }, async (fake, clock) => {
     const { path } = await replay(fake, 12, ["conversations/handoff.yaml"]);
-    const check = io(envFor(fake), clock);
-    assert.equal(await run(verifyCommand, [path, "--timeout", "1m"], check.io), 0, check.out());
+    const check = io(langfuseEnv(fake), clock);
+    assert.equal(
+      await runCommand(verifyCommand, [path, "--timeout", "1m"], check.io),
+      0,
+      check.out(),
+    );
     assert.match(
       check.progress(),
       /verify: read 1: 0\/\d+ traces, 0\/\d+ scores match; reading again in 1\.00s/,
@@ -163,8 +82,8 @@ test("verify names the lost trace by turn, kind and script, and exits 5", async 
     const { path, manifest } = await replay(fake, 13);
     const lost = manifest.sessions[0].traces[1];
     fake.loseTrace(lost.traceId);
-    const check = io(envFor(fake), clock);
-    assert.equal(await run(verifyCommand, [path, "--timeout", "10s"], check.io), 5);
+    const check = io(langfuseEnv(fake), clock);
+    assert.equal(await runCommand(verifyCommand, [path, "--timeout", "10s"], check.io), 5);
     assert.match(
       check.out(),
       new RegExp(`${lost.traceId} +2 +${lost.kind} +order-status +missing`),
@@ -183,8 +102,8 @@ test("verify shows a changed tag as field: sent → found, and exits 5", async (
     fake.mutate((span) => {
       if (span.traceId === changed.traceId) span.attributes[TRACE.tags] = ["changed"];
     });
-    const check = io(envFor(fake), clock);
-    assert.equal(await run(verifyCommand, [path, "--timeout", "5s"], check.io), 5);
+    const check = io(langfuseEnv(fake), clock);
+    assert.equal(await runCommand(verifyCommand, [path, "--timeout", "5s"], check.io), 5);
     const tags = [...manifest.sessions[1].tags].sort().join(", ");
     assert.ok(
       check.out().includes(
@@ -202,8 +121,8 @@ test("traces of another run in the same session are information, this run's extr
   await withFake({ mode: "v4" }, async (fake, clock) => {
     const first = await replay(fake, 15, ["conversations/order-status.yaml"]);
     await replay(fake, 16, ["conversations/order-status.yaml"]);
-    const check = io(envFor(fake), clock);
-    assert.equal(await run(verifyCommand, [first.path], check.io), 0, check.out());
+    const check = io(langfuseEnv(fake), clock);
+    assert.equal(await runCommand(verifyCommand, [first.path], check.io), 0, check.out());
     assert.match(
       check.out(),
       /info {6}3 other traces in these sessions \(run_\w+\): from other runs/,
@@ -221,8 +140,8 @@ test("traces of another run in the same session are information, this run's extr
       attributes: { ...span.attributes, [`${TRACE_METADATA_PREFIX}run_id`]: first.manifest.runId },
     }));
     await (await sendSpans(fake, stray)).body?.cancel();
-    const again = io(envFor(fake), clock);
-    assert.equal(await run(verifyCommand, [first.path, "--timeout", "0s"], again.io), 5);
+    const again = io(langfuseEnv(fake), clock);
+    assert.equal(await runCommand(verifyCommand, [first.path, "--timeout", "0s"], again.io), 5);
     assert.match(again.out(), new RegExp(`extra +${stray[0].traceId} .*carries this run's id`));
     assert.match(again.out(), /Verification failed: 1 extra traces of this run/);
   });
@@ -231,7 +150,7 @@ test("traces of another run in the same session are information, this run's extr
 test("verify checks a load run through its sessions file, or a sample of it", async () => {
   await withFake({ mode: "v4" }, async (fake, clock) => {
     const dir = await mkdtemp(join(tmpdir(), "verify-load-"));
-    const load = io(envFor(fake), clock);
+    const load = io(langfuseEnv(fake), clock);
     const code = await main([
       "load",
       "conversations/order-status.yaml",
@@ -250,13 +169,17 @@ test("verify checks a load run through its sessions file, or a sample of it", as
       JSON.parse(await readFile(report, "utf8")).sessionsFile,
       "utf8",
     )).trim().split("\n").map((line) => JSON.parse(line));
-    await sendScores(clientFor(fake), scoresOf(sessions));
-    const all = io(envFor(fake), clock);
-    assert.equal(await run(verifyCommand, [report], all.io), 0, all.out());
+    await sendScores(langfuseClientFor(fake), scoresOf(sessions));
+    const all = io(langfuseEnv(fake), clock);
+    assert.equal(await runCommand(verifyCommand, [report], all.io), 0, all.out());
     const traces = sessions.flatMap((s) => s.traces).length;
     assert.match(all.out(), new RegExp(`Verified: all ${traces} traces`));
-    const sample = io(envFor(fake), clock);
-    assert.equal(await run(verifyCommand, [report, "--sample", "2"], sample.io), 0, sample.out());
+    const sample = io(langfuseEnv(fake), clock);
+    assert.equal(
+      await runCommand(verifyCommand, [report, "--sample", "2"], sample.io),
+      0,
+      sample.out(),
+    );
     assert.match(sample.out(), /a sample of the run's sessions/);
     const sampled = sessions[0].traces.length + sessions[3].traces.length;
     assert.match(sample.out(), new RegExp(`Verified: all ${sampled} traces`));
@@ -267,8 +190,8 @@ test("refused keys exit 6 naming the variables, never the values", async () => {
   await withFake({ mode: "v4" }, async (fake) => {
     const { path } = await replay(fake, 17, ["conversations/handoff.yaml"]);
     const secret = "sk-lf-0f9e8d7c6b5a";
-    const check = io({ ...envFor(fake), LANGFUSE_SECRET_KEY: secret });
-    assert.equal(await run(verifyCommand, [path], check.io), 6);
+    const check = io({ ...langfuseEnv(fake), LANGFUSE_SECRET_KEY: secret });
+    assert.equal(await runCommand(verifyCommand, [path], check.io), 6);
     assert.match(
       check.err(),
       /rejected the API keys \(HTTP 401\).*LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY/,
@@ -311,12 +234,12 @@ test("verify's usage errors exit 2 and name what is missing, never a value", asy
   ];
   for (const [args, vars, message] of cases) {
     const check = io(vars);
-    assert.equal(await run(verifyCommand, args, check.io), 2, args.join(" "));
+    assert.equal(await runCommand(verifyCommand, args, check.io), 2, args.join(" "));
     assert.match(check.err(), message);
     assert.ok(!check.err().includes("secretish"));
   }
   const help = io({});
-  assert.equal(await run(verifyCommand, ["--help"], help.io), 0);
+  assert.equal(await runCommand(verifyCommand, ["--help"], help.io), 0);
   assert.equal(help.out(), VERIFY_HELP);
   for (const word of ["--timeout", "--reads-per-second", "LANGFUSE_BASE_URL", "Exit codes"]) {
     assert.ok(VERIFY_HELP.includes(word), word);

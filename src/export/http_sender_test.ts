@@ -10,6 +10,7 @@ import { HttpSender } from "./http_sender.ts";
 import { type ReceiverOptions, startOtlpReceiver } from "./receiver.ts";
 import { DeliveryStats } from "./stats.ts";
 import { resolveTarget } from "./target.ts";
+import { withOtlpReceiver } from "../testing/servers.ts";
 
 function spans(count: number): ReadableSpan[] {
   const exporter = new InMemorySpanExporter();
@@ -19,17 +20,15 @@ function spans(count: number): ReadableSpan[] {
   return exporter.getFinishedSpans();
 }
 
-async function withReceiver(
+/** Runs `fn` with a receiver's traces URL and its count of accepted spans. */
+const withReceiver = (
   options: ReceiverOptions,
   fn: (url: string, received: () => number) => Promise<void>,
-): Promise<void> {
-  const receiver = await startOtlpReceiver(options);
-  try {
-    await fn(`${receiver.url}/v1/traces`, () => receiver.spans.length);
-  } finally {
-    await receiver.close();
-  }
-}
+) =>
+  withOtlpReceiver(
+    options,
+    (receiver) => fn(`${receiver.url}/v1/traces`, () => receiver.spans.length),
+  );
 
 test("a 503 with Retry-After is retried after the given delay, then acknowledged", async () => {
   await withReceiver({

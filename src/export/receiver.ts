@@ -4,9 +4,14 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Buffer } from "node:buffer";
 import { gunzip } from "node:zlib";
+import {
+  checkBasicAuth,
+  closeServer,
+  type KeyPair,
+  listenOnLoopback,
+  readBody,
+} from "./loopback_http.ts";
 import {
   decodeTraceRequest,
   encodeRpcStatus,
@@ -58,7 +63,7 @@ export interface ReceiverOptions {
   /** Port to listen on; default 0 (any free port). Host is always 127.0.0.1. */
   port?: number;
   /** Basic-auth credentials to demand; default none (any request accepted). */
-  auth?: { publicKey: string; secretKey: string };
+  auth?: KeyPair;
   /** Decides per request (after decoding) what to do; default accept. index counts from 0 over all requests. */
   respond?: (
     request: { index: number; spans: ReceivedSpan[]; headers: Record<string, string> },
@@ -106,32 +111,10 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function readBody(req: IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on("error", reject);
-  });
-}
-
 function gunzipAsync(data: Uint8Array): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     gunzip(data, (err, out) => (err ? reject(err) : resolve(new Uint8Array(out))));
   });
-}
-
-/** Checks the Authorization header; returns the error status, or undefined when allowed. */
-function checkAuth(
-  header: string | undefined,
-  auth: { publicKey: string; secretKey: string },
-): 401 | 403 | undefined {
-  if (header === undefined || header === "") return 401;
-  const [scheme, token = ""] = header.trim().split(/\s+/, 2);
-  if (scheme.toLowerCase() === "bearer") return 403;
-  if (scheme.toLowerCase() !== "basic") return 401;
-  const decoded = Buffer.from(token, "base64").toString("utf8");
-  return decoded === `${auth.publicKey}:${auth.secretKey}` ? undefined : 401;
 }
 
 /** Starts an OTLP/HTTP trace receiver on loopback. */
@@ -204,7 +187,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
     if (!pathname.endsWith("/v1/traces")) return fail(404, `no route for ${pathname}`);
     if (req.method !== "POST") return fail(405, "only POST is allowed", { allow: "POST" });
     if (options.auth) {
-      const denied = checkAuth(req.headers.authorization, options.auth);
+      const denied = checkBasicAuth(req.headers.authorization, options.auth);
       if (denied === 401) {
         return fail(401, "missing or invalid basic auth", {
           "www-authenticate": 'Basic realm="otlp"',
@@ -283,17 +266,10 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server, options.port);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     spans,
     waitForSpans(count: number, timeoutMs = 5000): Promise<void> {
@@ -325,10 +301,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       closed = true;
       for (const w of waiters) w.done(new Error("receiver closed"));
       for (const finish of delays) finish();
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      // server.close() alone waits for keep-alive sockets to go idle and time out.
-      server.closeAllConnections();
-      await stopped;
+      await closeServer(server);
     },
   };
 }

@@ -8,6 +8,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { type ReadableSpan, TracerProvider } from "@opentelemetry/sdk-trace";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { type OtlpReceiver, type ReceiverOptions, startOtlpReceiver } from "./receiver.ts";
+import { withOtlpReceiver } from "../testing/servers.ts";
 
 const JSON_TYPE = "application/json";
 const PROTO_TYPE = "application/x-protobuf";
@@ -42,19 +43,6 @@ function body(spans: ReadableSpan[], type: string): Uint8Array {
   return out;
 }
 
-/** Starts a receiver, runs `fn`, and always closes it. */
-async function withReceiver(
-  options: ReceiverOptions,
-  fn: (receiver: OtlpReceiver) => Promise<void>,
-): Promise<void> {
-  const receiver = await startOtlpReceiver(options);
-  try {
-    await fn(receiver);
-  } finally {
-    await receiver.close();
-  }
-}
-
 function post(
   receiver: OtlpReceiver,
   payload: Uint8Array | string,
@@ -81,7 +69,7 @@ const variants = [
 
 for (const { label, type, gzip } of variants) {
   test(`accepts and decodes ${label} from the SDK serializer`, async () => {
-    await withReceiver({}, async (receiver) => {
+    await withOtlpReceiver({}, async (receiver) => {
       const sdk = sdkSpans();
       const plain = body(sdk, type);
       const sent = gzip ? new Uint8Array(gzipSync(plain)) : plain;
@@ -120,7 +108,7 @@ for (const { label, type, gzip } of variants) {
 }
 
 test("routes like an OTLP endpoint: any */v1/traces path, 404 elsewhere, 405 for non-POST", async () => {
-  await withReceiver({}, async (receiver) => {
+  await withOtlpReceiver({}, async (receiver) => {
     const payload = body(sdkSpans(), PROTO_TYPE);
     const headers = { "content-type": PROTO_TYPE };
     assert.equal((await post(receiver, payload, headers, "/v1/traces")).status, 200);
@@ -140,7 +128,7 @@ test("routes like an OTLP endpoint: any */v1/traces path, 404 elsewhere, 405 for
 });
 
 test("400 with a message for a bad content type, an undecodable body, or broken gzip", async () => {
-  await withReceiver({}, async (receiver) => {
+  await withOtlpReceiver({}, async (receiver) => {
     const json = body(sdkSpans(), JSON_TYPE);
     const badType = await post(receiver, json, { "content-type": "text/plain" });
     assert.equal(badType.status, 400);
@@ -170,7 +158,7 @@ test("400 with a message for a bad content type, an undecodable body, or broken 
 
 test("basic auth: 401 when missing or wrong, 403 for Bearer, 200 when right; never stored", async () => {
   const auth = { publicKey: "pk-lf-test", secretKey: "sk-lf-very-secret" };
-  await withReceiver({ auth }, async (receiver) => {
+  await withOtlpReceiver({ auth }, async (receiver) => {
     const payload = body(sdkSpans(), PROTO_TYPE);
     const basic = (user: string, pass: string) =>
       "Basic " + Buffer.from(`${user}:${pass}`).toString("base64");
@@ -201,7 +189,7 @@ test("a scripted 503 with retry-after reaches the client; later requests are acc
     seen.push(index);
     return index === 0 ? { status: 503, headers: { "retry-after": "1" } } : undefined;
   };
-  await withReceiver({ respond }, async (receiver) => {
+  await withOtlpReceiver({ respond }, async (receiver) => {
     const sdk = sdkSpans();
     const headers = { "content-type": JSON_TYPE };
     const first = await post(receiver, body(sdk, JSON_TYPE), headers);
@@ -223,7 +211,7 @@ test("a scripted 503 with retry-after reaches the client; later requests are acc
 });
 
 test("drop resets the connection: fetch fails and nothing is accepted", async () => {
-  await withReceiver({ respond: () => ({ drop: true }) }, async (receiver) => {
+  await withOtlpReceiver({ respond: () => ({ drop: true }) }, async (receiver) => {
     await assert.rejects(post(receiver, body(sdkSpans(), PROTO_TYPE), {
       "content-type": PROTO_TYPE,
     }));
@@ -238,7 +226,7 @@ for (const type of [PROTO_TYPE, JSON_TYPE]) {
   test(`rejectSpans answers a ${type} partial success the SDK reads and drops the last spans`, async () => {
     const message = "1 span rejected: prompt version must be an integer";
     const respond = () => ({ rejectSpans: { count: 1, message } });
-    await withReceiver({ respond }, async (receiver) => {
+    await withOtlpReceiver({ respond }, async (receiver) => {
       const res = await post(receiver, body(sdkSpans(), type), { "content-type": type });
       assert.equal(res.status, 200);
       const data = await bytes(res);
@@ -261,7 +249,7 @@ for (const type of [PROTO_TYPE, JSON_TYPE]) {
 }
 
 test("delayMs holds the answer; waitForSpans waits for it and times out when short", async () => {
-  await withReceiver({ respond: () => ({ delayMs: 300 }) }, async (receiver) => {
+  await withOtlpReceiver({ respond: () => ({ delayMs: 300 }) }, async (receiver) => {
     const started = Date.now();
     const pending = post(receiver, body(sdkSpans(), PROTO_TYPE), { "content-type": PROTO_TYPE });
     await assert.rejects(receiver.waitForSpans(3, 50), /0 of 3 spans/);

@@ -1,6 +1,7 @@
 /**
  * The fake Langfuse's read endpoints as pure functions: visible spans and a query in, a response
- * body out, or an {@link HttpAnswer} thrown for 400 and 404. Private to the folder.
+ * body out, or an {@link HttpAnswer} thrown for 400 and 404; also the query-parameter helpers
+ * fake_langfuse.ts's other read endpoints share. Private to the folder.
  */
 import { interpretSpans } from "../report/langfuse_view.ts";
 import {
@@ -74,8 +75,7 @@ export function tracesPage(
   query: URLSearchParams,
   facts: ViewFacts,
 ): TracesResponse {
-  const page = integer(query.get("page"), 1, 1, Number.MAX_SAFE_INTEGER);
-  const limit = integer(query.get("limit"), 50, 1, MAX_PAGE_LIMIT);
+  const { page, limit } = pageParams(query, MAX_PAGE_LIMIT);
   const tags = query.getAll("tags");
   const environments = query.getAll("environment");
   const all = interpretSpans(spans.map((s) => s.span)).traces.filter((trace) =>
@@ -89,7 +89,7 @@ export function tracesPage(
     data: all.slice((page - 1) * limit, page * limit).map((trace) =>
       traceWithDetails(trace, spans, facts)
     ),
-    meta: { page, limit, totalItems: all.length, totalPages: Math.ceil(all.length / limit) },
+    meta: pageMeta(page, limit, all.length),
   };
 }
 
@@ -114,7 +114,28 @@ function fieldGroups(raw: string | null): ObservationFieldGroup[] {
   return groups.length > 0 ? groups : DEFAULT_GROUPS;
 }
 
-function integer(raw: string | null, fallback: number, min: number, max: number): number {
+/** `page` (from 1) and `limit` (1 to `maxLimit`, default 50) of a page-paged read. */
+export function pageParams(
+  query: URLSearchParams,
+  maxLimit: number,
+): { page: number; limit: number } {
+  return {
+    page: integer(query.get("page"), 1, 1, Number.MAX_SAFE_INTEGER),
+    limit: integer(query.get("limit"), 50, 1, maxLimit),
+  };
+}
+
+/** The `meta` of a page-paged response. */
+export function pageMeta(
+  page: number,
+  limit: number,
+  total: number,
+): { page: number; limit: number; totalItems: number; totalPages: number } {
+  return { page, limit, totalItems: total, totalPages: Math.ceil(total / limit) };
+}
+
+/** The integer query parameter, `fallback` when absent; a 400 outside `min` to `max`. */
+export function integer(raw: string | null, fallback: number, min: number, max: number): number {
   if (raw === null || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -135,6 +156,7 @@ function timeParam(raw: string | null): string | undefined {
   return new Date(ms).toISOString();
 }
 
-function matches(wanted: string | null, actual: string | null | undefined): boolean {
+/** Whether a filter parameter lets `actual` through: absent, or equal. */
+export function matches(wanted: string | null, actual: string | null | undefined): boolean {
   return wanted === null || wanted === actual;
 }

@@ -3,21 +3,9 @@ import assert from "node:assert/strict";
 import { LangfuseApiError } from "./api_error.ts";
 import { modelOf } from "./api_types.ts";
 import { LangfuseClient, type LangfuseClientOptions } from "./client.ts";
-import { type FakeLangfuse, type FakeLangfuseOptions, startFakeLangfuse } from "./fake_langfuse.ts";
-import { conversation, hexId, sendSpans } from "./_test_otlp.ts";
-
-/** Starts a fake, runs `fn`, and always closes it. */
-async function withFake(
-  options: FakeLangfuseOptions,
-  fn: (fake: FakeLangfuse) => Promise<void>,
-): Promise<void> {
-  const fake = await startFakeLangfuse(options);
-  try {
-    await fn(fake);
-  } finally {
-    await fake.close();
-  }
-}
+import { type FakeLangfuse, startFakeLangfuse } from "./fake_langfuse.ts";
+import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
+import { withFakeLangfuse } from "../testing/servers.ts";
 
 /** A client for the fake whose waits are recorded, not slept; the clock stands still. */
 function clientFor(
@@ -45,14 +33,14 @@ function reads(fake: FakeLangfuse, path: string): number {
 
 for (const mode of ["v4", "v3"] as const) {
   test(`detectGeneration() answers "${mode}" for a ${mode} server`, async () => {
-    await withFake({ mode }, async (fake) => {
+    await withFakeLangfuse({ mode }, async (fake) => {
       assert.equal(await clientFor(fake).client.detectGeneration(), mode);
     });
   });
 }
 
 test("observationsBySession() follows cursor pages of 2 and returns only that session", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 3 }));
     await sendSpans(fake, conversation({ seed: 2, sessionId: "s-2", turns: 2 }));
     const { client } = clientFor(fake);
@@ -74,7 +62,7 @@ test("observationsBySession() follows cursor pages of 2 and returns only that se
 });
 
 test("allTraces() walks page paging with limit 2 and session() lists the traces", async () => {
-  await withFake({ mode: "v3" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v3" }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 5 }));
     await sendSpans(fake, conversation({ seed: 2, sessionId: "s-2", turns: 1 }));
     const { client } = clientFor(fake);
@@ -94,7 +82,7 @@ test("allTraces() walks page paging with limit 2 and session() lists the traces"
 });
 
 test("a 429 is retried after its Retry-After", async () => {
-  await withFake({ mode: "v4", rateLimitEvery: 2, retryAfterSeconds: 3 }, async (fake) => {
+  await withFakeLangfuse({ mode: "v4", rateLimitEvery: 2, retryAfterSeconds: 3 }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 1 }));
     const { client, sleeps } = clientFor(fake);
     assert.equal(await client.detectGeneration(), "v4");
@@ -110,7 +98,7 @@ test("a 429 is retried after its Retry-After", async () => {
 });
 
 test("readsPerSecond spaces GET requests without sleeping for real", async () => {
-  await withFake({ mode: "v3" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v3" }, async (fake) => {
     const { client, sleeps } = clientFor(fake, { readsPerSecond: 2 });
     await client.traces();
     await client.traces();
@@ -120,7 +108,7 @@ test("readsPerSecond spaces GET requests without sleeping for real", async () =>
 });
 
 test("a 401 names the key variables and never the key values", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     const secretKey = "sk-lf-wrong-4711";
     const { client } = clientFor(fake, { secretKey });
     const error = await client.detectGeneration().then(
@@ -141,7 +129,7 @@ test("a 401 names the key variables and never the key values", async () => {
 });
 
 test("deleteTraces() sends 2500 ids as 3 requests of at most 1000", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     const ids = Array.from({ length: 2_500 }, (_, n) => hexId(9, n + 1, 16));
     const { client } = clientFor(fake);
     assert.deepEqual(await client.deleteTraces(ids), { requests: 3, traceIds: 2_500 });
@@ -153,7 +141,7 @@ test("deleteTraces() sends 2500 ids as 3 requests of at most 1000", async () => 
 });
 
 test("createScore() with a chosen id replaces instead of duplicating", async () => {
-  await withFake({ mode: "v3" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v3" }, async (fake) => {
     const { client } = clientFor(fake);
     const body = { id: "score-1", traceId: hexId(1, 1, 16), name: "resolved", value: 0 };
     assert.deepEqual(await client.createScore(body), { id: "score-1" });

@@ -14,8 +14,6 @@
  * ```
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Buffer } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import {
   decodeTraceRequest,
@@ -23,8 +21,23 @@ import {
   OtlpDecodeError,
   type ReceivedSpan,
 } from "../export/otlp_decode.ts";
-import { checkBasicAuth, type KeyPair } from "./_basic_auth.ts";
-import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./_fake_reads.ts";
+import {
+  checkBasicAuth,
+  closeServer,
+  type KeyPair,
+  listenOnLoopback,
+  readBody,
+} from "../export/loopback_http.ts";
+import {
+  HttpAnswer,
+  integer,
+  matches,
+  observationsPage,
+  pageMeta,
+  pageParams,
+  sessionAnswer,
+  tracesPage,
+} from "./_fake_reads.ts";
 import { compareRows, observationRow, type StoredSpan, type ViewFacts } from "./_fake_views.ts";
 import { interpretSpans } from "../report/langfuse_view.ts";
 import {
@@ -39,7 +52,7 @@ import {
   type ScoreV3,
 } from "./api_types.ts";
 
-export type { KeyPair } from "./_basic_auth.ts";
+export type { KeyPair } from "../export/loopback_http.ts";
 
 /** Which read API the fake serves. */
 export type FakeMode = "v4" | "v3";
@@ -283,17 +296,10 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       send(res, 500, { message: `fake Langfuse error: ${String(error)}` });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     mode,
     keys,
     get spans() {
@@ -311,9 +317,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       mutations.push(fn);
     },
     close(): Promise<void> {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      return stopped;
+      return closeServer(server);
     },
   };
 }
@@ -395,7 +399,7 @@ function scoresV3Page(
   query: URLSearchParams,
   projectId: string,
 ): ScoresV3Response {
-  const limit = intParam(query.get("limit"), 50, 1, MAX_SCORES_LIMIT);
+  const limit = integer(query.get("limit"), 50, 1, MAX_SCORES_LIMIT);
   const fields = (query.get("fields") ?? "").split(",").map((f) => f.trim()).filter(Boolean);
   const unknown = fields.find((f) => !SCORE_FIELD_GROUPS.includes(f));
   if (unknown) throw new HttpAnswer(400, `Invalid request data: unknown field group "${unknown}"`);
@@ -510,36 +514,9 @@ function newestFirst<T extends { score: StoredScore; receivedMs: number }>(
   );
 }
 
-function pageParams(query: URLSearchParams, maxLimit: number): { page: number; limit: number } {
-  return {
-    page: intParam(query.get("page"), 1, 1, Number.MAX_SAFE_INTEGER),
-    limit: intParam(query.get("limit"), 50, 1, maxLimit),
-  };
-}
-
-function pageMeta(page: number, limit: number, total: number) {
-  return { page, limit, totalItems: total, totalPages: Math.ceil(total / limit) };
-}
-
-function intParam(raw: string | null, fallback: number, min: number, max: number): number {
-  if (raw === null || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new HttpAnswer(
-      400,
-      `Invalid request data: "${raw}" is not an integer from ${min} to ${max}`,
-    );
-  }
-  return value;
-}
-
 function listParam(raw: string | null): string[] | undefined {
   if (raw === null || raw.trim() === "") return undefined;
   return raw.split(",").map((part) => part.trim()).filter(Boolean);
-}
-
-function matches(wanted: string | null, actual: string | null | undefined): boolean {
-  return wanted === null || wanted === actual;
 }
 
 /** A copy of the span with every mutation applied; the stored span stays as received. */
@@ -570,15 +547,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
-}
-
-function readBody(req: IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on("error", reject);
-  });
 }
 
 function send(

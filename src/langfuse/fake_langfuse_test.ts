@@ -1,136 +1,72 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { TRACE } from "../emit/attributes.ts";
 import { OBSERVATION_FIELD_GROUPS } from "./api_types.ts";
-import { type FakeLangfuse, type FakeLangfuseOptions, startFakeLangfuse } from "./fake_langfuse.ts";
-import { basicAuth, conversation, hexId, otlpJson, sendSpans } from "./_test_otlp.ts";
-
-async function withFake(
-  options: FakeLangfuseOptions,
-  fn: (fake: FakeLangfuse) => Promise<void>,
-): Promise<void> {
-  const fake = await startFakeLangfuse(options);
-  try {
-    await fn(fake);
-  } finally {
-    await fake.close();
-  }
-}
-
-/** Calls the fake with its keys; answers the status and the parsed JSON body. */
-async function call(
-  fake: FakeLangfuse,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const res = await fetch(fake.url + path, {
-    method,
-    headers: {
-      authorization: basicAuth(fake.keys.publicKey, fake.keys.secretKey),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json(), headers: res.headers };
-}
-
-async function fixture(name: string): Promise<unknown> {
-  const url = new URL(`../../fixtures/langfuse/${name}`, import.meta.url);
-  return JSON.parse(await readFile(url, "utf8"));
-}
+import { assertSameShape, callFake, langfuseFixture } from "../testing/langfuse.ts";
+import { basicAuth, conversation, hexId, otlpJson, sendSpans } from "../testing/otlp.ts";
+import { withFakeLangfuse } from "../testing/servers.ts";
 
 /** Fields typed as string-keyed maps: their keys vary, their value types do not. */
-const MAP_FIELDS = new Set(["metadata", "usageDetails", "costDetails"]);
-
-/**
- * Asserts `actual` has the shape of `expected`: the same keys at every level and the same JSON
- * types, where null matches anything (nullable fields) and every array element is checked
- * against the first expected element.
- */
-function assertSameShape(actual: unknown, expected: unknown, path = "$"): void {
-  if (actual === null || expected === null) return;
-  const kind = (v: unknown) => Array.isArray(v) ? "array" : typeof v;
-  assert.equal(kind(actual), kind(expected), `${path}: type`);
-  if (Array.isArray(actual) && Array.isArray(expected)) {
-    if (expected.length === 0) return;
-    actual.forEach((item, i) => assertSameShape(item, expected[0], `${path}[${i}]`));
-    return;
-  }
-  if (typeof actual !== "object" || typeof expected !== "object") return;
-  const a = actual as Record<string, unknown>;
-  const e = expected as Record<string, unknown>;
-  const field = path.split(".").at(-1) ?? "";
-  if (MAP_FIELDS.has(field)) {
-    const types = new Set(Object.values(e).map(kind));
-    for (const [key, value] of Object.entries(a)) {
-      assert.ok(types.size === 0 || types.has(kind(value)), `${path}.${key}: value type`);
-    }
-    return;
-  }
-  assert.deepEqual(Object.keys(a).sort(), Object.keys(e).sort(), `${path}: keys`);
-  for (const key of Object.keys(e)) assertSameShape(a[key], e[key], `${path}.${key}`);
-}
+const MAPS = { names: new Set(["metadata", "usageDetails", "costDetails"]), valueTypes: true };
 
 test("the v4 fake serves observations shaped like observations_v2.json", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 2 }));
     const fields = OBSERVATION_FIELD_GROUPS.join(",");
-    const { status, body } = await call(
+    const { status, body } = await callFake(
       fake,
       "GET",
       `/api/public/v2/observations?sessionId=s-1&limit=3&fields=${fields}`,
     );
     assert.equal(status, 200);
-    assertSameShape(body, await fixture("observations_v2.json"));
+    assertSameShape(body, await langfuseFixture("observations_v2.json"), MAPS);
     const data = (body as { data: Record<string, unknown>[] }).data;
     assert.deepEqual(data.map((row) => row.type), ["GENERATION", "AGENT", "GENERATION"]);
   });
 });
 
 test("the v3 fake serves traces, sessions, scores, deletes and errors shaped like the fixtures", async () => {
-  await withFake({ mode: "v3" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v3" }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 2 }));
     const traceId = hexId(1, 1, 16);
-    const score = await call(fake, "POST", "/api/public/scores", {
+    const score = await callFake(fake, "POST", "/api/public/scores", {
       id: "score-1",
       traceId,
       name: "resolved",
       value: 1,
       dataType: "BOOLEAN",
     });
-    assertSameShape(score.body, await fixture("score_created.json"));
-    const traces = await call(fake, "GET", "/api/public/traces?sessionId=s-1");
-    assertSameShape(traces.body, await fixture("traces_v3.json"));
+    assertSameShape(score.body, await langfuseFixture("score_created.json"), MAPS);
+    const traces = await callFake(fake, "GET", "/api/public/traces?sessionId=s-1");
+    assertSameShape(traces.body, await langfuseFixture("traces_v3.json"), MAPS);
     const first = (traces.body as { data: { id: string; scores: string[] }[] }).data
       .find((trace) => trace.id === traceId);
     assert.deepEqual(first?.scores, ["score-1"]);
-    const session = await call(fake, "GET", "/api/public/sessions/s-1");
-    assertSameShape(session.body, await fixture("session_v3.json"));
-    const missing = await call(fake, "GET", "/api/public/sessions/nope");
+    const session = await callFake(fake, "GET", "/api/public/sessions/s-1");
+    assertSameShape(session.body, await langfuseFixture("session_v3.json"), MAPS);
+    const missing = await callFake(fake, "GET", "/api/public/sessions/nope");
     assert.equal(missing.status, 404);
-    assertSameShape(missing.body, await fixture("error_not_found.json"));
-    const deleted = await call(fake, "DELETE", "/api/public/traces", { traceIds: [traceId] });
-    assertSameShape(deleted.body, await fixture("traces_deleted.json"));
+    assertSameShape(missing.body, await langfuseFixture("error_not_found.json"), MAPS);
+    const deleted = await callFake(fake, "DELETE", "/api/public/traces", { traceIds: [traceId] });
+    assertSameShape(deleted.body, await langfuseFixture("traces_deleted.json"), MAPS);
   });
 });
 
 test("each mode answers 404 on the other generation's read routes", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
-    assert.equal((await call(fake, "GET", "/api/public/traces")).status, 404);
-    assert.equal((await call(fake, "GET", "/api/public/sessions/s-1")).status, 404);
-    assert.equal((await call(fake, "GET", "/api/public/v2/observations")).status, 200);
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
+    assert.equal((await callFake(fake, "GET", "/api/public/traces")).status, 404);
+    assert.equal((await callFake(fake, "GET", "/api/public/sessions/s-1")).status, 404);
+    assert.equal((await callFake(fake, "GET", "/api/public/v2/observations")).status, 200);
   });
-  await withFake({ mode: "v3" }, async (fake) => {
-    assert.equal((await call(fake, "GET", "/api/public/v2/observations")).status, 404);
-    assert.equal((await call(fake, "GET", "/api/public/traces")).status, 200);
+  await withFakeLangfuse({ mode: "v3" }, async (fake) => {
+    assert.equal((await callFake(fake, "GET", "/api/public/v2/observations")).status, 404);
+    assert.equal((await callFake(fake, "GET", "/api/public/traces")).status, 200);
   });
 });
 
 test("OTLP and reads answer 401 without or with a wrong key and 403 for a bearer token", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     const spans = conversation({ seed: 1, sessionId: "s-1", turns: 1 });
     assert.equal((await sendSpans(fake, spans, "")).status, 401);
     assert.equal((await sendSpans(fake, spans, basicAuth(fake.keys.publicKey, "x"))).status, 401);
@@ -143,7 +79,7 @@ test("OTLP and reads answer 401 without or with a wrong key and 403 for a bearer
 });
 
 test("gzipped OTLP is accepted; a malformed span fails the whole request with 400", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     const headers = {
       authorization: basicAuth(fake.keys.publicKey, fake.keys.secretKey),
       "content-type": "application/json",
@@ -170,18 +106,18 @@ test("gzipped OTLP is accepted; a malformed span fails the whole request with 40
 
 test("visibleAfterMs hides data until that long after it arrived", async () => {
   let now = 5_000;
-  await withFake({ mode: "v3", visibleAfterMs: 2_000, now: () => now }, async (fake) => {
+  await withFakeLangfuse({ mode: "v3", visibleAfterMs: 2_000, now: () => now }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 1 }));
-    assert.equal((await call(fake, "GET", "/api/public/sessions/s-1")).status, 404);
+    assert.equal((await callFake(fake, "GET", "/api/public/sessions/s-1")).status, 404);
     now += 1_999;
-    assert.equal((await call(fake, "GET", "/api/public/sessions/s-1")).status, 404);
+    assert.equal((await callFake(fake, "GET", "/api/public/sessions/s-1")).status, 404);
     now += 1;
-    assert.equal((await call(fake, "GET", "/api/public/sessions/s-1")).status, 200);
+    assert.equal((await callFake(fake, "GET", "/api/public/sessions/s-1")).status, 200);
   });
 });
 
 test("loseTrace() drops one trace silently and mutate() changes what reads show", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     const lostId = hexId(1, 2, 16);
     fake.loseTrace(lostId);
     const sent = await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 3 }));
@@ -190,7 +126,7 @@ test("loseTrace() drops one trace silently and mutate() changes what reads show"
     fake.mutate((span) => {
       if (span.traceId === hexId(1, 1, 16)) span.attributes[TRACE.tags] = ["changed"];
     });
-    const { body } = await call(
+    const { body } = await callFake(
       fake,
       "GET",
       "/api/public/v2/observations?sessionId=s-1&fields=core,trace_context",
@@ -205,10 +141,10 @@ test("loseTrace() drops one trace silently and mutate() changes what reads show"
 });
 
 test("rateLimitEvery answers every 3rd read with 429 and Retry-After", async () => {
-  await withFake({ mode: "v3", rateLimitEvery: 3, retryAfterSeconds: 2 }, async (fake) => {
+  await withFakeLangfuse({ mode: "v3", rateLimitEvery: 3, retryAfterSeconds: 2 }, async (fake) => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const answer = await call(fake, "GET", "/api/public/traces");
+      const answer = await callFake(fake, "GET", "/api/public/traces");
       statuses.push(answer.status);
       if (answer.status === 429) assert.equal(answer.headers.get("retry-after"), "2");
     }
@@ -217,33 +153,36 @@ test("rateLimitEvery answers every 3rd read with 429 and Retry-After", async () 
 });
 
 test("scores need a name and a value; deletes take 1 to 1000 ids and remove the traces", async () => {
-  await withFake({ mode: "v3" }, async (fake) => {
+  await withFakeLangfuse({ mode: "v3" }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 2 }));
-    assert.equal((await call(fake, "POST", "/api/public/scores", { value: 1 })).status, 400);
-    assert.equal((await call(fake, "POST", "/api/public/scores", { name: "x" })).status, 400);
+    assert.equal((await callFake(fake, "POST", "/api/public/scores", { value: 1 })).status, 400);
+    assert.equal((await callFake(fake, "POST", "/api/public/scores", { name: "x" })).status, 400);
     const tooMany = Array.from({ length: 1_001 }, (_, n) => hexId(7, n + 1, 16));
     assert.equal(
-      (await call(fake, "DELETE", "/api/public/traces", { traceIds: tooMany })).status,
+      (await callFake(fake, "DELETE", "/api/public/traces", { traceIds: tooMany })).status,
       400,
     );
-    assert.equal((await call(fake, "DELETE", "/api/public/traces", { traceIds: [] })).status, 400);
+    assert.equal(
+      (await callFake(fake, "DELETE", "/api/public/traces", { traceIds: [] })).status,
+      400,
+    );
     assert.deepEqual(fake.deletedTraceIds, []);
     const gone = hexId(1, 1, 16);
     assert.equal(
-      (await call(fake, "DELETE", "/api/public/traces", { traceIds: [gone] })).status,
+      (await callFake(fake, "DELETE", "/api/public/traces", { traceIds: [gone] })).status,
       200,
     );
     assert.deepEqual(fake.deletedTraceIds, [gone]);
-    const { body } = await call(fake, "GET", "/api/public/traces?sessionId=s-1");
+    const { body } = await callFake(fake, "GET", "/api/public/traces?sessionId=s-1");
     assert.deepEqual((body as { data: { id: string }[] }).data.map((t) => t.id), [hexId(1, 2, 16)]);
   });
 });
 
 test("a cursor that is not one of the server's is a 400, and limit above 1000 too", async () => {
-  await withFake({ mode: "v4" }, async (fake) => {
-    const bad = await call(fake, "GET", "/api/public/v2/observations?cursor=bm9wZQ");
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
+    const bad = await callFake(fake, "GET", "/api/public/v2/observations?cursor=bm9wZQ");
     assert.equal(bad.status, 400);
-    const big = await call(fake, "GET", "/api/public/v2/observations?limit=1001");
+    const big = await callFake(fake, "GET", "/api/public/v2/observations?limit=1001");
     assert.equal(big.status, 400);
   });
 });

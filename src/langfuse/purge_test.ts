@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ManifestSession } from "../report/run_report.ts";
-import { conversation, hexId, sendSpans } from "./_test_otlp.ts";
+import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
 import { LangfuseClient } from "./client.ts";
 import { startFakeLangfuse } from "./fake_langfuse.ts";
 import { openRunFile, purgePlan, purgeRun, RunFileError, runSessions } from "./purge.ts";

@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
 import { LangfuseClient } from "./client.ts";
-import { type FakeLangfuse, startFakeLangfuse } from "./fake_langfuse.ts";
+import type { FakeLangfuse } from "./fake_langfuse.ts";
 import { scoreRequest, scoresOf, sendScores } from "./scores.ts";
+import { withFakeLangfuse } from "../testing/servers.ts";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 
@@ -20,14 +21,8 @@ const SCORES: ManifestScore[] = [
   },
 ];
 
-async function withFake(fn: (fake: FakeLangfuse) => Promise<void>): Promise<void> {
-  const fake = await startFakeLangfuse({ mode: "v4" });
-  try {
-    await fn(fake);
-  } finally {
-    await fake.close();
-  }
-}
+const withFake = (fn: (fake: FakeLangfuse) => Promise<void>) =>
+  withFakeLangfuse({ mode: "v4" }, fn);
 
 function client(fake: FakeLangfuse, secretKey = fake.keys.secretKey): LangfuseClient {
   return new LangfuseClient({

@@ -1,44 +1,27 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { OBSERVATION, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
-import { basicAuth, conversation, sendSpans, type TestSpan } from "./_test_otlp.ts";
+import type { FakeClock } from "../testing/clock.ts";
+import { assertSameShape, callFake, langfuseFixture } from "../testing/langfuse.ts";
+import { basicAuth, conversation, sendSpans, type TestSpan } from "../testing/otlp.ts";
+import { withFakeLangfuseOnClock } from "../testing/servers.ts";
 import { LangfuseClient } from "./client.ts";
-import { type FakeLangfuse, type FakeLangfuseOptions, startFakeLangfuse } from "./fake_langfuse.ts";
+import type { FakeLangfuse, FakeLangfuseOptions } from "./fake_langfuse.ts";
 import { verifyRun, type VerifyRunOptions } from "./verify_run.ts";
 
 const RUN = "run_0a1b2c3d4e5f";
 
-/** A clock that only moves when something sleeps; the fake Langfuse reads it too. */
-function fakeClock() {
-  let t = 1_800_000_000_000;
-  const sleeps: number[] = [];
-  return {
-    now: () => t,
-    sleep: (ms: number) => {
-      sleeps.push(ms);
-      t += ms;
-      return Promise.resolve();
-    },
-    sleeps,
-  };
-}
+/** Epoch ms the fake clock starts at. */
+const START = 1_800_000_000_000;
 
-async function withFake(
+/** A fake Langfuse on a {@link FakeClock} from START. */
+const withFake = (
   options: FakeLangfuseOptions,
-  fn: (fake: FakeLangfuse, clock: ReturnType<typeof fakeClock>) => Promise<void>,
-): Promise<void> {
-  const clock = fakeClock();
-  const fake = await startFakeLangfuse({ now: clock.now, ...options });
-  try {
-    await fn(fake, clock);
-  } finally {
-    await fake.close();
-  }
-}
+  fn: (fake: FakeLangfuse, clock: FakeClock) => Promise<void>,
+) => withFakeLangfuseOnClock(START, options, fn);
 
-function clientFor(fake: FakeLangfuse, clock: ReturnType<typeof fakeClock>, readsPerSecond = 0) {
+function clientFor(fake: FakeLangfuse, clock: FakeClock, readsPerSecond = 0) {
   return new LangfuseClient({
     baseUrl: fake.url,
     ...fake.keys,
@@ -301,37 +284,11 @@ test("verifyRun() on v3 without observations compares only their count", async (
 
 // ---- The fake's read endpoints verify uses, against the reference shapes ----
 
-async function call(fake: FakeLangfuse, path: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(fake.url + path, {
-    headers: { authorization: basicAuth(fake.keys.publicKey, fake.keys.secretKey) },
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-async function fixture(name: string): Promise<unknown> {
-  const url = new URL(`../../fixtures/langfuse/${name}`, import.meta.url);
-  return JSON.parse(await readFile(url, "utf8"));
-}
-
-const MAP_FIELDS = new Set(["metadata", "usageDetails", "costDetails", "modelParameters"]);
-
-/** Same keys at every level and the same JSON types; null matches anything. */
-function assertSameShape(actual: unknown, expected: unknown, path = "$"): void {
-  if (actual === null || expected === null) return;
-  const kind = (v: unknown) => Array.isArray(v) ? "array" : typeof v;
-  assert.equal(kind(actual), kind(expected), `${path}: type`);
-  if (Array.isArray(actual) && Array.isArray(expected)) {
-    if (expected.length === 0) return;
-    actual.forEach((item, i) => assertSameShape(item, expected[0], `${path}[${i}]`));
-    return;
-  }
-  if (typeof actual !== "object" || typeof expected !== "object") return;
-  if (MAP_FIELDS.has(path.split(".").at(-1) ?? "")) return;
-  const a = actual as Record<string, unknown>;
-  const e = expected as Record<string, unknown>;
-  assert.deepEqual(Object.keys(a).sort(), Object.keys(e).sort(), `${path}: keys`);
-  for (const key of Object.keys(e)) assertSameShape(a[key], e[key], `${path}.${key}`);
-}
+/** Fields typed as string-keyed maps, whose keys and values vary. */
+const MAPS = {
+  names: new Set(["metadata", "usageDetails", "costDetails", "modelParameters"]),
+  valueTypes: false,
+};
 
 test("the fake's v1 observations and v2 and v3 scores are shaped like the fixtures", async () => {
   const spans = runConversation(9, "s-shape", 2);
@@ -343,35 +300,47 @@ test("the fake's v1 observations and v2 and v3 scores are shaped like the fixtur
     for (const score of [trace, { ...categorical, value: "escalated", comment: "c" }]) {
       await postScore(fake, score);
     }
-    const obs = await call(fake, `/api/public/observations?traceId=${spans[0].traceId}`);
+    const obs = await callFake(fake, "GET", `/api/public/observations?traceId=${spans[0].traceId}`);
     assert.equal(obs.status, 200);
-    assertSameShape(obs.body, await fixture("observations_v1.json"));
-    const v2 = await call(fake, `/api/public/v2/scores?scoreIds=${trace.id},cat`);
-    assertSameShape(v2.body, await fixture("scores_v2.json"));
+    assertSameShape(obs.body, await langfuseFixture("observations_v1.json"), MAPS);
+    const v2 = await callFake(fake, "GET", `/api/public/v2/scores?scoreIds=${trace.id},cat`);
+    assertSameShape(v2.body, await langfuseFixture("scores_v2.json"), MAPS);
     const rows = (v2.body as { data: { id: string; stringValue: string }[] }).data;
     assert.deepEqual(rows.map((r) => [r.id, r.stringValue]).sort(), [
       [trace.id, "True"],
       ["cat", "escalated"],
     ]);
-    assert.equal((await call(fake, "/api/public/v3/scores")).status, 404);
+    assert.equal((await callFake(fake, "GET", "/api/public/v3/scores")).status, 404);
   });
   await withFake({ mode: "v4" }, async (fake) => {
     // Both categorical: `value` is polymorphic, the fixture holds a category.
     for (const score of [{ ...categorical, value: "escalated" }, sess]) {
       await postScore(fake, score);
     }
-    const page = await call(fake, `/api/public/v3/scores?fields=details,subject&limit=1`);
-    assertSameShape(page.body, await fixture("scores_v3.json"));
+    const page = await callFake(
+      fake,
+      "GET",
+      `/api/public/v3/scores?fields=details,subject&limit=1`,
+    );
+    assertSameShape(page.body, await langfuseFixture("scores_v3.json"), MAPS);
     const cursor = (page.body as { meta: { cursor: string } }).meta.cursor;
-    const next = await call(fake, `/api/public/v3/scores?fields=subject&limit=1&cursor=${cursor}`);
+    const next = await callFake(
+      fake,
+      "GET",
+      `/api/public/v3/scores?fields=subject&limit=1&cursor=${cursor}`,
+    );
     const body = next.body as { data: Record<string, unknown>[]; meta: Record<string, unknown> };
     assert.deepEqual(body.meta, { limit: 1 });
     assert.equal(body.data.length, 1);
     assert.equal("comment" in body.data[0], false, "comment only with the details group");
-    const both = await call(fake, `/api/public/v3/scores?traceId=x&sessionId=y`);
+    const both = await callFake(fake, "GET", `/api/public/v3/scores?traceId=x&sessionId=y`);
     assert.equal(both.status, 400);
     for (const path of ["/api/public/observations", "/api/public/v2/scores"]) {
-      assert.equal((await call(fake, path)).status, 404, `${path} on an events-only server`);
+      assert.equal(
+        (await callFake(fake, "GET", path)).status,
+        404,
+        `${path} on an events-only server`,
+      );
     }
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Test helpers: conversations as OTLP/JSON requests, sent to the fake Langfuse the way the
- * replay's exporter would. Private to the folder; used only by its tests.
+ * replay's exporter would.
  */
 import { OBSERVATION, TRACE, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
-import type { FakeLangfuse } from "./fake_langfuse.ts";
+import type { FakeLangfuse } from "../langfuse/fake_langfuse.ts";
 
 /** An attribute value the helper can encode. */
 export type TestAttr = string | number | boolean | string[];
