@@ -2,7 +2,7 @@
  * Backfill placement: when N past sessions ended, spread over a window with a daily rhythm, so
  * a dashboard filled in one go looks like days of real traffic. Hours are UTC.
  */
-import type { Rng } from "./random.ts";
+import { firstAbove, type Rng } from "./random.ts";
 
 const HOUR_MS = 3_600_000;
 
@@ -74,18 +74,6 @@ export function backfillTimes(count: number, options: BackfillOptions): number[]
 /** The UTC hour 0..23 of an epoch-ms time, negative times included. */
 function hourOf(ms: number): number {
   return ((Math.floor(ms / HOUR_MS) % 24) + 24) % 24;
-}
-
-/** The first index whose cumulative weight exceeds `target`. */
-function firstAbove(cumulative: readonly number[], target: number): number {
-  let low = 0;
-  let high = cumulative.length - 1;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (cumulative[mid] > target) high = mid;
-    else low = mid + 1;
-  }
-  return low;
 }
 
 function checkOptions(

@@ -5,7 +5,7 @@
  */
 import { type IdFormat, parseIdFormat } from "../script/privacy.ts";
 import type { ScriptInput } from "../script/schema.ts";
-import { Rng } from "./random.ts";
+import { firstAbove, Rng } from "./random.ts";
 import { planSession } from "./session.ts";
 import type { SessionPlan } from "./types.ts";
 import { UserPool } from "./users.ts";
@@ -82,8 +82,7 @@ export class SessionFactory {
     const rng = new Rng(this.#seed, `session:${index}`);
     const total = this.#cumulative.at(-1)!;
     const draw = rng.next() * total;
-    const entry = this.#scripts[this.#cumulative.findIndex((edge) => draw < edge)] ??
-      this.#scripts.at(-1)!;
+    const entry = this.#scripts[firstAbove(this.#cumulative, draw)];
     const format = inferIdFormat(entry.script.session.id);
     const sessionId = format.prefix +
       (format.alphabet === "hex" ? rng.hex(format.length) : rng.alnum(format.length));

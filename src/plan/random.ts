@@ -107,3 +107,15 @@ export function hashHex(text: string, length = 32): string {
   }
   return out.slice(0, length);
 }
+
+/** The first index whose cumulative weight exceeds `target`: a weighted draw in O(log n). */
+export function firstAbove(cumulative: ArrayLike<number>, target: number): number {
+  let low = 0;
+  let high = cumulative.length - 1;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (cumulative[mid] > target) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}

@@ -4,7 +4,7 @@
  * long tail comes back rarely, as in real traffic.
  */
 import { checkPseudonymousId, type IdFormat } from "../script/privacy.ts";
-import type { Rng } from "./random.ts";
+import { firstAbove, type Rng } from "./random.ts";
 
 /** How the pool's ids look and how unevenly its users are active. */
 export interface UserPoolOptions {
@@ -68,16 +68,7 @@ export class UserPool {
   /** One user id, drawn from `rng` with the pool's skewed weights. */
   pick(rng: Rng): string {
     const cumulative = this.#cumulative;
-    const target = rng.next() * cumulative[cumulative.length - 1];
-    // The first index whose cumulative weight exceeds the target.
-    let low = 0;
-    let high = cumulative.length - 1;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (cumulative[mid] > target) high = mid;
-      else low = mid + 1;
-    }
-    return this.#ids[low];
+    return this.#ids[firstAbove(cumulative, rng.next() * cumulative[cumulative.length - 1])];
   }
 
   /** Every id, most active first. */
