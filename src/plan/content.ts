@@ -2,15 +2,16 @@
  * Renders content templates for one session: seeded faker values, picks and numbers, dates
  * relative to the turn, and the session's vars drawn once.
  */
-import { base, en, Faker } from "@faker-js/faker";
+// The English build only: the package root loads every locale (about 40 MB).
+import { faker } from "@faker-js/faker/locale/en";
 import { parseTemplate, type TemplateExpr } from "../script/template.ts";
 import type { Rng } from "./random.ts";
 import type { Json } from "./types.ts";
 
 /** Renders templates against one session's seeded state. */
 export class ContentRenderer {
-  readonly #faker = new Faker({ locale: [en, base] });
   readonly #vars = new Map<string, Json>();
+  readonly #refDate: Date;
 
   /** `rng` drives every draw; `sessionStartMs` anchors faker's dates; `builtins` are preset vars. */
   constructor(
@@ -18,7 +19,7 @@ export class ContentRenderer {
     sessionStartMs: number,
     builtins: Record<string, Json> = {},
   ) {
-    this.#faker.setDefaultRefDate(new Date(sessionStartMs));
+    this.#refDate = new Date(sessionStartMs);
     for (const [name, value] of Object.entries(builtins)) this.#vars.set(name, value);
   }
 
@@ -70,8 +71,11 @@ export class ContentRenderer {
       case "date":
         return formatDate(new Date(atMs + expr.offsetMs), expr.format);
       case "faker": {
-        this.#faker.seed(this.rng.uint32());
-        const module = (this.#faker as unknown as Record<string, Record<string, () => unknown>>)[
+        // One shared faker, reseeded and re-anchored per value: building a Faker per session
+        // cost more than planning the rest of it.
+        faker.seed(this.rng.uint32());
+        faker.setDefaultRefDate(this.#refDate);
+        const module = (faker as unknown as Record<string, Record<string, () => unknown>>)[
           expr.module
         ];
         return String(module[expr.method].call(module));

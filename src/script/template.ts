@@ -1,9 +1,10 @@
 /**
  * Content templates: `{{date +2d}}`, `{{pick DHL|UPS|DPD}}`, `{{int 2..5}}`, `{{money 20..90}}`,
- * `{{faker.location.city}}`, `{{name}}` for a session variable, and `{{sessionId}}` / `{{userId}}`. Parsed and checked when a
+ * `{{faker.location.city}}`, `{{name}}` for a session variable, and `{{sessionId}}` /
+ * `{{userId}}`. Parsed and checked when a
  * script loads, so a typo is a script error with a position; rendered by the planner.
  */
-import { faker } from "@faker-js/faker";
+import { faker } from "@faker-js/faker/locale/en";
 import { parseDuration } from "./duration.ts";
 
 /** One `{{…}}` expression. */
