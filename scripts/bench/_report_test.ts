@@ -1,0 +1,78 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { BenchMode, WorkerResult } from "./_measure.ts";
+import {
+  type Measurement,
+  medianOutcome,
+  type Outcome,
+  type Rounds,
+  shareOfCeiling,
+  timesSdk,
+  verdict,
+} from "./_report.ts";
+
+/** An outcome of `delivered` spans in 1 s (so its rate is `delivered`) out of `generated`. */
+function outcome(id: string, mode: BenchMode, delivered: number, generated = delivered): Outcome {
+  const [runtime, , protocol = "json"] = id.split("-");
+  const run: Measurement = {
+    id,
+    runtime: runtime as "deno",
+    mode,
+    protocol: `http/${protocol}` as "http/json",
+    spans: generated,
+  };
+  const result: WorkerResult = {
+    runtime,
+    mode,
+    protocol: run.protocol,
+    sessions: 1,
+    generated,
+    acknowledged: delivered,
+    failed: 0,
+    seconds: 1,
+    cpuSeconds: 1,
+    spansPerSecond: delivered,
+    peakRssMb: 100,
+    hwmMb: 120,
+  };
+  return { run, result, delivered };
+}
+
+function rounds(entries: [string, BenchMode, number[]][]): Rounds {
+  return new Map(entries.map(([id, mode, rates]) => [id, rates.map((r) => outcome(id, mode, r))]));
+}
+
+const ROUNDS = rounds([
+  ["deno-ceiling-json", "ceiling", [100, 200, 100]],
+  ["deno-replay-json", "replay", [90, 100, 95]],
+  ["deno-sdk-yield", "sdk-yield", [40, 50, 60]],
+  ["deno-sdk", "sdk", [45, 10, 10]],
+]);
+
+test("shareOfCeiling() is the median of the ratios within each round", () => {
+  // Ratios 0.9, 0.5, 0.95: a slow ceiling round does not move the median.
+  assert.equal(shareOfCeiling(ROUNDS, ROUNDS.get("deno-replay-json")![0].run), 0.9);
+  assert.equal(shareOfCeiling(ROUNDS, ROUNDS.get("deno-ceiling-json")![0].run), undefined);
+});
+
+test("timesSdk() divides by the better SDK script of each round", () => {
+  // Round references 45, 50, 60 -> ratios 2, 2, 1.583…
+  assert.equal(timesSdk(ROUNDS, ROUNDS.get("deno-replay-json")![0].run), 2);
+  assert.equal(timesSdk(ROUNDS, ROUNDS.get("deno-sdk")![0].run), undefined);
+});
+
+test("medianOutcome() picks the middle rate", () => {
+  assert.equal(medianOutcome(ROUNDS.get("deno-sdk-yield")!).delivered, 50);
+  assert.equal(medianOutcome(ROUNDS.get("deno-ceiling-json")!.slice(0, 2)).delivered, 100);
+});
+
+test("verdict() names each target, met or not", () => {
+  const lossy = rounds([["deno-ceiling-json", "ceiling", [100]]]);
+  lossy.set("deno-replay-json", [outcome("deno-replay-json", "replay", 95, 100)]);
+  const million = outcome("deno-replay-protobuf", "replay", 1_000_000);
+  assert.deepEqual(verdict(lossy, million), [
+    "met: at least 90% of the ceiling (lowest 95%, deno-replay-json)",
+    "NOT met: zero spans lost (5 lost over 2 session-replay runs)",
+    "met: peak memory under 250 MB for a million spans (120 MB, deno-replay-protobuf, 1,000,000 spans/s)",
+  ]);
+});

@@ -1,0 +1,235 @@
+/**
+ * The benchmark, in one run on one machine: starts the counting OTLP receiver as its own
+ * process, then runs each measurement as a child process in turn — session-replay over
+ * OTLP/HTTP (JSON and protobuf, Deno and Bun), the in-process ceiling (same planning,
+ * emitting, batching and serialising, no HTTP) and the Langfuse JS SDK reference — reads what
+ * the receiver counted for each, and prints a Markdown table (also written to out/bench.md).
+ *
+ * Options: `--spans N` per measurement (default 200 000); `--repeat N` rounds (default 3; the
+ * table shows the median round, and compares rates within a round); `--only a,b` runs whose
+ * id has one of these parts (`deno`, `bun`, `ceiling`, `replay`, `sdk`, `json`, `protobuf`)
+ * or is one of these ids (`deno-replay-json`); `--million` adds one run of 1 000 000 spans
+ * (Deno, protobuf) for peak memory, `--only million` runs just that; `--receiver-decode count`
+ * makes the receiver count spans by walking each message instead of building every span.
+ *
+ * @example
+ * deno run -A scripts/bench/run.ts                  # 200 000 spans per measurement, 3 rounds
+ * deno run -A scripts/bench/run.ts --spans 50000 --repeat 1 --only deno
+ * deno run -A scripts/bench/run.ts --only million   # 1 000 000 spans, Deno protobuf
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { ReceiverCount } from "./receiver.ts";
+import { intFlag, parseFlags, round, type WorkerResult } from "./_measure.ts";
+import {
+  details,
+  fmt,
+  type Measurement,
+  millionLine,
+  type Outcome,
+  peakMb,
+  rate,
+  type Rounds,
+  table,
+  verdict,
+} from "./_report.ts";
+
+/** This folder, so the workers are found from any working directory. */
+const HERE = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
+
+/** Per runtime: each ceiling right before the run it bounds, then the SDK scripts. */
+function plan(spans: number): Measurement[] {
+  const runs: Measurement[] = [];
+  for (const runtime of ["deno", "bun"] as const) {
+    for (const protocol of ["http/json", "http/protobuf"] as const) {
+      const short = protocol.slice(5);
+      runs.push({ id: `${runtime}-ceiling-${short}`, runtime, mode: "ceiling", protocol, spans });
+      runs.push({ id: `${runtime}-replay-${short}`, runtime, mode: "replay", protocol, spans });
+    }
+    for (const mode of ["sdk-yield", "sdk"] as const) {
+      runs.push({ id: `${runtime}-${mode}`, runtime, mode, protocol: "http/json", spans });
+    }
+  }
+  return runs;
+}
+
+function command(run: Measurement, url: string): string[] {
+  const sdk = run.mode === "sdk" || run.mode === "sdk-yield";
+  const file = `${HERE}/${sdk ? "langfuse_sdk_worker.ts" : "replay_worker.ts"}`;
+  const args = ["--spans", String(run.spans)];
+  if (run.mode === "ceiling") args.push("--ceiling", "--protocol", run.protocol);
+  else if (run.mode === "replay") args.push("--url", url, "--protocol", run.protocol);
+  else args.push("--url", url, ...(run.mode === "sdk-yield" ? ["--yield"] : []));
+  return run.runtime === "deno" ? ["deno", "run", "-A", file, ...args] : ["bun", file, ...args];
+}
+
+/** Runs a child process to its end; resolves with its last stdout line. */
+function runChild(argv: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => out += chunk);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").at(-1) ?? "";
+      if (code === 0) resolve(last);
+      else reject(new Error(`${argv.join(" ")} exited with ${code}: ${last.slice(0, 300)}`));
+    });
+  });
+}
+
+/** Starts the receiver process; resolves with its URL and a way to stop it. */
+function startReceiver(decode: string): Promise<{ url: string; stop: () => void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("deno", ["run", "-A", `${HERE}/receiver.ts`, "--decode", decode], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`the receiver exited with ${code}`)));
+    createInterface({ input: child.stdout }).once(
+      "line",
+      (url) => resolve({ url, stop: () => child.kill("SIGTERM") }),
+    );
+  });
+}
+
+async function receiverCall(url: string, path: string, method = "GET"): Promise<ReceiverCount> {
+  const response = await fetch(`${url}${path}`, { method });
+  return await response.json() as ReceiverCount;
+}
+
+/** Machine-wide busy CPU, and this process's own plus its reaped children's CPU, in seconds. */
+function cpuTicks(): { busy: number; mine: number } | undefined {
+  try {
+    const [user, nice, system, _idle, _iowait, irq, softirq, steal] = readFileSync(
+      "/proc/stat",
+      "utf8",
+    ).split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    // After the ")" of /proc/self/stat, utime stime cutime cstime are fields 12 to 15 (ticks).
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    return {
+      busy: (user + nice + system + irq + softirq + steal) / 100,
+      mine: (fields[11] + fields[12] + fields[13] + fields[14]) / 100,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function measure(run: Measurement, url: string): Promise<Outcome> {
+  const http = run.mode !== "ceiling";
+  if (http) await receiverCall(url, "/reset", "POST");
+  const before = cpuTicks();
+  const result = JSON.parse(await runChild(command(run, url))) as WorkerResult;
+  const receiver = http ? await receiverCall(url, "/count") : undefined;
+  const after = cpuTicks();
+  const otherCpu = before && after
+    ? round(
+      Math.max(
+        0,
+        after.busy - before.busy - (after.mine - before.mine) - (receiver?.cpuMs ?? 0) / 1000,
+      ),
+      1,
+    )
+    : undefined;
+  const delivered = receiver ? receiver.spans : result.acknowledged ?? 0;
+  return { run, result, delivered, receiver, otherCpu };
+}
+
+function machine(): string {
+  const version = (argv: string[]) => {
+    try {
+      return execFileSync(argv[0], argv.slice(1), { encoding: "utf8" }).split("\n")[0].trim();
+    } catch {
+      return `${argv[0]} not found`;
+    }
+  };
+  let model = cpus()[0]?.model ?? "unknown CPU";
+  try {
+    model = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? model;
+  } catch { /* not Linux */ }
+  return `${version(["deno", "--version"])}, bun ${version(["bun", "--version"])}; ` +
+    `${cpus().length} cores (${model}), ${round(totalmem() / 2 ** 30)} GiB`;
+}
+
+if (import.meta.main) {
+  const flags = parseFlags(process.argv.slice(2));
+  const spans = intFlag(flags, "spans", 200_000);
+  const repeat = intFlag(flags, "repeat", 3);
+  const only = flags.get("only")?.split(",");
+  const decode = flags.get("receiver-decode") ?? "full";
+  if (decode !== "full" && decode !== "count") {
+    throw new Error(`--receiver-decode must be full or count, not "${decode}"`);
+  }
+  const runs = plan(spans).filter((run) =>
+    !only || only.some((term) => run.id === term || run.id.split("-").includes(term))
+  );
+  const withMillion = flags.has("million") || (only?.includes("million") ?? false);
+
+  const receiver = await startReceiver(decode);
+  process.on("SIGINT", () => {
+    receiver.stop();
+    process.exit(130);
+  });
+  const rounds: Rounds = new Map(runs.map((run) => [run.id, []]));
+  let million: Outcome | undefined;
+  const started = performance.now();
+  try {
+    // Rounds rather than repeating each run in place: a slow spell hits one round of each.
+    for (let r = 1; r <= repeat && runs.length > 0; r++) {
+      for (const run of runs) {
+        console.error(`round ${r}/${repeat}: ${run.id} (${fmt(run.spans)} spans)…`);
+        const outcome = await measure(run, receiver.url);
+        console.error(`  ${fmt(rate(outcome))} spans/s, ${fmt(outcome.delivered)} delivered`);
+        rounds.get(run.id)!.push(outcome);
+      }
+    }
+    if (withMillion) {
+      const run: Measurement = {
+        id: "deno-replay-protobuf-1M",
+        runtime: "deno",
+        mode: "replay",
+        protocol: "http/protobuf",
+        spans: 1_000_000,
+      };
+      console.error(`running ${run.id} (${fmt(run.spans)} spans)…`);
+      million = await measure(run, receiver.url);
+      console.error(`  ${fmt(rate(million))} spans/s, peak RSS ${peakMb(million.result)} MB`);
+    }
+  } finally {
+    receiver.stop();
+  }
+
+  const report = [
+    ...(runs.length > 0
+      ? [
+        `Spans per second into an OTLP/HTTP receiver on 127.0.0.1 in another process ` +
+        `(decoding ${decode === "full" ? "every span" : "the message structure only"}); ` +
+        `${fmt(spans)} spans of \`conversations/order-status.yaml\` sessions per run ` +
+        `(seed 0, 1, 2, …); median of ${repeat} round${repeat === 1 ? "" : "s"}.`,
+        "",
+        table(rounds),
+        "",
+      ]
+      : []),
+    ...(million ? [millionLine(million), ""] : []),
+    ...verdict(rounds, million).map((line) => `- ${line}`),
+    "",
+    details(million ? new Map([...rounds, [million.run.id, [million]]]) : rounds),
+    "",
+    `Machine: ${machine()}. Total ${round((performance.now() - started) / 1000)} s. ` +
+    `Reproduce: \`deno run -A scripts/bench/run.ts${
+      process.argv.slice(2).map((arg) => ` ${arg}`).join("")
+    }\`.`,
+  ].join("\n");
+  console.log(report);
+  mkdirSync("out", { recursive: true });
+  writeFileSync("out/bench.md", report + "\n");
+  process.exit(0);
+}
