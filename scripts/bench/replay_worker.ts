@@ -9,18 +9,11 @@
  * bun scripts/bench/replay_worker.ts --ceiling --protocol http/json --spans 200000
  */
 import process from "node:process";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { TracerProvider } from "@opentelemetry/sdk-trace";
-import { SCOPE_NAME } from "../../src/emit/attributes.ts";
-import { LangfuseBaggageSpanProcessor } from "../../src/emit/baggage_processor.ts";
 import { emitSession } from "../../src/emit/emit.ts";
-import { PlannedIdGenerator } from "../../src/emit/planned_ids.ts";
-import { type BatcherOptions, LosslessBatchProcessor } from "../../src/export/batcher.ts";
+import type { BatcherOptions } from "../../src/export/batcher.ts";
 import type { Protocol } from "../../src/export/http_sender.ts";
-import { createPipeline, ensureContextManager, type Pipeline } from "../../src/export/pipeline.ts";
-import { DeliveryStats } from "../../src/export/stats.ts";
+import { createPipeline, type Pipeline } from "../../src/export/pipeline.ts";
 import { resolveTarget } from "../../src/export/target.ts";
-import { VERSION } from "../../src/version.ts";
 import { DiscardSender } from "./_discard_sender.ts";
 import {
   cpuSecondsSince,
@@ -44,24 +37,12 @@ export interface ReplayRunOptions {
   batcher?: BatcherOptions;
 }
 
-/** The pipeline pieces without a target: the same wiring as `createPipeline`, discarding. */
+/** The same pipeline as a run's, but its sender only serialises and discards. */
 function ceilingPipeline(protocol: Protocol, options: BatcherOptions): Pipeline {
-  ensureContextManager();
-  const stats = new DeliveryStats();
-  const batcher = new LosslessBatchProcessor(new DiscardSender(protocol), stats, options);
-  const ids = new PlannedIdGenerator();
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ "service.name": SCOPE_NAME, "service.version": VERSION }),
-    idGenerator: ids,
-    spanProcessors: [new LangfuseBaggageSpanProcessor(), batcher],
+  return createPipeline(resolveTarget({ target: "file" }, {}), {
+    ...options,
+    sender: () => new DiscardSender(protocol),
   });
-  return {
-    tracer: provider.getTracer(SCOPE_NAME, VERSION),
-    ids,
-    batcher,
-    stats,
-    close: () => provider.shutdown(),
-  };
 }
 
 /** Runs one measurement and returns its result. */

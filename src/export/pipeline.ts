@@ -32,6 +32,8 @@ export interface Pipeline {
 /** Pipeline settings beyond the target. */
 export interface PipelineOptions extends BatcherOptions {
   retry?: RetryPolicy;
+  /** Send through this instead of the target's sender (the benchmark's ceiling discards). */
+  sender?: (stats: DeliveryStats) => SpanSender;
 }
 
 let contextManagerReady = false;
@@ -65,11 +67,8 @@ export function createSender(
 export function createPipeline(target: Target, options: PipelineOptions = {}): Pipeline {
   ensureContextManager();
   const stats = new DeliveryStats();
-  const batcher = new LosslessBatchProcessor(
-    createSender(target, stats, options.retry),
-    stats,
-    options,
-  );
+  const sender = options.sender?.(stats) ?? createSender(target, stats, options.retry);
+  const batcher = new LosslessBatchProcessor(sender, stats, options);
   const ids = new PlannedIdGenerator();
   const provider = new TracerProvider({
     // Our own resource, not the default: the default names the process, which differs between
