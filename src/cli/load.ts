@@ -143,7 +143,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   });
   const stopProgress = startProgress({
     stats: pipeline.stats,
-    sessions: () => population.shape().sessions,
+    sessions: () => population.sessions,
     total: schedule.kind === "backfill" ? schedule.sessions : undefined,
     tty: io.errIsTty ?? false,
     write: io.progress ?? (() => {}),
@@ -163,7 +163,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
         // A session stopped before its first turn never reached the target.
         if (plan.turns.length === 0) return;
         population.add(plan);
-        if (smallRunIds.length <= 1000) smallRunIds.push(plan.sessionId);
+        if (smallRunIds.length < 1000) smallRunIds.push(plan.sessionId);
         sessionsOut.write(JSON.stringify(manifestSession(plan)) + "\n");
       },
     });

@@ -30,6 +30,7 @@ const ESCALATED = new Set(["escalated", "handed_off"]);
 /** Accumulates sessions into a population shape. */
 export class PopulationCounter {
   #sessions = 0;
+  #busiest = 0;
   #escalated = 0;
   #errored = 0;
   #traces = 0;
@@ -45,7 +46,8 @@ export class PopulationCounter {
     bump(this.#perScript, plan.script);
     bump(this.#turns, String(plan.turns.length));
     bump(this.#outcomes, plan.turns.at(-1)?.outcome ?? "none");
-    bump(this.#users, plan.userId);
+    // Kept as it goes: a spread of every user's count overflows the stack for large pools.
+    this.#busiest = Math.max(this.#busiest, bump(this.#users, plan.userId));
     if (plan.turns.some((turn) => ESCALATED.has(turn.outcome))) this.#escalated++;
     let error = false;
     for (const turn of plan.turns) {
@@ -61,6 +63,11 @@ export class PopulationCounter {
     if (error) this.#errored++;
   }
 
+  /** Sessions counted so far (cheap, for progress lines). */
+  get sessions(): number {
+    return this.#sessions;
+  }
+
   /** The shape so far. */
   shape(): PopulationShape {
     const rate = (n: number) =>
@@ -73,15 +80,17 @@ export class PopulationCounter {
       escalationRate: rate(this.#escalated),
       errorRate: rate(this.#errored),
       users: this.#users.size,
-      maxSessionsPerUser: Math.max(0, ...this.#users.values()),
+      maxSessionsPerUser: this.#busiest,
       traces: this.#traces,
       spans: this.#spans,
     };
   }
 }
 
-function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
+function bump(map: Map<string, number>, key: string): number {
+  const count = (map.get(key) ?? 0) + 1;
+  map.set(key, count);
+  return count;
 }
 
 function sorted(map: Map<string, number>): Record<string, number> {

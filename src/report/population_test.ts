@@ -1,0 +1,38 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { SessionPlan } from "../plan/types.ts";
+import { PopulationCounter } from "./population.ts";
+
+function session(userId: string, outcome = "answered"): SessionPlan {
+  return {
+    script: "demo",
+    file: "demo.yaml",
+    seed: 0,
+    sessionId: "conv_0123456789abcdef01234",
+    userId,
+    traceName: "demo-turn",
+    version: "test",
+    tags: [],
+    metadata: {},
+    scores: [],
+    turns: [{
+      index: 0,
+      kind: "status",
+      outcome,
+      traceId: "0".repeat(32),
+      root: { spanId: "0".repeat(16), name: "t", type: "span", startMs: 0, endMs: 1, children: [] },
+    }],
+  };
+}
+
+test("the busiest user is counted for pools far larger than a function's argument limit", () => {
+  const counter = new PopulationCounter();
+  for (let i = 0; i < 300_000; i++) counter.add(session(`usr_${i.toString(16).padStart(12, "0")}`));
+  counter.add(session("usr_busiest"));
+  counter.add(session("usr_busiest", "escalated"));
+  const shape = counter.shape();
+  assert.equal(counter.sessions, 300_002);
+  assert.equal(shape.users, 300_001);
+  assert.equal(shape.maxSessionsPerUser, 2);
+  assert.equal(shape.escalationRate, Math.round((1 / 300_002) * 1e4) / 1e4);
+});
