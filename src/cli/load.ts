@@ -205,12 +205,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     sessions: shape.sessions,
     users: shape.users,
     traces: shape.traces,
-    spans: {
-      generated: counts.generated,
-      acknowledged: counts.acknowledged,
-      failed: counts.failed,
-      failures: counts.failures,
-    },
+    spans: counts.spans,
     requests: counts.requests,
     exportLatencyMs: {
       p50: round(stats.latency.quantile(0.5)),

@@ -48,17 +48,21 @@ export class DeliveryStats {
 
   /** The counts as plain data, for reports. */
   snapshot(): {
-    generated: number;
-    acknowledged: number;
-    failed: number;
-    failures: Record<string, number>;
+    spans: {
+      generated: number;
+      acknowledged: number;
+      failed: number;
+      failures: Record<string, number>;
+    };
     requests: { total: number; retried: number; byStatus: Record<string, number> };
   } {
     return {
-      generated: this.generated,
-      acknowledged: this.acknowledged,
-      failed: this.failed,
-      failures: Object.fromEntries(this.failures),
+      spans: {
+        generated: this.generated,
+        acknowledged: this.acknowledged,
+        failed: this.failed,
+        failures: Object.fromEntries(this.failures),
+      },
       requests: {
         total: this.requests,
         retried: this.retried,

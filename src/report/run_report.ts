@@ -14,10 +14,12 @@ import { formatMs } from "../script/duration.ts";
 
 /** Delivery counts, as the export stage reports them. */
 export interface DeliveryCounts {
-  generated: number;
-  acknowledged: number;
-  failed: number;
-  failures: Record<string, number>;
+  spans: {
+    generated: number;
+    acknowledged: number;
+    failed: number;
+    failures: Record<string, number>;
+  };
   requests: { total: number; retried: number; byStatus: Record<string, number> };
 }
 
@@ -82,12 +84,7 @@ export interface RunReport {
   finishedAt: string;
   target: { kind: string; describe: string; url?: string; path?: string; protocol: string };
   sessions: ManifestSession[];
-  spans: {
-    generated: number;
-    acknowledged: number;
-    failed: number;
-    failures: Record<string, number>;
-  };
+  spans: DeliveryCounts["spans"];
   requests: DeliveryCounts["requests"];
   /** The run's scores, once sent. */
   scores?: ScoreDelivery;
@@ -117,12 +114,7 @@ export function buildRunReport(
     tool: "session-replay",
     ...facts,
     sessions: plans.map(manifestSession),
-    spans: {
-      generated: counts.generated,
-      acknowledged: counts.acknowledged,
-      failed: counts.failed,
-      failures: counts.failures,
-    },
+    spans: counts.spans,
     requests: counts.requests,
   };
 }
