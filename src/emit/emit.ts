@@ -18,7 +18,7 @@ export interface EmitOptions {
   tracer: Tracer;
   /** The provider's id generator, fed the planned ids span by span. */
   ids: PlannedIdGenerator;
-  /** Awaited after each span ends, so a full export queue holds the producer back. */
+  /** Awaited after each turn, so a full export queue holds the producer back. */
   backpressure?: () => Promise<void>;
   /** Checked before each turn; true stops emitting (delivery failed fatally, or interrupted). */
   stopped?: () => boolean;
@@ -49,21 +49,30 @@ export async function emitSession(plan: SessionPlan, options: EmitOptions): Prom
   return emitted;
 }
 
-/** Emits one turn of a session as its own trace, inside the turn's Langfuse context. */
-export function emitTurn(plan: SessionPlan, turn: TurnPlan, options: EmitOptions): Promise<void> {
-  return withLangfuseContext(
+/**
+ * Emits one turn of a session as its own trace, inside the turn's Langfuse context, then waits
+ * for the export queue. The turn's spans are made in one synchronous pass: an `await` per span
+ * cost more than making the span, and the queue can only overrun its bound by one turn.
+ */
+export async function emitTurn(
+  plan: SessionPlan,
+  turn: TurnPlan,
+  options: EmitOptions,
+): Promise<void> {
+  withLangfuseContext(
     turnContext(plan, turn),
     // A turn is its own trace: drop any active span but keep the baggage just set.
     () => emitObservation(turn.root, trace.deleteSpan(context.active()), turn.traceId, options),
   );
+  await options.backpressure?.();
 }
 
-async function emitObservation(
+function emitObservation(
   obs: ObservationPlan,
   parent: Context,
   traceId: string | undefined,
   options: EmitOptions,
-): Promise<void> {
+): void {
   const isRoot = traceId !== undefined;
   options.ids.prepare(obs.spanId, traceId);
   const span = options.tracer.startSpan(obs.name, {
@@ -74,10 +83,9 @@ async function emitObservation(
   if (obs.level === "ERROR") {
     span.setStatus({ code: SpanStatusCode.ERROR, message: obs.statusMessage });
   }
-  const inner = trace.setSpan(parent, span);
-  for (const child of obs.children) {
-    await emitObservation(child, inner, undefined, options);
+  if (obs.children.length > 0) {
+    const inner = trace.setSpan(parent, span);
+    for (const child of obs.children) emitObservation(child, inner, undefined, options);
   }
   span.end(new Date(obs.endMs));
-  await options.backpressure?.();
 }

@@ -4,8 +4,9 @@
  */
 // The English build only: the package root loads every locale (about 40 MB).
 import { faker } from "@faker-js/faker/locale/en";
-import { parseTemplate, type TemplateExpr } from "../script/template.ts";
-import type { Rng } from "./random.ts";
+import type { Faker, FakerOptions, Randomizer } from "@faker-js/faker";
+import { parseTemplate, type TemplateExpr, type TemplatePart } from "../script/template.ts";
+import { Rng } from "./random.ts";
 import type { Json } from "./types.ts";
 
 /** Renders templates against one session's seeded state. */
@@ -50,9 +51,7 @@ export class ContentRenderer {
   /** Renders a template; a template that is one number expression yields a number. */
   renderString(text: string, atMs: number): Json {
     if (!text.includes("{{")) return text;
-    const parts = parseTemplate(text);
-    // Scripts are checked when loaded, so a malformed template here is a programming error.
-    if ("error" in parts) throw new Error(parts.error);
+    const parts = parsedTemplate(text);
     if (parts.length === 1 && typeof parts[0] !== "string") return this.#eval(parts[0], atMs);
     return parts.map((part) => typeof part === "string" ? part : String(this.#eval(part, atMs)))
       .join("");
@@ -71,17 +70,53 @@ export class ContentRenderer {
       case "date":
         return formatDate(new Date(atMs + expr.offsetMs), expr.format);
       case "faker": {
-        // One shared faker, reseeded and re-anchored per value: building a Faker per session
-        // cost more than planning the rest of it.
-        faker.seed(this.rng.uint32());
-        faker.setDefaultRefDate(this.#refDate);
-        const module = (faker as unknown as Record<string, Record<string, () => unknown>>)[
+        // One shared faker drawing from a fresh stream per value, re-anchored per session.
+        FAKER_STREAM.source = new Rng(this.rng.uint32(), "faker");
+        seededFaker.setDefaultRefDate(this.#refDate);
+        const module = (seededFaker as unknown as Record<string, Record<string, () => unknown>>)[
           expr.module
         ];
         return String(module[expr.method].call(module));
       }
     }
   }
+}
+
+/**
+ * Faker's randomizer, reading from our seeded streams. Seeding faker's own Mersenne Twister for
+ * every value cost a quarter of a session's planning; building a Faker per session cost more.
+ */
+class StreamRandomizer implements Randomizer {
+  /** The stream the next faker values are drawn from. */
+  source = new Rng(0, "faker");
+
+  // Faker calls these unbound.
+  next = (): number => this.source.next();
+
+  /** Seeds are set by replacing `source`. */
+  seed = (): void => {};
+}
+
+const FAKER_STREAM = new StreamRandomizer();
+// The English build's own constructor, so the package root (every locale) is not loaded.
+const seededFaker = new (faker.constructor as new (options: FakerOptions) => Faker)({
+  locale: faker.rawDefinitions,
+  randomizer: FAKER_STREAM,
+});
+
+// Templates come from the loaded scripts, a bounded set, and each is rendered many times.
+const PARSED = new Map<string, TemplatePart[]>();
+
+function parsedTemplate(text: string): TemplatePart[] {
+  let parts = PARSED.get(text);
+  if (parts === undefined) {
+    const parsed = parseTemplate(text);
+    // Scripts are checked when loaded, so a malformed template here is a programming error.
+    if ("error" in parsed) throw new Error(parsed.error);
+    parts = parsed;
+    PARSED.set(text, parts);
+  }
+  return parts;
 }
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];

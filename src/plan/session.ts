@@ -4,7 +4,7 @@
  * (or the first starts at `startMs`), separated by think time. In load mode (`branching`)
  * the session may stop early or skip turns, and steps may fail at their declared rate.
  */
-import { parseDurationRange } from "../script/duration.ts";
+import { type MsRange, parseDurationRange } from "../script/duration.ts";
 import { parseIdFormat } from "../script/privacy.ts";
 import type { ScoreInput, ScriptInput, StepInput, TurnInput } from "../script/schema.ts";
 import { ContentRenderer } from "./content.ts";
@@ -236,10 +236,17 @@ export function resolveId(id: string, rng: Rng): string {
 /** Draws a duration in ms from a duration field, skewed towards its minimum. */
 export function draw(duration: number | string, rng: Rng): number {
   if (typeof duration === "number") return Math.round(duration);
-  const range = parseDurationRange(duration);
-  if (!range) throw new Error(`unchecked duration "${duration}"`);
+  let range = RANGES.get(duration);
+  if (range === undefined) {
+    range = parseDurationRange(duration);
+    if (!range) throw new Error(`unchecked duration "${duration}"`);
+    RANGES.set(duration, range);
+  }
   return Math.round(rng.skewed(range.min, range.max));
 }
+
+// Durations come from the loaded scripts, a bounded set, and each is drawn many times.
+const RANGES = new Map<string, MsRange>();
 
 /** A step's timing decided, relative to its parent's start, before ids and content. */
 interface Layout {
