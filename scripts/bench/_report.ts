@@ -143,7 +143,7 @@ export function details(rounds: Rounds): string {
 }
 
 /** Whether each target of the issue is met, one line each. */
-export function verdict(rounds: Rounds, million?: Outcome): string[] {
+export function verdict(rounds: Rounds, millions: Outcome[] = []): string[] {
   const ours = [...rounds.values()].filter(([first]) => first?.run.mode === "replay");
   const lines: string[] = [];
   const shares = ours.flatMap(([first]) => {
@@ -168,13 +168,13 @@ export function verdict(rounds: Rounds, million?: Outcome): string[] {
         `(lowest ${round(worst.value, 1)}×, ${worst.id}, against the better SDK script)`,
     );
   }
-  const all = [...ours.flat(), ...(million ? [million] : [])];
+  const all = [...ours.flat(), ...millions];
   const lost = all.reduce((sum, o) => sum + o.result.generated - o.delivered, 0);
   lines.push(
     `${lost === 0 ? "met" : "NOT met"}: zero spans lost (${fmt(lost)} lost over ` +
       `${all.length} session-replay runs)`,
   );
-  if (million) {
+  for (const million of millions) {
     const mb = peakMb(million.result);
     lines.push(
       `${mb < 250 ? "met" : "NOT met"}: peak memory under 250 MB for a million spans ` +

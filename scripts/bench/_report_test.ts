@@ -70,9 +70,12 @@ test("verdict() names each target, met or not", () => {
   const lossy = rounds([["deno-ceiling-json", "ceiling", [100]]]);
   lossy.set("deno-replay-json", [outcome("deno-replay-json", "replay", 95, 100)]);
   const million = outcome("deno-replay-protobuf", "replay", 1_000_000);
-  assert.deepEqual(verdict(lossy, million), [
+  const heavy = outcome("bun-replay-protobuf", "replay", 1_000_000);
+  heavy.result.hwmMb = 300;
+  assert.deepEqual(verdict(lossy, [million, heavy]), [
     "met: at least 90% of the ceiling (lowest 95%, deno-replay-json)",
-    "NOT met: zero spans lost (5 lost over 2 session-replay runs)",
+    "NOT met: zero spans lost (5 lost over 3 session-replay runs)",
     "met: peak memory under 250 MB for a million spans (120 MB, deno-replay-protobuf, 1,000,000 spans/s)",
+    "NOT met: peak memory under 250 MB for a million spans (300 MB, bun-replay-protobuf, 1,000,000 spans/s)",
   ]);
 });

@@ -8,14 +8,15 @@
  * Options: `--spans N` per measurement (default 200 000); `--repeat N` rounds (default 3; the
  * table shows the median round, and compares rates within a round); `--only a,b` runs whose
  * id has one of these parts (`deno`, `bun`, `ceiling`, `replay`, `sdk`, `json`, `protobuf`)
- * or is one of these ids (`deno-replay-json`); `--million` adds one run of 1 000 000 spans
- * (Deno, protobuf) for peak memory, `--only million` runs just that; `--receiver-decode count`
- * makes the receiver count spans by walking each message instead of building every span.
+ * or is one of these ids (`deno-replay-json`); `--million` adds a run of 1 000 000 spans per
+ * runtime (protobuf) for peak memory, `--only million` runs just those; `--receiver-decode full`
+ * makes the receiver build every span (as the preview does) instead of walking each message
+ * and counting, which costs it about a core of the two this machine has.
  *
  * @example
  * deno run -A scripts/bench/run.ts                  # 200 000 spans per measurement, 3 rounds
  * deno run -A scripts/bench/run.ts --spans 50000 --repeat 1 --only deno
- * deno run -A scripts/bench/run.ts --only million   # 1 000 000 spans, Deno protobuf
+ * deno run -A scripts/bench/run.ts --only million   # 1 000 000 spans per runtime, protobuf
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -163,7 +164,7 @@ if (import.meta.main) {
   const spans = intFlag(flags, "spans", 200_000);
   const repeat = intFlag(flags, "repeat", 3);
   const only = flags.get("only")?.split(",");
-  const decode = flags.get("receiver-decode") ?? "full";
+  const decode = flags.get("receiver-decode") ?? "count";
   if (decode !== "full" && decode !== "count") {
     throw new Error(`--receiver-decode must be full or count, not "${decode}"`);
   }
@@ -178,7 +179,7 @@ if (import.meta.main) {
     process.exit(130);
   });
   const rounds: Rounds = new Map(runs.map((run) => [run.id, []]));
-  let million: Outcome | undefined;
+  const millions: Outcome[] = [];
   const started = performance.now();
   try {
     // Rounds rather than repeating each run in place: a slow spell hits one round of each.
@@ -191,16 +192,19 @@ if (import.meta.main) {
       }
     }
     if (withMillion) {
-      const run: Measurement = {
-        id: "deno-replay-protobuf-1M",
-        runtime: "deno",
-        mode: "replay",
-        protocol: "http/protobuf",
-        spans: 1_000_000,
-      };
-      console.error(`running ${run.id} (${fmt(run.spans)} spans)…`);
-      million = await measure(run, receiver.url);
-      console.error(`  ${fmt(rate(million))} spans/s, peak RSS ${peakMb(million.result)} MB`);
+      for (const runtime of ["deno", "bun"] as const) {
+        const run: Measurement = {
+          id: `${runtime}-replay-protobuf-1M`,
+          runtime,
+          mode: "replay",
+          protocol: "http/protobuf",
+          spans: 1_000_000,
+        };
+        console.error(`running ${run.id} (${fmt(run.spans)} spans)…`);
+        const outcome = await measure(run, receiver.url);
+        console.error(`  ${fmt(rate(outcome))} spans/s, peak RSS ${peakMb(outcome.result)} MB`);
+        millions.push(outcome);
+      }
     }
   } finally {
     receiver.stop();
@@ -218,10 +222,10 @@ if (import.meta.main) {
         "",
       ]
       : []),
-    ...(million ? [millionLine(million), ""] : []),
-    ...verdict(rounds, million).map((line) => `- ${line}`),
+    ...millions.flatMap((million) => [millionLine(million), ""]),
+    ...verdict(rounds, millions).map((line) => `- ${line}`),
     "",
-    details(million ? new Map([...rounds, [million.run.id, [million]]]) : rounds),
+    details(new Map([...rounds, ...millions.map((m): [string, Outcome[]] => [m.run.id, [m]])])),
     "",
     `Machine: ${machine()}. Total ${round((performance.now() - started) / 1000)} s. ` +
     `Reproduce: \`deno run -A scripts/bench/run.ts${

@@ -3,7 +3,7 @@
  * bounded metadata as OpenTelemetry baggage for the duration of a function. Baggage stays in
  * this process; nothing propagates it over HTTP.
  */
-import { context, propagation } from "@opentelemetry/api";
+import { type BaggageEntry, context, propagation } from "@opentelemetry/api";
 import { TAGS_BAGGAGE_KEY, TRACE, TRACE_METADATA_PREFIX } from "./attributes.ts";
 
 /** The execution context of one turn, as Langfuse groups it. */
@@ -44,9 +44,12 @@ export function baggageEntries(ctx: LangfuseContext): Record<string, string> {
  * await withLangfuseContext({ sessionId: "conv_82d9535867844b4c8cdff", ... }, () => runTurn());
  */
 export function withLangfuseContext<T>(ctx: LangfuseContext, fn: () => T): T {
-  let baggage = propagation.getBaggage(context.active()) ?? propagation.createBaggage();
-  for (const [key, value] of Object.entries(baggageEntries(ctx))) {
-    baggage = baggage.setEntry(key, { value });
+  const active = context.active();
+  const entries: Record<string, BaggageEntry> = {};
+  for (const [key, entry] of propagation.getBaggage(active)?.getAllEntries() ?? []) {
+    entries[key] = entry;
   }
-  return context.with(propagation.setBaggage(context.active(), baggage), fn);
+  for (const [key, value] of Object.entries(baggageEntries(ctx))) entries[key] = { value };
+  // One baggage built from all entries: setEntry copies the whole baggage for each entry.
+  return context.with(propagation.setBaggage(active, propagation.createBaggage(entries)), fn);
 }
