@@ -98,26 +98,25 @@ export class LosslessBatchProcessor implements SpanProcessor {
   #pump(): void {
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
       const batch = this.#queue.shift()!;
+      // Only the count outlives the send: the spans are garbage once serialised.
+      const count = batch.length;
       this.#inFlight++;
       this.sender.send(batch).then(
-        (result) => this.#settle(batch, result),
+        (result) => this.#settle(count, result),
         (error) =>
-          this.#settle(batch, {
+          this.#settle(count, {
             acknowledged: 0,
-            failures: [{
-              count: batch.length,
-              reason: `export crashed: ${(error as Error).message}`,
-            }],
+            failures: [{ count, reason: `export crashed: ${(error as Error).message}` }],
           }),
       );
     }
   }
 
-  #settle(batch: ReadableSpan[], result: SendResult): void {
+  #settle(count: number, result: SendResult): void {
     this.#inFlight--;
     this.stats.acknowledged += result.acknowledged;
     for (const failure of result.failures) this.stats.fail(failure.count, failure.reason);
-    const unaccounted = batch.length - result.acknowledged -
+    const unaccounted = count - result.acknowledged -
       result.failures.reduce((sum, failure) => sum + failure.count, 0);
     if (result.fatal) {
       this.#fatal ??= result.fatal;

@@ -15,26 +15,36 @@ export class FileSender implements SpanSender {
   constructor(readonly path: string) {}
 
   /** Appends one line holding the batch as an ExportTraceServiceRequest. */
-  async send(spans: ReadableSpan[]): Promise<SendResult> {
+  send(spans: ReadableSpan[]): Promise<SendResult> {
+    let line: string;
+    try {
+      line = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)) + "\n";
+    } catch (error) {
+      return Promise.resolve(this.#failed(spans.length, error));
+    }
+    return this.#write(line, spans.length);
+  }
+
+  async #write(line: string, count: number): Promise<SendResult> {
     try {
       this.#handle ??= mkdir(dirname(this.path), { recursive: true }).then(() =>
         open(this.path, "w")
       );
       const handle = await this.#handle;
-      const line = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)) + "\n";
       const write = this.#tail.then(() => handle.write(line));
       this.#tail = write.catch(() => {});
       await write;
-      return { acknowledged: spans.length, failures: [] };
+      return { acknowledged: count, failures: [] };
     } catch (error) {
-      return {
-        acknowledged: 0,
-        failures: [{
-          count: spans.length,
-          reason: `cannot write ${this.path}: ${(error as Error).message}`,
-        }],
-      };
+      return this.#failed(count, error);
     }
+  }
+
+  #failed(count: number, error: unknown): SendResult {
+    return {
+      acknowledged: 0,
+      failures: [{ count, reason: `cannot write ${this.path}: ${(error as Error).message}` }],
+    };
   }
 
   /** Closes the file. */

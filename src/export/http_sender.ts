@@ -52,16 +52,28 @@ export class HttpSender implements SpanSender {
   }
 
   /** Sends one batch with retries; resolves with what became of each span. */
-  async send(spans: ReadableSpan[]): Promise<SendResult> {
-    if (this.#fatal) return { acknowledged: 0, failures: [], fatal: this.#fatal };
-    const raw = this.#serializer.serializeRequest(spans);
-    if (!raw) {
-      return {
-        acknowledged: 0,
-        failures: [{ count: spans.length, reason: "could not serialise" }],
-      };
+  send(spans: ReadableSpan[]): Promise<SendResult> {
+    if (this.#fatal) return Promise.resolve({ acknowledged: 0, failures: [], fatal: this.#fatal });
+    const count = spans.length;
+    let body: Uint8Array | undefined;
+    try {
+      const raw = this.#serializer.serializeRequest(spans);
+      body = raw && this.options.gzip ? gzipSync(raw) : raw;
+    } catch (error) {
+      const reason = `could not serialise: ${(error as Error).message}`;
+      return Promise.resolve({ acknowledged: 0, failures: [{ count, reason }] });
     }
-    const body = this.options.gzip ? gzipSync(raw) : raw;
+    if (!body) {
+      return Promise.resolve({
+        acknowledged: 0,
+        failures: [{ count, reason: "could not serialise" }],
+      });
+    }
+    // From here on only the bytes and the count: the spans can be collected while in flight.
+    return this.#deliver(body, count);
+  }
+
+  async #deliver(body: Uint8Array, count: number): Promise<SendResult> {
     const started = performance.now();
     for (let attempt = 1;; attempt++) {
       if (attempt > 1) this.stats.retried++;
@@ -79,14 +91,14 @@ export class HttpSender implements SpanSender {
       }
       if (decision.action === "done" && outcome.kind === "ok") {
         this.stats.latency.record(performance.now() - started);
-        const rejected = Math.min(outcome.rejected, spans.length);
+        const rejected = Math.min(outcome.rejected, count);
         const failures = rejected > 0
           ? [{
             count: rejected,
             reason: `rejected by the target: ${outcome.message || "no message"}`,
           }]
           : [];
-        return { acknowledged: spans.length - rejected, failures };
+        return { acknowledged: count - rejected, failures };
       }
       if (decision.action === "fail" && decision.fatal) {
         this.#fatal = `the target refused the credentials (${decision.reason})` +
@@ -96,7 +108,7 @@ export class HttpSender implements SpanSender {
       return {
         acknowledged: 0,
         failures: [{
-          count: spans.length,
+          count,
           reason: decision.action === "fail" ? decision.reason : "unknown",
         }],
       };
