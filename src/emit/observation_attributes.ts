@@ -8,11 +8,13 @@ export function observationAttributes(obs: ObservationPlan, isRoot: boolean): At
   const attributes: Attributes = { [OBSERVATION.type]: obs.type };
   if (obs.level) attributes[OBSERVATION.level] = obs.level;
   if (obs.statusMessage) attributes[OBSERVATION.statusMessage] = obs.statusMessage;
-  if (obs.input !== undefined) attributes[OBSERVATION.input] = json(obs.input);
-  if (obs.output !== undefined) attributes[OBSERVATION.output] = json(obs.output);
+  const input = obs.input === undefined ? undefined : json(obs.input);
+  const output = obs.output === undefined ? undefined : json(obs.output);
+  if (input !== undefined) attributes[OBSERVATION.input] = input;
+  if (output !== undefined) attributes[OBSERVATION.output] = output;
   if (isRoot) {
-    if (obs.input !== undefined) attributes[TRACE.input] = json(obs.input);
-    if (obs.output !== undefined) attributes[TRACE.output] = json(obs.output);
+    if (input !== undefined) attributes[TRACE.input] = input;
+    if (output !== undefined) attributes[TRACE.output] = output;
   }
   for (const [key, value] of Object.entries(obs.metadata ?? {})) {
     attributes[OBSERVATION_METADATA_PREFIX + key] = value;
