@@ -1,0 +1,93 @@
+/**
+ * The fake Langfuse's write endpoints: OTLP ingestion, score creation and trace deletion. Each
+ * validates its request as Langfuse does (a thrown {@link HttpAnswer} for 400s) and changes the
+ * state it is handed, which startFakeLangfuse owns. Private to the folder.
+ */
+import type { IncomingMessage } from "node:http";
+import { gunzipSync } from "node:zlib";
+import {
+  decodeTraceRequest,
+  encodeTraceResponse,
+  OtlpDecodeError,
+  type ReceivedSpan,
+} from "../export/otlp_decode.ts";
+import { header, isRecord, RawBody } from "./_fake_http.ts";
+import { HttpAnswer } from "./_fake_reads.ts";
+import type { StoredScore } from "./_fake_types.ts";
+import type { StoredSpan } from "./_fake_views.ts";
+import { type CreateScoreRequest, MAX_DELETE_IDS } from "./api_types.ts";
+
+/** `POST /api/public/otel/v1/traces`: stores the decoded spans, received now. */
+export function ingest(
+  req: IncomingMessage,
+  raw: Uint8Array,
+  stored: StoredSpan[],
+  now: () => number,
+): unknown {
+  const type = (req.headers["content-type"] ?? "").toLowerCase();
+  const otlpType = type.includes("application/json")
+    ? "application/json"
+    : type.includes("application/x-protobuf")
+    ? "application/x-protobuf"
+    : undefined;
+  if (otlpType === undefined) throw new HttpAnswer(400, `Unsupported content type "${type}"`);
+  const version = header(req, "x-langfuse-ingestion-version");
+  if (version !== undefined && !(/^\d+$/.test(version) && Number(version) <= 4)) {
+    throw new HttpAnswer(400, `Invalid x-langfuse-ingestion-version "${version}"`);
+  }
+  let spans: ReceivedSpan[];
+  try {
+    const gzip = header(req, "content-encoding")?.toLowerCase() === "gzip";
+    spans = decodeTraceRequest(gzip ? new Uint8Array(gunzipSync(raw)) : raw, otlpType);
+  } catch (error) {
+    if (error instanceof OtlpDecodeError) throw new HttpAnswer(400, error.message);
+    throw new HttpAnswer(400, `Invalid body: ${(error as Error).message}`);
+  }
+  const at = now();
+  for (const span of spans) stored.push({ span, receivedMs: at });
+  return new RawBody(encodeTraceResponse(undefined, otlpType), otlpType);
+}
+
+/** `POST /api/public/scores`: stores the score; re-posting an id replaces it, keeping its arrival. */
+export function score(
+  body: unknown,
+  scores: Map<string, { score: StoredScore; receivedMs: number }>,
+  now: () => number,
+): unknown {
+  if (!isRecord(body) || typeof body.name !== "string" || body.name === "") {
+    throw new HttpAnswer(400, "Invalid request data: name is required");
+  }
+  if (typeof body.value !== "number" && typeof body.value !== "string") {
+    throw new HttpAnswer(400, "Invalid request data: value must be a number or a string");
+  }
+  const id = typeof body.id === "string" && body.id !== "" ? body.id : crypto.randomUUID();
+  const receivedMs = scores.get(id)?.receivedMs ?? now();
+  scores.set(id, { score: { ...(body as unknown as CreateScoreRequest), id }, receivedMs });
+  return { id };
+}
+
+/** `DELETE /api/public/traces`: drops the traces' spans and, as Langfuse does, their scores. */
+export function deleteTraces(
+  body: unknown,
+  stored: StoredSpan[],
+  scores: Map<string, { score: StoredScore; receivedMs: number }>,
+  deletedTraceIds: string[],
+): unknown {
+  const ids = isRecord(body) ? body.traceIds : undefined;
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) {
+    throw new HttpAnswer(400, "Invalid request data: traceIds must be a list of strings");
+  }
+  if (ids.length < 1) throw new HttpAnswer(400, "At least 1 traceId is required.");
+  if (ids.length > MAX_DELETE_IDS) {
+    throw new HttpAnswer(400, "Cannot specify more than 1000 traces in a single request.");
+  }
+  const gone = new Set(ids);
+  for (let i = stored.length - 1; i >= 0; i--) {
+    if (gone.has(stored[i].span.traceId)) stored.splice(i, 1);
+  }
+  for (const [id, { score }] of scores) {
+    if (score.traceId !== undefined && gone.has(score.traceId)) scores.delete(id);
+  }
+  deletedTraceIds.push(...ids);
+  return { message: "Traces deleted successfully" };
+}
