@@ -3,7 +3,8 @@
  * read back from Langfuse, normalised from either storage generation into one shape. Per trace
  * matched, missing or differs (field, sent, found); traces of other runs in the same sessions
  * are information, extra traces of the same run a mismatch; each score found once, linked to
- * the right trace or session.
+ * the right trace or session. The result shapes live in `_verify_types.ts` and the converters
+ * from API rows in `_verify_found.ts`; this module re-exports both, so importers need only it.
  *
  * @example
  * ```ts
@@ -13,142 +14,36 @@
  * ```
  */
 import type { ManifestScore, ManifestSession, ManifestTrace } from "../report/run_report.ts";
-import {
-  type ApiTrace,
-  type JsonValue,
-  modelOf,
-  type ObservationV1,
-  type ObservationV2,
-  type ScoreV2,
-  type ScoreV3,
-  type TraceWithDetails,
-} from "./api_types.ts";
+import type {
+  ExtraTrace,
+  FieldDiff,
+  FoundData,
+  FoundScore,
+  FoundTrace,
+  FoundUsage,
+  ScoreCheck,
+  TraceCheck,
+  VerifyResult,
+  VerifySummary,
+} from "./_verify_types.ts";
 
-/** Token counts of one observation, zero where Langfuse holds none. */
-export interface FoundUsage {
-  input: number;
-  output: number;
-  total: number;
-}
-
-/** One observation as read back. */
-export interface FoundObservation {
-  id: string;
-  /** Lower case, as scripts and manifests spell it: "generation", "tool", ... */
-  type: string;
-  model?: string;
-  usage: FoundUsage;
-}
-
-/** One trace as read back, whichever generation served it. */
-export interface FoundTrace {
-  id: string;
-  name?: string;
-  userId?: string;
-  sessionId?: string;
-  tags: string[];
-  /** Flat trace metadata; values as strings. */
-  metadata: Record<string, string>;
-  version?: string;
-  release?: string;
-  environment?: string;
-  /** How many observations Langfuse holds for the trace. */
-  observationCount: number;
-  /** The observations themselves, when they were read (else only the count is compared). */
-  observations?: FoundObservation[];
-}
-
-/** The traces read back for one session id. */
-export interface FoundSession {
-  sessionId: string;
-  traces: FoundTrace[];
-}
-
-/** One score as read back; `value` is a number for NUMERIC and BOOLEAN (1 or 0). */
-export interface FoundScore {
-  id: string;
-  name: string;
-  dataType: string;
-  value: number | string;
-  comment?: string;
-  traceId?: string;
-  sessionId?: string;
-}
-
-/** Everything read back for a run. */
-export interface FoundData {
-  sessions: FoundSession[];
-  scores: FoundScore[];
-}
-
-/** One field that differs; values are printable (strings quoted, lists bracketed). */
-export interface FieldDiff {
-  field: string;
-  sent: string;
-  found: string;
-}
-
-/** The outcome for one expected item. */
-export type CheckStatus = "matched" | "missing" | "differs";
-
-/** One expected trace and what became of it. */
-export interface TraceCheck {
-  traceId: string;
-  sessionId: string;
-  script: string;
-  turn: number;
-  kind: string;
-  status: CheckStatus;
-  diffs: FieldDiff[];
-}
-
-/** A trace found in one of the run's sessions that the run did not send. */
-export interface ExtraTrace {
-  traceId: string;
-  sessionId: string;
-  name?: string;
-  /** Its `run_id` metadata, if any. */
-  runId?: string;
-  /** True when it carries this run's id: then it is a mismatch, else information. */
-  sameRun: boolean;
-}
-
-/** One expected score and what became of it; `duplicated` when found more than once. */
-export interface ScoreCheck {
-  id: string;
-  name: string;
-  script: string;
-  traceId?: string;
-  sessionId?: string;
-  /** The turn of the scored trace, for trace scores. */
-  turn?: number;
-  status: CheckStatus | "duplicated";
-  diffs: FieldDiff[];
-}
-
-/** Counts over a {@link VerifyResult}. */
-export interface VerifySummary {
-  traces: number;
-  matched: number;
-  missing: number;
-  differs: number;
-  /** Extra traces carrying this run's id (a mismatch). */
-  sameRunExtras: number;
-  /** Traces of other runs in the same sessions (information). */
-  otherRunTraces: number;
-  scores: number;
-  scoresMatched: number;
-}
-
-/** The comparison of a run with what Langfuse holds. */
-export interface VerifyResult {
-  /** Every trace and score matched and no extra trace carries this run's id. */
-  ok: boolean;
-  traces: TraceCheck[];
-  extras: ExtraTrace[];
-  scores: ScoreCheck[];
-  summary: VerifySummary;
-}
+// Re-exported so this stays the one public entry for verification's types and converters.
+export type {
+  CheckStatus,
+  ExtraTrace,
+  FieldDiff,
+  FoundData,
+  FoundObservation,
+  FoundScore,
+  FoundSession,
+  FoundTrace,
+  FoundUsage,
+  ScoreCheck,
+  TraceCheck,
+  VerifyResult,
+  VerifySummary,
+} from "./_verify_types.ts";
+export { fromV2Scores, fromV3Scores, fromV3Traces, fromV4Observations } from "./_verify_found.ts";
 
 /** Options for {@link compareRun}. */
 export interface CompareOptions {
@@ -339,142 +234,6 @@ function subjectOf(score: { traceId?: string; sessionId?: string }): string {
   if (score.traceId !== undefined) return `trace ${score.traceId}`;
   if (score.sessionId !== undefined) return `session ${score.sessionId}`;
   return "nothing";
-}
-
-// ---- Normalising what each generation serves ----
-
-/**
- * v4: observation rows (any sessions) grouped into traces. Trace name and metadata come from
- * the root row; session, user, environment, version, release and tags from the latest row
- * that has them, as Langfuse v4 aggregates its trace view.
- */
-export function fromV4Observations(rows: readonly ObservationV2[]): FoundTrace[] {
-  const groups = new Map<string, ObservationV2[]>();
-  for (const row of rows) {
-    if (row.traceId === null) continue;
-    groups.set(row.traceId, [...(groups.get(row.traceId) ?? []), row]);
-  }
-  return [...groups].map(([id, list]) => {
-    const latestFirst = [...list].sort((a, b) =>
-      a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : 0
-    );
-    const root = list.find((row) => row.parentObservationId === null) ??
-      list.find((row) => row.isRootObservation);
-    const latest = <K extends keyof ObservationV2>(key: K) =>
-      latestFirst.map((row) => row[key]).find((v) => v !== null && v !== undefined && v !== "");
-    const tags = latestFirst.map((row) => row.tags).find((t) => Array.isArray(t) && t.length > 0);
-    return compact({
-      id,
-      name: text(root?.traceName ?? root?.name ?? latest("traceName")),
-      userId: text(latest("userId")),
-      sessionId: text(latest("sessionId")),
-      tags: tags ?? [],
-      metadata: flat(root?.metadata ?? latestFirst[0].metadata),
-      version: text(latest("version")),
-      release: text(latest("release")),
-      environment: text(latest("environment")),
-      observationCount: list.length,
-      observations: list.map((row) =>
-        observation(row.id, row.type, modelOf(row), row.usageDetails)
-      ),
-    });
-  });
-}
-
-/**
- * v3: trace rows with, when read, their v1 observations (any traces; each is matched to its
- * trace by id). Without observations only their count (from the trace row) is known.
- */
-export function fromV3Traces(
-  traces: readonly (ApiTrace | TraceWithDetails)[],
-  observations?: readonly ObservationV1[],
-): FoundTrace[] {
-  return traces.map((trace) => {
-    const own = observations?.filter((obs) => obs.traceId === trace.id);
-    const ids = "observations" in trace ? trace.observations : undefined;
-    return compact({
-      id: trace.id,
-      name: text(trace.name),
-      userId: text(trace.userId),
-      sessionId: text(trace.sessionId),
-      tags: trace.tags ?? [],
-      metadata: flat(trace.metadata),
-      version: text(trace.version),
-      release: text(trace.release),
-      environment: text(trace.environment),
-      observationCount: ids?.length ?? own?.length ?? 0,
-      observations: own?.map((obs) =>
-        observation(obs.id, obs.type, obs.model, obs.usageDetails ?? obs.usage)
-      ),
-    });
-  });
-}
-
-/** v4's `GET /api/public/v3/scores` rows (with the `details` and `subject` groups). */
-export function fromV3Scores(rows: readonly ScoreV3[]): FoundScore[] {
-  return rows.map((row) =>
-    compact({
-      id: row.id,
-      name: row.name,
-      dataType: row.dataType,
-      value: typeof row.value === "boolean" ? (row.value ? 1 : 0) : row.value,
-      comment: text(row.comment),
-      traceId: row.subject?.kind === "trace" ? row.subject.id : undefined,
-      sessionId: row.subject?.kind === "session" ? row.subject.id : undefined,
-    })
-  );
-}
-
-/** v3's `GET /api/public/v2/scores` rows: categories come as `stringValue`. */
-export function fromV2Scores(rows: readonly ScoreV2[]): FoundScore[] {
-  return rows.map((row) =>
-    compact({
-      id: row.id,
-      name: row.name,
-      dataType: row.dataType,
-      value: row.dataType === "NUMERIC" || row.dataType === "BOOLEAN"
-        ? row.value ?? 0
-        : row.stringValue ?? "",
-      comment: text(row.comment),
-      traceId: text(row.traceId),
-      sessionId: row.traceId ? undefined : text(row.sessionId),
-    })
-  );
-}
-
-function observation(
-  id: string,
-  type: string,
-  model: string | null | undefined,
-  usage: { input?: number; output?: number; total?: number } | null | undefined,
-): FoundObservation {
-  const input = usage?.input ?? 0;
-  const output = usage?.output ?? 0;
-  return compact({
-    id,
-    type: type.toLowerCase(),
-    model: text(model),
-    usage: { input, output, total: usage?.total ?? input + output },
-  });
-}
-
-/** Flat metadata with string values; anything else is shown as JSON. */
-function flat(metadata: JsonValue | undefined): Record<string, string> {
-  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) return {};
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    out[key] = typeof value === "string" ? value : JSON.stringify(value);
-  }
-  return out;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** The object without its undefined fields, so results compare and print cleanly. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function uniqueSorted(list: readonly string[]): string[] {
