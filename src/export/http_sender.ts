@@ -8,6 +8,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { gzipSync } from "node:zlib";
 import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
+import { answerBody } from "./answer_body.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
 import type { DeliveryStats } from "./stats.ts";
 
@@ -30,6 +31,8 @@ export interface HttpSenderOptions {
   retry?: RetryPolicy;
   /** What to check when the target refuses the credentials, e.g. the key variables' names. */
   authHint?: string;
+  /** Which variable to check when the URL answers with an HTML page, e.g. LANGFUSE_BASE_URL. */
+  urlHint?: string;
 }
 
 const CONTENT_TYPE: Record<Protocol, string> = {
@@ -155,7 +158,7 @@ export class HttpSender implements SpanSender {
       kind: "http",
       status: response.status,
       retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
-      body: new TextDecoder().decode(data.subarray(0, 500)),
+      body: answerBody(new TextDecoder().decode(data.subarray(0, 500)), this.options.urlHint),
     };
   }
 
