@@ -11,7 +11,7 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { formatMs, parseDuration } from "../script/duration.ts";
 import { LangfuseApiError } from "../langfuse/api_error.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
-import { checkUrl } from "../export/target.ts";
+import { checkUrl, TargetError } from "../export/target.ts";
 import { openRunFile, type RunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
 import type { ScoreCheck, TraceCheck, VerifyResult } from "../langfuse/verify.ts";
 import {
@@ -287,8 +287,13 @@ export function langfuseEnv(
     );
   }
   // The same checks as the export target (no query, fragment, credentials or blocked port);
-  // a TargetError names the variable, never its value, and main makes it exit 2.
-  checkUrl(baseUrl!, env.LANGFUSE_BASE_URL ? "LANGFUSE_BASE_URL" : "LANGFUSE_HOST");
+  // the error names the variable, never its value.
+  try {
+    checkUrl(baseUrl!, env.LANGFUSE_BASE_URL ? "LANGFUSE_BASE_URL" : "LANGFUSE_HOST");
+  } catch (error) {
+    if (error instanceof TargetError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
   return {
     baseUrl: baseUrl!.replace(/\/+$/, ""),
     publicKey: env.LANGFUSE_PUBLIC_KEY!,

@@ -113,7 +113,7 @@ export class Transport {
           kind: "http",
           status: response.status,
           retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), this.#now()),
-          body: answerBody(text.slice(0, 1000), "LANGFUSE_BASE_URL"),
+          body: answerBody(text, "LANGFUSE_BASE_URL", this.#secrets).slice(0, 1000),
         },
       };
     } catch (error) {

@@ -33,7 +33,8 @@ export function apiError(
         `and that LANGFUSE_BASE_URL is the project's region`,
     );
   }
-  const detail = redact(serverMessage(body), secrets);
+  // Redacted before serverMessage shortens it, so no secret is cut where it would not match.
+  const detail = serverMessage(redact(body, secrets));
   return new LangfuseApiError(
     status,
     endpoint,

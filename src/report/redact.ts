@@ -80,6 +80,29 @@ export function collectSecrets(env: Record<string, string | undefined>): string[
   );
 }
 
+/**
+ * Every form of the values of `headers`, as a sender knows them: each value, each word of it,
+ * and for `Basic <token>` the user and password inside the token.
+ */
+export function headerSecrets(headers: Record<string, string> = {}): string[] {
+  const found = new Set<string>();
+  for (const value of Object.values(headers)) {
+    const parts = [value, ...value.split(/\s+/)];
+    const basic = /^basic\s+(\S+)$/i.exec(value.trim());
+    if (basic) {
+      const decoded = fromBase64(basic[1]);
+      const colon = decoded?.indexOf(":") ?? -1;
+      if (decoded !== undefined && colon >= 0) {
+        parts.push(decoded.slice(0, colon), decoded.slice(colon + 1));
+      }
+    }
+    for (const part of parts) for (const form of forms(part)) found.add(form);
+  }
+  return [...found].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) =>
+    b.length - a.length
+  );
+}
+
 /** `text` with every one of `secrets` replaced by {@link REDACTED}. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -109,6 +132,14 @@ function tryDecode(value: string): string {
     return decodeURIComponent(value);
   } catch {
     return value;
+  }
+}
+
+function fromBase64(token: string): string | undefined {
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(token), (c) => c.charCodeAt(0)));
+  } catch {
+    return undefined;
   }
 }
 
