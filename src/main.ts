@@ -10,6 +10,7 @@ import { CliError, EXIT } from "./cli/exit_codes.ts";
 import type { Io } from "./cli/io.ts";
 import { loadCommand } from "./cli/load.ts";
 import { purgeCommand, terminalConfirm } from "./cli/purge.ts";
+import { redactedIo } from "./cli/redacted_io.ts";
 import { verifyCommand } from "./cli/verify.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { validateCommand } from "./cli/validate.ts";
@@ -40,7 +41,9 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
 };
 
 /** Runs the CLI with `argv` (without the program name); returns the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  // Every line printed, on every path, has the run's secrets removed here.
+  const io = redactedIo(rawIo);
   const [command, ...args] = argv;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     io.out(HELP);

@@ -14,6 +14,7 @@ import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { Rng } from "../plan/random.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
 import { PopulationCounter } from "../report/population.ts";
+import { redactorFor } from "../report/redact.ts";
 import { type ManifestSession, manifestSession, type ScoreDelivery } from "../report/run_report.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf } from "../langfuse/scores.ts";
@@ -127,6 +128,8 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const outDir = values["out-dir"] ?? "out";
   await mkdir(outDir, { recursive: true });
   const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
+  // Files leave the process too: the run's secrets are removed from every line written.
+  const clean = redactorFor(io.env);
   const sessionsOut = createWriteStream(sessionsFile);
   const population = new PopulationCounter();
   const smallRunIds: string[] = [];
@@ -164,7 +167,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
         if (plan.turns.length === 0) return;
         population.add(plan);
         if (smallRunIds.length < 1000) smallRunIds.push(plan.sessionId);
-        sessionsOut.write(JSON.stringify(manifestSession(plan)) + "\n");
+        sessionsOut.write(clean(JSON.stringify(manifestSession(plan))) + "\n");
       },
     });
   } finally {
@@ -227,7 +230,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   };
   const reportPath = values.report ?? join(outDir, `${runId}.load.json`);
   await mkdir(dirname(reportPath), { recursive: true });
-  await writeFile(reportPath, JSON.stringify(report, null, 2) + "\n");
+  await writeFile(reportPath, clean(JSON.stringify(report, null, 2)) + "\n");
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
   if (io.interrupted()) return EXIT.interrupted;

@@ -131,7 +131,7 @@ test("purge exits 6 on refused keys, naming the variables and never the values",
 
 test("purge's usage errors exit 2", async () => {
   const env = {
-    LANGFUSE_BASE_URL: "http://127.0.0.1:9",
+    LANGFUSE_BASE_URL: "http://127.0.0.1:59",
     LANGFUSE_PUBLIC_KEY: "pk-lf-x",
     LANGFUSE_SECRET_KEY: "sk-lf-x",
   };

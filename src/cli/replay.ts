@@ -14,6 +14,7 @@ import { planSession } from "../plan/session.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import { interpretSpans } from "../report/langfuse_view.ts";
 import { renderPreview } from "../report/preview.ts";
+import { redactorFor } from "../report/redact.ts";
 import { buildRunReport, formatSummary, type RunReport } from "../report/run_report.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
@@ -118,7 +119,8 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     const dir = values["manifest-dir"] ?? "out";
     await mkdir(dir, { recursive: true });
     manifestPath = join(dir, `${runId}.json`);
-    await writeFile(manifestPath, JSON.stringify(report, null, 2) + "\n");
+    // The manifest leaves the process too: the run's secrets are removed from it.
+    await writeFile(manifestPath, redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n");
   }
   const failed = !delivered;
   if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));

@@ -11,6 +11,7 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { formatMs, parseDuration } from "../script/duration.ts";
 import { LangfuseApiError } from "../langfuse/api_error.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
+import { checkUrl, TargetError } from "../export/target.ts";
 import { openRunFile, type RunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
 import type { ScoreCheck, TraceCheck, VerifyResult } from "../langfuse/verify.ts";
 import {
@@ -285,20 +286,13 @@ export function langfuseEnv(
       EXIT.usage,
     );
   }
-  let url: URL;
+  // The same checks as the export target (no query, fragment, credentials or blocked port);
+  // the error names the variable, never its value.
   try {
-    url = new URL(baseUrl!);
-  } catch {
-    throw new CliError(
-      `LANGFUSE_BASE_URL must be a URL like https://cloud.langfuse.com, not "${baseUrl}"`,
-      EXIT.usage,
-    );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new CliError(
-      `LANGFUSE_BASE_URL must be an http or https URL, not "${baseUrl}"`,
-      EXIT.usage,
-    );
+    checkUrl(baseUrl!, env.LANGFUSE_BASE_URL ? "LANGFUSE_BASE_URL" : "LANGFUSE_HOST");
+  } catch (error) {
+    if (error instanceof TargetError) throw new CliError(error.message, EXIT.usage);
+    throw error;
   }
   return {
     baseUrl: baseUrl!.replace(/\/+$/, ""),

@@ -215,7 +215,7 @@ test("verify's usage errors exit 2 and name what is missing, never a value", asy
     }),
   );
   const env = {
-    LANGFUSE_BASE_URL: "http://127.0.0.1:9",
+    LANGFUSE_BASE_URL: "http://127.0.0.1:59",
     LANGFUSE_PUBLIC_KEY: "pk-lf-secretish",
     LANGFUSE_SECRET_KEY: "sk-lf-secretish",
   };

@@ -8,6 +8,8 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { gzipSync } from "node:zlib";
 import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
+import { answerBody, BODY_READ_LIMIT } from "./answer_body.ts";
+import { headerSecrets } from "../report/redact.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
 import type { DeliveryStats } from "./stats.ts";
 
@@ -30,6 +32,8 @@ export interface HttpSenderOptions {
   retry?: RetryPolicy;
   /** What to check when the target refuses the credentials, e.g. the key variables' names. */
   authHint?: string;
+  /** Which variable to check when the URL answers with an HTML page, e.g. LANGFUSE_BASE_URL. */
+  urlHint?: string;
 }
 
 const CONTENT_TYPE: Record<Protocol, string> = {
@@ -42,10 +46,13 @@ export class HttpSender implements SpanSender {
   readonly #protocol: Protocol;
   readonly #serializer;
   #fatal: string | undefined;
+  /** The header values in every form, removed from answers a server echoes them in. */
+  readonly #secrets: readonly string[];
 
   /** Sends to `options.url`, recording requests into `stats`. */
   constructor(private readonly options: HttpSenderOptions, private readonly stats: DeliveryStats) {
     this.#protocol = options.protocol ?? "http/protobuf";
+    this.#secrets = headerSecrets(options.headers);
     this.#serializer = this.#protocol === "http/json"
       ? JsonTraceSerializer
       : ProtobufTraceSerializer;
@@ -155,7 +162,11 @@ export class HttpSender implements SpanSender {
       kind: "http",
       status: response.status,
       retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
-      body: new TextDecoder().decode(data.subarray(0, 500)),
+      body: answerBody(
+        new TextDecoder().decode(data.subarray(0, BODY_READ_LIMIT)),
+        this.options.urlHint,
+        this.#secrets,
+      ).slice(0, 500),
     };
   }
 

@@ -60,6 +60,7 @@ export function createSender(
     timeoutMs: target.timeoutMs,
     retry,
     authHint: target.authHint,
+    urlHint: target.urlHint,
   }, stats);
 }
 

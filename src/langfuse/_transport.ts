@@ -4,6 +4,8 @@
  */
 import { type AttemptOutcome, decide, parseRetryAfter } from "../export/retry.ts";
 import { describeNetworkError } from "../export/http_sender.ts";
+import { answerBody } from "../export/answer_body.ts";
+import { base64, collectSecrets } from "../report/redact.ts";
 import { apiError, malformedAnswer, networkError } from "./api_error.ts";
 import type { LangfuseClientOptions } from "./client.ts";
 import { RateLimiter } from "./rate_limiter.ts";
@@ -38,8 +40,13 @@ export class Transport {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
     const token = base64(`${options.publicKey}:${options.secretKey}`);
     this.#auth = `Basic ${token}`;
-    // Never echo a key, even when the server quotes one back.
-    this.#secrets = [options.publicKey, options.secretKey, token];
+    // Never echo a key, even when the server quotes one back: every form the run-wide
+    // redaction knows (raw, percent-encoded, base64, "Basic …", query values of the URL).
+    this.#secrets = collectSecrets({
+      LANGFUSE_PUBLIC_KEY: options.publicKey,
+      LANGFUSE_SECRET_KEY: options.secretKey,
+      LANGFUSE_BASE_URL: options.baseUrl,
+    });
     this.#limiter = new RateLimiter(options.readsPerSecond ?? 0);
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#now = options.now ?? Date.now;
@@ -106,7 +113,7 @@ export class Transport {
           kind: "http",
           status: response.status,
           retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), this.#now()),
-          body: text.slice(0, 1000),
+          body: answerBody(text, "LANGFUSE_BASE_URL", this.#secrets).slice(0, 1000),
         },
       };
     } catch (error) {
@@ -139,11 +146,4 @@ function parseJson<T>(text: string, endpoint: string): T | undefined {
   } catch {
     throw malformedAnswer(endpoint, "a body that is not JSON");
   }
-}
-
-/** Base64 of a string's UTF-8 bytes. */
-function base64(text: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }

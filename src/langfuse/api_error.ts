@@ -3,6 +3,8 @@
  * message fit for the user. Messages never carry key values, only the variables' names.
  */
 
+import { redact } from "../report/redact.ts";
+
 /** The environment variables that hold the API keys, named in auth failures. */
 export const KEY_VARIABLES = "LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY";
 
@@ -31,7 +33,8 @@ export function apiError(
         `and that LANGFUSE_BASE_URL is the project's region`,
     );
   }
-  const detail = redact(serverMessage(body), secrets);
+  // Redacted before serverMessage shortens it, so no secret is cut where it would not match.
+  const detail = serverMessage(redact(body, secrets));
   return new LangfuseApiError(
     status,
     endpoint,
@@ -70,12 +73,4 @@ function serverMessage(body: string): string {
     // Not JSON: keep the raw text.
   }
   return text.replace(/\s+/g, " ").trim().slice(0, 200);
-}
-
-function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret !== "") out = out.split(secret).join("[redacted]");
-  }
-  return out;
 }
