@@ -27,6 +27,7 @@ import { systemClock } from "../load/clock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { parseAt } from "./time.ts";
+import { anchoredLabel, resolveAnchor } from "./anchor.ts";
 import type { Io } from "./io.ts";
 import {
   loadAll,
@@ -111,8 +112,20 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     : schedule.kind === "backfill"
     ? Math.max(1, Math.round(schedule.sessions / 10))
     : 100;
-  // From the seed alone: a seeded re-run overwrites the same traces under the same run id.
-  const runId = `run_${new Rng(seed, "load-run").hex(12)}`;
+  const backfill = schedule.kind === "backfill";
+  const { anchor, note } = await resolveAnchor({
+    command: "load",
+    seed,
+    seeded,
+    scripts: positionals,
+    at: backfill ? values.at : undefined,
+    dir: backfill ? values["out-dir"] ?? "out" : undefined,
+    nowMs: io.now(),
+  });
+  if (schedule.kind === "backfill") schedule.endMs = anchor.ms;
+  if (note) io.out(note);
+  // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
+  const runId = `run_${new Rng(seed, anchoredLabel("load-run", anchor)).hex(12)}`;
   const factory = new SessionFactory(weighted, { seed, users, runId });
   const concurrency = values.concurrency === undefined
     ? 64
@@ -195,6 +208,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     runId,
     seed,
     seeded,
+    anchor,
     mode: describeSchedule(schedule),
     startedAt: new Date(startedMs).toISOString(),
     finishedAt: new Date(finishedMs).toISOString(),

@@ -22,7 +22,7 @@ import { deliverScores } from "./scores.ts";
 import { runVerify } from "./verify.ts";
 import { scoresOf } from "../langfuse/scores.ts";
 import { parseDuration } from "../script/duration.ts";
-import { parseAt } from "./time.ts";
+import { anchoredLabel, resolveAnchor, type TimeAnchor } from "./anchor.ts";
 import {
   loadAll,
   parseCommandArgs,
@@ -82,9 +82,19 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
 
   const seeded = values.seed !== undefined;
   const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
-  const endMs = parseAt(values.at, io.now());
-  // From the seed alone: a seeded re-run overwrites the same traces under the same run id.
-  const runId = `run_${new Rng(seed, "replay-run").hex(12)}`;
+  const { anchor, note } = await resolveAnchor({
+    command: "replay",
+    seed,
+    seeded,
+    scripts: positionals,
+    at: values.at,
+    dir: values["no-manifest"] ? undefined : values["manifest-dir"] ?? "out",
+    nowMs: io.now(),
+  });
+  if (note && !values.quiet) io.out(note);
+  const endMs = anchor.ms;
+  // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
+  const runId = `run_${new Rng(seed, anchoredLabel("replay-run", anchor)).hex(12)}`;
   const plans = scripts.map(({ script, file }) =>
     planSession(script, { seed, endMs, file, runId })
   );
@@ -105,6 +115,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     seed,
     seeded,
     startedAt,
+    anchor,
   });
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
@@ -162,7 +173,7 @@ async function deliver(
   plans: SessionPlan[],
   target: Target,
   io: Io,
-  facts: { runId: string; seed: number; seeded: boolean; startedAt: string },
+  facts: { runId: string; seed: number; seeded: boolean; startedAt: string; anchor: TimeAnchor },
 ): Promise<{ report: RunReport; receiver?: OtlpReceiver }> {
   let receiver: OtlpReceiver | undefined;
   let sendTo = target;

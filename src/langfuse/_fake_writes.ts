@@ -13,16 +13,18 @@ import {
 } from "../export/otlp_decode.ts";
 import { header, isRecord, RawBody } from "./_fake_http.ts";
 import { HttpAnswer } from "./_fake_reads.ts";
+import { storeSpans } from "./_fake_storage.ts";
 import type { StoredScore } from "./_fake_types.ts";
 import type { StoredSpan } from "./_fake_views.ts";
 import { type CreateScoreRequest, MAX_DELETE_IDS } from "./api_types.ts";
 
-/** `POST /api/public/otel/v1/traces`: stores the decoded spans, received now. */
+/** `POST /api/public/otel/v1/traces`: stores the decoded spans, received now, keyed as `mode` keys rows. */
 export function ingest(
   req: IncomingMessage,
   raw: Uint8Array,
   stored: StoredSpan[],
   now: () => number,
+  mode: "v4" | "v3" = "v4",
 ): unknown {
   const type = (req.headers["content-type"] ?? "").toLowerCase();
   const otlpType = type.includes("application/json")
@@ -44,7 +46,7 @@ export function ingest(
     throw new HttpAnswer(400, `Invalid body: ${(error as Error).message}`);
   }
   const at = now();
-  for (const span of spans) stored.push({ span, receivedMs: at });
+  storeSpans(stored, spans, at, mode);
   return new RawBody(encodeTraceResponse(undefined, otlpType), otlpType);
 }
 

@@ -148,7 +148,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       );
     }
     if (denied === 403) throw new HttpAnswer(403, "Access denied");
-    if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now);
+    if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now, mode);
     if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
     if (method === "DELETE" && path === TRACES) {
       return deleteTraces(jsonBody(raw), stored, scores, deletedTraceIds);

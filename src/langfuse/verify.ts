@@ -18,6 +18,7 @@ import type {
   ExtraTrace,
   FieldDiff,
   FoundData,
+  FoundObservation,
   FoundScore,
   FoundTrace,
   FoundUsage,
@@ -156,6 +157,8 @@ function compareTrace(
     field("observations", sum(Object.values(want.types)), got.observationCount);
     return diffs;
   }
+  // Langfuse v4 keeps a span re-sent with another start time as a second row of the same id.
+  field("observations.duplicated", [], duplicatedIds(got.observations));
   const types: Record<string, number> = {};
   const models = new Set<string>();
   const usage: FoundUsage = { input: 0, output: 0, total: 0 };
@@ -174,6 +177,13 @@ function compareTrace(
   field("usage.output", want.usage.output, usage.output);
   field("usage.total", want.usage.total, usage.total);
   return diffs;
+}
+
+/** Observation ids found more than once, as `id ×n`, sorted. */
+function duplicatedIds(observations: readonly FoundObservation[]): string[] {
+  const counts = new Map<string, number>();
+  for (const { id } of observations) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return [...counts].filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`).sort();
 }
 
 function checkScore(

@@ -465,3 +465,31 @@ test("fromV3Scores() and fromV2Scores() give booleans as 1/0 and categories as s
   assert.deepEqual(fromV3Scores(v3), expected);
   assert.deepEqual(fromV2Scores(v2), expected);
 });
+
+test("compareRun() names an observation id found twice, from v4 rows or v3 observations alike", () => {
+  const [agent, generation] = foundTrace(M1).observations!;
+  const twice = foundTrace(M1, { observations: [agent, generation, generation] });
+  const result = compareRun([session()], found([twice, foundTrace(M2)]));
+  assert.equal(result.ok, false);
+  const check = result.traces[0];
+  assert.deepEqual([check.turn, check.kind, check.script, check.status], [
+    1,
+    "status",
+    "order-status",
+    "differs",
+  ]);
+  assert.deepEqual(check.diffs.find((d) => d.field === "observations.duplicated"), {
+    field: "observations.duplicated",
+    sent: "[]",
+    found: "[b ×2]",
+  });
+  // A v3 server's observations reach the comparison as served, duplicates included.
+  const v1 = { id: "b", traceId: T1, type: "GENERATION" } as unknown as ObservationV1;
+  const trace = {
+    id: T1,
+    tags: [],
+    metadata: {},
+    observations: ["b", "b"],
+  } as unknown as TraceWithDetails;
+  assert.deepEqual(fromV3Traces([trace], [v1, v1])[0].observations?.map((o) => o.id), ["b", "b"]);
+});

@@ -54,12 +54,15 @@ const TAIL = "1ms..6ms";
 /** Plans a session: ids, timestamps and rendered content for every turn. */
 export function planSession(script: ScriptInput, options: PlanOptions): SessionPlan {
   const rng = new Rng(options.seed, options.label ?? script.name);
-  const ids = rng.fork("ids");
+  const anchorMs = options.startMs ?? options.endMs;
+  // Ids come from the seed and the time anchor: the same seed at another time gives other
+  // trace and span ids, never a second row of one id (Langfuse v4 keys rows by start time).
+  const ids = rng.fork(`ids@${anchorMs}`);
   const timing = rng.fork("timing");
-  const sessionId = options.sessionId ?? resolveId(script.session.id, rng.fork("session"));
+  const sessionId = options.sessionId ??
+    resolveId(script.session.id, rng.fork(`session@${anchorMs}`));
   const userId = options.userId ?? resolveId(script.user.id, rng.fork("user"));
   const builtins = { sessionId, userId };
-  const anchorMs = options.startMs ?? options.endMs;
 
   const selection = options.branching
     ? selectTurns(script, rng.fork("branch"), () => {

@@ -5,7 +5,7 @@
 import type { PopulationShape } from "./population.ts";
 import { formatShape } from "./population.ts";
 import { formatMs } from "../script/duration.ts";
-import { formatScores, type ScoreDelivery } from "./run_report.ts";
+import { formatScores, type RunAnchor, type ScoreDelivery } from "./run_report.ts";
 
 /** Thresholds given on the command line. */
 export interface Thresholds {
@@ -23,6 +23,8 @@ export interface LoadReport {
   runId: string;
   seed: number;
   seeded: boolean;
+  /** The time anchor (backfill window end, or the live start) the spans were laid out from. */
+  anchor?: RunAnchor;
   mode: string;
   startedAt: string;
   finishedAt: string;

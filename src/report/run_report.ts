@@ -72,6 +72,16 @@ export interface ScoreDelivery {
   skipped?: string;
 }
 
+/** The time anchor of a run: epoch ms, the `--at` spec, and what it was resolved for. */
+export interface RunAnchor {
+  ms: number;
+  iso: string;
+  spec: string;
+  command: string;
+  scripts: string[];
+  reusedFrom?: string;
+}
+
 /** A run's manifest and report. */
 export interface RunReport {
   tool: "session-replay";
@@ -80,6 +90,8 @@ export interface RunReport {
   seed: number;
   /** Whether the seed was given (a re-run with it overwrites the same traces). */
   seeded: boolean;
+  /** The time anchor the spans were laid out from (re-used by a seeded re-run). */
+  anchor?: RunAnchor;
   startedAt: string;
   finishedAt: string;
   target: { kind: string; describe: string; url?: string; path?: string; protocol: string };
@@ -98,6 +110,7 @@ export interface RunFacts {
   runId: string;
   seed: number;
   seeded: boolean;
+  anchor?: RunAnchor;
   startedAt: string;
   finishedAt: string;
   target: RunReport["target"];

@@ -1,0 +1,132 @@
+/**
+ * The time anchor of a run: the epoch ms every span time of a seeded run is laid out from
+ * (replay: the session end `--at`; load backfill: the window end `--at`). Seeded ids derive
+ * from the seed and the anchor, so the same seed and anchor give byte-identical spans, which
+ * Langfuse v4 (a ReplacingMergeTree keyed by start time and span id) replaces in place.
+ *
+ * When `--at` is not an absolute time (absent, `now`, `-3d`), a seeded run re-uses the anchor
+ * of the newest earlier manifest of a seeded run with the same command, seed, scripts and
+ * `--at` spec, so re-running it overwrites the same traces instead of adding a second set.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseAt } from "./time.ts";
+
+/** The anchor a run used, as recorded in its manifest / load report. */
+export interface TimeAnchor {
+  /** Epoch ms. */
+  ms: number;
+  /** The same instant as ISO 8601. */
+  iso: string;
+  /** The `--at` spec as given ("now" when absent). */
+  spec: string;
+  /** The command that used it. */
+  command: string;
+  /** The script files, in the order given. */
+  scripts: string[];
+  /** The run whose anchor was re-used, if one was. */
+  reusedFrom?: string;
+}
+
+/** What resolving an anchor needs. */
+export interface AnchorOptions {
+  /** "replay" or "load". */
+  command: string;
+  seed: number;
+  /** Whether --seed was given; unseeded runs never re-use an anchor. */
+  seeded: boolean;
+  /** The script files, in the order given. */
+  scripts: string[];
+  /** The `--at` value; default "now". */
+  at?: string;
+  /** Where earlier manifests are; absent: do not look. */
+  dir?: string;
+  nowMs: number;
+}
+
+/** The resolved anchor and, when an earlier one was re-used, the line to tell the user. */
+export interface ResolvedAnchor {
+  anchor: TimeAnchor;
+  note?: string;
+}
+
+/** Whether `--at` names an absolute time (used as is, never re-used from a manifest). */
+export function isAbsoluteAt(at: string | undefined): boolean {
+  return at !== undefined && /^\d{4}-\d{2}-\d{2}/.test(at);
+}
+
+/** Resolves the anchor of a run (throws CliError for a bad `--at`). */
+export async function resolveAnchor(options: AnchorOptions): Promise<ResolvedAnchor> {
+  const spec = options.at ?? "now";
+  const ms = parseAt(options.at, options.nowMs);
+  const base = { spec, command: options.command, scripts: options.scripts };
+  if (!options.seeded || isAbsoluteAt(options.at) || options.dir === undefined) {
+    return { anchor: { ms, iso: new Date(ms).toISOString(), ...base } };
+  }
+  const previous = await newestMatching(options.dir, options, spec);
+  if (!previous) return { anchor: { ms, iso: new Date(ms).toISOString(), ...base } };
+  const anchor = { ...base, ms: previous.ms, iso: new Date(previous.ms).toISOString() };
+  return {
+    anchor: { ...anchor, reusedFrom: previous.runId },
+    note: `re-using the time anchor of ${previous.runId} (${anchor.iso}): a seeded re-run ` +
+      `overwrites the same traces; pass --at to choose another`,
+  };
+}
+
+interface Previous {
+  runId: string;
+  ms: number;
+  startedAt: string;
+}
+
+async function newestMatching(
+  dir: string,
+  options: AnchorOptions,
+  spec: string,
+): Promise<Previous | undefined> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let best: Previous | undefined;
+  for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
+    const found = parseManifest(await readFile(join(dir, name), "utf8").catch(() => ""));
+    if (!found || !found.seeded || found.seed !== options.seed) continue;
+    const a = found.anchor;
+    if (a.command !== options.command || a.spec !== spec) continue;
+    if (JSON.stringify(a.scripts) !== JSON.stringify(options.scripts)) continue;
+    if (a.ms > options.nowMs) continue;
+    if (!best || found.startedAt > best.startedAt) {
+      best = { runId: found.runId, ms: a.ms, startedAt: found.startedAt };
+    }
+  }
+  return best;
+}
+
+interface ManifestFacts {
+  runId: string;
+  seed: number;
+  seeded: boolean;
+  startedAt: string;
+  anchor: TimeAnchor;
+}
+
+function parseManifest(text: string): ManifestFacts | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const m = value as Partial<ManifestFacts>;
+  const a = m.anchor;
+  if (
+    typeof m.runId !== "string" || typeof m.seed !== "number" || typeof m.startedAt !== "string" ||
+    typeof a !== "object" || a === null || typeof a.ms !== "number" ||
+    typeof a.command !== "string" || typeof a.spec !== "string" || !Array.isArray(a.scripts)
+  ) return undefined;
+  return m as ManifestFacts;
+}
+
+/** The run id of a run: from the seed and the anchor, so another anchor is another run. */
+export function anchoredLabel(label: string, anchor: TimeAnchor): string {
+  return `${label}@${anchor.ms}`;
+}
