@@ -73,8 +73,9 @@ Population and output:
   -h, --help          show this help
 
 Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
-Exit codes: 0 all delivered and thresholds met, 2 usage, 3 invalid script,
-4 spans failed or a threshold missed, 130 interrupted.`;
+Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage,
+3 invalid script or load profile (nothing sent), 4 spans failed or a threshold missed,
+6 Langfuse API error (sending scores), 130 interrupted (Ctrl-C).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {

@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { productionReasons, resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
 import { ScriptError } from "../script/errors.ts";
 import { type LoadedScript, loadScriptFile } from "../script/load.ts";
+import { joinDashValues } from "./args.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 
 /** The OTLP/HTTP encodings. */
@@ -60,14 +61,18 @@ export function guardProduction(reasons: string[], allowed: boolean | undefined)
   );
 }
 
-/** Parses a command's arguments; an unknown or malformed flag is a usage error. */
+/**
+ * Parses a command's arguments; an unknown or malformed flag is a usage error. Values may start
+ * with a dash and a digit in the space form (`--at -3d`), see args.ts.
+ */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: T,
   command: string,
 ) {
+  const joined = joinDashValues(args, options, command);
   try {
-    return parseArgs({ args, allowPositionals: true, options, strict: true });
+    return parseArgs({ args: joined, allowPositionals: true, options, strict: true });
   } catch (error) {
     throw new CliError(`${(error as Error).message}. See ${command} --help.`, EXIT.usage);
   }

@@ -58,8 +58,9 @@ Options:
   --quiet             print only problems
   -h, --help          show this help
 
-Exit codes: 0 delivered, 2 usage, 3 invalid script (nothing sent), 4 spans not delivered,
-130 interrupted.`;
+Exit codes: 0 delivered (and verified with --verify), 1 internal error (a bug), 2 usage,
+3 invalid script (nothing sent), 4 spans not delivered, 5 --verify found differences,
+6 Langfuse API error (sending scores, or --verify reading), 130 interrupted (Ctrl-C).`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {

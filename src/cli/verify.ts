@@ -45,8 +45,9 @@ Options:
   --all                   list every trace and score, also in runs of more than 50
   -h, --help              show this help
 
-Exit codes: 0 everything matched, 2 usage, 5 differences found (or not all there before the
-timeout), 6 Langfuse API error (e.g. refused keys).`;
+Exit codes: 0 everything matched, 1 internal error (a bug), 2 usage, 5 differences found (or
+not all there before the timeout), 6 Langfuse API error (e.g. refused keys), 130 interrupted
+(Ctrl-C).`;
 
 /** Most rows listed in full; longer runs list only the problems unless --all is given. */
 const FULL_LIST_LIMIT = 50;
