@@ -5,8 +5,8 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createPipeline } from "../export/pipeline.ts";
 import { parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
@@ -19,12 +19,14 @@ import type { Target } from "../export/target.ts";
 import { scoresOf } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
 import { parseDuration } from "../script/duration.ts";
-import { parseYaml } from "../script/load.ts";
+import { parseYaml, readInputText } from "../script/load.ts";
 import { startProgress } from "../load/progress.ts";
 import { type LoadSchedule, runLoad } from "../load/runner.ts";
 import { systemClock } from "../load/clock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { checkLoadFlags } from "./load_flags.ts";
+import { prepareDir, prepareFile } from "./paths.ts";
 import { parseAt } from "./time.ts";
 import type { Io } from "./io.ts";
 import {
@@ -87,6 +89,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length === 0) {
     throw new CliError("load needs at least one script file", EXIT.usage);
   }
+  checkLoadFlags(values);
   const scripts = await loadAll(positionals);
   const schedule = await buildSchedule(values, io);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
@@ -126,7 +129,11 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
 
   const startedMs = io.now();
   const outDir = values["out-dir"] ?? "out";
-  await mkdir(outDir, { recursive: true });
+  const reportPath = values.report ?? join(outDir, `${runId}.load.json`);
+  // Checked before sending: the report and the sessions file hold the run's ids.
+  await prepareDir(outDir, "--out-dir");
+  await prepareFile(reportPath, "--report");
+  if (target.path) await prepareFile(target.path, "--out");
   const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
   const sessionsOut = createWriteStream(sessionsFile);
   const population = new PopulationCounter();
@@ -226,8 +233,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       ? { stopped: "interrupted (Ctrl-C)" }
       : {}),
   };
-  const reportPath = values.report ?? join(outDir, `${runId}.load.json`);
-  await mkdir(dirname(reportPath), { recursive: true });
   await writeFile(reportPath, JSON.stringify(report, null, 2) + "\n");
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
@@ -296,9 +301,7 @@ async function buildSchedule(values: Values, io: Io): Promise<LoadSchedule> {
   let phases: Phase[];
   let poisson = values.poisson ?? false;
   if (values.profile !== undefined) {
-    const text = await readFile(values.profile, "utf8").catch(() => {
-      throw new CliError(`${values.profile}: cannot be read`, EXIT.usage);
-    });
+    const text = await readInputText(values.profile);
     const profile = parseYaml(text, values.profile, LoadProfile).value;
     phases = toPhases(profile);
     poisson = values.poisson ?? profile.poisson ?? false;

@@ -105,9 +105,33 @@ export function targetFromFlags(
     gzip: values.gzip,
     out: values.out,
   }, env);
+  checkTargetFlags(values, target);
   guardProduction(
     productionReasons(target, env, scripts.map(({ script }) => script.trace.metadata.environment)),
     values["allow-production"],
   );
   return target;
+}
+
+/** Refuses target flags that the chosen target would ignore. */
+function checkTargetFlags(
+  values: { protocol?: string; gzip?: boolean; out?: string },
+  target: Target,
+) {
+  if (values.out !== undefined && target.kind !== "file") {
+    throw new CliError(
+      `--out applies to the file target, not to ${target.kind}; add --target file to write spans to a file`,
+      EXIT.usage,
+    );
+  }
+  if (target.kind === "file") {
+    for (const flag of ["protocol", "gzip"] as const) {
+      if (values[flag] !== undefined) {
+        throw new CliError(
+          `--${flag} does not apply to the file target, which always writes OTLP/JSON lines uncompressed`,
+          EXIT.usage,
+        );
+      }
+    }
+  }
 }

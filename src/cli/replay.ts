@@ -3,7 +3,7 @@
  * through the export pipeline, then prints the summary (and the preview) and writes the
  * manifest. Nothing is sent unless every script is valid and the target resolves.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { emitSession } from "../emit/emit.ts";
 import { createPipeline } from "../export/pipeline.ts";
@@ -20,7 +20,8 @@ import { CliError, EXIT } from "./exit_codes.ts";
 import { deliverScores } from "./scores.ts";
 import { runVerify } from "./verify.ts";
 import { scoresOf } from "../langfuse/scores.ts";
-import { parseDuration } from "../script/duration.ts";
+import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
+import { prepareDir, prepareFile } from "./paths.ts";
 import { parseAt } from "./time.ts";
 import {
   loadAll,
@@ -77,6 +78,9 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }
 
   // Everything that can be wrong with the input is checked before anything is sent.
+  if (values["no-manifest"] && values["manifest-dir"] !== undefined) {
+    throw new CliError("give --manifest-dir or --no-manifest, not both", EXIT.usage);
+  }
   const scripts = await loadAll(positionals);
   const target = targetFromFlags(values, io.env, scripts);
 
@@ -96,10 +100,18 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
       EXIT.usage,
     );
   }
-  const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout);
-  if (timeoutMs === 0 || (values.timeout !== undefined && timeoutMs === undefined)) {
-    throw new CliError(`--timeout must be a duration like 2m, not "${values.timeout}"`, EXIT.usage);
+  if (values.timeout !== undefined && !values.verify) {
+    throw new CliError("--timeout applies to --verify (how long it waits), give both", EXIT.usage);
   }
+  const timeoutMs = values.timeout === undefined ? undefined : durationFlag(
+    values.timeout,
+    "--timeout",
+    { maxMs: MAX_TIMEOUT_MS, maxText: "1d", example: "30s or 5m" },
+  );
+  // Checked before sending: the manifest holds the run's ids.
+  const manifestDir = values["manifest-dir"] ?? "out";
+  if (!values["no-manifest"]) await prepareDir(manifestDir, "--manifest-dir");
+  if (target.path) await prepareFile(target.path, "--out");
   const { report, receiver } = await deliver(plans, target, io, {
     runId,
     seed,
@@ -116,9 +128,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }
   let manifestPath: string | undefined;
   if (!values["no-manifest"]) {
-    const dir = values["manifest-dir"] ?? "out";
-    await mkdir(dir, { recursive: true });
-    manifestPath = join(dir, `${runId}.json`);
+    manifestPath = join(manifestDir, `${runId}.json`);
     await writeFile(manifestPath, JSON.stringify(report, null, 2) + "\n");
   }
   const failed = !delivered;

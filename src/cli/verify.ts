@@ -8,7 +8,7 @@
  */
 import { systemClock } from "../load/clock.ts";
 import type { ManifestSession } from "../report/run_report.ts";
-import { formatMs, parseDuration } from "../script/duration.ts";
+import { formatMs } from "../script/duration.ts";
 import { LangfuseApiError } from "../langfuse/api_error.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
 import { openRunFile, type RunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
@@ -21,6 +21,7 @@ import {
 } from "../langfuse/verify_run.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
+import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
 import { parseCommandArgs } from "./options.ts";
 
 /** `verify --help`. */
@@ -73,7 +74,12 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   }
   const timeoutMs = values.timeout === undefined
     ? DEFAULT_VERIFY_TIMEOUT_MS
-    : durationFlag(values.timeout, "--timeout");
+    : durationFlag(values.timeout, "--timeout", {
+      maxMs: MAX_TIMEOUT_MS,
+      maxText: "1d",
+      allowZero: true,
+      example: "30s, 2m or 1h",
+    });
   const readsPerSecond = values["reads-per-second"] === undefined
     ? DEFAULT_READS_PER_SECOND
     : positiveNumber(values["reads-per-second"], "--reads-per-second");
@@ -354,14 +360,6 @@ async function readSessions(run: RunFile, sample?: number): Promise<ManifestSess
 export function apiFailure(error: unknown): unknown {
   if (error instanceof LangfuseApiError) return new CliError(error.message, EXIT.langfuseApi);
   return error;
-}
-
-function durationFlag(text: string, flag: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    throw new CliError(`${flag} must be a duration like 30s, 2m or 1h, not "${text}"`, EXIT.usage);
-  }
-  return ms;
 }
 
 function positiveNumber(text: string, flag: string): number {
