@@ -45,15 +45,19 @@ Generates many varied sessions from the scripts: each draws a script by weight, 
 session id, and a user from a pool of recurring users (a few heavy users, a long tail).
 Turns may branch (reach, when) and steps may fail (error.rate) as the scripts declare.
 
+Backfill flags and live flags do not mix; each is refused in the other mode.
+
 Backfill (sessions placed in the past with a daily rhythm, sent as fast as the target takes):
   --sessions N        how many sessions
-  --spread D          over how long before now, e.g. 14d (default 1d)
+  --spread D          over how long before now, e.g. 14d (default 1d, at most 1826d)
   --at TIME           end the window at TIME instead of now: -2h, 2026-11-20T14:00:00Z
+                      (from 2000-01-01 to a day ahead)
 Live (sessions arrive now, each session's turns follow its think times in real time):
-  --duration D        how long new sessions arrive, e.g. 10m
+  --duration D        how long new sessions arrive, e.g. 10m (at most 7d)
   --rate R            arrival rate, e.g. 20/s, 300/m
   --ramp D            ramp from 0 to the rate over D first
-  --profile FILE      arrival phases from a YAML load profile instead (see README)
+  --profile FILE      arrival phases from a YAML load profile instead of --duration,
+                      --rate and --ramp (see README)
   --poisson           Poisson arrivals instead of evenly spaced ones
   --time-scale K      divide think times by K (default 1)
   --concurrency N     live sessions at once (default 64); more arrivals wait for a slot

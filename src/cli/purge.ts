@@ -76,6 +76,13 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     );
   }
   const run = await openRun(positionals[0]);
+  if (values["session-scores"] && run.kind === "load") {
+    throw new CliError(
+      "--session-scores applies to a replay's manifest: a load run's session scores are " +
+        "always deleted with it",
+      EXIT.usage,
+    );
+  }
   let plan;
   try {
     plan = await purgePlan(run, values["session-scores"] ? { sessionScores: true } : {});

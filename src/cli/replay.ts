@@ -47,15 +47,17 @@ Target (first that applies):
 Options:
   --seed N            reproducible ids, timing and content; a re-run overwrites the same traces
   --at TIME           when the session ends: now (default), -2h, -3d, or 2026-11-20T14:00:00Z
-  --protocol P        http/protobuf (default) or http/json
-  --gzip              gzip request bodies
-  --out FILE          file target: where to write OTLP/JSON lines (default out/spans.otlp.jsonl)
+                      (from 2000-01-01 to a day ahead)
+  --protocol P        http/protobuf (default) or http/json (not for the file target)
+  --gzip              gzip request bodies (not for the file target)
+  --out FILE          file target only: where to write OTLP/JSON lines
+                      (default out/spans.otlp.jsonl)
   --manifest-dir DIR  where to write the run manifest (default out)
   --no-manifest       do not write a manifest
   --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT or a script
                       says production (refused otherwise)
   --verify            then read the traces back from Langfuse and compare (see verify --help)
-  --timeout D         how long --verify waits for ingestion (default 2m)
+  --timeout D         how long --verify waits for ingestion (default 2m, at most 1d)
   --quiet             print only problems
   -h, --help          show this help
 

@@ -38,7 +38,7 @@ same sessions are listed for information; extra traces carrying this run's id ar
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
 Options:
-  --timeout D             stop reading after D, e.g. 30s, 5m (default 2m)
+  --timeout D             stop reading after D, e.g. 30s, 5m (default 2m, at most 1d)
   --reads-per-second R    most API reads a second (default ${DEFAULT_READS_PER_SECOND}). Langfuse Cloud allows
                           1,000 a minute on Pro and up, but 100 on Core and 30 on Hobby: pass
                           1.5 or 0.5 there to avoid waiting out 429s. Self-hosted: no limit.
