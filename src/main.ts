@@ -8,6 +8,7 @@
 import process from "node:process";
 import { CliError, EXIT } from "./cli/exit_codes.ts";
 import type { Io } from "./cli/io.ts";
+import { interruptHandler } from "./cli/interrupt.ts";
 import { loadCommand } from "./cli/load.ts";
 import { purgeCommand, terminalConfirm } from "./cli/purge.ts";
 import { redactedIo } from "./cli/redacted_io.ts";
@@ -78,22 +79,28 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
   }
 }
 
-/** The real process's Io. */
-export function processIo(): Io {
-  let interrupted = false;
-  process.on("SIGINT", () => {
-    // A second Ctrl-C ends at once; the first lets in-flight spans finish and the report print.
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    process.stderr.write("\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n");
+/** Commands that stop gracefully on Ctrl-C; the others quit at once. */
+const GRACEFUL = ["replay", "load"];
+
+/** The real process's Io; `command` decides what a first Ctrl-C does (see interrupt.ts). */
+export function processIo(command?: string): Io {
+  const interrupt = interruptHandler({
+    now: () => performance.now(),
+    graceful: command === undefined || GRACEFUL.includes(command),
+    onStop: () =>
+      process.stderr.write(
+        "\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n",
+      ),
+    onQuit: () => process.exit(EXIT.interrupted),
   });
+  process.on("SIGINT", () => interrupt.handle());
   return {
     out: (text) => console.log(text),
     err: (text) => console.error(text),
     env: process.env,
     now: () => Date.now(),
     randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0],
-    interrupted: () => interrupted,
+    interrupted: interrupt.interrupted,
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
     progress: (text) => process.stderr.write(text),
     confirm: terminalConfirm(),
@@ -102,7 +109,7 @@ export function processIo(): Io {
 }
 
 if (import.meta.main) {
-  const code = await main(process.argv.slice(2), processIo());
+  const code = await main(process.argv.slice(2), processIo(process.argv[2]));
   // After a SIGINT listener ran, a runtime may end the process by the signal instead of the
   // exit code; exiting explicitly reports 130 as a normal exit code.
   if (code === EXIT.interrupted) process.exit(code);

@@ -5,8 +5,8 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createPipeline } from "../export/pipeline.ts";
 import { parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
@@ -20,12 +20,14 @@ import type { Target } from "../export/target.ts";
 import { scoresOf } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
 import { parseDuration } from "../script/duration.ts";
-import { parseYaml } from "../script/load.ts";
+import { parseYaml, readInputText } from "../script/load.ts";
 import { startProgress } from "../load/progress.ts";
 import { type LoadSchedule, runLoad } from "../load/runner.ts";
 import { systemClock } from "../load/clock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { checkLoadFlags } from "./load_flags.ts";
+import { prepareDir, prepareFile } from "./paths.ts";
 import { parseAt } from "./time.ts";
 import { anchoredLabel, resolveAnchor } from "./anchor.ts";
 import type { Io } from "./io.ts";
@@ -45,15 +47,19 @@ Generates many varied sessions from the scripts: each draws a script by weight, 
 session id, and a user from a pool of recurring users (a few heavy users, a long tail).
 Turns may branch (reach, when) and steps may fail (error.rate) as the scripts declare.
 
+Backfill flags and live flags do not mix; each is refused in the other mode.
+
 Backfill (sessions placed in the past with a daily rhythm, sent as fast as the target takes):
   --sessions N        how many sessions
-  --spread D          over how long before now, e.g. 14d (default 1d)
+  --spread D          over how long before now, e.g. 14d (default 1d, at most 1826d)
   --at TIME           end the window at TIME instead of now: -2h, 2026-11-20T14:00:00Z
+                      (from 2000-01-01 to a day ahead)
 Live (sessions arrive now, each session's turns follow its think times in real time):
-  --duration D        how long new sessions arrive, e.g. 10m
+  --duration D        how long new sessions arrive, e.g. 10m (at most 7d)
   --rate R            arrival rate, e.g. 20/s, 300/m
   --ramp D            ramp from 0 to the rate over D first
-  --profile FILE      arrival phases from a YAML load profile instead (see README)
+  --profile FILE      arrival phases from a YAML load profile instead of --duration,
+                      --rate and --ramp (see README)
   --poisson           Poisson arrivals instead of evenly spaced ones
   --time-scale K      divide think times by K (default 1)
   --concurrency N     live sessions at once (default 64); more arrivals wait for a slot
@@ -75,8 +81,9 @@ Population and output:
   -h, --help          show this help
 
 Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
-Exit codes: 0 all delivered and thresholds met, 2 usage, 3 invalid script,
-4 spans failed or a threshold missed, 130 interrupted.`;
+Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage,
+3 invalid script or load profile (nothing sent), 4 spans failed or a threshold missed,
+6 Langfuse API error (sending scores), 130 interrupted (Ctrl-C).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {
@@ -88,6 +95,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length === 0) {
     throw new CliError("load needs at least one script file", EXIT.usage);
   }
+  checkLoadFlags(values);
   const scripts = await loadAll(positionals);
   const schedule = await buildSchedule(values, io);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
@@ -139,7 +147,11 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
 
   const startedMs = io.now();
   const outDir = values["out-dir"] ?? "out";
-  await mkdir(outDir, { recursive: true });
+  const reportPath = values.report ?? join(outDir, `${runId}.load.json`);
+  // Checked before sending: the report and the sessions file hold the run's ids.
+  await prepareDir(outDir, "--out-dir");
+  await prepareFile(reportPath, "--report");
+  if (target.path) await prepareFile(target.path, "--out");
   const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
@@ -242,8 +254,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       ? { stopped: "interrupted (Ctrl-C)" }
       : {}),
   };
-  const reportPath = values.report ?? join(outDir, `${runId}.load.json`);
-  await mkdir(dirname(reportPath), { recursive: true });
   await writeFile(reportPath, clean(JSON.stringify(report, null, 2)) + "\n");
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
@@ -312,9 +322,7 @@ async function buildSchedule(values: Values, io: Io): Promise<LoadSchedule> {
   let phases: Phase[];
   let poisson = values.poisson ?? false;
   if (values.profile !== undefined) {
-    const text = await readFile(values.profile, "utf8").catch(() => {
-      throw new CliError(`${values.profile}: cannot be read`, EXIT.usage);
-    });
+    const text = await readInputText(values.profile);
     const profile = parseYaml(text, values.profile, LoadProfile).value;
     phases = toPhases(profile);
     poisson = values.poisson ?? profile.poisson ?? false;

@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { productionReasons, resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
 import { ScriptError } from "../script/errors.ts";
 import { type LoadedScript, loadScriptFile } from "../script/load.ts";
+import { joinDashValues } from "./args.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 
 /** The OTLP/HTTP encodings. */
@@ -60,14 +61,18 @@ export function guardProduction(reasons: string[], allowed: boolean | undefined)
   );
 }
 
-/** Parses a command's arguments; an unknown or malformed flag is a usage error. */
+/**
+ * Parses a command's arguments; an unknown or malformed flag is a usage error. Values may start
+ * with a dash and a digit in the space form (`--at -3d`), see args.ts.
+ */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: T,
   command: string,
 ) {
+  const joined = joinDashValues(args, options, command);
   try {
-    return parseArgs({ args, allowPositionals: true, options, strict: true });
+    return parseArgs({ args: joined, allowPositionals: true, options, strict: true });
   } catch (error) {
     throw new CliError(`${(error as Error).message}. See ${command} --help.`, EXIT.usage);
   }
@@ -100,9 +105,33 @@ export function targetFromFlags(
     gzip: values.gzip,
     out: values.out,
   }, env);
+  checkTargetFlags(values, target);
   guardProduction(
     productionReasons(target, env, scripts.map(({ script }) => script.trace.metadata.environment)),
     values["allow-production"],
   );
   return target;
+}
+
+/** Refuses target flags that the chosen target would ignore. */
+function checkTargetFlags(
+  values: { protocol?: string; gzip?: boolean; out?: string },
+  target: Target,
+) {
+  if (values.out !== undefined && target.kind !== "file") {
+    throw new CliError(
+      `--out applies to the file target, not to ${target.kind}; add --target file to write spans to a file`,
+      EXIT.usage,
+    );
+  }
+  if (target.kind === "file") {
+    for (const flag of ["protocol", "gzip"] as const) {
+      if (values[flag] !== undefined) {
+        throw new CliError(
+          `--${flag} does not apply to the file target, which always writes OTLP/JSON lines uncompressed`,
+          EXIT.usage,
+        );
+      }
+    }
+  }
 }

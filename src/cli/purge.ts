@@ -34,7 +34,8 @@ Options:
                     a day, and advises against more than 30-50 ids per request.
   -h, --help        show this help
 
-Exit codes: 0 deleted (or nothing to delete, or not confirmed), 2 usage, 6 Langfuse API error.`;
+Exit codes: 0 deleted (or nothing to delete, or not confirmed), 1 internal error (a bug),
+2 usage, 6 Langfuse API error, 130 interrupted (Ctrl-C; some deletes may have been sent).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
 export interface PurgeIo extends Io {
@@ -75,6 +76,13 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     );
   }
   const run = await openRun(positionals[0]);
+  if (values["session-scores"] && run.kind === "load") {
+    throw new CliError(
+      "--session-scores applies to a replay's manifest: a load run's session scores are " +
+        "always deleted with it",
+      EXIT.usage,
+    );
+  }
   let plan;
   try {
     plan = await purgePlan(run, values["session-scores"] ? { sessionScores: true } : {});

@@ -105,6 +105,10 @@ test("purge deletes a load run's traces from its sessions file in batches", asyn
     assert.equal(await main([...args, "--out-dir", dir], load.io as Io), 0, load.err());
     const report = join(dir, (await readdir(dir)).find((name) => name.endsWith(".load.json"))!);
     const sent = new Set(fake.spans.map((span) => span.traceId));
+    const redundant = io(langfuseEnv(fake));
+    assert.equal(await purge([report, "--yes", "--session-scores"], redundant.io), 2);
+    assert.match(redundant.err(), /--session-scores applies to a replay's manifest/);
+    assert.deepEqual(fake.deletedTraceIds, [], "a refused flag deletes nothing");
     const run = io(langfuseEnv(fake));
     assert.equal(await purge([report, "--yes", "--batch-size", "2"], run.io), 0, run.err());
     assert.deepEqual(new Set(fake.deletedTraceIds), sent);

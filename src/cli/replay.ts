@@ -3,7 +3,7 @@
  * through the export pipeline, then prints the summary (and the preview) and writes the
  * manifest. Nothing is sent unless every script is valid and the target resolves.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { emitSession } from "../emit/emit.ts";
 import { createPipeline } from "../export/pipeline.ts";
@@ -21,8 +21,9 @@ import { CliError, EXIT } from "./exit_codes.ts";
 import { deliverScores } from "./scores.ts";
 import { runVerify } from "./verify.ts";
 import { scoresOf } from "../langfuse/scores.ts";
-import { parseDuration } from "../script/duration.ts";
 import { anchoredLabel, resolveAnchor, type TimeAnchor } from "./anchor.ts";
+import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
+import { prepareDir, prepareFile } from "./paths.ts";
 import {
   loadAll,
   parseCommandArgs,
@@ -47,20 +48,23 @@ Target (first that applies):
 Options:
   --seed N            reproducible ids, timing and content; a re-run overwrites the same traces
   --at TIME           when the session ends: now (default), -2h, -3d, or 2026-11-20T14:00:00Z
-  --protocol P        http/protobuf (default) or http/json
-  --gzip              gzip request bodies
-  --out FILE          file target: where to write OTLP/JSON lines (default out/spans.otlp.jsonl)
+                      (from 2000-01-01 to a day ahead)
+  --protocol P        http/protobuf (default) or http/json (not for the file target)
+  --gzip              gzip request bodies (not for the file target)
+  --out FILE          file target only: where to write OTLP/JSON lines
+                      (default out/spans.otlp.jsonl)
   --manifest-dir DIR  where to write the run manifest (default out)
   --no-manifest       do not write a manifest
   --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT or a script
                       says production (refused otherwise)
   --verify            then read the traces back from Langfuse and compare (see verify --help)
-  --timeout D         how long --verify waits for ingestion (default 2m)
+  --timeout D         how long --verify waits for ingestion (default 2m, at most 1d)
   --quiet             print only problems
   -h, --help          show this help
 
-Exit codes: 0 delivered, 2 usage, 3 invalid script (nothing sent), 4 spans not delivered,
-130 interrupted.`;
+Exit codes: 0 delivered (and verified with --verify), 1 internal error (a bug), 2 usage,
+3 invalid script (nothing sent), 4 spans not delivered, 5 --verify found differences,
+6 Langfuse API error (sending scores, or --verify reading), 130 interrupted (Ctrl-C).`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {
@@ -77,6 +81,9 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }
 
   // Everything that can be wrong with the input is checked before anything is sent.
+  if (values["no-manifest"] && values["manifest-dir"] !== undefined) {
+    throw new CliError("give --manifest-dir or --no-manifest, not both", EXIT.usage);
+  }
   const scripts = await loadAll(positionals);
   const target = targetFromFlags(values, io.env, scripts);
 
@@ -106,10 +113,18 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
       EXIT.usage,
     );
   }
-  const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout);
-  if (timeoutMs === 0 || (values.timeout !== undefined && timeoutMs === undefined)) {
-    throw new CliError(`--timeout must be a duration like 2m, not "${values.timeout}"`, EXIT.usage);
+  if (values.timeout !== undefined && !values.verify) {
+    throw new CliError("--timeout applies to --verify (how long it waits), give both", EXIT.usage);
   }
+  const timeoutMs = values.timeout === undefined ? undefined : durationFlag(
+    values.timeout,
+    "--timeout",
+    { maxMs: MAX_TIMEOUT_MS, maxText: "1d", example: "30s or 5m" },
+  );
+  // Checked before sending: the manifest holds the run's ids.
+  const manifestDir = values["manifest-dir"] ?? "out";
+  if (!values["no-manifest"]) await prepareDir(manifestDir, "--manifest-dir");
+  if (target.path) await prepareFile(target.path, "--out");
   const { report, receiver } = await deliver(plans, target, io, {
     runId,
     seed,
@@ -127,9 +142,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }
   let manifestPath: string | undefined;
   if (!values["no-manifest"]) {
-    const dir = values["manifest-dir"] ?? "out";
-    await mkdir(dir, { recursive: true });
-    manifestPath = join(dir, `${runId}.json`);
+    manifestPath = join(manifestDir, `${runId}.json`);
     // The manifest leaves the process too: the run's secrets are removed from it.
     await writeFile(manifestPath, redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n");
   }

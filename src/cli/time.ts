@@ -1,6 +1,10 @@
-/** Parses `--at`: "now", an ISO date-time, or an offset from now like "-2h" / "-3d". */
+/**
+ * Parses `--at`: "now", an ISO date-time, or an offset from now like "-2h" / "-3d"; refuses a
+ * time before 2000 or more than a day ahead (see limits.ts).
+ */
 import { parseDuration } from "../script/duration.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { checkAt } from "./limits.ts";
 
 /** The end time `--at` names, in epoch ms, relative to `nowMs`. */
 export function parseAt(value: string | undefined, nowMs: number): number {
@@ -8,11 +12,12 @@ export function parseAt(value: string | undefined, nowMs: number): number {
   const offset = /^-(.+)$/.exec(value);
   if (offset) {
     const ms = parseDuration(offset[1]);
-    if (ms !== undefined) return nowMs - ms;
+    // An offset too large for a Date is before 2000 all the same.
+    if (ms !== undefined) return checkAt(Math.max(nowMs - ms, -8.64e15), nowMs, value);
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
     const ms = Date.parse(value);
-    if (!Number.isNaN(ms)) return ms;
+    if (!Number.isNaN(ms)) return checkAt(ms, nowMs, value);
   }
   throw new CliError(
     `--at must be "now", an ISO date-time like 2026-11-20T14:00:00Z, or an offset like -2h; got "${value}"`,

@@ -1,9 +1,9 @@
 /** `validate`: checks scripts without sending anything. */
-import { parseArgs } from "node:util";
 import { ScriptError } from "../script/errors.ts";
 import { loadScriptFile } from "../script/load.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
+import { parseCommandArgs } from "./options.ts";
 
 /** `validate --help`. */
 export const VALIDATE_HELP = `Usage: session-replay validate <script.yaml>...
@@ -11,20 +11,12 @@ export const VALIDATE_HELP = `Usage: session-replay validate <script.yaml>...
 Checks conversation scripts against the script schema and the privacy rules, and reports
 every problem as file:line:column. Sends nothing.
 
-Exit codes: 0 all valid, 2 usage, 3 a script is invalid.`;
+Exit codes: 0 all valid, 1 internal error (a bug), 2 usage, 3 a script is invalid,
+130 interrupted (Ctrl-C).`;
 
 /** Runs `validate`; returns the exit code. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { help: { type: "boolean", short: "h" } },
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}. See validate --help.`, EXIT.usage);
-  }
+  const parsed = parseCommandArgs(args, { help: { type: "boolean", short: "h" } }, "validate");
   if (parsed.values.help) {
     io.out(VALIDATE_HELP);
     return EXIT.ok;

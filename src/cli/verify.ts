@@ -8,7 +8,7 @@
  */
 import { systemClock } from "../load/clock.ts";
 import type { ManifestSession } from "../report/run_report.ts";
-import { formatMs, parseDuration } from "../script/duration.ts";
+import { formatMs } from "../script/duration.ts";
 import { LangfuseApiError } from "../langfuse/api_error.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
 import { checkUrl, TargetError } from "../export/target.ts";
@@ -22,6 +22,7 @@ import {
 } from "../langfuse/verify_run.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
+import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
 import { parseCommandArgs } from "./options.ts";
 
 /** `verify --help`. */
@@ -38,7 +39,7 @@ same sessions are listed for information; extra traces carrying this run's id ar
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
 Options:
-  --timeout D             stop reading after D, e.g. 30s, 5m (default 2m)
+  --timeout D             stop reading after D, e.g. 30s, 5m (default 2m, at most 1d)
   --reads-per-second R    most API reads a second (default ${DEFAULT_READS_PER_SECOND}). Langfuse Cloud allows
                           1,000 a minute on Pro and up, but 100 on Core and 30 on Hobby: pass
                           1.5 or 0.5 there to avoid waiting out 429s. Self-hosted: no limit.
@@ -46,8 +47,9 @@ Options:
   --all                   list every trace and score, also in runs of more than 50
   -h, --help              show this help
 
-Exit codes: 0 everything matched, 2 usage, 5 differences found (or not all there before the
-timeout), 6 Langfuse API error (e.g. refused keys).`;
+Exit codes: 0 everything matched, 1 internal error (a bug), 2 usage, 5 differences found (or
+not all there before the timeout), 6 Langfuse API error (e.g. refused keys), 130 interrupted
+(Ctrl-C).`;
 
 /** Most rows listed in full; longer runs list only the problems unless --all is given. */
 const FULL_LIST_LIMIT = 50;
@@ -73,7 +75,12 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   }
   const timeoutMs = values.timeout === undefined
     ? DEFAULT_VERIFY_TIMEOUT_MS
-    : durationFlag(values.timeout, "--timeout");
+    : durationFlag(values.timeout, "--timeout", {
+      maxMs: MAX_TIMEOUT_MS,
+      maxText: "1d",
+      allowZero: true,
+      example: "30s, 2m or 1h",
+    });
   const readsPerSecond = values["reads-per-second"] === undefined
     ? DEFAULT_READS_PER_SECOND
     : positiveNumber(values["reads-per-second"], "--reads-per-second");
@@ -347,14 +354,6 @@ async function readSessions(run: RunFile, sample?: number): Promise<ManifestSess
 export function apiFailure(error: unknown): unknown {
   if (error instanceof LangfuseApiError) return new CliError(error.message, EXIT.langfuseApi);
   return error;
-}
-
-function durationFlag(text: string, flag: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    throw new CliError(`${flag} must be a duration like 30s, 2m or 1h, not "${text}"`, EXIT.usage);
-  }
-  return ms;
 }
 
 function positiveNumber(text: string, flag: string): number {

@@ -14,10 +14,11 @@
  * ```
  */
 import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { ManifestSession } from "../report/run_report.ts";
+import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { MAX_DELETE_IDS } from "./api_types.ts";
 import type { LangfuseClient } from "./client.ts";
 
@@ -43,9 +44,10 @@ export interface RunFile {
 export async function openRunFile(path: string): Promise<RunFile> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readTextFile(path);
   } catch (error) {
-    throw new RunFileError(`${path}: cannot be read: ${reason(error)}`);
+    if (error instanceof TextFileError) throw new RunFileError(error.message);
+    throw error;
   }
   let data: Record<string, unknown>;
   try {

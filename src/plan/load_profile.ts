@@ -13,7 +13,7 @@
  * ```
  */
 import { z } from "zod";
-import { parseDuration } from "../script/duration.ts";
+import { MAX_LIVE_DURATION_MS, parseDuration } from "../script/duration.ts";
 import { parseRate, type Phase } from "./arrivals.ts";
 
 const RATE_HINT = 'must be a rate like "20/s", "300/m" or "5000/h"';
@@ -27,6 +27,10 @@ export const LoadPhase = z.strictObject({
   duration: z.string({ error: 'must be a duration like "30s", "2m" or "1h"' })
     .refine((text) => (parseDuration(text) ?? 0) > 0, {
       error: 'must be a positive duration like "30s", "2m" or "1h"',
+      abort: true,
+    })
+    .refine((text) => parseDuration(text)! <= MAX_LIVE_DURATION_MS, {
+      error: "must be at most 7d",
     })
     .describe('How long the phase lasts: "30s", "2m", "1h"'),
   rate: Rate.describe("The arrival rate at the start of the phase"),

@@ -12,6 +12,21 @@ const UNIT_MS: Record<string, number> = {
   d: 86_400_000,
 };
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Longest duration a script may give one step, gap, time to first token or think time: a day.
+ * Real agents answer within minutes; a longer value is a typo (99999d) that would put sessions
+ * years into the past and make backfill windows meaningless.
+ */
+export const MAX_SCRIPT_DURATION_MS = DAY_MS;
+
+/**
+ * Longest a live load run, its ramp, or one phase of a load profile may last: a week, enough
+ * for a soak test; more is a typo that would keep the tool running for months.
+ */
+export const MAX_LIVE_DURATION_MS = 7 * DAY_MS;
+
 const ONE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
 /** Parses "250ms", "1.5s", "2m", "14d"; undefined when the text is not a duration. */

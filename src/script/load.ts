@@ -2,12 +2,21 @@
  * Loads a conversation script: YAML with positions, validated by the zod schema, templates
  * checked. Every problem is collected with its line and column before failing.
  */
-import { readFile } from "node:fs/promises";
-import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  visit,
+} from "yaml";
 import type { z } from "zod";
 import { formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
 import { Script, type ScriptInput } from "./schema.ts";
 import { parseTemplate, type TemplatePart } from "./template.ts";
+import { readTextFile, TextFileError } from "./text_file.ts";
 
 /** A validated script and the file it came from. */
 export interface LoadedScript {
@@ -17,21 +26,25 @@ export interface LoadedScript {
 
 /** Reads and validates a script file; throws ScriptError listing every problem. */
 export async function loadScriptFile(file: string): Promise<LoadedScript> {
-  let text: string;
+  return { file, script: parseScript(await readInputText(file), file) };
+}
+
+/**
+ * A script's or load profile's text; throws ScriptError when the file cannot be read, is a
+ * directory, is empty or is not UTF-8 (at the first bad byte).
+ */
+export async function readInputText(file: string): Promise<string> {
   try {
-    text = await readFile(file, "utf8");
+    return await readTextFile(file);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT"
-      ? "no such file"
-      : (error as Error).message;
+    if (!(error instanceof TextFileError)) throw error;
     throw new ScriptError(file, [{
-      line: 0,
-      column: 0,
+      line: error.line,
+      column: error.column,
       field: "",
-      message: `cannot be read: ${reason}`,
+      message: error.reason,
     }]);
   }
-  return { file, script: parseScript(text, file) };
 }
 
 /** Validates script text; `file` names it in errors. Throws ScriptError. */
@@ -74,7 +87,20 @@ export function parseYaml<T extends z.ZodType>(
       }),
     );
   }
-  const result = schema.safeParse(doc.toJS(), { reportInput: true });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    // yaml refuses aliases of aliases that would expand exponentially (a "billion laughs").
+    throw new ScriptError(file, [{
+      ...at(firstAliasOffset(doc)),
+      field: "",
+      message: `uses YAML aliases (*name) that expand to more than ${MAX_ALIAS_COUNT} copies; ` +
+        "write the repeated content out or nest aliases less",
+    }]);
+  }
+  const result = schema.safeParse(data, { reportInput: true });
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) => toProblems(issue, doc, at));
     throw new ScriptError(file, sortProblems(problems));
@@ -83,6 +109,21 @@ export function parseYaml<T extends z.ZodType>(
 }
 
 type At = (offset: number) => { line: number; column: number };
+
+/** Most alias expansions a document may make (yaml's own default, stated). */
+const MAX_ALIAS_COUNT = 100;
+
+/** Where the document's first alias is, as an offset. */
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) offset = node.range[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
 
 function toProblems(issue: z.core.$ZodIssue, doc: Document, at: At): ScriptProblem[] {
   if (issue.code === "unrecognized_keys") {

@@ -181,3 +181,13 @@ test("the shipped scripts are valid", async () => {
     assert.ok(script.turns.length >= 3, file);
   }
 });
+
+test("durations longer than a day are refused where they are written", () => {
+  const text = VALID.replace("duration: 100ms..200ms", "duration: 100ms..2d")
+    .replace("    outcome: answered\n", "    outcome: answered\n    thinkTime: 90000000\n");
+  assert.deepEqual(problemsOf(text).map((p) => `${p.line}:${p.column} ${p.field} ${p.message}`), [
+    "17:16 turns[0].thinkTime must be at most 1d (86400000 ms)",
+    "21:19 turns[0].steps[0].duration must be at most 1d (86400000 ms)",
+  ]);
+  assert.doesNotThrow(() => parseScript(VALID.replace("100ms..200ms", "1d"), "x.yaml"));
+});

@@ -3,7 +3,7 @@
  * is exported as JSON Schema for editors, so every rule an editor can know lives here.
  */
 import { z } from "zod";
-import { parseDurationRange } from "./duration.ts";
+import { MAX_SCRIPT_DURATION_MS, parseDurationRange } from "./duration.ts";
 import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import {
   LEVELS,
@@ -16,16 +16,23 @@ import {
 
 const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
 
-/** A duration ("250ms", "1.5s") or range ("200ms..900ms"), or plain milliseconds. */
+const TOO_LONG = `must be at most 1d (${MAX_SCRIPT_DURATION_MS} ms)`;
+
+/** A duration ("250ms", "1.5s") or range ("200ms..900ms"), or plain milliseconds; at most 1d. */
 export const Duration = z.union([
-  z.number().nonnegative(),
+  z.number().nonnegative().max(MAX_SCRIPT_DURATION_MS, { error: TOO_LONG }),
   z.string().regex(new RegExp(DURATION_PATTERN), {
     error: 'must be a duration like "250ms", "1.5s" or a range "200ms..900ms"',
     abort: true,
   }).refine((text) => parseDurationRange(text) !== undefined, {
     error: "range must run from the smaller to the larger duration",
+    abort: true,
+  }).refine((text) => parseDurationRange(text)!.max <= MAX_SCRIPT_DURATION_MS, {
+    error: TOO_LONG,
   }),
-]).describe('Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds');
+]).describe(
+  'Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds; at most 1d',
+);
 
 /** A whole number or an inclusive range "700..900". */
 export const IntRange = z.union([

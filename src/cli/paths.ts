@@ -1,0 +1,44 @@
+/**
+ * Output paths checked before anything is sent: a run's ids live in its manifest or report, so
+ * a directory that cannot be created must stop the run before the first span goes out, not
+ * after. Each failure is a usage error naming the flag.
+ */
+import { constants } from "node:fs";
+import { access, mkdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { CliError, EXIT } from "./exit_codes.ts";
+
+/** Creates `dir` if needed and checks that it is a directory this process may write in. */
+export async function prepareDir(dir: string, flag: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new CliError(`${flag}: cannot create the directory ${dir}: ${why(error)}`, EXIT.usage);
+  }
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new CliError(`${flag}: ${dir} is a file, not a directory`, EXIT.usage);
+  }
+  try {
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new CliError(`${flag}: cannot write in the directory ${dir}: ${why(error)}`, EXIT.usage);
+  }
+}
+
+/** Checks that `file` can be written: not a directory, and its directory ready (see above). */
+export async function prepareFile(file: string, flag: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) {
+    throw new CliError(`${flag}: ${file} is a directory; give a file name`, EXIT.usage);
+  }
+  await prepareDir(dirname(file), flag);
+}
+
+function why(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === "EEXIST" || code === "ENOTDIR") return "a file is in the way";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EROFS") return "the file system is read-only";
+  return (error as Error).message ?? String(error);
+}
