@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createPipeline } from "../export/pipeline.ts";
-import { parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
+import { expectedArrivals, parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { Rng } from "../plan/random.ts";
@@ -24,6 +24,13 @@ import { parseYaml, readInputText } from "../script/load.ts";
 import { startProgress } from "../load/progress.ts";
 import { type LoadSchedule, runLoad } from "../load/runner.ts";
 import { systemClock } from "../load/clock.ts";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LATE_TOLERANCE_MS,
+  DEFAULT_MAX_ALIVE,
+  liveArrivals,
+  LiveCounts,
+} from "../load/live.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { checkLoadFlags } from "./load_flags.ts";
@@ -54,15 +61,25 @@ Backfill (sessions placed in the past with a daily rhythm, sent as fast as the t
   --spread D          over how long before now, e.g. 14d (default 1d, at most 1826d)
   --at TIME           end the window at TIME instead of now: -2h, 2026-11-20T14:00:00Z
                       (from 2000-01-01 to a day ahead)
-Live (sessions arrive now, each session's turns follow its think times in real time):
-  --duration D        how long new sessions arrive, e.g. 10m (at most 7d)
+Live (sessions arrive now at the rate, each turn sent when its time comes):
+  --duration D        how long new sessions arrive, e.g. 10m (at most 7d); the run ends when
+                      the last session started in it ends (at most D plus the longest session)
   --rate R            arrival rate, e.g. 20/s, 300/m
   --ramp D            ramp from 0 to the rate over D first
   --profile FILE      arrival phases from a YAML load profile instead of --duration,
                       --rate and --ramp (see README)
   --poisson           Poisson arrivals instead of evenly spaced ones
-  --time-scale K      divide think times by K (default 1)
-  --concurrency N     live sessions at once (default 64); more arrivals wait for a slot
+  --time-scale K      play every session K times faster (default 1): think times, step
+                      durations, gaps and times to first token are all divided by K, so the
+                      waits between turns and until each turn's end shrink by K, and so do
+                      the latencies the spans show; arrivals keep their rate
+  --concurrency N     sessions sending at once (default 64): a session holds a slot only
+                      while its turn is due and waiting for the export queue; a session
+                      waiting out a think time holds none. At most 10,000 sessions are alive
+                      at once (about 20 KB each).
+  --max-dropped N     most arrivals allowed to be dropped (default 0). An arrival is dropped,
+                      never queued, when it cannot start within 1s of its time (the target
+                      or this machine is too slow for the rate) or 10,000 sessions are alive
 
 Population and output:
   --users N           size of the user pool (default: sessions / 10, at least 1; 100 live)
@@ -81,9 +98,10 @@ Population and output:
   -h, --help          show this help
 
 Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
-Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage,
-3 invalid script or load profile (nothing sent), 4 spans failed or a threshold missed,
-6 Langfuse API error (sending scores), 130 interrupted (Ctrl-C).`;
+Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
+schedule that starts no session), 3 invalid script or load profile (nothing sent), 4 spans
+failed, arrivals dropped or a threshold missed, 6 Langfuse API error (sending scores),
+130 interrupted (Ctrl-C).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {
@@ -136,8 +154,18 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const runId = `run_${new Rng(seed, anchoredLabel("load-run", anchor)).hex(12)}`;
   const factory = new SessionFactory(weighted, { seed, users, runId });
   const concurrency = values.concurrency === undefined
-    ? 64
+    ? DEFAULT_CONCURRENCY
     : positiveInt(values.concurrency, "--concurrency");
+  const maxDropped = values["max-dropped"] === undefined
+    ? 0
+    : nonNegativeInt(values["max-dropped"], "--max-dropped");
+  if (schedule.kind === "live" && liveArrivals(schedule, seed).next().done) {
+    throw new CliError(
+      `the Poisson arrivals drawn for seed ${seed} start no session: ` +
+        "raise --rate or --duration, or try another --seed",
+      EXIT.usage,
+    );
+  }
   const maxFailed = values["max-failed"] === undefined
     ? 0
     : nonNegativeInt(values["max-failed"], "--max-failed");
@@ -169,9 +197,11 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       ? undefined
       : positiveInt(values["max-in-flight"], "--max-in-flight"),
   });
+  const liveCounts = new LiveCounts();
   const stopProgress = startProgress({
     stats: pipeline.stats,
-    sessions: () => population.sessions,
+    sessions: () => schedule.kind === "live" ? liveCounts.started : population.sessions,
+    ...(schedule.kind === "live" ? { arrivals: () => liveCounts } : {}),
     total: schedule.kind === "backfill" ? schedule.sessions : undefined,
     tty: io.errIsTty ?? false,
     write: io.progress ?? (() => {}),
@@ -185,6 +215,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       schedule,
       seed,
       concurrency,
+      counts: liveCounts,
       clock: io.clock ?? systemClock,
       stopped: io.interrupted,
       onSession: (plan) => {
@@ -212,7 +243,12 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const durationMs = Math.max(1, finishedMs - startedMs);
   const spansPerSecond = Math.round((stats.acknowledged * 1000) / durationMs);
   const shape = population.shape();
-  const thresholds = { maxFailed, ...(minRate === undefined ? {} : { minRate }) };
+  const thresholds = {
+    maxFailed,
+    ...(minRate === undefined ? {} : { minRate }),
+    ...(schedule.kind === "live" ? { maxDropped } : {}),
+  };
+  const live = result.live;
   const report: LoadReport = {
     tool: "session-replay",
     kind: "load",
@@ -244,10 +280,28 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     spansPerSecond,
     population: shape,
     ...(scores ? { scores } : {}),
-    lateArrivals: result.lateArrivals,
+    ...(live
+      ? {
+        arrivals: {
+          scheduled: live.scheduled,
+          started: live.started,
+          dropped: live.dropped,
+          droppedLate: live.droppedLate,
+          droppedAlive: live.droppedAlive,
+          toleranceMs: DEFAULT_LATE_TOLERANCE_MS,
+          concurrency,
+          maxAlive: DEFAULT_MAX_ALIVE,
+          peakAlive: live.peakAlive,
+          maxLagMs: live.maxLagMs,
+        },
+      }
+      : {}),
     sessionsFile,
     ...(shape.sessions <= 1000 ? { sessionIds: smallRunIds } : {}),
-    thresholds: { ...thresholds, ...checkThresholds(thresholds, stats.failed, spansPerSecond) },
+    thresholds: {
+      ...thresholds,
+      ...checkThresholds(thresholds, stats.failed, spansPerSecond, live?.dropped ?? 0),
+    },
     ...(pipeline.batcher.fatal
       ? { stopped: pipeline.batcher.fatal }
       : io.interrupted()
@@ -341,14 +395,30 @@ async function buildSchedule(values: Values, io: Io): Promise<LoadSchedule> {
       throw new CliError((error as Error).message, EXIT.usage);
     }
   }
+  refuseEmpty(phases, values.profile);
   const timeScale = values["time-scale"] === undefined ? 1 : Number(values["time-scale"]);
-  if (!(timeScale > 0)) {
+  if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
     throw new CliError(
       `--time-scale must be a positive number, not "${values["time-scale"]}"`,
       EXIT.usage,
     );
   }
   return { kind: "live", phases, poisson, timeScale };
+}
+
+/** Refuses a schedule that asks for less than one session, before anything is sent. */
+function refuseEmpty(phases: Phase[], profile: string | undefined): void {
+  const expected = expectedArrivals(phases);
+  if (expected >= 1) return;
+  const asked = expected === 0 ? "no session" : `${Number(expected.toPrecision(2))} sessions`;
+  throw new CliError(
+    profile === undefined
+      ? `--rate and --duration ask for ${asked} (the rate times the duration is below 1): ` +
+        "nothing to send; raise --rate or --duration"
+      : `${profile}: the phases ask for ${asked} (the area under their rates is below 1): ` +
+        "nothing to send; raise a rate or a duration",
+    EXIT.usage,
+  );
 }
 
 function describeSchedule(schedule: LoadSchedule): string {
@@ -436,6 +506,7 @@ function parse(args: string[]) {
     "batch-size": { type: "string" },
     "max-in-flight": { type: "string" },
     "min-rate": { type: "string" },
+    "max-dropped": { type: "string" },
     help: { type: "boolean", short: "h" },
     ...TARGET_OPTIONS,
   }, "load");

@@ -18,10 +18,11 @@ export interface LoadFlagValues {
   poisson?: boolean;
   "time-scale"?: string;
   concurrency?: string;
+  "max-dropped"?: string;
 }
 
 const BACKFILL_ONLY = ["spread", "at"] as const;
-const LIVE_ONLY = ["ramp", "poisson", "time-scale", "concurrency"] as const;
+const LIVE_ONLY = ["ramp", "poisson", "time-scale", "concurrency", "max-dropped"] as const;
 const NOT_WITH_PROFILE = ["duration", "rate", "ramp"] as const;
 
 /** Throws a usage error for a flag the mode ignores or a time flag out of bounds. */

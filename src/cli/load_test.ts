@@ -9,6 +9,7 @@ import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import { selfCommand } from "../runtime.ts";
 import type { LoadReport } from "../report/load_report.ts";
+import { FakeClock, NOW } from "../testing/clock.ts";
 import { captureIo } from "../testing/io.ts";
 
 /** A captured Io, its time fixed unless `now` is given. */
@@ -174,6 +175,52 @@ test("a live run starts sessions at the rate and sends each turn as its time com
   }
 });
 
+test("a time-scaled live run into a real receiver plays whole sessions 100 times faster", {
+  timeout: 60_000,
+}, async () => {
+  const receiver = await startOtlpReceiver();
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-"));
+    const run = io({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, () => Date.now());
+    const started = Date.now();
+    const code = await main([
+      "load",
+      "conversations/order-status.yaml",
+      "--duration",
+      "2s",
+      "--rate",
+      "10/s",
+      "--time-scale",
+      "100",
+      "--seed",
+      "5",
+      "--out-dir",
+      dir,
+      "--report",
+      join(dir, "report.json"),
+    ], run.io);
+    const elapsed = Date.now() - started;
+    const result = await report(dir);
+    assert.equal(code, 0, run.err());
+    assert.equal(result.sessions, 20);
+    assert.equal(result.arrivals?.dropped, 0);
+    assert.equal(result.spans.failed, 0);
+    assert.equal(result.spans.acknowledged, receiver.spans.length, "everything acknowledged");
+    // Turns of 1.6 to 20 s and think times of 20 to 50 s, all divided by 100.
+    const roots = receiver.spans.filter((span) => span.parentSpanId === undefined);
+    const longest = Math.max(
+      ...roots.map((span) => Number((span.endTimeUnixNano - span.startTimeUnixNano) / 1_000_000n)),
+    );
+    assert.ok(longest <= 202, `the longest turn took ${longest} ms of its scripted 20 s`);
+    assert.ok(elapsed < 10_000, `took ${elapsed} ms: 2 s of arrivals plus a session of about 1 s`);
+    for (const span of receiver.spans) {
+      assert.ok(Number(span.endTimeUnixNano / 1_000_000n) <= Date.now(), "no span in the future");
+    }
+  } finally {
+    await receiver.close();
+  }
+});
+
 test("Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130", {
   timeout: 60_000,
 }, async () => {
@@ -283,4 +330,151 @@ test("a bad load profile is reported with its position and nothing is sent", asy
     new RegExp(`${profile}:2:27: phases\\[0\\]\\.rate must be a rate like "20/s"`),
   );
   assert.match(run.err(), /Nothing was sent\./);
+});
+
+test("the README's live example reaches 20/s: every arrival starts on time with --concurrency 64", {
+  timeout: 120_000,
+}, async () => {
+  const receiver = await startOtlpReceiver();
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-"));
+    const clock = new FakeClock();
+    const run = captureIo({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, { clock, now: clock.now });
+    const code = await main([
+      "load",
+      "conversations/order-status.yaml",
+      "conversations/refund.yaml",
+      "conversations/handoff.yaml",
+      "--duration",
+      "60s",
+      "--rate",
+      "20/s",
+      "--concurrency",
+      "64",
+      "--seed",
+      "8",
+      "--out-dir",
+      dir,
+      "--report",
+      join(dir, "report.json"),
+    ], run.io);
+    const result = await report(dir);
+    assert.equal(code, 0, run.err());
+    assert.equal(result.arrivals?.scheduled, 1_200, "20/s for 60 s");
+    assert.equal(result.arrivals?.started, 1_200);
+    assert.equal(result.arrivals?.dropped, 0);
+    assert.equal(result.sessions, 1_200);
+    assert.ok(result.arrivals!.peakAlive > 64, "sessions waiting out think times hold no slot");
+    assert.equal(result.spans.failed, 0);
+    assert.equal(result.spans.acknowledged, receiver.spans.length, "everything acknowledged");
+    // The run ends when the last turn ends: within the duration plus the longest session.
+    const ends = receiver.spans.map((span) => Number(span.endTimeUnixNano / 1_000_000n));
+    assert.equal(result.durationMs, Math.max(...ends) - NOW);
+    assert.ok(result.durationMs > 60_000 && result.durationMs < 60_000 + 5 * 60_000);
+    assert.match(run.out(), /arrivals +1200 scheduled, 1200 started, 0 dropped/);
+    assert.match(run.progress(), /sessions 1200 · alive 0 · dropped 0/);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("a target too slow for the rate drops arrivals: counted, reported, exit 4 unless allowed", {
+  timeout: 60_000,
+}, async () => {
+  const clock = new FakeClock();
+  // Every request takes 3 s of the run's (fake) time.
+  const receiver = await startOtlpReceiver({
+    respond: () => {
+      clock.sleep(3_000);
+      return undefined;
+    },
+  });
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-"));
+    const args = (extra: string[]) => [
+      "load",
+      "fixtures/scripts/quick.yaml",
+      "--duration",
+      "10s",
+      "--rate",
+      "10/s",
+      "--concurrency",
+      "1",
+      "--batch-size",
+      "1",
+      "--max-in-flight",
+      "1",
+      "--seed",
+      "1",
+      "--out-dir",
+      dir,
+      "--report",
+      join(dir, "report.json"),
+      ...extra,
+    ];
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+    const slow = captureIo(env, { clock, now: clock.now });
+    assert.equal(await main(args([]), slow.io), 4, slow.err());
+    const result = await report(dir);
+    const arrivals = result.arrivals!;
+    assert.equal(arrivals.scheduled, 100);
+    assert.ok(arrivals.droppedLate > 50, `${arrivals.droppedLate} dropped late`);
+    assert.equal(arrivals.started + arrivals.dropped, 100);
+    assert.equal(result.sessions, arrivals.started);
+    assert.equal(result.spans.failed, 0, "what started was delivered");
+    assert.equal(result.spans.acknowledged, receiver.spans.length);
+    assert.equal(result.thresholds.met, false);
+    assert.match(slow.err(), /Load run incomplete/);
+    assert.match(slow.err(), /dropped late: the run fell more than 1.00s behind them/);
+    assert.match(slow.err(), /missed +\d+ arrivals dropped, more than --max-dropped 0/);
+    assert.match(slow.progress(), /dropped [1-9]\d*/);
+
+    const allowed = captureIo(env, { clock, now: clock.now });
+    assert.equal(await main(args(["--max-dropped", "100"]), allowed.io), 0, allowed.err());
+    assert.ok((await report(dir)).arrivals!.dropped > 0, "dropped, but the threshold allows it");
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("an empty live run is refused before anything is sent, saying why", async () => {
+  const receiver = await startOtlpReceiver();
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-"));
+    const profile = join(dir, "tiny.yaml");
+    await writeFile(profile, "phases:\n  - { duration: 10m, rate: 1/h }\n");
+    const cases: [string[], RegExp][] = [
+      [["--duration", "1m", "--rate", "0/s"], /--rate and --duration ask for no session/],
+      [
+        ["--duration", "1s", "--rate", "1/h"],
+        /--rate and --duration ask for 0\.00028 sessions .*raise --rate or --duration/,
+      ],
+      [
+        ["--profile", profile],
+        new RegExp(`${profile}: the phases ask for 0\\.17 sessions`),
+      ],
+    ];
+    for (const [extra, message] of cases) {
+      const run = io({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+      const code = await main(
+        ["load", "fixtures/scripts/quick.yaml", ...extra, "--out-dir", join(dir, "out")],
+        run.io,
+      );
+      assert.equal(code, 2, extra.join(" "));
+      assert.match(run.err(), message);
+    }
+    assert.equal(receiver.requests.length, 0, "nothing was sent");
+    await assert.rejects(readFile(join(dir, "out")), "no output directory was made");
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("load --help says what --concurrency, --time-scale and --max-dropped mean", async () => {
+  const run = io({});
+  assert.equal(await main(["load", "--help"], run.io), 0);
+  assert.match(run.out(), /--concurrency N +sessions sending at once \(default 64\)/);
+  assert.match(run.out(), /a session\s+waiting out a think time holds none/);
+  assert.match(run.out(), /--time-scale K +play every session K times faster/);
+  assert.match(run.out(), /--max-dropped N +most arrivals allowed to be dropped \(default 0\)/);
 });

@@ -7,6 +7,8 @@ export interface ProgressOptions {
   stats: DeliveryStats;
   /** Sessions started so far. */
   sessions: () => number;
+  /** Live runs: sessions alive and arrivals dropped so far. */
+  arrivals?: () => { alive: number; dropped: number };
   /** Sessions the run will start, when known (for the eta). */
   total?: number;
   /** Whether the output is a terminal (a live line) or not (a line every `intervalMs`). */
@@ -28,9 +30,11 @@ export function startProgress(options: ProgressOptions): () => void {
     const eta = options.total && sessions > 0
       ? ` · eta ${formatMs(Math.max(0, (elapsed / sessions) * (options.total - sessions)))}`
       : "";
+    const arrivals = options.arrivals?.();
+    const live = arrivals ? ` · alive ${arrivals.alive} · dropped ${arrivals.dropped}` : "";
     return `sessions ${sessions}${
       options.total ? `/${options.total}` : ""
-    } · spans ${stats.generated}` +
+    }${live} · spans ${stats.generated}` +
       ` · ${rate} spans/s · acknowledged ${stats.acknowledged} · failed ${stats.failed}` +
       ` · retries ${stats.retried} · ${formatMs(elapsed)} elapsed${eta}`;
   };

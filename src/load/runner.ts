@@ -1,22 +1,22 @@
 /**
  * Runs a load: sessions from the population, either backfilled into the past (sent as fast
- * as the target takes them) or arriving live on a schedule, each live session's turns sent
- * as their time comes. Bounded: at most `concurrency` live sessions at once, and the export
- * queue holds the producer back; nothing queues without limit.
+ * as the target takes them) or arriving live on a schedule (see `live.ts`), each live
+ * session's turns sent as their time comes. Bounded: the export queue holds the producer
+ * back, and live runs bound sessions sending and alive; nothing queues without limit.
  */
 import { emitTurn } from "../emit/emit.ts";
 import type { Pipeline } from "../export/pipeline.ts";
-import { arrivalStream, type Phase } from "../plan/arrivals.ts";
 import { backfillTimes } from "../plan/backfill.ts";
 import type { SessionFactory } from "../plan/instances.ts";
 import { Rng } from "../plan/random.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import type { Clock } from "./clock.ts";
+import { type LiveCounts, type LiveSchedule, runLive } from "./live.ts";
 
 /** When sessions happen. */
 export type LoadSchedule =
   | { kind: "backfill"; sessions: number; endMs: number; spreadMs: number }
-  | { kind: "live"; phases: Phase[]; poisson: boolean; timeScale: number; maxSessions?: number };
+  | LiveSchedule;
 
 /** What the runner needs. */
 export interface LoadRunOptions {
@@ -24,8 +24,14 @@ export interface LoadRunOptions {
   pipeline: Pipeline;
   schedule: LoadSchedule;
   seed: number;
-  /** Live sessions at once; default 64. */
+  /** Live: sessions sending at once (see `LiveOptions.concurrency`); default 64. */
   concurrency?: number;
+  /** Live: sessions alive at once; default 10,000. */
+  maxAlive?: number;
+  /** Live: how late an arrival may start before it is dropped, ms; default 1000. */
+  lateToleranceMs?: number;
+  /** Live: counts to update as the run goes, for progress. */
+  counts?: LiveCounts;
   clock: Clock;
   /** True stops new sessions (Ctrl-C) and the turns not yet sent. */
   stopped: () => boolean;
@@ -37,15 +43,15 @@ export interface LoadRunOptions {
 export interface LoadRunResult {
   /** Sessions started. */
   started: number;
-  /** Live arrivals that started late because every session slot was busy. */
-  lateArrivals: number;
+  /** Live runs: what became of the arrivals. */
+  live?: LiveCounts;
 }
 
 /** Runs the schedule to its end, or until stopped; the caller closes the pipeline. */
 export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
   return options.schedule.kind === "backfill"
     ? await runBackfill(options, options.schedule)
-    : await runLive(options, options.schedule);
+    : await runLiveLoad(options, options.schedule);
 }
 
 function emitOptions(options: LoadRunOptions) {
@@ -86,61 +92,10 @@ async function runBackfill(
       sent === plan.turns.length ? plan : { ...plan, turns: plan.turns.slice(0, sent) },
     );
   }
-  return { started, lateArrivals: 0 };
+  return { started };
 }
 
-async function runLive(
-  options: LoadRunOptions,
-  schedule: Extract<LoadSchedule, { kind: "live" }>,
-): Promise<LoadRunResult> {
-  const { clock } = options;
-  const concurrency = options.concurrency ?? 64;
-  const emit = emitOptions(options);
-  const start = clock.now();
-  const active = new Set<Promise<void>>();
-  let started = 0;
-  let lateArrivals = 0;
-  const arrivals = arrivalStream(schedule.phases, {
-    poisson: schedule.poisson,
-    rng: new Rng(options.seed, "arrivals"),
-  });
-  for (const offset of arrivals) {
-    if (schedule.maxSessions !== undefined && started >= schedule.maxSessions) break;
-    await sleepOrStop(clock, start + offset, options);
-    if (stop(options)) break;
-    if (active.size >= concurrency) {
-      lateArrivals++;
-      // Wait for a slot rather than queueing sessions without bound.
-      while (active.size >= concurrency && !stop(options)) await Promise.race(active);
-      if (stop(options)) break;
-    }
-    const plan = options.factory.plan(started, {
-      startMs: clock.now(),
-      thinkScale: schedule.timeScale,
-    });
-    started++;
-    const session = (async () => {
-      let sent = 0;
-      for (const turn of plan.turns) {
-        await sleepOrStop(clock, turn.root.endMs, options);
-        if (stop(options)) break;
-        await emitTurn(plan, turn, emit);
-        sent++;
-      }
-      options.onSession(
-        sent === plan.turns.length ? plan : { ...plan, turns: plan.turns.slice(0, sent) },
-      );
-    })();
-    const tracked = session.finally(() => active.delete(tracked));
-    active.add(tracked);
-  }
-  await Promise.all(active);
-  return { started, lateArrivals };
-}
-
-/** Sleeps until `epochMs`, waking early (within 100 ms) when the run is stopped. */
-async function sleepOrStop(clock: Clock, epochMs: number, options: LoadRunOptions): Promise<void> {
-  while (clock.now() < epochMs && !stop(options)) {
-    await clock.sleepUntil(Math.min(epochMs, clock.now() + 100));
-  }
+async function runLiveLoad(options: LoadRunOptions, schedule: LiveSchedule) {
+  const live = await runLive(options, schedule);
+  return { started: live.started, live };
 }

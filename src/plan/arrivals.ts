@@ -51,6 +51,23 @@ export function arrivalStream(
   return invert(phases, targets);
 }
 
+/**
+ * The expected number of arrivals over the whole schedule, Λ(end): the area under the rate. Even
+ * spacing starts ceil(Λ) sessions (one at 0 as soon as the rate is positive), a Poisson process
+ * about Λ; a schedule below 1 asks for less than one session.
+ */
+export function expectedArrivals(phases: readonly Phase[]): number {
+  phases.forEach(checkPhase);
+  return snap(
+    phases.reduce(
+      (sum, phase) =>
+        sum + ((phase.rate + (phase.rampTo ?? phase.rate)) / 2) * phase.durationMs /
+          1_000,
+      0,
+    ),
+  );
+}
+
 function* naturals(): Generator<number, void, undefined> {
   for (let k = 0;; k++) yield k;
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   arrivalOffsets,
   arrivalStream,
+  expectedArrivals,
   parseRate,
   type Phase,
   phasesFromFlags,
@@ -243,4 +244,17 @@ test("phasesFromFlags() refuses a ramp longer than the run and a negative rate",
     message: "Cannot ramp for 120000ms in a run of 60000ms: the ramp is part of the duration",
   });
   assert.throws(() => phasesFromFlags({ durationMs: 60_000, rate: -5 }), RangeError);
+});
+
+test("expectedArrivals() is the area under the rate: what a schedule asks for", () => {
+  assert.equal(expectedArrivals([{ durationMs: 600_000, rate: 20 }]), 12_000);
+  assert.equal(
+    expectedArrivals(phasesFromFlags({ durationMs: 600_000, rate: 1, rampMs: 120_000 })),
+    540,
+  );
+  assert.equal(expectedArrivals([{ durationMs: 1_000, rate: 1 / 3_600 }]) < 1, true, "1/h for 1 s");
+  assert.equal(expectedArrivals([{ durationMs: 60_000, rate: 0 }]), 0);
+  // Even spacing starts ceil(Λ) sessions.
+  assert.equal(arrivalOffsets([{ durationMs: 2_500, rate: 2 }]).length, Math.ceil(5));
+  assert.equal(arrivalOffsets([{ durationMs: 2_250, rate: 2 }]).length, Math.ceil(4.5));
 });

@@ -7,6 +7,7 @@ import { type IdFormat, parseIdFormat } from "../script/privacy.ts";
 import type { ScriptInput } from "../script/schema.ts";
 import { firstAbove, Rng } from "./random.ts";
 import { planSession } from "./session.ts";
+import { compressTimeline } from "./timeline.ts";
 import type { SessionPlan } from "./types.ts";
 import { UserPool } from "./users.ts";
 
@@ -32,8 +33,11 @@ export interface PopulationOptions {
   skew?: number;
 }
 
-/** When a session happens: it ends at `endMs`, or starts at `startMs`. */
-export type SessionTime = { endMs: number } | { startMs: number; thinkScale?: number };
+/**
+ * When a session happens: it ends at `endMs`, or starts at `startMs`; `timeScale` (default 1)
+ * compresses its whole timeline K times towards the start (see `compressTimeline`).
+ */
+export type SessionTime = { endMs: number } | { startMs: number; timeScale?: number };
 
 /** The format a literal or generated id implies: conv_82d95… implies conv_ + 21 hex. */
 export function inferIdFormat(id: string): IdFormat {
@@ -86,17 +90,20 @@ export class SessionFactory {
     const format = inferIdFormat(entry.script.session.id);
     const sessionId = format.prefix +
       (format.alphabet === "hex" ? rng.hex(format.length) : rng.alnum(format.length));
-    return planSession(entry.script, {
+    const plan = planSession(entry.script, {
       seed: rng.uint32(),
       label: `${entry.script.name}:${index}`,
       file: entry.file,
       endMs: "endMs" in time ? time.endMs : 0,
-      ...("startMs" in time ? { startMs: time.startMs, thinkScale: time.thinkScale } : {}),
+      ...("startMs" in time ? { startMs: time.startMs } : {}),
       branching: true,
       outlierRate: this.#outlierRate,
       sessionId,
       userId: this.#pool.pick(rng),
       runId: this.#runId,
     });
+    return "startMs" in time && time.timeScale !== undefined
+      ? compressTimeline(plan, time.startMs, time.timeScale)
+      : plan;
   }
 }

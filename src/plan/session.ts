@@ -38,8 +38,6 @@ export interface PlanOptions {
   branching?: boolean;
   /** Share of leaf steps that become slow outliers (3 to 8 times as long); default 0. */
   outlierRate?: number;
-  /** Think times are divided by this (live runs with --time-scale); default 1. */
-  thinkScale?: number;
   /** Use these ids instead of the script's (load mode draws them per session). */
   sessionId?: string;
   userId?: string;
@@ -82,10 +80,9 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
     })
   );
   const thinks = selection.map(({ index }, position) =>
-    position === 0 ? 0 : Math.round(
-      draw(script.turns[index].thinkTime ?? script.timing.thinkTime, timing.fork(`think${index}`)) /
-        (options.thinkScale ?? 1),
-    )
+    position === 0
+      ? 0
+      : draw(script.turns[index].thinkTime ?? script.timing.thinkTime, timing.fork(`think${index}`))
   );
   const total = layouts.reduce((sum, layout, t) => sum + layout.durationMs + thinks[t], 0);
   const startMs = options.startMs ?? options.endMs - total;

@@ -13,6 +13,30 @@ export interface Thresholds {
   maxFailed: number;
   /** Least acknowledged spans per second, if given. */
   minRate?: number;
+  /** Live runs: most arrivals allowed to be dropped; default 0. */
+  maxDropped?: number;
+}
+
+/** What became of a live run's arrivals; a dropped arrival never started a session. */
+export interface ArrivalReport {
+  /** Arrivals whose time came: started + dropped. */
+  scheduled: number;
+  started: number;
+  dropped: number;
+  /** Dropped because the run was more than `toleranceMs` behind them. */
+  droppedLate: number;
+  /** Dropped because `maxAlive` sessions were alive. */
+  droppedAlive: number;
+  /** How late an arrival may start, ms. */
+  toleranceMs: number;
+  /** Sessions sending at once (--concurrency). */
+  concurrency: number;
+  /** Sessions alive at once, the memory bound. */
+  maxAlive: number;
+  /** The most sessions alive at once during the run. */
+  peakAlive: number;
+  /** The latest an arrival or turn was handled after its time, ms. */
+  maxLagMs: number;
 }
 
 /** A load run's report, as printed and written with --report. */
@@ -45,8 +69,8 @@ export interface LoadReport {
   population: PopulationShape;
   /** The sessions' scores, once sent. */
   scores?: ScoreDelivery;
-  /** Late live arrivals: every session slot was busy. */
-  lateArrivals: number;
+  /** Live runs: what became of the scheduled arrivals. */
+  arrivals?: ArrivalReport;
   /** One JSON line per session (ids of the session, user and traces). */
   sessionsFile: string;
   /** Session ids, for runs of up to 1000 sessions. */
@@ -55,13 +79,19 @@ export interface LoadReport {
   stopped?: string;
 }
 
-/** Checks the thresholds against the counts. */
+/** Checks the thresholds against the counts (`dropped`: live arrivals dropped, default 0). */
 export function checkThresholds(
   thresholds: Thresholds,
   failed: number,
   spansPerSecond: number,
+  dropped = 0,
 ): { met: boolean; missed: string[] } {
   const missed: string[] = [];
+  if (dropped > (thresholds.maxDropped ?? 0)) {
+    missed.push(
+      `${dropped} arrivals dropped, more than --max-dropped ${thresholds.maxDropped ?? 0}`,
+    );
+  }
   if (failed > thresholds.maxFailed) {
     missed.push(`${failed} spans failed, more than --max-failed ${thresholds.maxFailed}`);
   }
@@ -98,11 +128,7 @@ export function formatLoadReport(report: LoadReport, reportPath?: string): strin
       : []),
     formatShape(report.population),
   ];
-  if (report.lateArrivals > 0) {
-    lines.push(
-      `  late       ${report.lateArrivals} arrivals waited for a free session slot (--concurrency)`,
-    );
-  }
+  if (report.arrivals) lines.push(...formatArrivals(report.arrivals));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores     "));
   }
@@ -111,6 +137,28 @@ export function formatLoadReport(report: LoadReport, reportPath?: string): strin
   lines.push(`  sessions   ${report.sessionsFile}`);
   if (reportPath) lines.push(`  report     ${reportPath}`);
   return lines.join("\n");
+}
+
+function formatArrivals(arrivals: ArrivalReport): string[] {
+  const lines = [
+    `  arrivals   ${arrivals.scheduled} scheduled, ${arrivals.started} started, ${arrivals.dropped} dropped` +
+    ` · peak ${arrivals.peakAlive} sessions alive · max lag ${formatMs(arrivals.maxLagMs)}`,
+  ];
+  if (arrivals.droppedLate > 0) {
+    lines.push(
+      `             ${arrivals.droppedLate} dropped late: the run fell more than ${
+        formatMs(arrivals.toleranceMs)
+      } behind them (the target or this machine is too slow for the rate; ` +
+        `--concurrency ${arrivals.concurrency}: sessions sending at once)`,
+    );
+  }
+  if (arrivals.droppedAlive > 0) {
+    lines.push(
+      `             ${arrivals.droppedAlive} dropped: ${arrivals.maxAlive} sessions were alive ` +
+        `(the memory bound)`,
+    );
+  }
+  return lines;
 }
 
 function ms(value: number | undefined): string {

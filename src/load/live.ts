@@ -1,0 +1,220 @@
+/**
+ * The live scheduler: sessions arrive at their scheduled offsets and each session's turns are
+ * sent when their (compressed) end comes. One loop takes timed events in order from a heap: an
+ * arrival plans a session, a due turn joins the senders' line. A sleeping session costs a heap
+ * entry, not a slot. What is bounded is what costs: sessions sending at once (`concurrency`:
+ * turns due and waiting for the export queue), sessions alive at once (`maxAlive`: their plans
+ * are held in memory) and, in the pipeline, requests in flight. An arrival that cannot start
+ * on time (more than `lateToleranceMs` late, or with `maxAlive` sessions alive) is dropped and
+ * counted, as k6's arrival-rate executors count dropped_iterations, never queued.
+ */
+import { emitTurn } from "../emit/emit.ts";
+import type { Pipeline } from "../export/pipeline.ts";
+import { arrivalStream, type Phase } from "../plan/arrivals.ts";
+import type { SessionFactory } from "../plan/instances.ts";
+import { Rng } from "../plan/random.ts";
+import type { SessionPlan } from "../plan/types.ts";
+import type { Clock } from "./clock.ts";
+import { EventQueue } from "./event_queue.ts";
+
+/** A live schedule: arrival phases, even or Poisson, and the time scale of every session. */
+export interface LiveSchedule {
+  kind: "live";
+  phases: Phase[];
+  poisson: boolean;
+  /** Every session's timeline is compressed this many times (see `compressTimeline`). */
+  timeScale: number;
+  /** Start at most this many sessions. */
+  maxSessions?: number;
+}
+
+/** Default of `LiveOptions.concurrency`. */
+export const DEFAULT_CONCURRENCY = 64;
+/** Default of `LiveOptions.maxAlive`: about 20 KB of plan each, so some 200 MB at most. */
+export const DEFAULT_MAX_ALIVE = 10_000;
+/** Default of `LiveOptions.lateToleranceMs`. */
+export const DEFAULT_LATE_TOLERANCE_MS = 1_000;
+
+/** What the live scheduler needs. */
+export interface LiveOptions {
+  factory: SessionFactory;
+  pipeline: Pipeline;
+  seed: number;
+  clock: Clock;
+  /** True stops new sessions (Ctrl-C) and the turns not yet sent. */
+  stopped: () => boolean;
+  /** Called with each session once done (turns not sent are left out). */
+  onSession: (plan: SessionPlan) => void;
+  /**
+   * Sessions sending at once: a session holds a slot from the moment its turn is due until
+   * the export queue has taken the turn; default 64. When every slot is taken the scheduler
+   * waits, and arrivals that fall more than `lateToleranceMs` behind are dropped.
+   */
+  concurrency?: number;
+  /** Sessions alive (started, not finished) at once; an arrival beyond it is dropped; default 10,000. */
+  maxAlive?: number;
+  /** How late an arrival may start before it is dropped, ms; default 1000. */
+  lateToleranceMs?: number;
+  /** Counts to update as the run goes (progress reads them); default a fresh one. */
+  counts?: LiveCounts;
+}
+
+/** What became of a live run's arrivals, updated as it runs. */
+export class LiveCounts {
+  /** Arrivals whose time came: started + dropped. */
+  scheduled = 0;
+  /** Sessions started. */
+  started = 0;
+  /** Arrivals dropped because the run was more than the tolerance behind them. */
+  droppedLate = 0;
+  /** Arrivals dropped because `maxAlive` sessions were alive. */
+  droppedAlive = 0;
+  /** Sessions started and not finished. */
+  alive = 0;
+  /** The most sessions alive at once. */
+  peakAlive = 0;
+  /** Sessions whose turn is due and not yet taken by the export queue. */
+  sending = 0;
+  /** The latest any arrival or turn was handled after its time, ms. */
+  maxLagMs = 0;
+
+  /** Arrivals dropped, for either reason. */
+  get dropped(): number {
+    return this.droppedLate + this.droppedAlive;
+  }
+}
+
+/** The arrival offsets of a live schedule for a seed, computed one at a time. */
+export function liveArrivals(schedule: LiveSchedule, seed: number): Generator<number, void> {
+  return arrivalStream(schedule.phases, {
+    poisson: schedule.poisson,
+    rng: new Rng(seed, "arrivals"),
+  });
+}
+
+interface LiveSession {
+  plan: SessionPlan;
+  /** Turns taken by the export queue. */
+  sent: number;
+}
+
+const ARRIVAL = "arrival";
+type LiveEvent = typeof ARRIVAL | LiveSession;
+
+/** The longest the loop sleeps before it checks whether the run was stopped. */
+const POLL_MS = 100;
+
+/** Runs a live schedule to its end, or until stopped; the caller closes the pipeline. */
+export async function runLive(options: LiveOptions, schedule: LiveSchedule): Promise<LiveCounts> {
+  const { clock, pipeline } = options;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const maxAlive = options.maxAlive ?? DEFAULT_MAX_ALIVE;
+  const tolerance = options.lateToleranceMs ?? DEFAULT_LATE_TOLERANCE_MS;
+  const counts = options.counts ?? new LiveCounts();
+  const stop = () => options.stopped() || pipeline.batcher.fatal !== undefined;
+  const emit = {
+    tracer: pipeline.tracer,
+    ids: pipeline.ids,
+    backpressure: () => pipeline.batcher.ready(),
+  };
+
+  const start = clock.now();
+  const events = new EventQueue<LiveEvent>();
+  const arrivals = liveArrivals(schedule, options.seed);
+  const alive = new Set<LiveSession>();
+  const line: LiveSession[] = [];
+  let worker: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  const nextArrival = () => {
+    if (schedule.maxSessions !== undefined && counts.scheduled >= schedule.maxSessions) return;
+    const next = arrivals.next();
+    if (!next.done) events.push(start + next.value, ARRIVAL);
+  };
+  const finish = (session: LiveSession) => {
+    alive.delete(session);
+    counts.alive = alive.size;
+    const { plan, sent } = session;
+    options.onSession(
+      sent === plan.turns.length ? plan : { ...plan, turns: plan.turns.slice(0, sent) },
+    );
+  };
+  const nextTurn = (session: LiveSession) => {
+    const turn = session.plan.turns[session.sent];
+    if (turn === undefined) finish(session);
+    else events.push(turn.root.endMs, session);
+  };
+  const signal = () => {
+    const waiting = wake;
+    wake = undefined;
+    waiting?.();
+  };
+  // Hands due turns to the export queue in the order they came due; one turn at a time, so
+  // the queue overruns its bound by one turn at most.
+  const work = async () => {
+    while (line.length > 0 && !stop()) {
+      const session = line[0];
+      await emitTurn(session.plan, session.plan.turns[session.sent], emit);
+      line.shift();
+      counts.sending = line.length;
+      session.sent++;
+      nextTurn(session);
+      signal();
+    }
+    worker = undefined;
+    signal();
+  };
+  const until = () => new Promise<void>((resolve) => (wake = resolve));
+
+  nextArrival();
+  while (!stop()) {
+    const due = events.peek();
+    if (due === undefined) {
+      if (worker === undefined) break;
+      await until();
+      continue;
+    }
+    const now = clock.now();
+    if (now < due.atMs) {
+      await clock.sleepUntil(Math.min(due.atMs, now + POLL_MS));
+      continue;
+    }
+    if (due.value !== ARRIVAL && line.length >= concurrency) {
+      // Every sending slot is taken: the target (or this machine) is slower than the schedule.
+      await until();
+      continue;
+    }
+    events.pop();
+    counts.maxLagMs = Math.max(counts.maxLagMs, now - due.atMs);
+    if (due.value !== ARRIVAL) {
+      line.push(due.value);
+      counts.sending = line.length;
+      worker ??= work();
+      continue;
+    }
+    counts.scheduled++;
+    nextArrival();
+    if (now - due.atMs > tolerance) {
+      counts.droppedLate++;
+    } else if (alive.size >= maxAlive) {
+      counts.droppedAlive++;
+    } else {
+      // Planned at its scheduled time, so a run's sessions start on the schedule's offsets.
+      const plan = options.factory.plan(counts.started, {
+        startMs: due.atMs,
+        timeScale: schedule.timeScale,
+      });
+      counts.started++;
+      const session: LiveSession = { plan, sent: 0 };
+      alive.add(session);
+      counts.alive = alive.size;
+      counts.peakAlive = Math.max(counts.peakAlive, alive.size);
+      nextTurn(session);
+    }
+  }
+  // Stopped (or done): the turn being handed over finishes; what was not sent is left out.
+  while (worker !== undefined) await worker;
+  for (const session of [...alive]) finish(session);
+  counts.sending = 0;
+  return counts;
+}
