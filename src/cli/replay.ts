@@ -51,15 +51,18 @@ Options:
   --out FILE          file target: where to write OTLP/JSON lines (default out/spans.otlp.jsonl)
   --manifest-dir DIR  where to write the run manifest (default out)
   --no-manifest       do not write a manifest
-  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT or a script
-                      says production (refused otherwise)
+  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT, a script or
+                      the name of the keys' Langfuse project (asked of Langfuse) says
+                      production: prod, prd, production or live as a word part, in any case
+                      (refused otherwise, with exit 2 and what matched)
   --verify            then read the traces back from Langfuse and compare (see verify --help)
   --timeout D         how long --verify waits for ingestion (default 2m)
   --quiet             print only problems
   -h, --help          show this help
 
-Exit codes: 0 delivered, 2 usage, 3 invalid script (nothing sent), 4 spans not delivered,
-130 interrupted.`;
+Exit codes: 0 delivered, 2 usage (also production refused), 3 invalid script (nothing sent),
+4 spans not delivered (also keys refused when asking for their project), 6 Langfuse API error
+(scores not sent, or the keys' project could not be asked: nothing sent), 130 interrupted.`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {
@@ -77,7 +80,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
 
   // Everything that can be wrong with the input is checked before anything is sent.
   const scripts = await loadAll(positionals);
-  const target = targetFromFlags(values, io.env, scripts);
+  const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
 
   const seeded = values.seed !== undefined;
   const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
