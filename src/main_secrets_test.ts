@@ -88,15 +88,23 @@ test("no form of a key or header value appears in output or files when the targe
       OTEL_EXPORTER_OTLP_ENDPOINT: url,
       OTEL_EXPORTER_OTLP_HEADERS: HEADERS,
     };
-    const langfuse = captureIo(env);
+    // The production guard's project lookup meets the echo first: its error is redacted too.
+    const guarded = captureIo(env);
     const replay = ["replay", "conversations/order-status.yaml", "--manifest-dir", dir];
-    assert.equal(await main(replay, langfuse.io), 4, langfuse.err());
+    assert.equal(await main(replay, guarded.io), 6, guarded.err());
+    // Past the guard, the spans themselves meet the echo.
+    const langfuse = captureIo(env);
+    assert.equal(
+      await main([...replay, "--allow-production"], langfuse.io),
+      4,
+      langfuse.err(),
+    );
     const otlp = captureIo(env);
     assert.equal(await main([...replay, "--target", "otlp"], otlp.io), 4, otlp.err());
     const load = captureIo(env);
     const loadArgs = ["load", "conversations/order-status.yaml", "--sessions", "3", "--seed", "1"];
     const loaded = await main(
-      [...loadArgs, "--out-dir", dir, "--report", join(dir, "report.json")],
+      [...loadArgs, "--out-dir", dir, "--report", join(dir, "report.json"), "--allow-production"],
       load.io,
     );
     assert.equal(loaded, 4, load.err());
@@ -105,7 +113,8 @@ test("no form of a key or header value appears in output or files when the targe
     assert.equal(await main(["verify", join(dir, manifest)], verify.io), 6, verify.err());
 
     assert.ok(received() >= 4, "every command reached the echoing server");
-    const all = (await everything(langfuse, dir)) + otlp.err() + otlp.out() + load.err() +
+    const all = (await everything(langfuse, dir)) + guarded.err() + guarded.out() + otlp.err() +
+      otlp.out() + load.err() +
       load.out() + load.progress() + verify.err() + verify.out();
     assert.match(all, /\[redacted\]/, "the echoed headers arrived, redacted");
     assertNoSecret(all);
@@ -120,10 +129,12 @@ test("an HTML page answering the export says to check the base URL variable, wit
       LANGFUSE_PUBLIC_KEY: PUBLIC_KEY,
       LANGFUSE_SECRET_KEY: SECRET_KEY,
     });
-    const code = await main(
-      ["replay", "conversations/order-status.yaml", "--manifest-dir", dir],
-      run.io,
-    );
+    const replay = ["replay", "conversations/order-status.yaml", "--manifest-dir", dir];
+    const guarded = captureIo(run.io.env as Record<string, string>);
+    assert.equal(await main(replay, guarded.io), 6, guarded.err());
+    assert.match(guarded.err(), /an HTML page, not an API answer: check LANGFUSE_BASE_URL/);
+    assert.doesNotMatch(guarded.err(), /DOCTYPE|<html/i);
+    const code = await main([...replay, "--allow-production"], run.io);
     assert.equal(code, 4, run.err());
     const all = await everything(run, dir);
     assert.match(all, /HTTP 404: an HTML page, not an API answer: check LANGFUSE_BASE_URL/);

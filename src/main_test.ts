@@ -114,7 +114,7 @@ test("an invalid script exits 3 with file:line:column and sends nothing", async 
   }
 });
 
-test("refused credentials stop the run with exit 4, naming the variables and never the keys", async () => {
+test("refused credentials on the OTLP route stop the run with exit 4, naming the variables and never the keys", async () => {
   const receiver = await startOtlpReceiver({
     auth: { publicKey: "pk-lf-good", secretKey: "sk-lf-good" },
   });
@@ -127,12 +127,14 @@ test("refused credentials stop the run with exit 4, naming the variables and nev
       LANGFUSE_SECRET_KEY: secret,
     });
     receiver.requests.length = 0;
+    // The receiver is no Langfuse API; --allow-production skips asking it for the keys' project.
     const code = await main([
       "replay",
       "conversations/order-status.yaml",
       "conversations/refund.yaml",
       "--manifest-dir",
       dir,
+      "--allow-production",
     ], run.io);
     assert.equal(code, 4);
     assert.equal(receiver.requests.length, 1, "stopped after the first refusal");
@@ -170,7 +172,11 @@ test("the Langfuse target posts to the OTLP route with Basic auth and ingestion 
       LANGFUSE_SECRET_KEY: "sk-lf-good",
     });
     assert.equal(
-      await main(["replay", "conversations/handoff.yaml", "--no-manifest", "--gzip"], run.io),
+      // The receiver is no Langfuse API; --allow-production skips asking it for the project.
+      await main(
+        ["replay", "conversations/handoff.yaml", "--no-manifest", "--gzip", "--allow-production"],
+        run.io,
+      ),
       0,
       run.err(),
     );
@@ -266,12 +272,12 @@ test("production is refused unless --allow-production is given", async () => {
       [
         { ...keys, LANGFUSE_BASE_URL: "https://langfuse.prod.example" },
         "conversations/refund.yaml",
-        /host "langfuse\.prod\.example" is named like production/,
+        /host "langfuse\.prod\.example" is named like production \("prod"\)/,
       ],
       [
         { ...keys, LANGFUSE_BASE_URL: receiver.url, LANGFUSE_TRACING_ENVIRONMENT: "production" },
         "conversations/refund.yaml",
-        /LANGFUSE_TRACING_ENVIRONMENT is production/,
+        /LANGFUSE_TRACING_ENVIRONMENT "production" is named like production \("production"\)/,
       ],
       [
         { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },

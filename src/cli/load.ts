@@ -93,15 +93,18 @@ Population and output:
   --min-rate R        least acknowledged spans per second, e.g. 500/s
   --target langfuse|otlp|file, --protocol http/protobuf|http/json, --gzip, --out FILE
                       as for replay; load needs a real target (not the preview)
-  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT or a script
-                      says production (refused otherwise)
+  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT, a script or
+                      the name of the keys' Langfuse project (asked of Langfuse) says
+                      production: prod, prd, production or live as a word part, in any case
+                      (refused otherwise, with exit 2 and what matched)
   -h, --help          show this help
 
 Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
 Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
-schedule that starts no session), 3 invalid script or load profile (nothing sent), 4 spans
-failed, arrivals dropped or a threshold missed, 6 Langfuse API error (sending scores),
-130 interrupted (Ctrl-C).`;
+schedule that starts no session, or production refused), 3 invalid script or load profile
+(nothing sent), 4 spans failed, arrivals dropped or a threshold missed (also keys refused when
+asking for their project), 6 Langfuse API error (scores not sent, or the keys' project could not
+be asked: nothing sent), 130 interrupted (Ctrl-C).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {
@@ -117,7 +120,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const scripts = await loadAll(positionals);
   const schedule = await buildSchedule(values, io);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
-  const target = targetFromFlags(values, io.env, scripts);
+  const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
 
   if (target.kind === "preview") {
     throw new CliError(

@@ -5,6 +5,7 @@ import { ScriptError } from "../script/errors.ts";
 import { type LoadedScript, loadScriptFile } from "../script/load.ts";
 import { joinDashValues } from "./args.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { langfuseProjectName, type ProjectCheckOptions, targetClient } from "./production.ts";
 
 /** The OTLP/HTTP encodings. */
 export const PROTOCOLS = ["http/protobuf", "http/json"] as const;
@@ -51,11 +52,18 @@ export async function loadAll(files: string[]): Promise<LoadedScript[]> {
   );
 }
 
-/** Refuses to touch production unless `--allow-production` was given. */
-export function guardProduction(reasons: string[], allowed: boolean | undefined): void {
+/**
+ * Refuses to touch production unless `--allow-production` was given; `action` says what would
+ * have been done, default "send synthetic data to".
+ */
+export function guardProduction(
+  reasons: string[],
+  allowed: boolean | undefined,
+  action = "send synthetic data to",
+): void {
   if (reasons.length === 0 || allowed) return;
   throw new CliError(
-    `Refusing to send synthetic data to production: ${reasons.join("; ")}. ` +
+    `Refusing to ${action} production: ${reasons.join("; ")}. ` +
       "Pass --allow-production if that is really what you want.",
     EXIT.usage,
   );
@@ -87,8 +95,12 @@ export const TARGET_OPTIONS = {
   "allow-production": { type: "boolean" },
 } as const;
 
-/** The target the flags and environment choose; production is refused unless allowed. */
-export function targetFromFlags(
+/**
+ * The target the flags and environment choose; production is refused unless allowed. For the
+ * Langfuse target whose names say nothing, this then asks Langfuse which project the keys
+ * belong to (see {@link langfuseProjectName} for how a failure exits), before anything is sent.
+ */
+export async function targetFromFlags(
   values: {
     target?: string;
     protocol?: string;
@@ -98,7 +110,8 @@ export function targetFromFlags(
   },
   env: Record<string, string | undefined>,
   scripts: LoadedScript[],
-): Target {
+  options: ProjectCheckOptions = {},
+): Promise<Target> {
   const target = resolveTarget({
     target: oneOf(values.target, TARGET_KINDS, "--target"),
     protocol: oneOf(values.protocol, PROTOCOLS, "--protocol"),
@@ -106,10 +119,14 @@ export function targetFromFlags(
     out: values.out,
   }, env);
   checkTargetFlags(values, target);
-  guardProduction(
-    productionReasons(target, env, scripts.map(({ script }) => script.trace.metadata.environment)),
-    values["allow-production"],
-  );
+  if (values["allow-production"]) return target;
+  const environments = scripts.map(({ script }) => script.trace.metadata.environment);
+  // What the names already say is refused without contacting the host.
+  guardProduction(productionReasons(target, env, environments), false);
+  if (target.kind === "langfuse") {
+    const project = await langfuseProjectName(targetClient(target, env, options.clock), options);
+    guardProduction(productionReasons(target, env, environments, project), false);
+  }
   return target;
 }
 

@@ -9,10 +9,13 @@
 import process from "node:process";
 import { createInterface } from "node:readline/promises";
 import { MAX_DELETE_IDS } from "../langfuse/api_types.ts";
+import type { LangfuseClient } from "../langfuse/client.ts";
 import { purgePlan, purgeRun, RunFileError } from "../langfuse/purge.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { parseCommandArgs } from "./options.ts";
+import { productionReasons, resolveTarget } from "../export/target.ts";
+import { guardProduction, parseCommandArgs } from "./options.ts";
+import { langfuseProjectName } from "./production.ts";
 import { apiFailure, langfuseClientFromEnv, openRun } from "./verify.ts";
 
 /** `purge --help`. */
@@ -27,15 +30,18 @@ Shows what it will delete and asks first; Langfuse then deletes asynchronously.
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
 Options:
-  --yes             delete without asking (required when the input is not a terminal)
-  --session-scores  also delete a replay's session scores
-  --batch-size N    trace ids per delete request, 1 to ${MAX_DELETE_IDS} (default ${MAX_DELETE_IDS}). Langfuse Cloud
-                    allows 50 (Hobby), 200 (Core) or 1,000 (Pro and up) trace delete requests
-                    a day, and advises against more than 30-50 ids per request.
-  -h, --help        show this help
+  --yes               delete without asking (required when the input is not a terminal)
+  --session-scores    also delete a replay's session scores
+  --batch-size N      trace ids per delete request, 1 to ${MAX_DELETE_IDS} (default ${MAX_DELETE_IDS}). Langfuse Cloud
+                      allows 50 (Hobby), 200 (Core) or 1,000 (Pro and up) trace delete requests
+                      a day, and advises against more than 30-50 ids per request.
+  --allow-production  delete even though the host, LANGFUSE_TRACING_ENVIRONMENT or the name of
+                      the keys' project (asked of Langfuse) says production (refused otherwise)
+  -h, --help          show this help
 
 Exit codes: 0 deleted (or nothing to delete, or not confirmed), 1 internal error (a bug),
-2 usage, 6 Langfuse API error, 130 interrupted (Ctrl-C; some deletes may have been sent).`;
+2 usage (also a refused production project), 6 Langfuse API error (also when the keys' project
+cannot be asked), 130 interrupted (Ctrl-C; some deletes may have been sent).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
 export interface PurgeIo extends Io {
@@ -52,6 +58,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     yes: { type: "boolean", short: "y" },
     "session-scores": { type: "boolean" },
     "batch-size": { type: "string" },
+    "allow-production": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   }, "purge");
   if (values.help) {
@@ -90,6 +97,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     if (error instanceof RunFileError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
+  if (!values["allow-production"]) await refuseProduction(io, client);
   const traces = count(plan.traceIds.length, "trace");
   const scores = plan.sessionScoreIds.length > 0
     ? ` and ${count(plan.sessionScoreIds.length, "session score")}`
@@ -166,4 +174,18 @@ function batchSizeFlag(text: string): number {
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * Refuses to delete from a host, environment or project named like production (the project
+ * asked of Langfuse), before anything is shown or deleted.
+ */
+async function refuseProduction(io: PurgeIo, client: LangfuseClient): Promise<void> {
+  const target = resolveTarget({ target: "langfuse" }, io.env);
+  guardProduction(productionReasons(target, io.env, []), false, "delete from");
+  const project = await langfuseProjectName(client, {
+    keysRefusedExit: EXIT.langfuseApi,
+    nothingDone: "Nothing was deleted.",
+  });
+  guardProduction(productionReasons(target, io.env, [], project), false, "delete from");
 }

@@ -55,16 +55,20 @@ Options:
                       (default out/spans.otlp.jsonl)
   --manifest-dir DIR  where to write the run manifest (default out)
   --no-manifest       do not write a manifest
-  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT or a script
-                      says production (refused otherwise)
+  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT, a script or
+                      the name of the keys' Langfuse project (asked of Langfuse) says
+                      production: prod, prd, production or live as a word part, in any case
+                      (refused otherwise, with exit 2 and what matched)
   --verify            then read the traces back from Langfuse and compare (see verify --help)
   --timeout D         how long --verify waits for ingestion (default 2m, at most 1d)
   --quiet             print only problems
   -h, --help          show this help
 
-Exit codes: 0 delivered (and verified with --verify), 1 internal error (a bug), 2 usage,
-3 invalid script (nothing sent), 4 spans not delivered, 5 --verify found differences,
-6 Langfuse API error (sending scores, or --verify reading), 130 interrupted (Ctrl-C).`;
+Exit codes: 0 delivered (and verified with --verify), 1 internal error (a bug), 2 usage (also
+production refused), 3 invalid script (nothing sent), 4 spans not delivered (also keys refused
+when asking for their project), 5 --verify found differences, 6 Langfuse API error (scores not
+sent, --verify reading, or the keys' project could not be asked: nothing sent), 130 interrupted
+(Ctrl-C).`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {
@@ -85,7 +89,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     throw new CliError("give --manifest-dir or --no-manifest, not both", EXIT.usage);
   }
   const scripts = await loadAll(positionals);
-  const target = targetFromFlags(values, io.env, scripts);
+  const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
 
   const seeded = values.seed !== undefined;
   const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();

@@ -5,6 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { Protocol } from "./http_sender.ts";
+import { productionWord } from "./production.ts";
 
 /** Kinds of target. */
 export const TARGET_KINDS = ["langfuse", "otlp", "file", "preview"] as const;
@@ -351,26 +352,37 @@ function decode(text: string, what: string): string {
 }
 
 /**
- * Why sending to this target would touch production, if it would: a host named like one
- * (a `prod` or `production` label), `LANGFUSE_TRACING_ENVIRONMENT=production`, or scripts
- * whose environment is production. Only targets that leave the machine count.
+ * Why sending to this target would touch production, if it would: a host with a production
+ * word part (`prod`, `prd`, `production`, `live`, in any case: `langfuse-prod01`, `Production`),
+ * a `LANGFUSE_TRACING_ENVIRONMENT` like that, scripts whose environment is production, or a
+ * Langfuse project of that name (`projectName`, which the caller asked Langfuse for). Each
+ * reason says what matched. Only targets that leave the machine count.
  */
 export function productionReasons(
   target: Target,
   env: Record<string, string | undefined>,
   scriptEnvironments: (string | undefined)[],
+  projectName?: string,
 ): string[] {
   if (target.kind !== "langfuse" && target.kind !== "otlp") return [];
   const reasons: string[] = [];
   const host = new URL(target.url!).hostname;
-  if (host.split(/[.-]/).some((label) => label === "prod" || label === "production")) {
-    reasons.push(`the host "${host}" is named like production`);
+  const hostWord = productionWord(host);
+  if (hostWord) reasons.push(`the host "${host}" is named like production ("${hostWord}")`);
+  const tracing = env.LANGFUSE_TRACING_ENVIRONMENT ?? "";
+  const tracingWord = productionWord(tracing);
+  if (tracingWord) {
+    reasons.push(
+      `LANGFUSE_TRACING_ENVIRONMENT "${tracing}" is named like production ("${tracingWord}")`,
+    );
   }
-  if (env.LANGFUSE_TRACING_ENVIRONMENT === "production") {
-    reasons.push("LANGFUSE_TRACING_ENVIRONMENT is production");
-  }
-  if (scriptEnvironments.includes("production")) {
-    reasons.push("a script's environment is production");
+  const scriptWord = scriptEnvironments.map((name) => productionWord(name ?? "")).find(Boolean);
+  if (scriptWord) reasons.push(`a script's environment is production ("${scriptWord}")`);
+  const projectWord = productionWord(projectName ?? "");
+  if (projectWord) {
+    reasons.push(
+      `the keys belong to the Langfuse project "${projectName}", named like production ("${projectWord}")`,
+    );
   }
   return reasons;
 }

@@ -14,6 +14,7 @@
 import type { RetryPolicy } from "../export/retry.ts";
 import { Transport } from "./_transport.ts";
 import { LangfuseApiError, malformedAnswer } from "./api_error.ts";
+import type { ApiProject, ProjectsResponse } from "./api_projects.ts";
 import {
   type CreateScoreRequest,
   type CreateScoreResponse,
@@ -145,6 +146,7 @@ const SCORES = "/api/public/scores";
 const V1_OBSERVATIONS = "/api/public/observations";
 const V2_SCORES = "/api/public/v2/scores";
 const V3_SCORES = "/api/public/v3/scores";
+const PROJECTS = "/api/public/projects";
 
 /** A Langfuse public API client; every method throws {@link LangfuseApiError} on failure. */
 export class LangfuseClient {
@@ -364,6 +366,30 @@ export class LangfuseClient {
     const path = `${SCORES}/${encodeURIComponent(id)}`;
     const { status } = await this.#http.request<unknown>("DELETE", path, { pass: [404] });
     return status !== 404;
+  }
+
+  /** `GET /api/public/projects`: the projects the keys may use (a project key names its own). */
+  async projects(): Promise<ApiProject[]> {
+    const { data } = await this.#http.request<ProjectsResponse>("GET", PROJECTS);
+    if (
+      !isObject(data) || !Array.isArray(data.data) ||
+      !data.data.every((p) => isObject(p) && typeof p.name === "string")
+    ) {
+      throw malformedAnswer(`GET ${PROJECTS}`, "no data array of named projects");
+    }
+    return data.data;
+  }
+
+  /** The one project the keys belong to; an error when Langfuse names none or several. */
+  async project(): Promise<ApiProject> {
+    const projects = await this.projects();
+    if (projects.length !== 1) {
+      throw malformedAnswer(
+        `GET ${PROJECTS}`,
+        `${projects.length} projects where project-scoped keys name one (is it deleted?)`,
+      );
+    }
+    return projects[0];
   }
 }
 

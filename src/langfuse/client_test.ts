@@ -170,3 +170,20 @@ test("an unreachable server fails with status 0 once the retry deadline is spent
     endpoint: "GET /api/public/traces",
   });
 });
+
+test("project() names the project the keys belong to, or fails naming the key variables", async () => {
+  await withFakeLangfuse({ projectName: "Support Production" }, async (fake) => {
+    const { client } = clientFor(fake);
+    const project = await client.project();
+    assert.equal(project.name, "Support Production");
+    assert.equal(project.id, "fake-project");
+    assert.deepEqual((await client.projects()).map((p) => p.name), ["Support Production"]);
+    const { client: refused } = clientFor(fake, { secretKey: "sk-lf-wrong" });
+    await assert.rejects(refused.project(), {
+      name: "LangfuseApiError",
+      status: 401,
+      endpoint: "GET /api/public/projects",
+      message: /LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY/,
+    });
+  });
+});

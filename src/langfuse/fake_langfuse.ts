@@ -24,6 +24,7 @@ import {
 } from "../export/loopback_http.ts";
 import { jsonBody, send } from "./_fake_http.ts";
 import { observationsV1Page, scoresV2Page, scoresV3Page } from "./_fake_pages.ts";
+import { checkProjectsMethod, PROJECTS_PATH, projectsAnswer } from "./_fake_projects.ts";
 import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./_fake_reads.ts";
 import type { StoredScore } from "./_fake_types.ts";
 import type { StoredSpan, ViewFacts } from "./_fake_views.ts";
@@ -51,6 +52,8 @@ export interface FakeLangfuseOptions {
   now?: () => number;
   /** Project id in responses; default "fake-project". */
   projectId?: string;
+  /** Name of the keys' project in `GET /api/public/projects`; default "staging-demo". */
+  projectName?: string;
 }
 
 /** One request as the fake answered it. */
@@ -140,6 +143,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
           "Langfuse v4 events_only mode. Learn more about Langfuse v4 at: https://langfuse.com/docs/v4",
       );
     }
+    if (path === PROJECTS_PATH) checkProjectsMethod(method);
     const denied = checkBasicAuth(req.headers.authorization, keys);
     if (denied === 401) {
       throw new HttpAnswer(
@@ -148,6 +152,12 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       );
     }
     if (denied === 403) throw new HttpAnswer(403, "Access denied");
+    if (path === PROJECTS_PATH) {
+      return projectsAnswer(method, {
+        id: facts.projectId,
+        name: options.projectName ?? "staging-demo",
+      });
+    }
     if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now, mode);
     if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
     if (method === "DELETE" && path === TRACES) {

@@ -186,3 +186,26 @@ test("a cursor that is not one of the server's is a 400, and limit above 1000 to
     assert.equal(big.status, 400);
   });
 });
+
+test("the fake names the keys' project like projects.json, strictly and without rate limits", async () => {
+  await withFakeLangfuse({ projectName: "acme-prod01", rateLimitEvery: 1 }, async (fake) => {
+    const { status, body } = await callFake(fake, "GET", "/api/public/projects");
+    assert.equal(status, 200, "the projects route is not rate limited");
+    assertSameShape(body, await langfuseFixture("projects.json"), MAPS);
+    assert.deepEqual((body as { data: { name: string }[] }).data.map((p) => p.name), [
+      "acme-prod01",
+    ]);
+    assert.equal((await callFake(fake, "POST", "/api/public/projects", { name: "x" })).status, 403);
+    const anonymous = await fetch(`${fake.url}/api/public/projects`);
+    assert.equal(anonymous.status, 401);
+    await anonymous.body?.cancel();
+    // Langfuse checks the method before the key.
+    const put = await fetch(`${fake.url}/api/public/projects`, { method: "PUT" });
+    assert.equal(put.status, 405);
+    await put.body?.cancel();
+  });
+  await withFakeLangfuse({}, async (fake) => {
+    const { body } = await callFake(fake, "GET", "/api/public/projects");
+    assert.equal((body as { data: { name: string }[] }).data[0].name, "staging-demo");
+  });
+});

@@ -6,6 +6,7 @@ import { inferIdFormat, SessionFactory } from "./instances.ts";
 import { backfillTimes } from "./backfill.ts";
 import { Rng } from "./random.ts";
 import { PopulationCounter } from "../report/population.ts";
+import type { ObservationPlan } from "./types.ts";
 
 const END = Date.parse("2026-11-25T12:00:00Z");
 const DAY = 86_400_000;
@@ -110,4 +111,24 @@ test("backfilled sessions stay inside the window and follow the daily rhythm", a
   const night = byHour.slice(0, 6).reduce((a, b) => a + b, 0);
   const afternoon = byHour.slice(13, 18).reduce((a, b) => a + b, 0);
   assert.ok(afternoon > night * 4, `afternoon ${afternoon} vs night ${night}`);
+});
+
+test("in load mode the shipped scripts' tool inputs name each session's drawn user", async () => {
+  const find = (node: ObservationPlan, name: string): ObservationPlan | undefined =>
+    node.name === name ? node : node.children.map((c) => find(c, name)).find(Boolean);
+  const cases: [string, string, string][] = [
+    ["conversations/order-status.yaml", "lookup_order", "customer"],
+    ["conversations/handoff.yaml", "crm_lookup", "user"],
+    ["conversations/handoff.yaml", "billing_search", "linked_user"],
+  ];
+  for (const [path, tool, field] of cases) {
+    const { file, script } = await loadScriptFile(path);
+    const factory = new SessionFactory([{ file, script }], { seed: 11, users: 20 });
+    for (let i = 0; i < 5; i++) {
+      const plan = factory.plan(i, { endMs: END });
+      assert.notEqual(plan.userId, script.user.id, "load mode draws its own users");
+      const input = find(plan.turns[0].root, tool)?.input as Record<string, unknown>;
+      assert.equal(input[field], plan.userId, `${path} ${tool}.${field}`);
+    }
+  }
 });

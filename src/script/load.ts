@@ -13,6 +13,7 @@ import {
   visit,
 } from "yaml";
 import type { z } from "zod";
+import { fixedIdsInContent, splitFlowMappings } from "./content_checks.ts";
 import { formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
 import { Script, type ScriptInput } from "./schema.ts";
 import { parseTemplate, type TemplatePart } from "./template.ts";
@@ -49,21 +50,24 @@ export async function readInputText(file: string): Promise<string> {
 
 /** Validates script text; `file` names it in errors. Throws ScriptError. */
 export function parseScript(text: string, file: string): ScriptInput {
-  const { value, doc, at } = parseYaml(text, file, Script);
-  const problems = checkTemplates(value).map(({ path, message }) => ({
-    ...at(offsetOf(doc, path)),
-    field: formatPath(path),
-    message,
-  }));
-  if (problems.length > 0) throw new ScriptError(file, sortProblems(problems));
-  return value;
+  return parseYaml(text, file, Script, (script) => [
+    ...checkTemplates(script),
+    ...fixedIdsInContent(script, templatedStrings(script)),
+  ]).value;
 }
 
-/** Parses YAML text and validates it with `schema`; every problem carries its position. */
+/** Checks a validated value beyond its schema; answers each problem with its path. */
+export type ValueCheck<T> = (value: T) => { path: PropertyKey[]; message: string }[];
+
+/**
+ * Parses YAML text and validates it with `schema`, then with `check` when the schema passed;
+ * every problem carries its position, and all of them are thrown together as a ScriptError.
+ */
 export function parseYaml<T extends z.ZodType>(
   text: string,
   file: string,
   schema: T,
+  check?: ValueCheck<z.output<T>>,
 ): { value: z.output<T>; doc: Document; at: At } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -100,10 +104,22 @@ export function parseYaml<T extends z.ZodType>(
         "write the repeated content out or nest aliases less",
     }]);
   }
+  // Reported with the schema's problems: a split mapping often explains them.
+  const split = splitFlowMappings(doc).map(({ offset, path, message }) => ({
+    ...at(offset),
+    field: formatPath(path),
+    message,
+  }));
   const result = schema.safeParse(data, { reportInput: true });
-  if (!result.success) {
-    const problems = result.error.issues.flatMap((issue) => toProblems(issue, doc, at));
-    throw new ScriptError(file, sortProblems(problems));
+  const problems = result.success
+    ? (check?.(result.data) ?? []).map(({ path, message }) => ({
+      ...at(offsetOf(doc, path)),
+      field: formatPath(path),
+      message,
+    }))
+    : result.error.issues.flatMap((issue) => toProblems(issue, doc, at));
+  if (!result.success || split.length > 0 || problems.length > 0) {
+    throw new ScriptError(file, sortProblems([...split, ...problems]));
   }
   return { value: result.data, doc, at };
 }

@@ -1,7 +1,8 @@
 /**
- * The privacy guard: session and user ids, tags and metadata are copied onto every span, so
- * they must be pseudonymous, bounded tokens. Each check returns why a value is refused, or
- * undefined when it is acceptable.
+ * The privacy guard: session and user ids, the trace's name, version, release and tags are
+ * copied onto every span, so they must be pseudonymous, bounded tokens that hold no personal
+ * data and no secret. Each check returns why a value is refused, or undefined when it is
+ * acceptable. Refusals never quote a value that looks like a secret or personal data.
  */
 
 // A prefix of lowercase words, then a random-looking token: conv_82d9535867844b4c8cdff.
@@ -49,16 +50,15 @@ export function parseIdFormat(text: string): IdFormat | undefined {
 /** Why `value` is not a pseudonymous id (a literal token or a generated pattern), or undefined. */
 export function checkPseudonymousId(value: string): string | undefined {
   if (value.includes("{{")) return "must not use templating: ids are propagated to every span";
-  if (value.includes("@")) return `"${value}" looks like an e-mail address; use a pseudonymous id`;
-  if (/^\+?[\d\s().-]{7,}$/.test(value)) {
-    return `"${value}" looks like a phone number; use a pseudonymous id`;
-  }
-  if (/^[A-Z]{2,}[-_#]?\d+/.test(value) || /#\d+/.test(value)) {
-    return `"${value}" looks like an order reference; use a pseudonymous id`;
-  }
-  if (/^(sk|pk)-/.test(value) || /^eyJ/.test(value)) {
-    return `"${value}" looks like a key or token; never propagate secrets`;
-  }
+  const found = findPersonalData(value) ??
+    (value.includes("@")
+      ? "e-mail address"
+      : /^\+?[\d\s().-]{7,}$/.test(value)
+      ? "phone number"
+      : /^[A-Z]{2,}[-_#]?\d+/.test(value)
+      ? "order reference"
+      : undefined);
+  if (found) return refusal(found, "use a pseudonymous id");
   const format = parseIdFormat(value);
   if (format) {
     if (format.length < 6 || format.length > 64) {
@@ -87,9 +87,84 @@ function checkPrefix(value: string, prefix: string): string | undefined {
 
 const TOKEN = /^[a-z0-9][a-z0-9_.:-]{0,39}$/;
 
-/** Why `value` is not a short bounded token (tags, metadata values), or undefined. */
+/** Why `value` is not a short bounded token (trace name, version, release, tags), or undefined. */
 export function checkToken(value: string): string | undefined {
   if (value.includes("{{")) return "must not use templating: it is propagated to every span";
+  const found = findPersonalData(value);
+  if (found) return refusal(found, "it would be copied onto every span");
   if (TOKEN.test(value)) return undefined;
   return `"${value}" is not a short token: use 1 to 40 lowercase letters, digits, "_", "-", "." or ":"`;
+}
+
+/** The kinds of secret or personal value the guard recognises. */
+export type PersonalDataKind =
+  | "key or token"
+  | "e-mail address"
+  | "card number"
+  | "phone number"
+  | "account number"
+  | "order reference";
+
+// Secrets by their published prefixes, in any case: OpenAI/Anthropic/Langfuse/Stripe sk-, pk-,
+// rk-; GitHub ghp_, gho_, ghu_, ghs_, ghr_, github_pat_; Slack xox?-; AWS AKIA; Google AIza.
+const KEY_PATTERNS = [
+  /(?<![a-z0-9])(?:sk|pk|rk)[-_](?:(?:live|test|lf|proj|ant)[-_])?[a-z0-9_-]{4,}/i,
+  /(?<![a-z0-9])(?:gh[pousr]_|github_pat_)[a-z0-9_]{8,}/i,
+  /(?<![a-z0-9])xox[abprs]-[a-z0-9-]{8,}/i,
+  /(?<![a-z0-9])akia[a-z0-9]{16}(?![a-z0-9])/i,
+  /(?<![a-z0-9])aiza[a-z0-9_-]{20,}/i,
+];
+// A JWT's header is base64url of `{"`, so it starts eyJ; lowercased or uppercased it is still
+// one, as long as it is not a plain word (it has a digit, a "_" or "-", or a "." segment).
+const JWT = /(?<![a-z0-9])eyj[a-z0-9_-]{8,}(?:\.[a-z0-9_-]*)*/i;
+const EMAIL = /[^\s@]@[^\s@]/;
+// order-924, ORDER-924, order_924, Order#924, ord924, inv-2026-1234, and any #924.
+const ORDER_REF = /(?<![a-z])(?:order|ord|invoice|inv)[-_#: ]?\d+(?![a-z0-9])|#\d+/i;
+// acct-5521, ACCOUNT_5521, iban 12, and an IBAN like GB82WEST12345698765432.
+const ACCOUNT_REF = /(?<![a-z])(?:acct|account|acc|iban)[-_#: ]?\d+(?![a-z0-9])/i;
+const IBAN = /(?<![a-z0-9])[a-z]{2}\d{2}[a-z0-9]{11,30}(?![a-z0-9])/i;
+// Runs of digits that may be split by spaces, dashes or parentheses, standing on their own
+// (not inside a random token like conv_82d9535867844b4c8cdff), with an optional leading "+".
+const DIGIT_RUN = /(?<![a-z0-9])\+?\(?\d(?:[ ()-]*\d)*(?![a-z0-9])/gi;
+
+/** Which kind of secret or personal data `value` holds, if any, whatever its case or separators. */
+export function findPersonalData(value: string): PersonalDataKind | undefined {
+  if (KEY_PATTERNS.some((pattern) => pattern.test(value))) return "key or token";
+  const jwt = JWT.exec(value);
+  if (jwt && /[\d_.-]/.test(jwt[0].slice(3))) return "key or token";
+  if (EMAIL.test(value)) return "e-mail address";
+  if (ORDER_REF.test(value)) return "order reference";
+  if (ACCOUNT_REF.test(value) || IBAN.test(value)) return "account number";
+  for (const [run] of value.matchAll(DIGIT_RUN)) {
+    const digits = run.replace(/\D/g, "");
+    const spaced = /[ ()-]/.test(run.replace(/^\+/, ""));
+    if (run.startsWith("+") && digits.length >= 7) return "phone number";
+    if (/^\(?0/.test(run) && digits.length >= 9 && digits.length <= 15) return "phone number";
+    if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) return "card number";
+    if (spaced && digits.length >= 7 && /^\(?\d{3}\)?[ -]\d{3}[ -]?\d{4}$/.test(run)) {
+      return "phone number";
+    }
+    if (digits.length >= 9) return "account number";
+  }
+  return undefined;
+}
+
+/** "looks like a phone number; <advice>", without quoting the value. */
+function refusal(kind: PersonalDataKind, advice: string): string {
+  if (kind === "key or token") return "looks like a key or token; never propagate secrets";
+  return `looks like ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}; ${advice}`;
+}
+
+/** The Luhn checksum every payment card number passes. */
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
 }

@@ -1,7 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkPseudonymousId, checkToken, parseIdFormat } from "./privacy.ts";
+import {
+  checkPseudonymousId,
+  checkToken,
+  findPersonalData,
+  parseIdFormat,
+  type PersonalDataKind,
+} from "./privacy.ts";
 import { parseScript } from "./load.ts";
+import { ScriptError } from "./errors.ts";
 
 test("pseudonymous ids and generated formats are accepted", () => {
   for (
@@ -76,4 +83,133 @@ turns:
       return true;
     },
   );
+});
+
+/** Secrets and personal data in the spellings people paste, each with the kind it is. */
+const PERSONAL: [string, PersonalDataKind][] = [
+  ["sk-lf-1234abcd5678", "key or token"],
+  ["SK-LF-1234ABCD5678", "key or token"],
+  ["sk-proj-abcdEFGH1234", "key or token"],
+  ["pk-lf-1234abcd", "key or token"],
+  ["sk_live_51Habcdef", "key or token"],
+  ["ghp_abcdefghij1234567890", "key or token"],
+  ["GHP_ABCDEFGHIJ1234567890", "key or token"],
+  ["github_pat_11abcdefgh", "key or token"],
+  ["xoxb-1234-5678-abcdef", "key or token"],
+  ["AKIAIOSFODNN7EXAMPLE", "key or token"],
+  ["eyJhbGciOiJIUzI1NiJ9", "key or token"],
+  ["EYJHBGCIOIJIUZI1NIJ9.EYJZDWIIOIIXMJMIFQ.SIG", "key or token"],
+  ["eyjhbgcioijiuzi1nij9.eyjzdwiioiixmjmifq.sig", "key or token"],
+  ["jane.doe@example.com", "e-mail address"],
+  ["JANE@EXAMPLE.COM", "e-mail address"],
+  ["4111 1111 1111 1111", "card number"],
+  ["4111-1111-1111-1111", "card number"],
+  ["4111111111111111", "card number"],
+  ["card-5500-0000-0000-0004", "card number"],
+  ["+44 20 7946 0958", "phone number"],
+  ["+1-555-010-0200", "phone number"],
+  ["+4915112345678", "phone number"],
+  ["0044207946095", "phone number"],
+  ["(020) 7946 0958", "phone number"],
+  ["555-010-0200", "phone number"],
+  ["acct-5521", "account number"],
+  ["ACCOUNT_5521", "account number"],
+  ["GB82WEST12345698765432", "account number"],
+  ["cust-1234567890", "account number"],
+  ["ORDER-924", "order reference"],
+  ["order-924", "order reference"],
+  ["order_924", "order reference"],
+  ["Order#924", "order reference"],
+  ["ord924", "order reference"],
+  ["inv-2026-12345", "order reference"],
+  ["ticket-#924", "order reference"],
+];
+
+/** Ordinary tags, names, versions and ids that must not be mistaken for any of them. */
+const ORDINARY = [
+  "order-status",
+  "order-status-turn",
+  "refund",
+  "langgraph",
+  "local",
+  "v1.2.3",
+  "2026.08.21",
+  "2024-08-06",
+  "gpt-4o-2024-08-06",
+  "desk-lamp",
+  "task-runner",
+  "record-12",
+  "sk-sk",
+  "eyjafjallajokull",
+  "build-12345678",
+  "conv_82d9535867844b4c8cdff",
+  "usr_pseudo_7f31c2",
+  "usr_99812345",
+  "session:eu-1",
+];
+
+test("findPersonalData() names every kind of secret and personal data, in any case and spelling", () => {
+  for (const [value, kind] of PERSONAL) assert.equal(findPersonalData(value), kind, value);
+  for (const value of ORDINARY) assert.equal(findPersonalData(value), undefined, value);
+});
+
+/** A script with one field to fill in (at ＠), and every field copied onto every span. */
+const FIELDS: [string, string][] = [
+  [
+    "session.id",
+    "session: { id: @ }\nuser: { id: usr_pseudo_7f31c2 }\ntrace:\n  name: demo-turn\n  version: local\n",
+  ],
+  [
+    "user.id",
+    "session: { id: conv_82d9535867844b4c8cdff }\nuser: { id: @ }\ntrace:\n  name: demo-turn\n  version: local\n",
+  ],
+  [
+    "trace.name",
+    "session: { id: conv_82d9535867844b4c8cdff }\nuser: { id: usr_pseudo_7f31c2 }\ntrace:\n  name: @\n  version: local\n",
+  ],
+  [
+    "trace.version",
+    "session: { id: conv_82d9535867844b4c8cdff }\nuser: { id: usr_pseudo_7f31c2 }\ntrace:\n  name: demo-turn\n  version: @\n",
+  ],
+  [
+    "trace.release",
+    "session: { id: conv_82d9535867844b4c8cdff }\nuser: { id: usr_pseudo_7f31c2 }\ntrace:\n  name: demo-turn\n  version: local\n  release: @\n",
+  ],
+  [
+    "trace.tags[1]",
+    "session: { id: conv_82d9535867844b4c8cdff }\nuser: { id: usr_pseudo_7f31c2 }\ntrace:\n  name: demo-turn\n  version: local\n  tags: [demo, @]\n",
+  ],
+];
+const TURNS = `turns:
+  - { kind: status, input: a, output: b, outcome: answered, steps: [{ type: span, name: s }] }
+`;
+
+test("every propagated field refuses every kind of secret and personal data at its line and column", () => {
+  for (const [field, template] of FIELDS) {
+    const text = `name: demo\n${template}${TURNS}`;
+    const before = text.slice(0, text.indexOf("@")).split("\n");
+    const at = { line: before.length, column: before.at(-1)!.length + 1 };
+    for (const [value, kind] of PERSONAL) {
+      const label = `${field} = ${value}`;
+      assert.throws(
+        () => parseScript(text.replace("@", JSON.stringify(value)), "x.yaml"),
+        (error: unknown) => {
+          assert.ok(error instanceof ScriptError, label);
+          assert.equal(error.problems.length, 1, `${label}: ${error.message}`);
+          assert.deepEqual(
+            { line: error.line, column: error.column, field: error.field },
+            { ...at, field },
+            label,
+          );
+          assert.ok(error.message.startsWith(`x.yaml:${at.line}:${at.column}: ${field} `), label);
+          assert.ok(
+            error.message.includes(`looks like a${/^[aeiou]/.test(kind) ? "n" : ""} ${kind}`),
+            `${label}: ${error.message}`,
+          );
+          assert.ok(!error.message.includes(value), `${label}: the value is not echoed`);
+          return true;
+        },
+      );
+    }
+  }
 });
