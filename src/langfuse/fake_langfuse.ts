@@ -23,6 +23,7 @@ import {
   readBody,
 } from "../export/loopback_http.ts";
 import { jsonBody, send } from "./_fake_http.ts";
+import { ingestBatch, WithStatus } from "./_fake_ingestion.ts";
 import { observationsV1Page, scoresV2Page, scoresV3Page } from "./_fake_pages.ts";
 import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./_fake_reads.ts";
 import type { StoredScore } from "./_fake_types.ts";
@@ -88,6 +89,7 @@ const V2_OBSERVATIONS = "/api/public/v2/observations";
 const TRACES = "/api/public/traces";
 const SESSIONS = "/api/public/sessions/";
 const SCORES = "/api/public/scores";
+const INGESTION = "/api/public/ingestion";
 const V1_OBSERVATIONS = "/api/public/observations";
 const V2_SCORES = "/api/public/v2/scores";
 const V3_SCORES = "/api/public/v3/scores";
@@ -150,6 +152,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     if (denied === 403) throw new HttpAnswer(403, "Access denied");
     if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now);
     if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
+    if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now);
     if (method === "DELETE" && path === TRACES) {
       return deleteTraces(jsonBody(raw), stored, scores, deletedTraceIds);
     }
@@ -197,6 +200,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       let body: unknown;
       try {
         body = route(req, raw);
+        if (body instanceof WithStatus) ({ status, body } = body);
       } catch (error) {
         if (!(error instanceof HttpAnswer)) throw error;
         ({ status, headers } = error);
