@@ -60,6 +60,12 @@ export interface LangfuseClientOptions {
   now?: () => number;
   /** Jitter source in [0, 1) for backoffs; default `Math.random`. */
   random?: () => number;
+  /**
+   * Longest a rate-limited request waits for its budget (Retry-After, X-RateLimit-Reset) before
+   * it fails with RateLimitedError; default 300 000 ms (Langfuse's per-minute windows pass,
+   * a daily budget does not).
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 /** Query of one `GET /api/public/v2/observations` page. */

@@ -24,6 +24,7 @@ import {
 } from "../export/loopback_http.ts";
 import { jsonBody, send } from "./_fake_http.ts";
 import { ingestBatch, WithStatus } from "./_fake_ingestion.ts";
+import { FakeLimiter, type FakeRateLimits, rateLimitHeaders, resourceOf } from "./_fake_limits.ts";
 import { observationsV1Page, scoresV2Page, scoresV3Page } from "./_fake_pages.ts";
 import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./_fake_reads.ts";
 import type { StoredScore } from "./_fake_types.ts";
@@ -32,6 +33,7 @@ import { deleteTraces, ingest, score } from "./_fake_writes.ts";
 
 export type { KeyPair } from "../export/loopback_http.ts";
 export type { StoredScore } from "./_fake_types.ts";
+export { type FakeRateLimits, HOBBY_LIMITS } from "./_fake_limits.ts";
 
 /** Which read API the fake serves. */
 export type FakeMode = "v4" | "v3";
@@ -48,6 +50,10 @@ export interface FakeLangfuseOptions {
   rateLimitEvery?: number;
   /** Retry-After seconds on those 429s; default 1. */
   retryAfterSeconds?: number;
+  /** Langfuse Cloud's budgets per resource, e.g. HOBBY_LIMITS; default none (self-hosted). */
+  rateLimits?: FakeRateLimits;
+  /** Put X-RateLimit-* on accepted answers too (Langfuse v4.16.0 sends them only on 429s); default false. */
+  announceRateLimits?: boolean;
   /** Clock in epoch ms, for visibility; default `Date.now`. */
   now?: () => number;
   /** Project id in responses; default "fake-project". */
@@ -108,6 +114,8 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   const requests: FakeRequest[] = [];
   const deletedTraceIds: string[] = [];
   let reads = 0;
+  const limiter = new FakeLimiter(options.rateLimits ?? {}, now, options.announceRateLimits);
+  let announced: Record<string, string> = {};
 
   const visible = (): StoredSpan[] => {
     const at = now();
@@ -150,6 +158,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       );
     }
     if (denied === 403) throw new HttpAnswer(403, "Access denied");
+    announced = limiter.consume(resourceOf(method, path));
     if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now);
     if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
     if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now);
@@ -165,8 +174,8 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     reads++;
     const every = options.rateLimitEvery ?? 0;
     if (every > 0 && reads % every === 0) {
-      const seconds = String(options.retryAfterSeconds ?? 1);
-      throw new HttpAnswer(429, "Rate limit exceeded", { "retry-after": seconds });
+      const ms = (options.retryAfterSeconds ?? 1) * 1000;
+      throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
     }
     if (path === V2_OBSERVATIONS) {
       if (mode === "v3") {
@@ -199,7 +208,9 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       let headers: Record<string, string> = {};
       let body: unknown;
       try {
+        announced = {};
         body = route(req, raw);
+        headers = announced;
         if (body instanceof WithStatus) ({ status, body } = body);
       } catch (error) {
         if (!(error instanceof HttpAnswer)) throw error;
