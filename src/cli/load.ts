@@ -17,7 +17,7 @@ import { PopulationCounter } from "../report/population.ts";
 import { redactorFor } from "../report/redact.ts";
 import { type ManifestSession, manifestSession, type ScoreDelivery } from "../report/run_report.ts";
 import type { Target } from "../export/target.ts";
-import { scoresOf } from "../langfuse/scores.ts";
+import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
@@ -319,29 +319,29 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   return Object.keys(scores?.failed ?? {}).length > 0 ? EXIT.langfuseApi : EXIT.ok;
 }
 
-/** Sends the scores of every session in the sessions file, a thousand sessions at a time. */
+/** Sends the scores of every session in the sessions file, a thousand scores a request. */
 async function deliverLoadScores(
   target: Target,
   sessionsFile: string,
   io: Io,
 ): Promise<ScoreDelivery> {
   const total: ScoreDelivery = { planned: 0, sent: 0, failed: {} };
-  let chunk: ManifestSession[] = [];
+  // Scores, not sessions, fill a chunk: one full ingestion batch (1000 events) per flush.
+  const chunk: ScoreToSend[] = [];
   const flush = async () => {
-    const result = await deliverScores(target, scoresOf(chunk), io);
+    const result = await deliverScores(target, chunk.splice(0, 1000), io);
     total.planned += result.planned;
     total.sent += result.sent;
     if (result.skipped) total.skipped = result.skipped;
     for (const [reason, n] of Object.entries(result.failed)) {
       total.failed[reason] = (total.failed[reason] ?? 0) + n;
     }
-    chunk = [];
   };
   const lines = createInterface({ input: createReadStream(sessionsFile), crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === "") continue;
-    chunk.push(JSON.parse(line));
-    if (chunk.length >= 1000) await flush();
+    chunk.push(...scoresOf([JSON.parse(line) as ManifestSession]));
+    while (chunk.length >= 1000) await flush();
   }
   await flush();
   return total;

@@ -10,7 +10,15 @@ import process from "node:process";
 import { createInterface } from "node:readline/promises";
 import { MAX_DELETE_IDS } from "../langfuse/api_types.ts";
 import type { LangfuseClient } from "../langfuse/client.ts";
-import { purgePlan, purgeRun, RunFileError } from "../langfuse/purge.ts";
+import {
+  leftFilePath,
+  purgePlan,
+  purgeRun,
+  readPurgeLeft,
+  resumePlan,
+  RunFileError,
+  writePurgeLeft,
+} from "../langfuse/purge.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { productionReasons, resolveTarget } from "../export/target.ts";
@@ -39,9 +47,14 @@ Options:
                       the keys' project (asked of Langfuse) says production (refused otherwise)
   -h, --help          show this help
 
+When Langfuse's delete budget for the day is spent (429 with a long Retry-After), purge stops,
+keeps what is left in <run file>.purge-left.json, says when the budget opens again, and exits
+6; run the same purge again after that time and it deletes only what is left.
+
 Exit codes: 0 deleted (or nothing to delete, or not confirmed), 1 internal error (a bug),
 2 usage (also a refused production project), 6 Langfuse API error (also when the keys' project
-cannot be asked), 130 interrupted (Ctrl-C; some deletes may have been sent).`;
+cannot be asked, or a spent delete budget left part of the run undeleted), 130 interrupted
+(Ctrl-C; some deletes may have been sent).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
 export interface PurgeIo extends Io {
@@ -91,13 +104,23 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     );
   }
   let plan;
+  let left;
   try {
     plan = await purgePlan(run, values["session-scores"] ? { sessionScores: true } : {});
+    left = await readPurgeLeft(run.path);
   } catch (error) {
     if (error instanceof RunFileError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
   if (!values["allow-production"]) await refuseProduction(io, client);
+  const planned = plan.traceIds.length;
+  if (left !== undefined) {
+    plan = resumePlan(plan, left);
+    io.out(
+      `Resuming an earlier purge of ${run.runId}: ${count(plan.traceIds.length, "trace")} of ` +
+        `${planned} left (${leftFilePath(run.path)})`,
+    );
+  }
   const traces = count(plan.traceIds.length, "trace");
   const scores = plan.sessionScoreIds.length > 0
     ? ` and ${count(plan.sessionScoreIds.length, "session score")}`
@@ -130,8 +153,21 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
   let result;
   try {
     result = await purgeRun(client, plan, { batchSize });
+    await writePurgeLeft(run.path, result.left);
   } catch (error) {
     throw apiFailure(error);
+  }
+  if (result.left !== undefined) {
+    const { traceIds, sessionScoreIds, resource, until } = result.left;
+    const rest = traceIds.length > 0
+      ? `${traceIds.length} left`
+      : `${count(sessionScoreIds.length, "session score")} left`;
+    throw new CliError(
+      `Deleted ${result.traceIds.length} of ${count(plan.traceIds.length, "trace")} of ` +
+        `${run.runId}; ${rest}: Langfuse's ${resource} budget is spent until ${until}; ` +
+        `run purge again after it (what is left is listed in ${leftFilePath(run.path)})`,
+      EXIT.langfuseApi,
+    );
   }
   io.out(
     `Deleted ${count(result.traceIds.length, "trace")} of ${run.runId} ` +

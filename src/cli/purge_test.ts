@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
@@ -8,7 +8,7 @@ import type { FakeLangfuse } from "../langfuse/fake_langfuse.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { captureIo, runCommand } from "../testing/io.ts";
 import { langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+import { withFakeLangfuse, withFakeLangfuseOnClock } from "../testing/servers.ts";
 import type { Io } from "./io.ts";
 import { PURGE_HELP, purgeCommand, type PurgeIo } from "./purge.ts";
 
@@ -161,4 +161,37 @@ test("purge's usage errors exit 2", async () => {
   const help = io({});
   assert.equal(await purge(["--help"], help.io), 0);
   assert.equal(help.out(), PURGE_HELP);
+});
+
+test("purge within a daily delete budget deletes what it may, keeps the rest, and resumes", async () => {
+  const start = Date.UTC(2026, 11, 3, 7, 0, 0);
+  const limits = { "trace-delete": { points: 3, windowMs: 86_400_000 } };
+  await withFakeLangfuseOnClock(start, { mode: "v4", rateLimits: limits }, async (fake, clock) => {
+    const { path, run: manifest } = await replay(fake, 23);
+    const traceIds = traceIdsOf(manifest);
+    assert.ok(traceIds.length >= 3 && traceIds.length <= 4, `${traceIds.length} traces`);
+    const first = io(langfuseEnv(fake));
+    assert.equal(await purge([path, "--yes", "--batch-size", "1"], first.io), 6);
+    assert.deepEqual(fake.deletedTraceIds, traceIds.slice(0, 2), "two a day pass");
+    const rest = traceIds.length - 2;
+    assert.match(
+      first.err(),
+      new RegExp(
+        `Deleted 2 of ${traceIds.length} traces of ${manifest.runId}; ${rest} left: ` +
+          "Langfuse's trace-delete budget is spent until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; run purge again",
+      ),
+    );
+    const left = JSON.parse(await readFile(`${path}.purge-left.json`, "utf8"));
+    assert.deepEqual(left.traceIds, traceIds.slice(2));
+    await clock.sleepUntil(start + 86_400_000);
+    const second = io(langfuseEnv(fake));
+    const code = await purge([path, "--yes", "--batch-size", "2"], second.io);
+    assert.equal(code, 0, second.err());
+    assert.match(
+      second.out(),
+      new RegExp(`Resuming an earlier purge of ${manifest.runId}: ${rest} traces? of`),
+    );
+    assert.deepEqual(fake.deletedTraceIds, traceIds, "each trace deleted once");
+    await assert.rejects(stat(`${path}.purge-left.json`), { code: "ENOENT" });
+  });
 });

@@ -1,4 +1,4 @@
-/** Sends a run's scores after its spans: through Langfuse's scores API, so Langfuse only. */
+/** Sends a run's scores after its spans: batched through Langfuse's ingestion API, so Langfuse only. */
 import type { Target } from "../export/target.ts";
 import { type ScoreToSend, sendScores } from "../langfuse/scores.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";

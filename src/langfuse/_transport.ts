@@ -1,12 +1,15 @@
 /**
- * The client's HTTP layer: Basic auth, JSON bodies, the read rate limit, and retries per the
- * export stage's retry policy (429 and 5xx, honouring Retry-After). Private to the folder.
+ * The client's HTTP layer: Basic auth, JSON bodies, the read rate limit, pacing per Langfuse
+ * budget (a 429 closes its budget for every request of it until Retry-After, and is waited out
+ * up to `maxRateLimitWaitMs`), and retries per the export stage's retry policy (5xx and
+ * timeouts). Private to the folder.
  */
 import { type AttemptOutcome, decide, parseRetryAfter } from "../export/retry.ts";
 import { describeNetworkError } from "../export/http_sender.ts";
 import { answerBody } from "../export/answer_body.ts";
+import { Pacer } from "../export/pacing.ts";
 import { base64, collectSecrets } from "../report/redact.ts";
-import { apiError, malformedAnswer, networkError } from "./api_error.ts";
+import { apiError, malformedAnswer, networkError, RateLimitedError } from "./api_error.ts";
 import type { LangfuseClientOptions } from "./client.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
@@ -34,6 +37,7 @@ export class Transport {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #pacer = new Pacer();
 
   /** Fills in the defaults documented on {@link LangfuseClientOptions}. */
   constructor(private readonly options: LangfuseClientOptions) {
@@ -61,17 +65,34 @@ export class Transport {
   ): Promise<{ status: number; data?: T }> {
     const endpoint = `${method} ${endpointPath(path)}`;
     const url = this.#baseUrl + path + queryString(spec.query);
-    const started = this.#now();
+    const resource = budgetOf(method, path);
+    const maxWaitMs = this.options.maxRateLimitWaitMs ?? 300_000;
+    let started = this.#now();
+    let limitedWaits = 0;
     for (let attempt = 1;; attempt++) {
+      const paced = this.#pacer.waitMs(resource, this.#now());
+      if (paced > 0) await this.#sleep(paced);
       if (method === "GET") {
         const wait = this.#limiter.reserve(this.#now());
         if (wait > 0) await this.#sleep(wait);
       }
       const answer = await this.#attempt(method, url, spec.body);
       if (answer.response) {
-        const { status, text } = answer.response;
+        const { status, text, headers } = answer.response;
+        const at = this.#now();
+        const closed = this.#pacer.observe(resource, status, headers, at);
         if (status >= 200 && status < 300) return { status, data: parseJson<T>(text, endpoint) };
         if (spec.pass?.includes(status)) return { status };
+        if (status === 429) {
+          const until = closed ?? at + 1000;
+          if (until - at > maxWaitMs || ++limitedWaits > 100) {
+            throw new RateLimitedError(endpoint, resource, until);
+          }
+          // Waiting for the budget is not a failed attempt: the retry deadline starts again.
+          started = until;
+          attempt = 0;
+          continue;
+        }
       }
       const outcome = answer.outcome;
       const elapsed = this.#now() - started;
@@ -92,7 +113,9 @@ export class Transport {
     method: Method,
     url: string,
     body: unknown,
-  ): Promise<{ response?: { status: number; text: string }; outcome: AttemptOutcome }> {
+  ): Promise<
+    { response?: { status: number; text: string; headers: Headers }; outcome: AttemptOutcome }
+  > {
     const timeoutMs = this.options.timeoutMs ?? 30_000;
     const headers: Record<string, string> = {
       authorization: this.#auth,
@@ -108,7 +131,7 @@ export class Transport {
       });
       const text = await response.text();
       return {
-        response: { status: response.status, text },
+        response: { status: response.status, text, headers: response.headers },
         outcome: {
           kind: "http",
           status: response.status,
@@ -123,6 +146,14 @@ export class Transport {
       return { outcome };
     }
   }
+}
+
+/** Which Langfuse Cloud budget a request counts against (RateLimitService's resources). */
+function budgetOf(method: Method, path: string): string {
+  if (path === "/api/public/ingestion" || path.startsWith("/api/public/otel/")) return "ingestion";
+  if (method === "DELETE" && path === "/api/public/traces") return "trace-delete";
+  if (method === "DELETE" && path.startsWith("/api/public/scores/")) return "score-delete";
+  return "public-api";
 }
 
 /** The route of a path for messages: a session id becomes "{sessionId}". */

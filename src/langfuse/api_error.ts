@@ -17,6 +17,19 @@ export class LangfuseApiError extends Error {
   }
 }
 
+/** A request Langfuse refused because its budget is spent for longer than the client waits. */
+export class RateLimitedError extends LangfuseApiError {
+  /** `resource` is Langfuse's budget, e.g. "trace-delete"; `untilMs` when it opens again. */
+  constructor(endpoint: string, readonly resource: string, readonly untilMs: number) {
+    super(
+      429,
+      endpoint,
+      `Langfuse's ${resource} budget is spent until ${new Date(untilMs).toISOString()} ` +
+        `(HTTP 429 for ${endpoint})`,
+    );
+  }
+}
+
 /** Builds the error for a final HTTP answer, removing `secrets` from the server's text. */
 export function apiError(
   status: number,

@@ -414,3 +414,44 @@ export const MAX_SCORES_LIMIT = 100;
 export function modelOf(observation: ObservationV2): string | null {
   return observation.model ?? observation.providedModelName ?? null;
 }
+
+/**
+ * ingestion.IngestionEvent of type `score-create` (`fern/apis/server/definition/ingestion.yml`):
+ * the event envelope's `id` names the event in the 207 answer; the score's own `id` is in `body`.
+ */
+export interface ScoreCreateEvent {
+  id: string;
+  /** ISO 8601 time the event was made. */
+  timestamp: string;
+  type: "score-create";
+  body: CreateScoreRequest;
+}
+
+/** ingestion.IngestionRequest: `POST /api/public/ingestion`. */
+export interface IngestionRequest {
+  batch: ScoreCreateEvent[];
+  metadata?: Record<string, JsonValue>;
+}
+
+/** ingestion.IngestionSuccess: one event taken (status 201). */
+export interface IngestionSuccess {
+  id: string;
+  status: number;
+}
+
+/** ingestion.IngestionError: one event refused, with Langfuse's reason. */
+export interface IngestionError {
+  id: string;
+  status: number;
+  message?: string;
+  error?: unknown;
+}
+
+/** ingestion.IngestionResponse: the 207 answer, per event. */
+export interface IngestionResponse {
+  successes: IngestionSuccess[];
+  errors: IngestionError[];
+}
+
+/** Largest body `POST /api/public/ingestion` takes: Next.js `sizeLimit: "4.5mb"` (4.5 MiB). */
+export const MAX_INGESTION_BODY_BYTES = 4.5 * 1024 * 1024;

@@ -19,6 +19,8 @@ import {
   type CreateScoreRequest,
   type CreateScoreResponse,
   type DeleteTracesResponse,
+  type IngestionRequest,
+  type IngestionResponse,
   MAX_DELETE_IDS,
   type ObservationFieldGroup,
   type ObservationsV1Response,
@@ -59,6 +61,12 @@ export interface LangfuseClientOptions {
   now?: () => number;
   /** Jitter source in [0, 1) for backoffs; default `Math.random`. */
   random?: () => number;
+  /**
+   * Longest a rate-limited request waits for its budget (Retry-After, X-RateLimit-Reset) before
+   * it fails with RateLimitedError; default 300 000 ms (Langfuse's per-minute windows pass,
+   * a daily budget does not).
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 /** Query of one `GET /api/public/v2/observations` page. */
@@ -143,6 +151,7 @@ const V2_OBSERVATIONS = "/api/public/v2/observations";
 const TRACES = "/api/public/traces";
 const SESSIONS = "/api/public/sessions";
 const SCORES = "/api/public/scores";
+const INGESTION = "/api/public/ingestion";
 const V1_OBSERVATIONS = "/api/public/observations";
 const V2_SCORES = "/api/public/v2/scores";
 const V3_SCORES = "/api/public/v3/scores";
@@ -337,6 +346,15 @@ export class LangfuseClient {
     const { data } = await this.#http.request<CreateScoreResponse>("POST", SCORES, { body });
     if (!isObject(data) || typeof data.id !== "string") {
       throw malformedAnswer(`POST ${SCORES}`, "no score id");
+    }
+    return data;
+  }
+
+  /** Sends a batch of events with `POST /api/public/ingestion`; answers Langfuse's 207 per event. */
+  async ingest(body: IngestionRequest): Promise<IngestionResponse> {
+    const { data } = await this.#http.request<IngestionResponse>("POST", INGESTION, { body });
+    if (!isObject(data) || !Array.isArray(data.successes) || !Array.isArray(data.errors)) {
+      throw malformedAnswer(`POST ${INGESTION}`, "no successes and errors lists");
     }
     return data;
   }

@@ -23,6 +23,8 @@ import {
   readBody,
 } from "../export/loopback_http.ts";
 import { jsonBody, send } from "./_fake_http.ts";
+import { ingestBatch, WithStatus } from "./_fake_ingestion.ts";
+import { FakeLimiter, type FakeRateLimits, rateLimitHeaders, resourceOf } from "./_fake_limits.ts";
 import { observationsV1Page, scoresV2Page, scoresV3Page } from "./_fake_pages.ts";
 import { checkProjectsMethod, PROJECTS_PATH, projectsAnswer } from "./_fake_projects.ts";
 import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./_fake_reads.ts";
@@ -32,6 +34,7 @@ import { deleteTraces, ingest, score } from "./_fake_writes.ts";
 
 export type { KeyPair } from "../export/loopback_http.ts";
 export type { StoredScore } from "./_fake_types.ts";
+export { type FakeRateLimits, HOBBY_LIMITS } from "./_fake_limits.ts";
 
 /** Which read API the fake serves. */
 export type FakeMode = "v4" | "v3";
@@ -48,6 +51,10 @@ export interface FakeLangfuseOptions {
   rateLimitEvery?: number;
   /** Retry-After seconds on those 429s; default 1. */
   retryAfterSeconds?: number;
+  /** Langfuse Cloud's budgets per resource, e.g. HOBBY_LIMITS; default none (self-hosted). */
+  rateLimits?: FakeRateLimits;
+  /** Put X-RateLimit-* on accepted answers too (Langfuse v4.16.0 sends them only on 429s); default false. */
+  announceRateLimits?: boolean;
   /** Clock in epoch ms, for visibility; default `Date.now`. */
   now?: () => number;
   /** Project id in responses; default "fake-project". */
@@ -91,6 +98,7 @@ const V2_OBSERVATIONS = "/api/public/v2/observations";
 const TRACES = "/api/public/traces";
 const SESSIONS = "/api/public/sessions/";
 const SCORES = "/api/public/scores";
+const INGESTION = "/api/public/ingestion";
 const V1_OBSERVATIONS = "/api/public/observations";
 const V2_SCORES = "/api/public/v2/scores";
 const V3_SCORES = "/api/public/v3/scores";
@@ -109,6 +117,8 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   const requests: FakeRequest[] = [];
   const deletedTraceIds: string[] = [];
   let reads = 0;
+  const limiter = new FakeLimiter(options.rateLimits ?? {}, now, options.announceRateLimits);
+  let announced: Record<string, string> = {};
 
   const visible = (): StoredSpan[] => {
     const at = now();
@@ -153,13 +163,16 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     }
     if (denied === 403) throw new HttpAnswer(403, "Access denied");
     if (path === PROJECTS_PATH) {
+      // Langfuse does not rate-limit this route.
       return projectsAnswer(method, {
         id: facts.projectId,
         name: options.projectName ?? "staging-demo",
       });
     }
+    announced = limiter.consume(resourceOf(method, path));
     if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now, mode);
     if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
+    if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now);
     if (method === "DELETE" && path === TRACES) {
       return deleteTraces(jsonBody(raw), stored, scores, deletedTraceIds);
     }
@@ -172,8 +185,8 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     reads++;
     const every = options.rateLimitEvery ?? 0;
     if (every > 0 && reads % every === 0) {
-      const seconds = String(options.retryAfterSeconds ?? 1);
-      throw new HttpAnswer(429, "Rate limit exceeded", { "retry-after": seconds });
+      const ms = (options.retryAfterSeconds ?? 1) * 1000;
+      throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
     }
     if (path === V2_OBSERVATIONS) {
       if (mode === "v3") {
@@ -206,7 +219,10 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       let headers: Record<string, string> = {};
       let body: unknown;
       try {
+        announced = {};
         body = route(req, raw);
+        headers = announced;
+        if (body instanceof WithStatus) ({ status, body } = body);
       } catch (error) {
         if (!(error instanceof HttpAnswer)) throw error;
         ({ status, headers } = error);

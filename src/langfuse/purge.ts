@@ -14,11 +14,12 @@
  * ```
  */
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { ManifestSession } from "../report/run_report.ts";
 import { readTextFile, TextFileError } from "../script/text_file.ts";
+import { RateLimitedError } from "./api_error.ts";
 import { MAX_DELETE_IDS } from "./api_types.ts";
 import type { LangfuseClient } from "./client.ts";
 
@@ -168,23 +169,100 @@ export interface PurgeResult {
   requests: number;
   /** Session scores deleted (those Langfuse did not have are not counted). */
   sessionScores: number;
+  /** What could not be deleted yet because a Langfuse budget is spent; absent when all went. */
+  left?: PurgeLeft;
 }
 
-/** Deletes the plan's traces in batches, then its session scores; throws LangfuseApiError. */
+/** The rest of a purge stopped by a spent budget, as the sidecar file keeps it. */
+export interface PurgeLeft {
+  runId: string;
+  traceIds: string[];
+  sessionScoreIds: string[];
+  /** Langfuse's budget that is spent, e.g. "trace-delete". */
+  resource: string;
+  /** When it opens again, ISO 8601. */
+  until: string;
+}
+
+/**
+ * Deletes the plan's traces in batches, then its session scores. A budget spent for longer than
+ * the client waits (Langfuse Cloud's daily trace-delete budget) ends the purge early with the
+ * rest in `left`; other failures throw LangfuseApiError.
+ */
 export async function purgeRun(
   client: LangfuseClient,
   plan: PurgePlan,
   options: PurgeOptions = {},
 ): Promise<PurgeResult> {
-  const { requests } = await client.deleteTraces(
-    plan.traceIds,
-    options.batchSize ?? MAX_DELETE_IDS,
-  );
-  let sessionScores = 0;
-  for (const id of plan.sessionScoreIds) {
-    if (await client.deleteScore(id)) sessionScores++;
+  const batchSize = options.batchSize ?? MAX_DELETE_IDS;
+  const result: PurgeResult = { traceIds: [], requests: 0, sessionScores: 0 };
+  const scoreIds = [...plan.sessionScoreIds];
+  const stop = (error: RateLimitedError, traceIds: string[]): PurgeResult => ({
+    ...result,
+    left: {
+      runId: plan.runId,
+      traceIds,
+      sessionScoreIds: scoreIds,
+      resource: error.resource,
+      until: new Date(error.untilMs).toISOString(),
+    },
+  });
+  for (let i = 0; i < plan.traceIds.length; i += batchSize) {
+    const batch = plan.traceIds.slice(i, i + batchSize);
+    try {
+      result.requests += (await client.deleteTraces(batch, batchSize)).requests;
+    } catch (error) {
+      if (error instanceof RateLimitedError) return stop(error, plan.traceIds.slice(i));
+      throw error;
+    }
+    result.traceIds.push(...batch);
   }
-  return { traceIds: plan.traceIds, requests, sessionScores };
+  while (scoreIds.length > 0) {
+    try {
+      if (await client.deleteScore(scoreIds[0])) result.sessionScores++;
+    } catch (error) {
+      if (error instanceof RateLimitedError) return stop(error, []);
+      throw error;
+    }
+    scoreIds.shift();
+  }
+  return result;
+}
+
+/** Where a stopped purge keeps what is left of a run: beside its file, `<file>.purge-left.json`. */
+export function leftFilePath(runPath: string): string {
+  return `${runPath}.purge-left.json`;
+}
+
+/** The rest of an earlier stopped purge of the run, or undefined when there is none. */
+export async function readPurgeLeft(runPath: string): Promise<PurgeLeft | undefined> {
+  const path = leftFilePath(runPath);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw new RunFileError(`${path}: cannot be read: ${reason(error)}`);
+  }
+  try {
+    const left = JSON.parse(text) as PurgeLeft;
+    if (Array.isArray(left.traceIds) && Array.isArray(left.sessionScoreIds)) return left;
+  } catch {
+    // Reported below.
+  }
+  throw new RunFileError(`${path}: is not what purge left of a run; delete it to purge afresh`);
+}
+
+/** Keeps what is left of the run for the next purge, or removes the file when nothing is. */
+export async function writePurgeLeft(runPath: string, left: PurgeLeft | undefined): Promise<void> {
+  const path = leftFilePath(runPath);
+  if (left === undefined) await rm(path, { force: true });
+  else await writeFile(path, JSON.stringify(left, null, 2) + "\n");
+}
+
+/** The plan of a purge that resumes `left`: only what was not deleted yet. */
+export function resumePlan(plan: PurgePlan, left: PurgeLeft): PurgePlan {
+  return { ...plan, traceIds: left.traceIds, sessionScoreIds: left.sessionScoreIds };
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
- * Sends a run's scores with `POST /api/public/scores`. Each score keeps the id the manifest
- * gave it, so sending twice replaces rather than duplicates. A refused key stops the sending:
- * every further request would be refused the same way.
+ * Sends a run's scores in batches as `score-create` events through `POST /api/public/ingestion`
+ * (one request per batch instead of one per score: the ingestion budget is 1,000 requests a
+ * minute on Langfuse Cloud Hobby, the scores API's only 30). Each score keeps the id the manifest
+ * gave it, so sending twice replaces rather than duplicates. Langfuse answers 207 per event; a
+ * refused event is a failed score with Langfuse's reason. A refused key stops the sending: every
+ * further request would be refused the same way. 429s are waited out by the client.
  *
  * @example
  * ```ts
@@ -10,7 +13,12 @@
  */
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
 import { LangfuseApiError } from "./api_error.ts";
-import type { CreateScoreRequest } from "./api_types.ts";
+import {
+  type CreateScoreRequest,
+  type IngestionError,
+  MAX_INGESTION_BODY_BYTES,
+  type ScoreCreateEvent,
+} from "./api_types.ts";
 import type { LangfuseClient } from "./client.ts";
 
 /** A score to send: a manifest score and, optionally, the environment to file it under. */
@@ -20,33 +28,94 @@ export type ScoreToSend = ManifestScore & { environment?: string };
 export interface SendScoresResult {
   /** Scores Langfuse accepted. */
   sent: number;
-  /** Scores not accepted, with the reason (the API error's message). */
+  /** Scores not accepted, with the reason (the API error's or Langfuse's per-event message). */
   failed: { id: string; reason: string }[];
 }
 
-/** Posts each score with its manifest id; failures are returned, not thrown. */
+/** Options for {@link sendScores}. */
+export interface SendScoresOptions {
+  /** Most events per request; default 1000. */
+  maxEvents?: number;
+  /** Most body bytes per request; default 4 MiB, under Langfuse's 4.5 MiB limit. */
+  maxBytes?: number;
+  /** Clock for the events' timestamps, epoch ms; default `Date.now`. */
+  now?: () => number;
+}
+
+/** Posts the scores in batches with their manifest ids; failures are returned, not thrown. */
 export async function sendScores(
   client: LangfuseClient,
   scores: readonly ScoreToSend[],
+  options: SendScoresOptions = {},
 ): Promise<SendScoresResult> {
   const failed: SendScoresResult["failed"] = [];
   let sent = 0;
   let refused: string | undefined;
-  for (const score of scores) {
+  const timestamp = new Date((options.now ?? Date.now)()).toISOString();
+  const events = scores.map((score): ScoreCreateEvent => ({
+    id: score.id,
+    timestamp,
+    type: "score-create",
+    body: scoreRequest(score),
+  }));
+  for (const batch of batches(events, options)) {
     if (refused !== undefined) {
-      failed.push({ id: score.id, reason: refused });
+      for (const event of batch) failed.push({ id: event.id, reason: refused });
       continue;
     }
     try {
-      await client.createScore(scoreRequest(score));
-      sent++;
+      const answer = await client.ingest({ batch });
+      const ok = new Set(answer.successes.map((s) => s.id));
+      const errors = new Map(answer.errors.map((e) => [e.id, e]));
+      for (const event of batch) {
+        const error = errors.get(event.id);
+        if (error !== undefined) failed.push({ id: event.id, reason: eventReason(error) });
+        else if (ok.has(event.id)) sent++;
+        else failed.push({ id: event.id, reason: "Langfuse did not answer for this score" });
+      }
     } catch (error) {
       if (!(error instanceof LangfuseApiError)) throw error;
-      failed.push({ id: score.id, reason: error.message });
+      for (const event of batch) failed.push({ id: event.id, reason: error.message });
       if (error.status === 401 || error.status === 403) refused = error.message;
     }
   }
   return { sent, failed };
+}
+
+/** Splits events into requests of at most `maxEvents` events and `maxBytes` of JSON each. */
+export function batches(
+  events: readonly ScoreCreateEvent[],
+  options: SendScoresOptions = {},
+): ScoreCreateEvent[][] {
+  const maxEvents = options.maxEvents ?? 1000;
+  const maxBytes = Math.min(options.maxBytes ?? 4 * 1024 * 1024, MAX_INGESTION_BODY_BYTES);
+  const envelope = JSON.stringify({ batch: [] }).length;
+  const out: ScoreCreateEvent[][] = [];
+  let current: ScoreCreateEvent[] = [];
+  let bytes = envelope;
+  for (const event of events) {
+    const size = new TextEncoder().encode(JSON.stringify(event)).length + 1;
+    if (current.length > 0 && (current.length >= maxEvents || bytes + size > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = envelope;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Langfuse's reason for refusing one event, e.g. "Langfuse refused the score (400): …". */
+function eventReason(error: IngestionError): string {
+  const detail = typeof error.error === "string"
+    ? error.error
+    : error.error === undefined
+    ? ""
+    : JSON.stringify(error.error);
+  const text = [error.message, detail].filter((part) => part).join(": ");
+  return `Langfuse refused the score (${error.status})${text ? `: ${text.slice(0, 300)}` : ""}`;
 }
 
 /** Every score of the sessions, filed under its session's environment when Langfuse takes it. */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
 import { LangfuseClient } from "./client.ts";
 import type { FakeLangfuse } from "./fake_langfuse.ts";
-import { scoreRequest, scoresOf, sendScores } from "./scores.ts";
+import { batches, scoreRequest, scoresOf, sendScores } from "./scores.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
@@ -86,7 +86,7 @@ test("sendScores() returns a refused score and sends the rest", async () => {
     const result = await sendScores(client(fake), [SCORES[0], bad, SCORES[2]]);
     assert.equal(result.sent, 2);
     assert.deepEqual(result.failed.map((f) => f.id), [bad.id]);
-    assert.match(result.failed[0].reason, /HTTP 400 .*name is required/);
+    assert.match(result.failed[0].reason, /Langfuse refused the score \(400\).*name is required/);
   });
 });
 
@@ -105,4 +105,57 @@ test("sendScores() stops at refused keys and names the variables, never the key"
       assert.ok(!reason.includes("sk-lf-wrong-secret"));
     }
   });
+});
+
+function manyScores(n: number): ManifestScore[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `load-${i}-quality`,
+    name: "quality",
+    dataType: "NUMERIC" as const,
+    value: i / n,
+    sessionId: `load-${i}`,
+  }));
+}
+
+test("sendScores() sends 2,500 scores in 3 ingestion requests, each landing once with its id", async () => {
+  await withFake(async (fake) => {
+    const scores = manyScores(2500);
+    const first = await sendScores(client(fake), scores);
+    assert.deepEqual(first, { sent: 2500, failed: [] });
+    const posts = fake.requests.filter((r) => r.method === "POST");
+    assert.deepEqual(posts.map((r) => [r.path, r.status]), [
+      ["/api/public/ingestion", 207],
+      ["/api/public/ingestion", 207],
+      ["/api/public/ingestion", 207],
+    ]);
+    await sendScores(client(fake), scores);
+    assert.equal(fake.scores.length, 2500, "a re-run replaces, never duplicates");
+    assert.deepEqual(fake.scores.map((s) => s.id), scores.map((s) => s.id));
+  });
+});
+
+test("sendScores() counts the events Langfuse refuses in its 207 as failed, with its reason", async () => {
+  await withFake(async (fake) => {
+    const orphan = { ...SCORES[0], traceId: undefined, sessionId: undefined } as ManifestScore;
+    const result = await sendScores(client(fake), [orphan, SCORES[1], SCORES[2]]);
+    assert.equal(result.sent, 2);
+    assert.deepEqual(result.failed.map((f) => f.id), [orphan.id]);
+    assert.match(result.failed[0].reason, /\(400\): Invalid request data: .*traceId, sessionId/);
+    assert.equal(fake.requests.filter((r) => r.method === "POST").length, 1);
+  });
+});
+
+test("batches() keeps every request under the byte limit as well as the event limit", () => {
+  const events = manyScores(10).map((score) => ({
+    id: score.id,
+    timestamp: "2026-01-01T00:00:00.000Z",
+    type: "score-create" as const,
+    body: scoreRequest({ ...score, comment: "x".repeat(1000) }),
+  }));
+  const size = Math.max(...events.map((e) => JSON.stringify(e).length + 1));
+  const maxBytes = JSON.stringify({ batch: [] }).length + 3 * size;
+  const bySize = batches(events, { maxBytes });
+  assert.deepEqual(bySize.map((b) => b.length), [3, 3, 3, 1]);
+  for (const batch of bySize) assert.ok(JSON.stringify({ batch }).length <= maxBytes);
+  assert.deepEqual(batches(events, { maxEvents: 4 }).map((b) => b.length), [4, 4, 2]);
 });

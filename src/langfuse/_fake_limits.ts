@@ -1,0 +1,95 @@
+/**
+ * The fake Langfuse's rate limits, as Langfuse Cloud applies them
+ * (`web/src/features/public-api/server/RateLimitService.ts`, v4.16.0, on rate-limiter-flexible):
+ * per resource a fixed window of `points` requests that starts with the window's first request;
+ * every request consumes a point, and one that leaves fewer than 1 remaining is refused, so
+ * `points - 1` requests pass per window. A refusal is a 429 with `Retry-After` (whole seconds,
+ * rounded up), `X-RateLimit-Limit`, `X-RateLimit-Remaining` (0) and `X-RateLimit-Reset`
+ * (`Date#toString()`); accepted answers carry no rate-limit headers. Private to the folder.
+ */
+import { HttpAnswer } from "./_fake_reads.ts";
+
+/** Langfuse's rate-limited resources the fake knows. */
+export type FakeResource = "ingestion" | "public-api" | "trace-delete" | "score-delete";
+
+/** One resource's budget: `points` requests per `windowMs`. */
+export interface FakeBudget {
+  points: number;
+  windowMs: number;
+}
+
+/** Budgets per resource; a resource left out is not limited (self-hosted has no limits). */
+export type FakeRateLimits = Partial<Record<FakeResource, FakeBudget>>;
+
+/** Langfuse Cloud Hobby's budgets (`getPlanBasedRateLimitConfig`, "cloud:hobby"). */
+export const HOBBY_LIMITS: Required<FakeRateLimits> = {
+  ingestion: { points: 1000, windowMs: 60_000 },
+  "public-api": { points: 30, windowMs: 60_000 },
+  "trace-delete": { points: 50, windowMs: 86_400_000 },
+  "score-delete": { points: 50, windowMs: 86_400_000 },
+};
+
+/** Which budget a request counts against, as Langfuse's route handlers choose it. */
+export function resourceOf(method: string, path: string): FakeResource {
+  if (path === "/api/public/ingestion" || path.startsWith("/api/public/otel/")) return "ingestion";
+  if (method === "DELETE" && path === "/api/public/traces") return "trace-delete";
+  if (method === "DELETE" && path.startsWith("/api/public/scores/")) return "score-delete";
+  return "public-api";
+}
+
+/** Fixed windows per resource; `consume` throws Langfuse's 429 when the budget is spent. */
+export class FakeLimiter {
+  readonly #windows = new Map<FakeResource, { startMs: number; consumed: number }>();
+
+  /** `announce`: also put the headers on accepted answers (Langfuse v4.16.0 does not). */
+  constructor(
+    private readonly limits: FakeRateLimits,
+    private readonly now: () => number,
+    private readonly announce = false,
+  ) {}
+
+  /**
+   * Counts one request of `resource`; throws the 429 when it leaves less than 1 point.
+   * Answers the headers for the accepted answer: none unless announcing.
+   */
+  consume(resource: FakeResource): Record<string, string> {
+    const budget = this.limits[resource];
+    if (budget === undefined) return {};
+    const at = this.now();
+    let window = this.#windows.get(resource);
+    if (window === undefined || at >= window.startMs + budget.windowMs) {
+      window = { startMs: at, consumed: 0 };
+      this.#windows.set(resource, window);
+    }
+    window.consumed++;
+    const remaining = Math.max(0, budget.points - window.consumed);
+    const msBeforeNext = window.startMs + budget.windowMs - at;
+    if (remaining >= 1) {
+      if (!this.announce) return {};
+      // A success announces what a next request would find: 0 once it would be refused.
+      const headers = rateLimitHeaders(budget.points, msBeforeNext, at);
+      headers["x-ratelimit-remaining"] = String(remaining - 1);
+      delete headers["retry-after"];
+      return headers;
+    }
+    throw new HttpAnswer(
+      429,
+      "Rate limit exceeded",
+      rateLimitHeaders(budget.points, msBeforeNext, at),
+    );
+  }
+}
+
+/** The headers of Langfuse's 429 (`createHttpHeaderFromRateLimit`). */
+export function rateLimitHeaders(
+  points: number,
+  msBeforeNext: number,
+  nowMs: number,
+): Record<string, string> {
+  return {
+    "retry-after": String(Math.ceil(msBeforeNext / 1000)),
+    "x-ratelimit-limit": String(points),
+    "x-ratelimit-remaining": "0",
+    "x-ratelimit-reset": new Date(nowMs + msBeforeNext).toString(),
+  };
+}
