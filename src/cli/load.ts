@@ -19,6 +19,7 @@ import { type ManifestSession, manifestSession, type ScoreDelivery } from "../re
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
+import { langfuseClientFromEnv } from "./verify.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
 import { startProgress } from "../load/progress.ts";
@@ -328,8 +329,12 @@ async function deliverLoadScores(
   const total: ScoreDelivery = { planned: 0, sent: 0, failed: {} };
   // Scores, not sessions, fill a chunk: one full ingestion batch (1000 events) per flush.
   const chunk: ScoreToSend[] = [];
+  // One client for the whole run, so a spent rate-limit budget is waited out once, not per chunk.
+  const client = target.kind === "langfuse"
+    ? langfuseClientFromEnv(io.env, "load").client
+    : undefined;
   const flush = async () => {
-    const result = await deliverScores(target, chunk.splice(0, 1000), io);
+    const result = await deliverScores(target, chunk.splice(0, 1000), io, client);
     total.planned += result.planned;
     total.sent += result.sent;
     if (result.skipped) total.skipped = result.skipped;

@@ -1,15 +1,21 @@
 /** Sends a run's scores after its spans: batched through Langfuse's ingestion API, so Langfuse only. */
 import type { Target } from "../export/target.ts";
+import type { LangfuseClient } from "../langfuse/client.ts";
 import { type ScoreToSend, sendScores } from "../langfuse/scores.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
 import type { Io } from "./io.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 
-/** Sends `scores` when the target is Langfuse; other targets cannot take scores (OTLP has none). */
+/**
+ * Sends `scores` when the target is Langfuse; other targets cannot take scores (OTLP has none).
+ * Pass the same `client` to every call of one run so its pacing (a spent rate-limit budget) holds
+ * across calls; default a new client from the environment.
+ */
 export async function deliverScores(
   target: Target,
   scores: readonly ScoreToSend[],
   io: Io,
+  client?: LangfuseClient,
 ): Promise<ScoreDelivery> {
   if (scores.length === 0) return { planned: 0, sent: 0, failed: {} };
   if (target.kind !== "langfuse") {
@@ -20,8 +26,7 @@ export async function deliverScores(
       skipped: "scores go through Langfuse's scores API, so only the langfuse target sends them",
     };
   }
-  const { client } = langfuseClientFromEnv(io.env, "replay");
-  const result = await sendScores(client, scores);
+  const result = await sendScores(client ?? langfuseClientFromEnv(io.env, "replay").client, scores);
   const failed: Record<string, number> = {};
   for (const { reason } of result.failed) failed[reason] = (failed[reason] ?? 0) + 1;
   return { planned: scores.length, sent: result.sent, failed };
