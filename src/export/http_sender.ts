@@ -122,6 +122,7 @@ export class HttpSender implements SpanSender {
       if (this.#fatal) return { acknowledged: 0, failures: [], fatal: this.#fatal };
       if (attempt > 1) this.stats.retried++;
       const outcome = await this.#attempt(body);
+      const refused = outcome.kind === "network" && REFUSALS[outcome.message] !== undefined;
       if (outcome.kind === "network" && REFUSALS[outcome.message]) {
         if (this.#circuit.refused()) {
           this.#fatal ??= `${REFUSALS[outcome.message]} for ${
@@ -139,7 +140,9 @@ export class HttpSender implements SpanSender {
         Math.random(),
       );
       if (decision.action === "retry") {
-        await this.#sleep(decision.delayMs);
+        // A refusal costs the server nothing: probe at least every second, so a dead endpoint
+        // is declared soon after the window and a restarted one is reached soon after it is up.
+        await this.#sleep(refused ? Math.min(decision.delayMs, 1_000) : decision.delayMs);
         continue;
       }
       if (decision.action === "done" && outcome.kind === "ok") {
