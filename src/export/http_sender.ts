@@ -7,6 +7,7 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { gzipSync } from "node:zlib";
+import { RefusalCircuit } from "./circuit.ts";
 import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 import { answerBody, BODY_READ_LIMIT } from "./answer_body.ts";
 import { headerSecrets } from "../report/redact.ts";
@@ -34,7 +35,24 @@ export interface HttpSenderOptions {
   authHint?: string;
   /** Which variable to check when the URL answers with an HTML page, e.g. LANGFUSE_BASE_URL. */
   urlHint?: string;
+  /**
+   * Largest request body on the wire (after gzip, when on); a batch over it is split and each
+   * part sent. Default 4 MiB, below the 5 MB Langfuse Cloud documents per request. A single
+   * span over it is still sent alone: the target's answer says whether it fits.
+   */
+  maxRequestBytes?: number;
+  /** How long every attempt must be refused before the endpoint is declared dead; default 5000 ms. */
+  refusalWindowMs?: number;
 }
+
+/** Default {@link HttpSenderOptions.maxRequestBytes}: 4 MiB. */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+/** Network reasons that mean nothing is listening there (as opposed to a dropped answer). */
+const REFUSALS: Record<string, string> = {
+  "connection refused": "the endpoint refused every connection",
+  "host not found": "the endpoint's host was not found on every attempt",
+};
 
 const CONTENT_TYPE: Record<Protocol, string> = {
   "http/json": "application/json",
@@ -48,6 +66,10 @@ export class HttpSender implements SpanSender {
   #fatal: string | undefined;
   /** The header values in every form, removed from answers a server echoes them in. */
   readonly #secrets: readonly string[];
+  readonly #circuit: RefusalCircuit;
+  /** Wakes batches sleeping between retries when the endpoint is declared dead. */
+  readonly #tripped: Promise<void>;
+  #trip: () => void = () => {};
 
   /** Sends to `options.url`, recording requests into `stats`. */
   constructor(private readonly options: HttpSenderOptions, private readonly stats: DeliveryStats) {
@@ -56,35 +78,67 @@ export class HttpSender implements SpanSender {
     this.#serializer = this.#protocol === "http/json"
       ? JsonTraceSerializer
       : ProtobufTraceSerializer;
+    this.#circuit = new RefusalCircuit({ windowMs: options.refusalWindowMs });
+    this.#tripped = new Promise((resolve) => this.#trip = resolve);
   }
 
   /** Sends one batch with retries; resolves with what became of each span. */
   send(spans: ReadableSpan[]): Promise<SendResult> {
     if (this.#fatal) return Promise.resolve({ acknowledged: 0, failures: [], fatal: this.#fatal });
-    const count = spans.length;
-    let body: Uint8Array | undefined;
+    let parts: { body: Uint8Array; count: number }[];
     try {
-      const raw = this.#serializer.serializeRequest(spans);
-      body = raw && this.options.gzip ? gzipSync(raw) : raw;
+      parts = this.#encode(spans, this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
     } catch (error) {
       const reason = `could not serialise: ${(error as Error).message}`;
-      return Promise.resolve({ acknowledged: 0, failures: [{ count, reason }] });
+      return Promise.resolve({ acknowledged: 0, failures: [{ count: spans.length, reason }] });
     }
-    if (!body) {
-      return Promise.resolve({
-        acknowledged: 0,
-        failures: [{ count, reason: "could not serialise" }],
-      });
+    // From here on only the bytes and the counts: the spans can be collected while in flight.
+    return this.#deliverAll(parts);
+  }
+
+  /** Serialises `spans`, halving the batch until each part's body is within `limit` bytes. */
+  #encode(spans: ReadableSpan[], limit: number): { body: Uint8Array; count: number }[] {
+    const raw = this.#serializer.serializeRequest(spans);
+    if (!raw) throw new Error("the serialiser returned nothing");
+    const body = this.options.gzip ? gzipSync(raw) : raw;
+    if (body.length <= limit || spans.length <= 1) return [{ body, count: spans.length }];
+    const half = Math.ceil(spans.length / 2);
+    return [
+      ...this.#encode(spans.slice(0, half), limit),
+      ...this.#encode(spans.slice(half), limit),
+    ];
+  }
+
+  /** Delivers the parts of one batch in turn and adds up their accounts. */
+  async #deliverAll(parts: { body: Uint8Array; count: number }[]): Promise<SendResult> {
+    const total: SendResult = { acknowledged: 0, failures: [] };
+    while (parts.length > 0) {
+      const { body, count } = parts.shift()!;
+      const result = await this.#deliver(body, count);
+      total.acknowledged += result.acknowledged;
+      total.failures.push(...result.failures);
+      // The batcher fails what this result leaves unaccounted, the later parts included.
+      if (result.fatal) return { ...total, fatal: result.fatal };
     }
-    // From here on only the bytes and the count: the spans can be collected while in flight.
-    return this.#deliver(body, count);
+    return total;
   }
 
   async #deliver(body: Uint8Array, count: number): Promise<SendResult> {
     const started = performance.now();
     for (let attempt = 1;; attempt++) {
+      if (this.#fatal) return { acknowledged: 0, failures: [], fatal: this.#fatal };
       if (attempt > 1) this.stats.retried++;
       const outcome = await this.#attempt(body);
+      const refused = outcome.kind === "network" && REFUSALS[outcome.message] !== undefined;
+      if (outcome.kind === "network" && REFUSALS[outcome.message]) {
+        if (this.#circuit.refused()) {
+          this.#fatal ??= `${REFUSALS[outcome.message]} for ${
+            Math.round(this.#circuit.windowMs / 1000)
+          }s (is the server running? check ${this.options.urlHint ?? "the endpoint's URL"})`;
+          this.#trip();
+          return { acknowledged: 0, failures: [], fatal: this.#fatal };
+        }
+      } else this.#circuit.answered();
       const decision = decide(
         outcome,
         attempt,
@@ -93,7 +147,9 @@ export class HttpSender implements SpanSender {
         Math.random(),
       );
       if (decision.action === "retry") {
-        await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+        // A refusal costs the server nothing: probe at least every second, so a dead endpoint
+        // is declared soon after the window and a restarted one is reached soon after it is up.
+        await this.#sleep(refused ? Math.min(decision.delayMs, 1_000) : decision.delayMs);
         continue;
       }
       if (decision.action === "done" && outcome.kind === "ok") {
@@ -120,6 +176,16 @@ export class HttpSender implements SpanSender {
         }],
       };
     }
+  }
+
+  /** Waits `ms`, or less when the endpoint is declared dead meanwhile. */
+  async #sleep(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise((resolve) => timer = setTimeout(resolve, ms)),
+      this.#tripped,
+    ]);
+    clearTimeout(timer);
   }
 
   async #attempt(body: Uint8Array): Promise<AttemptOutcome> {

@@ -57,6 +57,17 @@ export function decide(
     outcome.kind === "http" && outcome.retryAfterMs !== undefined ? outcome.retryAfterMs : backoff,
   );
   if (elapsedMs + delayMs > deadlineMs) {
+    if (outcome.kind === "http" && outcome.retryAfterMs !== undefined) {
+      // Waiting would only run into the deadline: say why this batch was not retried.
+      return {
+        action: "fail",
+        reason: `HTTP ${outcome.status}, Retry-After ${seconds(outcome.retryAfterMs)}s is longer ` +
+          `than the ${elapsedMs < 1000 ? "" : `${seconds(deadlineMs - elapsedMs)}s left of the `}${
+            seconds(deadlineMs)
+          }s retry deadline`,
+        fatal: false,
+      };
+    }
     return {
       action: "fail",
       reason: `${reason}, gave up after ${attempt} attempt${attempt === 1 ? "" : "s"} ` +
@@ -89,4 +100,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+function seconds(ms: number): number {
+  return Math.max(0, Math.round(ms / 1000));
 }

@@ -36,6 +36,25 @@ test("decide() caps the backoff and gives up at the deadline with the reason", (
   });
 });
 
+test("decide() fails at once when Retry-After is longer than the deadline, and says so", () => {
+  assert.deepEqual(
+    decide({ kind: "http", status: 429, retryAfterMs: 120_000, body: "" }, 1, 0, {
+      deadlineMs: 60_000,
+    }),
+    {
+      action: "fail",
+      reason: "HTTP 429, Retry-After 120s is longer than the 60s retry deadline",
+      fatal: false,
+    },
+  );
+  assert.match(
+    (decide({ kind: "http", status: 503, retryAfterMs: 30_000, body: "" }, 2, 40_000) as {
+      reason: string;
+    }).reason,
+    /^HTTP 503, Retry-After 30s is longer than the 20s left of the 60s retry deadline$/,
+  );
+});
+
 test("decide() fails 4xx at once and marks 401/403 fatal", () => {
   assert.deepEqual(decide({ kind: "http", status: 413, body: "too large" }, 1, 0), {
     action: "fail",
