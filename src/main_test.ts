@@ -406,7 +406,10 @@ test("scores are not sent to targets that cannot take them, and the summary says
     ], run.io),
     0,
   );
-  assert.match(run.out(), /scores {4}3 planned, not sent: scores go through Langfuse's scores API/);
+  assert.match(
+    run.out(),
+    /scores {4}3 planned, not sent: OTLP cannot carry scores; they go through Langfuse's API/,
+  );
   const usage = io({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:59" });
   assert.equal(await main(["replay", "conversations/order-status.yaml", "--verify"], usage.io), 2);
   assert.match(usage.err(), /--verify reads back from Langfuse: it needs the langfuse target/);

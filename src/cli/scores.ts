@@ -23,7 +23,8 @@ export async function deliverScores(
       planned: scores.length,
       sent: 0,
       failed: {},
-      skipped: "scores go through Langfuse's scores API, so only the langfuse target sends them",
+      skipped:
+        "OTLP cannot carry scores; they go through Langfuse's API, so only the langfuse target sends them",
     };
   }
   const result = await sendScores(client ?? langfuseClientFromEnv(io.env, "replay").client, scores);

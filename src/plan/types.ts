@@ -51,7 +51,7 @@ export interface TurnPlan {
   root: ObservationPlan;
 }
 
-/** A score to send with Langfuse's scores API, linked to a trace or a session. */
+/** A score to send through Langfuse's API (batched ingestion), linked to a trace or a session. */
 export interface ScorePlan {
   /** Derived from the trace or session id and the name: re-sending replaces, never duplicates. */
   id: string;

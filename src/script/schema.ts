@@ -195,7 +195,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
 /** A score's value: a number (NUMERIC, BOOLEAN 0/1) or a category. */
 const ScoreValue = z.union([z.number(), z.string().min(1).max(40)]);
 
-/** A feedback score, sent with Langfuse's scores API (not expressible in OTLP). */
+/** A feedback score, sent through Langfuse's API (not expressible in OTLP). */
 export const Score = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { error: "must be a short snake_case name" }),
   dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
