@@ -22,7 +22,10 @@ async function loadInto(env: Record<string, string>, dir: string): Promise<LoadR
   return JSON.parse(await readFile(join(dir, "report.json"), "utf8"));
 }
 
-test("a load run sends its scores in ingestion batches of 1,000, and a seeded re-run adds none", async () => {
+test("a load run sends its scores in ingestion batches of 1,000, and a seeded re-run adds none", {
+  // Two 2,000-session runs: past bun test's 5 s default on a busy 2-core machine.
+  timeout: 60_000,
+}, async () => {
   await withFakeLangfuse({}, async (fake) => {
     const dir = await mkdtemp(join(tmpdir(), "load-scores-"));
     const report = await loadInto(langfuseEnv(fake), dir);
