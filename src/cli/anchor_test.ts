@@ -32,7 +32,7 @@ async function replayAt(fake: FakeLangfuse, dir: string, nowMs: number, args: st
 /** Runs verify on a manifest; answers the exit code and the output. */
 async function verify(fake: FakeLangfuse, path: string): Promise<{ code: number; out: string }> {
   const check = captureIo(langfuseEnv(fake));
-  const code = await main(["verify", path, "--timeout", "5s"], check.io);
+  const code = await main(["verify", path, "--timeout", "2s"], check.io);
   return { code, out: check.out() + check.err() };
 }
 
@@ -45,7 +45,9 @@ function duplicated(fake: FakeLangfuse): string[] {
 const tempDir = () => mkdtemp(join(tmpdir(), "anchor-"));
 
 describe("a seeded re-run", () => {
-  it("a few seconds later re-uses the anchor, overwrites the same traces in v4, and verifies", async () => {
+  it("a few seconds later re-uses the anchor, overwrites the same traces in v4, and verifies", {
+    timeout: 30_000,
+  }, async () => {
     await withFakeLangfuse({ mode: "v4" }, async (fake) => {
       const dir = await tempDir();
       const first = await replayAt(fake, dir, NOW);
@@ -65,7 +67,9 @@ describe("a seeded re-run", () => {
     });
   });
 
-  it("with another absolute --at is a second set of traces, never a second row of one id", async () => {
+  it("with another absolute --at is a second set of traces, never a second row of one id", {
+    timeout: 30_000,
+  }, async () => {
     await withFakeLangfuse({ mode: "v4" }, async (fake) => {
       const dir = await tempDir();
       const a = await replayAt(fake, dir, NOW, ["--at", "2026-11-20T14:00:00Z"]);
@@ -84,7 +88,9 @@ describe("a seeded re-run", () => {
     });
   });
 
-  it("of a load backfill with a relative --at re-uses the window end and adds no duplicate", async () => {
+  it("of a load backfill with a relative --at re-uses the window end and adds no duplicate", {
+    timeout: 30_000,
+  }, async () => {
     await withFakeLangfuse({ mode: "v4" }, async (fake) => {
       const dir = await tempDir();
       const load = async (nowMs: number) => {
@@ -114,7 +120,7 @@ describe("verify", () => {
     const title = mode === "v4"
       ? "names an observation stored twice on v4 as a duplicate and exits 5"
       : "matches on v3 after a span is re-sent with another start time: v3 keeps one per id";
-    it(title, async () => {
+    it(title, { timeout: 30_000 }, async () => {
       await withFakeLangfuse({ mode }, async (fake) => {
         const dir = await tempDir();
         const run = await replayAt(fake, dir, NOW, ["--at", "2026-11-20T14:00:00Z"]);
@@ -147,7 +153,9 @@ describe("verify", () => {
 });
 
 describe("the fake Langfuse", () => {
-  it("keeps a span re-sent with another start time as a second v4 row, one with the same time", async () => {
+  it("keeps a span re-sent with another start time as a second v4 row, one with the same time", {
+    timeout: 30_000,
+  }, async () => {
     await withFakeLangfuse({ mode: "v4" }, async (fake) => {
       const span = {
         traceId: "0a".repeat(16),
@@ -171,42 +179,52 @@ describe("the fake Langfuse", () => {
     });
   });
 
-  it("keeps one v3 observation per id, the latest start time winning", async () => {
-    await withFakeLangfuse({ mode: "v3" }, async (fake) => {
-      const span = {
-        traceId: "0c".repeat(16),
-        spanId: "0d".repeat(8),
-        name: "tool",
-        startMs: NOW - 10_000,
-        endMs: NOW - 9_000,
-        attributes: {},
-      };
-      await sendSpans(fake, [span]);
-      await sendSpans(fake, [{ ...span, startMs: NOW - 5_000, endMs: NOW - 4_000 }]);
-      assert.equal(fake.spans.length, 1);
-      assert.equal(fake.spans[0].startTimeUnixNano, BigInt(NOW - 5_000) * 1_000_000n);
-    });
-  });
+  it(
+    "keeps one v3 observation per id, the latest start time winning",
+    { timeout: 30_000 },
+    async () => {
+      await withFakeLangfuse({ mode: "v3" }, async (fake) => {
+        const span = {
+          traceId: "0c".repeat(16),
+          spanId: "0d".repeat(8),
+          name: "tool",
+          startMs: NOW - 10_000,
+          endMs: NOW - 9_000,
+          attributes: {},
+        };
+        await sendSpans(fake, [span]);
+        await sendSpans(fake, [{ ...span, startMs: NOW - 5_000, endMs: NOW - 4_000 }]);
+        assert.equal(fake.spans.length, 1);
+        assert.equal(fake.spans[0].startTimeUnixNano, BigInt(NOW - 5_000) * 1_000_000n);
+      });
+    },
+  );
 });
 
 describe("resolveAnchor", () => {
-  it("uses an absolute --at as is, even with an earlier manifest", async () => {
-    assert.ok(isAbsoluteAt("2026-11-20T14:00:00Z"));
-    assert.ok(!isAbsoluteAt("-3d") && !isAbsoluteAt("now") && !isAbsoluteAt(undefined));
-    const { anchor, note } = await resolveAnchor({
-      command: "replay",
-      seed: 7,
-      seeded: true,
-      scripts: [SCRIPT],
-      at: "2026-11-20T14:00:00Z",
-      dir: await tempDir(),
-      nowMs: NOW,
-    });
-    assert.equal(anchor.ms, Date.parse("2026-11-20T14:00:00Z"));
-    assert.equal(note, undefined);
-  });
+  it(
+    "uses an absolute --at as is, even with an earlier manifest",
+    { timeout: 30_000 },
+    async () => {
+      assert.ok(isAbsoluteAt("2026-11-20T14:00:00Z"));
+      assert.ok(!isAbsoluteAt("-3d") && !isAbsoluteAt("now") && !isAbsoluteAt(undefined));
+      const { anchor, note } = await resolveAnchor({
+        command: "replay",
+        seed: 7,
+        seeded: true,
+        scripts: [SCRIPT],
+        at: "2026-11-20T14:00:00Z",
+        dir: await tempDir(),
+        nowMs: NOW,
+      });
+      assert.equal(anchor.ms, Date.parse("2026-11-20T14:00:00Z"));
+      assert.equal(note, undefined);
+    },
+  );
 
-  it("takes now when no earlier manifest of the same seed, scripts and --at exists", async () => {
+  it("takes now when no earlier manifest of the same seed, scripts and --at exists", {
+    timeout: 30_000,
+  }, async () => {
     await withFakeLangfuse({ mode: "v4" }, async (fake) => {
       const dir = await tempDir();
       await replayAt(fake, dir, NOW);
