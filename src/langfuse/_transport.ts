@@ -7,6 +7,7 @@
 import { type AttemptOutcome, decide, parseRetryAfter } from "../export/retry.ts";
 import { describeNetworkError } from "../export/http_sender.ts";
 import { answerBody } from "../export/answer_body.ts";
+import { RefusalCircuit } from "../export/circuit.ts";
 import { Pacer } from "../export/pacing.ts";
 import { base64, collectSecrets } from "../report/redact.ts";
 import { apiError, malformedAnswer, networkError, RateLimitedError } from "./api_error.ts";
@@ -27,6 +28,8 @@ export interface RequestSpec {
 }
 
 const SESSIONS = "/api/public/sessions";
+/** Network reasons (from describeNetworkError) that mean nothing is listening there. */
+const REFUSED = new Set(["connection refused", "host not found"]);
 
 /** Sends requests to one Langfuse project with retries; throws LangfuseApiError on failure. */
 export class Transport {
@@ -69,6 +72,9 @@ export class Transport {
     const maxWaitMs = this.options.maxRateLimitWaitMs ?? 300_000;
     let started = this.#now();
     let limitedWaits = 0;
+    // A Langfuse that refuses every connection for 5 s is not coming back within this request:
+    // fail then, not at the 60 s retry deadline.
+    const circuit = new RefusalCircuit({ now: this.#now });
     for (let attempt = 1;; attempt++) {
       const paced = this.#pacer.waitMs(resource, this.#now());
       if (paced > 0) await this.#sleep(paced);
@@ -95,10 +101,21 @@ export class Transport {
         }
       }
       const outcome = answer.outcome;
+      const refused = outcome.kind === "network" && REFUSED.has(outcome.message);
+      if (!refused) circuit.answered();
+      else if (circuit.refused()) {
+        throw networkError(
+          endpoint,
+          `${outcome.message} on every attempt for ${Math.round(circuit.windowMs / 1000)}s ` +
+            "(is Langfuse running? check LANGFUSE_BASE_URL)",
+          this.#secrets,
+        );
+      }
       const elapsed = this.#now() - started;
       const decision = decide(outcome, attempt, elapsed, this.options.retry, this.#random());
       if (decision.action === "retry") {
-        await this.#sleep(decision.delayMs);
+        // While refused, probe at least every second so the window is judged on time.
+        await this.#sleep(refused ? Math.min(decision.delayMs, 1000) : decision.delayMs);
         continue;
       }
       if (outcome.kind === "http") {

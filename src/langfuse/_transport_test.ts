@@ -4,7 +4,9 @@ import { RateLimitedError } from "./api_error.ts";
 import { LangfuseClient } from "./client.ts";
 import type { FakeLangfuse, FakeLangfuseOptions } from "./fake_langfuse.ts";
 import { scoresOf, sendScores } from "./scores.ts";
-import type { FakeClock } from "../testing/clock.ts";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { FakeClock } from "../testing/clock.ts";
 import { withFakeLangfuseOnClock } from "../testing/servers.ts";
 import type { ManifestSession } from "../report/run_report.ts";
 
@@ -86,4 +88,32 @@ test("a budget spent for longer than the client waits fails, saying when it open
     assert.match(error.message, /trace-delete budget is spent until 2026-12-04T07:00:00\.123Z/);
     assert.deepEqual(fake.deletedTraceIds, ["a".repeat(32)]);
   });
+});
+
+test("a Langfuse that refuses every connection fails a request after 5 s of refusals, not at the 60 s deadline", async () => {
+  // A port nothing listens on: every attempt is refused.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const clock = new FakeClock(START);
+  let attempts = 0;
+  const client = new LangfuseClient({
+    baseUrl: `http://127.0.0.1:${port}`,
+    publicKey: "pk-lf-test",
+    secretKey: "sk-lf-test",
+    now: clock.now,
+    sleep: (ms) => {
+      attempts++;
+      return clock.sleepUntil(clock.now() + ms);
+    },
+  });
+  await assert.rejects(client.projects(), (error: Error) => {
+    assert.match(error.message, /connection refused on every attempt for 5s/);
+    assert.match(error.message, /check LANGFUSE_BASE_URL/);
+    return true;
+  });
+  const waited = clock.now() - START;
+  assert.ok(waited >= 5_000 && waited <= 6_000, `gave up after ${waited} ms of refusals`);
+  assert.ok(attempts >= 5, `probed at least every second (${attempts} waits)`);
 });
