@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./main.ts";
 import { startOtlpReceiver } from "./export/receiver.ts";
-import { startFakeLangfuse } from "./langfuse/fake_langfuse.ts";
+import { startFakeLangfuse } from "./testing/fake_langfuse/server.ts";
 import { GOLDEN, goldenArgs } from "../scripts/update_golden.ts";
 import { captureIo } from "./testing/io.ts";
 

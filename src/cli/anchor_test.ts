@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
-import type { FakeLangfuse } from "../langfuse/fake_langfuse.ts";
+import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { NOW } from "../testing/clock.ts";

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
-import type { FakeLangfuse } from "../langfuse/fake_langfuse.ts";
+import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { captureIo, runCommand } from "../testing/io.ts";
 import { langfuseEnv, replayWithScores } from "../testing/langfuse.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { TRACE, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
-import type { FakeLangfuse, FakeLangfuseOptions } from "../langfuse/fake_langfuse.ts";
+import type { FakeLangfuse, FakeLangfuseOptions } from "../testing/fake_langfuse/server.ts";
 import { scoresOf, sendScores } from "../langfuse/scores.ts";
 import { FakeClock, NOW } from "../testing/clock.ts";
 import { captureIo, runCommand } from "../testing/io.ts";

@@ -1,6 +1,6 @@
 /**
  * What the two loopback servers share, the OTLP receiver (receiver.ts) and the fake Langfuse
- * (langfuse/fake_langfuse.ts): Langfuse's Basic-auth rule, reading a request body, and listening
+ * (testing/fake_langfuse/server.ts): Langfuse's Basic-auth rule, reading a request body, and listening
  * on and closing a port on 127.0.0.1.
  */
 import type { IncomingMessage, Server } from "node:http";

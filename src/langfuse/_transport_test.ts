@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RateLimitedError } from "./api_error.ts";
 import { LangfuseClient } from "./client.ts";
-import type { FakeLangfuse, FakeLangfuseOptions } from "./fake_langfuse.ts";
+import type { FakeLangfuse, FakeLangfuseOptions } from "../testing/fake_langfuse/server.ts";
 import { scoresOf, sendScores } from "./scores.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

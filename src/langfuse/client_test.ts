@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { LangfuseApiError } from "./api_error.ts";
 import { modelOf } from "./api_types.ts";
 import { LangfuseClient, type LangfuseClientOptions } from "./client.ts";
-import { type FakeLangfuse, startFakeLangfuse } from "./fake_langfuse.ts";
+import { type FakeLangfuse, startFakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { ManifestSession } from "../report/run_report.ts";
 import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
 import { LangfuseClient } from "./client.ts";
-import { startFakeLangfuse } from "./fake_langfuse.ts";
+import { startFakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { openRunFile, purgePlan, purgeRun, RunFileError, runSessions } from "./purge.ts";
 
 const tmp = () => mkdtemp(join(tmpdir(), "purge-"));

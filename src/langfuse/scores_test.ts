@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
 import { LangfuseClient } from "./client.ts";
-import type { FakeLangfuse } from "./fake_langfuse.ts";
+import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { batches, scoreRequest, scoresOf, sendScores } from "./scores.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 

@@ -7,7 +7,7 @@ import { assertSameShape, callFake, langfuseFixture } from "../testing/langfuse.
 import { basicAuth, conversation, sendSpans, type TestSpan } from "../testing/otlp.ts";
 import { withFakeLangfuseOnClock } from "../testing/servers.ts";
 import { LangfuseClient } from "./client.ts";
-import type { FakeLangfuse, FakeLangfuseOptions } from "./fake_langfuse.ts";
+import type { FakeLangfuse, FakeLangfuseOptions } from "../testing/fake_langfuse/server.ts";
 import { verifyRun, type VerifyRunOptions } from "./verify_run.ts";
 
 const RUN = "run_0a1b2c3d4e5f";

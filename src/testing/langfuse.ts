@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { main } from "../main.ts";
 import { basicAuth } from "./otlp.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
-import type { FakeLangfuse } from "../langfuse/fake_langfuse.ts";
+import type { FakeLangfuse } from "./fake_langfuse/server.ts";
 import { scoresOf, sendScores } from "../langfuse/scores.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { captureIo } from "./io.ts";

@@ -3,7 +3,7 @@
  * replay's exporter would.
  */
 import { OBSERVATION, TRACE, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
-import type { FakeLangfuse } from "../langfuse/fake_langfuse.ts";
+import type { FakeLangfuse } from "./fake_langfuse/server.ts";
 
 /** An attribute value the helper can encode. */
 export type TestAttr = string | number | boolean | string[];

@@ -4,7 +4,7 @@ import {
   type FakeLangfuse,
   type FakeLangfuseOptions,
   startFakeLangfuse,
-} from "../langfuse/fake_langfuse.ts";
+} from "./fake_langfuse/server.ts";
 import { FakeClock } from "./clock.ts";
 
 /** Waits for `starting`, runs `fn` with the server, and always closes it. */

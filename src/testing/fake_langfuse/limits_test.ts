@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { callFake } from "../testing/langfuse.ts";
-import { withFakeLangfuseOnClock } from "../testing/servers.ts";
-import { HOBBY_LIMITS } from "./fake_langfuse.ts";
+import { callFake } from "../langfuse.ts";
+import { withFakeLangfuseOnClock } from "../servers.ts";
+import { HOBBY_LIMITS } from "./server.ts";
 
 const START = Date.UTC(2026, 11, 3, 7, 0, 0);
 

@@ -4,7 +4,7 @@
  * other files can share them. Private to the folder.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpAnswer } from "./_fake_reads.ts";
+import { HttpAnswer } from "./reads.ts";
 
 /** A handler's body sent as is, in its own content type, instead of as JSON. */
 export class RawBody {

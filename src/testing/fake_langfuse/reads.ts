@@ -3,7 +3,7 @@
  * body out, or an {@link HttpAnswer} thrown for 400 and 404; also the query-parameter helpers
  * fake_langfuse.ts's other read endpoints share. Private to the folder.
  */
-import { interpretSpans } from "../report/langfuse_view.ts";
+import { interpretSpans } from "../../report/langfuse_view.ts";
 import {
   compareRows,
   decodeCursor,
@@ -14,7 +14,7 @@ import {
   type StoredSpan,
   traceWithDetails,
   type ViewFacts,
-} from "./_fake_views.ts";
+} from "./views.ts";
 import {
   MAX_OBSERVATIONS_LIMIT,
   MAX_PAGE_LIMIT,
@@ -23,7 +23,7 @@ import {
   type ObservationsV2Response,
   type SessionWithTraces,
   type TracesResponse,
-} from "./api_types.ts";
+} from "../../langfuse/api_types.ts";
 
 /** Thrown by a handler to answer with `status` and a `{ message }` body. */
 export class HttpAnswer extends Error {

@@ -10,13 +10,13 @@ import {
   encodeTraceResponse,
   OtlpDecodeError,
   type ReceivedSpan,
-} from "../export/otlp_decode.ts";
-import { header, isRecord, RawBody } from "./_fake_http.ts";
-import { HttpAnswer } from "./_fake_reads.ts";
-import { storeSpans } from "./_fake_storage.ts";
-import type { StoredScore } from "./_fake_types.ts";
-import type { StoredSpan } from "./_fake_views.ts";
-import { type CreateScoreRequest, MAX_DELETE_IDS } from "./api_types.ts";
+} from "../../export/otlp_decode.ts";
+import { header, isRecord, RawBody } from "./http.ts";
+import { HttpAnswer } from "./reads.ts";
+import { storeSpans } from "./storage.ts";
+import type { StoredScore } from "./types.ts";
+import type { StoredSpan } from "./views.ts";
+import { type CreateScoreRequest, MAX_DELETE_IDS } from "../../langfuse/api_types.ts";
 
 /** `POST /api/public/otel/v1/traces`: stores the decoded spans, received now, keyed as `mode` keys rows. */
 export function ingest(

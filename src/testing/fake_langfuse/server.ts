@@ -14,27 +14,27 @@
  * ```
  */
 import { createServer, type IncomingMessage } from "node:http";
-import type { ReceivedSpan } from "../export/otlp_decode.ts";
+import type { ReceivedSpan } from "../../export/otlp_decode.ts";
 import {
   checkBasicAuth,
   closeServer,
   type KeyPair,
   listenOnLoopback,
   readBody,
-} from "../export/loopback_http.ts";
-import { jsonBody, send } from "./_fake_http.ts";
-import { ingestBatch, WithStatus } from "./_fake_ingestion.ts";
-import { FakeLimiter, type FakeRateLimits, rateLimitHeaders, resourceOf } from "./_fake_limits.ts";
-import { observationsV1Page, scoresV2Page, scoresV3Page } from "./_fake_pages.ts";
-import { checkProjectsMethod, PROJECTS_PATH, projectsAnswer } from "./_fake_projects.ts";
-import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./_fake_reads.ts";
-import type { StoredScore } from "./_fake_types.ts";
-import type { StoredSpan, ViewFacts } from "./_fake_views.ts";
-import { deleteTraces, ingest, score } from "./_fake_writes.ts";
+} from "../../export/loopback_http.ts";
+import { jsonBody, send } from "./http.ts";
+import { ingestBatch, WithStatus } from "./ingestion.ts";
+import { FakeLimiter, type FakeRateLimits, rateLimitHeaders, resourceOf } from "./limits.ts";
+import { observationsV1Page, scoresV2Page, scoresV3Page } from "./pages.ts";
+import { checkProjectsMethod, PROJECTS_PATH, projectsAnswer } from "./projects.ts";
+import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./reads.ts";
+import type { StoredScore } from "./types.ts";
+import type { StoredSpan, ViewFacts } from "./views.ts";
+import { deleteTraces, ingest, score } from "./writes.ts";
 
-export type { KeyPair } from "../export/loopback_http.ts";
-export type { StoredScore } from "./_fake_types.ts";
-export { type FakeRateLimits, HOBBY_LIMITS } from "./_fake_limits.ts";
+export type { KeyPair } from "../../export/loopback_http.ts";
+export type { StoredScore } from "./types.ts";
+export { type FakeRateLimits, HOBBY_LIMITS } from "./limits.ts";
 
 /** Which read API the fake serves. */
 export type FakeMode = "v4" | "v3";

@@ -7,7 +7,7 @@
  * rounded up), `X-RateLimit-Limit`, `X-RateLimit-Remaining` (0) and `X-RateLimit-Reset`
  * (`Date#toString()`); accepted answers carry no rate-limit headers. Private to the folder.
  */
-import { HttpAnswer } from "./_fake_reads.ts";
+import { HttpAnswer } from "./reads.ts";
 
 /** Langfuse's rate-limited resources the fake knows. */
 export type FakeResource = "ingestion" | "public-api" | "trace-delete" | "score-delete";

@@ -3,10 +3,10 @@
  * v2 and v3 scores lists, with their filters and paging. Pure: stored rows and a query in, a
  * response body out, or an {@link HttpAnswer} thrown for 400. Private to the folder.
  */
-import { interpretSpans } from "../report/langfuse_view.ts";
-import { HttpAnswer, integer, matches, pageMeta, pageParams } from "./_fake_reads.ts";
-import type { StoredScore } from "./_fake_types.ts";
-import { compareRows, observationRow, type StoredSpan } from "./_fake_views.ts";
+import { interpretSpans } from "../../report/langfuse_view.ts";
+import { HttpAnswer, integer, matches, pageMeta, pageParams } from "./reads.ts";
+import type { StoredScore } from "./types.ts";
+import { compareRows, observationRow, type StoredSpan } from "./views.ts";
 import {
   MAX_SCORES_LIMIT,
   type ObservationsV1Response,
@@ -15,7 +15,7 @@ import {
   type ScoresV3Response,
   type ScoreV2,
   type ScoreV3,
-} from "./api_types.ts";
+} from "../../langfuse/api_types.ts";
 
 const SCORE_FIELD_GROUPS = ["details", "subject", "annotation"];
 

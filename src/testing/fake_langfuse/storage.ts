@@ -8,8 +8,8 @@
  * id, project_id`, ingestion merging into the latest record of the id): one observation per id,
  * the latest wins. Private to the folder; see fixtures/langfuse/README.md.
  */
-import type { ReceivedSpan } from "../export/otlp_decode.ts";
-import type { StoredSpan } from "./_fake_views.ts";
+import type { ReceivedSpan } from "../../export/otlp_decode.ts";
+import type { StoredSpan } from "./views.ts";
 
 /** The row key of a span in the given version's observation table. */
 export function rowKey(span: ReceivedSpan, mode: "v4" | "v3"): string {

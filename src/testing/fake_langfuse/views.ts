@@ -3,9 +3,13 @@
  * the same interpretation verify uses (report/langfuse_view.ts). Pure: spans and facts in,
  * response objects out. Private to the folder.
  */
-import type { AttrValue, ReceivedSpan } from "../export/otlp_decode.ts";
-import { OBSERVATION, OBSERVATION_METADATA_PREFIX } from "../emit/attributes.ts";
-import { interpretSpans, type ViewObservation, type ViewTrace } from "../report/langfuse_view.ts";
+import type { AttrValue, ReceivedSpan } from "../../export/otlp_decode.ts";
+import { OBSERVATION, OBSERVATION_METADATA_PREFIX } from "../../emit/attributes.ts";
+import {
+  interpretSpans,
+  type ViewObservation,
+  type ViewTrace,
+} from "../../report/langfuse_view.ts";
 import type {
   ApiTrace,
   JsonValue,
@@ -13,7 +17,7 @@ import type {
   ObservationV2,
   SessionWithTraces,
   TraceWithDetails,
-} from "./api_types.ts";
+} from "../../langfuse/api_types.ts";
 
 /** A span as the fake stored it. */
 export interface StoredSpan {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertSameShape, callFake, langfuseFixture } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+import { assertSameShape, callFake, langfuseFixture } from "../langfuse.ts";
+import { withFakeLangfuse } from "../servers.ts";
 
 const AT = "2026-01-01T00:00:00.000Z";
 

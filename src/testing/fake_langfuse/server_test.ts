@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { TRACE } from "../emit/attributes.ts";
-import { OBSERVATION_FIELD_GROUPS } from "./api_types.ts";
-import { assertSameShape, callFake, langfuseFixture } from "../testing/langfuse.ts";
-import { basicAuth, conversation, hexId, otlpJson, sendSpans } from "../testing/otlp.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+import { TRACE } from "../../emit/attributes.ts";
+import { OBSERVATION_FIELD_GROUPS } from "../../langfuse/api_types.ts";
+import { assertSameShape, callFake, langfuseFixture } from "../langfuse.ts";
+import { basicAuth, conversation, hexId, otlpJson, sendSpans } from "../otlp.ts";
+import { withFakeLangfuse } from "../servers.ts";
 
 /** Fields typed as string-keyed maps: their keys vary, their value types do not. */
 const MAPS = { names: new Set(["metadata", "usageDetails", "costDetails"]), valueTypes: true };

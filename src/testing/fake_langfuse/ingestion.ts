@@ -6,15 +6,15 @@
  * faked beyond scores (its trace and observation events are refused the same way here).
  * Private to the folder.
  */
-import { isRecord, jsonBody } from "./_fake_http.ts";
-import { HttpAnswer } from "./_fake_reads.ts";
-import type { StoredScore } from "./_fake_types.ts";
-import { score } from "./_fake_writes.ts";
+import { isRecord, jsonBody } from "./http.ts";
+import { HttpAnswer } from "./reads.ts";
+import type { StoredScore } from "./types.ts";
+import { score } from "./writes.ts";
 import {
   type IngestionError,
   type IngestionResponse,
   MAX_INGESTION_BODY_BYTES,
-} from "./api_types.ts";
+} from "../../langfuse/api_types.ts";
 
 /** A handler's answer with a status other than 200. */
 export class WithStatus {

@@ -4,8 +4,8 @@
  * checked before the key; GET answers the key's one project; POST needs an organisation key,
  * so it is 403. Langfuse does not rate-limit this route. Private to the folder.
  */
-import { HttpAnswer } from "./_fake_reads.ts";
-import type { ProjectsResponse } from "./api_projects.ts";
+import { HttpAnswer } from "./reads.ts";
+import type { ProjectsResponse } from "../../langfuse/api_projects.ts";
 
 /** The route's path. */
 export const PROJECTS_PATH = "/api/public/projects";
