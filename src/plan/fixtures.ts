@@ -446,6 +446,22 @@ function linkObservation(obs: ObservationPlan, links: FixtureLinks): Observation
   return out;
 }
 
+/** `{ prompts }` listing the generations of a trace linked to a prompt version; `{}` if none. */
+export function promptLinksOf(
+  root: ObservationPlan,
+): { prompts?: { spanId: string; name: string; version: number }[] } {
+  const prompts: { spanId: string; name: string; version: number }[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const obs = stack.shift()!;
+    if (obs.type === "generation" && obs.prompt) {
+      prompts.push({ spanId: obs.spanId, name: obs.prompt.name, version: obs.prompt.version });
+    }
+    stack.unshift(...obs.children);
+  }
+  return prompts.length > 0 ? { prompts } : {};
+}
+
 /** JSON with object keys sorted, for comparing content. */
 export function canonical(value: unknown): string {
   return JSON.stringify(sortKeys(value));
