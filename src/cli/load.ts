@@ -19,6 +19,7 @@ import { type ManifestSession, manifestSession, type ScoreDelivery } from "../re
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
+import { prepareFixtures } from "./fixtures.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
@@ -156,7 +157,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (note) io.out(note);
   // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
   const runId = `run_${new Rng(seed, anchoredLabel("load-run", anchor)).hex(12)}`;
-  const factory = new SessionFactory(weighted, { seed, users, runId });
   const concurrency = values.concurrency === undefined
     ? DEFAULT_CONCURRENCY
     : positiveInt(values.concurrency, "--concurrency");
@@ -184,6 +184,10 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   await prepareDir(outDir, "--out-dir");
   await prepareFile(reportPath, "--report");
   if (target.path) await prepareFile(target.path, "--out");
+  // Prompts and score configs exist before the first span; the plans link to them.
+  const fixtures = await prepareFixtures(scripts, target, io, "load");
+  if (fixtures.note) io.out(fixtures.note);
+  const factory = new SessionFactory(weighted, { seed, users, runId, fixtures: fixtures.links });
   const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
@@ -283,6 +287,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     },
     spansPerSecond,
     population: shape,
+    ...(fixtures.fixtures ? { fixtures: fixtures.fixtures } : {}),
     ...(scores ? { scores } : {}),
     ...(live
       ? {

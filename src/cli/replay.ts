@@ -19,6 +19,8 @@ import { buildRunReport, formatSummary, type RunReport } from "../report/run_rep
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { deliverScores } from "./scores.ts";
+import { prepareFixtures } from "./fixtures.ts";
+import { linkSession } from "../plan/fixtures.ts";
 import { runVerify } from "./verify.ts";
 import { scoresOf } from "../langfuse/scores.ts";
 import { anchoredLabel, resolveAnchor, type TimeAnchor } from "./anchor.ts";
@@ -129,13 +131,18 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const manifestDir = values["manifest-dir"] ?? "out";
   if (!values["no-manifest"]) await prepareDir(manifestDir, "--manifest-dir");
   if (target.path) await prepareFile(target.path, "--out");
-  const { report, receiver } = await deliver(plans, target, io, {
+  // Prompts and score configs exist before the first span; the plans link to them.
+  const fixtures = await prepareFixtures(scripts, target, io, "replay");
+  if (fixtures.note && !values.quiet) io.out(fixtures.note);
+  const linked = plans.map((plan) => linkSession(plan, fixtures.links));
+  const { report, receiver } = await deliver(linked, target, io, {
     runId,
     seed,
     seeded,
     startedAt,
     anchor,
   });
+  if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
 
@@ -158,7 +165,12 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0;
   if (values.verify) {
     const verified = await runVerify(
-      { runId, sessions: report.sessions, sentTo: report.target.url },
+      {
+        runId,
+        sessions: report.sessions,
+        sentTo: report.target.url,
+        ...(report.fixtures ? { fixtures: report.fixtures } : {}),
+      },
       io,
       { timeoutMs },
     );

@@ -17,6 +17,7 @@ import {
   createPromptBody,
   type FixtureLinks,
   type FixtureNeeds,
+  type PromptBody,
   type RunFixtures,
   samePromptContent,
   type ScoreConfigBody,
@@ -35,7 +36,7 @@ export interface FixtureClient {
     name: string,
     select?: { version?: number; label?: string },
   ): Promise<StoredPrompt | undefined>;
-  createPrompt(body: ReturnType<typeof createPromptBody>): Promise<StoredPrompt>;
+  createPrompt(body: PromptBody): Promise<StoredPrompt>;
   allScoreConfigs(): Promise<StoredScoreConfig[]>;
   createScoreConfig(body: ScoreConfigBody): Promise<StoredScoreConfig>;
 }

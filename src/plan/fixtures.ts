@@ -279,25 +279,32 @@ function normalizePrompt(prompt: unknown): unknown {
   });
 }
 
-/** The body of `POST /api/public/v2/prompts` for a declared prompt. */
-export function createPromptBody(spec: PromptSpec): {
+/** The fields of a prompt create body besides its type and prompt. */
+interface PromptBodyBase {
   name: string;
-  type: "text" | "chat";
-  prompt: string | ChatMessageInput[];
   labels: string[];
   config: Record<string, Json>;
   tags?: string[];
   commitMessage?: string;
-} {
-  return {
+}
+
+/** The body of `POST /api/public/v2/prompts`: text or chat. */
+export type PromptBody =
+  | PromptBodyBase & { type: "text"; prompt: string }
+  | PromptBodyBase & { type: "chat"; prompt: ChatMessageInput[] };
+
+/** The create body of a declared prompt. */
+export function createPromptBody(spec: PromptSpec): PromptBody {
+  const base: PromptBodyBase = {
     name: spec.name,
-    type: spec.type,
-    prompt: spec.prompt,
     labels: spec.labels,
     config: spec.config,
     ...(spec.tags ? { tags: spec.tags } : {}),
     ...(spec.commitMessage ? { commitMessage: spec.commitMessage } : {}),
   };
+  return typeof spec.prompt === "string"
+    ? { ...base, type: "text", prompt: spec.prompt }
+    : { ...base, type: "chat", prompt: spec.prompt };
 }
 
 /**
