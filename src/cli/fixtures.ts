@@ -54,9 +54,9 @@ export async function prepareFixtures(
     const names = needs.prompts.map((p) => p.name).join(", ");
     return {
       links: NO_LINKS,
-      note: `Prompts ${names}: declared, so their version is known only once Langfuse has ` +
-        "them; generations naming them carry no prompt link here. Sent to Langfuse, the " +
-        "prompts are created when missing and every generation links to its version.",
+      note: `Prompts ${names}: declared, so their versions are known only to Langfuse; the\n` +
+        "generations naming them carry no prompt link here. Sent to Langfuse, the prompts are\n" +
+        "created when missing and every generation links to its version.",
     };
   }
   const empty = needs.prompts.length + needs.pinned.length + needs.scoreConfigs.length === 0;

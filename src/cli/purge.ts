@@ -6,6 +6,7 @@
  * @example
  * deno task purge out/run_0a1b2c3d4e5f.json --yes
  */
+import type { RunFixtures } from "../plan/fixtures.ts";
 import process from "node:process";
 import { createInterface } from "node:readline/promises";
 import { MAX_DELETE_IDS } from "../langfuse/api_types.ts";
@@ -34,6 +35,9 @@ ids come from the manifest, or from a load report's sessions file, so traces of 
 the same sessions stay. A load run's session scores are deleted too; a replay's are kept unless
 --session-scores is given, because a script's fixed session is scored by every replay of it.
 Shows what it will delete and asks first; Langfuse then deletes asynchronously.
+Prompts and score configs the run created or reused stay: other runs and reviewers share
+them, Langfuse has no delete for score configs (archive one in Langfuse if needed), and a
+prompt version once linked from a generation is part of the project's history.
 
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
@@ -136,6 +140,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
           `${kept === 1 ? "it" : "them"} (--session-scores deletes ${kept === 1 ? "it" : "them"})`,
         ]
         : []),
+      ...keptFixtures(run.fixtures),
       `  sent to   ${run.target.describe}`,
     ].join("\n"),
   );
@@ -178,6 +183,16 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
       ` at ${host}; Langfuse removes them in the background.`,
   );
   return EXIT.ok;
+}
+
+/** The `keep` line for a run's prompts and score configs, which purge never deletes. */
+function keptFixtures(fixtures: RunFixtures | undefined): string[] {
+  if (!fixtures || fixtures.prompts.length + fixtures.scoreConfigs.length === 0) return [];
+  return [
+    `  keep      ${count(fixtures.prompts.length, "prompt version")} and ` +
+    `${count(fixtures.scoreConfigs.length, "score config")}: shared with other runs ` +
+    "(Langfuse has no delete for score configs)",
+  ];
 }
 
 /**

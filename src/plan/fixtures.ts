@@ -6,6 +6,8 @@
  * `src/cli/fixtures.ts`.
  *
  * Decisions, documented in the README:
+ * - A run needs the declared prompts its generations name (a shared prompts file may declare
+ *   more); `{ name, version }` references must already exist.
  * - Prompt content is its type, its prompt (text or messages) and its config. Labels, tags and
  *   commit message are not content: they apply when a version is created and a matching
  *   version is reused as it is.
@@ -19,7 +21,11 @@
  *   union of the values the run's scripts can send under that name, in the order written.
  */
 import type { ScriptInput } from "../script/schema.ts";
-import type { ChatMessageInput, PromptDeclarationInput } from "../script/schema_prompts.ts";
+import {
+  type ChatMessageInput,
+  type PromptDeclarationInput,
+  promptNameRefs,
+} from "../script/schema_prompts.ts";
 import { scoreValues } from "../script/schema_score_configs.ts";
 import { formatPath } from "../script/errors.ts";
 import type { Json, ObservationPlan, SessionPlan } from "./types.ts";
@@ -175,7 +181,15 @@ export function fixtureNeeds(scripts: readonly ScriptSource[]): FixtureNeeds {
       );
     }
   }
-  return { prompts: [...prompts.values()], pinned: [...pinned.values()], scoreConfigs };
+  // A declaration no generation names (a shared file declares more) is not needed by the run.
+  const named = new Set(
+    scripts.flatMap(({ script }) => [...promptNameRefs(script.turns)].map((r) => r.name)),
+  );
+  return {
+    prompts: [...prompts.values()].filter((spec) => named.has(spec.name)),
+    pinned: [...pinned.values()],
+    scoreConfigs,
+  };
 }
 
 function promptSpec(declared: PromptDeclarationInput, place: string): PromptSpec {
