@@ -77,7 +77,7 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
     const ids = new Map(fixtures.prompts.map((p) => [p.name, p.id]));
     for (const generation of generations) {
       assert.ok(generation.promptName, `${generation.name} names a prompt`);
-      assert.equal(generation.promptId, ids.get(generation.promptName!), generation.name);
+      assert.equal(generation.promptId, ids.get(generation.promptName!), generation.name ?? "");
       assert.equal(generation.promptVersion, 1);
     }
     const configs = new Map(fixtures.scoreConfigs.map((c) => [c.name, c.id]));
