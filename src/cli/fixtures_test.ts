@@ -87,7 +87,11 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
 
     // verify checks the fixtures, the links and the configs.
     const verify = captureIo(langfuseEnv(fake));
-    assert.equal(await main(["verify", first.path!, "--timeout", "0s"], verify.io), 0, verify.out() + verify.err());
+    assert.equal(
+      await main(["verify", first.path!, "--timeout", "0s"], verify.io),
+      0,
+      verify.out() + verify.err(),
+    );
     assert.match(verify.out(), /4 prompts and score configs/);
 
     // A re-run finds everything: no new prompt version, no new config.

@@ -55,6 +55,9 @@ test("purge --yes deletes exactly the run's traces and their scores, not another
         `  delete    3 traces in 1 session`,
         `  keep      1 session score: other replays of the session share it ` +
         `(--session-scores deletes it)`,
+        // Prompts and score configs are shared, and Langfuse cannot delete configs.
+        `  keep      2 prompt versions and 2 score configs: shared with other runs ` +
+        `(Langfuse has no delete for score configs)`,
         `  sent to   ${first.run.target.describe}`,
         `Deleted 3 traces of ${first.run.runId} (1 request) at ${fake.url}; ` +
         `Langfuse removes them in the background.`,
