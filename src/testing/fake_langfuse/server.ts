@@ -34,6 +34,7 @@ import { deleteTraces, ingest, score } from "./writes.ts";
 import { type FakePlan, newReviewState } from "./review_state.ts";
 import { isPromptPath, NOT_REVIEW, reviewRoute } from "./review_routes.ts";
 import { LangfuseAnswer } from "./validate.ts";
+import { promptLink } from "./prompt_link.ts";
 import { interpretSpans } from "../../report/langfuse_view.ts";
 import type {
   ApiAnnotationQueue,
@@ -212,9 +213,12 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     announced = limiter.consume(resourceOf(method, path));
     const reviewed = reviewRoute(review, method, path, url.searchParams, raw);
     if (reviewed !== NOT_REVIEW) return reviewed;
-    if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now, mode);
-    if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
-    if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now);
+    if (method === "POST" && path === OTLP_PATH) {
+      return ingest(req, raw, stored, now, mode, (span) => promptLink(span, review.prompts, mode));
+    }
+    const rules = { configs: review.scoreConfigs, dropped: review.dropped };
+    if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now, rules);
+    if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now, rules);
     if (method === "DELETE" && path === TRACES) {
       return deleteTraces(jsonBody(raw), stored, scores, deletedTraceIds);
     }
