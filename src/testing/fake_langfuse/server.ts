@@ -211,6 +211,14 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       });
     }
     announced = limiter.consume(resourceOf(method, path));
+    if (method === "GET") {
+      reads++;
+      const every = options.rateLimitEvery ?? 0;
+      if (every > 0 && reads % every === 0) {
+        const ms = (options.retryAfterSeconds ?? 1) * 1000;
+        throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
+      }
+    }
     const reviewed = reviewRoute(review, method, path, url.searchParams, raw);
     if (reviewed !== NOT_REVIEW) return reviewed;
     if (method === "POST" && path === OTLP_PATH) {
@@ -228,12 +236,6 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       return { message: "Score deleted successfully" };
     }
     if (method !== "GET") throw new HttpAnswer(405, `Method ${method} Not Allowed`);
-    reads++;
-    const every = options.rateLimitEvery ?? 0;
-    if (every > 0 && reads % every === 0) {
-      const ms = (options.retryAfterSeconds ?? 1) * 1000;
-      throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
-    }
     if (path === V2_OBSERVATIONS) {
       if (mode === "v3") {
         throw new HttpAnswer(
