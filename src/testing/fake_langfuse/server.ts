@@ -34,6 +34,7 @@ import { deleteTraces, ingest, score } from "./writes.ts";
 import { type FakePlan, newReviewState } from "./review_state.ts";
 import { isPromptPath, NOT_REVIEW, reviewRoute } from "./review_routes.ts";
 import { LangfuseAnswer } from "./validate.ts";
+import { promptLink } from "./prompt_link.ts";
 import { interpretSpans } from "../../report/langfuse_view.ts";
 import type {
   ApiAnnotationQueue,
@@ -210,11 +211,22 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       });
     }
     announced = limiter.consume(resourceOf(method, path));
+    if (method === "GET") {
+      reads++;
+      const every = options.rateLimitEvery ?? 0;
+      if (every > 0 && reads % every === 0) {
+        const ms = (options.retryAfterSeconds ?? 1) * 1000;
+        throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
+      }
+    }
     const reviewed = reviewRoute(review, method, path, url.searchParams, raw);
     if (reviewed !== NOT_REVIEW) return reviewed;
-    if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now, mode);
-    if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
-    if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now);
+    if (method === "POST" && path === OTLP_PATH) {
+      return ingest(req, raw, stored, now, mode, (span) => promptLink(span, review.prompts, mode));
+    }
+    const rules = { configs: review.scoreConfigs, dropped: review.dropped };
+    if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now, rules);
+    if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now, rules);
     if (method === "DELETE" && path === TRACES) {
       return deleteTraces(jsonBody(raw), stored, scores, deletedTraceIds);
     }
@@ -224,12 +236,6 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       return { message: "Score deleted successfully" };
     }
     if (method !== "GET") throw new HttpAnswer(405, `Method ${method} Not Allowed`);
-    reads++;
-    const every = options.rateLimitEvery ?? 0;
-    if (every > 0 && reads % every === 0) {
-      const ms = (options.retryAfterSeconds ?? 1) * 1000;
-      throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
-    }
     if (path === V2_OBSERVATIONS) {
       if (mode === "v3") {
         throw new HttpAnswer(
