@@ -259,7 +259,9 @@ export const Turn = z.strictObject({
   scores: z.array(Score).optional().describe("Scores of this turn's trace"),
   steps: z.array(Step).min(1),
 }).superRefine((turn, ctx) => {
-  const mains = stepPaths(turn.steps, ["steps"]).filter(({ step }) => step.main);
+  const mains = stepPaths(turn.steps, ["steps"]).filter(({ step }) =>
+    step.main && step.type === "generation"
+  );
   for (const { path } of mains.slice(1)) {
     ctx.addIssue({
       code: "custom",
