@@ -59,7 +59,7 @@ export function observationsV1Page(
       model: row.model ?? null,
       modelParameters: row.modelParameters ?? null,
       completionStartTime: row.completionStartTime ?? null,
-      promptId: null,
+      promptId: row.promptId ?? null,
       promptName: row.promptName ?? null,
       promptVersion: row.promptVersion ?? null,
       usageDetails: usage,
@@ -128,10 +128,18 @@ export function scoresV3Page(
       createdAt: at,
       updatedAt: at,
       dataType,
-      value: dataType === "BOOLEAN" ? score.value === 1 : score.value,
+      value: dataType === "BOOLEAN"
+        ? score.value === 1
+        : dataType === "CATEGORICAL"
+        ? score.stringValue ?? score.value
+        : score.value,
     };
     if (fields.includes("details")) {
-      Object.assign(row, { comment: score.comment ?? null, configId: null, metadata: {} });
+      Object.assign(row, {
+        comment: score.comment ?? null,
+        configId: score.configId ?? null,
+        metadata: {},
+      });
     }
     if (fields.includes("subject")) {
       row.subject = score.traceId !== undefined
@@ -169,7 +177,9 @@ export function scoresV2Page(
       environment: score.environment ?? "default",
       name: score.name,
       value: typeof score.value === "number" ? score.value : 0,
-      stringValue: dataType === "CATEGORICAL"
+      stringValue: score.stringValue !== undefined
+        ? score.stringValue
+        : dataType === "CATEGORICAL"
         ? String(score.value)
         : dataType === "BOOLEAN"
         ? (score.value === 1 ? "True" : "False")
@@ -179,7 +189,7 @@ export function scoresV2Page(
       authorUserId: null,
       comment: score.comment ?? null,
       metadata: {},
-      configId: null,
+      configId: score.configId ?? null,
       queueId: null,
       executionTraceId: null,
       createdAt: at,

@@ -4,5 +4,8 @@
  */
 import type { CreateScoreRequest } from "../../langfuse/api_types.ts";
 
-/** A score as posted, with its id. */
-export type StoredScore = CreateScoreRequest & { id: string };
+/**
+ * A score as posted, with its id; `stringValue` is what the worker derives from a config
+ * (CATEGORICAL label, BOOLEAN "True"/"False", TEXT), when the score had one.
+ */
+export type StoredScore = CreateScoreRequest & { id: string; stringValue?: string };
