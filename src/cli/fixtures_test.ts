@@ -106,6 +106,23 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
   });
 });
 
+test("verify fails, naming the config, when a score config the run used was archived", async () => {
+  await withFakeLangfuse({}, async (fake) => {
+    const run = await replay(fake);
+    assert.equal(run.code, 0, run.err);
+    const config = run.manifest!.fixtures!.scoreConfigs.find((c) => c.name === "resolution")!;
+    const archived = await callFake(fake, "PATCH", `/api/public/score-configs/${config.id}`, {
+      isArchived: true,
+    });
+    assert.equal(archived.status, 200);
+    const verify = captureIo(langfuseEnv(fake));
+    assert.equal(await main(["verify", run.path!, "--timeout", "0s"], verify.io), 5);
+    assert.match(verify.out(), new RegExp(`score config\\s+resolution\\s+${config.id}\\s+differs`));
+    assert.match(verify.out(), /isArchived: false → true/);
+    assert.match(verify.out(), /1 of 4 prompts and score configs missing or wrong/);
+  });
+});
+
 test("a declared prompt is found in an older version when a newer one has other content", async () => {
   await withFakeLangfuse({}, async (fake) => {
     assert.equal((await replay(fake)).code, 0);
