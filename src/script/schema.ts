@@ -4,7 +4,9 @@
  */
 import { z } from "zod";
 import { MAX_SCRIPT_DURATION_MS, parseDurationRange } from "./duration.ts";
+import { formatPath } from "./errors.ts";
 import { checkPseudonymousId, checkToken } from "./privacy.ts";
+import { findingProblems, Findings } from "./schema_findings.ts";
 import {
   LEVELS,
   METADATA_VALUES,
@@ -97,6 +99,7 @@ export interface StepInput {
   price?: { input: number; output: number };
   timeToFirstToken?: number | string;
   prompt?: { name: string; version: number };
+  main?: true;
   error?: StepErrorInput;
 }
 
@@ -126,6 +129,7 @@ const GENERATION_ONLY = [
   "price",
   "timeToFirstToken",
   "prompt",
+  "main",
 ] as const;
 
 /** A step: an observation with a type, timing, content and optional children. */
@@ -154,6 +158,9 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
     .optional().describe("USD per million tokens; cost follows the sampled usage"),
   timeToFirstToken: Duration.optional(),
   prompt: z.strictObject({ name: z.string().min(1), version: z.int().positive() }).optional(),
+  main: z.literal(true).optional().describe(
+    "The turn's main generation, which carries the conversation so far; default the turn's last generation",
+  ),
   error: StepError.optional(),
 }).superRefine((step, ctx) => {
   if (step.type !== "generation") {
@@ -251,7 +258,29 @@ export const Turn = z.strictObject({
   ),
   scores: z.array(Score).optional().describe("Scores of this turn's trace"),
   steps: z.array(Step).min(1),
+}).superRefine((turn, ctx) => {
+  const mains = stepPaths(turn.steps, ["steps"]).filter(({ step }) => step.main);
+  for (const { path } of mains.slice(1)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...path, "main"],
+      message: `a turn has at most one main generation; ${
+        formatPath(mains[0].path)
+      } is already main`,
+    });
+  }
 });
+
+/** Every step of a tree in document order (a parent before its children), with its path. */
+export function stepPaths(
+  steps: StepInput[],
+  path: PropertyKey[],
+): { step: StepInput; path: PropertyKey[] }[] {
+  return steps.flatMap((step, s) => [
+    { step, path: [...path, s] },
+    ...stepPaths(step.steps ?? [], [...path, s, "steps"]),
+  ]);
+}
 
 /** A whole conversation script. */
 export const Script = z.strictObject({
@@ -280,7 +309,9 @@ export const Script = z.strictObject({
     "How often load mode picks this script relative to others",
   ),
   turns: z.array(Turn).min(1),
+  findings: Findings.optional(),
 }).superRefine((script, ctx) => {
+  for (const problem of findingProblems(script)) ctx.addIssue({ code: "custom", ...problem });
   let reach = 1;
   for (const [t, turn] of script.turns.entries()) {
     if (turn.reach === undefined) continue;
