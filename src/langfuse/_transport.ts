@@ -15,7 +15,7 @@ import type { LangfuseClientOptions } from "./client.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
 /** The HTTP methods the client uses. */
-export type Method = "GET" | "POST" | "DELETE";
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /** What to send and which failures to hand back instead of throwing. */
 export interface RequestSpec {
@@ -170,6 +170,11 @@ function budgetOf(method: Method, path: string): string {
   if (path === "/api/public/ingestion" || path.startsWith("/api/public/otel/")) return "ingestion";
   if (method === "DELETE" && path === "/api/public/traces") return "trace-delete";
   if (method === "DELETE" && path.startsWith("/api/public/scores/")) return "score-delete";
+  // Prompts have their own budget, unlimited on every plan; queues and items share theirs.
+  if (path === "/api/public/v2/prompts" || path.startsWith("/api/public/v2/prompts/")) {
+    return "prompts";
+  }
+  if (path.startsWith("/api/public/annotation-queues")) return "annotation-queues";
   return "public-api";
 }
 

@@ -1,7 +1,8 @@
 /**
  * A small client for the parts of Langfuse's public REST API this tool uses: reading back what
  * a replay sent (v4 observations and v3 scores, or v3 traces, sessions, v1 observations and v2
- * scores), writing scores and deleting traces. Basic auth, retries on 429 and 5xx honouring Retry-After, an optional read rate.
+ * scores), writing scores and deleting traces, and the review side (prompts, score configs,
+ * annotation queues and items, comments; types in api_review_types.ts). Basic auth, retries on 429 and 5xx honouring Retry-After, an optional read rate.
  *
  * @example
  * ```ts
@@ -15,6 +16,27 @@ import type { RetryPolicy } from "../export/retry.ts";
 import { Transport } from "./_transport.ts";
 import { LangfuseApiError, malformedAnswer } from "./api_error.ts";
 import type { ApiProject, ProjectsResponse } from "./api_projects.ts";
+import {
+  type AnnotationQueueItemsResponse,
+  type AnnotationQueuesResponse,
+  type AnnotationQueueStatus,
+  type ApiAnnotationQueue,
+  type ApiAnnotationQueueItem,
+  type ApiComment,
+  type ApiPrompt,
+  type ApiScoreConfig,
+  type CommentsResponse,
+  type CreateAnnotationQueueItemRequest,
+  type CreateAnnotationQueueRequest,
+  type CreateCommentRequest,
+  type CreateCommentResponse,
+  type CreatePromptRequest,
+  type CreateScoreConfigRequest,
+  type DeleteAnnotationQueueItemResponse,
+  MAX_REVIEW_PAGE_LIMIT,
+  QUEUE_PLAN_CAP_MESSAGE,
+  type ScoreConfigsResponse,
+} from "./api_review_types.ts";
 import {
   type CreateScoreRequest,
   type CreateScoreResponse,
@@ -178,6 +200,29 @@ const V1_OBSERVATIONS = "/api/public/observations";
 const V2_SCORES = "/api/public/v2/scores";
 const V3_SCORES = "/api/public/v3/scores";
 const PROJECTS = "/api/public/projects";
+const PROMPTS = "/api/public/v2/prompts";
+const SCORE_CONFIGS = "/api/public/score-configs";
+const QUEUES = "/api/public/annotation-queues";
+const COMMENTS = "/api/public/comments";
+
+/** Which prompt version {@link LangfuseClient.getPrompt} asks for; neither means label "production". */
+export interface PromptSelector {
+  version?: number;
+  label?: string;
+}
+
+/** Filters of {@link LangfuseClient.allComments}; `objectId` needs `objectType`. */
+export interface CommentsQuery {
+  objectType?: string;
+  objectId?: string;
+  authorUserId?: string;
+}
+
+/** Whether `error` is Langfuse Cloud Hobby's one-queue cap (a 405 told apart by its message). */
+export function isQueuePlanCap(error: unknown): boolean {
+  return error instanceof LangfuseApiError && error.status === 405 &&
+    error.message.includes(QUEUE_PLAN_CAP_MESSAGE);
+}
 
 /** A Langfuse public API client; every method throws {@link LangfuseApiError} on failure. */
 export class LangfuseClient {
@@ -417,6 +462,118 @@ export class LangfuseClient {
     return status !== 404;
   }
 
+  /**
+   * A prompt version by name (URL-encoded, so folder names work): `select.version`, else
+   * `select.label`, else label "production"; undefined when Langfuse has none (404).
+   */
+  async getPrompt(name: string, select: PromptSelector = {}): Promise<ApiPrompt | undefined> {
+    const path = `${PROMPTS}/${encodeURIComponent(name)}`;
+    const { status, data } = await this.#http.request<ApiPrompt>("GET", path, {
+      query: {
+        version: select.version === undefined ? undefined : String(select.version),
+        label: select.label,
+      },
+      pass: [404],
+    });
+    if (status === 404) return undefined;
+    return checkPrompt(data, `GET ${PROMPTS}/{promptName}`);
+  }
+
+  /** Creates a new version of a prompt (Langfuse numbers it: highest + 1); answers it (201). */
+  async createPrompt(body: CreatePromptRequest): Promise<ApiPrompt> {
+    const { data } = await this.#http.request<ApiPrompt>("POST", PROMPTS, { body });
+    return checkPrompt(data, `POST ${PROMPTS}`);
+  }
+
+  /** Every score config of the project (archived ones too), walking pages of 100. */
+  allScoreConfigs(): Promise<ApiScoreConfig[]> {
+    return allPages(async (page) => {
+      const { data } = await this.#http.request<ScoreConfigsResponse>("GET", SCORE_CONFIGS, {
+        query: { page: String(page), limit: String(MAX_REVIEW_PAGE_LIMIT) },
+      });
+      return checkPaged(data, `GET ${SCORE_CONFIGS}`);
+    });
+  }
+
+  /** Creates a score config; Langfuse does not deduplicate names, so list first and reuse. */
+  async createScoreConfig(body: CreateScoreConfigRequest): Promise<ApiScoreConfig> {
+    const { data } = await this.#http.request<ApiScoreConfig>("POST", SCORE_CONFIGS, { body });
+    return checkWithId(data, `POST ${SCORE_CONFIGS}`);
+  }
+
+  /** Every annotation queue of the project, walking pages of 100. */
+  allAnnotationQueues(): Promise<ApiAnnotationQueue[]> {
+    return allPages(async (page) => {
+      const { data } = await this.#http.request<AnnotationQueuesResponse>("GET", QUEUES, {
+        query: { page: String(page), limit: String(MAX_REVIEW_PAGE_LIMIT) },
+      });
+      return checkPaged(data, `GET ${QUEUES}`);
+    });
+  }
+
+  /**
+   * Creates an annotation queue; names are unique per project (a duplicate is a 400), and on
+   * Cloud Hobby a second queue is a 405 that {@link isQueuePlanCap} recognises.
+   */
+  async createAnnotationQueue(body: CreateAnnotationQueueRequest): Promise<ApiAnnotationQueue> {
+    const { data } = await this.#http.request<ApiAnnotationQueue>("POST", QUEUES, { body });
+    return checkWithId(data, `POST ${QUEUES}`);
+  }
+
+  /** Every item of a queue, optionally of one status, walking pages of 100. */
+  allQueueItems(
+    queueId: string,
+    query: { status?: AnnotationQueueStatus } = {},
+  ): Promise<ApiAnnotationQueueItem[]> {
+    const path = `${QUEUES}/${encodeURIComponent(queueId)}/items`;
+    return allPages(async (page) => {
+      const { data } = await this.#http.request<AnnotationQueueItemsResponse>("GET", path, {
+        query: { status: query.status, page: String(page), limit: String(MAX_REVIEW_PAGE_LIMIT) },
+      });
+      return checkPaged(data, `GET ${QUEUES}/{queueId}/items`);
+    });
+  }
+
+  /** Adds an object to a queue; Langfuse neither looks the object up nor refuses a duplicate. */
+  async createQueueItem(
+    queueId: string,
+    body: CreateAnnotationQueueItemRequest,
+  ): Promise<ApiAnnotationQueueItem> {
+    const path = `${QUEUES}/${encodeURIComponent(queueId)}/items`;
+    const { data } = await this.#http.request<ApiAnnotationQueueItem>("POST", path, { body });
+    return checkWithId(data, `POST ${QUEUES}/{queueId}/items`);
+  }
+
+  /** Removes an item from a queue; false when Langfuse has no such queue or item (404). */
+  async deleteQueueItem(queueId: string, itemId: string): Promise<boolean> {
+    const path = `${QUEUES}/${encodeURIComponent(queueId)}/items/${encodeURIComponent(itemId)}`;
+    const { status } = await this.#http.request<DeleteAnnotationQueueItemResponse>(
+      "DELETE",
+      path,
+      { pass: [404] },
+    );
+    return status !== 404;
+  }
+
+  /**
+   * Comments on an object; Langfuse answers 404 while it cannot see the object yet (ingestion
+   * is asynchronous), so callers wait for visibility first. `projectId` comes from `project()`.
+   */
+  async createComment(body: CreateCommentRequest): Promise<CreateCommentResponse> {
+    const { data } = await this.#http.request<CreateCommentResponse>("POST", COMMENTS, { body });
+    return checkWithId(data, `POST ${COMMENTS}`);
+  }
+
+  /** Every comment matching the filters, walking pages of 100 (Langfuse defines no order). */
+  allComments(query: CommentsQuery = {}): Promise<ApiComment[]> {
+    return allPages(async (page) => {
+      const { data } = await this.#http.request<CommentsResponse>("GET", COMMENTS, {
+        query: { ...query, page: String(page), limit: String(MAX_REVIEW_PAGE_LIMIT) },
+      });
+      return checkPaged(data, `GET ${COMMENTS}`);
+    });
+  }
+
   /** `GET /api/public/projects`: the projects the keys may use (a project key names its own). */
   async projects(): Promise<ApiProject[]> {
     const { data } = await this.#http.request<ProjectsResponse>("GET", PROJECTS);
@@ -450,6 +607,23 @@ function checkPaged<T extends { data: unknown[]; meta: { totalPages: number } }>
   if (!isObject(data) || !Array.isArray(data.data) || !isObject(data.meta)) {
     throw malformedAnswer(endpoint, "no data array and meta object");
   }
+  return data;
+}
+
+/** A prompt answer with its name, version and type, else a malformed-answer error. */
+function checkPrompt(data: ApiPrompt | undefined, endpoint: string): ApiPrompt {
+  if (
+    !isObject(data) || typeof data.name !== "string" || typeof data.version !== "number" ||
+    (data.type !== "text" && data.type !== "chat")
+  ) {
+    throw malformedAnswer(endpoint, "no prompt name, version and type");
+  }
+  return data;
+}
+
+/** An answer object with a string `id`, else a malformed-answer error. */
+function checkWithId<T extends { id: string }>(data: T | undefined, endpoint: string): T {
+  if (!isObject(data) || typeof data.id !== "string") throw malformedAnswer(endpoint, "no id");
   return data;
 }
 

@@ -5,4 +5,5 @@
  */
 export * from "./api_error.ts";
 export * from "./api_types.ts";
+export * from "./api_review_types.ts";
 export * from "./client.ts";
