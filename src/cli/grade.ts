@@ -29,11 +29,10 @@ a run with a review: section puts its sessions or traces in annotation queues. R
 work through the queue in Langfuse and mark each finding with its BOOLEAN score config (1
 present, 0 absent). grade reads those ANNOTATION scores back for the run's queue items and
 prints, per reviewer and finding: items reviewed and not reviewed, agreement (reviewed items
-where the reviewer's verdict equals the key), misses (planted, but marked 0 or left blank on an
-item the reviewer scored otherwise), false alarms (marked 1, not planted), blanks, and an
-overall line per reviewer. Items a reviewer did not touch are not graded. Findings: ${
-  FINDINGS.join(", ")
-}.
+where the reviewer's verdict equals the key), misses (planted, but marked 0, or left blank on an
+item where the reviewer marked another finding), false alarms (marked 1, not planted), blanks,
+and an overall line per reviewer. Items where a reviewer marked no finding are not reviewed by
+them, not misses; scores of other configs are not graded. Findings: ${FINDINGS.join(", ")}.
 
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
@@ -100,7 +99,7 @@ export async function gradeCommand(args: string[], io: Io): Promise<number> {
       2,
     ));
     if (result.reviewers.length === 0) {
-      io.err("No reviewer has annotated the run's queue items yet.");
+      io.err("No reviewer has marked a finding on the run's queue items yet.");
     }
   } else {
     io.out(formatGrade(result, {

@@ -215,7 +215,7 @@ test("grade says so when no reviewer has annotated yet, and exits 0", async () =
     const { code, out } = await grade(langfuseEnv(fake), [path]);
     assert.equal(code, 0);
     assert.match(out, /1 finding planted in 1 of 2 sessions/);
-    assert.match(out, /No reviewer has annotated the run's queue items yet/);
+    assert.match(out, /No reviewer has marked a finding on the run's queue items yet/);
   });
 });
 

@@ -6,9 +6,11 @@
  * score named after it, BOOLEAN 1 (present) or 0 (absent), on the item's object.
  *
  * Definitions, per reviewer and finding:
- * - An item is **reviewed** by a reviewer when they left at least one annotation score (of any
- *   name) on its object; an item they did not touch is **not reviewed**: it is not graded, and
- *   never a miss.
+ * - An item is **reviewed** by a reviewer when they left at least one finding score (a score
+ *   named after a finding of the vocabulary) on its object; an item they did not touch is **not
+ *   reviewed**: it is not graded, and never a miss. Scores of other names (a "resolution" config
+ *   in the same queue, or a queue that is not about findings at all) neither make an item
+ *   reviewed nor are graded; they are counted as `otherScores`.
  * - The key of a SESSION item says the finding is present when the session has it on any turn;
  *   the key of a TRACE item, when it was planted on that trace.
  * - The reviewer's **verdict** is present when their score of that name is 1 (`true`), absent
@@ -22,8 +24,7 @@
  *   finding; `exactItems` counts reviewed items where every finding's verdict matched.
  * - Graded findings: those of the vocabulary planted in the run's key or marked by some reviewer
  *   on an item, in vocabulary order (a finding nobody planted or marked would only pad the
- *   agreement). Scores of other names (e.g. a "resolution" config in the same queue) count as
- *   touching the item but are not graded.
+ *   agreement).
  * - An object queued twice (in one queue or in several) is graded once; items whose object is
  *   not in the run, and OBSERVATION items, are counted and left out; scores on objects that are
  *   not the run's items are counted as `outsideScores`.
@@ -131,8 +132,10 @@ export interface GradeResult {
   /** Sessions in the run, and how many have at least one planted finding. */
   sessions: { total: number; withFindings: number; findings: number };
   reviewers: ReviewerGrade[];
-  /** Scores on objects that are none of the run's items. */
+  /** Finding scores on objects that are none of the run's items. */
   outsideScores: number;
+  /** Scores of names outside the vocabulary, not graded. */
+  otherScores: number;
 }
 
 /** Name of the reviewer for scores without an author. */
@@ -179,8 +182,14 @@ export function gradeReviewers(input: GradeInput): GradeResult {
 
   // Each reviewer's latest score per object and name.
   const latest = new Map<string, Map<string, Map<string, ReviewerScore>>>();
+  const vocabulary = new Set(input.vocabulary);
   let outsideScores = 0;
+  let otherScores = 0;
   for (const score of input.scores) {
+    if (!vocabulary.has(score.name)) {
+      otherScores++;
+      continue;
+    }
     const key = objectKey(score.objectType, score.objectId);
     if (!objects.has(key)) {
       outsideScores++;
@@ -195,13 +204,12 @@ export function gradeReviewers(input: GradeInput): GradeResult {
     if (!before || later(score, before)) byName.set(score.name, score);
   }
 
-  const vocabulary = new Set(input.vocabulary);
   const used = new Set<string>();
   for (const present of objects.values()) for (const f of present) used.add(f);
   for (const byObject of latest.values()) {
     for (const byName of byObject.values()) for (const name of byName.keys()) used.add(name);
   }
-  const findings = input.vocabulary.filter((f) => used.has(f) && vocabulary.has(f));
+  const findings = input.vocabulary.filter((f) => used.has(f));
 
   const reviewers = [...latest.keys()].sort().map((reviewer): ReviewerGrade => {
     const byObject = latest.get(reviewer)!;
@@ -267,6 +275,7 @@ export function gradeReviewers(input: GradeInput): GradeResult {
     },
     reviewers,
     outsideScores,
+    otherScores,
   };
 }
 

@@ -33,7 +33,7 @@ export function formatGrade(result: GradeResult, source: GradeSource): string {
       plural(source.queues)
     }: ${items.gradable} graded${skipped(result)}`,
     `  scores      ${source.scoresRead} ANNOTATION score${plural(source.scoresRead)} read${
-      result.outsideScores > 0 ? `, ${result.outsideScores} on objects outside the run's items` : ""
+      scoreNotes(result)
     }`,
   ];
   if (sessions.findings === 0) {
@@ -43,10 +43,9 @@ export function formatGrade(result: GradeResult, source: GradeSource): string {
   }
   if (result.reviewers.length === 0) {
     lines.push(
-      `No reviewer has annotated the run's queue items yet. Review them in Langfuse ` +
-        `(Annotation Queues), marking each finding (${
-          result.findings.length > 0 ? result.findings.join(", ") : "the findings' score configs"
-        }) as present or absent, then run grade again.`,
+      "No reviewer has marked a finding on the run's queue items yet. Review them in Langfuse " +
+        "(Annotation Queues), setting each finding's BOOLEAN score (1 present, 0 absent), then " +
+        "run grade again.",
     );
     return lines.join("\n");
   }
@@ -102,6 +101,17 @@ function skipped(result: GradeResult): string {
   const duplicates = items.total - items.gradable - items.notInRun - items.unsupported;
   if (duplicates > 0) parts.push(`${duplicates} queued twice`);
   return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+}
+
+function scoreNotes(result: GradeResult): string {
+  const parts: string[] = [];
+  if (result.otherScores > 0) {
+    parts.push(`${result.otherScores} of other score configs, not graded`);
+  }
+  if (result.outsideScores > 0) {
+    parts.push(`${result.outsideScores} on objects outside the run's items`);
+  }
+  return parts.length > 0 ? ` (${parts.join("; ")})` : "";
 }
 
 function plural(n: number): string {

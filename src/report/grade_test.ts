@@ -187,18 +187,24 @@ describe("gradeReviewers", () => {
     assert.equal(result.reviewers[0].reviewed, 1);
   });
 
-  it("grades only findings of the vocabulary, while other scores still mark an item reviewed", () => {
+  it("grades only findings of the vocabulary; other scores do not make an item reviewed", () => {
     const result = gradeReviewers({
       sessions: SESSIONS,
       items: ITEMS,
       vocabulary: VOCABULARY,
-      scores: [mark("hal", "s1", "resolution", "resolved"), mark("hal", "s3", "unsolved", 1)],
+      scores: [
+        mark("hal", "s1", "resolution", "resolved"),
+        mark("hal", "s3", "unsolved", 1),
+        mark("ida", "s2", "escalation_justified", 1),
+      ],
     });
     assert.deepEqual(result.findings, ["repeated_answer", "lost_state", "unsolved"]);
+    assert.equal(result.otherScores, 2);
+    assert.deepEqual(result.reviewers.map((r) => r.reviewer), ["hal"], "ida marked no finding");
     const [hal] = result.reviewers;
-    assert.equal(hal.reviewed, 2);
+    assert.equal(hal.reviewed, 1, "s1 got only a resolution score");
     assert.deepEqual(hal.findings.map((f) => [f.finding, f.misses, f.falseAlarms]), [
-      ["repeated_answer", 1, 0],
+      ["repeated_answer", 0, 0],
       ["lost_state", 0, 0],
       ["unsolved", 0, 1],
     ]);
