@@ -8,6 +8,8 @@
  * folder; the handle's `annotate` calls it.
  */
 import type { ScoreDataType } from "../../langfuse/api_types.ts";
+import type { ApiScoreConfig } from "../../langfuse/api_review_types.ts";
+import { fitToConfig } from "./score_rules.ts";
 import type { StoredScore } from "./types.ts";
 
 /** One reviewer's annotation, as a test simulates it. */
@@ -18,7 +20,7 @@ export interface FakeAnnotation {
   queueId?: string;
   /** The score config filled in. */
   configId: string;
-  /** The config's name; needed only when the fake has no such config (it names the score). */
+  /** The config's name; needed only when the fake has no such config (else the config names it). */
   name?: string;
   /** The config's data type when the fake has no such config; default BOOLEAN for booleans and 0/1, else NUMERIC or CATEGORICAL. */
   dataType?: ScoreDataType;
@@ -34,20 +36,17 @@ export interface FakeAnnotation {
   environment?: string;
 }
 
-/** What the fake knows about a score config: its name and data type. */
-export interface ConfigFacts {
-  name: string;
-  dataType: ScoreDataType;
-}
-
 /**
- * The stored score for an annotation, with a fresh UUID. The config's name and data type win
- * over the annotation's; an annotation of an unknown config without a `name` is a test mistake.
+ * The stored score for an annotation, with a fresh UUID. With the config in the fake, the score
+ * is fitted to it as the worker does (its name, data type, a category's number; a value that
+ * does not fit is a test mistake, which the UI would not let a reviewer make). Without it, the
+ * annotation's `name` (and `dataType`) stand in.
  */
 export function annotationScore(
   annotation: FakeAnnotation,
-  config: ConfigFacts | undefined,
+  configs: readonly ApiScoreConfig[],
 ): StoredScore {
+  const config = configs.find((c) => c.id === annotation.configId);
   const name = config?.name ?? annotation.name;
   if (name === undefined) {
     throw new Error(
@@ -71,7 +70,7 @@ export function annotationScore(
     : annotation.objectType === "TRACE"
     ? { traceId: annotation.objectId }
     : { traceId: annotation.traceId, observationId: annotation.objectId };
-  return {
+  const score: StoredScore = {
     id: crypto.randomUUID(),
     ...subject,
     name,
@@ -84,4 +83,12 @@ export function annotationScore(
     ...(annotation.comment === undefined ? {} : { comment: annotation.comment }),
     environment: annotation.environment ?? "default",
   };
+  if (config === undefined) {
+    return dataType === "BOOLEAN"
+      ? { ...score, stringValue: value === 1 ? "True" : "False" }
+      : score;
+  }
+  const verdict = fitToConfig(score, [config]);
+  if ("dropped" in verdict) throw new Error(`fake.annotate: ${verdict.dropped}`);
+  return verdict.score;
 }

@@ -177,3 +177,44 @@ test("annotate names the score after its config and needs a name when the fake h
     assert.equal(row.value, false);
   });
 });
+
+test("annotate takes the name and type of a score config the fake holds, and refuses a value that does not fit it", async () => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
+    const created = await callFake(fake, "POST", "/api/public/score-configs", {
+      name: "repeated_answer",
+      dataType: "BOOLEAN",
+    });
+    assert.equal(created.status, 200);
+    const configId = (created.body as { id: string }).id;
+    const stored = fake.annotate({
+      reviewer: "r",
+      queueId: QUEUE,
+      configId,
+      name: "a stale name",
+      objectType: "SESSION",
+      objectId: "sess-1",
+      value: true,
+    });
+    assert.deepEqual([stored.name, stored.dataType, stored.value], [
+      "repeated_answer",
+      "BOOLEAN",
+      1,
+    ]);
+    assert.throws(
+      () =>
+        fake.annotate({
+          reviewer: "r",
+          configId,
+          objectType: "SESSION",
+          objectId: "sess-1",
+          value: 2,
+        }),
+      /BOOLEAN value is not 0 or 1/,
+    );
+    const [row] = await langfuseClientFor(fake).allScoresV3({
+      queueIds: [QUEUE],
+      fields: ["details", "annotation"],
+    });
+    assert.deepEqual([row.name, row.configId, row.value], ["repeated_answer", configId, true]);
+  });
+});

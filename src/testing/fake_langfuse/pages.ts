@@ -65,7 +65,7 @@ export function observationsV1Page(
       model: row.model ?? null,
       modelParameters: row.modelParameters ?? null,
       completionStartTime: row.completionStartTime ?? null,
-      promptId: null,
+      promptId: row.promptId ?? null,
       promptName: row.promptName ?? null,
       promptVersion: row.promptVersion ?? null,
       usageDetails: usage,
@@ -137,7 +137,11 @@ export function scoresV3Page(
     }
     if (fields.includes("subject")) row.subject = subjectOf(score);
     row.dataType = dataType;
-    row.value = dataType === "BOOLEAN" ? score.value === 1 : score.value;
+    row.value = dataType === "BOOLEAN"
+      ? score.value === 1
+      : dataType === "CATEGORICAL"
+      ? score.stringValue ?? score.value
+      : score.value;
     return row;
   });
   const next = offset + limit < rows.length ? btoa(String(offset + limit)) : undefined;
@@ -181,7 +185,9 @@ export function scoresV2Page(
       environment: score.environment ?? "default",
       name: score.name,
       value: typeof score.value === "number" ? score.value : 0,
-      stringValue: dataType === "CATEGORICAL"
+      stringValue: score.stringValue !== undefined
+        ? score.stringValue
+        : dataType === "CATEGORICAL"
         ? String(score.value)
         : dataType === "BOOLEAN"
         ? (score.value === 1 ? "True" : "False")

@@ -5,11 +5,14 @@
 import type { CreateScoreRequest, ScoreSource } from "../../langfuse/api_types.ts";
 
 /**
- * A score as posted, with its id; `source` (default API) and `authorUserId` are set on
- * reviewers' annotations, which Langfuse's UI writes (see annotations.ts).
+ * A score as posted, with its id; `stringValue` is what the worker derives from a config
+ * (CATEGORICAL label, BOOLEAN "True"/"False", TEXT), when the score had one. `source` (default
+ * API) and `authorUserId` are set on reviewers' annotations, which Langfuse's UI writes (see
+ * annotations.ts).
  */
 export type StoredScore = CreateScoreRequest & {
   id: string;
+  stringValue?: string;
   source?: ScoreSource;
   authorUserId?: string | null;
 };
