@@ -159,7 +159,9 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   timeToFirstToken: Duration.optional(),
   prompt: z.strictObject({ name: z.string().min(1), version: z.int().positive() }).optional(),
   main: z.literal(true).optional().describe(
-    "The turn's main generation, which carries the conversation so far; default the turn's last generation",
+    "The turn's main generation: it carries the conversation so far (earlier turns' user and " +
+      "assistant messages after its system messages), and its input usage grows by their " +
+      "estimated tokens (characters / 4 + 4 per message); default the turn's last generation",
   ),
   error: StepError.optional(),
 }).superRefine((step, ctx) => {
@@ -259,7 +261,9 @@ export const Turn = z.strictObject({
   scores: z.array(Score).optional().describe("Scores of this turn's trace"),
   steps: z.array(Step).min(1),
 }).superRefine((turn, ctx) => {
-  const mains = stepPaths(turn.steps, ["steps"]).filter(({ step }) => step.main);
+  const mains = stepPaths(turn.steps, ["steps"]).filter(({ step }) =>
+    step.main && step.type === "generation"
+  );
   for (const { path } of mains.slice(1)) {
     ctx.addIssue({
       code: "custom",

@@ -139,11 +139,3 @@ export function findingProblems(script: ScriptShape): { path: PropertyKey[]; mes
   }
   return problems;
 }
-
-/** The script's first variant of a finding, or undefined. */
-export function variantOf(
-  findings: FindingsInput | undefined,
-  finding: string,
-): FindingVariantInput | undefined {
-  return findings?.variants.find((variant) => variant.finding === finding);
-}
