@@ -10,7 +10,7 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
 import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { captureIo } from "../testing/io.ts";
-import { langfuseEnv } from "../testing/langfuse.ts";
+import { langfuseClientFor, langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 
 const QUEUE = "cm7r0b4xq0007ad08k2m5p9zt";
@@ -40,9 +40,11 @@ async function loadRun(fake: FakeLangfuse, sessions: number, seed: number) {
   return { report, data, sessions: list };
 }
 
-/** Marks every finding of the vocabulary on a session as `verdict` says. */
+/** Marks every finding of the vocabulary on a session as `verdict` says, in `queueId`. */
 function review(
   fake: FakeLangfuse,
+  configs: Record<string, string>,
+  queueId: string,
   reviewer: string,
   sessionId: string,
   verdict: (finding: string) => boolean,
@@ -50,9 +52,8 @@ function review(
   for (const finding of FINDINGS) {
     fake.annotate({
       reviewer,
-      queueId: QUEUE,
-      configId: `cfg-${finding}`,
-      name: finding,
+      queueId,
+      configId: configs[finding],
       objectType: "SESSION",
       objectId: sessionId,
       value: verdict(finding),
@@ -71,16 +72,35 @@ test(
       const planted = sessions.filter((s) => (s.findings ?? []).length > 0);
       const clean = sessions.filter((s) => (s.findings ?? []).length === 0);
       assert.ok(planted.length >= 2 && clean.length >= 8, `${planted.length} planted sessions`);
-      // The review layer's part, as the manifest records it: ten sessions in one queue.
+      // The review layer's part, through Langfuse's API, as the manifest records it: a BOOLEAN
+      // config per finding, a training queue, ten sessions in it.
+      const client = langfuseClientFor(fake);
+      const configs: Record<string, string> = {};
+      for (const finding of FINDINGS) {
+        configs[finding] =
+          (await client.createScoreConfig({ name: finding, dataType: "BOOLEAN" })).id;
+      }
+      const queue = await client.createAnnotationQueue({
+        name: "reviewer-training",
+        scoreConfigIds: Object.values(configs),
+      });
       const queued = [...planted.slice(0, 2), ...clean.slice(0, 8)];
-      data.review = {
-        queues: [{ name: "findings", id: QUEUE, objectType: "SESSION", created: true }],
-        items: queued.map((s, i) => ({
-          queueId: QUEUE,
-          id: `item-${i}`,
-          objectType: "SESSION",
+      const items = [];
+      for (const s of queued) {
+        const item = await client.createQueueItem(queue.id, {
           objectId: s.sessionId,
-          created: true,
+          objectType: "SESSION",
+        });
+        items.push({ ...item, created: true });
+      }
+      data.review = {
+        queues: [{ name: queue.name, id: queue.id, objectType: "SESSION", created: true }],
+        items: items.map(({ queueId, id, objectType, objectId, created }) => ({
+          queueId,
+          id,
+          objectType,
+          objectId,
+          created,
         })),
         comments: [],
         failed: {},
@@ -90,20 +110,19 @@ test(
 
       // "ana" gets every decision right; "ben" reviews 8 of the 10 items, misses one planted
       // finding and raises one false alarm: 30 of 32 decisions.
-      for (const s of queued) review(fake, "ana", s.sessionId, truth(s));
+      for (const s of queued) review(fake, configs, queue.id, "ana", s.sessionId, truth(s));
       const missed = planted[0].findings![0].finding;
       for (const [i, s] of queued.slice(0, 8).entries()) {
-        review(fake, "ben", s.sessionId, (f) => {
+        review(fake, configs, queue.id, "ben", s.sessionId, (f) => {
           if (i === 0 && f === missed) return false;
           if (i === 2 && f === "unsolved") return !truth(s)(f);
           return truth(s)(f);
         });
       }
-      // A score made outside the queue is not part of the queue's review.
+      // Scores made outside the queue are not part of the queue's review.
       fake.annotate({
         reviewer: "ana",
-        configId: "cfg-unsolved",
-        name: "unsolved",
+        configId: configs.unsolved,
         objectType: "SESSION",
         objectId: queued[0].sessionId,
         value: false,
@@ -135,7 +154,7 @@ test(
       );
       assert.ok(
         fake.requests.some((r) =>
-          r.path.includes(`queueId=${QUEUE}`) && r.path.includes("source=ANNOTATION") &&
+          r.path.includes(`queueId=${queue.id}`) && r.path.includes("source=ANNOTATION") &&
           r.path.includes("fields=core%2Csubject%2Cannotation")
         ),
         fake.requests.map((r) => r.path).join("\n"),
