@@ -32,7 +32,8 @@ prints, per reviewer and finding: items reviewed and not reviewed, agreement (re
 where the reviewer's verdict equals the key), misses (planted, but marked 0, or left blank on an
 item where the reviewer marked another finding), false alarms (marked 1, not planted), blanks,
 and an overall line per reviewer. Items where a reviewer marked no finding are not reviewed by
-them, not misses; scores of other configs are not graded. Findings: ${FINDINGS.join(", ")}.
+them, not misses; scores of other configs are not graded.
+Findings: ${FINDINGS.join(", ")}.
 
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
