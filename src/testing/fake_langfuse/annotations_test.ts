@@ -119,8 +119,18 @@ test("v3 scores refuse unknown parameters, unknown field groups and the userId f
       assert.equal(answer.status, 400, query);
       assert.match((answer.body as { message: string }).message, /Invalid request data/, query);
     }
+    const unknown = await callFake(fake, "GET", "/api/public/v3/scores?authorId=rev-a");
+    assert.deepEqual((unknown.body as { error: unknown }).error, [
+      {
+        code: "unrecognized_keys",
+        keys: ["authorId"],
+        path: [],
+        message: 'Unrecognized key: "authorId"',
+      },
+    ]);
     const both = await callFake(fake, "GET", "/api/public/v3/scores?traceId=t&sessionId=s");
     assert.equal(both.status, 400);
+    assert.match(JSON.stringify(both.body), /At most one of traceId, sessionId, experimentId/);
   });
 });
 

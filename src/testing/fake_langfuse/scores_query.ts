@@ -18,11 +18,12 @@
  * the trace field group), comma lists for scoreIds and observationId; `fields` groups score and
  * trace (unknown ones dropped, score required).
  *
- * Pure; private to the folder. Each parser answers a predicate over stored scores, or throws an
- * {@link HttpAnswer} 400.
+ * Pure; private to the folder. Each parser answers a predicate over stored scores, or throws
+ * Langfuse's 400: `{"message": "Invalid request data", "error": [zod issues]}` for a failed
+ * parse or refine, `{"message", "error": "InvalidRequestError"}` for the v2 handler's checks.
  */
-import { HttpAnswer } from "./reads.ts";
 import type { StoredScore } from "./types.ts";
+import { invalidRequest, Issues, strictKeys } from "./validate.ts";
 
 /** The v3 field groups, `core` always returned. */
 export const SCORE_FIELD_GROUPS_V3 = ["core", "details", "subject", "annotation"] as const;
@@ -69,22 +70,31 @@ export interface V3ScoreQuery {
 
 /** Parses a v3 scores query strictly; a 400 for what Langfuse refuses. */
 export function parseV3ScoreQuery(query: URLSearchParams): V3ScoreQuery {
-  const unknown = [...new Set(query.keys())].filter((key) => !V3_PARAMS.has(key));
-  if (unknown.length > 0) {
-    throw invalid(`Unrecognized key${unknown.length === 1 ? "" : "s"}: ${quoted(unknown)}`);
-  }
+  const issues = new Issues();
+  strictKeys(Object.fromEntries(query), [...V3_PARAMS], issues);
   const fields = list(query.get("fields")) ?? ["core"];
-  const badGroup = fields.find((f) => !(SCORE_FIELD_GROUPS_V3 as readonly string[]).includes(f));
-  if (badGroup !== undefined) {
-    throw invalid(
-      `Invalid option: expected one of ${SCORE_FIELD_GROUPS_V3.map((g) => `"${g}"`).join("|")}`,
-    );
-  }
-  const source = enumList(query.get("source"), SOURCES, "source");
-  const dataType = enumList(query.get("dataType"), DATA_TYPES, "dataType");
+  fields.forEach((field, i) => {
+    if (!(SCORE_FIELD_GROUPS_V3 as readonly string[]).includes(field)) {
+      issues.add(
+        "invalid_value",
+        ["fields", i],
+        `Invalid option: expected one of ${SCORE_FIELD_GROUPS_V3.map((g) => `"${g}"`).join("|")}`,
+        { values: [...SCORE_FIELD_GROUPS_V3] },
+      );
+    }
+  });
+  const source = enumList(query.get("source"), SOURCES, "source", issues);
+  const dataType = enumList(query.get("dataType"), DATA_TYPES, "dataType", issues);
+  const from = time(query.get("fromTimestamp"), "fromTimestamp", issues);
+  const to = time(query.get("toTimestamp"), "toTimestamp", issues);
+  const valueMin = number(query.get("valueMin"), "valueMin", issues);
+  const valueMax = number(query.get("valueMax"), "valueMax", issues);
+  issues.check();
+  // The route's superRefine, once the fields parsed.
   for (const refused of ["userId", "traceTags"]) {
     if ((query.get(refused) ?? "") !== "") {
-      throw invalid(
+      issues.custom(
+        [],
         `${refused} filter requires a trace JOIN and is not supported in v3 — use v2 or omit this filter`,
       );
     }
@@ -99,23 +109,26 @@ export function parseV3ScoreQuery(query: URLSearchParams): V3ScoreQuery {
   const sessionIds = list(query.get("sessionId"));
   const observationIds = list(query.get("observationId"));
   const experimentIds = list(query.get("experimentId"));
-  if (observationIds && !traceIds) {
-    throw invalid("observationId filter requires traceId — observation IDs are scoped to a trace");
-  }
-  if ([traceIds, sessionIds, experimentIds].filter(Boolean).length > 1) {
-    throw invalid("At most one of traceId, sessionId, experimentId may be specified");
-  }
-  const from = time(query.get("fromTimestamp"));
-  const to = time(query.get("toTimestamp"));
   const values = list(query.get("value"));
   if (values && dataType?.length !== 1) {
-    throw invalid("value filter requires a single dataType from: NUMERIC, BOOLEAN, CATEGORICAL");
+    issues.custom(
+      [],
+      "value filter requires a single dataType from: NUMERIC, BOOLEAN, CATEGORICAL",
+    );
   }
-  const valueMin = number(query.get("valueMin"));
-  const valueMax = number(query.get("valueMax"));
   if ((valueMin !== undefined || valueMax !== undefined) && dataType?.join() !== "NUMERIC") {
-    throw invalid("valueMin and valueMax require dataType=NUMERIC as a single value");
+    issues.custom([], "valueMin and valueMax require dataType=NUMERIC as a single value");
   }
+  if (observationIds && !traceIds) {
+    issues.custom(
+      [],
+      "observationId filter requires traceId — observation IDs are scoped to a trace",
+    );
+  }
+  if ([traceIds, sessionIds, experimentIds].filter(Boolean).length > 1) {
+    issues.custom([], "At most one of traceId, sessionId, experimentId may be specified");
+  }
+  issues.check();
   return {
     fields,
     keep: ({ score, receivedMs }) =>
@@ -145,19 +158,19 @@ export function parseV2ScoreQuery(query: URLSearchParams): V2ScoreQuery {
   const given = list(query.get("fields"));
   const fields = given?.filter((f) => f === "score" || f === "trace") ?? ["score", "trace"];
   if (!fields.includes("score")) {
-    throw new HttpAnswer(400, "Scores needs to be selected always.");
+    throw invalidRequest("Scores needs to be selected always.");
   }
   const withTrace = fields.includes("trace");
   const userId = single(query.get("userId"));
   if (!withTrace && (userId !== undefined || single(query.get("traceTags")) !== undefined)) {
-    throw new HttpAnswer(
-      400,
+    throw invalidRequest(
       "Cannot filter by trace properties (userId, traceTags) when 'trace' field is not included. " +
         "Please add 'trace' to the fields parameter or remove trace filters.",
     );
   }
-  const source = exactEnum(query.get("source"), SOURCES);
-  const dataType = exactEnum(query.get("dataType"), DATA_TYPES);
+  const issues = new Issues();
+  const source = exactEnum(query.get("source"), SOURCES, "source", issues);
+  const dataType = exactEnum(query.get("dataType"), DATA_TYPES, "dataType", issues);
   const ids = list(query.get("scoreIds"));
   const observationIds = list(query.get("observationId"));
   const name = single(query.get("name"));
@@ -166,8 +179,9 @@ export function parseV2ScoreQuery(query: URLSearchParams): V2ScoreQuery {
   const sessionId = single(query.get("sessionId"));
   const traceId = single(query.get("traceId"));
   const datasetRunId = single(query.get("datasetRunId"));
-  const from = time(query.get("fromTimestamp"));
-  const to = time(query.get("toTimestamp"));
+  const from = time(query.get("fromTimestamp"), "fromTimestamp", issues);
+  const to = time(query.get("toTimestamp"), "toTimestamp", issues);
+  issues.check();
   return {
     withTrace,
     keep: ({ score, receivedMs }, traceUser) =>
@@ -213,42 +227,51 @@ function enumList(
   raw: string | null,
   allowed: readonly string[],
   label: string,
+  issues: Issues,
 ): string[] | undefined {
   const values = list(raw)?.map((v) => v.toUpperCase());
-  const bad = values?.find((v) => !allowed.includes(v));
-  if (bad !== undefined) {
-    throw invalid(`Invalid ${label} value: "${bad}". Allowed: ${allowed.join(", ")}`);
+  for (const bad of values?.filter((v) => !allowed.includes(v)) ?? []) {
+    issues.custom([label], `Invalid ${label} value: "${bad}". Allowed: ${allowed.join(", ")}`);
   }
   return values;
 }
 
-function exactEnum(raw: string | null, allowed: readonly string[]): string | undefined {
+function exactEnum(
+  raw: string | null,
+  allowed: readonly string[],
+  label: string,
+  issues: Issues,
+): string | undefined {
   const value = single(raw);
   if (value !== undefined && !allowed.includes(value)) {
-    throw invalid(`Invalid option: expected one of ${allowed.map((v) => `"${v}"`).join("|")}`);
+    issues.add(
+      "invalid_value",
+      [label],
+      `Invalid option: expected one of ${allowed.map((v) => `"${v}"`).join("|")}`,
+      { values: [...allowed] },
+    );
   }
   return value;
 }
 
-function time(raw: string | null): number | undefined {
+function time(raw: string | null, label: string, issues: Issues): number | undefined {
   if (raw === null || raw === "") return undefined;
   const ms = Date.parse(raw);
-  if (Number.isNaN(ms)) throw invalid(`Invalid input: "${raw}" is not a date`);
+  if (Number.isNaN(ms)) {
+    issues.add("invalid_type", [label], "Invalid input: expected date, received Date", {
+      expected: "date",
+    });
+  }
   return ms;
 }
 
-function number(raw: string | null): number | undefined {
+function number(raw: string | null, label: string, issues: Issues): number | undefined {
   if (raw === null || raw === "") return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value)) throw invalid(`Invalid input: "${raw}" is not a number`);
+  if (!Number.isFinite(value)) {
+    issues.add("invalid_type", [label], "Invalid input: expected number, received NaN", {
+      expected: "number",
+    });
+  }
   return value;
-}
-
-function quoted(keys: readonly string[]): string {
-  return keys.map((key) => `"${key}"`).join(", ");
-}
-
-/** Langfuse's zod 400, as the fake words its messages. */
-function invalid(detail: string): HttpAnswer {
-  return new HttpAnswer(400, `Invalid request data: ${detail}`);
 }
