@@ -22,6 +22,7 @@ import {
   listenOnLoopback,
   readBody,
 } from "../../export/loopback_http.ts";
+import { annotationScore, type FakeAnnotation } from "./annotations.ts";
 import { jsonBody, send } from "./http.ts";
 import { ingestBatch, WithStatus } from "./ingestion.ts";
 import { FakeLimiter, type FakeRateLimits, rateLimitHeaders, resourceOf } from "./limits.ts";
@@ -46,6 +47,7 @@ import type {
 
 export type { KeyPair } from "../../export/loopback_http.ts";
 export type { StoredScore } from "./types.ts";
+export type { FakeAnnotation } from "./annotations.ts";
 export { type FakeRateLimits, HOBBY_LIMITS } from "./limits.ts";
 export type { FakePlan } from "./review_state.ts";
 
@@ -118,6 +120,11 @@ export interface FakeLangfuse {
   loseTrace(traceId: string): void;
   /** Changes what reads show, e.g. `(span) => { span.attributes[TRACE.tags] = ["x"]; }`. */
   mutate(fn: (span: ReceivedSpan) => void): void;
+  /**
+   * Stores a reviewer's annotation as Langfuse's UI writes it (source ANNOTATION, authorUserId
+   * the reviewer, named after its score config); answers the stored score. See annotations.ts.
+   */
+  annotate(annotation: FakeAnnotation): StoredScore;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
@@ -322,6 +329,11 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     },
     mutate(fn: (span: ReceivedSpan) => void) {
       mutations.push(fn);
+    },
+    annotate(annotation: FakeAnnotation): StoredScore {
+      const stored = annotationScore(annotation, review.scoreConfigs);
+      scores.set(stored.id, { score: stored, receivedMs: now() });
+      return stored;
     },
     close(): Promise<void> {
       return closeServer(server);
