@@ -230,10 +230,10 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
       }`,
     );
   }
+  if (report.fixtures) lines.push(formatFixtures(report.fixtures, "  fixtures  "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores    "));
   }
-  if (report.fixtures) lines.push(formatFixtures(report.fixtures, "  fixtures  "));
   if (report.stopped) lines.push(`  stopped   ${report.stopped}`);
   if (manifestPath) lines.push(`  manifest  ${manifestPath}`);
   return lines.join("\n");
