@@ -472,6 +472,9 @@ export class LangfuseClient {
       query: {
         version: select.version === undefined ? undefined : String(select.version),
         label: select.label,
+        // The stored text, not one with @@@langfusePrompt dependencies inlined: it is compared
+        // with the declared content, and a resolved copy would never match.
+        resolve: "false",
       },
       pass: [404],
     });

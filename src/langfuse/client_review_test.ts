@@ -60,6 +60,9 @@ test("getPrompt() finds a folder-named prompt by label, version or production, a
     const both = await rejection(client.getPrompt(name, { version: 1, label: "production" }));
     assert.equal(both.status, 400);
     assert.match(both.message, /Cannot specify both version and label/);
+    // The stored text is what a declared prompt is compared with, never a dependency-resolved copy.
+    const gets = fake.requests.filter((r) => r.method === "GET" && r.path.includes("/v2/prompts/"));
+    assert.ok(gets.length >= 5 && gets.every((r) => r.path.includes("resolve=false")));
   });
 });
 
