@@ -11,6 +11,8 @@ import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
 import type { Target } from "../export/target.ts";
 import { Rng } from "../plan/random.ts";
 import { planSession } from "../plan/session.ts";
+import { PlantError } from "../plan/findings.ts";
+import { FINDINGS } from "../script/vocabulary.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import { interpretSpans } from "../report/langfuse_view.ts";
 import { renderPreview } from "../report/preview.ts";
@@ -65,6 +67,9 @@ Options:
                       the name of the keys' Langfuse project (asked of Langfuse) says
                       production: prod, prd, production or live as a word part, in any case
                       (refused otherwise, with exit 2 and what matched)
+  --plant FINDING     plant one finding in each session, for reviewer training: repeated_answer,
+                      lost_state, late_escalation or unsolved, as the script's findings: section
+                      describes it; the answer key goes into the manifest, never to Langfuse
   --verify            then read the traces back from Langfuse and compare (see verify --help)
   --timeout D         how long --verify waits for ingestion (default 2m, at most 1d)
   --quiet             print only problems
@@ -112,9 +117,17 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const endMs = anchor.ms;
   // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
   const runId = `run_${new Rng(seed, anchoredLabel("replay-run", anchor)).hex(12)}`;
-  const plans = scripts.map(({ script, file }) =>
-    planSession(script, { seed, endMs, file, runId })
-  );
+  const plant = plantFlag(values.plant);
+  const plans = scripts.map(({ script, file }) => {
+    try {
+      return planSession(script, { seed, endMs, file, runId, plant });
+    } catch (error) {
+      if (error instanceof PlantError) {
+        throw new CliError(`--plant: ${file}: ${error.message}`, EXIT.usage);
+      }
+      throw error;
+    }
+  });
 
   const startedAt = new Date(io.now()).toISOString();
   if (values.verify && target.kind !== "langfuse") {
@@ -188,6 +201,18 @@ const LANGFUSE_HINT = (files: string[]) =>
   `  LANGFUSE_BASE_URL=https://cloud.langfuse.com LANGFUSE_PUBLIC_KEY=pk-lf-... \\\n` +
   `  LANGFUSE_SECRET_KEY=sk-lf-... deno task replay ${files.join(" ")}`;
 
+/** `--plant NAME`: one of the findings, checked before anything is planned or sent. */
+function plantFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!(FINDINGS as readonly string[]).includes(value)) {
+    throw new CliError(
+      `--plant must be one of ${FINDINGS.join(", ")}, not "${value}"`,
+      EXIT.usage,
+    );
+  }
+  return value;
+}
+
 function parse(args: string[]) {
   return parseCommandArgs(args, {
     seed: { type: "string" },
@@ -195,6 +220,7 @@ function parse(args: string[]) {
     "manifest-dir": { type: "string" },
     "no-manifest": { type: "boolean" },
     verify: { type: "boolean" },
+    plant: { type: "string" },
     timeout: { type: "string" },
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
