@@ -19,6 +19,8 @@ import { buildRunReport, formatSummary, type RunReport } from "../report/run_rep
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { deliverScores } from "./scores.ts";
+import { deliverReview, prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review.ts";
+import { reviewFailures } from "../report/review_report.ts";
 import { runVerify } from "./verify.ts";
 import { scoresOf } from "../langfuse/scores.ts";
 import { anchoredLabel, resolveAnchor, type TimeAnchor } from "./anchor.ts";
@@ -61,13 +63,14 @@ Options:
                       (refused otherwise, with exit 2 and what matched)
   --verify            then read the traces back from Langfuse and compare (see verify --help)
   --timeout D         how long --verify waits for ingestion (default 2m, at most 1d)
+${REVIEW_HELP}
   --quiet             print only problems
   -h, --help          show this help
 
 Exit codes: 0 delivered (and verified with --verify), 1 internal error (a bug), 2 usage (also
 production refused), 3 invalid script (nothing sent), 4 spans not delivered (also keys refused
 when asking for their project), 5 --verify found differences, 6 Langfuse API error (scores not
-sent, --verify reading, or the keys' project could not be asked: nothing sent), 130 interrupted
+sent, review queues, items or comments not made, --verify reading, or the keys' project could not be asked: nothing sent), 130 interrupted
 (Ctrl-C).`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
@@ -109,6 +112,8 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const plans = scripts.map(({ script, file }) =>
     planSession(script, { seed, endMs, file, runId })
   );
+  const review = await prepareReview(scripts, values, seed);
+  for (const plan of plans) review.selector.add(plan);
 
   const startedAt = new Date(io.now()).toISOString();
   if (values.verify && target.kind !== "langfuse") {
@@ -138,6 +143,8 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   });
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
+  const reviewed = delivered ? await deliverReview(target, review, io) : { text: "" };
+  if (reviewed.review) report.review = reviewed.review;
 
   if (receiver) {
     const view = interpretSpans(receiver.spans);
@@ -152,13 +159,17 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }
   const failed = !delivered;
   if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
+  if (reviewed.text && (!values.quiet || reviewFailures(report.review) > 0)) {
+    (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
+  }
   if (target.kind === "preview" && !values.quiet) io.out(LANGFUSE_HINT(positionals));
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
-  const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0;
+  const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0 ||
+    reviewFailures(report.review) > 0;
   if (values.verify) {
     const verified = await runVerify(
-      { runId, sessions: report.sessions, sentTo: report.target.url },
+      { runId, sessions: report.sessions, sentTo: report.target.url, review: report.review },
       io,
       { timeoutMs },
     );
@@ -183,6 +194,7 @@ function parse(args: string[]) {
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
     ...TARGET_OPTIONS,
+    ...REVIEW_OPTIONS,
   }, "replay");
 }
 

@@ -20,6 +20,8 @@ import {
   verifyRun,
   type VerifyRunResult,
 } from "../langfuse/verify_run.ts";
+import { formatReviewVerify, verifyReview } from "../langfuse/verify_review.ts";
+import type { RunReview } from "../report/review_report.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
@@ -96,7 +98,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     );
   }
   const sessions = await readSessions(run, sample);
-  return runVerify({ runId: run.runId, sessions, sentTo: run.target.url }, io, {
+  return runVerify({ runId: run.runId, sessions, sentTo: run.target.url, review: run.review }, io, {
     timeoutMs,
     readsPerSecond,
     all: values.all,
@@ -110,6 +112,8 @@ export interface VerifyInput {
   sessions: readonly ManifestSession[];
   /** Where the spans were sent (the manifest's target url), for a note when it differs. */
   sentTo?: string;
+  /** The run's queues, items and comments, checked after the traces and scores. */
+  review?: RunReview;
 }
 
 /** Options for {@link runVerify}. */
@@ -168,7 +172,11 @@ export async function runVerify(
     throw apiFailure(error);
   }
   io.out(formatVerify(input.runId, host, outcome, options));
-  return outcome.result.ok ? EXIT.ok : EXIT.verifyMismatch;
+  const review = input.review && await verifyReview(client, input.review).catch((error) => {
+    throw apiFailure(error);
+  });
+  if (review) io.out(formatReviewVerify(review));
+  return outcome.result.ok && (review?.ok ?? true) ? EXIT.ok : EXIT.verifyMismatch;
 }
 
 /** The table and summary line of a verification. */

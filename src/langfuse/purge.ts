@@ -18,6 +18,7 @@ import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { ManifestSession } from "../report/run_report.ts";
+import type { RunReview } from "../report/review_report.ts";
 import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { RateLimitedError } from "./api_error.ts";
 import { MAX_DELETE_IDS } from "./api_types.ts";
@@ -39,6 +40,8 @@ export interface RunFile {
   sessions?: ManifestSession[];
   /** Load reports: the sessions file (JSONL, one session a line), resolved. */
   sessionsFile?: string;
+  /** The run's annotation queues, queue items and comments, when it made any. */
+  review?: RunReview;
 }
 
 /** Reads a manifest or a load report's header; a load report's sessions stay on disk. */
@@ -63,12 +66,13 @@ export async function openRunFile(path: string): Promise<RunFile> {
     throw new RunFileError(`${path}: is not a session-replay manifest or load report`);
   }
   const target = (data.target ?? { kind: "unknown", describe: "unknown" }) as RunFile["target"];
+  const review = reviewOf(path, data.review);
   if (data.kind === "load") {
     if (typeof data.sessionsFile !== "string") {
       throw new RunFileError(`${path}: the load report names no sessionsFile`);
     }
     const sessionsFile = await resolveSessionsFile(path, data.sessionsFile);
-    return { path, kind: "load", runId: data.runId, target, sessionsFile };
+    return { path, kind: "load", runId: data.runId, target, sessionsFile, ...review };
   }
   if (!Array.isArray(data.sessions)) {
     throw new RunFileError(`${path}: the manifest has no sessions list`);
@@ -79,7 +83,19 @@ export async function openRunFile(path: string): Promise<RunFile> {
     runId: data.runId,
     target,
     sessions: data.sessions as ManifestSession[],
+    ...review,
   };
+}
+
+/** The file's `review`, checked for the lists purge and verify read. */
+function reviewOf(path: string, value: unknown): { review?: RunReview } {
+  if (value === undefined) return {};
+  const review = value as RunReview;
+  const lists = [review?.queues, review?.items, review?.comments];
+  if (typeof value !== "object" || value === null || !lists.every(Array.isArray)) {
+    throw new RunFileError(`${path}: its review has no queues, items and comments lists`);
+  }
+  return { review };
 }
 
 /** The run's sessions: from the manifest, or streamed from the load report's sessions file. */

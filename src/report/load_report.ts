@@ -6,6 +6,7 @@ import type { PopulationShape } from "./population.ts";
 import { formatShape } from "./population.ts";
 import { formatMs } from "../script/duration.ts";
 import { formatScores, type RunAnchor, type ScoreDelivery } from "./run_report.ts";
+import type { RunReview } from "./review_report.ts";
 
 /** Thresholds given on the command line. */
 export interface Thresholds {
@@ -69,6 +70,8 @@ export interface LoadReport {
   population: PopulationShape;
   /** The sessions' scores, once sent. */
   scores?: ScoreDelivery;
+  /** The run's annotation queues, queue items and comments (Langfuse target). */
+  review?: RunReview;
   /** Live runs: what became of the scheduled arrivals. */
   arrivals?: ArrivalReport;
   /** One JSON line per session (ids of the session, user and traces). */

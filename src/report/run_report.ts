@@ -11,6 +11,7 @@ import {
   traceMetadata,
 } from "../plan/types.ts";
 import { formatMs } from "../script/duration.ts";
+import type { RunReview } from "./review_report.ts";
 
 /** Delivery counts, as the export stage reports them. */
 export interface DeliveryCounts {
@@ -100,6 +101,8 @@ export interface RunReport {
   requests: DeliveryCounts["requests"];
   /** The run's scores, once sent. */
   scores?: ScoreDelivery;
+  /** The run's annotation queues, queue items and comments (Langfuse target). */
+  review?: RunReview;
   /** Why delivery stopped early, if it did. */
   stopped?: string;
 }

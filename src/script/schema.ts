@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MAX_SCRIPT_DURATION_MS, parseDurationRange } from "./duration.ts";
 import { checkPseudonymousId, checkToken } from "./privacy.ts";
+import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import {
   LEVELS,
   METADATA_VALUES,
@@ -280,7 +281,12 @@ export const Script = z.strictObject({
     "How often load mode picks this script relative to others",
   ),
   turns: z.array(Turn).min(1),
+  review: Review.optional().describe("Annotation queues, review-only score configs, comments"),
 }).superRefine((script, ctx) => {
+  const review = script.review ?? {};
+  for (const issue of reviewProblems(review, reviewContext([script]), ["review"])) {
+    ctx.addIssue({ code: "custom", ...issue });
+  }
   let reach = 1;
   for (const [t, turn] of script.turns.entries()) {
     if (turn.reach === undefined) continue;
