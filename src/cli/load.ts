@@ -122,6 +122,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   }
   checkLoadFlags(values);
   const scripts = await loadAll(positionals);
+  const review = await prepareReview(scripts, values);
   const schedule = await buildSchedule(values, io);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
   const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
@@ -160,7 +161,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
   const runId = `run_${new Rng(seed, anchoredLabel("load-run", anchor)).hex(12)}`;
   const factory = new SessionFactory(weighted, { seed, users, runId });
-  const review = await prepareReview(scripts, values, seed);
+  const selector = review.start(seed);
   const concurrency = values.concurrency === undefined
     ? DEFAULT_CONCURRENCY
     : positiveInt(values.concurrency, "--concurrency");
@@ -231,7 +232,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
         if (plan.turns.length === 0) return;
         population.add(plan);
         if (smallRunIds.length < 1000) smallRunIds.push(plan.sessionId);
-        review.selector.add(plan);
+        selector.add(plan);
         sessionsOut.write(clean(JSON.stringify(manifestSession(plan))) + "\n");
       },
     });

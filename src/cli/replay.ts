@@ -92,6 +92,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     throw new CliError("give --manifest-dir or --no-manifest, not both", EXIT.usage);
   }
   const scripts = await loadAll(positionals);
+  const review = await prepareReview(scripts, values);
   const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
 
   const seeded = values.seed !== undefined;
@@ -112,8 +113,8 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const plans = scripts.map(({ script, file }) =>
     planSession(script, { seed, endMs, file, runId })
   );
-  const review = await prepareReview(scripts, values, seed);
-  for (const plan of plans) review.selector.add(plan);
+  const selector = review.start(seed);
+  for (const plan of plans) selector.add(plan);
 
   const startedAt = new Date(io.now()).toISOString();
   if (values.verify && target.kind !== "langfuse") {

@@ -6,8 +6,8 @@
  *
  * @example
  * ```ts
- * const review = await prepareReview(scripts, values, seed);      // before sending
- * for (const plan of plans) review.selector.add(plan);
+ * const review = await prepareReview(scripts, values);      // before sending
+ * for (const plan of plans) review.start(seed).add(plan);
  * const reviewed = await deliverReview(target, review, io);      // after sending
  * ```
  */
@@ -45,11 +45,26 @@ export const REVIEW_HELP =
   --review-timeout D  how long comments wait for Langfuse to show their objects
                       (default ${formatMs(DEFAULT_REVIEW_TIMEOUT_MS)}, at most 1d)`;
 
-/** A run's review layer, checked before anything is sent. */
-export interface ReviewRun {
-  sources: ReviewSource[];
-  selector: ReviewSelector;
-  timeoutMs: number;
+/** A run's review layer, checked before anything is sent; `start` it with the run's seed. */
+export class ReviewRun {
+  #selector?: ReviewSelector;
+
+  /** Checks that the sources' queues and configs agree; throws ReviewConflictError. */
+  constructor(readonly sources: ReviewSource[], readonly timeoutMs: number) {
+    new ReviewSelector(sources, 0);
+  }
+
+  /** The selector the run's sessions are added to, drawing samples from `seed`. */
+  start(seed: number): ReviewSelector {
+    this.#selector = new ReviewSelector(this.sources, seed);
+    return this.#selector;
+  }
+
+  /** The started selector. */
+  get selector(): ReviewSelector {
+    if (this.#selector === undefined) throw new Error("ReviewRun.start was not called");
+    return this.#selector;
+  }
 }
 
 /**
@@ -60,7 +75,6 @@ export interface ReviewRun {
 export async function prepareReview(
   scripts: readonly LoadedScript[],
   values: { review?: string; "review-timeout"?: string },
-  seed: number,
 ): Promise<ReviewRun> {
   const timeoutMs = values["review-timeout"] === undefined
     ? DEFAULT_REVIEW_TIMEOUT_MS
@@ -83,7 +97,7 @@ export async function prepareReview(
     );
   }
   try {
-    return { sources, selector: new ReviewSelector(sources, seed), timeoutMs };
+    return new ReviewRun(sources, timeoutMs);
   } catch (error) {
     if (error instanceof ReviewConflictError) {
       throw new CliError(`${error.message}\nNothing was sent.`, EXIT.invalidScript);
