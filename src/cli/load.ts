@@ -19,8 +19,15 @@ import { type ManifestSession, manifestSession, type ScoreDelivery } from "../re
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
-import { deliverReview, prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review.ts";
-import { reviewFailures } from "../report/review_report.ts";
+import {
+  deliverReview,
+  prepareReview,
+  REVIEW_HELP,
+  REVIEW_OPTIONS,
+  reviewScoreConfigs,
+} from "./review.ts";
+import { configIdsOf, reviewFailures } from "../report/review_report.ts";
+import { prepareFixtures } from "./fixtures.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
@@ -160,7 +167,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (note) io.out(note);
   // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
   const runId = `run_${new Rng(seed, anchoredLabel("load-run", anchor)).hex(12)}`;
-  const factory = new SessionFactory(weighted, { seed, users, runId });
   const selector = review.start(seed);
   const concurrency = values.concurrency === undefined
     ? DEFAULT_CONCURRENCY
@@ -189,6 +195,17 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   await prepareDir(outDir, "--out-dir");
   await prepareFile(reportPath, "--report");
   if (target.path) await prepareFile(target.path, "--out");
+  // Prompts and score configs exist before the first span; the plans link to them.
+  const fixtures = await prepareFixtures(
+    scripts,
+    target,
+    io,
+    "load",
+    undefined,
+    reviewScoreConfigs(review),
+  );
+  if (fixtures.note) io.out(fixtures.note);
+  const factory = new SessionFactory(weighted, { seed, users, runId, fixtures: fixtures.links });
   const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
@@ -247,7 +264,9 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const scores = pipeline.stats.failed === 0 && !pipeline.batcher.fatal && !io.interrupted()
     ? await deliverLoadScores(target, sessionsFile, io)
     : undefined;
-  const reviewed = scores !== undefined ? await deliverReview(target, review, io) : { text: "" };
+  const reviewed = scores !== undefined
+    ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
+    : { text: "" };
   const finishedMs = io.now();
   const stats = pipeline.stats;
   const counts = stats.snapshot();
@@ -290,6 +309,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     },
     spansPerSecond,
     population: shape,
+    ...(fixtures.fixtures ? { fixtures: fixtures.fixtures } : {}),
     ...(scores ? { scores } : {}),
     ...(reviewed.review ? { review: reviewed.review } : {}),
     ...(live

@@ -6,6 +6,7 @@
  * @example
  * deno task purge out/run_0a1b2c3d4e5f.json --yes
  */
+import type { RunFixtures } from "../plan/fixtures.ts";
 import process from "node:process";
 import { createInterface } from "node:readline/promises";
 import { MAX_DELETE_IDS } from "../langfuse/api_types.ts";
@@ -38,6 +39,9 @@ The queue items the run added are deleted too. Its comments stay: Langfuse's pub
 cannot delete comments (delete them in the Langfuse UI). Queues, score configs and prompts
 stay: other runs share them.
 Shows what it will delete and asks first; Langfuse then deletes asynchronously.
+Prompts and score configs the run created or reused stay: other runs and reviewers share
+them, Langfuse has no delete for score configs (archive one in Langfuse if needed), and a
+prompt version once linked from a generation is part of the project's history.
 
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
@@ -144,6 +148,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
         ]
         : []),
       ...(comments > 0 ? [`  keep      ${count(comments, "comment")}: ${COMMENTS_STAY}`] : []),
+      ...keptFixtures(run.fixtures),
       `  sent to   ${run.target.describe}`,
     ].join("\n"),
   );
@@ -198,6 +203,16 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
         : ""),
   );
   return EXIT.ok;
+}
+
+/** The `keep` line for a run's prompts and score configs, which purge never deletes. */
+function keptFixtures(fixtures: RunFixtures | undefined): string[] {
+  if (!fixtures || fixtures.prompts.length + fixtures.scoreConfigs.length === 0) return [];
+  return [
+    `  keep      ${count(fixtures.prompts.length, "prompt version")} and ` +
+    `${count(fixtures.scoreConfigs.length, "score config")}: shared with other runs ` +
+    "(Langfuse has no delete for score configs)",
+  ];
 }
 
 /**

@@ -19,8 +19,16 @@ import { buildRunReport, formatSummary, type RunReport } from "../report/run_rep
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { deliverScores } from "./scores.ts";
-import { deliverReview, prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review.ts";
-import { reviewFailures } from "../report/review_report.ts";
+import {
+  deliverReview,
+  prepareReview,
+  REVIEW_HELP,
+  REVIEW_OPTIONS,
+  reviewScoreConfigs,
+} from "./review.ts";
+import { configIdsOf, reviewFailures } from "../report/review_report.ts";
+import { prepareFixtures } from "./fixtures.ts";
+import { linkSession } from "../plan/fixtures.ts";
 import { runVerify } from "./verify.ts";
 import { scoresOf } from "../langfuse/scores.ts";
 import { anchoredLabel, resolveAnchor, type TimeAnchor } from "./anchor.ts";
@@ -135,16 +143,30 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const manifestDir = values["manifest-dir"] ?? "out";
   if (!values["no-manifest"]) await prepareDir(manifestDir, "--manifest-dir");
   if (target.path) await prepareFile(target.path, "--out");
-  const { report, receiver } = await deliver(plans, target, io, {
+  // Prompts and score configs exist before the first span; the plans link to them.
+  const fixtures = await prepareFixtures(
+    scripts,
+    target,
+    io,
+    "replay",
+    undefined,
+    reviewScoreConfigs(review),
+  );
+  if (fixtures.note && !values.quiet) io.out(fixtures.note);
+  const linked = plans.map((plan) => linkSession(plan, fixtures.links));
+  const { report, receiver } = await deliver(linked, target, io, {
     runId,
     seed,
     seeded,
     startedAt,
     anchor,
   });
+  if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
-  const reviewed = delivered ? await deliverReview(target, review, io) : { text: "" };
+  const reviewed = delivered
+    ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
+    : { text: "" };
   if (reviewed.review) report.review = reviewed.review;
 
   if (receiver) {
@@ -170,7 +192,13 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     reviewFailures(report.review) > 0;
   if (values.verify) {
     const verified = await runVerify(
-      { runId, sessions: report.sessions, sentTo: report.target.url, review: report.review },
+      {
+        runId,
+        sessions: report.sessions,
+        sentTo: report.target.url,
+        ...(report.fixtures ? { fixtures: report.fixtures } : {}),
+        ...(report.review ? { review: report.review } : {}),
+      },
       io,
       { timeoutMs },
     );

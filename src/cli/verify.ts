@@ -14,6 +14,8 @@ import { LangfuseClient } from "../langfuse/client.ts";
 import { checkUrl, TargetError } from "../export/target.ts";
 import { openRunFile, type RunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
 import type { ScoreCheck, TraceCheck, VerifyResult } from "../langfuse/verify.ts";
+import { formatFixtureChecks } from "../langfuse/verify_fixtures.ts";
+import type { RunFixtures } from "../plan/fixtures.ts";
 import {
   DEFAULT_READS_PER_SECOND,
   DEFAULT_VERIFY_TIMEOUT_MS,
@@ -98,12 +100,22 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     );
   }
   const sessions = await readSessions(run, sample);
-  return runVerify({ runId: run.runId, sessions, sentTo: run.target.url, review: run.review }, io, {
-    timeoutMs,
-    readsPerSecond,
-    all: values.all,
-    sampled: sample !== undefined,
-  });
+  return runVerify(
+    {
+      runId: run.runId,
+      sessions,
+      sentTo: run.target.url,
+      ...(run.fixtures ? { fixtures: run.fixtures } : {}),
+      ...(run.review ? { review: run.review } : {}),
+    },
+    io,
+    {
+      timeoutMs,
+      readsPerSecond,
+      all: values.all,
+      sampled: sample !== undefined,
+    },
+  );
 }
 
 /** A run to verify: its id and its sessions as the manifest records them. */
@@ -114,6 +126,8 @@ export interface VerifyInput {
   sentTo?: string;
   /** The run's queues, items and comments, checked after the traces and scores. */
   review?: RunReview;
+  /** The manifest's fixtures: checked to exist, and the links the generations should have. */
+  fixtures?: RunFixtures;
 }
 
 /** Options for {@link runVerify}. */
@@ -155,6 +169,7 @@ export async function runVerify(
     outcome = await verifyRun(client, input.sessions, {
       timeoutMs: options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
       initialDelayMs: options.initialDelayMs,
+      ...(input.fixtures ? { fixtures: input.fixtures } : {}),
       now: clock.now,
       sleep,
       progress: (p) => {
@@ -214,6 +229,8 @@ export function formatVerify(
       ),
     );
   }
+  const fixtureLines = formatFixtureChecks(result.fixtures ?? [], full);
+  if (fixtureLines.length > 0) lines.push("  FIXTURE", ...fixtureLines);
   if (!full && traces.length + scores.length < s.traces + s.scores) {
     lines.push(`  (matched rows not listed; --all lists them)`);
   }
@@ -244,7 +261,8 @@ function summaryLine(result: VerifyResult, outcome: VerifyRunResult): string {
     formatMs(outcome.elapsedMs)
   }`;
   if (result.ok) {
-    return `Verified: all ${s.traces} traces and ${s.scores} scores match (${reads})`;
+    const fixtures = s.fixtures ? `, ${s.fixtures} prompts and score configs` : "";
+    return `Verified: all ${s.traces} traces and ${s.scores} scores match${fixtures} (${reads})`;
   }
   const parts: string[] = [];
   if (s.missing > 0) parts.push(`${s.missing} of ${s.traces} traces missing`);
@@ -252,6 +270,10 @@ function summaryLine(result: VerifyResult, outcome: VerifyRunResult): string {
   if (s.sameRunExtras > 0) parts.push(`${s.sameRunExtras} extra traces of this run`);
   const badScores = s.scores - s.scoresMatched;
   if (badScores > 0) parts.push(`${badScores} of ${s.scores} scores missing or wrong`);
+  const badFixtures = (s.fixtures ?? 0) - (s.fixturesMatched ?? 0);
+  if (badFixtures > 0) {
+    parts.push(`${badFixtures} of ${s.fixtures} prompts and score configs missing or wrong`);
+  }
   return `Verification failed: ${parts.join(", ")} (${reads}${
     outcome.timedOut ? ", timed out" : ""
   })`;

@@ -48,7 +48,7 @@ export function fromV4Observations(rows: readonly ObservationV2[]): FoundTrace[]
       environment: text(latest("environment")),
       observationCount: list.length,
       observations: list.map((row) =>
-        observation(row.id, row.type, modelOf(row), row.usageDetails)
+        observation(row.id, row.type, modelOf(row), row.usageDetails, row)
       ),
     });
   });
@@ -77,7 +77,7 @@ export function fromV3Traces(
       environment: text(trace.environment),
       observationCount: ids?.length ?? own?.length ?? 0,
       observations: own?.map((obs) =>
-        observation(obs.id, obs.type, obs.model, obs.usageDetails ?? obs.usage)
+        observation(obs.id, obs.type, obs.model, obs.usageDetails ?? obs.usage, obs)
       ),
     });
   });
@@ -94,6 +94,7 @@ export function fromV3Scores(rows: readonly ScoreV3[]): FoundScore[] {
       comment: text(row.comment),
       traceId: row.subject?.kind === "trace" ? row.subject.id : undefined,
       sessionId: row.subject?.kind === "session" ? row.subject.id : undefined,
+      configId: text(row.configId),
     })
   );
 }
@@ -111,8 +112,16 @@ export function fromV2Scores(rows: readonly ScoreV2[]): FoundScore[] {
       comment: text(row.comment),
       traceId: text(row.traceId),
       sessionId: row.traceId ? undefined : text(row.sessionId),
+      configId: text(row.configId),
     })
   );
+}
+
+/** An observation row's prompt link fields (v4 with the `prompt` group, v3 always). */
+interface PromptFields {
+  promptId?: string | null;
+  promptName?: string | null;
+  promptVersion?: number | null;
 }
 
 function observation(
@@ -120,6 +129,7 @@ function observation(
   type: string,
   model: string | null | undefined,
   usage: { input?: number; output?: number; total?: number } | null | undefined,
+  prompt: PromptFields = {},
 ): FoundObservation {
   const input = usage?.input ?? 0;
   const output = usage?.output ?? 0;
@@ -128,6 +138,9 @@ function observation(
     type: type.toLowerCase(),
     model: text(model),
     usage: { input, output, total: usage?.total ?? input + output },
+    promptId: text(prompt.promptId),
+    promptName: text(prompt.promptName),
+    promptVersion: typeof prompt.promptVersion === "number" ? prompt.promptVersion : undefined,
   });
 }
 

@@ -4,6 +4,7 @@
  * and Verify* results). Kept apart so the converters and the comparison share them without
  * importing each other. Private to the folder; `verify.ts` re-exports them.
  */
+import type { FixtureCheck } from "./verify_fixtures.ts";
 
 /** Token counts of one observation, zero where Langfuse holds none. */
 export interface FoundUsage {
@@ -19,6 +20,10 @@ export interface FoundObservation {
   type: string;
   model?: string;
   usage: FoundUsage;
+  /** The prompt link as stored: an id when Langfuse found the prompt at ingestion. */
+  promptId?: string;
+  promptName?: string;
+  promptVersion?: number;
 }
 
 /** One trace as read back, whichever generation served it. */
@@ -54,6 +59,8 @@ export interface FoundScore {
   comment?: string;
   traceId?: string;
   sessionId?: string;
+  /** The score config Langfuse holds the score under. */
+  configId?: string;
 }
 
 /** Everything read back for a run. */
@@ -119,6 +126,9 @@ export interface VerifySummary {
   otherRunTraces: number;
   scores: number;
   scoresMatched: number;
+  /** The manifest's prompt versions and score configs checked, and how many matched. */
+  fixtures?: number;
+  fixturesMatched?: number;
 }
 
 /** The comparison of a run with what Langfuse holds. */
@@ -128,5 +138,7 @@ export interface VerifyResult {
   traces: TraceCheck[];
   extras: ExtraTrace[];
   scores: ScoreCheck[];
+  /** The manifest's prompt versions and score configs (`verify_fixtures.ts`). */
+  fixtures?: FixtureCheck[];
   summary: VerifySummary;
 }

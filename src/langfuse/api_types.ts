@@ -48,7 +48,7 @@ export const OBSERVATION_FIELD_GROUPS = [
 /** One `fields` group of the v2 observations endpoint. */
 export type ObservationFieldGroup = typeof OBSERVATION_FIELD_GROUPS[number];
 
-/** The groups verification reads: identity, trace context, model and usage. */
+/** The groups verification reads: identity, trace context, model, usage and prompt link. */
 export const READ_FIELD_GROUPS: readonly ObservationFieldGroup[] = [
   "core",
   "basic",
@@ -56,6 +56,7 @@ export const READ_FIELD_GROUPS: readonly ObservationFieldGroup[] = [
   "metadata",
   "model",
   "usage",
+  "prompt",
   "trace_context",
 ];
 

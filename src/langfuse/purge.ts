@@ -13,6 +13,7 @@
  * const done = await purgeRun(client, plan);
  * ```
  */
+import type { RunFixtures } from "../plan/fixtures.ts";
 import { createReadStream } from "node:fs";
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -42,6 +43,8 @@ export interface RunFile {
   sessionsFile?: string;
   /** The run's annotation queues, queue items and comments, when it made any. */
   review?: RunReview;
+  /** The prompts and score configs the run made sure of, when it recorded them. */
+  fixtures?: RunFixtures;
 }
 
 /** Reads a manifest or a load report's header; a load report's sessions stay on disk. */
@@ -72,7 +75,15 @@ export async function openRunFile(path: string): Promise<RunFile> {
       throw new RunFileError(`${path}: the load report names no sessionsFile`);
     }
     const sessionsFile = await resolveSessionsFile(path, data.sessionsFile);
-    return { path, kind: "load", runId: data.runId, target, sessionsFile, ...review };
+    return {
+      path,
+      kind: "load",
+      runId: data.runId,
+      target,
+      sessionsFile,
+      ...fixturesOf(data),
+      ...review,
+    };
   }
   if (!Array.isArray(data.sessions)) {
     throw new RunFileError(`${path}: the manifest has no sessions list`);
@@ -83,6 +94,7 @@ export async function openRunFile(path: string): Promise<RunFile> {
     runId: data.runId,
     target,
     sessions: data.sessions as ManifestSession[],
+    ...fixturesOf(data),
     ...review,
   };
 }
@@ -96,6 +108,14 @@ function reviewOf(path: string, value: unknown): { review?: RunReview } {
     throw new RunFileError(`${path}: its review has no queues, items and comments lists`);
   }
   return { review };
+}
+
+/** The run file's `fixtures`, when it has well-formed ones. */
+function fixturesOf(data: Record<string, unknown>): { fixtures?: RunFixtures } {
+  const fixtures = data.fixtures as RunFixtures | undefined;
+  return fixtures && Array.isArray(fixtures.prompts) && Array.isArray(fixtures.scoreConfigs)
+    ? { fixtures }
+    : {};
 }
 
 /** The run's sessions: from the manifest, or streamed from the load report's sessions file. */

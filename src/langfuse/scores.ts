@@ -138,6 +138,8 @@ export function scoreRequest(score: ScoreToSend): CreateScoreRequest {
     value: score.value,
     dataType: score.dataType,
     ...(score.comment !== undefined ? { comment: score.comment } : {}),
+    // Langfuse checks the score against its config and drops it silently when it does not fit.
+    ...(score.configId !== undefined ? { configId: score.configId } : {}),
     ...(score.environment !== undefined ? { environment: score.environment } : {}),
   };
 }

@@ -14,6 +14,8 @@
  * ```
  */
 import type { ManifestScore, ManifestSession, ManifestTrace } from "../report/run_report.ts";
+import type { RunFixtures } from "../plan/fixtures.ts";
+import { promptLinkDiffs, scoreConfigDiffs } from "./verify_fixtures.ts";
 import type {
   ExtraTrace,
   FieldDiff,
@@ -50,6 +52,8 @@ export { fromV2Scores, fromV3Scores, fromV3Traces, fromV4Observations } from "./
 export interface CompareOptions {
   /** This run's ids; default every `run_id` in the expected metadata. */
   runIds?: readonly string[];
+  /** The run's fixtures: the prompt ids its generations should be linked to. */
+  fixtures?: RunFixtures;
 }
 
 /** Compares the expected sessions with what was found. */
@@ -74,7 +78,10 @@ export function compareRun(
       };
       const got = byId.get(trace.traceId);
       if (!got) return { ...base, status: "missing", diffs: [] };
-      const diffs = compareTrace(session, trace, got);
+      const diffs = [
+        ...compareTrace(session, trace, got),
+        ...promptLinkDiffs(trace, got, options.fixtures),
+      ];
       return { ...base, status: diffs.length === 0 ? "matched" : "differs", diffs };
     })
   );
@@ -236,6 +243,7 @@ function checkScore(
     : String(score.value) === String(got.value);
   if (!sameValue) field("value", score.value, got.value);
   field("comment", score.comment, got.comment);
+  diffs.push(...scoreConfigDiffs(score, got));
   return { ...base, status: diffs.length === 0 ? "matched" : "differs", diffs };
 }
 

@@ -13,6 +13,8 @@
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
 import { MAX_OBSERVATIONS_LIMIT, MAX_PAGE_LIMIT, MAX_SCORES_LIMIT } from "./api_types.ts";
 import type { LangfuseClient, LangfuseGeneration } from "./client.ts";
+import type { RunFixtures } from "../plan/fixtures.ts";
+import { checkFixtures, withFixtureChecks } from "./verify_fixtures.ts";
 import {
   compareRun,
   type FoundScore,
@@ -57,6 +59,8 @@ export interface VerifyRunOptions {
   observations?: boolean;
   /** This run's ids, for telling its extra traces from other runs'; default from metadata. */
   runIds?: readonly string[];
+  /** The run's fixtures (manifest `fixtures`): checked once, and the links expected. */
+  fixtures?: RunFixtures;
   /** Called after each comparison that did not match everything yet, and after the last. */
   progress?: (progress: VerifyProgress) => void;
   /** Rows per page; default the most each endpoint allows (1000 v4 observations, else 100). */
@@ -101,6 +105,7 @@ export async function verifyRun(
   const started = now();
   const generation = options.generation ?? await client.detectGeneration();
   const reader = new Reader(client, generation, options.observations ?? true, options.pageSize);
+  const fixtureChecks = options.fixtures ? await checkFixtures(client, options.fixtures) : [];
 
   const found = new Map<string, FoundSession>();
   const foundScores = new Map<string, FoundScore>();
@@ -115,10 +120,15 @@ export async function verifyRun(
     const pending = sessions.flatMap((s) => s.scores ?? []).filter((s) => !doneScores.has(s.id));
     for (const score of await reader.scores(pending)) foundScores.set(score.id, score);
 
-    const result = compareRun(sessions, {
+    const compared = compareRun(sessions, {
       sessions: [...found.values()],
       scores: [...foundScores.values()],
-    }, options.runIds ? { runIds: options.runIds } : {});
+    }, {
+      ...(options.runIds ? { runIds: options.runIds } : {}),
+      ...(options.fixtures ? { fixtures: options.fixtures } : {}),
+    });
+    // Fixtures do not change by waiting: polling goes on only for what is being ingested.
+    const result = withFixtureChecks(compared, fixtureChecks);
     for (const session of sessions) {
       const checks = result.traces.filter((t) => t.sessionId === session.sessionId);
       if (checks.every((t) => t.status === "matched")) doneSessions.add(session.sessionId);
@@ -126,7 +136,7 @@ export async function verifyRun(
     for (const score of result.scores) if (score.status === "matched") doneScores.add(score.id);
 
     const elapsedMs = now() - started;
-    const last = result.ok || elapsedMs + delay > timeoutMs;
+    const last = compared.ok || elapsedMs + delay > timeoutMs;
     options.progress?.({
       attempt,
       elapsedMs,
@@ -134,7 +144,7 @@ export async function verifyRun(
       ...(last ? {} : { nextDelayMs: delay }),
     });
     if (last) {
-      return { result, generation, attempts: attempt, elapsedMs, timedOut: !result.ok };
+      return { result, generation, attempts: attempt, elapsedMs, timedOut: !compared.ok };
     }
     await sleep(delay);
     delay = Math.min(delay * 2, maxDelayMs);

@@ -7,6 +7,7 @@ import { type IdFormat, parseIdFormat } from "../script/privacy.ts";
 import type { ScriptInput } from "../script/schema.ts";
 import { firstAbove, Rng } from "./random.ts";
 import { planSession } from "./session.ts";
+import { type FixtureLinks, linkSession, NO_LINKS } from "./fixtures.ts";
 import { compressTimeline } from "./timeline.ts";
 import type { SessionPlan } from "./types.ts";
 import { UserPool } from "./users.ts";
@@ -31,6 +32,8 @@ export interface PopulationOptions {
   runId?: string;
   /** Zipf exponent of user activity; default 0.8 (the busiest of 150 users has about 8%). */
   skew?: number;
+  /** Resolved prompt versions and score configs the plans link to; default none. */
+  fixtures?: FixtureLinks;
 }
 
 /**
@@ -60,6 +63,7 @@ export class SessionFactory {
   readonly #seed: number;
   readonly #outlierRate: number;
   readonly #runId: string | undefined;
+  readonly #links: FixtureLinks;
 
   /** Draws the user pool from the seed; the first script's user id gives the id format. */
   constructor(scripts: WeightedScript[], options: PopulationOptions) {
@@ -70,6 +74,7 @@ export class SessionFactory {
     this.#seed = options.seed;
     this.#outlierRate = options.outlierRate ?? 0.02;
     this.#runId = options.runId;
+    this.#links = options.fixtures ?? NO_LINKS;
     this.#pool = new UserPool(options.users, new Rng(options.seed, "users"), {
       format: inferIdFormat(scripts[0].script.user.id),
       skew: options.skew ?? 0.8,
@@ -102,8 +107,9 @@ export class SessionFactory {
       userId: this.#pool.pick(rng),
       runId: this.#runId,
     });
+    const linked = linkSession(plan, this.#links);
     return "startMs" in time && time.timeScale !== undefined
-      ? compressTimeline(plan, time.startMs, time.timeScale)
-      : plan;
+      ? compressTimeline(linked, time.startMs, time.timeScale)
+      : linked;
   }
 }

@@ -353,7 +353,8 @@ function materialize(layout: Layout, parentStartMs: number, ids: Rng, content: C
     if (layout.usage) observation.usage = layout.usage;
     if (layout.cost) observation.cost = layout.cost;
     if (layout.ttftMs !== undefined) observation.completionStartMs = startMs + layout.ttftMs;
-    if (step.prompt) observation.prompt = step.prompt;
+    if (typeof step.prompt === "string") observation.promptRef = step.prompt;
+    else if (step.prompt) observation.prompt = step.prompt;
   }
   if (step.input !== undefined) observation.input = content.render(step.input as Json, startMs);
   if (step.output !== undefined) observation.output = content.render(step.output as Json, startMs);

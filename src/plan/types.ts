@@ -38,7 +38,10 @@ export interface ObservationPlan {
   usage?: Usage;
   cost?: Cost;
   completionStartMs?: number;
+  /** The prompt link sent (`langfuse.observation.prompt.name` and the integer version). */
   prompt?: { name: string; version: number };
+  /** A declared prompt's name, until its version is resolved in Langfuse (then `prompt`). */
+  promptRef?: string;
   children: ObservationPlan[];
 }
 
@@ -61,6 +64,8 @@ export interface ScorePlan {
   comment?: string;
   traceId?: string;
   sessionId?: string;
+  /** The Langfuse score config the score is sent with (Langfuse targets). */
+  configId?: string;
 }
 
 /** One conversation: one session, one user, one trace per turn. */

@@ -5,8 +5,9 @@
 import type { PopulationShape } from "./population.ts";
 import { formatShape } from "./population.ts";
 import { formatMs } from "../script/duration.ts";
-import { formatScores, type RunAnchor, type ScoreDelivery } from "./run_report.ts";
 import type { RunReview } from "./review_report.ts";
+import { formatFixtures, formatScores, type RunAnchor, type ScoreDelivery } from "./run_report.ts";
+import type { RunFixtures } from "../plan/fixtures.ts";
 
 /** Thresholds given on the command line. */
 export interface Thresholds {
@@ -72,6 +73,8 @@ export interface LoadReport {
   scores?: ScoreDelivery;
   /** The run's annotation queues, queue items and comments (Langfuse target). */
   review?: RunReview;
+  /** The prompts and score configs made sure of before the first span (Langfuse targets). */
+  fixtures?: RunFixtures;
   /** Live runs: what became of the scheduled arrivals. */
   arrivals?: ArrivalReport;
   /** One JSON line per session (ids of the session, user and traces). */
@@ -132,6 +135,7 @@ export function formatLoadReport(report: LoadReport, reportPath?: string): strin
     formatShape(report.population),
   ];
   if (report.arrivals) lines.push(...formatArrivals(report.arrivals));
+  if (report.fixtures) lines.push(formatFixtures(report.fixtures, "  fixtures   "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores     "));
   }

@@ -48,3 +48,10 @@ export function formatReview(review: RunReview, prefix: string, mix?: ReviewMix)
 export function reviewFailures(review: RunReview | undefined): number {
   return Object.values(review?.failed ?? {}).reduce((sum, n) => sum + n, 0);
 }
+
+/** Score config ids by name from the manifest's `fixtures`, for the queues to name. */
+export function configIdsOf(
+  fixtures: { scoreConfigs: { name: string; id: string }[] } | undefined,
+): Map<string, string> {
+  return new Map((fixtures?.scoreConfigs ?? []).map((c) => [c.name, c.id]));
+}

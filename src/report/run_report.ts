@@ -12,6 +12,7 @@ import {
 } from "../plan/types.ts";
 import { formatMs } from "../script/duration.ts";
 import type { RunReview } from "./review_report.ts";
+import { promptLinksOf, type RunFixtures } from "../plan/fixtures.ts";
 
 /** Delivery counts, as the export stage reports them. */
 export interface DeliveryCounts {
@@ -42,6 +43,8 @@ export interface ManifestTrace {
     usage: { input: number; output: number; total: number };
     costUsd: number;
   };
+  /** The generations linked to a prompt version (what verify expects Langfuse to link). */
+  prompts?: { spanId: string; name: string; version: number }[];
 }
 
 /** One session in the manifest. */
@@ -103,6 +106,8 @@ export interface RunReport {
   scores?: ScoreDelivery;
   /** The run's annotation queues, queue items and comments (Langfuse target). */
   review?: RunReview;
+  /** The prompts and score configs made sure of before the first span (Langfuse targets). */
+  fixtures?: RunFixtures;
   /** Why delivery stopped early, if it did. */
   stopped?: string;
 }
@@ -159,6 +164,7 @@ export function manifestSession(plan: SessionPlan): ManifestSession {
       spans: countSpans(turn.root),
       metadata: traceMetadata(plan, turn),
       observations: summarize(turn.root),
+      ...promptLinksOf(turn.root),
     })),
     scores: plan.scores,
   };
@@ -223,6 +229,7 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores    "));
   }
+  if (report.fixtures) lines.push(formatFixtures(report.fixtures, "  fixtures  "));
   if (report.stopped) lines.push(`  stopped   ${report.stopped}`);
   if (manifestPath) lines.push(`  manifest  ${manifestPath}`);
   return lines.join("\n");
@@ -236,4 +243,26 @@ export function formatScores(scores: ScoreDelivery, prefix: string): string {
   );
   const failedCount = Object.values(scores.failed).reduce((sum, n) => sum + n, 0);
   return `${prefix}${scores.sent} sent, ${failedCount} failed${failures.join("")}`;
+}
+
+/** One line on the run's fixtures, e.g. `2 prompts (router v3, answer v12; 1 created), 1 score config (reused)`. */
+export function formatFixtures(fixtures: RunFixtures, prefix: string): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const created = (list: readonly { created: boolean }[]) => {
+    const n = list.filter((item) => item.created).length;
+    return n === 0 ? "reused" : n === list.length ? "created" : `${n} created`;
+  };
+  const parts: string[] = [];
+  if (fixtures.prompts.length > 0) {
+    const versions = fixtures.prompts.map((p) => `${p.name} v${p.version}`).join(", ");
+    parts.push(
+      `${count(fixtures.prompts.length, "prompt")} (${versions}; ${created(fixtures.prompts)})`,
+    );
+  }
+  if (fixtures.scoreConfigs.length > 0) {
+    parts.push(
+      `${count(fixtures.scoreConfigs.length, "score config")} (${created(fixtures.scoreConfigs)})`,
+    );
+  }
+  return `${prefix}${parts.join(", ") || "none needed"}`;
 }

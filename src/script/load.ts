@@ -16,18 +16,33 @@ import type { z } from "zod";
 import { fixedIdsInContent, splitFlowMappings } from "./content_checks.ts";
 import { formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
 import { Script, type ScriptInput } from "./schema.ts";
+import { promptProblems } from "./schema_prompts.ts";
+import { loadPromptsFile } from "./prompts_file.ts";
 import { parseTemplate, type TemplatePart } from "./template.ts";
 import { readTextFile, TextFileError } from "./text_file.ts";
 
 /** A validated script and the file it came from. */
 export interface LoadedScript {
   file: string;
+  /** Its `prompts:` are the declarations, read from `promptsFile` when it named one. */
   script: ScriptInput;
+  /** The file of prompts the script named, as read. */
+  promptsFile?: string;
 }
 
-/** Reads and validates a script file; throws ScriptError listing every problem. */
+/**
+ * Reads and validates a script file, and the file of prompts it names (its declarations then
+ * replace the path); throws ScriptError listing every problem.
+ */
 export async function loadScriptFile(file: string): Promise<LoadedScript> {
-  return { file, script: parseScript(await readInputText(file), file) };
+  const text = await readInputText(file);
+  const script = parseScript(text, file);
+  if (typeof script.prompts !== "string") return { file, script };
+  const loaded = await loadPromptsFile(script.prompts, file);
+  // Generations' prompt names are checked against the file, at their place in the script.
+  const names = loaded.prompts.map((prompt) => prompt.name);
+  parseYaml(text, file, Script, (parsed) => promptProblems(parsed, names));
+  return { file, script: { ...script, prompts: loaded.prompts }, promptsFile: loaded.file };
 }
 
 /**

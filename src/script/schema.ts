@@ -14,6 +14,8 @@ import {
   OUTCOMES,
   TURN_KINDS,
 } from "./vocabulary.ts";
+import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schema_prompts.ts";
+import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
 
 const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
 
@@ -97,7 +99,7 @@ export interface StepInput {
   cost?: { input: number; output: number };
   price?: { input: number; output: number };
   timeToFirstToken?: number | string;
-  prompt?: { name: string; version: number };
+  prompt?: PromptRefInput;
   error?: StepErrorInput;
 }
 
@@ -154,7 +156,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   price: z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })
     .optional().describe("USD per million tokens; cost follows the sampled usage"),
   timeToFirstToken: Duration.optional(),
-  prompt: z.strictObject({ name: z.string().min(1), version: z.int().positive() }).optional(),
+  prompt: PromptRef.optional(),
   error: StepError.optional(),
 }).superRefine((step, ctx) => {
   if (step.type !== "generation") {
@@ -209,7 +211,11 @@ export const Score = z.strictObject({
     .optional().describe(
       "Load mode: the value's weights per outcome, e.g. escalated: { 0: 0.8, 1: 0.2 }",
     ),
+  ...SCORE_CONFIG_FIELDS,
 }).superRefine((score, ctx) => {
+  for (const { path, message } of scoreConfigProblems(score)) {
+    ctx.addIssue({ code: "custom", path, message });
+  }
   const check = (value: number | string, path: PropertyKey[]) => {
     const problem = score.dataType === "CATEGORICAL"
       ? typeof value === "string" ? undefined : "must be a category (text) for CATEGORICAL"
@@ -277,6 +283,7 @@ export const Script = z.strictObject({
   scores: z.array(Score).optional().describe(
     "Scores of the whole session (byOutcome uses the last turn's outcome)",
   ),
+  prompts: Prompts.optional(),
   weight: z.number().positive().default(1).describe(
     "How often load mode picks this script relative to others",
   ),
@@ -286,6 +293,9 @@ export const Script = z.strictObject({
   const review = script.review ?? {};
   for (const issue of reviewProblems(review, reviewContext([script]), ["review"])) {
     ctx.addIssue({ code: "custom", ...issue });
+  }
+  for (const { path, message } of promptProblems(script)) {
+    ctx.addIssue({ code: "custom", path, message });
   }
   let reach = 1;
   for (const [t, turn] of script.turns.entries()) {

@@ -1,0 +1,83 @@
+/**
+ * The one call `replay` and `load` make before sending: works out the prompts and score
+ * configs the scripts need and, for the langfuse target, makes them exist (reused when they
+ * do, created when not) and returns the links the plans get. Other targets make no API call:
+ * a generation naming a declared prompt then carries no prompt link (its version is only
+ * known once Langfuse has it), `{ name, version }` links are sent as written, and scores
+ * carry no config.
+ */
+import type { Target } from "../export/target.ts";
+import { ensureFixtures, FixtureError } from "../langfuse/fixtures.ts";
+import {
+  FixtureConflictError,
+  type FixtureLinks,
+  fixtureNeeds,
+  NO_LINKS,
+  type RunFixtures,
+  type ScoreConfigSpec,
+  type ScriptSource,
+} from "../plan/fixtures.ts";
+import type { LangfuseClient } from "../langfuse/client.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+import { langfuseClientFromEnv } from "./verify.ts";
+
+/** What a run sends with: the links for its plans, and the manifest's `fixtures`. */
+export interface PreparedFixtures {
+  links: FixtureLinks;
+  /** Langfuse targets with anything to make sure of. */
+  fixtures?: RunFixtures;
+  /** Non-Langfuse targets with declared prompts: why their generations are not linked. */
+  note?: string;
+}
+
+/**
+ * Prepares the run's fixtures; throws CliError 3 when two scripts declare one prompt or score
+ * differently, and 6 when Langfuse refuses a fixture or a pinned prompt version is missing
+ * (nothing has been sent then). `client` defaults to one from the environment;
+ * `reviewConfigs` are the review layer's review-only score configs (`reviewScoreConfigs`).
+ */
+export async function prepareFixtures(
+  scripts: readonly ScriptSource[],
+  target: Target,
+  io: Io,
+  command: "replay" | "load",
+  client?: LangfuseClient,
+  reviewConfigs: readonly ScoreConfigSpec[] = [],
+): Promise<PreparedFixtures> {
+  let needs;
+  try {
+    needs = fixtureNeeds(scripts);
+  } catch (error) {
+    if (!(error instanceof FixtureConflictError)) throw error;
+    throw new CliError(`${error.message}\nNothing was sent.`, EXIT.invalidScript);
+  }
+  // Review-only configs (the review layer's, which no score sends) are made sure of too.
+  const named = new Set(needs.scoreConfigs.map((c) => c.name));
+  needs.scoreConfigs.push(...reviewConfigs.filter((c) => !named.has(c.name)));
+  if (target.kind !== "langfuse") {
+    if (needs.prompts.length === 0) return { links: NO_LINKS };
+    const names = needs.prompts.map((p) => p.name).join(", ");
+    return {
+      links: NO_LINKS,
+      note: `Prompts ${names}: declared, so their versions are known only to Langfuse; the\n` +
+        "generations naming them carry no prompt link here. Sent to Langfuse, the prompts are\n" +
+        "created when missing and every generation links to its version.",
+    };
+  }
+  const empty = needs.prompts.length + needs.pinned.length + needs.scoreConfigs.length === 0;
+  if (empty) return { links: NO_LINKS };
+  try {
+    const ensured = await ensureFixtures(
+      client ?? langfuseClientFromEnv(io.env, command).client,
+      needs,
+    );
+    return { links: ensured.links, fixtures: ensured.fixtures };
+  } catch (error) {
+    if (!(error instanceof FixtureError)) throw error;
+    throw new CliError(
+      `Fixtures: ${error.message}\nNothing was sent (prompts and score configs come first).`,
+      EXIT.langfuseApi,
+    );
+  }
+}
