@@ -10,7 +10,13 @@
 import { HttpAnswer } from "./reads.ts";
 
 /** Langfuse's rate-limited resources the fake knows. */
-export type FakeResource = "ingestion" | "public-api" | "trace-delete" | "score-delete";
+export type FakeResource =
+  | "ingestion"
+  | "public-api"
+  | "trace-delete"
+  | "score-delete"
+  | "prompts"
+  | "annotation-queues";
 
 /** One resource's budget: `points` requests per `windowMs`. */
 export interface FakeBudget {
@@ -21,12 +27,16 @@ export interface FakeBudget {
 /** Budgets per resource; a resource left out is not limited (self-hosted has no limits). */
 export type FakeRateLimits = Partial<Record<FakeResource, FakeBudget>>;
 
-/** Langfuse Cloud Hobby's budgets (`getPlanBasedRateLimitConfig`, "cloud:hobby"). */
-export const HOBBY_LIMITS: Required<FakeRateLimits> = {
+/**
+ * Langfuse Cloud Hobby's budgets (`getPlanBasedRateLimitConfig`, "cloud:hobby"); `prompts` is
+ * unlimited on every plan.
+ */
+export const HOBBY_LIMITS: Required<Omit<FakeRateLimits, "prompts">> = {
   ingestion: { points: 1000, windowMs: 60_000 },
   "public-api": { points: 30, windowMs: 60_000 },
   "trace-delete": { points: 50, windowMs: 86_400_000 },
   "score-delete": { points: 50, windowMs: 86_400_000 },
+  "annotation-queues": { points: 100, windowMs: 60_000 },
 };
 
 /** Which budget a request counts against, as Langfuse's route handlers choose it. */
@@ -34,6 +44,10 @@ export function resourceOf(method: string, path: string): FakeResource {
   if (path === "/api/public/ingestion" || path.startsWith("/api/public/otel/")) return "ingestion";
   if (method === "DELETE" && path === "/api/public/traces") return "trace-delete";
   if (method === "DELETE" && path.startsWith("/api/public/scores/")) return "score-delete";
+  if (path === "/api/public/v2/prompts" || path.startsWith("/api/public/v2/prompts/")) {
+    return "prompts";
+  }
+  if (path.startsWith("/api/public/annotation-queues")) return "annotation-queues";
   return "public-api";
 }
 

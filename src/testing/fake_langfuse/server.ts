@@ -31,10 +31,22 @@ import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./reads
 import type { StoredScore } from "./types.ts";
 import type { StoredSpan, ViewFacts } from "./views.ts";
 import { deleteTraces, ingest, score } from "./writes.ts";
+import { type FakePlan, newReviewState } from "./review_state.ts";
+import { isPromptPath, NOT_REVIEW, reviewRoute } from "./review_routes.ts";
+import { LangfuseAnswer } from "./validate.ts";
+import { interpretSpans } from "../../report/langfuse_view.ts";
+import type {
+  ApiAnnotationQueue,
+  ApiAnnotationQueueItem,
+  ApiComment,
+  ApiPrompt,
+  ApiScoreConfig,
+} from "../../langfuse/api_review_types.ts";
 
 export type { KeyPair } from "../../export/loopback_http.ts";
 export type { StoredScore } from "./types.ts";
 export { type FakeRateLimits, HOBBY_LIMITS } from "./limits.ts";
+export type { FakePlan } from "./review_state.ts";
 
 /** Which read API the fake serves. */
 export type FakeMode = "v4" | "v3";
@@ -61,6 +73,10 @@ export interface FakeLangfuseOptions {
   projectId?: string;
   /** Name of the keys' project in `GET /api/public/projects`; default "staging-demo". */
   projectName?: string;
+  /** The key's plan: "cloud:hobby" allows one annotation queue; default "oss" (no cap). */
+  plan?: FakePlan;
+  /** User ids of the organisation's members (comment authors, queue assignees); default none. */
+  members?: readonly string[];
 }
 
 /** One request as the fake answered it. */
@@ -85,6 +101,18 @@ export interface FakeLangfuse {
   readonly scores: StoredScore[];
   /** Trace ids deleted, in request order. */
   readonly deletedTraceIds: string[];
+  /** Every prompt version, in creation order (copies). */
+  readonly prompts: readonly ApiPrompt[];
+  /** Score configs, in creation order (copies). */
+  readonly scoreConfigs: readonly ApiScoreConfig[];
+  /** Annotation queues, in creation order (copies). */
+  readonly annotationQueues: readonly ApiAnnotationQueue[];
+  /** Items of every queue, in creation order, deleted ones not (copies). */
+  readonly queueItems: readonly ApiAnnotationQueueItem[];
+  /** Comments, in creation order (copies). */
+  readonly comments: readonly ApiComment[];
+  /** How many scores with a `configId` were dropped for not fitting their config (rule 34). */
+  readonly droppedScores: number;
   /** Silently drops a trace: ingest answers 200, reads never show it. */
   loseTrace(traceId: string): void;
   /** Changes what reads show, e.g. `(span) => { span.attributes[TRACE.tags] = ["x"]; }`. */
@@ -119,6 +147,18 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   let reads = 0;
   const limiter = new FakeLimiter(options.rateLimits ?? {}, now, options.announceRateLimits);
   let announced: Record<string, string> = {};
+  const review = newReviewState({
+    projectId: facts.projectId,
+    plan: options.plan ?? "oss",
+    members: new Set(options.members ?? []),
+    now,
+    sees(type, id) {
+      const spans = visible();
+      if (type === "TRACE") return spans.some((s) => s.span.traceId === id);
+      if (type === "OBSERVATION") return spans.some((s) => s.span.spanId === id);
+      return interpretSpans(spans.map((s) => s.span)).traces.some((t) => t.sessionId === id);
+    },
+  });
 
   const visible = (): StoredSpan[] => {
     const at = now();
@@ -156,10 +196,10 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     if (path === PROJECTS_PATH) checkProjectsMethod(method);
     const denied = checkBasicAuth(req.headers.authorization, keys);
     if (denied === 401) {
-      throw new HttpAnswer(
-        401,
-        "Invalid credentials. Confirm that you've configured the correct host.",
-      );
+      const message = "Invalid credentials. Confirm that you've configured the correct host.";
+      // Prompt routes authorise inside withMiddlewares, which adds the error class.
+      if (isPromptPath(path)) throw new LangfuseAnswer(401, message, "UnauthorizedError");
+      throw new HttpAnswer(401, message);
     }
     if (denied === 403) throw new HttpAnswer(403, "Access denied");
     if (path === PROJECTS_PATH) {
@@ -170,6 +210,8 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       });
     }
     announced = limiter.consume(resourceOf(method, path));
+    const reviewed = reviewRoute(review, method, path, url.searchParams, raw);
+    if (reviewed !== NOT_REVIEW) return reviewed;
     if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now, mode);
     if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
     if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now);
@@ -226,7 +268,9 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       } catch (error) {
         if (!(error instanceof HttpAnswer)) throw error;
         ({ status, headers } = error);
-        body = { message: error.message };
+        body = error instanceof LangfuseAnswer
+          ? { message: error.message, error: error.error }
+          : { message: error.message };
       }
       requests.push({ method: req.method ?? "GET", path: req.url ?? "/", status });
       send(res, status, body, headers);
@@ -249,6 +293,24 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       return [...scores.values()].map((s) => s.score);
     },
     deletedTraceIds,
+    get prompts() {
+      return structuredClone(review.prompts);
+    },
+    get scoreConfigs() {
+      return structuredClone(review.scoreConfigs);
+    },
+    get annotationQueues() {
+      return structuredClone(review.queues);
+    },
+    get queueItems() {
+      return structuredClone(review.items);
+    },
+    get comments() {
+      return structuredClone(review.comments);
+    },
+    get droppedScores() {
+      return review.dropped.length;
+    },
     loseTrace(traceId: string) {
       lost.add(traceId);
     },
