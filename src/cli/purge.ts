@@ -199,7 +199,9 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
         : "") +
       ` at ${host}; Langfuse removes them in the background.` +
       (review && review.commentsKept > 0
-        ? `\n${count(review.commentsKept, "comment")} stay: ${COMMENTS_STAY}.`
+        ? `\n${count(review.commentsKept, "comment")} stay${
+          review.commentsKept === 1 ? "s" : ""
+        }: ${COMMENTS_STAY}.`
         : ""),
   );
   return EXIT.ok;
