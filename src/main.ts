@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import { CliError, EXIT } from "./cli/exit_codes.ts";
+import { gradeCommand } from "./cli/grade.ts";
 import type { Io } from "./cli/io.ts";
 import { interruptHandler } from "./cli/interrupt.ts";
 import { loadCommand } from "./cli/load.ts";
@@ -30,6 +31,7 @@ Commands:
   validate <script.yaml>...  check scripts without sending (deno task validate ...)
   verify <out/run.json>      read a run back from Langfuse and compare (deno task verify ...)
   purge <out/run.json>       delete a run's traces from Langfuse (deno task purge ...)
+  grade <out/run.json>       grade reviewers' annotations against the run's answer key (deno task grade ...)
 
 Run a command with --help for its options.`;
 
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   verify: verifyCommand,
   purge: purgeCommand,
   validate: validateCommand,
+  grade: gradeCommand,
 };
 
 /** Runs the CLI with `argv` (without the program name); returns the exit code. */

@@ -4,6 +4,7 @@
  * an HTML page; every output and every written file is searched for every form of every
  * secret. And malformed configuration is refused with exit 2 before anything is sent.
  */
+import { withoutFixtures } from "./testing/scripts.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -90,7 +91,9 @@ test("no form of a key or header value appears in output or files when the targe
     };
     // The production guard's project lookup meets the echo first: its error is redacted too.
     const guarded = captureIo(env);
-    const replay = ["replay", "conversations/order-status.yaml", "--manifest-dir", dir];
+    // Without prompts and scores, so that no fixture request meets the echo before the spans.
+    const script = await withoutFixtures("conversations/order-status.yaml");
+    const replay = ["replay", script, "--manifest-dir", dir];
     assert.equal(await main(replay, guarded.io), 6, guarded.err());
     // Past the guard, the spans themselves meet the echo.
     const langfuse = captureIo(env);
@@ -99,10 +102,15 @@ test("no form of a key or header value appears in output or files when the targe
       4,
       langfuse.err(),
     );
+    // With them, the first fixture request meets the echo: refused, redacted, nothing sent.
+    const fixtures = captureIo(env);
+    const withFixtures = ["replay", "conversations/order-status.yaml", "--no-manifest"];
+    assert.equal(await main([...withFixtures, "--allow-production"], fixtures.io), 6);
+    assert.match(fixtures.err(), /Fixtures: prompt "intent-router".*\[redacted\]/s);
     const otlp = captureIo(env);
     assert.equal(await main([...replay, "--target", "otlp"], otlp.io), 4, otlp.err());
     const load = captureIo(env);
-    const loadArgs = ["load", "conversations/order-status.yaml", "--sessions", "3", "--seed", "1"];
+    const loadArgs = ["load", script, "--sessions", "3", "--seed", "1"];
     const loaded = await main(
       [...loadArgs, "--out-dir", dir, "--report", join(dir, "report.json"), "--allow-production"],
       load.io,
@@ -114,6 +122,7 @@ test("no form of a key or header value appears in output or files when the targe
 
     assert.ok(received() >= 4, "every command reached the echoing server");
     const all = (await everything(langfuse, dir)) + guarded.err() + guarded.out() + otlp.err() +
+      fixtures.err() + fixtures.out() +
       otlp.out() + load.err() +
       load.out() + load.progress() + verify.err() + verify.out();
     assert.match(all, /\[redacted\]/, "the echoed headers arrived, redacted");
@@ -129,7 +138,12 @@ test("an HTML page answering the export says to check the base URL variable, wit
       LANGFUSE_PUBLIC_KEY: PUBLIC_KEY,
       LANGFUSE_SECRET_KEY: SECRET_KEY,
     });
-    const replay = ["replay", "conversations/order-status.yaml", "--manifest-dir", dir];
+    const replay = [
+      "replay",
+      await withoutFixtures("conversations/order-status.yaml"),
+      "--manifest-dir",
+      dir,
+    ];
     const guarded = captureIo(run.io.env as Record<string, string>);
     assert.equal(await main(replay, guarded.io), 6, guarded.err());
     assert.match(guarded.err(), /an HTML page, not an API answer: check LANGFUSE_BASE_URL/);

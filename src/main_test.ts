@@ -1,3 +1,4 @@
+import { withoutFixtures } from "./testing/scripts.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -128,10 +129,11 @@ test("refused credentials on the OTLP route stop the run with exit 4, naming the
     });
     receiver.requests.length = 0;
     // The receiver is no Langfuse API; --allow-production skips asking it for the keys' project.
+    // Without prompts and scores: the receiver is no Langfuse API to make them exist.
     const code = await main([
       "replay",
-      "conversations/order-status.yaml",
-      "conversations/refund.yaml",
+      await withoutFixtures("conversations/order-status.yaml"),
+      await withoutFixtures("conversations/refund.yaml"),
       "--manifest-dir",
       dir,
       "--allow-production",
@@ -174,7 +176,14 @@ test("the Langfuse target posts to the OTLP route with Basic auth and ingestion 
     assert.equal(
       // The receiver is no Langfuse API; --allow-production skips asking it for the project.
       await main(
-        ["replay", "conversations/handoff.yaml", "--no-manifest", "--gzip", "--allow-production"],
+        [
+          "replay",
+          // Without prompts and scores: the receiver is no Langfuse API to make them exist.
+          await withoutFixtures("conversations/handoff.yaml"),
+          "--no-manifest",
+          "--gzip",
+          "--allow-production",
+        ],
         run.io,
       ),
       0,
@@ -262,7 +271,7 @@ test("production is refused unless --allow-production is given", async () => {
     const prodScript = join(dir, "prod.yaml");
     await writeFile(
       prodScript,
-      (await readFile("conversations/order-status.yaml", "utf8")).replace(
+      (await readFile(await withoutFixtures("conversations/order-status.yaml"), "utf8")).replace(
         "environment: development",
         "environment: production",
       ),

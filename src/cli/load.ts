@@ -115,7 +115,8 @@ Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usag
 schedule that starts no session, or production refused), 3 invalid script or load profile
 (nothing sent), 4 spans failed, arrivals dropped or a threshold missed (also keys refused when
 asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
-comments not made, or the keys' project could not be asked: nothing sent), 130 interrupted (Ctrl-C).`;
+comments not made, or the keys' project could not be asked, or a prompt or score config
+refused or not fitting: nothing sent), 130 interrupted (Ctrl-C).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {

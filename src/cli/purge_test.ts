@@ -57,6 +57,7 @@ test("purge --yes deletes exactly the run's traces and their scores, not another
         `  keep      1 session score: other replays of the session share it ` +
         `(--session-scores deletes it)`,
         `  keep      1 comment: ${COMMENTS_STAY}`,
+        // Prompts and score configs are shared, and Langfuse cannot delete configs.
         `  keep      2 prompt versions and 3 score configs: shared with other runs ` +
         `(Langfuse has no delete for score configs)`,
         `  sent to   ${first.run.target.describe}`,

@@ -49,6 +49,10 @@ export const REPLAY_HELP = `Usage: session-replay replay <script.yaml>... [optio
 Replays each conversation script as one session: one trace per turn, all turns sharing the
 session id and user id, sent over OTLP/HTTP.
 
+To Langfuse, the prompts the scripts' generations name and a score config per score name are
+made sure of first (reused when they exist with the same content, created when not; never
+deleted by purge), and every generation and score is linked to them.
+
 Target (first that applies):
   --target langfuse|otlp|file|preview
   langfuse   when LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL (or LANGFUSE_HOST) are set
@@ -78,8 +82,9 @@ ${REVIEW_HELP}
 Exit codes: 0 delivered (and verified with --verify), 1 internal error (a bug), 2 usage (also
 production refused), 3 invalid script (nothing sent), 4 spans not delivered (also keys refused
 when asking for their project), 5 --verify found differences, 6 Langfuse API error (scores not
-sent, review queues, items or comments not made, --verify reading, or the keys' project could not be asked: nothing sent), 130 interrupted
-(Ctrl-C).`;
+sent, review queues, items or comments not made, --verify reading, or the keys' project could
+not be asked: nothing sent; a prompt or score config refused or not fitting: nothing sent),
+130 interrupted (Ctrl-C).`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {

@@ -230,7 +230,7 @@ export function formatVerify(
     );
   }
   const fixtureLines = formatFixtureChecks(result.fixtures ?? [], full);
-  if (fixtureLines.length > 0) lines.push("  FIXTURE", ...fixtureLines);
+  lines.push(...fixtureLines);
   if (!full && traces.length + scores.length < s.traces + s.scores) {
     lines.push(`  (matched rows not listed; --all lists them)`);
   }

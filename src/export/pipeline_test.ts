@@ -1,3 +1,4 @@
+import { linkSession } from "../plan/fixtures.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { emitSession } from "../emit/emit.ts";
@@ -14,7 +15,9 @@ const END = Date.parse("2026-11-25T12:00:00.000Z");
 
 async function plan(seed = 42): Promise<SessionPlan> {
   const { script, file } = await loadScriptFile("conversations/order-status.yaml");
-  return planSession(script, { seed, endMs: END, file });
+  // Linked as a Langfuse run links them, so every generation carries a prompt link.
+  const links = { prompts: { "intent-router": 4, "support-answer": 12 }, scoreConfigs: {} };
+  return linkSession(planSession(script, { seed, endMs: END, file }), links);
 }
 
 async function replay(

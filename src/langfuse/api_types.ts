@@ -332,8 +332,11 @@ export interface ScoreV3 {
   subject?: ScoreSubjectV3;
 }
 
-/** The field groups of `GET /api/public/v3/scores` besides the core fields. */
-export type ScoreFieldGroupV3 = "details" | "subject" | "annotation";
+/**
+ * The field groups of `GET /api/public/v3/scores`: `core` always comes (naming it is allowed),
+ * `details` (comment, configId, metadata), `subject`, `annotation` (authorUserId, queueId).
+ */
+export type ScoreFieldGroupV3 = "core" | "details" | "subject" | "annotation";
 
 /** scores-v3.GetScoresV3Response: cursor-paged; `cursor` is absent on the last page. */
 export interface ScoresV3Response {

@@ -51,6 +51,7 @@ import {
   type ObservationV2,
   READ_FIELD_GROUPS,
   type ScoreFieldGroupV3,
+  type ScoreSource,
   type ScoresV2Response,
   type ScoresV3Response,
   type ScoreV2,
@@ -140,7 +141,17 @@ export interface ScoresV3Query {
   traceIds?: readonly string[];
   /** Scores on these sessions; not together with `traceIds`. */
   sessionIds?: readonly string[];
-  /** Field groups besides the core fields; default ["details", "subject"]. */
+  /** Scores with these names. */
+  names?: readonly string[];
+  /** Scores from these sources, e.g. ["ANNOTATION"] for reviewers' scores. */
+  sources?: readonly ScoreSource[];
+  /** Scores of these score configs. */
+  configIds?: readonly string[];
+  /** Scores made from these annotation queues. */
+  queueIds?: readonly string[];
+  /** Scores by these Langfuse users (reviewers; scores written through the API have none). */
+  authorUserIds?: readonly string[];
+  /** Field groups; default ["details", "subject"] (core always comes). */
   fields?: readonly ScoreFieldGroupV3[];
   /** At most 100; default 100 here (the server's default is 50). */
   limit?: number;
@@ -155,6 +166,17 @@ export interface ScoresV2Query {
   traceId?: string;
   /** Session-level scores of this session. */
   sessionId?: string;
+  /** Scores with this name. */
+  name?: string;
+  /** Scores from this source, e.g. "ANNOTATION" for reviewers' scores. */
+  source?: ScoreSource;
+  /** Scores of this score config. */
+  configId?: string;
+  /**
+   * Scores made from this annotation queue. (v2 has no author filter, and ignores an unknown
+   * parameter such as `authorUserId`: filter rows by `authorUserId` yourself.)
+   */
+  queueId?: string;
   /** From 1; default 1. */
   page?: number;
   /** At most 100; default 100 here (the server's default is 50). */
@@ -337,6 +359,11 @@ export class LangfuseClient {
         id: query.ids?.join(","),
         traceId: query.traceIds?.join(","),
         sessionId: query.sessionIds?.join(","),
+        name: query.names?.join(","),
+        source: query.sources?.join(","),
+        configId: query.configIds?.join(","),
+        queueId: query.queueIds?.join(","),
+        authorUserId: query.authorUserIds?.join(","),
         fields: (query.fields ?? ["details", "subject"]).join(","),
         limit: String(query.limit ?? 100),
         cursor: query.cursor,
@@ -374,6 +401,10 @@ export class LangfuseClient {
         scoreIds: query.scoreIds?.join(","),
         traceId: query.traceId,
         sessionId: query.sessionId,
+        name: query.name,
+        source: query.source,
+        configId: query.configId,
+        queueId: query.queueId,
         page: String(query.page ?? 1),
         limit: String(query.limit ?? 100),
       },

@@ -123,10 +123,22 @@ export function withFixtureChecks(
   };
 }
 
-/** Table lines for the fixtures that did not match (all of them with `all`). */
+/** Table lines for the fixtures that did not match (all of them with `all`), in columns. */
 export function formatFixtureChecks(checks: readonly FixtureCheck[], all: boolean): string[] {
-  return checks.filter((c) => all || c.status !== "matched").flatMap((c) => [
-    `  ${c.kind.padEnd(12)}  ${c.name}  ${c.id}  ${c.status}`,
-    ...c.diffs.map((d) => `      ${d.field}: ${d.sent} → ${d.found}`),
-  ]);
+  const shown = checks.filter((c) => all || c.status !== "matched");
+  if (shown.length === 0) return [];
+  const rows = [
+    ["FIXTURE", "NAME", "ID", "RESULT"],
+    ...shown.map((c) => [c.kind, c.name, c.id, c.status]),
+  ];
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (row: string[]) =>
+    `  ${row.map((cell, i) => i < 3 ? cell.padEnd(widths[i]) : cell).join("  ")}`;
+  return [
+    line(rows[0]),
+    ...shown.flatMap((c, i) => [
+      line(rows[i + 1]),
+      ...c.diffs.map((d) => `${" ".repeat(6)}${d.field}: ${d.sent} → ${d.found}`),
+    ]),
+  ];
 }

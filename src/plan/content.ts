@@ -31,6 +31,16 @@ export class ContentRenderer {
     }
   }
 
+  /**
+   * A renderer with this one's vars that draws from `rng` instead: extra content (a planted
+   * finding's) rendered with it leaves this renderer's draws as they were.
+   */
+  withStream(rng: Rng): ContentRenderer {
+    const other = new ContentRenderer(rng, this.#refDate.getTime());
+    for (const [name, value] of this.#vars) other.#vars.set(name, value);
+    return other;
+  }
+
   /** The drawn value of a var, or undefined. */
   varValue(name: string): Json | undefined {
     return this.#vars.get(name);

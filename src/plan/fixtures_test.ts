@@ -49,6 +49,9 @@ test("a run needs each declared prompt once, each pinned version, and one config
   const b = script("b", ROUTER, "router");
   const needs = fixtureNeeds([{ file: "a.yaml", script: a }, { file: "b.yaml", script: b }]);
   assert.deepEqual(needs.prompts.map((p) => p.name), ["router"]);
+  // A declaration no generation names is not needed.
+  const unused = script("u", ROUTER, "{ name: other, version: 1 }");
+  assert.deepEqual(fixtureNeeds([{ file: "u.yaml", script: unused }]).prompts, []);
   assert.deepEqual(needs.pinned.map((p) => `${p.name}@${p.version}`), ["legacy@4"]);
   assert.equal(needs.scoreConfigs.length, 1);
   assert.deepEqual(needs.scoreConfigs[0].categories, ["resolved", "abandoned", "escalated"]);

@@ -7,12 +7,21 @@
 import { type MsRange, parseDurationRange } from "../script/duration.ts";
 import { parseIdFormat } from "../script/privacy.ts";
 import type { ScoreInput, ScriptInput, StepInput, TurnInput } from "../script/schema.ts";
+import {
+  type ChatMessage,
+  mainGeneration,
+  roundedCost,
+  turnMessages,
+  withHistory,
+} from "./chat.ts";
 import { ContentRenderer } from "./content.ts";
+import { choosePlanting, replaceAnswer, replaceQuestion } from "./findings.ts";
 import { hashHex, Rng } from "./random.ts";
 import type {
   Cost,
   Json,
   ObservationPlan,
+  PlantedFinding,
   ScorePlan,
   SessionPlan,
   TurnPlan,
@@ -43,6 +52,12 @@ export interface PlanOptions {
   userId?: string;
   /** The run's id: sent as trace metadata `run_id`, with the tag `synthetic`, on every trace. */
   runId?: string;
+  /**
+   * Plant this finding (a name from `FINDINGS`): the script's first variant of it whose turn
+   * the session plays, whatever `findings.rate` says. Default: a replay plants none, load mode
+   * (`branching`) plants at the script's rate. Throws PlantError when it cannot.
+   */
+  plant?: string;
 }
 
 const DEFAULT_GAP = "2ms..15ms";
@@ -72,37 +87,98 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
     })
     : script.turns.map((_, t) => ({ index: t, failed: new Set<StepInput>() }));
 
-  const layoutOptions = { outlierRate: options.outlierRate ?? 0 };
-  const layouts = selection.map(({ index, failed }) =>
-    layoutTurn(script.turns[index], script.trace.name, timing.fork(`turn${index}`), {
-      ...layoutOptions,
-      failed,
-    })
+  const planting = choosePlanting(
+    script,
+    selection.map(({ index }) => index),
+    { plant: options.plant, branching: options.branching ?? false },
+    rng.fork("findings"),
   );
-  const thinks = selection.map(({ index }, position) =>
-    position === 0
-      ? 0
-      : draw(script.turns[index].thinkTime ?? script.timing.thinkTime, timing.fork(`think${index}`))
+  // late_escalation: before the escalation turn, a turn like the one before it answers the
+  // escalation request without escalating. Its ids, timing and content come from streams of
+  // their own, so every other turn is drawn as in the session without the finding.
+  const entries: PlayedTurn[] = selection.map((selected) => ({ ...selected, stall: false }));
+  if (planting?.variant.finding === "late_escalation") {
+    entries.splice(planting.position, 0, {
+      index: selection[planting.position - 1].index,
+      failed: new Set(),
+      stall: true,
+    });
+  }
+  const changed = planting && planting.variant.finding !== "late_escalation"
+    ? planting.position
+    : undefined;
+  const stallAt = entries.findIndex((entry) => entry.stall);
+
+  const layoutOptions = { outlierRate: options.outlierRate ?? 0 };
+  const layouts = entries.map(({ index, failed, stall }) =>
+    layoutTurn(
+      script.turns[index],
+      script.trace.name,
+      timing.fork(stall ? `turn${index}:stall` : `turn${index}`),
+      { ...layoutOptions, failed },
+    )
+  );
+  const thinks = entries.map(({ index, stall }, position) =>
+    position === 0 ? 0 : draw(
+      script.turns[index].thinkTime ?? script.timing.thinkTime,
+      timing.fork(stall ? `think${index}:stall` : `think${index}`),
+    )
   );
   const total = layouts.reduce((sum, layout, t) => sum + layout.durationMs + thinks[t], 0);
   const startMs = options.startMs ?? options.endMs - total;
 
   const content = new ContentRenderer(rng.fork("content"), startMs, builtins);
   content.drawVars(script.vars ?? {}, startMs);
+  const plantedContent = planting && content.withStream(rng.fork("findings/content"));
+  const stallIds = rng.fork(`ids@${anchorMs}/findings`);
 
   let cursor = startMs;
-  const turns: TurnPlan[] = selection.map(({ index, failed }, position) => {
+  const history: ChatMessage[] = [];
+  const turns: TurnPlan[] = [];
+  for (const [position, { index, failed, stall }] of entries.entries()) {
     const turn = script.turns[index];
     cursor += thinks[position];
-    const traceId = ids.hex(32);
-    const root = materialize(layouts[position], cursor, ids, content);
-    root.input = content.render(turn.input, cursor);
-    root.output = content.render(turn.output, cursor);
+    const renderer = stall ? plantedContent! : content;
+    const turnIds = stall ? stallIds : ids;
+    const traceId = turnIds.hex(32);
+    const root = materialize(layouts[position], cursor, turnIds, renderer);
+    root.input = renderer.render(turn.input, cursor);
+    root.output = renderer.render(turn.output, cursor);
+    const mainStep = mainGeneration(turn);
+    const main = mainStep && findObservation(layouts[position], root, mainStep);
+    if (planting && plantedContent) {
+      const variant = planting.variant;
+      if (stall) {
+        // The escalation request, answered like the turn before it.
+        const request = script.turns[entries[position + 1].index].input;
+        replaceQuestion(root, plantedContent.render(request, cursor));
+        replaceAnswer(root, main, plantedContent.render(variant.output as Json, cursor));
+      } else if (position === stallAt + 1 && stallAt >= 0) {
+        replaceQuestion(root, plantedContent.render(variant.repeatedInput as Json, cursor));
+      } else if (position === changed) {
+        replaceAnswer(
+          root,
+          main,
+          variant.finding === "repeated_answer"
+            ? turns[position - 1].root.output as Json
+            : plantedContent.render(variant.output as Json, cursor),
+        );
+      }
+    }
+    if (main && mainStep) withHistory(main, mainStep, history);
+    history.push(...turnMessages(root.input, root.output));
     cursor = root.endMs;
     const firstFailure = [...failed][0];
     const outcome = firstFailure ? firstFailure.error?.outcome ?? "failed" : turn.outcome;
-    return { index: position, kind: turn.kind, outcome, traceId, root };
-  });
+    turns.push({ index: position, kind: turn.kind, outcome, traceId, root });
+  }
+  const findings: PlantedFinding[] = planting
+    ? [{
+      finding: planting.variant.finding,
+      turn: (stallAt >= 0 ? stallAt : planting.position) + 1,
+      traceId: turns[stallAt >= 0 ? stallAt : planting.position].traceId,
+    }]
+    : [];
 
   const metadata: Record<string, string> = Object.fromEntries(
     Object.entries(script.trace.metadata).filter((entry): entry is [string, string] =>
@@ -111,12 +187,13 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
   );
   if (options.runId) metadata.run_id = options.runId;
   const scoreRng = rng.fork("scores");
+  const stallScoreRng = rng.fork("scores/findings");
   const scores: ScorePlan[] = turns.flatMap((turn, position) =>
     planScores(
-      script.turns[selection[position].index].scores ?? [],
+      script.turns[entries[position].index].scores ?? [],
       turn.outcome,
       { traceId: turn.traceId },
-      scoreRng,
+      entries[position].stall ? stallScoreRng : scoreRng,
       options.branching ?? false,
     )
   );
@@ -146,6 +223,7 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
     metadata,
     turns,
     scores,
+    findings,
   };
 }
 
@@ -190,6 +268,25 @@ function planScores(
 interface SelectedTurn {
   index: number;
   failed: Set<StepInput>;
+}
+
+/** A turn as played: a selected one, or the turn a late_escalation inserts (`stall`). */
+interface PlayedTurn extends SelectedTurn {
+  stall: boolean;
+}
+
+/** The observation materialized from `step` (layouts and observations share one shape). */
+function findObservation(
+  layout: Layout,
+  observation: ObservationPlan,
+  step: StepInput,
+): ObservationPlan | undefined {
+  if (layout.step === step) return observation;
+  for (const [i, child] of layout.children.entries()) {
+    const found = findObservation(child, observation.children[i], step);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
@@ -326,11 +423,7 @@ function drawInt(value: number | string, rng: Rng): number {
   return rng.int(min, max);
 }
 
-function cost(input: number, output: number): Cost {
-  // Rounded to a nano-dollar so float noise does not show up in payloads or reports.
-  const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
-  return { input: round(input), output: round(output), total: round(input + output) };
-}
+const cost = roundedCost;
 
 function materialize(layout: Layout, parentStartMs: number, ids: Rng, content: ContentRenderer) {
   const { step } = layout;

@@ -68,6 +68,19 @@ export interface ScorePlan {
   configId?: string;
 }
 
+/**
+ * A finding planted in a session: the answer key reviewers are graded against. Kept in the
+ * manifest and load's sessions file, never in a span.
+ */
+export interface PlantedFinding {
+  /** A name from `FINDINGS`. */
+  finding: string;
+  /** The changed turn, numbered from 1 as the manifest's `traces[].turn`; for late_escalation the turn that should have escalated. */
+  turn: number;
+  /** The trace id of that turn. */
+  traceId: string;
+}
+
 /** One conversation: one session, one user, one trace per turn. */
 export interface SessionPlan {
   script: string;
@@ -85,6 +98,8 @@ export interface SessionPlan {
   turns: TurnPlan[];
   /** Turn and session scores. */
   scores: ScorePlan[];
+  /** Planted findings (the answer key); empty when none. */
+  findings: PlantedFinding[];
 }
 
 /** The trace metadata of one turn as sent: the session's plus the turn's kind and outcome. */

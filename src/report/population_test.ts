@@ -15,6 +15,7 @@ function session(userId: string, outcome = "answered"): SessionPlan {
     tags: [],
     metadata: {},
     scores: [],
+    findings: [],
     turns: [{
       index: 0,
       kind: "status",

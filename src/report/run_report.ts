@@ -6,6 +6,7 @@
 import {
   countSpans,
   type ObservationPlan,
+  type PlantedFinding,
   type ScorePlan,
   type SessionPlan,
   traceMetadata,
@@ -61,6 +62,11 @@ export interface ManifestSession {
   metadata: Record<string, string>;
   traces: ManifestTrace[];
   scores: ManifestScore[];
+  /**
+   * The answer key: findings planted in this session (`turn` numbered as `traces[].turn`);
+   * empty when none. Never sent to Langfuse.
+   */
+  findings?: PlantedFinding[];
 }
 
 /** A score as planned and sent: linked to one trace or one session, with a stable id. */
@@ -167,6 +173,7 @@ export function manifestSession(plan: SessionPlan): ManifestSession {
       ...promptLinksOf(turn.root),
     })),
     scores: plan.scores,
+    findings: plan.findings,
   };
 }
 

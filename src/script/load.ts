@@ -247,6 +247,10 @@ export function* templatedStrings(
   for (const [name, text] of Object.entries(script.vars ?? {})) {
     yield { path: ["vars", name], text };
   }
+  for (const [v, variant] of (script.findings?.variants ?? []).entries()) {
+    yield* strings(variant.output, ["findings", "variants", v, "output"]);
+    yield* strings(variant.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
+  }
   for (const [t, turn] of script.turns.entries()) {
     yield* strings(turn.input, ["turns", t, "input"]);
     yield* strings(turn.output, ["turns", t, "output"]);

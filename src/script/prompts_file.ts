@@ -2,7 +2,7 @@
  * Reads the YAML file of prompts a script names with `prompts: <path>` (relative to the
  * script), validated like a script: every problem with that file's line and column.
  */
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { parseYaml, readInputText } from "./load.ts";
 import { type PromptDeclarationInput, PromptsFile } from "./schema_prompts.ts";
 
@@ -11,7 +11,7 @@ export async function loadPromptsFile(
   path: string,
   scriptFile: string,
 ): Promise<{ file: string; prompts: PromptDeclarationInput[] }> {
-  const file = scriptFile === "-" ? path : join(dirname(scriptFile), path);
+  const file = scriptFile === "-" || isAbsolute(path) ? path : join(dirname(scriptFile), path);
   const text = await readInputText(file);
   const { value } = parseYaml(text, file, PromptsFile, (parsed) => {
     const seen = new Set<string>();

@@ -4,8 +4,10 @@
  */
 import { z } from "zod";
 import { MAX_SCRIPT_DURATION_MS, parseDurationRange } from "./duration.ts";
+import { formatPath } from "./errors.ts";
 import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
+import { findingProblems, Findings } from "./schema_findings.ts";
 import {
   LEVELS,
   METADATA_VALUES,
@@ -100,6 +102,7 @@ export interface StepInput {
   price?: { input: number; output: number };
   timeToFirstToken?: number | string;
   prompt?: PromptRefInput;
+  main?: true;
   error?: StepErrorInput;
 }
 
@@ -129,6 +132,7 @@ const GENERATION_ONLY = [
   "price",
   "timeToFirstToken",
   "prompt",
+  "main",
 ] as const;
 
 /** A step: an observation with a type, timing, content and optional children. */
@@ -157,6 +161,11 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
     .optional().describe("USD per million tokens; cost follows the sampled usage"),
   timeToFirstToken: Duration.optional(),
   prompt: PromptRef.optional(),
+  main: z.literal(true).optional().describe(
+    "The turn's main generation: it carries the conversation so far (earlier turns' user and " +
+      "assistant messages after its system messages), and its input usage grows by their " +
+      "estimated tokens (characters / 4 + 4 per message); default the turn's last generation",
+  ),
   error: StepError.optional(),
 }).superRefine((step, ctx) => {
   if (step.type !== "generation") {
@@ -258,7 +267,31 @@ export const Turn = z.strictObject({
   ),
   scores: z.array(Score).optional().describe("Scores of this turn's trace"),
   steps: z.array(Step).min(1),
+}).superRefine((turn, ctx) => {
+  const mains = stepPaths(turn.steps, ["steps"]).filter(({ step }) =>
+    step.main && step.type === "generation"
+  );
+  for (const { path } of mains.slice(1)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...path, "main"],
+      message: `a turn has at most one main generation; ${
+        formatPath(mains[0].path)
+      } is already main`,
+    });
+  }
 });
+
+/** Every step of a tree in document order (a parent before its children), with its path. */
+export function stepPaths(
+  steps: StepInput[],
+  path: PropertyKey[],
+): { step: StepInput; path: PropertyKey[] }[] {
+  return steps.flatMap((step, s) => [
+    { step, path: [...path, s] },
+    ...stepPaths(step.steps ?? [], [...path, s, "steps"]),
+  ]);
+}
 
 /** A whole conversation script. */
 export const Script = z.strictObject({
@@ -289,6 +322,7 @@ export const Script = z.strictObject({
   ),
   turns: z.array(Turn).min(1),
   review: Review.optional().describe("Annotation queues, review-only score configs, comments"),
+  findings: Findings.optional(),
 }).superRefine((script, ctx) => {
   const review = script.review ?? {};
   for (const issue of reviewProblems(review, reviewContext([script]), ["review"])) {
@@ -297,6 +331,7 @@ export const Script = z.strictObject({
   for (const { path, message } of promptProblems(script)) {
     ctx.addIssue({ code: "custom", path, message });
   }
+  for (const problem of findingProblems(script)) ctx.addIssue({ code: "custom", ...problem });
   let reach = 1;
   for (const [t, turn] of script.turns.entries()) {
     if (turn.reach === undefined) continue;

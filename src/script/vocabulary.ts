@@ -62,3 +62,20 @@ export const LEVELS = ["DEBUG", "DEFAULT", "WARNING", "ERROR"] as const;
 
 /** A Langfuse observation level. */
 export type Level = typeof LEVELS[number];
+
+/**
+ * Findings a script may plant for reviewer training (`findings.variants[].finding`), as a session
+ * reviewer looks for them. Each name is the answer key's label and the name of the BOOLEAN
+ * annotation score a reviewer gives (1 = present). Never sent to Langfuse.
+ * - `repeated_answer`: the agent repeats its previous answer (the turn's answer becomes the
+ *   previous turn's).
+ * - `lost_state`: the agent asks again for what the user already said (the variant's `output`).
+ * - `late_escalation`: the agent escalates one turn later than it should: it first answers the
+ *   escalation request without escalating (`output`), the user repeats the request
+ *   (`repeatedInput`), and the escalation turn follows.
+ * - `unsolved`: the agent's answer does not solve the user's problem (the variant's `output`).
+ */
+export const FINDINGS = ["repeated_answer", "lost_state", "late_escalation", "unsolved"] as const;
+
+/** A finding name. */
+export type Finding = typeof FINDINGS[number];

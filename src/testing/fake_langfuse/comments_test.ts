@@ -163,3 +163,24 @@ test("the comment list has a strict query and needs objectType with objectId", a
     });
   });
 });
+
+test("comments are listed in the order they were made and count against the public-api budget", async () => {
+  const rateLimits = { "public-api": { points: 4, windowMs: 60_000 } };
+  await withFakeLangfuseOnClock(T0, { rateLimits }, async (fake, clock) => {
+    await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 1 }));
+    const traceId = hexId(1, 1, 16);
+    for (const content of ["first", "second"]) {
+      assert.equal(
+        (await callFake(fake, "POST", COMMENTS, comment("TRACE", traceId, { content }))).status,
+        200,
+      );
+      await clock.sleep(1000);
+    }
+    const list = await callFake(fake, "GET", COMMENTS);
+    assert.deepEqual((list.body as { data: Row[] }).data.map((c) => c.content), [
+      "first",
+      "second",
+    ]);
+    assert.equal((await callFake(fake, "GET", COMMENTS)).status, 429);
+  });
+});

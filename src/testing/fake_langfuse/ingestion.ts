@@ -9,7 +9,8 @@
 import { isRecord, jsonBody } from "./http.ts";
 import { HttpAnswer } from "./reads.ts";
 import type { StoredScore } from "./types.ts";
-import { score } from "./writes.ts";
+import { score, type ScoreConfigRules } from "./writes.ts";
+import { LangfuseAnswer } from "./validate.ts";
 import {
   type IngestionError,
   type IngestionResponse,
@@ -26,6 +27,7 @@ export function ingestBatch(
   raw: Uint8Array,
   scores: Map<string, { score: StoredScore; receivedMs: number }>,
   now: () => number,
+  rules?: ScoreConfigRules,
 ): WithStatus {
   if (raw.length > MAX_INGESTION_BODY_BYTES) throw new HttpAnswer(413, "Body exceeded 4.5mb limit");
   const body = jsonBody(raw);
@@ -41,7 +43,7 @@ export function ingestBatch(
       continue;
     }
     try {
-      score((event as Record<string, unknown>).body, scores, now);
+      score((event as Record<string, unknown>).body, scores, now, rules);
       answer.successes.push({ id, status: 201 });
     } catch (error) {
       if (!(error instanceof HttpAnswer)) throw error;
@@ -49,7 +51,9 @@ export function ingestBatch(
         id,
         status: 400,
         message: "Invalid request data",
-        error: error.message.replace(/^Invalid request data: /, ""),
+        error: error instanceof LangfuseAnswer
+          ? error.error
+          : error.message.replace(/^Invalid request data: /, ""),
       });
     }
   }

@@ -11,13 +11,19 @@ import {
   MAX_SCORES_LIMIT,
   type ObservationsV1Response,
   type ObservationV1,
+  type ScoreDataType,
+  type ScoreSubjectV3,
   type ScoresV2Response,
   type ScoresV3Response,
   type ScoreV2,
   type ScoreV3,
 } from "../../langfuse/api_types.ts";
-
-const SCORE_FIELD_GROUPS = ["details", "subject", "annotation"];
+import {
+  dataTypeOf,
+  parseV2ScoreQuery,
+  parseV3ScoreQuery,
+  type TimedScore,
+} from "./scores_query.ts";
 
 /** v1 `GET /api/public/observations`: filtered rows, newest first, page-paged. */
 export function observationsV1Page(
@@ -59,7 +65,7 @@ export function observationsV1Page(
       model: row.model ?? null,
       modelParameters: row.modelParameters ?? null,
       completionStartTime: row.completionStartTime ?? null,
-      promptId: null,
+      promptId: row.promptId ?? null,
       promptName: row.promptName ?? null,
       promptVersion: row.promptVersion ?? null,
       usageDetails: usage,
@@ -90,114 +96,128 @@ export function observationsV1Page(
   return { data, meta: pageMeta(page, limit, rows.length) };
 }
 
-/** `GET /api/public/v3/scores`: filtered by comma lists, newest first, cursor-paged. */
+/** `GET /api/public/v3/scores`: filtered (see scores_query.ts), newest first, cursor-paged. */
 export function scoresV3Page(
-  stored: readonly { score: StoredScore; receivedMs: number }[],
+  stored: readonly TimedScore[],
   query: URLSearchParams,
   projectId: string,
 ): ScoresV3Response {
   const limit = integer(query.get("limit"), 50, 1, MAX_SCORES_LIMIT);
-  const fields = (query.get("fields") ?? "").split(",").map((f) => f.trim()).filter(Boolean);
-  const unknown = fields.find((f) => !SCORE_FIELD_GROUPS.includes(f));
-  if (unknown) throw new HttpAnswer(400, `Invalid request data: unknown field group "${unknown}"`);
-  const ids = listParam(query.get("id"));
-  const traceIds = listParam(query.get("traceId"));
-  const sessionIds = listParam(query.get("sessionId"));
-  if (traceIds && sessionIds) {
-    throw new HttpAnswer(400, "At most one of traceId, sessionId, experimentId may be specified");
-  }
+  const { fields, keep } = parseV3ScoreQuery(query);
   const raw = query.get("cursor");
   const offset = raw === null ? 0 : Number(atob(raw.replace(/-/g, "+").replace(/_/g, "/")));
   if (!Number.isInteger(offset) || offset < 0) throw new HttpAnswer(400, "Invalid cursor");
-  const rows = newestFirst(stored).filter(({ score }) =>
-    (!ids || ids.includes(score.id)) &&
-    (!traceIds || (score.traceId !== undefined && traceIds.includes(score.traceId))) &&
-    (!sessionIds || (score.sessionId !== undefined && sessionIds.includes(score.sessionId)))
-  );
+  const rows = newestFirst(stored).filter(keep);
   const page = rows.slice(offset, offset + limit).map(({ score, receivedMs }): ScoreV3 => {
-    const dataType = score.dataType ??
-      (typeof score.value === "string" ? "CATEGORICAL" : "NUMERIC");
+    const dataType = dataTypeOf(score) as ScoreDataType;
     const at = new Date(receivedMs).toISOString();
+    // Key order as scores_v3_annotation.json puts them on the wire.
     const row: ScoreV3 = {
       id: score.id,
       projectId,
       name: score.name,
-      source: "API",
+      source: score.source ?? "API",
       timestamp: at,
       environment: score.environment ?? "default",
       createdAt: at,
       updatedAt: at,
-      dataType,
-      value: dataType === "BOOLEAN" ? score.value === 1 : score.value,
-    };
+    } as ScoreV3;
     if (fields.includes("details")) {
-      Object.assign(row, { comment: score.comment ?? null, configId: null, metadata: {} });
+      Object.assign(row, {
+        comment: score.comment ?? null,
+        configId: score.configId ?? null,
+        metadata: score.metadata ?? {},
+      });
     }
-    if (fields.includes("subject")) {
-      row.subject = score.traceId !== undefined
-        ? { kind: "trace", id: score.traceId }
-        : { kind: "session", id: score.sessionId ?? "" };
+    if (fields.includes("annotation")) {
+      Object.assign(row, {
+        authorUserId: score.authorUserId ?? null,
+        queueId: score.queueId ?? null,
+      });
     }
+    if (fields.includes("subject")) row.subject = subjectOf(score);
+    row.dataType = dataType;
+    row.value = dataType === "BOOLEAN"
+      ? score.value === 1
+      : dataType === "CATEGORICAL"
+      ? score.stringValue ?? score.value
+      : score.value;
     return row;
   });
   const next = offset + limit < rows.length ? btoa(String(offset + limit)) : undefined;
   return { data: page, meta: { limit, ...(next ? { cursor: next.replace(/=+$/, "") } : {}) } };
 }
 
-/** `GET /api/public/v2/scores`: filtered, newest first, page-paged, with the trace's data. */
+/** What a score is on, as the v3 `subject` group says (scoreDomainToV3's deriveSubjectForV3). */
+function subjectOf(score: StoredScore): ScoreSubjectV3 {
+  if (score.datasetRunId !== undefined) return { kind: "experiment", id: score.datasetRunId };
+  if (score.observationId !== undefined) {
+    return {
+      kind: "observation",
+      id: score.observationId,
+      ...(score.traceId === undefined ? {} : { traceId: score.traceId }),
+    };
+  }
+  if (score.sessionId !== undefined) return { kind: "session", id: score.sessionId };
+  return { kind: "trace", id: score.traceId ?? "" };
+}
+
+/** `GET /api/public/v2/scores`: filtered (see scores_query.ts), newest first, page-paged. */
 export function scoresV2Page(
-  stored: readonly { score: StoredScore; receivedMs: number }[],
+  stored: readonly TimedScore[],
   spans: readonly StoredSpan[],
   query: URLSearchParams,
   facts: { projectId: string },
 ): ScoresV2Response {
   const { page, limit } = pageParams(query, MAX_SCORES_LIMIT);
-  const ids = listParam(query.get("scoreIds"));
+  const { withTrace, keep } = parseV2ScoreQuery(query);
   const traces = new Map(interpretSpans(spans.map((s) => s.span)).traces.map((t) => [t.id, t]));
-  const rows = newestFirst(stored).filter(({ score }) =>
-    (!ids || ids.includes(score.id)) && matches(query.get("traceId"), score.traceId) &&
-    matches(query.get("sessionId"), score.sessionId) && matches(query.get("name"), score.name)
-  );
+  const traceOf = (score: StoredScore) =>
+    score.traceId === undefined ? undefined : traces.get(score.traceId);
+  const rows = newestFirst(stored).filter((row) => keep(row, traceOf(row.score)?.userId));
   const data = rows.slice((page - 1) * limit, page * limit).map(({ score, receivedMs }) => {
-    const dataType = score.dataType ??
-      (typeof score.value === "string" ? "CATEGORICAL" : "NUMERIC");
+    const dataType = dataTypeOf(score) as ScoreDataType;
     const at = new Date(receivedMs).toISOString();
-    const trace = score.traceId === undefined ? undefined : traces.get(score.traceId);
+    const trace = traceOf(score);
     const row: ScoreV2 = {
       id: score.id,
       projectId: facts.projectId,
       environment: score.environment ?? "default",
       name: score.name,
       value: typeof score.value === "number" ? score.value : 0,
-      stringValue: dataType === "CATEGORICAL"
+      stringValue: score.stringValue !== undefined
+        ? score.stringValue
+        : dataType === "CATEGORICAL"
         ? String(score.value)
         : dataType === "BOOLEAN"
         ? (score.value === 1 ? "True" : "False")
         : null,
       dataType,
-      source: "API",
-      authorUserId: null,
+      source: score.source ?? "API",
+      authorUserId: score.authorUserId ?? null,
       comment: score.comment ?? null,
-      metadata: {},
-      configId: null,
-      queueId: null,
+      metadata: score.metadata ?? {},
+      configId: score.configId ?? null,
+      queueId: score.queueId ?? null,
       executionTraceId: null,
       createdAt: at,
       updatedAt: at,
       timestamp: at,
       traceId: score.traceId ?? null,
-      observationId: null,
+      observationId: score.observationId ?? null,
       sessionId: score.sessionId ?? null,
-      datasetRunId: null,
-      trace: trace
+      datasetRunId: score.datasetRunId ?? null,
+    };
+    if (withTrace) {
+      row.trace = trace
         ? {
           userId: trace.userId ?? null,
           tags: trace.tags,
           environment: trace.environment,
           sessionId: trace.sessionId ?? null,
         }
-        : null,
-    };
+        : null;
+    }
     return row;
   });
   return { data, meta: pageMeta(page, limit, rows.length) };
@@ -210,10 +230,4 @@ function newestFirst<T extends { score: StoredScore; receivedMs: number }>(
   return [...list].sort((a, b) =>
     b.receivedMs - a.receivedMs || (a.score.id < b.score.id ? -1 : a.score.id > b.score.id ? 1 : 0)
   );
-}
-
-/** A comma list parameter as its parts; undefined when absent or blank (no filter). */
-function listParam(raw: string | null): string[] | undefined {
-  if (raw === null || raw.trim() === "") return undefined;
-  return raw.split(",").map((part) => part.trim()).filter(Boolean);
 }

@@ -241,3 +241,23 @@ test("prompt routes are never rate limited, and a wrong key gets Langfuse's Unau
     });
   });
 });
+
+test("the list filters by label, tag and version before grouping", async () => {
+  await withFakeLangfuse({}, async (fake) => {
+    await callFake(fake, "POST", PROMPTS, {
+      name: "a",
+      prompt: "1",
+      labels: ["production"],
+      tags: ["t"],
+    });
+    await callFake(fake, "POST", PROMPTS, { name: "a", prompt: "2" });
+    await callFake(fake, "POST", PROMPTS, { name: "b", prompt: "1" });
+    const names = async (query: string) =>
+      ((await callFake(fake, "GET", `${PROMPTS}?${query}`)).body as { data: Row[] }).data
+        .map((p) => [p.name, p.versions]);
+    assert.deepEqual(await names("label=production"), [["a", [1]]]);
+    assert.deepEqual(await names("tag=t"), [["a", [1, 2]]]);
+    assert.deepEqual(await names("version=1"), [["a", [1]], ["b", [1]]]);
+    assert.deepEqual(await names("name=b"), [["b", [1]]]);
+  });
+});

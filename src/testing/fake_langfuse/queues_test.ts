@@ -219,3 +219,11 @@ test("queue routes count against the annotation-queues budget, not public-api", 
     assert.equal((await callFake(fake, "GET", "/api/public/score-configs")).status, 200);
   });
 });
+
+test("the every-Nth-read switch also answers review reads with 429", async () => {
+  await withFakeLangfuse({ rateLimitEvery: 2 }, async (fake) => {
+    const statuses = [];
+    for (let i = 0; i < 2; i++) statuses.push((await callFake(fake, "GET", QUEUES)).status);
+    assert.deepEqual(statuses, [200, 429]);
+  });
+});

@@ -22,6 +22,7 @@ import {
   listenOnLoopback,
   readBody,
 } from "../../export/loopback_http.ts";
+import { annotationScore, type FakeAnnotation } from "./annotations.ts";
 import { jsonBody, send } from "./http.ts";
 import { ingestBatch, WithStatus } from "./ingestion.ts";
 import { FakeLimiter, type FakeRateLimits, rateLimitHeaders, resourceOf } from "./limits.ts";
@@ -34,6 +35,7 @@ import { deleteTraces, ingest, score } from "./writes.ts";
 import { type FakePlan, newReviewState } from "./review_state.ts";
 import { isPromptPath, NOT_REVIEW, reviewRoute } from "./review_routes.ts";
 import { LangfuseAnswer } from "./validate.ts";
+import { promptLink } from "./prompt_link.ts";
 import { interpretSpans } from "../../report/langfuse_view.ts";
 import type {
   ApiAnnotationQueue,
@@ -45,6 +47,7 @@ import type {
 
 export type { KeyPair } from "../../export/loopback_http.ts";
 export type { StoredScore } from "./types.ts";
+export type { FakeAnnotation } from "./annotations.ts";
 export { type FakeRateLimits, HOBBY_LIMITS } from "./limits.ts";
 export type { FakePlan } from "./review_state.ts";
 
@@ -117,6 +120,11 @@ export interface FakeLangfuse {
   loseTrace(traceId: string): void;
   /** Changes what reads show, e.g. `(span) => { span.attributes[TRACE.tags] = ["x"]; }`. */
   mutate(fn: (span: ReceivedSpan) => void): void;
+  /**
+   * Stores a reviewer's annotation as Langfuse's UI writes it (source ANNOTATION, authorUserId
+   * the reviewer, named after its score config); answers the stored score. See annotations.ts.
+   */
+  annotate(annotation: FakeAnnotation): StoredScore;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
@@ -210,11 +218,22 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       });
     }
     announced = limiter.consume(resourceOf(method, path));
+    if (method === "GET") {
+      reads++;
+      const every = options.rateLimitEvery ?? 0;
+      if (every > 0 && reads % every === 0) {
+        const ms = (options.retryAfterSeconds ?? 1) * 1000;
+        throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
+      }
+    }
     const reviewed = reviewRoute(review, method, path, url.searchParams, raw);
     if (reviewed !== NOT_REVIEW) return reviewed;
-    if (method === "POST" && path === OTLP_PATH) return ingest(req, raw, stored, now, mode);
-    if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now);
-    if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now);
+    if (method === "POST" && path === OTLP_PATH) {
+      return ingest(req, raw, stored, now, mode, (span) => promptLink(span, review.prompts, mode));
+    }
+    const rules = { configs: review.scoreConfigs, dropped: review.dropped };
+    if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now, rules);
+    if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now, rules);
     if (method === "DELETE" && path === TRACES) {
       return deleteTraces(jsonBody(raw), stored, scores, deletedTraceIds);
     }
@@ -224,12 +243,6 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       return { message: "Score deleted successfully" };
     }
     if (method !== "GET") throw new HttpAnswer(405, `Method ${method} Not Allowed`);
-    reads++;
-    const every = options.rateLimitEvery ?? 0;
-    if (every > 0 && reads % every === 0) {
-      const ms = (options.retryAfterSeconds ?? 1) * 1000;
-      throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
-    }
     if (path === V2_OBSERVATIONS) {
       if (mode === "v3") {
         throw new HttpAnswer(
@@ -316,6 +329,11 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     },
     mutate(fn: (span: ReceivedSpan) => void) {
       mutations.push(fn);
+    },
+    annotate(annotation: FakeAnnotation): StoredScore {
+      const stored = annotationScore(annotation, review.scoreConfigs);
+      scores.set(stored.id, { score: stored, receivedMs: now() });
+      return stored;
     },
     close(): Promise<void> {
       return closeServer(server);

@@ -10,6 +10,7 @@
  */
 import type { ReceivedSpan } from "../../export/otlp_decode.ts";
 import type { StoredSpan } from "./views.ts";
+import type { PromptLink } from "./prompt_link.ts";
 
 /** The row key of a span in the given version's observation table. */
 export function rowKey(span: ReceivedSpan, mode: "v4" | "v3"): string {
@@ -19,22 +20,30 @@ export function rowKey(span: ReceivedSpan, mode: "v4" | "v3"): string {
   return `${minute}/${span.traceId}/${span.spanId}/${span.startTimeUnixNano}`;
 }
 
-/** Stores spans: each replaces the row with its key (keeping when it first arrived), else is appended. */
+/**
+ * Stores spans: each replaces the row with its key (keeping when it first arrived), else is
+ * appended. `link` resolves a generation's prompt as ingestion does, once, when it arrives.
+ */
 export function storeSpans(
   stored: StoredSpan[],
   spans: ReceivedSpan[],
   receivedMs: number,
   mode: "v4" | "v3",
+  link?: (span: ReceivedSpan) => PromptLink | undefined,
 ): void {
   const rows = new Map(stored.map((s, index) => [rowKey(s.span, mode), index]));
   for (const span of spans) {
     const key = rowKey(span, mode);
     const index = rows.get(key);
+    const prompt = link?.(span);
+    const row: StoredSpan = prompt === undefined
+      ? { span, receivedMs }
+      : { span, receivedMs, prompt };
     if (index === undefined) {
       rows.set(key, stored.length);
-      stored.push({ span, receivedMs });
+      stored.push(row);
     } else {
-      stored[index] = { span, receivedMs: stored[index].receivedMs };
+      stored[index] = { ...row, receivedMs: stored[index].receivedMs };
     }
   }
 }

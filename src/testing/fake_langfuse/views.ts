@@ -24,6 +24,8 @@ export interface StoredSpan {
   span: ReceivedSpan;
   /** When it arrived, epoch ms. */
   receivedMs: number;
+  /** The prompt link ingestion resolved for a generation (prompt_link.ts); else read as sent. */
+  prompt?: { id: string | null; name: string | null; version: number | null };
 }
 
 /** Facts besides the spans that responses carry. */
@@ -106,9 +108,9 @@ export function observationRow(
     costDetails: costDetails(span, obs),
     totalCost: obs.cost ?? 0,
     usagePricingTierName: null,
-    promptId: null,
-    promptName: obs.prompt?.name ?? null,
-    promptVersion: obs.prompt?.version ?? null,
+    promptId: stored.prompt ? stored.prompt.id : null,
+    promptName: stored.prompt ? stored.prompt.name : obs.prompt?.name ?? null,
+    promptVersion: stored.prompt ? stored.prompt.version : obs.prompt?.version ?? null,
     latency: obs.durationMs / 1000,
     timeToFirstToken: obs.completionStartMs === undefined
       ? null

@@ -17,6 +17,16 @@ import { storeSpans } from "./storage.ts";
 import type { StoredScore } from "./types.ts";
 import type { StoredSpan } from "./views.ts";
 import { type CreateScoreRequest, MAX_DELETE_IDS } from "../../langfuse/api_types.ts";
+import type { ApiScoreConfig } from "../../langfuse/api_review_types.ts";
+import type { PromptLink } from "./prompt_link.ts";
+import type { DroppedScore } from "./review_state.ts";
+import { checkScoreSource, fitToConfig } from "./score_rules.ts";
+
+/** The score configs scores are checked against, and where dropped scores are counted. */
+export interface ScoreConfigRules {
+  configs: readonly ApiScoreConfig[];
+  dropped: DroppedScore[];
+}
 
 /** `POST /api/public/otel/v1/traces`: stores the decoded spans, received now, keyed as `mode` keys rows. */
 export function ingest(
@@ -25,6 +35,7 @@ export function ingest(
   stored: StoredSpan[],
   now: () => number,
   mode: "v4" | "v3" = "v4",
+  link?: (span: ReceivedSpan) => PromptLink | undefined,
 ): unknown {
   const type = (req.headers["content-type"] ?? "").toLowerCase();
   const otlpType = type.includes("application/json")
@@ -46,15 +57,19 @@ export function ingest(
     throw new HttpAnswer(400, `Invalid body: ${(error as Error).message}`);
   }
   const at = now();
-  storeSpans(stored, spans, at, mode);
+  storeSpans(stored, spans, at, mode, link);
   return new RawBody(encodeTraceResponse(undefined, otlpType), otlpType);
 }
 
-/** `POST /api/public/scores`: stores the score; re-posting an id replaces it, keeping its arrival. */
+/**
+ * `POST /api/public/scores`: stores the score; re-posting an id replaces it, keeping its arrival.
+ * With `rules`, a score with a `configId` that does not fit its config is answered but dropped.
+ */
 export function score(
   body: unknown,
   scores: Map<string, { score: StoredScore; receivedMs: number }>,
   now: () => number,
+  rules?: ScoreConfigRules,
 ): unknown {
   if (!isRecord(body) || typeof body.name !== "string" || body.name === "") {
     throw new HttpAnswer(400, "Invalid request data: name is required");
@@ -62,9 +77,19 @@ export function score(
   if (typeof body.value !== "number" && typeof body.value !== "string") {
     throw new HttpAnswer(400, "Invalid request data: value must be a number or a string");
   }
+  checkScoreSource(body);
   const id = typeof body.id === "string" && body.id !== "" ? body.id : crypto.randomUUID();
+  let stored: StoredScore = { ...(body as unknown as CreateScoreRequest), id };
+  if (rules !== undefined && typeof stored.configId === "string") {
+    const verdict = fitToConfig(stored, rules.configs);
+    if ("dropped" in verdict) {
+      rules.dropped.push({ score: stored, reason: verdict.dropped });
+      return { id };
+    }
+    stored = verdict.score;
+  }
   const receivedMs = scores.get(id)?.receivedMs ?? now();
-  scores.set(id, { score: { ...(body as unknown as CreateScoreRequest), id }, receivedMs });
+  scores.set(id, { score: stored, receivedMs });
   return { id };
 }
 

@@ -1,0 +1,209 @@
+/**
+ * `grade`: compares reviewers' annotations in Langfuse with a run's answer key. Reads the run's
+ * manifest or load report (the findings each session was planted with, and the annotation-queue
+ * items the run created), reads back every ANNOTATION score made from those queues, and prints
+ * per reviewer and finding the agreement, misses and false alarms (see src/report/grade.ts for
+ * the exact definitions), or the same as JSON.
+ *
+ * @example
+ * deno task grade out/run_0a1b2c3d4e5f.load.json --json
+ */
+import { readTextFile, TextFileError } from "../script/text_file.ts";
+import { FINDINGS } from "../script/vocabulary.ts";
+import { openRunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
+import { readReviewerScores } from "../langfuse/review_scores.ts";
+import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
+import { type GradeItem, gradeReviewers, hasAnswerKey, type KeySession } from "../report/grade.ts";
+import { formatGrade } from "../report/grade_table.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+import { parseCommandArgs } from "./options.ts";
+import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "./verify.ts";
+
+/** `grade --help`. */
+export const GRADE_HELP = `Usage: session-replay grade <out/run.json | out/run.load.json> [options]
+
+Grades reviewers against the run's answer key. A run whose script plants findings
+(findings: in the script) records in its manifest which session and turn got which finding;
+a run with a review: section puts its sessions or traces in annotation queues. Reviewers then
+work through the queue in Langfuse and mark each finding with its BOOLEAN score config (1
+present, 0 absent). grade reads those ANNOTATION scores back for the run's queue items and
+prints, per reviewer and finding: items reviewed and not reviewed, agreement (reviewed items
+where the reviewer's verdict equals the key), misses (planted, but marked 0, or left blank on an
+item where the reviewer marked another finding), false alarms (marked 1, not planted), blanks,
+and an overall line per reviewer. Items where a reviewer marked no finding are not reviewed by
+them, not misses; scores of other configs are not graded.
+Findings: ${FINDINGS.join(", ")}.
+
+Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
+
+Options:
+  --json                  print the grading as JSON instead of a table
+  --reads-per-second R    most API reads a second (default ${DEFAULT_READS_PER_SECOND}; 0.5 on Langfuse Cloud Hobby)
+  -h, --help              show this help
+
+Exit codes: 0 graded (also when no reviewer has annotated yet, which is said), 1 internal
+error (a bug), 2 usage, 3 the manifest cannot be read or has no answer key or no queue items,
+6 Langfuse API error (e.g. refused keys).`;
+
+/** Runs `grade`; returns the exit code. */
+export async function gradeCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    json: { type: "boolean" },
+    "reads-per-second": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, "grade");
+  if (values.help) {
+    io.out(GRADE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    throw new CliError(
+      "grade needs one manifest or load report, e.g. out/run_0a1b2c3d4e5f.load.json",
+      EXIT.usage,
+    );
+  }
+  const readsPerSecond = values["reads-per-second"] === undefined
+    ? DEFAULT_READS_PER_SECOND
+    : readRate(values["reads-per-second"]);
+  langfuseEnv(io.env, "grade");
+  const path = positionals[0];
+  const run = await readRun(path);
+
+  const { client, host } = langfuseClientFromEnv(io.env, "grade", { readsPerSecond });
+  const queueIds = [...new Set(run.items.map((item) => item.queueId))];
+  let generation;
+  let scores;
+  try {
+    generation = await client.detectGeneration();
+    scores = await readReviewerScores(client, generation, queueIds);
+  } catch (error) {
+    throw apiFailure(error);
+  }
+  const result = gradeReviewers({
+    sessions: run.sessions,
+    items: run.items,
+    scores,
+    vocabulary: FINDINGS,
+  });
+  if (values.json) {
+    io.out(JSON.stringify(
+      {
+        runId: run.runId,
+        host,
+        generation,
+        queues: queueIds,
+        scoresRead: scores.length,
+        ...result,
+      },
+      null,
+      2,
+    ));
+    if (result.reviewers.length === 0) {
+      io.err("No reviewer has marked a finding on the run's queue items yet.");
+    }
+  } else {
+    io.out(formatGrade(result, {
+      runId: run.runId,
+      host,
+      generation,
+      scoresRead: scores.length,
+      queues: queueIds.length,
+    }));
+  }
+  return EXIT.ok;
+}
+
+/** What grading reads of a run file. */
+interface GradeRun {
+  runId: string;
+  sessions: KeySession[];
+  items: GradeItem[];
+}
+
+/** The run's answer key and queue items; CliError 3 naming the file when there is neither. */
+async function readRun(path: string): Promise<GradeRun> {
+  const unreadable = (error: unknown): unknown =>
+    error instanceof RunFileError ? new CliError(error.message, EXIT.invalidScript) : error;
+  let runId: string;
+  const sessions: KeySession[] = [];
+  try {
+    const run = await openRunFile(path);
+    runId = run.runId;
+    for await (const session of runSessions(run)) {
+      sessions.push({
+        sessionId: session.sessionId,
+        traces: session.traces.map((trace) => ({ traceId: trace.traceId })),
+        ...(Array.isArray(session.findings) ? { findings: session.findings } : {}),
+      });
+    }
+  } catch (error) {
+    throw unreadable(error);
+  }
+  if (!hasAnswerKey(sessions)) {
+    throw new CliError(
+      `${path}: has no answer key: its sessions record no planted findings. Plant some with ` +
+        "findings: in the script, run load or replay again, and grade that run.",
+      EXIT.invalidScript,
+    );
+  }
+  const items = await reviewItems(path);
+  if (items.length === 0) {
+    throw new CliError(
+      `${path}: the run put nothing in an annotation queue (its manifest has no review items), ` +
+        "so there is nothing reviewers were given. Declare a queue in the script's review: " +
+        "section (or --review FILE) and run again.",
+      EXIT.invalidScript,
+    );
+  }
+  return { runId, sessions, items };
+}
+
+/** The `review.items` of a manifest or load report (both keep them at the top level). */
+async function reviewItems(path: string): Promise<GradeItem[]> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readTextFile(path));
+  } catch (error) {
+    if (error instanceof TextFileError || error instanceof SyntaxError) {
+      throw new CliError(`${path}: cannot be read again: ${error.message}`, EXIT.invalidScript);
+    }
+    throw error;
+  }
+  const review = isRecord(data) ? data.review : undefined;
+  const items = isRecord(review) ? review.items : undefined;
+  if (items === undefined) return [];
+  if (
+    !Array.isArray(items) ||
+    !items.every((item) =>
+      isRecord(item) && typeof item.queueId === "string" && typeof item.objectId === "string" &&
+      typeof item.objectType === "string"
+    )
+  ) {
+    throw new CliError(
+      `${path}: review.items is not a list of { queueId, id, objectType, objectId }`,
+      EXIT.invalidScript,
+    );
+  }
+  return (items as Record<string, string>[]).map((item) => ({
+    queueId: item.queueId,
+    id: typeof item.id === "string" ? item.id : "",
+    objectType: item.objectType,
+    objectId: item.objectId,
+  }));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readRate(text: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0)) {
+    throw new CliError(
+      `--reads-per-second must be a number above 0, e.g. 2 or 0.5, not "${text}"`,
+      EXIT.usage,
+    );
+  }
+  return value;
+}

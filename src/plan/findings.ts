@@ -1,0 +1,110 @@
+/**
+ * Planted findings: which variant a session carries (load mode: at the script's rate, drawn
+ * from the seed; a replay: only the one asked for) and the content changes each finding makes
+ * to a planned turn. The label goes to the answer key (`SessionPlan.findings`), never into a
+ * span: a planted session differs from others only by the changed content. Pure.
+ */
+import type { FindingVariantInput } from "../script/schema_findings.ts";
+import type { ScriptInput } from "../script/schema.ts";
+import { FINDINGS } from "../script/vocabulary.ts";
+import type { Rng } from "./random.ts";
+import type { Json, ObservationPlan } from "./types.ts";
+
+/** A finding to plant that the script cannot carry; the message says why. */
+export class PlantError extends Error {
+  override readonly name = "PlantError";
+}
+
+/** A variant chosen for a session, and the position (in the played turns) of the turn it changes. */
+export interface Planting {
+  variant: FindingVariantInput;
+  position: number;
+}
+
+/**
+ * The variant a session carries, if any. `played` are the script turn indexes the session plays,
+ * in order. With `plant`, the first variant of that finding whose turn is played (PlantError when
+ * there is none); else, in load mode (`branching`), one session in `findings.rate` gets one,
+ * picked by weight among the variants whose turn it plays; a replay plants nothing.
+ */
+export function choosePlanting(
+  script: ScriptInput,
+  played: number[],
+  options: { plant?: string; branching: boolean },
+  rng: Rng,
+): Planting | undefined {
+  const variants = script.findings?.variants ?? [];
+  const fits = (variant: FindingVariantInput): Planting | undefined => {
+    const position = played.indexOf(script.turns.findIndex((turn) => turn.kind === variant.turn));
+    if (position < 0 || (position === 0 && variant.finding !== "unsolved")) return undefined;
+    return { variant, position };
+  };
+  if (options.plant !== undefined) {
+    const plant = options.plant;
+    if (!(FINDINGS as readonly string[]).includes(plant)) {
+      throw new PlantError(`"${plant}" is not a finding; the findings are ${FINDINGS.join(", ")}`);
+    }
+    const candidates = variants.filter((variant) => variant.finding === plant);
+    if (candidates.length === 0) {
+      const has = [...new Set(variants.map((variant) => variant.finding))];
+      throw new PlantError(
+        `script ${script.name} has no ${plant} variant in findings.variants` +
+          (has.length > 0 ? ` (it has ${has.join(", ")})` : ""),
+      );
+    }
+    const planting = candidates.map(fits).find((fit) => fit !== undefined);
+    if (!planting) {
+      throw new PlantError(
+        `this session of ${script.name} does not play the turn its ${plant} variant changes`,
+      );
+    }
+    return planting;
+  }
+  const rate = script.findings?.rate ?? 0;
+  if (!options.branching || rate === 0 || rng.next() >= rate) return undefined;
+  const fitting = variants.map(fits).filter((fit): fit is Planting => fit !== undefined);
+  if (fitting.length === 0) return undefined;
+  let draw = rng.next() * fitting.reduce((sum, fit) => sum + fit.variant.weight, 0);
+  return fitting.find((fit) => (draw -= fit.variant.weight) < 0) ?? fitting.at(-1)!;
+}
+
+/**
+ * Gives a turn another answer: the trace output, and the main generation's output (its
+ * `content` when it is a message, else the whole output) become `answer`.
+ */
+export function replaceAnswer(
+  root: ObservationPlan,
+  main: ObservationPlan | undefined,
+  answer: Json,
+): void {
+  root.output = answer;
+  if (!main) return;
+  const output = main.output;
+  main.output = output !== null && typeof output === "object" && !Array.isArray(output) &&
+      "content" in output
+    ? { ...output, content: answer }
+    : answer;
+}
+
+/**
+ * Gives a turn another user message: the trace input becomes `question`, and so does every text
+ * in the turn's observations that is the old message (a guardrail's input, generations' user
+ * messages), so the turn's steps work on what the user now says.
+ */
+export function replaceQuestion(root: ObservationPlan, question: Json): void {
+  const old = root.input;
+  const swap = (value: Json): Json => {
+    if (typeof old === "string" && value === old) return question;
+    if (Array.isArray(value)) return value.map(swap);
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, swap(item)]));
+    }
+    return value;
+  };
+  const visit = (obs: ObservationPlan) => {
+    if (obs.input !== undefined) obs.input = swap(obs.input);
+    obs.children.forEach(visit);
+  };
+  visit(root);
+  root.input = question;
+}

@@ -1,0 +1,299 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+import { LangfuseBaggageSpanProcessor } from "../emit/baggage_processor.ts";
+import { emitSession } from "../emit/emit.ts";
+import { PlannedIdGenerator } from "../emit/planned_ids.ts";
+import { ensureContextManager } from "../export/pipeline.ts";
+import { manifestSession } from "../report/run_report.ts";
+import { loadScriptFile, parseScript } from "../script/load.ts";
+import { FINDINGS } from "../script/vocabulary.ts";
+import { PlantError } from "./findings.ts";
+import { SessionFactory } from "./instances.ts";
+import { planSession } from "./session.ts";
+import type { Json, ObservationPlan, SessionPlan, TurnPlan } from "./types.ts";
+
+ensureContextManager();
+
+const END = Date.parse("2026-11-25T12:00:00.000Z");
+const FILE = "conversations/order-status.yaml";
+const { script: ORDER_STATUS } = await loadScriptFile(FILE);
+
+function replay(plant?: string): SessionPlan {
+  return planSession(ORDER_STATUS, { seed: 42, endMs: END, file: FILE, runId: "run_x", plant });
+}
+
+function named(root: ObservationPlan, name: string): ObservationPlan {
+  const found = [root, ...root.children.map((child) => named(child, name))].find((obs) =>
+    obs?.name === name
+  );
+  return found!;
+}
+
+function answer(turn: TurnPlan): Json {
+  const output = named(turn.root, "compose-answer").output as { content: Json };
+  return output.content;
+}
+
+function userMessages(turn: TurnPlan): Json[] {
+  const input = named(turn.root, "compose-answer").input as { role: string; content: Json }[];
+  return input.filter((message) => message.role === "user").map((message) => message.content);
+}
+
+/** The plan without content: what would differ if planting changed more than content. */
+function shape(turn: TurnPlan): unknown {
+  const strip = (obs: ObservationPlan): unknown => ({
+    name: obs.name,
+    type: obs.type,
+    level: obs.level,
+    model: obs.model,
+    prompt: obs.prompt,
+    metadata: obs.metadata,
+    children: obs.children.map(strip),
+  });
+  return { kind: turn.kind, outcome: turn.outcome, root: strip(turn.root) };
+}
+
+test("a replay plants nothing unless asked, whatever the script's rate", () => {
+  assert.ok((ORDER_STATUS.findings?.rate ?? 0) > 0);
+  const plan = replay();
+  assert.deepEqual(plan.findings, []);
+  assert.deepEqual(manifestSession(plan).findings, []);
+});
+
+test("unsolved replaces the turn's answer and its main generation's, and nothing else", () => {
+  const plain = replay();
+  const plan = replay("unsolved");
+  const expected = ORDER_STATUS.findings!.variants.find((v) => v.finding === "unsolved")!.output;
+  assert.equal(plan.turns[0].root.output, expected);
+  assert.equal(answer(plan.turns[0]), expected);
+  assert.notEqual(plain.turns[0].root.output, expected);
+  assert.deepEqual(plan.findings, [{
+    finding: "unsolved",
+    turn: 1,
+    traceId: plan.turns[0].traceId,
+  }]);
+  // Ids, times and the other answers are those of the session without the finding.
+  assert.equal(plan.sessionId, plain.sessionId);
+  assert.deepEqual(plan.turns.map((t) => t.traceId), plain.turns.map((t) => t.traceId));
+  assert.deepEqual(plan.turns.map((t) => t.root.startMs), plain.turns.map((t) => t.root.startMs));
+  assert.deepEqual(
+    plan.turns.slice(1).map((t) => t.root.output),
+    plain.turns.slice(1).map((t) => t.root.output),
+  );
+  // Later turns carry the changed answer in their history.
+  const history = named(plan.turns[1].root, "compose-answer").input as { content: Json }[];
+  assert.equal(history[2].content, expected);
+  assert.deepEqual(plan.turns.map(shape), plain.turns.map(shape));
+});
+
+test("repeated_answer makes the turn's answer the previous turn's answer", () => {
+  const plan = replay("repeated_answer");
+  assert.equal(plan.turns[1].root.output, plan.turns[0].root.output);
+  assert.equal(answer(plan.turns[1]), plan.turns[0].root.output);
+  assert.equal(plan.turns[1].root.input, replay().turns[1].root.input);
+  assert.deepEqual(plan.findings, [{
+    finding: "repeated_answer",
+    turn: 2,
+    traceId: plan.turns[1].traceId,
+  }]);
+});
+
+test("lost_state gives the turn the variant's answer that asks again", () => {
+  const plan = replay("lost_state");
+  assert.match(String(plan.turns[1].root.output), /when your order was supposed to arrive/);
+  assert.equal(answer(plan.turns[1]), plan.turns[1].root.output);
+  assert.match(String(plan.turns[0].root.input), /supposed to arrive yesterday/);
+  assert.deepEqual(plan.findings, [{
+    finding: "lost_state",
+    turn: 2,
+    traceId: plan.turns[1].traceId,
+  }]);
+});
+
+test("late_escalation answers the escalation request without escalating, then escalates on the repeated request", () => {
+  const plain = replay();
+  const plan = replay("late_escalation");
+  assert.equal(plan.turns.length, 4);
+  const [, delay, stall, escalation] = plan.turns;
+  const request = plain.turns[2].root.input;
+  // The inserted turn: the escalation request, answered like the turn before it.
+  assert.equal(stall.root.input, request);
+  assert.match(
+    String(stall.root.output),
+    /^I understand this is frustrating\. (DHL|UPS|DPD|GLS) expects/,
+  );
+  assert.doesNotMatch(String(stall.root.output), /\{\{/);
+  assert.equal(answer(stall), stall.root.output);
+  assert.deepEqual(shape(stall), shape(delay), "a turn like the delay turn, not an escalation");
+  assert.deepEqual(named(stall.root, "pii-input-filter").input, { text: request });
+  assert.deepEqual(userMessages(stall), [
+    ...plan.turns.slice(0, 2).map((t) => t.root.input),
+    request,
+  ]);
+  // Then the user repeats the request and the escalation turn follows.
+  assert.equal(escalation.root.input, "You already said that. Please, I need to talk to a person.");
+  assert.equal(escalation.root.output, plain.turns[2].root.output);
+  assert.equal(escalation.outcome, "escalated");
+  assert.deepEqual(shape(escalation), shape(plain.turns[2]));
+  assert.equal(userMessages(escalation).length, 4);
+  assert.equal(userMessages(escalation).at(-1), escalation.root.input);
+  assert.deepEqual(named(escalation.root, "pii-input-filter").input, {
+    text: escalation.root.input,
+  });
+  // The key names the turn that should have escalated.
+  assert.deepEqual(plan.findings, [{
+    finding: "late_escalation",
+    turn: 3,
+    traceId: stall.traceId,
+  }]);
+  assert.deepEqual(new Set(plan.turns.map((t) => t.traceId)).size, 4);
+  assert.deepEqual(
+    [plan.turns[0].traceId, delay.traceId, escalation.traceId],
+    plain.turns.map((t) => t.traceId),
+  );
+});
+
+test("the answer key goes into the manifest session as planned", () => {
+  const plan = replay("lost_state");
+  const manifest = manifestSession(plan);
+  assert.deepEqual(manifest.findings, plan.findings);
+  const trace = manifest.traces.find((t) => t.traceId === plan.findings[0].traceId)!;
+  assert.equal(trace.turn, plan.findings[0].turn);
+});
+
+test("planting a finding the script has no variant of, or no finding at all, fails with a reason", () => {
+  assert.throws(
+    () => replay("sarcasm"),
+    (error: Error) =>
+      error instanceof PlantError &&
+      /"sarcasm" is not a finding; the findings are repeated_answer/.test(error.message),
+  );
+  const { findings: _, ...bare } = ORDER_STATUS;
+  assert.throws(
+    () => planSession(bare, { seed: 1, endMs: END, file: FILE, plant: "unsolved" }),
+    (error: Error) =>
+      error instanceof PlantError && /order-status has no unsolved variant/.test(error.message),
+  );
+});
+
+test("load mode plants at the script's rate, the same sessions for the same seed", () => {
+  const script = parseScript(
+    `name: planted
+session: { id: "conv_{hex:21}" }
+user: { id: usr_pseudo_7f31c2 }
+trace: { name: planted-turn, version: local }
+findings:
+  rate: 0.3
+  variants:
+    - { finding: unsolved, turn: status, output: Orders usually arrive soon. }
+turns:
+  - kind: status
+    input: Where is my order?
+    output: It arrives on Friday.
+    outcome: answered
+    steps:
+      - { type: generation, name: g, model: m, messages: [{ role: user, content: Where is my order? }] }
+`,
+    "planted.yaml",
+  );
+  const population = (seed: number) => {
+    const factory = new SessionFactory([{ file: "planted.yaml", script }], { seed, users: 20 });
+    return Array.from({ length: 2000 }, (_, i) => factory.plan(i, { endMs: END }));
+  };
+  const plans = population(11);
+  const planted = plans.filter((plan) => plan.findings.length > 0);
+  assert.ok(planted.length > 2000 * 0.27 && planted.length < 2000 * 0.33, `${planted.length}`);
+  assert.deepEqual(
+    population(11).map((plan) => plan.findings),
+    plans.map((plan) => plan.findings),
+    "deterministic for the seed",
+  );
+  for (const plan of plans) {
+    const output = plan.turns[0].root.output;
+    if (plan.findings.length > 0) {
+      assert.equal(output, "Orders usually arrive soon.");
+      assert.equal(named(plan.turns[0].root, "g").input !== undefined, true);
+      assert.deepEqual(plan.findings[0], {
+        finding: "unsolved",
+        turn: 1,
+        traceId: plan.turns[0].traceId,
+      });
+    } else assert.equal(output, "It arrives on Friday.");
+  }
+});
+
+test("order-status in load mode plants each finding, at the rate among sessions that reach its turn", () => {
+  const factory = new SessionFactory([{ file: FILE, script: ORDER_STATUS }], {
+    seed: 5,
+    users: 50,
+  });
+  const plans = Array.from({ length: 3000 }, (_, i) => factory.plan(i, { endMs: END }));
+  const counts: Record<string, number> = {};
+  for (const plan of plans) {
+    for (const { finding, turn, traceId } of plan.findings) {
+      counts[finding] = (counts[finding] ?? 0) + 1;
+      assert.equal(plan.turns[turn - 1].traceId, traceId);
+    }
+  }
+  assert.deepEqual(Object.keys(counts).sort(), [...FINDINGS].sort());
+  const planted = plans.filter((plan) => plan.findings.length > 0).length;
+  // Every session plays the status turn, which the unsolved variant changes.
+  assert.ok(planted > 3000 * 0.17 && planted < 3000 * 0.23, `${planted} of 3000`);
+  const escalated = plans.filter((plan) => plan.findings[0]?.finding === "late_escalation");
+  for (const plan of escalated) {
+    assert.deepEqual(plan.turns.map((t) => t.kind).slice(-2), ["delay", "escalation"]);
+  }
+});
+
+function setup() {
+  const exporter = new InMemorySpanExporter();
+  const ids = new PlannedIdGenerator();
+  const provider = new TracerProvider({
+    idGenerator: ids,
+    spanProcessors: [new LangfuseBaggageSpanProcessor(), new SimpleSpanProcessor({ exporter })],
+  });
+  return { exporter, ids, tracer: provider.getTracer("test") };
+}
+
+async function emitted(plan: SessionPlan): Promise<ReadableSpan[]> {
+  const { exporter, ids, tracer } = setup();
+  await emitSession(plan, { tracer, ids, backpressure: () => Promise.resolve() });
+  return exporter.getFinishedSpans();
+}
+
+const CONTENT_KEYS = /\.(input|output|usage_details|cost_details)$/;
+
+test("a planted session's spans carry no finding label and differ only in content", async () => {
+  const plain = await emitted(replay());
+  const describe = (spans: ReadableSpan[]) =>
+    spans.map((span) => ({
+      name: span.name,
+      attributes: Object.fromEntries(
+        Object.entries(span.attributes).filter(([key]) => !CONTENT_KEYS.test(key)),
+      ),
+      keys: Object.keys(span.attributes).sort(),
+    }));
+  for (const finding of FINDINGS) {
+    const spans = await emitted(replay(finding));
+    const text = JSON.stringify(spans.map((span) => [span.name, span.attributes]));
+    for (const label of [...FINDINGS, "finding", "planted"]) {
+      assert.doesNotMatch(text, new RegExp(label), `${finding}: no "${label}" in any span`);
+    }
+    if (finding === "late_escalation") {
+      // One more turn, like the delay turn: its spans and nothing else.
+      const names = spans.map((span) => span.name).sort();
+      const delay = plain.filter((span) =>
+        span.attributes["langfuse.trace.metadata.turn_kind"] === "delay"
+      );
+      assert.deepEqual(names, [...plain, ...delay].map((span) => span.name).sort());
+      continue;
+    }
+    assert.deepEqual(describe(spans), describe(plain), `${finding}: only content differs`);
+  }
+});
