@@ -234,3 +234,44 @@ describe("the review layer of a load run", () => {
     });
   });
 });
+
+describe("a training queue from --review FILE", () => {
+  it("holds every session with a planted finding and a sample of those without", async () => {
+    await withFake({}, async (fake, clock) => {
+      const dir = await tmp();
+      const { code, run: out } = await run(fake, clock, [
+        "load",
+        ORDER_STATUS,
+        "--sessions",
+        "60",
+        "--seed",
+        "5",
+        "--out-dir",
+        dir,
+        "--review",
+        "conversations/reviews/training.yaml",
+      ]);
+      assert.equal(code, 0, out.err());
+      const name = (await readdir(dir)).find((f) => f.endsWith(".load.json"))!;
+      const report: LoadReport = JSON.parse(await readFile(join(dir, name), "utf8"));
+      const sessions = (await readFile(report.sessionsFile, "utf8")).trim().split("\n")
+        .map((line) => JSON.parse(line) as RunReport["sessions"][number]);
+      const planted = sessions.filter((s) => (s.findings ?? []).length > 0).map((s) => s.sessionId);
+      const queued = new Set(report.review!.items.map((i) => i.objectId));
+      assert.deepEqual(report.review!.queues.map((q) => q.name), ["reviewer-training"]);
+      assert.ok(planted.length > 0);
+      assert.deepEqual(planted.filter((id) => !queued.has(id)), [], "every planted session");
+      const unplanted = [...queued].filter((id) => !planted.includes(id));
+      assert.ok(unplanted.length > 0, "and sessions without findings");
+      assert.match(
+        out.out(),
+        new RegExp(`${planted.length} of ${queued.size} with planted findings`),
+      );
+      const configs = await langfuseClientFor(fake).allScoreConfigs();
+      for (const finding of ["repeated_answer", "lost_state", "late_escalation", "unsolved"]) {
+        assert.ok(configs.some((c) => c.name === finding && c.dataType === "BOOLEAN"), finding);
+      }
+      assert.equal(report.review!.comments.length, 0, "the scripts' own comments do not apply");
+    });
+  });
+});

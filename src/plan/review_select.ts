@@ -19,7 +19,7 @@
  */
 import type { ReviewInput, ReviewRuleInput } from "../script/schema_review.ts";
 import { Rng } from "./random.ts";
-import type { ObservationPlan, SessionPlan } from "./types.ts";
+import type { ObservationPlan, PlantedFinding, SessionPlan } from "./types.ts";
 
 /** A review section and the sessions it selects among. */
 export interface ReviewSource {
@@ -59,16 +59,9 @@ export interface ReviewPlan {
   comments: CommentPlan[];
 }
 
-/** A planted finding as the chat planner records it (`SessionPlan.findings`). */
-interface PlantedFinding {
-  finding: string;
-  turn: number;
-  traceId: string;
-}
-
-/** Planted findings of a plan; empty when the planner records none. */
+/** Planted findings of a plan (the answer key, never sent). */
 function findingsOf(plan: SessionPlan): readonly PlantedFinding[] {
-  return (plan as SessionPlan & { findings?: readonly PlantedFinding[] }).findings ?? [];
+  return plan.findings ?? [];
 }
 
 /** What a rule can look at: one session, or one trace of it. */
