@@ -43,7 +43,7 @@ export const REVIEW_HELP =
                       comments) from FILE instead of the scripts' review: sections; Langfuse
                       target only, done after the spans are acknowledged
   --review-timeout D  how long comments wait for Langfuse to show their objects
-                      (default ${formatMs(DEFAULT_REVIEW_TIMEOUT_MS)}, at most 1d)`;
+                      (default 2m, at most 1d)`;
 
 /** A run's review layer, checked before anything is sent; `start` it with the run's seed. */
 export class ReviewRun {
