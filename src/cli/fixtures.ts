@@ -14,6 +14,7 @@ import {
   fixtureNeeds,
   NO_LINKS,
   type RunFixtures,
+  type ScoreConfigSpec,
   type ScriptSource,
 } from "../plan/fixtures.ts";
 import type { LangfuseClient } from "../langfuse/client.ts";
@@ -33,7 +34,8 @@ export interface PreparedFixtures {
 /**
  * Prepares the run's fixtures; throws CliError 3 when two scripts declare one prompt or score
  * differently, and 6 when Langfuse refuses a fixture or a pinned prompt version is missing
- * (nothing has been sent then). `client` defaults to one from the environment.
+ * (nothing has been sent then). `client` defaults to one from the environment;
+ * `reviewConfigs` are the review layer's review-only score configs (`reviewScoreConfigs`).
  */
 export async function prepareFixtures(
   scripts: readonly ScriptSource[],
@@ -41,6 +43,7 @@ export async function prepareFixtures(
   io: Io,
   command: "replay" | "load",
   client?: LangfuseClient,
+  reviewConfigs: readonly ScoreConfigSpec[] = [],
 ): Promise<PreparedFixtures> {
   let needs;
   try {
@@ -49,6 +52,9 @@ export async function prepareFixtures(
     if (!(error instanceof FixtureConflictError)) throw error;
     throw new CliError(`${error.message}\nNothing was sent.`, EXIT.invalidScript);
   }
+  // Review-only configs (the review layer's, which no score sends) are made sure of too.
+  const named = new Set(needs.scoreConfigs.map((c) => c.name));
+  needs.scoreConfigs.push(...reviewConfigs.filter((c) => !named.has(c.name)));
   if (target.kind !== "langfuse") {
     if (needs.prompts.length === 0) return { links: NO_LINKS };
     const names = needs.prompts.map((p) => p.name).join(", ");

@@ -40,12 +40,13 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
     const first = await replay(fake);
     assert.equal(first.code, 0, first.err);
 
-    // Before the first span: both prompts and both score configs.
+    // Before the first span: both prompts, both scores' configs and the review-only one.
     assert.deepEqual(fake.prompts.map((p) => `${p.name} v${p.version}`).sort(), [
       "intent-router v1",
       "support-answer v1",
     ]);
     assert.deepEqual(fake.scoreConfigs.map((c) => `${c.name} ${c.dataType}`).sort(), [
+      "escalation_justified BOOLEAN",
       "resolution CATEGORICAL",
       "user_feedback BOOLEAN",
     ]);
@@ -65,7 +66,7 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
       fixtures.prompts.map((p) => [p.name, p.version, p.created]).sort(),
       [["intent-router", 1, true], ["support-answer", 1, true]],
     );
-    assert.deepEqual(fixtures.scoreConfigs.map((c) => c.created), [true, true]);
+    assert.deepEqual(fixtures.scoreConfigs.map((c) => c.created), [true, true, true]);
 
     // Every generation reads back linked to the version resolved; every score carries its config.
     const session = first.manifest!.sessions[0];
@@ -92,13 +93,13 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
       0,
       verify.out() + verify.err(),
     );
-    assert.match(verify.out(), /4 prompts and score configs/);
+    assert.match(verify.out(), /5 prompts and score configs/);
 
     // A re-run finds everything: no new prompt version, no new config.
     const again = await replay(fake);
     assert.equal(again.code, 0, again.err);
     assert.equal(fake.prompts.length, 2);
-    assert.equal(fake.scoreConfigs.length, 2);
+    assert.equal(fake.scoreConfigs.length, 3);
     assert.ok(again.manifest!.fixtures!.prompts.every((p) => !p.created && p.version === 1));
     assert.ok(again.manifest!.fixtures!.scoreConfigs.every((c) => !c.created));
     await rm(first.dir, { recursive: true });
@@ -119,7 +120,7 @@ test("verify fails, naming the config, when a score config the run used was arch
     assert.equal(await main(["verify", run.path!, "--timeout", "0s"], verify.io), 5);
     assert.match(verify.out(), new RegExp(`score config\\s+resolution\\s+${config.id}\\s+differs`));
     assert.match(verify.out(), /isArchived: false → true/);
-    assert.match(verify.out(), /1 of 4 prompts and score configs missing or wrong/);
+    assert.match(verify.out(), /1 of 5 prompts and score configs missing or wrong/);
   });
 });
 

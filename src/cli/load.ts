@@ -19,6 +19,14 @@ import { type ManifestSession, manifestSession, type ScoreDelivery } from "../re
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
+import {
+  deliverReview,
+  prepareReview,
+  REVIEW_HELP,
+  REVIEW_OPTIONS,
+  reviewScoreConfigs,
+} from "./review.ts";
+import { configIdsOf, reviewFailures } from "../report/review_report.ts";
 import { prepareFixtures } from "./fixtures.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 import { parseDuration } from "../script/duration.ts";
@@ -99,15 +107,16 @@ Population and output:
                       the name of the keys' Langfuse project (asked of Langfuse) says
                       production: prod, prd, production or live as a word part, in any case
                       (refused otherwise, with exit 2 and what matched)
+${REVIEW_HELP}
   -h, --help          show this help
 
 Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
 Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
 schedule that starts no session, or production refused), 3 invalid script or load profile
 (nothing sent), 4 spans failed, arrivals dropped or a threshold missed (also keys refused when
-asking for their project), 6 Langfuse API error (scores not sent, or the keys' project could not
-be asked, or a prompt or score config refused or not fitting: nothing sent), 130 interrupted
-(Ctrl-C).`;
+asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
+comments not made, or the keys' project could not be asked, or a prompt or score config
+refused or not fitting: nothing sent), 130 interrupted (Ctrl-C).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {
@@ -121,6 +130,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   }
   checkLoadFlags(values);
   const scripts = await loadAll(positionals);
+  const review = await prepareReview(scripts, values);
   const schedule = await buildSchedule(values, io);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
   const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
@@ -158,6 +168,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (note) io.out(note);
   // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
   const runId = `run_${new Rng(seed, anchoredLabel("load-run", anchor)).hex(12)}`;
+  const selector = review.start(seed);
   const concurrency = values.concurrency === undefined
     ? DEFAULT_CONCURRENCY
     : positiveInt(values.concurrency, "--concurrency");
@@ -186,7 +197,14 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   await prepareFile(reportPath, "--report");
   if (target.path) await prepareFile(target.path, "--out");
   // Prompts and score configs exist before the first span; the plans link to them.
-  const fixtures = await prepareFixtures(scripts, target, io, "load");
+  const fixtures = await prepareFixtures(
+    scripts,
+    target,
+    io,
+    "load",
+    undefined,
+    reviewScoreConfigs(review),
+  );
   if (fixtures.note) io.out(fixtures.note);
   const factory = new SessionFactory(weighted, { seed, users, runId, fixtures: fixtures.links });
   const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
@@ -232,6 +250,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
         if (plan.turns.length === 0) return;
         population.add(plan);
         if (smallRunIds.length < 1000) smallRunIds.push(plan.sessionId);
+        selector.add(plan);
         sessionsOut.write(clean(JSON.stringify(manifestSession(plan))) + "\n");
       },
     });
@@ -246,6 +265,9 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const scores = pipeline.stats.failed === 0 && !pipeline.batcher.fatal && !io.interrupted()
     ? await deliverLoadScores(target, sessionsFile, io)
     : undefined;
+  const reviewed = scores !== undefined
+    ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
+    : { text: "" };
   const finishedMs = io.now();
   const stats = pipeline.stats;
   const counts = stats.snapshot();
@@ -290,6 +312,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     population: shape,
     ...(fixtures.fixtures ? { fixtures: fixtures.fixtures } : {}),
     ...(scores ? { scores } : {}),
+    ...(reviewed.review ? { review: reviewed.review } : {}),
     ...(live
       ? {
         arrivals: {
@@ -321,9 +344,11 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   await writeFile(reportPath, clean(JSON.stringify(report, null, 2)) + "\n");
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
+  if (reviewed.text) (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
-  return Object.keys(scores?.failed ?? {}).length > 0 ? EXIT.langfuseApi : EXIT.ok;
+  const reviewFailed = reviewFailures(report.review) > 0;
+  return Object.keys(scores?.failed ?? {}).length > 0 || reviewFailed ? EXIT.langfuseApi : EXIT.ok;
 }
 
 /** Sends the scores of every session in the sessions file, a thousand scores a request. */
@@ -523,5 +548,6 @@ function parse(args: string[]) {
     "max-dropped": { type: "string" },
     help: { type: "boolean", short: "h" },
     ...TARGET_OPTIONS,
+    ...REVIEW_OPTIONS,
   }, "load");
 }

@@ -26,6 +26,7 @@ import { productionReasons, resolveTarget } from "../export/target.ts";
 import { guardProduction, parseCommandArgs } from "./options.ts";
 import { langfuseProjectName } from "./production.ts";
 import { apiFailure, langfuseClientFromEnv, openRun } from "./verify.ts";
+import { COMMENTS_STAY, purgeReview } from "../langfuse/purge_review.ts";
 
 /** `purge --help`. */
 export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.load.json> [options]
@@ -34,6 +35,9 @@ Deletes from Langfuse every trace the run sent, with their observations and scor
 ids come from the manifest, or from a load report's sessions file, so traces of other runs in
 the same sessions stay. A load run's session scores are deleted too; a replay's are kept unless
 --session-scores is given, because a script's fixed session is scored by every replay of it.
+The queue items the run added are deleted too. Its comments stay: Langfuse's public API
+cannot delete comments (delete them in the Langfuse UI). Queues, score configs and prompts
+stay: other runs share them.
 Shows what it will delete and asks first; Langfuse then deletes asynchronously.
 Prompts and score configs the run created or reused stay: other runs and reviewers share
 them, Langfuse has no delete for score configs (archive one in Langfuse if needed), and a
@@ -130,33 +134,42 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     ? ` and ${count(plan.sessionScoreIds.length, "session score")}`
     : "";
   const kept = plan.keptSessionScoreIds.length;
+  const items = new Set(run.review?.items.map((i) => i.id)).size;
+  const comments = run.review?.comments.length ?? 0;
+  const itemsText = items > 0 ? ` and ${count(items, "queue item")}` : "";
   io.out(
     [
       `Purge ${run.runId} from Langfuse at ${host}`,
-      `  delete    ${traces} in ${count(plan.sessionIds.length, "session")}${scores}`,
+      `  delete    ${traces} in ${count(plan.sessionIds.length, "session")}${scores}${itemsText}`,
       ...(kept > 0
         ? [
           `  keep      ${count(kept, "session score")}: other replays of the session share ` +
           `${kept === 1 ? "it" : "them"} (--session-scores deletes ${kept === 1 ? "it" : "them"})`,
         ]
         : []),
+      ...(comments > 0 ? [`  keep      ${count(comments, "comment")}: ${COMMENTS_STAY}`] : []),
       ...keptFixtures(run.fixtures),
       `  sent to   ${run.target.describe}`,
     ].join("\n"),
   );
-  if (plan.traceIds.length === 0 && plan.sessionScoreIds.length === 0) {
+  if (plan.traceIds.length === 0 && plan.sessionScoreIds.length === 0 && items === 0) {
     io.out("Nothing to delete.");
     return EXIT.ok;
   }
   if (!values.yes) {
-    const yes = await io.confirm!(`Delete ${traces}${scores} of ${run.runId} at ${host}?`);
+    const yes = await io.confirm!(
+      `Delete ${traces}${scores}${itemsText} of ${run.runId} at ${host}?`,
+    );
     if (!yes) {
       io.out("Not confirmed: nothing was deleted.");
       return EXIT.ok;
     }
   }
   let result;
+  let review;
   try {
+    // Items first: their budget is per minute, so a spent daily trace budget cannot strand them.
+    review = run.review && await purgeReview(client, run.review);
     result = await purgeRun(client, plan, { batchSize });
     await writePurgeLeft(run.path, result.left);
   } catch (error) {
@@ -180,7 +193,16 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
       (plan.sessionScoreIds.length > 0
         ? ` and ${count(result.sessionScores, "session score")}`
         : "") +
-      ` at ${host}; Langfuse removes them in the background.`,
+      (review && items > 0
+        ? ` and ${count(review.deleted, "queue item")}` +
+          (review.gone > 0 ? ` (${review.gone} already gone)` : "")
+        : "") +
+      ` at ${host}; Langfuse removes them in the background.` +
+      (review && review.commentsKept > 0
+        ? `\n${count(review.commentsKept, "comment")} stay${
+          review.commentsKept === 1 ? "s" : ""
+        }: ${COMMENTS_STAY}.`
+        : ""),
   );
   return EXIT.ok;
 }

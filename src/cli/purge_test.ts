@@ -11,6 +11,7 @@ import { langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
 import { withFakeLangfuse, withFakeLangfuseOnClock } from "../testing/servers.ts";
 import type { Io } from "./io.ts";
 import { PURGE_HELP, purgeCommand, type PurgeIo } from "./purge.ts";
+import { COMMENTS_STAY } from "../langfuse/purge_review.ts";
 
 /** A captured Io; `confirm` answers purge's question when given. */
 const io = (env: Record<string, string>, confirm?: (question: string) => Promise<boolean>) =>
@@ -52,21 +53,27 @@ test("purge --yes deletes exactly the run's traces and their scores, not another
       run.out(),
       [
         `Purge ${first.run.runId} from Langfuse at ${fake.url}`,
-        `  delete    3 traces in 1 session`,
+        `  delete    3 traces in 1 session and 1 queue item`,
         `  keep      1 session score: other replays of the session share it ` +
         `(--session-scores deletes it)`,
+        `  keep      1 comment: ${COMMENTS_STAY}`,
         // Prompts and score configs are shared, and Langfuse cannot delete configs.
-        `  keep      2 prompt versions and 2 score configs: shared with other runs ` +
+        `  keep      2 prompt versions and 3 score configs: shared with other runs ` +
         `(Langfuse has no delete for score configs)`,
         `  sent to   ${first.run.target.describe}`,
-        `Deleted 3 traces of ${first.run.runId} (1 request) at ${fake.url}; ` +
+        `Deleted 3 traces of ${first.run.runId} (1 request) and 1 queue item at ${fake.url}; ` +
         `Langfuse removes them in the background.`,
+        `1 comment stays: ${COMMENTS_STAY}.`,
       ].join("\n"),
     );
     const all = io(langfuseEnv(fake));
     assert.equal(await purge([second.path, "--yes", "--session-scores"], all.io), 0);
     assert.deepEqual(fake.scores, []);
-    assert.match(all.out(), /Deleted 3 traces .* and 1 session score at/);
+    // Both replays of the fixed session share its queue item: the first purge removed it.
+    assert.match(
+      all.out(),
+      /Deleted 3 traces .* and 1 session score and 0 queue items \(1 already gone\) at/,
+    );
   });
 });
 
@@ -90,7 +97,7 @@ test("purge asks first, naming the count, run and host, and deletes only on yes"
     });
     assert.equal(await purge([path], no.io), 0);
     assert.deepEqual(questions, [
-      `Delete 3 traces of ${manifest.runId} at ${fake.url}?`,
+      `Delete 3 traces and 1 queue item of ${manifest.runId} at ${fake.url}?`,
     ]);
     assert.match(no.out(), /Not confirmed: nothing was deleted\./);
     assert.deepEqual(fake.deletedTraceIds, []);

@@ -21,6 +21,14 @@ import { buildRunReport, formatSummary, type RunReport } from "../report/run_rep
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { deliverScores } from "./scores.ts";
+import {
+  deliverReview,
+  prepareReview,
+  REVIEW_HELP,
+  REVIEW_OPTIONS,
+  reviewScoreConfigs,
+} from "./review.ts";
+import { configIdsOf, reviewFailures } from "../report/review_report.ts";
 import { prepareFixtures } from "./fixtures.ts";
 import { linkSession } from "../plan/fixtures.ts";
 import { runVerify } from "./verify.ts";
@@ -72,14 +80,16 @@ Options:
                       describes it; the answer key goes into the manifest, never to Langfuse
   --verify            then read the traces back from Langfuse and compare (see verify --help)
   --timeout D         how long --verify waits for ingestion (default 2m, at most 1d)
+${REVIEW_HELP}
   --quiet             print only problems
   -h, --help          show this help
 
 Exit codes: 0 delivered (and verified with --verify), 1 internal error (a bug), 2 usage (also
 production refused), 3 invalid script (nothing sent), 4 spans not delivered (also keys refused
 when asking for their project), 5 --verify found differences, 6 Langfuse API error (scores not
-sent, --verify reading, or the keys' project could not be asked: nothing sent; a prompt or
-score config refused or not fitting: nothing sent), 130 interrupted (Ctrl-C).`;
+sent, review queues, items or comments not made, --verify reading, or the keys' project could
+not be asked: nothing sent; a prompt or score config refused or not fitting: nothing sent),
+130 interrupted (Ctrl-C).`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {
@@ -100,6 +110,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     throw new CliError("give --manifest-dir or --no-manifest, not both", EXIT.usage);
   }
   const scripts = await loadAll(positionals);
+  const review = await prepareReview(scripts, values);
   const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
 
   const seeded = values.seed !== undefined;
@@ -128,6 +139,8 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
       throw error;
     }
   });
+  const selector = review.start(seed);
+  for (const plan of plans) selector.add(plan);
 
   const startedAt = new Date(io.now()).toISOString();
   if (values.verify && target.kind !== "langfuse") {
@@ -149,7 +162,14 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   if (!values["no-manifest"]) await prepareDir(manifestDir, "--manifest-dir");
   if (target.path) await prepareFile(target.path, "--out");
   // Prompts and score configs exist before the first span; the plans link to them.
-  const fixtures = await prepareFixtures(scripts, target, io, "replay");
+  const fixtures = await prepareFixtures(
+    scripts,
+    target,
+    io,
+    "replay",
+    undefined,
+    reviewScoreConfigs(review),
+  );
   if (fixtures.note && !values.quiet) io.out(fixtures.note);
   const linked = plans.map((plan) => linkSession(plan, fixtures.links));
   const { report, receiver } = await deliver(linked, target, io, {
@@ -162,6 +182,10 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
+  const reviewed = delivered
+    ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
+    : { text: "" };
+  if (reviewed.review) report.review = reviewed.review;
 
   if (receiver) {
     const view = interpretSpans(receiver.spans);
@@ -176,10 +200,14 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }
   const failed = !delivered;
   if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
+  if (reviewed.text && (!values.quiet || reviewFailures(report.review) > 0)) {
+    (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
+  }
   if (target.kind === "preview" && !values.quiet) io.out(LANGFUSE_HINT(positionals));
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
-  const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0;
+  const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0 ||
+    reviewFailures(report.review) > 0;
   if (values.verify) {
     const verified = await runVerify(
       {
@@ -187,6 +215,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
         sessions: report.sessions,
         sentTo: report.target.url,
         ...(report.fixtures ? { fixtures: report.fixtures } : {}),
+        ...(report.review ? { review: report.review } : {}),
       },
       io,
       { timeoutMs },
@@ -225,6 +254,7 @@ function parse(args: string[]) {
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
     ...TARGET_OPTIONS,
+    ...REVIEW_OPTIONS,
   }, "replay");
 }
 

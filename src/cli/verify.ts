@@ -22,6 +22,8 @@ import {
   verifyRun,
   type VerifyRunResult,
 } from "../langfuse/verify_run.ts";
+import { formatReviewVerify, verifyReview } from "../langfuse/verify_review.ts";
+import type { RunReview } from "../report/review_report.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
@@ -104,6 +106,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       sessions,
       sentTo: run.target.url,
       ...(run.fixtures ? { fixtures: run.fixtures } : {}),
+      ...(run.review ? { review: run.review } : {}),
     },
     io,
     {
@@ -121,6 +124,8 @@ export interface VerifyInput {
   sessions: readonly ManifestSession[];
   /** Where the spans were sent (the manifest's target url), for a note when it differs. */
   sentTo?: string;
+  /** The run's queues, items and comments, checked after the traces and scores. */
+  review?: RunReview;
   /** The manifest's fixtures: checked to exist, and the links the generations should have. */
   fixtures?: RunFixtures;
 }
@@ -182,7 +187,11 @@ export async function runVerify(
     throw apiFailure(error);
   }
   io.out(formatVerify(input.runId, host, outcome, options));
-  return outcome.result.ok ? EXIT.ok : EXIT.verifyMismatch;
+  const review = input.review && await verifyReview(client, input.review).catch((error) => {
+    throw apiFailure(error);
+  });
+  if (review) io.out(formatReviewVerify(review));
+  return outcome.result.ok && (review?.ok ?? true) ? EXIT.ok : EXIT.verifyMismatch;
 }
 
 /** The table and summary line of a verification. */

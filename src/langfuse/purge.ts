@@ -19,6 +19,7 @@ import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { ManifestSession } from "../report/run_report.ts";
+import type { RunReview } from "../report/review_report.ts";
 import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { RateLimitedError } from "./api_error.ts";
 import { MAX_DELETE_IDS } from "./api_types.ts";
@@ -40,6 +41,8 @@ export interface RunFile {
   sessions?: ManifestSession[];
   /** Load reports: the sessions file (JSONL, one session a line), resolved. */
   sessionsFile?: string;
+  /** The run's annotation queues, queue items and comments, when it made any. */
+  review?: RunReview;
   /** The prompts and score configs the run made sure of, when it recorded them. */
   fixtures?: RunFixtures;
 }
@@ -66,12 +69,21 @@ export async function openRunFile(path: string): Promise<RunFile> {
     throw new RunFileError(`${path}: is not a session-replay manifest or load report`);
   }
   const target = (data.target ?? { kind: "unknown", describe: "unknown" }) as RunFile["target"];
+  const review = reviewOf(path, data.review);
   if (data.kind === "load") {
     if (typeof data.sessionsFile !== "string") {
       throw new RunFileError(`${path}: the load report names no sessionsFile`);
     }
     const sessionsFile = await resolveSessionsFile(path, data.sessionsFile);
-    return { path, kind: "load", runId: data.runId, target, sessionsFile, ...fixturesOf(data) };
+    return {
+      path,
+      kind: "load",
+      runId: data.runId,
+      target,
+      sessionsFile,
+      ...fixturesOf(data),
+      ...review,
+    };
   }
   if (!Array.isArray(data.sessions)) {
     throw new RunFileError(`${path}: the manifest has no sessions list`);
@@ -83,7 +95,19 @@ export async function openRunFile(path: string): Promise<RunFile> {
     target,
     sessions: data.sessions as ManifestSession[],
     ...fixturesOf(data),
+    ...review,
   };
+}
+
+/** The file's `review`, checked for the lists purge and verify read. */
+function reviewOf(path: string, value: unknown): { review?: RunReview } {
+  if (value === undefined) return {};
+  const review = value as RunReview;
+  const lists = [review?.queues, review?.items, review?.comments];
+  if (typeof value !== "object" || value === null || !lists.every(Array.isArray)) {
+    throw new RunFileError(`${path}: its review has no queues, items and comments lists`);
+  }
+  return { review };
 }
 
 /** The run file's `fixtures`, when it has well-formed ones. */

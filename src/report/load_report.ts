@@ -5,6 +5,7 @@
 import type { PopulationShape } from "./population.ts";
 import { formatShape } from "./population.ts";
 import { formatMs } from "../script/duration.ts";
+import type { RunReview } from "./review_report.ts";
 import { formatFixtures, formatScores, type RunAnchor, type ScoreDelivery } from "./run_report.ts";
 import type { RunFixtures } from "../plan/fixtures.ts";
 
@@ -70,6 +71,8 @@ export interface LoadReport {
   population: PopulationShape;
   /** The sessions' scores, once sent. */
   scores?: ScoreDelivery;
+  /** The run's annotation queues, queue items and comments (Langfuse target). */
+  review?: RunReview;
   /** The prompts and score configs made sure of before the first span (Langfuse targets). */
   fixtures?: RunFixtures;
   /** Live runs: what became of the scheduled arrivals. */

@@ -12,6 +12,7 @@ import {
   traceMetadata,
 } from "../plan/types.ts";
 import { formatMs } from "../script/duration.ts";
+import type { RunReview } from "./review_report.ts";
 import { promptLinksOf, type RunFixtures } from "../plan/fixtures.ts";
 
 /** Delivery counts, as the export stage reports them. */
@@ -109,6 +110,8 @@ export interface RunReport {
   requests: DeliveryCounts["requests"];
   /** The run's scores, once sent. */
   scores?: ScoreDelivery;
+  /** The run's annotation queues, queue items and comments (Langfuse target). */
+  review?: RunReview;
   /** The prompts and score configs made sure of before the first span (Langfuse targets). */
   fixtures?: RunFixtures;
   /** Why delivery stopped early, if it did. */

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { MAX_SCRIPT_DURATION_MS, parseDurationRange } from "./duration.ts";
 import { formatPath } from "./errors.ts";
 import { checkPseudonymousId, checkToken } from "./privacy.ts";
+import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
 import {
   LEVELS,
@@ -320,8 +321,13 @@ export const Script = z.strictObject({
     "How often load mode picks this script relative to others",
   ),
   turns: z.array(Turn).min(1),
+  review: Review.optional().describe("Annotation queues, review-only score configs, comments"),
   findings: Findings.optional(),
 }).superRefine((script, ctx) => {
+  const review = script.review ?? {};
+  for (const issue of reviewProblems(review, reviewContext([script]), ["review"])) {
+    ctx.addIssue({ code: "custom", ...issue });
+  }
   for (const { path, message } of promptProblems(script)) {
     ctx.addIssue({ code: "custom", path, message });
   }

@@ -1,0 +1,164 @@
+/**
+ * The review layer in `replay` and `load`: before sending, reads the scripts' `review:`
+ * sections (or `--review FILE` instead) and checks them; after the spans are acknowledged,
+ * makes the queues, items and comments exist in Langfuse (Langfuse target only) and says
+ * what became of them.
+ *
+ * @example
+ * ```ts
+ * const review = await prepareReview(scripts, values);      // before sending
+ * for (const plan of plans) review.start(seed).add(plan);
+ * const reviewed = await deliverReview(target, review, io);      // after sending
+ * ```
+ */
+import type { Target } from "../export/target.ts";
+import { systemClock } from "../load/clock.ts";
+import { applyReview, DEFAULT_REVIEW_TIMEOUT_MS } from "../langfuse/review_apply.ts";
+import {
+  reviewConfigsOf,
+  ReviewConflictError,
+  type ReviewScoreConfigSpec,
+  ReviewSelector,
+  type ReviewSource,
+} from "../plan/review_select.ts";
+import { formatReview, type ReviewMix, type RunReview } from "../report/review_report.ts";
+import { parseYaml, readInputText } from "../script/load.ts";
+import type { LoadedScript } from "../script/load.ts";
+import { Review, reviewContext, reviewProblems } from "../script/schema_review.ts";
+import { formatMs } from "../script/duration.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
+import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
+
+/** The flags replay and load take for the review layer. */
+export const REVIEW_OPTIONS = {
+  review: { type: "string" },
+  "review-timeout": { type: "string" },
+} as const;
+
+/** Help lines of {@link REVIEW_OPTIONS}. */
+export const REVIEW_HELP =
+  `  --review FILE       the review layer (annotation queues, review-only score configs,
+                      comments) from FILE instead of the scripts' review: sections; Langfuse
+                      target only, done after the spans are acknowledged
+  --review-timeout D  how long comments wait for Langfuse to show their objects
+                      (default 2m, at most 1d)`;
+
+/** A run's review layer, checked before anything is sent; `start` it with the run's seed. */
+export class ReviewRun {
+  #selector?: ReviewSelector;
+
+  /** Checks that the sources' queues and configs agree; throws ReviewConflictError. */
+  constructor(readonly sources: ReviewSource[], readonly timeoutMs: number) {
+    new ReviewSelector(sources, 0);
+  }
+
+  /** The selector the run's sessions are added to, drawing samples from `seed`. */
+  start(seed: number): ReviewSelector {
+    this.#selector = new ReviewSelector(this.sources, seed);
+    return this.#selector;
+  }
+
+  /** The started selector. */
+  get selector(): ReviewSelector {
+    if (this.#selector === undefined) throw new Error("ReviewRun.start was not called");
+    return this.#selector;
+  }
+}
+
+/**
+ * The review sections that apply to the run: `--review FILE` (checked against every script's
+ * score and step names, problems with file:line:col) or else each script's own section.
+ * Throws ScriptError (exit 3) for a bad file and CliError for bad flags or conflicts.
+ */
+export async function prepareReview(
+  scripts: readonly LoadedScript[],
+  values: { review?: string; "review-timeout"?: string },
+): Promise<ReviewRun> {
+  const timeoutMs = values["review-timeout"] === undefined
+    ? DEFAULT_REVIEW_TIMEOUT_MS
+    : durationFlag(values["review-timeout"], "--review-timeout", {
+      maxMs: MAX_TIMEOUT_MS,
+      maxText: "1d",
+      allowZero: true,
+      example: "30s or 5m",
+    });
+  let sources: ReviewSource[];
+  if (values.review !== undefined) {
+    const file = values.review;
+    const context = reviewContext(scripts.map(({ script }) => script));
+    const text = await readInputText(file);
+    const { value } = parseYaml(text, file, Review, (review) => reviewProblems(review, context));
+    sources = [{ label: file, review: value }];
+  } else {
+    sources = scripts.flatMap(({ file, script }) =>
+      script.review ? [{ label: file, review: script.review, scripts: [script.name] }] : []
+    );
+  }
+  try {
+    return new ReviewRun(sources, timeoutMs);
+  } catch (error) {
+    if (error instanceof ReviewConflictError) {
+      throw new CliError(`${error.message}\nNothing was sent.`, EXIT.invalidScript);
+    }
+    throw error;
+  }
+}
+
+/** The review-only score configs of a run, for the fixtures step to ensure before the first span. */
+export function reviewScoreConfigs(review: ReviewRun): ReviewScoreConfigSpec[] {
+  return reviewConfigsOf(review.sources);
+}
+
+/** What {@link deliverReview} did: the manifest's `review` (absent when skipped) and lines to print. */
+export interface ReviewOutcome {
+  review?: RunReview;
+  /** Lines for the summary; empty when the run declares no review layer. */
+  text: string;
+}
+
+/**
+ * Makes the run's queues, items and comments exist in Langfuse. Other targets skip it, saying
+ * why. `configIds` are the score config ids the fixtures step resolved, by name.
+ */
+export async function deliverReview(
+  target: Target,
+  run: ReviewRun,
+  io: Io,
+  configIds?: ReadonlyMap<string, string>,
+): Promise<ReviewOutcome> {
+  const prefix = "  review    ";
+  if (run.selector.empty) return { text: "" };
+  if (target.kind !== "langfuse") {
+    return {
+      text: `${prefix}skipped: annotation queues and comments are made through Langfuse's API, ` +
+        `so only the langfuse target gets them (this run went to ${target.kind})`,
+    };
+  }
+  const clock = io.clock ?? systemClock;
+  const sleep = (ms: number) => clock.sleepUntil(clock.now() + ms);
+  const { client } = langfuseClientFromEnv(io.env, "review", { now: clock.now, sleep });
+  const plan = run.selector.result();
+  let review: RunReview;
+  try {
+    review = await applyReview(client, plan, {
+      configIds,
+      timeoutMs: run.timeoutMs,
+      now: clock.now,
+      sleep,
+      progress: (waiting, nextDelayMs) =>
+        io.progress?.(
+          `review: ${waiting} comment${waiting === 1 ? "" : "s"} waiting for Langfuse to show ` +
+            `their objects; trying again in ${formatMs(nextDelayMs)}\n`,
+        ),
+    });
+  } catch (error) {
+    throw apiFailure(error);
+  }
+  const mix: ReviewMix = { planted: {} };
+  for (const queue of plan.queues) {
+    mix.planted[queue.name] = [queue.items.length, queue.items.filter((i) => i.planted).length];
+  }
+  return { review, text: formatReview(review, prefix, mix) };
+}

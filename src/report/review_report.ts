@@ -1,0 +1,57 @@
+/**
+ * What the review layer made of a run, as the manifest (`RunReport.review`) and the load report
+ * record it, and how it is printed. Pure.
+ */
+
+/** The run's annotation queues, queue items and comments; `created` false: it was there. */
+export interface RunReview {
+  queues: { name: string; id: string; objectType: "SESSION" | "TRACE"; created: boolean }[];
+  items: { queueId: string; id: string; objectType: string; objectId: string; created: boolean }[];
+  comments: { id: string; objectType: string; objectId: string; created: boolean }[];
+  /** What could not be made, by reason -> count. */
+  failed: Record<string, number>;
+}
+
+/** Local facts printed with the review, never sent: the planted share of each queue. */
+export interface ReviewMix {
+  /** Queue name -> [items selected, of them with a planted finding]. */
+  planted: Record<string, [number, number]>;
+}
+
+/** Lines on what became of the review layer, under `prefix` (e.g. "  review    "). */
+export function formatReview(review: RunReview, prefix: string, mix?: ReviewMix): string {
+  const pad = prefix.replace(/\S/g, " ");
+  const lines: string[] = [];
+  for (const queue of review.queues) {
+    const items = review.items.filter((i) => i.queueId === queue.id);
+    const added = items.filter((i) => i.created).length;
+    const planted = mix?.planted[queue.name];
+    lines.push(
+      `queue "${queue.name}" (${queue.created ? "created" : "reused"}, ${queue.objectType}): ` +
+        `${items.length} item${items.length === 1 ? "" : "s"}, ${added} added` +
+        (planted && planted[1] > 0 ? `, ${planted[1]} of ${planted[0]} with planted findings` : ""),
+    );
+  }
+  if (review.comments.length > 0) {
+    const added = review.comments.filter((c) => c.created).length;
+    lines.push(
+      `${review.comments.length} comment${review.comments.length === 1 ? "" : "s"}, ` +
+        `${added} added`,
+    );
+  }
+  for (const [reason, n] of Object.entries(review.failed)) lines.push(`${n} failed: ${reason}`);
+  if (lines.length === 0) lines.push("nothing selected");
+  return lines.map((line, i) => `${i === 0 ? prefix : pad}${line}`).join("\n");
+}
+
+/** How many things failed. */
+export function reviewFailures(review: RunReview | undefined): number {
+  return Object.values(review?.failed ?? {}).reduce((sum, n) => sum + n, 0);
+}
+
+/** Score config ids by name from the manifest's `fixtures`, for the queues to name. */
+export function configIdsOf(
+  fixtures: { scoreConfigs: { name: string; id: string }[] } | undefined,
+): Map<string, string> {
+  return new Map((fixtures?.scoreConfigs ?? []).map((c) => [c.name, c.id]));
+}
