@@ -13,7 +13,17 @@ const SCRIPTS = ["conversations/order-status.yaml", "conversations/refund.yaml"]
 
 async function loadInto(env: Record<string, string>, dir: string): Promise<LoadReport> {
   const run = captureIo(env);
-  const args = ["load", ...SCRIPTS, "--sessions", "2000", "--seed", "3", "--at", "-1h"];
+  const args = [
+    "load",
+    ...SCRIPTS,
+    "--sessions",
+    "2000",
+    "--seed",
+    "3",
+    "--at",
+    "-1h",
+    "--no-review",
+  ];
   const code = await main(
     [...args, "--out-dir", dir, "--report", join(dir, "report.json")],
     run.io,

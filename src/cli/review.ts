@@ -35,6 +35,7 @@ import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
 export const REVIEW_OPTIONS = {
   review: { type: "string" },
   "review-timeout": { type: "string" },
+  "no-review": { type: "boolean" },
 } as const;
 
 /** Help lines of {@link REVIEW_OPTIONS}. */
@@ -43,7 +44,10 @@ export const REVIEW_HELP =
                       comments) from FILE instead of the scripts' review: sections; Langfuse
                       target only, done after the spans are acknowledged
   --review-timeout D  how long comments wait for Langfuse to show their objects
-                      (default 2m, at most 1d)`;
+                      (default 2m, at most 1d)
+  --no-review         leave the review layer out (no queues, items, comments or review-only
+                      score configs): each comment costs two requests of Langfuse's public-API
+                      budget (30 a minute on Cloud Hobby), which a large load may not want`;
 
 /** A run's review layer, checked before anything is sent; `start` it with the run's seed. */
 export class ReviewRun {
@@ -74,8 +78,18 @@ export class ReviewRun {
  */
 export async function prepareReview(
   scripts: readonly LoadedScript[],
-  values: { review?: string; "review-timeout"?: string },
+  values: { review?: string; "review-timeout"?: string; "no-review"?: boolean },
 ): Promise<ReviewRun> {
+  if (
+    values["no-review"] && (values.review !== undefined || values["review-timeout"] !== undefined)
+  ) {
+    throw new CliError(
+      `give --no-review or ${
+        values.review !== undefined ? "--review" : "--review-timeout"
+      }, not both`,
+      EXIT.usage,
+    );
+  }
   const timeoutMs = values["review-timeout"] === undefined
     ? DEFAULT_REVIEW_TIMEOUT_MS
     : durationFlag(values["review-timeout"], "--review-timeout", {
@@ -85,7 +99,9 @@ export async function prepareReview(
       example: "30s or 5m",
     });
   let sources: ReviewSource[];
-  if (values.review !== undefined) {
+  if (values["no-review"]) {
+    sources = [];
+  } else if (values.review !== undefined) {
     const file = values.review;
     const context = reviewContext(scripts.map(({ script }) => script));
     const text = await readInputText(file);

@@ -55,6 +55,28 @@ async function replay(fake: FakeLangfuse, clock: FakeClock, dir: string, extra: 
 const tmp = () => mkdtemp(join(tmpdir(), "review-"));
 
 describe("the review layer of a replay", () => {
+  it("--no-review leaves queues, items, comments and review-only configs out", async () => {
+    await withFake({}, async (fake, clock) => {
+      const { code, out, manifest } = await replay(fake, clock, await tmp(), ["--no-review"]);
+      assert.equal(code, 0, out.err());
+      assert.equal(manifest!.review, undefined);
+      assert.equal(fake.annotationQueues.length, 0);
+      assert.equal(fake.queueItems.length, 0);
+      assert.equal(fake.comments.length, 0);
+      assert.ok(!fake.scoreConfigs.some((c) => c.name === "escalation_justified"));
+      assert.ok(fake.scoreConfigs.some((c) => c.name === "resolution"), "the scores' configs stay");
+      const both = await run(fake, clock, [
+        "replay",
+        ORDER_STATUS,
+        "--no-review",
+        "--review",
+        "x.yaml",
+      ]);
+      assert.equal(both.code, 2);
+      assert.match(both.run.err(), /give --no-review or --review, not both/);
+    });
+  });
+
   it("leaves the declared queue holding the escalated session and the team lead's comment", async () => {
     await withFake({}, async (fake, clock) => {
       const { code, out, manifest } = await replay(fake, clock, await tmp());
