@@ -23,13 +23,24 @@ async function grade(env: Record<string, string>, args: string[]) {
 }
 
 /** A load run of order-status into the fake; answers the report's path and its sessions. */
-async function loadRun(fake: FakeLangfuse, sessions: number, seed: number) {
+async function loadRun(fake: FakeLangfuse, sessions: number, seed: number, extra: string[] = []) {
   const dir = await mkdtemp(join(tmpdir(), "grade-"));
   const report = join(dir, "report.json");
   const run = captureIo(langfuseEnv(fake));
   const args = ["load", "conversations/order-status.yaml", "--sessions", String(sessions)];
   const code = await main(
-    [...args, "--seed", String(seed), "--at", "-1h", "--out-dir", dir, "--report", report],
+    [
+      ...args,
+      "--seed",
+      String(seed),
+      "--at",
+      "-1h",
+      "--out-dir",
+      dir,
+      "--report",
+      report,
+      ...extra,
+    ],
     run.io,
   );
   assert.equal(code, 0, run.err());
@@ -68,44 +79,29 @@ test(
   },
   async () => {
     await withFakeLangfuse({ mode: "v4" }, async (fake) => {
-      const { report, data, sessions } = await loadRun(fake, 30, 7);
+      const { report, data, sessions } = await loadRun(fake, 60, 7, [
+        "--review",
+        "conversations/reviews/training.yaml",
+      ]);
       const planted = sessions.filter((s) => (s.findings ?? []).length > 0);
       const clean = sessions.filter((s) => (s.findings ?? []).length === 0);
       assert.ok(planted.length >= 2 && clean.length >= 8, `${planted.length} planted sessions`);
-      // The review layer's part, through Langfuse's API, as the manifest records it: a BOOLEAN
-      // config per finding, a training queue, ten sessions in it.
-      const client = langfuseClientFor(fake);
+      // The review layer made the training queue: a BOOLEAN config per finding, and every
+      // planted session plus a seeded sample of the others as SESSION items.
+      assert.deepEqual(data.review.failed, {});
+      const [queue] = data.review.queues;
+      assert.equal(queue.name, "reviewer-training");
       const configs: Record<string, string> = {};
-      for (const finding of FINDINGS) {
-        configs[finding] =
-          (await client.createScoreConfig({ name: finding, dataType: "BOOLEAN" })).id;
-      }
-      const queue = await client.createAnnotationQueue({
-        name: "reviewer-training",
-        scoreConfigIds: Object.values(configs),
-      });
-      const queued = [...planted.slice(0, 2), ...clean.slice(0, 8)];
-      const items = [];
-      for (const s of queued) {
-        const item = await client.createQueueItem(queue.id, {
-          objectId: s.sessionId,
-          objectType: "SESSION",
-        });
-        items.push({ ...item, created: true });
-      }
-      data.review = {
-        queues: [{ name: queue.name, id: queue.id, objectType: "SESSION", created: true }],
-        items: items.map(({ queueId, id, objectType, objectId, created }) => ({
-          queueId,
-          id,
-          objectType,
-          objectId,
-          created,
-        })),
-        comments: [],
-        failed: {},
-      };
-      await writeFile(report, JSON.stringify(data));
+      for (const config of data.fixtures.scoreConfigs) configs[config.name] = config.id;
+      for (const finding of FINDINGS) assert.ok(configs[finding], `a config for ${finding}`);
+      const inQueue = new Set(data.review.items.map((i: { objectId: string }) => i.objectId));
+      assert.ok(planted.every((s) => inQueue.has(s.sessionId)), "every planted session is queued");
+      const queued = [
+        ...planted.slice(0, 2),
+        ...clean.filter((s) => inQueue.has(s.sessionId)).slice(0, 8),
+      ];
+      assert.equal(queued.length, 10, `${inQueue.size} queued sessions`);
+      // Only these ten are reviewed: the other items stay untouched (neither misses nor graded).
       const truth = (s: ManifestSession) => (f: string) => s.findings!.some((p) => p.finding === f);
 
       // "ana" gets every decision right; "ben" reviews 8 of the 10 items, misses one planted
@@ -135,19 +131,25 @@ test(
       const [ana, ben] = result.reviewers;
       assert.deepEqual(
         [ana.reviewer, ana.reviewed, ana.notReviewed, ana.overall.agreed, ana.overall.reviewed],
-        ["ana", 10, 0, 40, 40],
+        ["ana", 10, inQueue.size - 10, 40, 40],
       );
       assert.deepEqual(
         [ben.reviewer, ben.reviewed, ben.notReviewed, ben.overall.agreed, ben.overall.reviewed],
-        ["ben", 8, 2, 30, 32],
+        ["ben", 8, inQueue.size - 8, 30, 32],
       );
       assert.deepEqual([ben.overall.misses, ben.overall.falseAlarms], [1, 1]);
       assert.equal(ben.findings.find((f: { finding: string }) => f.finding === missed).misses, 1);
 
       const table = await grade(langfuseEnv(fake), [report]);
       assert.equal(table.code, 0, table.err);
-      assert.match(table.out, /ben +all findings +8 +2 +93\.8% \(30\/32\) +1 +1 +0/);
-      assert.match(table.out, /ana +all findings +10 +0 +100\.0% \(40\/40\) +0 +0 +0/);
+      assert.match(
+        table.out,
+        new RegExp(`ben +all findings +8 +${inQueue.size - 8} +93\\.8% \\(30/32\\) +1 +1 +0`),
+      );
+      assert.match(
+        table.out,
+        new RegExp(`ana +all findings +10 +${inQueue.size - 10} +100\\.0% \\(40/40\\) +0 +0 +0`),
+      );
       assert.match(
         table.out,
         /Graded 2 reviewers on 4 findings: ana 100\.0% \(40\/40\), ben 93\.8%/,
