@@ -100,6 +100,11 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
     assert.equal(again.code, 0, again.err);
     assert.equal(fake.prompts.length, 2);
     assert.equal(fake.scoreConfigs.length, 3);
+    // Nor a new queue, queue item or comment (the escalated session is queued and noted once).
+    assert.deepEqual(
+      [fake.annotationQueues.length, fake.queueItems.length, fake.comments.length],
+      [1, 1, 1],
+    );
     assert.ok(again.manifest!.fixtures!.prompts.every((p) => !p.created && p.version === 1));
     assert.ok(again.manifest!.fixtures!.scoreConfigs.every((c) => !c.created));
     await rm(first.dir, { recursive: true });
