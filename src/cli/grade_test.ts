@@ -10,7 +10,7 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
 import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { captureIo } from "../testing/io.ts";
-import { langfuseClientFor, langfuseEnv } from "../testing/langfuse.ts";
+import { langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 
 const QUEUE = "cm7r0b4xq0007ad08k2m5p9zt";
