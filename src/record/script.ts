@@ -25,7 +25,7 @@ import type { ScoreInput, StepInput, TurnInput } from "../script/schema.ts";
 import { promptNameProblem } from "../script/schema_prompts.ts";
 import { MAX_CONFIG_NAME } from "../script/schema_score_configs.ts";
 import { METADATA_VALUES, OUTCOMES, TURN_KINDS } from "../script/vocabulary.ts";
-import { type IdReplacement, Scrubber } from "./scrub.ts";
+import { type IdReplacement, KIND_PLURALS, Scrubber } from "./scrub.ts";
 import type {
   RecordedObservation,
   RecordedScript,
@@ -153,7 +153,7 @@ function toScript(
   };
 
   const replaced = scrubber.counts().map(({ kind, count }) =>
-    `${count} ${kind}${count === 1 ? "" : "s"}`
+    `${count} ${count === 1 ? kind : KIND_PLURALS[kind]}`
   );
   const header = [
     `Recorded by session-replay record from ${
@@ -274,7 +274,7 @@ function traceFields(session: RecordedSession, scriptName: string, ctx: Context)
   const metadata: Record<string, string> = {};
   const environment = first((trace) => trace.environment);
   const dropped = new Set<string>();
-  let hidden = 0;
+  const hiddenKeys = new Set<string>();
   const consider = (key: string, value: Json) => {
     if (key === "turn_kind" || key === "outcome") return;
     if (key === "run_id") {
@@ -287,7 +287,7 @@ function traceFields(session: RecordedSession, scriptName: string, ctx: Context)
       return;
     }
     if (/^[a-z][a-z0-9_]{0,39}$/.test(key) && clean(key, ctx)) dropped.add(key);
-    else hidden++;
+    else hiddenKeys.add(key);
   };
   if (environment !== undefined) consider("environment", environment);
   for (const trace of session.traces) {
@@ -303,6 +303,7 @@ function traceFields(session: RecordedSession, scriptName: string, ctx: Context)
         }); unbounded values would grow Langfuse's filters.`,
     );
   }
+  const hidden = hiddenKeys.size;
   if (hidden > 0) {
     notes.add(
       `Dropped ${hidden} trace metadata entr${

@@ -63,6 +63,21 @@ const PLACEHOLDERS: Record<ScrubKind, string> = {
   "person name": "[name]",
 };
 
+/** The plural of each kind, for counts in a header. */
+export const KIND_PLURALS: Record<ScrubKind, string> = {
+  "recorded id": "recorded ids",
+  "URL with credentials or token": "URLs with credentials or tokens",
+  "key or token": "keys or tokens",
+  "e-mail address": "e-mail addresses",
+  IBAN: "IBANs",
+  "IP address": "IP addresses",
+  "card number": "card numbers",
+  "phone number": "phone numbers",
+  "account number": "account numbers",
+  "order reference": "order references",
+  "person name": "person names",
+};
+
 /** Common first names detected anywhere as a capitalised word (unambiguous ones only). */
 export const FIRST_NAMES = [
   "Anna",
@@ -501,6 +516,19 @@ const DETECTORS: Detector[] = [
         };
       },
     ),
+  // UUIDs and long hex (ids, hashes, keys).
+  (text) =>
+    matches(
+      text,
+      /(?<![A-Za-z0-9])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![A-Za-z0-9])/gi,
+      simple("key or token", "faker.string.uuid", "uuid"),
+    ),
+  (text) =>
+    matches(
+      text,
+      /(?<![A-Za-z0-9])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{16,}(?![A-Za-z0-9])/gi,
+      simple("key or token", "faker.string.uuid", "hexId"),
+    ),
   // IPv4.
   (text) =>
     matches(
@@ -622,19 +650,7 @@ const DETECTORS: Detector[] = [
         varBase: "reference",
       };
     }),
-  // UUIDs, long hex (ids, hashes, keys) and long base64 (tokens).
-  (text) =>
-    matches(
-      text,
-      /(?<![A-Za-z0-9])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![A-Za-z0-9])/gi,
-      simple("key or token", "faker.string.uuid", "uuid"),
-    ),
-  (text) =>
-    matches(
-      text,
-      /(?<![A-Za-z0-9])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{16,}(?![A-Za-z0-9])/gi,
-      simple("key or token", "faker.string.uuid", "hexId"),
-    ),
+  // Long base64 (tokens).
   (text) =>
     matches(
       text,
