@@ -252,7 +252,11 @@ function traceFields(session: RecordedSession, scriptName: string, ctx: Context)
     }
     return kept ?? fallback;
   };
-  const name = pickToken("name", session.traces.map((t) => t.name), `${scriptName}-turn`)!;
+  const name = pickToken(
+    "name",
+    session.traces.map((t) => t.name),
+    `${scriptName.slice(0, 35)}-turn`,
+  )!;
   const version = pickToken("version", session.traces.map((t) => t.version), "recorded")!;
   const release = pickToken("release", session.traces.map((t) => t.release));
 
@@ -378,7 +382,7 @@ function toTurn(
     if (root.level && root.level !== "DEFAULT") turn.level = root.level;
     if (root.statusMessage) turn.statusMessage = scrubber.plain(root.statusMessage).slice(0, 500);
   }
-  const scores = toScores(trace, t, ctx);
+  const scores = toScores(trace, ctx);
   if (scores.length > 0) turn.scores = scores;
   return turn;
 }
@@ -453,7 +457,7 @@ function kindAndOutcome(trace: RecordedTrace, t: number, ctx: Context) {
   return { kind: kind ?? guessedKind, outcome: outcome ?? guessedOutcome };
 }
 
-function toScores(trace: RecordedTrace, t: number, ctx: Context): ScoreInput[] {
+function toScores(trace: RecordedTrace, ctx: Context): ScoreInput[] {
   const scores: ScoreInput[] = [];
   for (const score of trace.scores) {
     const name = score.name.toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^[^a-z]+/, "");
@@ -483,7 +487,6 @@ function toScores(trace: RecordedTrace, t: number, ctx: Context): ScoreInput[] {
       ...(score.comment ? { comment: ctx.scrubber.plain(score.comment).slice(0, 500) } : {}),
     } as ScoreInput);
   }
-  void t;
   return scores;
 }
 
@@ -627,13 +630,13 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
     const cost = observation.cost;
     if (cost && cost.input !== undefined && cost.output !== undefined && input > 0 && output > 0) {
       fields.price = {
-        input: significant(cost.input / input * 1e6),
-        output: significant(cost.output / output * 1e6),
+        input: significant(Math.max(0, cost.input) / input * 1e6),
+        output: significant(Math.max(0, cost.output) / output * 1e6),
       };
     } else if (cost && (cost.input !== undefined || cost.total !== undefined)) {
       fields.cost = {
-        input: cost.input ?? Math.max(0, (cost.total ?? 0) - (cost.output ?? 0)),
-        output: cost.output ?? 0,
+        input: Math.max(0, cost.input ?? (cost.total ?? 0) - (cost.output ?? 0)),
+        output: Math.max(0, cost.output ?? 0),
       };
     }
   } else if (observation.cost) {

@@ -43,9 +43,9 @@ interface Found {
   key: string;
   /** Text kept before the replaced value (a label such as "ORD-" or "Bearer "). */
   prefix: string;
-  /** The template expression for the value (without braces when `varBase` is set). */
+  /** One template expression without its braces ("faker.internet.email"), or a whole template. */
   template: string;
-  /** Base name of the var this value becomes when it recurs. */
+  /** Base name of the var this value becomes when it recurs; empty: never a var. */
   varBase: string;
 }
 
@@ -282,9 +282,14 @@ export class Scrubber {
     if (typeof value === "string") return this.contentText(value);
     if (Array.isArray(value)) return value.map((item) => this.content(item));
     if (value !== null && typeof value === "object") {
-      return Object.fromEntries(
-        Object.entries(value).map(([key, item]) => [this.plain(key), this.content(item)]),
-      );
+      const out: Record<string, Json> = {};
+      for (const [key, item] of Object.entries(value)) {
+        let name = this.plain(key);
+        // Two keys scrubbed alike ("[e-mail]") stay two keys.
+        for (let n = 2; name in out; n++) name = `${this.plain(key)} ${n}`;
+        out[name] = this.content(item);
+      }
+      return out;
     }
     if (typeof value === "number" && Number.isInteger(value) && Math.abs(value) >= 1e8) {
       // A long integer may be a phone, card or account number: the same number of digits.
@@ -300,10 +305,12 @@ export class Scrubber {
     let out = "";
     let last = 0;
     for (const found of this.#find(text)) {
-      out += this.#escape(text.slice(last, found.start)) + found.prefix +
-        this.#expression(found);
+      // A "{" right before an expression (or "}" right after) would join its braces.
+      const before = this.#escape(text.slice(last, found.start)) + found.prefix;
+      out += (before.endsWith("{") ? `${before} ` : before) + this.#expression(found);
       this.#count(found.kind);
       last = found.end;
+      if (text[last] === "}") out += " ";
     }
     return out + this.#escape(text.slice(last));
   }
@@ -355,15 +362,14 @@ export class Scrubber {
   }
 
   #expression(found: Found): string {
-    if (found.template.startsWith("{{") || (this.#seen.get(found.key) ?? 0) < 2) {
-      return found.template.startsWith("{{") ? found.template : `{{${found.template}}}`;
-    }
+    const template = found.template.startsWith("{{") ? found.template : `{{${found.template}}}`;
+    if (!found.varBase || (this.#seen.get(found.key) ?? 0) < 2) return template;
     let entry = this.#vars.get(found.key);
     if (!entry) {
       let name = found.varBase;
       for (let n = 2; this.#varNames.has(name); n++) name = `${found.varBase}${n}`;
       this.#varNames.add(name);
-      entry = { name, template: `{{${found.template}}}` };
+      entry = { name, template };
       this.#vars.set(found.key, entry);
     }
     return `{{${entry.name}}}`;
@@ -386,7 +392,7 @@ export class Scrubber {
           key: `id:${id.value}`,
           prefix: "",
           template: id.template,
-          varBase: "recordedId",
+          varBase: "",
         });
       }
     }
@@ -427,6 +433,12 @@ function intRange(digits: number): string {
   if (digits > 15) return "{{faker.finance.accountNumber}}";
   const min = digits === 1 ? 0 : 10 ** (digits - 1);
   return `{{int ${min}..${10 ** digits - 1}}}`;
+}
+
+/** One int range per digit group, separators kept: "2026-87104" → "{{int 1000..9999}}-{{int …}}". */
+function groupsTemplate(groups: string): string {
+  if (!/[-_/]/.test(groups)) return intTemplate(groups.length);
+  return groups.replace(/\d+/g, (digits) => intRange(digits.length));
 }
 
 function intTemplate(digits: number): string {
@@ -567,12 +579,12 @@ const DETECTORS: Detector[] = [
   (text) =>
     matches(
       text,
-      /\b((?:order|ord|invoice|inv|ticket|case|ref|reference)(?:[ ]?(?:no\.?|number|nr\.?))?[-_#: ]*)(\d+)(?![A-Za-z0-9])/gi,
+      /\b((?:order|ord|invoice|inv|ticket|case|ref|reference)(?:[ ]?(?:no\.?|number|nr\.?))?[-_#: ]*)(\d+(?:[-_/]\d+)*)(?![A-Za-z0-9])/gi,
       (match) => ({
         kind: "order reference",
         key: `number:${match[2]}`,
         prefix: match[1],
-        template: intTemplate(match[2].length),
+        template: groupsTemplate(match[2]),
         varBase: "orderRef",
       }),
     ),
@@ -585,13 +597,17 @@ const DETECTORS: Detector[] = [
       varBase: "orderRef",
     })),
   (text) =>
-    matches(text, /(?<![A-Za-z0-9])([A-Z]{2,6}[-_])(\d{3,})(?![A-Za-z0-9])/g, (match) => ({
-      kind: "order reference",
-      key: `number:${match[2]}`,
-      prefix: match[1],
-      template: intTemplate(match[2].length),
-      varBase: "orderRef",
-    })),
+    matches(
+      text,
+      /(?<![A-Za-z0-9])([A-Z]{2,6}[-_])(\d{3,}(?:[-_/]\d+)*)(?![A-Za-z0-9])/g,
+      (match) => ({
+        kind: "order reference",
+        key: `number:${match[2]}`,
+        prefix: match[1],
+        template: groupsTemplate(match[2]),
+        varBase: "orderRef",
+      }),
+    ),
   // Card numbers (Luhn), then phone numbers, then other long digit runs.
   (text) =>
     matches(text, /(?<![A-Za-z0-9+])\d(?:[ -]?\d){12,18}(?![A-Za-z0-9])/g, (match) => {

@@ -122,4 +122,20 @@ describe("the content scrubber", () => {
       "[e-mail]": { phone: "{{int 10000000000..99999999999}}", count: 3 },
     });
   });
+
+  it("replaces every digit group of a reference like INV-2026-87104, separators kept", () => {
+    const { out: [result] } = scrub(["invoice INV-2026-87104 is open"]);
+    assert.equal(result, "invoice INV-{{int 1000..9999}}-{{int 10000..99999}} is open");
+  });
+
+  it("keeps a value in braces from joining the template's braces", () => {
+    const { out: [result] } = scrub(["contact {anna@example.org}"]);
+    assert.equal(result, "contact { {{faker.internet.email}} }");
+    assert.ok(!("error" in parseTemplate(result)), result);
+  });
+
+  it("keeps two keys that scrub alike as two keys", () => {
+    const result = new Scrubber([]).content({ "a@example.org": 1, "b@example.org": 2 });
+    assert.deepEqual(result, { "[e-mail]": 1, "[e-mail] 2": 2 });
+  });
 });
