@@ -1,10 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
+import { mainGeneration, messageTokens, turnMessages } from "../plan/chat.ts";
 import { planSession } from "../plan/session.ts";
 import type { ObservationPlan } from "../plan/types.ts";
 import { parseDurationRange } from "../script/duration.ts";
-import { loadScriptFile, parseScript } from "../script/load.ts";
+import { loadScriptFile, parseScript, templatedStrings } from "../script/load.ts";
+import { findPersonalData } from "../script/privacy.ts";
 import type { ScriptInput, StepInput } from "../script/schema.ts";
 import { recordedSession } from "./plan_recording_testing.ts";
 import { toScripts } from "./script.ts";
@@ -189,6 +191,14 @@ describe("toScripts on sessions with planted personal data", () => {
     const text = recorded.yaml.toLowerCase();
     for (const value of forbidden()) {
       assert.ok(!text.includes(value.toLowerCase()), `"${value}" survived:\n${recorded.yaml}`);
+    }
+  });
+
+  it("leaves nothing the privacy guard recognises in the text around the templates", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    for (const { path, text } of templatedStrings(script)) {
+      const literal = text.replace(/\{\{.*?\}\}/g, " ");
+      assert.equal(findPersonalData(literal), undefined, `${path.join(".")}: ${literal}`);
     }
   });
 
@@ -443,7 +453,7 @@ describe("guesses and fallbacks", () => {
   });
 });
 
-/** The shape a reviewer compares: types, names, nesting, models, prompt links, levels. */
+/** The shape a reviewer compares: types, names, nesting, models, prompt links, levels, parallel children. */
 function shape(observation: ObservationPlan): unknown {
   return {
     type: observation.type,
@@ -451,6 +461,9 @@ function shape(observation: ObservationPlan): unknown {
     model: observation.model,
     prompt: observation.prompt?.name ?? observation.promptRef,
     level: observation.level,
+    parallel: observation.children.some((child, i) =>
+      observation.children.slice(0, i).some((earlier) => child.startMs < earlier.endMs)
+    ),
     children: observation.children.map(shape),
   };
 }
@@ -478,4 +491,24 @@ describe("a planned session of each shipped script records into a script of the 
       assert.equal(steps(replayed).length, steps(script).length);
     });
   }
+});
+
+describe("the conversation so far in a main generation", () => {
+  it("is left out with its estimated tokens, so a replay adds it back once, not twice", async () => {
+    const { script } = await loadScriptFile("conversations/order-status.yaml");
+    const plan = planSession(script, { seed: 3, endMs: T0, file: "order-status.yaml" });
+    const [recorded] = toScripts([recordedSession(plan)], {});
+    const replayed = parseScript(recorded.yaml, "recorded.yaml");
+    const planned = plan.turns[1].root.children[0].children.at(-1)!;
+    const history = plan.turns.slice(0, 1).flatMap((turn) =>
+      turnMessages(turn.root.input, turn.root.output)
+    );
+    const main = mainGeneration(replayed.turns[1])!;
+    // The recorded input holds the system message, turn 1's question and answer, then its own.
+    assert.equal((planned.input as unknown[]).length, main.messages!.length + 2);
+    assert.deepEqual(main.messages!.map((m) => m.role), ["system", "user", "tool"]);
+    const own = planned.usage!.input - history.reduce((sum, m) => sum + messageTokens(m), 0);
+    const [lo, hi] = String(main.usage!.input).split("..").map(Number);
+    assert.ok(lo <= own && own <= hi, `${own} outside ${main.usage!.input}`);
+  });
 });
