@@ -59,7 +59,8 @@ export function toScripts(
 ): RecordedScript[] {
   const used = new Set<string>();
   return sessions.map((session, s) => {
-    const base = options.name ?? baseName(session);
+    const base = (options.name === undefined ? undefined : kebabName(options.name)) ??
+      baseName(session);
     let name = sessions.length > 1 ? `${base.slice(0, 36)}-${s + 1}` : base;
     for (let n = 2; used.has(name); n++) name = `${base.slice(0, 36)}-${n}`;
     used.add(name);
@@ -72,9 +73,19 @@ function baseName(session: RecordedSession): string {
   const name = session.traces.map((trace) => trace.name).find((name) =>
     name !== undefined && checkToken(name) === undefined
   );
-  const kebab = (name ?? "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")
-    .replace(/^[^a-z]+/, "").slice(0, 36).replace(/-+$/, "");
-  return kebab || "recorded";
+  return kebabName(name ?? "") ?? "recorded";
+}
+
+/** `text` as a script name (lowercase words joined by "-", at most 36 characters), or undefined when nothing is left. */
+function kebabName(text: string): string | undefined {
+  const kebab = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^[^a-z]+/, "")
+    .slice(0, 36).replace(/-+$/, "");
+  return kebab || undefined;
+}
+
+/** A recorded session that cannot become a script (it has no trace). */
+export class RecordError extends Error {
+  override name = "RecordError";
 }
 
 /** Notes about what was dropped or guessed, collected while building one script. */
@@ -125,6 +136,9 @@ function toScript(
     renamed: 0,
     observedInput: new WeakMap(),
   };
+  if (session.traces.length === 0) {
+    throw new RecordError(`a recorded session (${session.source}) has no traces to make turns of`);
+  }
   for (const trace of session.traces) observeTrace(trace, scrubber);
 
   const trace = traceFields(session, name, ctx);
@@ -138,7 +152,6 @@ function toScript(
     }
     turns.push(turn);
   }
-  if (turns.length === 0) throw new RangeError("a recorded session needs at least one trace");
 
   const vars = scrubber.vars();
   const script: Record<string, unknown> = {

@@ -9,7 +9,7 @@ import { loadScriptFile, parseScript, templatedStrings } from "../script/load.ts
 import { findPersonalData } from "../script/privacy.ts";
 import type { ScriptInput, StepInput } from "../script/schema.ts";
 import { recordedSession } from "./plan_recording_testing.ts";
-import { toScripts } from "./script.ts";
+import { RecordError, toScripts } from "./script.ts";
 import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
@@ -444,6 +444,16 @@ describe("guesses and fallbacks", () => {
     ]));
     assert.equal(turn.steps[0].prompt, undefined);
     assert.match(recorded.notes.join("\n"), /1 prompt links dropped/);
+  });
+
+  it("makes a given name a valid script name", () => {
+    const [script] = toScripts([bare([])], { name: "My Support Bot" });
+    assert.equal(script.name, "my-support-bot");
+    assert.equal(parseScript(script.yaml, "named.yaml").name, "my-support-bot");
+  });
+
+  it("refuses a session without traces with a RecordError", () => {
+    assert.throws(() => toScripts([{ source: "a test", traces: [] }], {}), RecordError);
   });
 
   it("names several sessions' scripts apart", () => {
