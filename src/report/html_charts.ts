@@ -40,6 +40,8 @@ export interface LineChartOptions {
   formatX?: (x: number) => string;
   /** Labels a y tick; default a short number. */
   formatY?: (y: number) => string;
+  /** Where the x ticks go; default six even ones (powers of ten on log axes). */
+  xTicks?: number[];
   /** Log-scale axes (values <= 0 are left out); default linear. */
   log?: boolean;
   /** Marks the chart as a time chart whose x index is a timeline point, for the tooltip. */
@@ -74,7 +76,7 @@ export function lineChart(options: LineChartOptions): string {
   const yTicks = log ? logTicks(yMin, yMax) : niceTicks(yMax);
   const yTop = log ? yTicks.at(-1)! : yTicks.at(-1)!;
   const yScale = scale(log ? yTicks[0] : 0, yTop, PH, 0, log);
-  const xTicks = log ? logTicks(xMin, xMax) : evenTicks(xMin, xMax, 6);
+  const xTicks = options.xTicks ?? (log ? logTicks(xMin, xMax) : evenTicks(xMin, xMax, 6));
   let points = 0;
   const lines = series.map((s, index) => {
     const color = s.color ?? PALETTE[index % PALETTE.length];

@@ -207,7 +207,7 @@ function tiles(data: HtmlReportData): string {
 }
 
 function bucketNote(series: TimelineSeries): string {
-  return `One point per ${formatMs(series.bucketMs)} from the start of the run; rates are ` +
+  return `One point per ${elapsed(series.bucketMs)} from the start of the run; rates are ` +
     `per second over each point's interval.`;
 }
 
@@ -215,9 +215,8 @@ function overTime(data: HtmlReportData): string {
   const { points, bucketMs } = data.timeline;
   const xs = points.map((p) => p.t);
   const perSecond = (n: number) => Math.round((n * 1000 * 100) / bucketMs) / 100;
-  const span = xs.at(-1) ?? 0;
-  const formatX = (t: number) =>
-    span < 10_000 ? `${(t / 1000).toFixed(1)}s` : formatMs(Math.round(t / 1000) * 1000);
+  const formatX = elapsed;
+  const xTicks = timeTicks(xs.at(-1) ?? 0);
   const statuses = [...new Set(points.flatMap((p) => Object.keys(p.statuses)))].sort();
   return [
     lineChart({
@@ -225,6 +224,7 @@ function overTime(data: HtmlReportData): string {
       title: "Sessions started per second",
       xs,
       formatX,
+      xTicks,
       timeline: true,
       series: [
         { name: "sessions started", values: points.map((p) => perSecond(p.sessions)) },
@@ -242,6 +242,7 @@ function overTime(data: HtmlReportData): string {
       title: "Spans per second",
       xs,
       formatX,
+      xTicks,
       timeline: true,
       series: [
         { name: "generated", values: points.map((p) => perSecond(p.generated)) },
@@ -254,6 +255,7 @@ function overTime(data: HtmlReportData): string {
       title: "Export latency (ms per request, retries included)",
       xs,
       formatX,
+      xTicks,
       timeline: true,
       series: (["p50", "p95", "p99"] as const).map((q) => ({
         name: q,
@@ -265,6 +267,7 @@ function overTime(data: HtmlReportData): string {
       title: "HTTP responses and retries per second",
       xs,
       formatX,
+      xTicks,
       timeline: true,
       series: [
         ...statuses.map((status) => ({
@@ -280,6 +283,29 @@ function overTime(data: HtmlReportData): string {
       ],
     }),
   ].join("");
+}
+
+/** Round steps of elapsed time, at most seven ticks from 0 to `maxMs`. */
+export function timeTicks(maxMs: number): number[] {
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600]
+    .concat([43200, 86400, 172800, 604800]).map((s) => s * 1000);
+  const step = steps.find((s) => maxMs / s <= 6) ?? Math.ceil(maxMs / 6);
+  const ticks: number[] = [];
+  for (let t = 0; t <= maxMs; t += step) ticks.push(t);
+  return ticks;
+}
+
+/** Elapsed time as a tick label: 45s, 2m30s, 3h, 1d6h. */
+export function elapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const parts: [number, string][] = [
+    [Math.floor(s / 86400), "d"],
+    [Math.floor((s % 86400) / 3600), "h"],
+    [Math.floor((s % 3600) / 60), "m"],
+    [s % 60, "s"],
+  ];
+  return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join("");
 }
 
 function statusColor(status: string): string {

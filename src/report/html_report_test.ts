@@ -1,6 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { embedJson, type HtmlReportData, renderHtmlReport } from "./html_report.ts";
+import {
+  elapsed,
+  embedJson,
+  type HtmlReportData,
+  renderHtmlReport,
+  timeTicks,
+} from "./html_report.ts";
 import { TimelineRecorder } from "./timeline_series.ts";
 import { SessionRhythm } from "./session_rhythm.ts";
 
@@ -127,5 +133,27 @@ describe("renderHtmlReport", () => {
 describe("embedJson", () => {
   it("escapes every < and the line separators JSON allows but scripts once did not", () => {
     assert.equal(embedJson({ a: "</script>\u2028" }), '{"a":"\\u003c/script>\\u2028"}');
+  });
+});
+
+describe("the time axis", () => {
+  it("puts ticks at round steps of elapsed time, from seconds to days", () => {
+    assert.deepEqual(timeTicks(14_000), [0, 5000, 10000]);
+    assert.deepEqual(timeTicks(3_600_000).map(elapsed), [
+      "0s",
+      "10m",
+      "20m",
+      "30m",
+      "40m",
+      "50m",
+      "1h",
+    ]);
+    assert.deepEqual(timeTicks(7 * 86_400_000).map(elapsed), [
+      "0s",
+      "2d",
+      "4d",
+      "6d",
+    ]);
+    assert.equal(elapsed(90_000), "1m30s");
   });
 });
