@@ -5,6 +5,7 @@
  * text through the run's redactor like every other file.
  */
 import { writeFile } from "node:fs/promises";
+import { clearInterval, setInterval } from "node:timers";
 import type { DeliveryStats } from "../export/stats.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import { htmlDataOfLoad, htmlDataOfReplay, renderHtmlReport } from "../report/html_report.ts";
@@ -67,6 +68,8 @@ export class HtmlRecording {
     this.#stats = stats;
     stats.onLatency((ms) => this.#timeline.latency(this.#options.now(), ms));
     this.#timer = setInterval(() => this.#sample(), this.#options.intervalMs ?? 1000);
+    // Never what keeps the process alive: a run that throws exits without calling stop().
+    this.#timer.unref();
     return this;
   }
 

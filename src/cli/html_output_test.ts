@@ -7,6 +7,8 @@ import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import { captureIo } from "../testing/io.ts";
 import { renderInChromium } from "../testing/chromium.ts";
+import type { HtmlReportData } from "../report/html_report.ts";
+import type { TimelinePoint } from "../report/timeline_series.ts";
 
 const SECRET = "sekrit-token-4f9a2c";
 
@@ -65,6 +67,18 @@ test("load --html writes a page a real browser renders with every chart and no e
     const html = await readFile(page, "utf8");
     assert.ok(!html.includes(SECRET), "the secret in the failure reason is redacted");
     assert.match(html, /HTTP 400: bad key \[redacted\]/);
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1],
+    ) as HtmlReportData;
+    const sum = (f: (p: TimelinePoint) => number) =>
+      data.timeline.points.reduce((n, p) => n + f(p), 0);
+    assert.equal(sum((p) => p.acknowledged), data.spans.acknowledged, "every span is on the chart");
+    assert.equal(sum((p) => p.failed), 100);
+    assert.equal(sum((p) => p.generated), data.spans.generated);
+    assert.equal(sum((p) => p.sessions), 200);
+    assert.equal(sum((p) => p.retried), 1);
+    assert.equal(sum((p) => p.statuses["503"] ?? 0), 1);
+    assert.equal(sum((p) => p.latency?.count ?? 0), data.requests.byStatus["200"]);
 
     const { dom, console } = await renderInChromium(page);
     assert.deepEqual(console, [], "the browser logged no console message or error");
