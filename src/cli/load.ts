@@ -45,6 +45,7 @@ import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { checkLoadFlags } from "./load_flags.ts";
 import { prepareDir, prepareFile } from "./paths.ts";
+import { HtmlRecording } from "./html_output.ts";
 import { parseAt } from "./time.ts";
 import { anchoredLabel, resolveAnchor } from "./anchor.ts";
 import type { Io } from "./io.ts";
@@ -96,6 +97,7 @@ Population and output:
   --weight NAME=W     weight of the script named NAME (repeatable; default its own weight)
   --seed N            reproducible population; a re-run overwrites the same traces
   --report FILE       write the JSON report here too
+  --html FILE         write a self-contained HTML report with charts (opens offline)
   --out-dir DIR       where the sessions file and the default report go (default out)
   --batch-size N      spans per export request (default 512)
   --max-in-flight N   export requests at once (default 4)
@@ -196,6 +198,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   await prepareDir(outDir, "--out-dir");
   await prepareFile(reportPath, "--report");
   if (target.path) await prepareFile(target.path, "--out");
+  if (values.html !== undefined) await prepareFile(values.html, "--html");
   // Prompts and score configs exist before the first span; the plans link to them.
   const fixtures = await prepareFixtures(
     scripts,
@@ -225,6 +228,12 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       : positiveInt(values["max-in-flight"], "--max-in-flight"),
   });
   const liveCounts = new LiveCounts();
+  const html = values.html === undefined ? undefined : new HtmlRecording({
+    now: io.now,
+    sessions: () => schedule.kind === "live" ? liveCounts.started : population.sessions,
+    dropped: () => liveCounts.dropped,
+    window: backfill ? { startMs: anchor.ms - schedule.spreadMs, endMs: anchor.ms } : undefined,
+  }).attach(pipeline.stats);
   const stopProgress = startProgress({
     stats: pipeline.stats,
     sessions: () => schedule.kind === "live" ? liveCounts.started : population.sessions,
@@ -249,6 +258,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
         // A session stopped before its first turn never reached the target.
         if (plan.turns.length === 0) return;
         population.add(plan);
+        html?.session(plan);
         if (smallRunIds.length < 1000) smallRunIds.push(plan.sessionId);
         selector.add(plan);
         sessionsOut.write(clean(JSON.stringify(manifestSession(plan))) + "\n");
@@ -257,6 +267,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   } finally {
     await pipeline.close();
     stopProgress();
+    html?.stop();
     await new Promise<void>((resolve, reject) =>
       sessionsOut.end((error?: Error | null) => error ? reject(error) : resolve())
     );
@@ -342,6 +353,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       : {}),
   };
   await writeFile(reportPath, clean(JSON.stringify(report, null, 2)) + "\n");
+  if (html) await html.writeLoad(values.html!, report, population, io.env);
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
   if (reviewed.text) (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
@@ -540,6 +552,7 @@ function parse(args: string[]) {
     weight: { type: "string", multiple: true },
     seed: { type: "string" },
     report: { type: "string" },
+    html: { type: "string" },
     "out-dir": { type: "string" },
     "max-failed": { type: "string" },
     "batch-size": { type: "string" },

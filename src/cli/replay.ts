@@ -36,6 +36,8 @@ import { scoresOf } from "../langfuse/scores.ts";
 import { anchoredLabel, resolveAnchor, type TimeAnchor } from "./anchor.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
 import { prepareDir, prepareFile } from "./paths.ts";
+import { HtmlRecording } from "./html_output.ts";
+import type { DeliveryStats } from "../export/stats.ts";
 import {
   loadAll,
   parseCommandArgs,
@@ -81,6 +83,7 @@ Options:
   --verify            then read the traces back from Langfuse and compare (see verify --help)
   --timeout D         how long --verify waits for ingestion (default 2m, at most 1d)
 ${REVIEW_HELP}
+  --html FILE         write a self-contained HTML report with charts (opens offline)
   --quiet             print only problems
   -h, --help          show this help
 
@@ -161,6 +164,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   const manifestDir = values["manifest-dir"] ?? "out";
   if (!values["no-manifest"]) await prepareDir(manifestDir, "--manifest-dir");
   if (target.path) await prepareFile(target.path, "--out");
+  if (values.html !== undefined) await prepareFile(values.html, "--html");
   // Prompts and score configs exist before the first span; the plans link to them.
   const fixtures = await prepareFixtures(
     scripts,
@@ -172,13 +176,14 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   );
   if (fixtures.note && !values.quiet) io.out(fixtures.note);
   const linked = plans.map((plan) => linkSession(plan, fixtures.links));
-  const { report, receiver } = await deliver(linked, target, io, {
+  const html = values.html === undefined ? undefined : new HtmlRecording({ now: io.now });
+  const { report, receiver, latency } = await deliver(linked, target, io, {
     runId,
     seed,
     seeded,
     startedAt,
     anchor,
-  });
+  }, html);
   if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
@@ -198,6 +203,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     // The manifest leaves the process too: the run's secrets are removed from it.
     await writeFile(manifestPath, redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n");
   }
+  if (html) await html.writeReplay(values.html!, report, linked, latency, io.env);
   const failed = !delivered;
   if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
   if (reviewed.text && (!values.quiet || reviewFailures(report.review) > 0)) {
@@ -250,6 +256,7 @@ function parse(args: string[]) {
     "no-manifest": { type: "boolean" },
     verify: { type: "boolean" },
     plant: { type: "string" },
+    html: { type: "string" },
     timeout: { type: "string" },
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
@@ -263,7 +270,8 @@ async function deliver(
   target: Target,
   io: Io,
   facts: { runId: string; seed: number; seeded: boolean; startedAt: string; anchor: TimeAnchor },
-): Promise<{ report: RunReport; receiver?: OtlpReceiver }> {
+  html?: HtmlRecording,
+): Promise<{ report: RunReport; receiver?: OtlpReceiver; latency: DeliveryStats["latency"] }> {
   let receiver: OtlpReceiver | undefined;
   let sendTo = target;
   if (target.kind === "preview") {
@@ -272,7 +280,9 @@ async function deliver(
   }
   // No timed flushes: batches then depend only on the spans, so seeded payloads are identical.
   const pipeline = createPipeline(sendTo, { maxDelayMs: 0 });
+  html?.attach(pipeline.stats);
   for (const plan of plans) {
+    html?.session(plan);
     await emitSession(plan, {
       tracer: pipeline.tracer,
       ids: pipeline.ids,
@@ -281,6 +291,7 @@ async function deliver(
     });
   }
   await pipeline.close();
+  html?.stop();
   const { stats } = pipeline;
   const report = buildRunReport(plans, stats.snapshot(), {
     version: VERSION,
@@ -295,5 +306,5 @@ async function deliver(
     },
     stopped: pipeline.batcher.fatal ?? (io.interrupted() ? "interrupted (Ctrl-C)" : undefined),
   });
-  return { report, receiver };
+  return { report, receiver, latency: stats.latency };
 }

@@ -6,8 +6,19 @@
 
 import { LatencyHistogram } from "../plan/stats.ts";
 
+/** A latency histogram that also hands each latency to a listener (the HTML report's timeline). */
+class ObservedHistogram extends LatencyHistogram {
+  listener?: (ms: number) => void;
+
+  override record(ms: number): void {
+    super.record(ms);
+    this.listener?.(ms);
+  }
+}
+
 /** Counts of one run's delivery, shared by the batcher and the senders. */
 export class DeliveryStats {
+  readonly #observed = new ObservedHistogram();
   /** Spans handed to the exporter. */
   generated = 0;
   /** Spans the target acknowledged. */
@@ -21,7 +32,12 @@ export class DeliveryStats {
   /** Responses by HTTP status, or by "network" / "timeout" when none came. */
   readonly byStatus = new Map<string, number>();
   /** Duration of each successful export call, retries included, in ms (constant memory). */
-  readonly latency = new LatencyHistogram();
+  readonly latency: LatencyHistogram = this.#observed;
+
+  /** Also hands each export latency (ms) to `listener` as it is recorded; undefined stops it. */
+  onLatency(listener: ((ms: number) => void) | undefined): void {
+    this.#observed.listener = listener;
+  }
 
   /** Spans that failed, all reasons together. */
   get failed(): number {

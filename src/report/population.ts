@@ -68,6 +68,13 @@ export class PopulationCounter {
     return this.#sessions;
   }
 
+  /** How many users had each number of sessions: `{ "1": 412, "2": 96, ... }` (the Zipf tail). */
+  usersBySessions(): Record<string, number> {
+    const users = new Map<string, number>();
+    for (const count of this.#users.values()) bump(users, String(count));
+    return sorted(users);
+  }
+
   /** The shape so far. */
   shape(): PopulationShape {
     const rate = (n: number) =>

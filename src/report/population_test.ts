@@ -37,3 +37,11 @@ test("the busiest user is counted for pools far larger than a function's argumen
   assert.equal(shape.maxSessionsPerUser, 2);
   assert.equal(shape.escalationRate, Math.round((1 / 300_002) * 1e4) / 1e4);
 });
+
+test("usersBySessions counts how many users had each number of sessions, the Zipf tail", () => {
+  const counter = new PopulationCounter();
+  for (const user of ["a", "a", "a", "b", "c", "d", "d", "e", "f", "f", "f"]) {
+    counter.add(session(`usr_${user}`));
+  }
+  assert.deepEqual(counter.usersBySessions(), { "1": 3, "2": 1, "3": 2 });
+});
