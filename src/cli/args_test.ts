@@ -83,6 +83,40 @@ describe("dash-leading option values", () => {
   });
 });
 
+describe("repeated options", () => {
+  it("refuses a value option given twice instead of keeping the last one unsaid", async () => {
+    const cases: [string[], string][] = [
+      [[
+        "replay",
+        "conversations/order-status.yaml",
+        "--plant",
+        "lost_state",
+        "--plant",
+        "unsolved",
+      ], "--plant"],
+      [["replay", "conversations/order-status.yaml", "--seed", "1", "--seed=2"], "--seed"],
+      [
+        ["load", "conversations/order-status.yaml", "--sessions", "3", "--sessions", "5"],
+        "--sessions",
+      ],
+      [["verify", "out/x.json", "--timeout", "1s", "--timeout", "2s"], "--timeout"],
+      [
+        ["grade", "out/x.json", "--reads-per-second", "1", "--reads-per-second", "2"],
+        "--reads-per-second",
+      ],
+    ];
+    for (const [args, flag] of cases) {
+      const run = captureIo();
+      assert.equal(await main(args, run.io), 2, args.join(" "));
+      assert.match(run.err(), new RegExp(`${flag} is given more than once; give it once`));
+    }
+    // Repeating an option meant to repeat stays allowed: load's --weight is checked further on.
+    const run = captureIo();
+    await main(["load", "--help", "--weight", "a=1", "--weight", "b=2"], run.io);
+    assert.doesNotMatch(run.err(), /given more than once/);
+  });
+});
+
 describe("help texts", () => {
   it("list every exit code each command can return", () => {
     const codes = (help: string) =>

@@ -43,7 +43,8 @@ Options:
   -h, --help              show this help
 
 Exit codes: 0 graded (also when no reviewer has annotated yet, which is said), 1 internal
-error (a bug), 2 usage, 3 the manifest cannot be read or has no answer key or no queue items,
+error (a bug), 2 usage (also: the run's queues are not in the keys' project), 3 the manifest
+cannot be read or has no answer key or no queue items,
 6 Langfuse API error (e.g. refused keys).`;
 
 /** Runs `grade`; returns the exit code. */
@@ -76,6 +77,32 @@ export async function gradeCommand(args: string[], io: Io): Promise<number> {
   let scores;
   try {
     generation = await client.detectGeneration();
+    const [queues, configs] = await Promise.all([
+      client.allAnnotationQueues(),
+      client.allScoreConfigs(),
+    ]);
+    // Another project would answer "nobody reviewed yet", wrongly: the run's queues must be here.
+    const missing = queueIds.filter((id) => !queues.some((queue) => queue.id === id));
+    if (missing.length > 0) {
+      throw new CliError(
+        `the run's queue${missing.length === 1 ? "" : "s"} ${missing.join(", ")} ` +
+          `${missing.length === 1 ? "is" : "are"} not in the Langfuse project at ${host}: ` +
+          "grade reads the project the run went to; check LANGFUSE_BASE_URL and the keys",
+        EXIT.usage,
+      );
+    }
+    const findingConfigs = new Set(
+      configs.filter((c) => (FINDINGS as readonly string[]).includes(c.name)).map((c) => c.id),
+    );
+    for (const queue of queues.filter((q) => queueIds.includes(q.id))) {
+      if (!queue.scoreConfigIds.some((id) => findingConfigs.has(id))) {
+        io.err(
+          `Queue "${queue.name}" offers no finding score config (${FINDINGS.join(", ")}): ` +
+            "reviewers cannot mark findings in it. Seed with a training queue, e.g. " +
+            "--review conversations/reviews/training.yaml.",
+        );
+      }
+    }
     scores = await readReviewerScores(client, generation, queueIds);
   } catch (error) {
     throw apiFailure(error);

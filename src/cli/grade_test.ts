@@ -10,7 +10,7 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
 import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { captureIo } from "../testing/io.ts";
-import { langfuseEnv } from "../testing/langfuse.ts";
+import { langfuseClientFor, langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 
 const QUEUE = "cm7r0b4xq0007ad08k2m5p9zt";
@@ -192,6 +192,20 @@ async function traceManifest(items: unknown[] | undefined, findings = true): Pro
   return path;
 }
 
+/** A training queue in the fake with a `repeated_answer` config; answers both ids. */
+async function trainingQueue(fake: FakeLangfuse): Promise<{ queueId: string; configId: string }> {
+  const client = langfuseClientFor(fake);
+  const config = await client.createScoreConfig({ name: "repeated_answer", dataType: "BOOLEAN" });
+  const queue = await client.createAnnotationQueue({
+    name: "reviewer-training",
+    scoreConfigIds: [config.id],
+  });
+  return { queueId: queue.id, configId: config.id };
+}
+
+/** The TRACE items of {@link traceManifest}, in `queueId`. */
+const traceItems = (queueId: string) => TRACE_ITEMS.map((item) => ({ ...item, queueId }));
+
 const TRACE_ITEMS = ["t1-1", "t1-2", "t2-1", "t2-2"].map((id, i) => ({
   queueId: QUEUE,
   id: `item-${i}`,
@@ -202,12 +216,13 @@ const TRACE_ITEMS = ["t1-1", "t1-2", "t2-1", "t2-2"].map((id, i) => ({
 
 test("grade reads a v3 server's v2 scores and keys TRACE items by the trace a finding was planted on", async () => {
   await withFakeLangfuse({ mode: "v3" }, async (fake) => {
-    const path = await traceManifest(TRACE_ITEMS);
+    const { queueId, configId } = await trainingQueue(fake);
+    const path = await traceManifest(traceItems(queueId));
     const mark = (objectId: string, value: boolean) =>
       fake.annotate({
         reviewer: "cleo",
-        queueId: QUEUE,
-        configId: "cfg-rep",
+        queueId,
+        configId,
         name: "repeated_answer",
         objectType: "TRACE",
         objectId,
@@ -232,11 +247,44 @@ test("grade reads a v3 server's v2 scores and keys TRACE items by the trace a fi
 
 test("grade says so when no reviewer has annotated yet, and exits 0", async () => {
   await withFakeLangfuse({ mode: "v4" }, async (fake) => {
-    const path = await traceManifest(TRACE_ITEMS);
-    const { code, out } = await grade(langfuseEnv(fake), [path]);
-    assert.equal(code, 0);
+    const { queueId } = await trainingQueue(fake);
+    const path = await traceManifest(traceItems(queueId));
+    const { code, out, err } = await grade(langfuseEnv(fake), [path]);
+    assert.equal(code, 0, err);
     assert.match(out, /1 finding planted in 1 of 2 sessions/);
     assert.match(out, /No reviewer has marked a finding on the run's queue items yet/);
+    assert.equal(err, "", "a training queue gets no warning");
+  });
+});
+
+test("grade refuses a project that does not hold the run's queues, instead of saying nobody reviewed", async () => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
+    const path = await traceManifest(TRACE_ITEMS);
+    const { code, err } = await grade(langfuseEnv(fake), [path]);
+    assert.equal(code, 2);
+    assert.match(
+      err,
+      new RegExp(`queue ${QUEUE} is not in the Langfuse project at .*LANGFUSE_BASE_URL`),
+    );
+  });
+});
+
+test("grade warns when the run's queue offers reviewers no finding to mark", async () => {
+  await withFakeLangfuse({ mode: "v4" }, async (fake) => {
+    const client = langfuseClientFor(fake);
+    const config = await client.createScoreConfig({ name: "resolution", dataType: "BOOLEAN" });
+    const queue = await client.createAnnotationQueue({
+      name: "order-status-escalations",
+      scoreConfigIds: [config.id],
+    });
+    const { code, err } = await grade(langfuseEnv(fake), [
+      await traceManifest(traceItems(queue.id)),
+    ]);
+    assert.equal(code, 0, err);
+    assert.match(
+      err,
+      /Queue "order-status-escalations" offers no finding score config .*--review conversations\/reviews\/training\.yaml/,
+    );
   });
 });
 

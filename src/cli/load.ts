@@ -21,6 +21,7 @@ import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
 import {
   deliverReview,
+  prepareQueues,
   prepareReview,
   REVIEW_HELP,
   REVIEW_OPTIONS,
@@ -209,6 +210,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     reviewScoreConfigs(review),
   );
   if (fixtures.note) io.out(fixtures.note);
+  await prepareQueues(target, review, io, configIdsOf(fixtures.fixtures));
   const factory = new SessionFactory(weighted, { seed, users, runId, fixtures: fixtures.links });
   const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.

@@ -79,11 +79,33 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"
   command: string,
 ) {
   const joined = joinDashValues(args, options, command);
+  let parsed;
   try {
-    return parseArgs({ args: joined, allowPositionals: true, options, strict: true });
+    parsed = parseArgs({
+      args: joined,
+      allowPositionals: true,
+      options,
+      strict: true,
+      tokens: true,
+    });
   } catch (error) {
     throw new CliError(`${(error as Error).message}. See ${command} --help.`, EXIT.usage);
   }
+  // parseArgs keeps the last of a repeated value: `--plant a --plant b` would drop `a` unsaid.
+  const given = new Map<string, number>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option") continue;
+    const option = options[token.name];
+    if (option?.type !== "string" || option.multiple) continue;
+    given.set(token.name, (given.get(token.name) ?? 0) + 1);
+    if (given.get(token.name) === 2) {
+      throw new CliError(
+        `--${token.name} is given more than once; give it once. See ${command} --help.`,
+        EXIT.usage,
+      );
+    }
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** The flags of every command that sends spans somewhere. */

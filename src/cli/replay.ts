@@ -23,6 +23,7 @@ import { CliError, EXIT } from "./exit_codes.ts";
 import { deliverScores } from "./scores.ts";
 import {
   deliverReview,
+  prepareQueues,
   prepareReview,
   REVIEW_HELP,
   REVIEW_OPTIONS,
@@ -175,6 +176,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     reviewScoreConfigs(review),
   );
   if (fixtures.note && !values.quiet) io.out(fixtures.note);
+  await prepareQueues(target, review, io, configIdsOf(fixtures.fixtures));
   const linked = plans.map((plan) => linkSession(plan, fixtures.links));
   const html = values.html === undefined ? undefined : new HtmlRecording({ now: io.now });
   const { report, receiver, latency } = await deliver(linked, target, io, {

@@ -13,7 +13,13 @@
  */
 import type { Target } from "../export/target.ts";
 import { systemClock } from "../load/clock.ts";
-import { applyReview, DEFAULT_REVIEW_TIMEOUT_MS } from "../langfuse/review_apply.ts";
+import {
+  apiReason,
+  applyReview,
+  DEFAULT_REVIEW_TIMEOUT_MS,
+  QUEUE_CAP_ADVICE,
+} from "../langfuse/review_apply.ts";
+import { isQueuePlanCap } from "../langfuse/client.ts";
 import {
   reviewConfigsOf,
   ReviewConflictError,
@@ -52,6 +58,8 @@ export const REVIEW_HELP =
 /** A run's review layer, checked before anything is sent; `start` it with the run's seed. */
 export class ReviewRun {
   #selector?: ReviewSelector;
+  /** Queues this run created before its first span (see {@link prepareQueues}). */
+  readonly createdBefore = new Set<string>();
 
   /** Checks that the sources' queues and configs agree; throws ReviewConflictError. */
   constructor(readonly sources: ReviewSource[], readonly timeoutMs: number) {
@@ -127,6 +135,53 @@ export function reviewScoreConfigs(review: ReviewRun): ReviewScoreConfigSpec[] {
   return reviewConfigsOf(review.sources);
 }
 
+/**
+ * Makes the run's declared queues exist before the first span: a queue needs no visibility,
+ * only its score configs (`configIds`, from the fixtures step), so a queue Langfuse refuses (Cloud
+ * Hobby's one-queue cap, a validation error) stops the run with nothing sent instead of after
+ * every span went out. Other targets, and runs declaring no queue, do nothing.
+ */
+export async function prepareQueues(
+  target: Target,
+  run: ReviewRun,
+  io: Io,
+  configIds?: ReadonlyMap<string, string>,
+): Promise<void> {
+  const declared = new Map<string, { description?: string; scoreConfigs: string[] }>();
+  for (const source of run.sources) {
+    for (const queue of source.review.queues ?? []) declared.set(queue.name, queue);
+  }
+  if (declared.size === 0 || target.kind !== "langfuse") return;
+  const { client } = langfuseClientFromEnv(io.env, "review");
+  const refused = (name: string, reason: string) =>
+    new CliError(`queue "${name}" not created: ${reason}\nNothing was sent.`, EXIT.langfuseApi);
+  let existing: { name: string }[];
+  try {
+    existing = await client.allAnnotationQueues();
+  } catch (error) {
+    throw apiFailure(error);
+  }
+  for (const [name, queue] of declared) {
+    if (existing.some((q) => q.name === name)) continue;
+    const ids: string[] = [];
+    for (const config of queue.scoreConfigs) {
+      const id = configIds?.get(config);
+      if (id === undefined) throw refused(name, `score config "${config}" was not made`);
+      ids.push(id);
+    }
+    try {
+      await client.createAnnotationQueue({
+        name,
+        ...(queue.description !== undefined ? { description: queue.description } : {}),
+        scoreConfigIds: ids,
+      });
+    } catch (error) {
+      throw refused(name, isQueuePlanCap(error) ? QUEUE_CAP_ADVICE : apiReason(error));
+    }
+    run.createdBefore.add(name);
+  }
+}
+
 /** What {@link deliverReview} did: the manifest's `review` (absent when skipped) and lines to print. */
 export interface ReviewOutcome {
   review?: RunReview;
@@ -172,6 +227,8 @@ export async function deliverReview(
   } catch (error) {
     throw apiFailure(error);
   }
+  // A queue made before the first span is still this run's.
+  for (const queue of review.queues) if (run.createdBefore.has(queue.name)) queue.created = true;
   const mix: ReviewMix = { planted: {} };
   for (const queue of plan.queues) {
     mix.planted[queue.name] = [queue.items.length, queue.items.filter((i) => i.planted).length];

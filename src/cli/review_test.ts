@@ -133,7 +133,7 @@ describe("the review layer of a replay", () => {
     });
   });
 
-  it("reports Cloud Hobby's one-queue cap with what to do, and exits 6", async () => {
+  it("stops on Cloud Hobby's one-queue cap before the first span, saying what to do (exit 6)", async () => {
     await withFake({ plan: "cloud:hobby" }, async (fake, clock) => {
       const client = langfuseClientFor(fake);
       const config = await client.createScoreConfig({ name: "tone", dataType: "BOOLEAN" });
@@ -142,12 +142,24 @@ describe("the review layer of a replay", () => {
       assert.equal(code, 6, out.err());
       assert.match(
         out.err(),
-        /1 failed: queue "order-status-escalations" not created: Langfuse Cloud's Hobby plan allows one annotation queue .*name that queue in the review section/,
+        /queue "order-status-escalations" not created: Langfuse Cloud's Hobby plan allows one annotation queue .*name that queue in the review section[\s\S]*Nothing was sent/,
       );
-      assert.match(out.err(), /1 failed: item not added: its queue "order-status-escalations"/);
-      assert.deepEqual(manifest!.review!.queues, []);
-      assert.equal(manifest!.spans.failed, 0, "the spans went out all the same");
-      assert.equal(manifest!.review!.comments.length, 1, "and so did the comment");
+      assert.equal(manifest, undefined, "no manifest: nothing was sent");
+      assert.equal(fake.spans.length, 0, "no span went out");
+      assert.equal(fake.comments.length, 0);
+    });
+  });
+
+  it("counts a queue it made before the first span as created by the run", async () => {
+    await withFake({}, async (fake, clock) => {
+      const { code, out, manifest } = await replay(fake, clock, await tmp());
+      assert.equal(code, 0, out.err());
+      const queueAt = fake.requests.findIndex((r) =>
+        r.method === "POST" && r.path.startsWith("/api/public/annotation-queues")
+      );
+      const spansAt = fake.requests.findIndex((r) => r.path.startsWith("/api/public/otel"));
+      assert.ok(queueAt >= 0 && queueAt < spansAt, "the queue exists before the first span");
+      assert.deepEqual(manifest!.review!.queues.map((q) => q.created), [true]);
     });
   });
 

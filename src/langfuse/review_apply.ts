@@ -232,7 +232,7 @@ function configIdByName(configs: readonly ApiScoreConfig[], name: string): strin
 class MissingConfig extends Error {}
 
 /** Langfuse's reason for a failed request; other errors are bugs and are rethrown. */
-function apiReason(error: unknown): string {
+export function apiReason(error: unknown): string {
   if (error instanceof LangfuseApiError) return error.message;
   throw error;
 }
