@@ -1,0 +1,733 @@
+/**
+ * Recorded sessions become anonymised conversation scripts. Pure: no I/O.
+ *
+ * - One turn per trace, in order; the root span's children are the turn's steps, with their
+ *   types, names, nesting, `parallel` when siblings overlap in time, models, model parameters,
+ *   prompt links (`{ name, version }`), levels, status messages, usage and scores.
+ * - Durations, gaps, time to first token, token usage and think times become ranges of
+ *   ±`spread` (default 20%) around what was observed, so a replay varies around the recording.
+ * - Costs become a `price` (USD per million tokens) when the recorded cost and usage give both
+ *   sides, else a fixed `cost`.
+ * - Trace name, version, release, tags and metadata are kept when the privacy guard accepts
+ *   them, else dropped with a note; session and user ids become generated formats; content is
+ *   scrubbed (`scrub.ts`).
+ * - A turn's kind and outcome come from trace metadata `turn_kind` / `outcome` (as this tool
+ *   sends them); otherwise they are guessed: an ERROR level anywhere in the turn → failed, an
+ *   observation named like a handoff or escalation → escalated (kind escalation), else
+ *   answered; the kind is refund when the user's message says refund, status for the first
+ *   turn, followup after it. A WARNING alone decides nothing (apps warn for many reasons).
+ */
+import { type ChatMessage, mainGeneration, messageTokens, turnMessages } from "../plan/chat.ts";
+import type { Json } from "../plan/types.ts";
+import { findPersonalData } from "../script/privacy.ts";
+import { checkToken } from "../script/privacy.ts";
+import type { ScoreInput, StepInput, TurnInput } from "../script/schema.ts";
+import { promptNameProblem } from "../script/schema_prompts.ts";
+import { MAX_CONFIG_NAME } from "../script/schema_score_configs.ts";
+import { METADATA_VALUES, OUTCOMES, TURN_KINDS } from "../script/vocabulary.ts";
+import { type IdReplacement, KIND_PLURALS, Scrubber } from "./scrub.ts";
+import type {
+  RecordedObservation,
+  RecordedScript,
+  RecordedSession,
+  RecordedTrace,
+} from "./types.ts";
+import { scriptYaml } from "./yaml_text.ts";
+
+/** How recorded sessions become scripts. */
+export interface ToScriptsOptions {
+  /** The script name (kebab-case); default from the first trace's name, else "recorded"; several sessions get -1, -2… */
+  name?: string;
+  /** The JSON Schema path in the editor line; default "../schema/conversation.schema.json" (a script in conversations/). */
+  schemaPath?: string;
+  /** How far a range reaches either side of an observed value; default 0.2 (±20%). */
+  spread?: number;
+}
+
+/** The generated id formats recorded ids are replaced by. */
+export const SESSION_ID_FORMAT = "conv_{hex:21}";
+/** The generated user id format. */
+export const USER_ID_FORMAT = "usr_{hex:12}";
+
+const DEFAULT_SPREAD = 0.2;
+const MAX_MS = 86_400_000;
+
+/** Turns each recorded session into one anonymised script (YAML text that passes `validate`). */
+export function toScripts(
+  sessions: RecordedSession[],
+  options: ToScriptsOptions = {},
+): RecordedScript[] {
+  const used = new Set<string>();
+  return sessions.map((session, s) => {
+    const base = (options.name === undefined ? undefined : kebabName(options.name)) ??
+      baseName(session);
+    let name = sessions.length > 1 ? `${base.slice(0, 36)}-${s + 1}` : base;
+    for (let n = 2; used.has(name); n++) name = `${base.slice(0, 36)}-${n}`;
+    used.add(name);
+    return toScript(session, name, options);
+  });
+}
+
+/** A kebab-case name from the first trace name that passes the guard, else "recorded". */
+function baseName(session: RecordedSession): string {
+  const name = session.traces.map((trace) => trace.name).find((name) =>
+    name !== undefined && checkToken(name) === undefined
+  );
+  return kebabName(name ?? "") ?? "recorded";
+}
+
+/** `text` as a script name (lowercase words joined by "-", at most 36 characters), or undefined when nothing is left. */
+function kebabName(text: string): string | undefined {
+  const kebab = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^[^a-z]+/, "")
+    .slice(0, 36).replace(/-+$/, "");
+  return kebab || undefined;
+}
+
+/** A recorded session that cannot become a script (it has no trace). */
+export class RecordError extends Error {
+  override name = "RecordError";
+}
+
+/** Notes about what was dropped or guessed, collected while building one script. */
+class Notes {
+  readonly #lines: string[] = [];
+  readonly #counted = new Map<string, number>();
+
+  /** Adds a note once. */
+  add(line: string): void {
+    if (!this.#lines.includes(line)) this.#lines.push(line);
+  }
+
+  /** Counts one occurrence of a note that is reported as "N × reason". */
+  count(reason: string): void {
+    this.#counted.set(reason, (this.#counted.get(reason) ?? 0) + 1);
+  }
+
+  /** Every note, counted ones last. */
+  lines(): string[] {
+    return [
+      ...this.#lines,
+      ...[...this.#counted.entries()].map(([reason, n]) => `${n} ${reason}`),
+    ];
+  }
+}
+
+/** What building one session's turns needs. */
+interface Context {
+  scrubber: Scrubber;
+  notes: Notes;
+  spread: number;
+  renamed: number;
+  /** The recorded input usage of each generation step, for `stripHistory`. */
+  observedInput: WeakMap<StepInput, number>;
+}
+
+function toScript(
+  session: RecordedSession,
+  name: string,
+  options: ToScriptsOptions,
+): RecordedScript {
+  const notes = new Notes();
+  const scrubber = new Scrubber(recordedIds(session));
+  const ctx: Context = {
+    scrubber,
+    notes,
+    spread: options.spread ?? DEFAULT_SPREAD,
+    renamed: 0,
+    observedInput: new WeakMap(),
+  };
+  if (session.traces.length === 0) {
+    throw new RecordError(`a recorded session (${session.source}) has no traces to make turns of`);
+  }
+  for (const trace of session.traces) observeTrace(trace, scrubber);
+
+  const trace = traceFields(session, name, ctx);
+  const turns: TurnInput[] = [];
+  const history: { recorded: ChatMessage[]; scrubbed: string[] } = { recorded: [], scrubbed: [] };
+  for (const [t, recorded] of session.traces.entries()) {
+    const turn = toTurn(recorded, t, trace.name, ctx, history);
+    if (t > 0) {
+      const previous = session.traces[t - 1];
+      turn.thinkTime = msRange(Math.max(0, recorded.startMs - previous.endMs), ctx.spread);
+    }
+    turns.push(turn);
+  }
+
+  const vars = scrubber.vars();
+  const script: Record<string, unknown> = {
+    name,
+    description: `Recorded session, ${turns.length} turn${turns.length === 1 ? "" : "s"}; ` +
+      "content scrubbed, review before sharing.",
+    session: { id: SESSION_ID_FORMAT },
+    user: { id: USER_ID_FORMAT },
+    trace,
+    ...(Object.keys(vars).length > 0 ? { vars } : {}),
+    turns,
+  };
+
+  const replaced = scrubber.counts().map(({ kind, count }) =>
+    `${count} ${count === 1 ? kind : KIND_PLURALS[kind]}`
+  );
+  const header = [
+    `Recorded by session-replay record from ${
+      scrubber.plain(session.source).replace(/\s+/g, " ")
+    }.`,
+    "Review before sharing: free text can hide anything the scrubber does not recognise.",
+    `Session and user ids are generated (${SESSION_ID_FORMAT}, ${USER_ID_FORMAT}); no recorded id is kept.`,
+    replaced.length > 0
+      ? `Replaced in content by templates (counts, never values): ${replaced.join(", ")}.`
+      : "Nothing in the content looked like personal data or a secret.",
+    ...(scrubber.braces() > 0
+      ? [`${scrubber.braces()} literal "{{" or "}}" in the content written as "{ {" / "} }".`]
+      : []),
+    `Durations, gaps, time to first token, token usage and think times: ±${
+      Math.round(ctx.spread * 100)
+    }% around what was observed.`,
+    ...notes.lines(),
+  ];
+  return {
+    name,
+    yaml: scriptYaml(script, header, options.schemaPath ?? "../schema/conversation.schema.json"),
+    notes: header.slice(2),
+  };
+}
+
+/** Every recorded id, with what replaces it in content. */
+function recordedIds(session: RecordedSession): IdReplacement[] {
+  const ids: IdReplacement[] = [];
+  const add = (value: string | undefined, template: string) => {
+    if (value && !ids.some((id) => id.value === value)) ids.push({ value, template });
+  };
+  add(session.userId, "{{userId}}");
+  add(session.sessionId, "{{sessionId}}");
+  for (const trace of session.traces) {
+    add(trace.userId, "{{userId}}");
+    add(trace.sessionId, "{{sessionId}}");
+  }
+  const visit = (observation: RecordedObservation) => {
+    add(observation.id, "{{faker.string.uuid}}");
+    observation.children.forEach(visit);
+  };
+  for (const trace of session.traces) {
+    add(trace.id, "{{faker.string.uuid}}");
+    if (trace.root) visit(trace.root);
+    trace.orphans.forEach(visit);
+  }
+  return ids;
+}
+
+function observeTrace(trace: RecordedTrace, scrubber: Scrubber): void {
+  scrubber.observe(trace.input ?? trace.root?.input);
+  scrubber.observe(trace.output ?? trace.root?.output);
+  const visit = (observation: RecordedObservation) => {
+    scrubber.observe(observation.input);
+    scrubber.observe(observation.output);
+    observation.children.forEach(visit);
+  };
+  if (trace.root) trace.root.children.forEach(visit);
+  if (trace.root && trace.root.type !== "span") visit(trace.root);
+  trace.orphans.forEach(visit);
+}
+
+/** Whether a short label (name, tag, model, metadata value) can be kept as recorded. */
+function clean(text: string, ctx: Context): boolean {
+  return !text.includes("{{") && !text.includes("}}") &&
+    findPersonalData(text) === undefined && !ctx.scrubber.holdsPersonalData(text);
+}
+
+/** Why a label is refused, in words that never quote it. */
+function refusedBecause(text: string, ctx: Context): string | undefined {
+  if (!clean(text, ctx)) return "it looks like personal data, a secret or a recorded id";
+  if (checkToken(text) !== undefined) {
+    return "it is not a short token (1 to 40 lowercase letters, digits, _ - . :)";
+  }
+  return undefined;
+}
+
+/** The script's trace block: name, version, release, tags and bounded metadata that pass the guard. */
+function traceFields(session: RecordedSession, scriptName: string, ctx: Context) {
+  const { notes } = ctx;
+  const first = <T>(pick: (trace: RecordedTrace) => T | undefined) =>
+    session.traces.map(pick).find((value) => value !== undefined);
+
+  const pickToken = (field: string, values: (string | undefined)[], fallback?: string) => {
+    const present = values.filter((value): value is string => value !== undefined);
+    const kept = present.find((value) => refusedBecause(value, ctx) === undefined);
+    for (const value of new Set(present)) {
+      const why = refusedBecause(value, ctx);
+      if (why) notes.add(`Dropped a trace ${field}: ${why}.`);
+    }
+    if (kept && new Set(present).size > 1) {
+      notes.add(`The trace ${field} differs between turns; the first kept one is used for all.`);
+    }
+    if (!kept && fallback !== undefined && present.length === 0) {
+      notes.add(`No trace ${field} was recorded; "${fallback}" is used.`);
+    }
+    return kept ?? fallback;
+  };
+  const name = pickToken(
+    "name",
+    session.traces.map((t) => t.name),
+    `${scriptName.slice(0, 35)}-turn`,
+  )!;
+  const version = pickToken("version", session.traces.map((t) => t.version), "recorded")!;
+  const release = pickToken("release", session.traces.map((t) => t.release));
+
+  const tags: string[] = [];
+  let droppedTags = 0;
+  for (const tag of new Set(session.traces.flatMap((trace) => trace.tags))) {
+    if (tag === "synthetic") {
+      notes.add('Dropped the tag "synthetic": a replay run adds it itself.');
+    } else if (refusedBecause(tag, ctx) !== undefined || tags.length >= 20) droppedTags++;
+    else tags.push(tag);
+  }
+  if (droppedTags > 0) {
+    notes.add(
+      `Dropped ${droppedTags} tag${droppedTags === 1 ? "" : "s"}: personal data, a secret, ` +
+        "not a short token, or more than 20.",
+    );
+  }
+
+  const metadata: Record<string, string> = {};
+  const environment = first((trace) => trace.environment);
+  const dropped = new Set<string>();
+  const hiddenKeys = new Set<string>();
+  const consider = (key: string, value: Json) => {
+    if (key === "turn_kind" || key === "outcome") return;
+    if (key === "run_id") {
+      notes.add("Dropped trace metadata run_id: a replay run's marker, added by each run.");
+      return;
+    }
+    const allowed = (METADATA_VALUES as Record<string, readonly string[]>)[key];
+    if (allowed && typeof value === "string" && allowed.includes(value)) {
+      metadata[key] ??= value;
+      return;
+    }
+    if (/^[a-z][a-z0-9_]{0,39}$/.test(key) && clean(key, ctx)) dropped.add(key);
+    else hiddenKeys.add(key);
+  };
+  if (environment !== undefined) consider("environment", environment);
+  for (const trace of session.traces) {
+    for (const [key, value] of Object.entries(trace.metadata)) consider(key, value);
+  }
+  for (const key of [...dropped].filter((key) => metadata[key] === undefined)) {
+    const allowed = (METADATA_VALUES as Record<string, readonly string[]>)[key];
+    notes.add(
+      allowed
+        ? `Dropped trace metadata ${key}: a recorded value is not one of ${allowed.join(", ")}.`
+        : `Dropped trace metadata ${key}: not a bounded key (${
+          Object.keys(METADATA_VALUES).join(", ")
+        }); unbounded values would grow Langfuse's filters.`,
+    );
+  }
+  const hidden = hiddenKeys.size;
+  if (hidden > 0) {
+    notes.add(
+      `Dropped ${hidden} trace metadata entr${
+        hidden === 1 ? "y" : "ies"
+      } whose key is not shown (not a short key, or personal data).`,
+    );
+  }
+  return {
+    name,
+    version,
+    ...(release !== undefined ? { release } : {}),
+    tags,
+    metadata,
+  };
+}
+
+function toTurn(
+  trace: RecordedTrace,
+  t: number,
+  traceName: string,
+  ctx: Context,
+  history: { recorded: ChatMessage[]; scrubbed: string[] },
+): TurnInput {
+  const { notes, scrubber } = ctx;
+  const root = trace.root;
+  let children: RecordedObservation[];
+  let parentStartMs: number;
+  if (root && root.type === "span") {
+    children = [...root.children, ...trace.orphans];
+    parentStartMs = root.startMs;
+  } else {
+    children = root ? [root, ...trace.orphans] : [...trace.orphans];
+    parentStartMs = trace.startMs;
+    notes.add(
+      root
+        ? `Turn ${t + 1}: the root observation is a ${root.type}, so it becomes the turn's ` +
+          "step under the span a replay puts at the root."
+        : `Turn ${t + 1}: the trace had no root observation; its top observations are the steps.`,
+    );
+  }
+  if (root && trace.orphans.length > 0) {
+    notes.add(`Turn ${t + 1}: observations without a parent become steps under the root.`);
+  }
+  children.sort((a, b) => a.startMs - b.startMs);
+
+  const recordedInput = trace.input ?? root?.input ?? "";
+  const recordedOutput = trace.output ?? root?.output ?? "";
+  const steps = toSteps(children, parentStartMs, ctx);
+  if (steps.length === 0) {
+    notes.add(`Turn ${t + 1}: no child observations; a span stands in as its one step.`);
+    steps.push({
+      type: "span",
+      name: "recorded-step",
+      duration: msRange(root ? root.endMs - root.startMs : trace.endMs - trace.startMs, ctx.spread),
+    });
+  }
+  const input = scrubber.content(recordedInput);
+  const output = scrubber.content(recordedOutput);
+  stripHistory(steps, history, ctx);
+  history.recorded.push(...turnMessages(recordedInput, recordedOutput));
+  history.scrubbed.push(
+    ...turnMessages(input, output).map((message) => JSON.stringify(message)),
+  );
+
+  const { kind, outcome } = kindAndOutcome(trace, t, ctx);
+  const turn: TurnInput = { kind, input, output, outcome, steps };
+  if (root && root.type === "span" && root.name !== traceName) {
+    if (clean(root.name, ctx)) turn.name = root.name.slice(0, 80);
+    else notes.add(`Turn ${t + 1}: the root span's name looks like personal data; not kept.`);
+  }
+  if (root && root.type === "span") {
+    if (root.level && root.level !== "DEFAULT") turn.level = root.level;
+    if (root.statusMessage) turn.statusMessage = scrubber.plain(root.statusMessage).slice(0, 500);
+  }
+  const scores = toScores(trace, ctx);
+  if (scores.length > 0) turn.scores = scores;
+  return turn;
+}
+
+/**
+ * A replay gives the main generation the conversation so far (earlier turns' user and
+ * assistant messages after its system messages). When the recorded main generation holds
+ * exactly that, it is left out here, and its estimated tokens come off the usage, so a replay
+ * adds it back instead of doubling it.
+ */
+function stripHistory(
+  steps: StepInput[],
+  history: { recorded: ChatMessage[]; scrubbed: string[] },
+  ctx: Context,
+): void {
+  if (history.scrubbed.length === 0) return;
+  const main = mainGeneration({ steps });
+  if (!main?.messages) return;
+  const systems = main.messages.findIndex((message) => message.role !== "system");
+  if (systems < 0) return;
+  const window = main.messages.slice(systems, systems + history.scrubbed.length);
+  if (window.map((message) => JSON.stringify(message)).join("\n") !== history.scrubbed.join("\n")) {
+    return;
+  }
+  main.messages.splice(systems, history.scrubbed.length);
+  const extra = history.recorded.reduce((sum, message) => sum + messageTokens(message), 0);
+  const observed = ctx.observedInput.get(main);
+  if (main.usage && observed !== undefined) {
+    main.usage.input = intRange(Math.max(0, observed - extra), ctx.spread);
+  }
+  ctx.notes.add(
+    "The main generations' earlier-turn messages (the conversation so far) are left out, " +
+      "with their estimated tokens; a replay adds them back.",
+  );
+}
+
+function kindAndOutcome(trace: RecordedTrace, t: number, ctx: Context) {
+  const kindValue = trace.metadata.turn_kind;
+  const outcomeValue = trace.metadata.outcome;
+  const kind = (TURN_KINDS as readonly string[]).includes(String(kindValue))
+    ? kindValue as TurnInput["kind"]
+    : undefined;
+  const outcome = (OUTCOMES as readonly string[]).includes(String(outcomeValue))
+    ? outcomeValue as TurnInput["outcome"]
+    : undefined;
+  if (kind && outcome) return { kind, outcome };
+  const all = [
+    ...(trace.root ? [trace.root] : []),
+    ...trace.orphans,
+  ].flatMap(function flat(o: RecordedObservation): RecordedObservation[] {
+    return [o, ...o.children.flatMap(flat)];
+  });
+  const handoff = all.some((o) => /hand-?off|escalat|human|transfer/i.test(o.name));
+  const guessedOutcome: TurnInput["outcome"] = all.some((o) => o.level === "ERROR")
+    ? "failed"
+    : handoff
+    ? "escalated"
+    : "answered";
+  const text = JSON.stringify(trace.input ?? trace.root?.input ?? "");
+  const guessedKind: TurnInput["kind"] = handoff
+    ? "escalation"
+    : /refund/i.test(text)
+    ? "refund"
+    : t === 0
+    ? "status"
+    : "followup";
+  ctx.notes.add(
+    `Turn ${t + 1}: ${kind ? "" : "kind "}${!kind && !outcome ? "and " : ""}${
+      outcome ? "" : "outcome "
+    }guessed (no turn_kind/outcome metadata): review them.`,
+  );
+  return { kind: kind ?? guessedKind, outcome: outcome ?? guessedOutcome };
+}
+
+function toScores(trace: RecordedTrace, ctx: Context): ScoreInput[] {
+  const scores: ScoreInput[] = [];
+  for (const score of trace.scores) {
+    const name = score.name.toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^[^a-z]+/, "");
+    let value: number | string | undefined = score.value;
+    if (score.dataType === "BOOLEAN") {
+      value = value === 1 || value === "1" || value === "true" || value === "True" ? 1 : 0;
+    } else if (score.dataType === "NUMERIC") {
+      value = typeof value === "number" ? value : Number(value);
+      if (!Number.isFinite(value)) value = undefined;
+    } else {
+      value = String(value);
+      if (value.length < 1 || value.length > 40 || !clean(value, ctx)) value = undefined;
+    }
+    if (
+      !/^[a-z][a-z0-9_-]{0,39}$/.test(name) || name.length > MAX_CONFIG_NAME ||
+      !clean(name, ctx) || value === undefined
+    ) {
+      ctx.notes.count(
+        "scores dropped: a name or value that is not a short token, or looks personal",
+      );
+      continue;
+    }
+    scores.push({
+      name,
+      dataType: score.dataType,
+      value,
+      ...(score.comment ? { comment: ctx.scrubber.plain(score.comment).slice(0, 500) } : {}),
+    } as ScoreInput);
+  }
+  return scores;
+}
+
+function toSteps(
+  children: RecordedObservation[],
+  parentStartMs: number,
+  ctx: Context,
+): StepInput[] {
+  const parallel = overlaps(children);
+  let cursor = parentStartMs;
+  return children.map((child) => {
+    const from = parallel ? parentStartMs : cursor;
+    const step = toStep(child, Math.max(0, child.startMs - from), ctx);
+    cursor = Math.max(cursor, child.endMs);
+    return step;
+  });
+}
+
+/** Whether any two of the (start-ordered) children run at the same time. */
+function overlaps(children: RecordedObservation[]): boolean {
+  let end = -Infinity;
+  for (const child of children) {
+    if (child.startMs < end) return true;
+    end = Math.max(end, child.endMs);
+  }
+  return false;
+}
+
+function toStep(observation: RecordedObservation, gapMs: number, ctx: Context): StepInput {
+  const { notes, scrubber } = ctx;
+  let type = observation.type;
+  if (type === "event" && observation.children.length > 0) {
+    notes.add("An event with child observations became a span (events have no children).");
+    type = "span";
+  }
+  let name = observation.name.slice(0, 80);
+  if (!name || !clean(name, ctx)) {
+    name = `${type}-${++ctx.renamed}`;
+    notes.count("observation names replaced (empty, or personal data, a secret or an id)");
+  }
+  const step: StepInput = { type, name };
+  step.gap = msRange(gapMs, ctx.spread);
+  if (type !== "event") {
+    step.duration = msRange(observation.endMs - observation.startMs, ctx.spread);
+  }
+  if (observation.level && observation.level !== "DEFAULT") step.level = observation.level;
+  if (observation.statusMessage) {
+    step.statusMessage = scrubber.plain(observation.statusMessage).slice(0, 500);
+  }
+  const metadata = stepMetadata(observation.metadata, ctx);
+  if (metadata) step.metadata = metadata;
+
+  if (type === "generation") {
+    Object.assign(step, generationFields(observation, ctx));
+  } else if (
+    observation.model || observation.usage || observation.cost || observation.prompt ||
+    observation.completionStartMs !== undefined
+  ) {
+    notes.add(
+      "Model, usage, cost and prompt fields of non-generation observations are left out " +
+        "(the script format holds them on generations only).",
+    );
+  }
+  if (!step.messages && observation.input !== undefined) {
+    step.input = scrubber.content(observation.input);
+  }
+  if (observation.output !== undefined) step.output = scrubber.content(observation.output);
+  const steps = toSteps(observation.children, observation.startMs, ctx);
+  if (steps.length > 0) {
+    if (overlaps(observation.children)) step.parallel = true;
+    step.steps = steps;
+  }
+  const result = ordered(step);
+  if (type === "generation" && observation.usage) {
+    ctx.observedInput.set(result, observation.usage.input ?? 0);
+  }
+  return result;
+}
+
+const STEP_ORDER: (keyof StepInput)[] = [
+  "type",
+  "name",
+  "gap",
+  "duration",
+  "level",
+  "statusMessage",
+  "model",
+  "modelParameters",
+  "timeToFirstToken",
+  "messages",
+  "input",
+  "output",
+  "usage",
+  "price",
+  "cost",
+  "prompt",
+  "metadata",
+  "parallel",
+  "steps",
+];
+
+/** The step with its fields in the order a script author writes them. */
+function ordered(step: StepInput): StepInput {
+  const out: Record<string, unknown> = {};
+  for (const key of STEP_ORDER) if (step[key] !== undefined) out[key] = step[key];
+  return out as unknown as StepInput;
+}
+
+const MESSAGE_ROLES = ["system", "user", "assistant", "tool"];
+
+function generationFields(observation: RecordedObservation, ctx: Context): Partial<StepInput> {
+  const { notes, scrubber, spread } = ctx;
+  const fields: Partial<StepInput> = {};
+  if (observation.model && clean(observation.model, ctx)) fields.model = observation.model;
+  else {
+    fields.model = "recorded-model";
+    notes.add(
+      'A generation without a usable model name got "recorded-model" (none recorded, or it looked personal).',
+    );
+  }
+  if (observation.modelParameters) {
+    const kept = Object.entries(observation.modelParameters).filter(([key, value]) =>
+      clean(key, ctx) && (typeof value !== "string" || clean(value, ctx))
+    );
+    if (kept.length < Object.keys(observation.modelParameters).length) {
+      notes.count("model parameters dropped (personal data or a secret)");
+    }
+    if (kept.length > 0) fields.modelParameters = Object.fromEntries(kept);
+  }
+  if (isMessageList(observation.input)) {
+    fields.messages = observation.input.map((message) => ({
+      role: message.role as "system" | "user" | "assistant" | "tool",
+      content: scrubber.content(message.content),
+    }));
+  }
+  const usage = observation.usage;
+  if (usage && (usage.input !== undefined || usage.output !== undefined)) {
+    const input = usage.input ?? 0;
+    const output = usage.output ?? 0;
+    fields.usage = { input: intRange(input, spread), output: intRange(output, spread) };
+    const cost = observation.cost;
+    if (cost && cost.input !== undefined && cost.output !== undefined && input > 0 && output > 0) {
+      fields.price = {
+        input: significant(Math.max(0, cost.input) / input * 1e6),
+        output: significant(Math.max(0, cost.output) / output * 1e6),
+      };
+    } else if (cost && (cost.input !== undefined || cost.total !== undefined)) {
+      fields.cost = {
+        input: Math.max(0, cost.input ?? (cost.total ?? 0) - (cost.output ?? 0)),
+        output: Math.max(0, cost.output ?? 0),
+      };
+    }
+  } else if (observation.cost) {
+    notes.count("generation costs dropped (no usage recorded to go with them)");
+  }
+  if (observation.completionStartMs !== undefined) {
+    const ttft = Math.max(0, observation.completionStartMs - observation.startMs);
+    fields.timeToFirstToken = msRange(
+      Math.min(ttft, observation.endMs - observation.startMs),
+      spread,
+    );
+  }
+  const prompt = observation.prompt;
+  if (prompt) {
+    if (
+      prompt.version !== undefined && Number.isInteger(prompt.version) && prompt.version > 0 &&
+      promptNameProblem(prompt.name) === undefined && prompt.name.length <= 200 &&
+      clean(prompt.name, ctx)
+    ) {
+      fields.prompt = { name: prompt.name, version: prompt.version };
+    } else {
+      notes.count(
+        "prompt links dropped (no version recorded, or a name Langfuse or the guard refuses)",
+      );
+    }
+  }
+  return fields;
+}
+
+function isMessageList(value: Json | undefined): value is { role: string; content: Json }[] {
+  return Array.isArray(value) && value.length > 0 &&
+    value.every((item) =>
+      item !== null && typeof item === "object" && !Array.isArray(item) &&
+      typeof item.role === "string" && MESSAGE_ROLES.includes(item.role) &&
+      "content" in item && Object.keys(item).every((key) => key === "role" || key === "content")
+    );
+}
+
+function stepMetadata(
+  metadata: Record<string, Json> | undefined,
+  ctx: Context,
+): Record<string, string | number | boolean> | undefined {
+  if (!metadata) return undefined;
+  const kept: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    const ok = /^[a-z][a-z0-9_]{0,39}$/.test(key) && clean(key, ctx) &&
+      (typeof value === "number" && Number.isFinite(value) && Math.abs(value) < 1e8 ||
+        typeof value === "boolean" ||
+        typeof value === "string" && value.length <= 200 && clean(value, ctx));
+    if (ok) kept[key] = value as string | number | boolean;
+    else {ctx.notes.count(
+        "observation metadata entries dropped (not a short key with a plain, non-personal value)",
+      );}
+  }
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
+/** A value rounded to 6 significant digits, so float noise stays out of prices. */
+function significant(value: number): number {
+  return Number(value.toPrecision(6));
+}
+
+/** A duration range ±spread around `ms` ("380ms..570ms", "1.2s..1.8s"), within 1d. */
+export function msRange(ms: number, spread: number): string {
+  const value = Math.max(0, Math.round(ms));
+  const lo = Math.min(MAX_MS, Math.floor(value * (1 - spread)));
+  const hi = Math.min(MAX_MS, Math.ceil(value * (1 + spread)));
+  return lo === hi ? formatMs(lo) : `${formatMs(lo)}..${formatMs(hi)}`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
+}
+
+/** A whole-number range ±spread around `value` ("142..214"), or the value when it is 0. */
+export function intRange(value: number, spread: number): number | string {
+  const n = Math.max(0, Math.round(value));
+  const lo = Math.floor(n * (1 - spread));
+  const hi = Math.ceil(n * (1 + spread));
+  return lo === hi ? n : `${lo}..${hi}`;
+}

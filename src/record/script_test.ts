@@ -1,0 +1,524 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { mainGeneration, messageTokens, turnMessages } from "../plan/chat.ts";
+import { planSession } from "../plan/session.ts";
+import type { ObservationPlan } from "../plan/types.ts";
+import { parseDurationRange } from "../script/duration.ts";
+import { loadScriptFile, parseScript, templatedStrings } from "../script/load.ts";
+import { findPersonalData } from "../script/privacy.ts";
+import type { ScriptInput, StepInput } from "../script/schema.ts";
+import { recordedSession } from "./plan_recording_testing.ts";
+import { RecordError, toScripts } from "./script.ts";
+import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
+
+const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
+
+/** Personal data and secrets planted in every field of the corpus; none may appear in a script. */
+const PLANTED = {
+  email: "anna.kowalski@example.org",
+  phone: "+48 601 234 567",
+  card: "4111 1111 1111 1111",
+  iban: "DE89370400440532013000",
+  account: "87654321",
+  order: "48213",
+  orderRef: "ORD-77123",
+  tracking: "1Z999AA10123456784",
+  key: "sk-lf-1234abcd5678efgh",
+  github: "ghp_abcdefghijklmnopqrstuvwxyz12",
+  bearer: "abcdEFGH1234ijkl5678",
+  jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+  password: "hunter2",
+  queryToken: "Zx9fQ2mLp",
+  ipv4: "203.0.113.42",
+  ipv6: "2001:db8:85a3::8a2e:370:7334",
+  first: "Katarzyna",
+  last: "Nowak",
+  greeted: "Bartholomew",
+  signed: "Gwendolyn",
+  sessionId: "sess-anna-7731",
+  userId: "user-anna-kowalski",
+  traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+  spanId: "00f067aa0ba902b7",
+  otherSpanId: "span-x9q7w",
+};
+
+const P = PLANTED;
+const SENTENCE = `Hi, my name is ${P.first} ${P.last}, mail ${P.email}, phone ${P.phone}.`;
+const PAYMENT = `Card ${P.card}, IBAN ${P.iban}, account ${P.account}, order #${P.order} ` +
+  `(${P.orderRef}), tracking ${P.tracking}.`;
+const SECRETS = `key ${P.key} token ${P.github} Authorization: Bearer ${P.bearer} jwt ${P.jwt} ` +
+  `https://admin:${P.password}@db.example.com/x https://api.example.com/cb?token=${P.queryToken}`;
+const NETWORK = `from ${P.ipv4} and ${P.ipv6}; Hi ${P.greeted}!\nRegards,\n${P.signed}`;
+const IDS =
+  `trace ${P.traceId} span ${P.spanId} ${P.otherSpanId} session ${P.sessionId} user ${P.userId}`;
+const ALL = [SENTENCE, PAYMENT, SECRETS, NETWORK, IDS].join(" ");
+
+function observation(
+  partial: Partial<RecordedObservation> & Pick<RecordedObservation, "id" | "type" | "name">,
+  startMs: number,
+  endMs: number,
+): RecordedObservation {
+  return { startMs, endMs, children: [], ...partial };
+}
+
+/** A two-turn session with planted data in every content field, id, name, tag and metadata. */
+function plantedSession(): RecordedSession {
+  const trace = (t: number): RecordedTrace => {
+    const start = T0 + t * 60_000;
+    const generation = observation(
+      {
+        id: t === 0 ? P.spanId : `${P.spanId}-${t}`,
+        type: "generation",
+        name: "compose-answer",
+        model: "gpt-4o-2024-08-06",
+        modelParameters: { temperature: 0.3, user: P.email },
+        input: [
+          { role: "system", content: `Support agent. Escalate to ${P.email}.` },
+          { role: "user", content: SENTENCE },
+          { role: "tool", content: PAYMENT },
+        ],
+        output: { role: "assistant", content: `Thanks ${P.first}, ${NETWORK}` },
+        usage: { input: 800, output: 60 },
+        cost: { input: 0.002, output: 0.0006, total: 0.0026 },
+        completionStartMs: start + 900,
+        prompt: { name: "support-answer", version: 3 },
+        metadata: { customer: P.email, attempt: 1 },
+      },
+      start + 500,
+      start + 2500,
+    );
+    const tool = observation(
+      {
+        id: t === 0 ? P.otherSpanId : `${P.otherSpanId}-${t}`,
+        type: "tool",
+        name: `lookup ${P.email}`,
+        level: "WARNING",
+        statusMessage: `slow lookup for ${P.phone} from ${P.ipv4}`,
+        input: { customer_email: P.email, [P.email]: P.card, args: SECRETS, phone: 48601234567 },
+        output: { found: true, result: PAYMENT, ids: IDS, note: "literal {{braces}} here" },
+      },
+      start + 20,
+      start + 400,
+    );
+    const parallel = observation(
+      {
+        id: `par-${t}`,
+        type: "retriever",
+        name: "policy-search",
+        input: { query: NETWORK },
+        output: [{ doc: "refunds", text: SECRETS }],
+      },
+      start + 30,
+      start + 300,
+    );
+    return {
+      id: t === 0 ? P.traceId : `${P.traceId.slice(0, 30)}0${t}`,
+      name: `support-${P.email}`,
+      sessionId: P.sessionId,
+      userId: P.userId,
+      tags: ["vip", `customer:${P.email}`, P.orderRef, "order-status"],
+      metadata: {
+        environment: "production",
+        customer_email: P.email,
+        [P.email]: "x",
+        turn_kind: t === 0 ? "status" : "refund",
+        outcome: "answered",
+        region: "mars",
+      },
+      version: `v-${P.orderRef}`,
+      release: P.key,
+      input: ALL,
+      output: `Done, ${P.first}. ${PAYMENT}`,
+      startMs: start,
+      endMs: start + 2600,
+      root: observation(
+        {
+          id: `root-${P.traceId}-${t}`,
+          type: "span",
+          name: "turn",
+          input: ALL,
+          output: "ok",
+          children: [tool, parallel, generation],
+        },
+        start,
+        start + 2600,
+      ),
+      orphans: [],
+      scores: [
+        { name: "user_feedback", dataType: "BOOLEAN", value: 1, comment: `${P.first}: ${P.email}` },
+        { name: "sentiment", dataType: "CATEGORICAL", value: P.email },
+      ],
+    };
+  };
+  return {
+    sessionId: P.sessionId,
+    userId: P.userId,
+    source: `Langfuse session ${P.sessionId} of ${P.userId}`,
+    traces: [trace(0), trace(1)],
+  };
+}
+
+/** Every string in a planted value's forms that must not survive (each whole, and its parts). */
+function forbidden(): string[] {
+  const values = Object.values(PLANTED);
+  const parts = [
+    "kowalski",
+    "601 234",
+    "1111 1111",
+    "0532013000",
+    "abcdefghijklmnop",
+    "jgNryP4J3",
+    "8a2e:370",
+  ];
+  return [...values, ...parts];
+}
+
+function steps(script: ScriptInput): StepInput[] {
+  const all: StepInput[] = [];
+  const visit = (step: StepInput) => {
+    all.push(step);
+    (step.steps ?? []).forEach(visit);
+  };
+  for (const turn of script.turns) turn.steps.forEach(visit);
+  return all;
+}
+
+describe("toScripts on sessions with planted personal data", () => {
+  const [recorded] = toScripts([plantedSession()], { name: "planted" });
+
+  it("leaves none of the planted values anywhere in the script text", () => {
+    const text = recorded.yaml.toLowerCase();
+    for (const value of forbidden()) {
+      assert.ok(!text.includes(value.toLowerCase()), `"${value}" survived:\n${recorded.yaml}`);
+    }
+  });
+
+  it("leaves nothing the privacy guard recognises in the text around the templates", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    for (const { path, text } of templatedStrings(script)) {
+      const literal = text.replace(/\{\{.*?\}\}/g, " ");
+      assert.equal(findPersonalData(literal), undefined, `${path.join(".")}: ${literal}`);
+    }
+  });
+
+  it("writes a script that the real loader validates, templates included", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    assert.equal(script.name, "planted");
+    assert.equal(script.session.id, "conv_{hex:21}");
+    assert.equal(script.user.id, "usr_{hex:12}");
+    assert.equal(script.turns.length, 2);
+  });
+
+  it("keeps the guard-approved trace fields and drops the rest with a note that never quotes them", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    assert.deepEqual(script.trace.tags, ["vip", "order-status"]);
+    assert.deepEqual(script.trace.metadata, { environment: "production" });
+    assert.equal(script.trace.version, "recorded");
+    assert.equal(script.trace.release, undefined);
+    assert.equal(script.trace.name, "planted-turn");
+    const notes = recorded.notes.join("\n");
+    assert.match(notes, /Dropped a trace name: it looks like personal data/);
+    assert.match(notes, /Dropped a trace release/);
+    assert.match(notes, /Dropped 2 tags/);
+    assert.match(notes, /Dropped trace metadata customer_email: not a bounded key/);
+    assert.match(notes, /Dropped trace metadata region: a recorded value is not one of eu, us/);
+    assert.match(notes, /Dropped 1 trace metadata entry whose key is not shown/);
+    assert.match(notes, /e-mail addresses/);
+  });
+
+  it("counts what it replaced per kind in the header comment", () => {
+    const header = recorded.yaml.split("\n").filter((line) => line.startsWith("#"))
+      .map((line) => line.replace(/^#\s*/, "")).join(" ");
+    for (
+      const kind of [
+        "e-mail addresses",
+        "phone numbers",
+        "card numbers",
+        "IBANs",
+        "account numbers",
+        "order references",
+        "keys or tokens",
+        "URLs with credentials or tokens",
+        "IP addresses",
+        "person names",
+        "recorded ids",
+      ]
+    ) {
+      assert.match(header, new RegExp(`\\d+ ${kind}[,.]`), kind);
+    }
+    assert.match(header, /yaml-language-server: \$schema=\.\.\/schema\/conversation\.schema\.json/);
+    assert.match(header, /Review before sharing: free text can hide anything/);
+  });
+
+  it("declares a var for a value that recurs, so every turn tells the same story", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    assert.equal(script.vars?.email, "{{faker.internet.email}}");
+    // The customer's first name recurs: one var, used in both turns' answers.
+    const name = /\{\{(firstName\d*)\}\}/.exec(String(script.turns[0].output))?.[1];
+    assert.equal(script.vars?.[name ?? ""], "{{faker.person.firstName}}");
+    assert.ok(String(script.turns[1].output).includes(`{{${name}}}`));
+  });
+
+  it("replaces the recorded user and session ids in content by {{userId}} and {{sessionId}}", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    const text = JSON.stringify(script.turns[0].input);
+    assert.match(text, /session \{\{sessionId\}\} user \{\{userId\}\}/);
+  });
+
+  it("keeps the tree: types, names, parallel children, model, prompt link, level; renames a personal name", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    const [tool, retriever, generation] = script.turns[0].steps;
+    assert.deepEqual(
+      [tool.type, retriever.type, generation.type],
+      ["tool", "retriever", "generation"],
+    );
+    assert.equal(tool.name, "tool-1");
+    assert.equal(tool.level, "WARNING");
+    assert.equal(tool.statusMessage, "slow lookup for [phone] from [ip]");
+    assert.equal(retriever.name, "policy-search");
+    assert.equal(generation.model, "gpt-4o-2024-08-06");
+    assert.deepEqual(generation.modelParameters, { temperature: 0.3 });
+    assert.deepEqual(generation.prompt, { name: "support-answer", version: 3 });
+    assert.deepEqual(generation.metadata, { attempt: 1 });
+    assert.deepEqual(generation.messages?.map((m) => m.role), ["system", "user", "tool"]);
+    assert.equal(script.turns[0].kind, "status");
+    assert.equal(script.turns[1].kind, "refund");
+    assert.equal(script.turns[0].scores?.length, 1);
+    assert.match(String(script.turns[0].scores?.[0].comment), /^\[name\]: \[e-mail\]$/);
+  });
+
+  it("derives a price per million tokens from the recorded cost and usage", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    const generation = script.turns[0].steps[2];
+    assert.deepEqual(generation.price, { input: 2.5, output: 10 });
+    assert.equal(generation.cost, undefined);
+  });
+
+  it("sets parallel when children overlap in time", () => {
+    const [turn] = toScripts([plantedSession()], { name: "planted" }).map((s) =>
+      parseScript(s.yaml, "planted.yaml").turns[0]
+    );
+    // The tool (20..400ms) and the retriever (30..300ms) overlap: the root's steps run in
+    // parallel; in a parallel parent each gap is the offset from the parent's start.
+    const recorded = parseScript(
+      toScripts([
+        {
+          ...plantedSession(),
+          traces: [{
+            ...plantedSession().traces[0],
+            root: {
+              ...plantedSession().traces[0].root!,
+              children: [
+                observation(
+                  {
+                    id: "a1",
+                    type: "agent",
+                    name: "agent",
+                    children: [
+                      observation({ id: "b1", type: "tool", name: "one" }, T0 + 10, T0 + 200),
+                      observation({ id: "b2", type: "tool", name: "two" }, T0 + 50, T0 + 250),
+                    ],
+                  },
+                  T0 + 5,
+                  T0 + 260,
+                ),
+                observation({ id: "c1", type: "event", name: "done" }, T0 + 300, T0 + 300),
+              ],
+            },
+          }],
+        },
+      ], { name: "parallel" })[0].yaml,
+      "parallel.yaml",
+    );
+    const [agent, event] = recorded.turns[0].steps;
+    assert.equal(agent.parallel, true);
+    assert.equal(agent.steps?.[1].gap, "36ms..54ms");
+    assert.equal(event.type, "event");
+    assert.equal(event.duration, undefined);
+    assert.equal(event.gap, "32ms..48ms");
+    assert.ok(turn.steps.length === 3);
+  });
+});
+
+describe("ranges around observed values", () => {
+  const session = plantedSession();
+  const script = parseScript(toScripts([session], { name: "ranges" })[0].yaml, "ranges.yaml");
+  const contains = (range: number | string | undefined, value: number) => {
+    assert.ok(range !== undefined);
+    if (typeof range === "number") return assert.equal(range, value);
+    const ms = parseDurationRange(range);
+    const [lo, hi] = ms ? [ms.min, ms.max] : range.split("..").map(Number);
+    assert.ok(lo <= value && value <= hi, `${value} outside ${range}`);
+    assert.ok(lo >= value * 0.79 && hi <= value * 1.21 + 1, `${range} is wider than ±20%`);
+  };
+
+  it("puts every duration, gap, time to first token and usage around what was observed", () => {
+    const [tool, retriever, generation] = script.turns[0].steps;
+    contains(tool.duration, 380);
+    contains(tool.gap, 20);
+    contains(retriever.duration, 270);
+    contains(retriever.gap, 30);
+    contains(generation.duration, 2000);
+    contains(generation.gap, 500);
+    contains(generation.timeToFirstToken, 400);
+    contains(generation.usage?.input, 800);
+    contains(generation.usage?.output, 60);
+  });
+
+  it("puts the think time between turns around the gap from one trace's end to the next's start", () => {
+    assert.equal(script.turns[0].thinkTime, undefined);
+    contains(script.turns[1].thinkTime, 60_000 - 2600);
+  });
+});
+
+describe("guesses and fallbacks", () => {
+  const bare = (children: RecordedObservation[], metadata = {}): RecordedSession => ({
+    source: "a test",
+    traces: [{
+      id: "t-guess-1",
+      tags: [],
+      metadata,
+      input: "I want a refund",
+      output: "Done",
+      startMs: T0,
+      endMs: T0 + 1000,
+      root: observation({ id: "r-guess", type: "span", name: "root", children }, T0, T0 + 1000),
+      orphans: [],
+      scores: [],
+    }],
+  });
+  const turnOf = (session: RecordedSession) => {
+    const [recorded] = toScripts([session], {});
+    return { turn: parseScript(recorded.yaml, "guess.yaml").turns[0], recorded };
+  };
+
+  it("guesses failed from an ERROR level, and says the kind and outcome were guessed", () => {
+    const { turn, recorded } = turnOf(bare([
+      observation({ id: "e-1", type: "tool", name: "pay", level: "ERROR" }, T0 + 1, T0 + 9),
+    ]));
+    assert.equal(turn.outcome, "failed");
+    assert.equal(turn.kind, "refund");
+    assert.match(recorded.notes.join("\n"), /Turn 1: kind and outcome guessed/);
+  });
+
+  it("guesses escalated from a handoff-looking observation", () => {
+    const { turn } = turnOf(bare([
+      observation({ id: "h-1", type: "event", name: "handoff-requested" }, T0 + 1, T0 + 1),
+    ]));
+    assert.deepEqual([turn.kind, turn.outcome], ["escalation", "escalated"]);
+  });
+
+  it("uses a fixed cost when the recorded cost cannot be split into a price", () => {
+    const { turn } = turnOf(bare([
+      observation(
+        {
+          id: "g-1",
+          type: "generation",
+          name: "answer",
+          usage: { input: 100, output: 0 },
+          cost: { total: 0.01 },
+        },
+        T0 + 1,
+        T0 + 9,
+      ),
+    ]));
+    const [generation] = turn.steps;
+    assert.deepEqual(generation.cost, { input: 0.01, output: 0 });
+    assert.equal(generation.model, "recorded-model");
+  });
+
+  it("drops a prompt link without a version, with a note", () => {
+    const { turn, recorded } = turnOf(bare([
+      observation(
+        {
+          id: "g-2",
+          type: "generation",
+          name: "answer",
+          model: "m",
+          prompt: { name: "support-answer" },
+        },
+        T0 + 1,
+        T0 + 9,
+      ),
+    ]));
+    assert.equal(turn.steps[0].prompt, undefined);
+    assert.match(recorded.notes.join("\n"), /1 prompt links dropped/);
+  });
+
+  it("makes a given name a valid script name", () => {
+    const [script] = toScripts([bare([])], { name: "My Support Bot" });
+    assert.equal(script.name, "my-support-bot");
+    assert.equal(parseScript(script.yaml, "named.yaml").name, "my-support-bot");
+  });
+
+  it("refuses a session without traces with a RecordError", () => {
+    assert.throws(() => toScripts([{ source: "a test", traces: [] }], {}), RecordError);
+  });
+
+  it("names several sessions' scripts apart", () => {
+    const scripts = toScripts([bare([]), bare([])], { name: "same" });
+    assert.deepEqual(scripts.map((s) => s.name), ["same-1", "same-2"]);
+    for (const script of scripts) parseScript(script.yaml, `${script.name}.yaml`);
+  });
+});
+
+/** The shape a reviewer compares: types, names, nesting, models, prompt links, levels, parallel children. */
+function shape(observation: ObservationPlan): unknown {
+  return {
+    type: observation.type,
+    name: observation.name,
+    model: observation.model,
+    prompt: observation.prompt?.name ?? observation.promptRef,
+    level: observation.level,
+    parallel: observation.children.some((child, i) =>
+      observation.children.slice(0, i).some((earlier) => child.startMs < earlier.endMs)
+    ),
+    children: observation.children.map(shape),
+  };
+}
+
+describe("a planned session of each shipped script records into a script of the same shape", () => {
+  const files = readdirSync("conversations").filter((file) => file.endsWith(".yaml")).sort();
+  for (const file of files) {
+    it(`${file}: the recorded script's plan has the same tree, turn by turn`, async () => {
+      const { script } = await loadScriptFile(`conversations/${file}`);
+      const plan = planSession(script, { seed: 7, endMs: T0, file });
+      const [recorded] = toScripts([recordedSession(plan)], {});
+      const replayed = parseScript(recorded.yaml, `${recorded.name}.yaml`);
+      const again = planSession(replayed, { seed: 8, endMs: T0, file: "recorded.yaml" });
+      assert.equal(again.turns.length, plan.turns.length);
+      for (const [t, turn] of plan.turns.entries()) {
+        assert.deepEqual(shape(again.turns[t].root), shape(turn.root), `turn ${t + 1}`);
+        assert.equal(again.turns[t].kind, turn.kind);
+        assert.equal(again.turns[t].outcome, turn.outcome);
+      }
+      assert.deepEqual(again.tags, plan.tags);
+      assert.deepEqual(again.metadata, plan.metadata);
+      assert.equal(again.traceName, plan.traceName);
+      assert.ok(!recorded.yaml.includes(plan.sessionId) && !recorded.yaml.includes(plan.userId));
+      for (const turn of plan.turns) assert.ok(!recorded.yaml.includes(turn.traceId));
+      assert.equal(steps(replayed).length, steps(script).length);
+    });
+  }
+});
+
+describe("the conversation so far in a main generation", () => {
+  it("is left out with its estimated tokens, so a replay adds it back once, not twice", async () => {
+    const { script } = await loadScriptFile("conversations/order-status.yaml");
+    const plan = planSession(script, { seed: 3, endMs: T0, file: "order-status.yaml" });
+    const [recorded] = toScripts([recordedSession(plan)], {});
+    const replayed = parseScript(recorded.yaml, "recorded.yaml");
+    const planned = plan.turns[1].root.children[0].children.at(-1)!;
+    const history = plan.turns.slice(0, 1).flatMap((turn) =>
+      turnMessages(turn.root.input, turn.root.output)
+    );
+    const main = mainGeneration(replayed.turns[1])!;
+    // The recorded input holds the system message, turn 1's question and answer, then its own.
+    assert.equal((planned.input as unknown[]).length, main.messages!.length + 2);
+    assert.deepEqual(main.messages!.map((m) => m.role), ["system", "user", "tool"]);
+    const own = planned.usage!.input - history.reduce((sum, m) => sum + messageTokens(m), 0);
+    const [lo, hi] = String(main.usage!.input).split("..").map(Number);
+    assert.ok(lo <= own && own <= hi, `${own} outside ${main.usage!.input}`);
+  });
+});
