@@ -89,6 +89,16 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
           )
         )) + 1;
         assert.deepEqual(await source.recentSessionIds({ fromMs: later, limit: 5 }), []);
+        if (mode === "v3") {
+          // The window goes to Langfuse as fromTimestamp/toTimestamp, not only filtered here.
+          const client = langfuseClientFor(fake);
+          const iso = new Date(later).toISOString();
+          assert.equal((await client.traces({ fromTimestamp: iso })).data.length, 0);
+          assert.equal(
+            (await client.traces({ toTimestamp: iso })).data.length,
+            manifest.sessions.flatMap((s) => s.traces).length,
+          );
+        }
       });
     });
   });
