@@ -12,6 +12,7 @@ import type { Io } from "./cli/io.ts";
 import { interruptHandler } from "./cli/interrupt.ts";
 import { loadCommand } from "./cli/load.ts";
 import { purgeCommand, terminalConfirm } from "./cli/purge.ts";
+import { recordCommand } from "./cli/record.ts";
 import { redactedIo } from "./cli/redacted_io.ts";
 import { verifyCommand } from "./cli/verify.ts";
 import { replayCommand } from "./cli/replay.ts";
@@ -32,6 +33,7 @@ Commands:
   verify <out/run.json>      read a run back from Langfuse and compare (deno task verify ...)
   purge <out/run.json>       delete a run's traces from Langfuse (deno task purge ...)
   grade <out/run.json>       grade reviewers' annotations against the run's answer key (deno task grade ...)
+  record --session ID ...    real sessions (Langfuse, OTLP file, live app) into scripts (deno task record ...)
 
 Run a command with --help for its options.`;
 
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   purge: purgeCommand,
   validate: validateCommand,
   grade: gradeCommand,
+  record: recordCommand,
 };
 
 /** Runs the CLI with `argv` (without the program name); returns the exit code. */
@@ -83,7 +86,7 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
 }
 
 /** Commands that stop gracefully on Ctrl-C; the others quit at once. */
-const GRACEFUL = ["replay", "load"];
+const GRACEFUL = ["replay", "load", "record"];
 
 /** The real process's Io; `command` decides what a first Ctrl-C does (see interrupt.ts). */
 export function processIo(command?: string): Io {

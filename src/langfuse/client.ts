@@ -113,6 +113,10 @@ export interface ObservationsQuery {
 export interface TracesQuery {
   sessionId?: string;
   userId?: string;
+  /** ISO 8601; only traces with a timestamp at or after it. */
+  fromTimestamp?: string;
+  /** ISO 8601; only traces with a timestamp before it. */
+  toTimestamp?: string;
   /** From 1; default 1. */
   page?: number;
   /** At most 100; default 100 here (the server's default is 50). */
@@ -299,6 +303,8 @@ export class LangfuseClient {
       query: {
         sessionId: query.sessionId,
         userId: query.userId,
+        fromTimestamp: query.fromTimestamp,
+        toTimestamp: query.toTimestamp,
         page: String(query.page ?? 1),
         limit: String(query.limit ?? 100),
       },

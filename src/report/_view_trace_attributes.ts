@@ -4,7 +4,7 @@
  * that the spans of one trace agree on them. Private to the folder.
  */
 import type { ReceivedSpan } from "../export/otlp_decode.ts";
-import { TRACE, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
+import { OBSERVATION_METADATA_PREFIX, TRACE, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
 import { SEMCONV } from "./_view_semconv.ts";
 import { firstText, parseJson, quote, show, text } from "./_view_values.ts";
 
@@ -46,6 +46,7 @@ export function checkTraceLevel(
     );
   }
   tagsOf(span, add);
+  checkMetadata(span, add);
   const env = environmentOf(span);
   if (env.raw !== undefined && env.value !== env.raw) {
     add(
@@ -55,6 +56,49 @@ export function checkTraceLevel(
         : `Environment ${quote(env.raw)} will be stored as ${quote(env.value)}`,
       span.spanId,
     );
+  }
+}
+
+/**
+ * Notes metadata Langfuse's metadata filter cannot match: Langfuse keeps metadata as flat
+ * string values under `langfuse.trace.metadata.<key>` (and `langfuse.observation.metadata.<key>`),
+ * so a nested object, an array, or a whole object under the bare prefix becomes one JSON text
+ * whose fields no filter reaches.
+ */
+export function checkMetadata(
+  span: ReceivedSpan,
+  add: (message: string, spanId?: string) => void,
+): void {
+  for (const [key, value] of Object.entries(span.attributes)) {
+    const bare = key === TRACE_METADATA_PREFIX.slice(0, -1) ||
+      key === OBSERVATION_METADATA_PREFIX.slice(0, -1);
+    const prefixed = key.startsWith(TRACE_METADATA_PREFIX) ||
+      key.startsWith(OBSERVATION_METADATA_PREFIX);
+    if (!bare && !prefixed) continue;
+    const type = span.attributeTypes[key];
+    const parsed = typeof value === "string" && /^\s*[[{]/.test(value)
+      ? parseJson(value)
+      : undefined;
+    const nested = type === "kvlist" || type === "array" ||
+      (typeof parsed === "object" && parsed !== null);
+    if (bare) {
+      add(
+        `Metadata sent as one attribute ${quote(key)} on span ${quote(span.name)}; ` +
+          `Langfuse will not make its fields filterable: send one ${quote(`${key}.<key>`)} ` +
+          `attribute per field, each a string`,
+        span.spanId,
+      );
+    } else if (nested) {
+      add(
+        `Metadata ${quote(key)} of span ${quote(span.name)} is a nested ${
+          type === "array" || (typeof value === "string" && value.trim().startsWith("["))
+            ? "array"
+            : "object"
+        }; Langfuse stores it as JSON text, so filters cannot match its fields: ` +
+          `flatten it into string values, one attribute per field`,
+        span.spanId,
+      );
+    }
   }
 }
 

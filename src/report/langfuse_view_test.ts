@@ -175,6 +175,49 @@ test("interpretSpans() accepts tags as a comma string or a JSON string and flags
   }
 });
 
+test("interpretSpans() flags metadata Langfuse's filters cannot reach and leaves flat strings alone", () => {
+  const cases: [Record<string, AttrValue>, string[]][] = [
+    [{ [`${TRACE_METADATA_PREFIX}tier`]: "gold" }, []],
+    [{ [`${TRACE_METADATA_PREFIX}note`]: "{not json" }, []],
+    [
+      { [`${TRACE_METADATA_PREFIX}customer`]: '{"tier":"gold","region":"eu"}' },
+      [
+        'Metadata "langfuse.trace.metadata.customer" of span "a1" is a nested object; Langfuse ' +
+        "stores it as JSON text, so filters cannot match its fields: flatten it into string " +
+        "values, one attribute per field",
+      ],
+    ],
+    [
+      { [`${TRACE_METADATA_PREFIX}steps`]: ["a", "b"] },
+      [
+        'Metadata "langfuse.trace.metadata.steps" of span "a1" is a nested array; Langfuse ' +
+        "stores it as JSON text, so filters cannot match its fields: flatten it into string " +
+        "values, one attribute per field",
+      ],
+    ],
+    [
+      { "langfuse.trace.metadata": '{"tier":"gold"}' },
+      [
+        'Metadata sent as one attribute "langfuse.trace.metadata" on span "a1"; Langfuse will ' +
+        'not make its fields filterable: send one "langfuse.trace.metadata.<key>" attribute ' +
+        "per field, each a string",
+      ],
+    ],
+    [
+      { "langfuse.observation.metadata.request": { id: "r1" } },
+      [
+        'Metadata "langfuse.observation.metadata.request" of span "a1" is a nested object; ' +
+        "Langfuse stores it as JSON text, so filters cannot match its fields: flatten it into " +
+        "string values, one attribute per field",
+      ],
+    ],
+  ];
+  for (const [extra, messages] of cases) {
+    const view = interpretSpans([span("a1", { attributes: turn(extra) })]);
+    assert.deepEqual(view.problems.map((p) => p.message), messages, JSON.stringify(extra));
+  }
+});
+
 test("interpretSpans() normalizes environments as Langfuse does and flags changed values", () => {
   const cases: [Record<string, AttrValue>, Record<string, AttrValue>, string, string[]][] = [
     [{ [TRACE.environment]: "staging" }, {}, "staging", []],

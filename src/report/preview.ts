@@ -50,15 +50,44 @@ export function renderPreview(view: LangfuseView, options: PreviewOptions = {}):
     );
   }
   lines.push("", paint.bold("Problems"));
-  if (view.problems.length === 0) lines.push(paint.green("  No contract problems found."));
-  for (const problem of view.problems) {
+  lines.push(...problemLines(view.problems, paint));
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * One arriving trace as `record --listen` shows it: a header naming its session and user, the
+ * trace as the preview draws it (numbered `index`), and the contract problems of the trace.
+ */
+export function renderTurn(
+  view: LangfuseView,
+  traceId: string,
+  index: number,
+  options: PreviewOptions = {},
+): string {
+  const paint = painter(options.color ?? false);
+  const trace = view.traces.find((t) => t.id === traceId);
+  if (trace === undefined) return "";
+  const lines = [
+    paint.bold(
+      `${trace.sessionId === undefined ? "No session" : `Session ${trace.sessionId}`} · ${
+        trace.userId === undefined ? "no user" : `user ${trace.userId}`
+      }`,
+    ),
+    ...renderTrace(trace, index, options.width ?? 100, paint),
+    ...problemLines(view.problems.filter((p) => p.traceId === traceId), paint),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+function problemLines(problems: LangfuseView["problems"], paint: Paint): string[] {
+  if (problems.length === 0) return [paint.green("  No contract problems found.")];
+  return problems.map((problem) => {
     const where = [
       problem.traceId === undefined ? "" : `trace ${problem.traceId}`,
       problem.spanId === undefined ? "" : `span ${problem.spanId}`,
     ].filter((part) => part !== "").join(", ");
-    lines.push(paint.yellow(`  ⚠ ${where === "" ? "" : `${where}: `}${problem.message}`));
-  }
-  return lines.join("\n") + "\n";
+    return paint.yellow(`  ⚠ ${where === "" ? "" : `${where}: `}${problem.message}`);
+  });
 }
 
 /** Formats USD: two decimals from $1, else three significant digits ($0.0031, $0.000179). */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { LangfuseView, ViewObservation, ViewTrace } from "./langfuse_view.ts";
-import { formatCost, renderPreview } from "./preview.ts";
+import { formatCost, renderPreview, renderTurn } from "./preview.ts";
 
 const T0 = 1_741_083_302_000; // 2025-03-04T10:15:02Z
 const TRACE_A = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -215,4 +215,37 @@ test("formatCost() shows three significant digits below a dollar and cents above
     [12.345, "$12.35"],
   ];
   for (const [usd, text] of cases) assert.equal(formatCost(usd), text, String(usd));
+});
+
+test("renderTurn() draws one arriving trace with its session, user and only its own problems", () => {
+  const view: LangfuseView = {
+    traces: [
+      trace({
+        id: TRACE_A,
+        name: "support-turn",
+        sessionId: "conv_7f3a",
+        userId: "usr_42",
+        observations: [obs({ id: "a1", name: "support-turn", type: "agent", durationMs: 1_200 })],
+      }),
+      trace({ id: TRACE_B, name: "other-turn" }),
+    ],
+    sessions: [],
+    users: [],
+    problems: [
+      { traceId: TRACE_A, spanId: "b2", message: 'Span "lookup" has no session id' },
+      { traceId: TRACE_B, message: "not this one" },
+    ],
+  };
+  assert.equal(
+    renderTurn(view, TRACE_A, 2),
+    [
+      "Session conv_7f3a · user usr_42",
+      `  2. 2025-03-04T10:15:02Z  support-turn  ${TRACE_A}`,
+      "     env default",
+      "     agent support-turn 1.20s",
+      `  ⚠ trace ${TRACE_A}, span b2: Span "lookup" has no session id`,
+    ].join("\n") + "\n",
+  );
+  assert.match(renderTurn(view, TRACE_B, 1), /No session · no user[\s\S]*not this one/);
+  assert.equal(renderTurn(view, "0".repeat(32), 1), "");
 });

@@ -78,7 +78,12 @@ export function tracesPage(
   const { page, limit } = pageParams(query, MAX_PAGE_LIMIT);
   const tags = query.getAll("tags");
   const environments = query.getAll("environment");
+  // trace.yml: fromTimestamp on or after, toTimestamp before (the trace's timestamp).
+  const from = timeParam(query.get("fromTimestamp"));
+  const to = timeParam(query.get("toTimestamp"));
   const all = interpretSpans(spans.map((s) => s.span)).traces.filter((trace) =>
+    (from === undefined || trace.startMs >= Date.parse(from)) &&
+    (to === undefined || trace.startMs < Date.parse(to)) &&
     matches(query.get("sessionId"), trace.sessionId) &&
     matches(query.get("userId"), trace.userId) &&
     matches(query.get("name"), trace.name) &&

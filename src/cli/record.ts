@@ -1,0 +1,364 @@
+/**
+ * `record`: turns real sessions into conversation scripts. Sources: a Langfuse session or a
+ * user's recent sessions (public API, as verify reads), an OTLP file (this tool's file target,
+ * or a Collector file exporter's JSON or protobuf output), or a live app's spans received on
+ * 127.0.0.1 (`--listen`), shown turn by turn with the contract problems Langfuse will have with
+ * them. The sessions become anonymised scripts (record/script.ts), written without overwriting.
+ *
+ * @example
+ * deno task record --session 7f3c... --out conversations/recorded.yaml
+ * deno task record --listen 4318 --sessions 1 --out recorded/
+ */
+import { constants } from "node:fs";
+import { access, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { systemClock } from "../load/clock.ts";
+import { LangfuseSource } from "../record/from_langfuse.ts";
+import { sessionsFromOtlpFile } from "../record/from_otlp.ts";
+import { RecordInputError } from "../record/from_spans.ts";
+import { DEFAULT_IDLE_MS, listenForSessions, ListenPortError } from "../record/listen.ts";
+import { RecordError, toScripts } from "../record/script.ts";
+import type { RecordedScript, RecordedSession } from "../record/types.ts";
+import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+import { durationFlag } from "./limits.ts";
+import { parseCommandArgs } from "./options.ts";
+import { prepareDir } from "./paths.ts";
+import { parseAt } from "./time.ts";
+import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
+
+/** Default `--limit`: sessions read for `--user` / `--from` / `--to`. */
+export const DEFAULT_RECORD_LIMIT = 5;
+/** Largest `--limit`. */
+export const MAX_RECORD_LIMIT = 100;
+
+/** `record --help`. */
+export const RECORD_HELP = `Usage: session-replay record <source> --out FILE|DIR [options]
+
+Turns real sessions into conversation scripts: one turn per trace with its observation tree,
+models, prompt links, levels and scores, timings and usage as ranges, and every id and piece of
+personal content replaced (review a script before sharing it: free text can hide anything).
+Each script passes validate and replays into the same shape.
+
+Sources (one of):
+  --session ID        one Langfuse session; --out names a .yaml file (or a directory)
+  --user ID           that user's newest sessions into the --out directory
+  --from T, --to T    sessions with activity from T / before T (with or without --user);
+                      T as --at takes it: -2h, -3d, or 2026-11-20T14:00:00Z
+  --from-otlp FILE    an OTLP file: this tool's file target (JSON lines) or an OpenTelemetry
+                      Collector file exporter's output (format json or proto, gzip or not)
+  --listen PORT       an OTLP/HTTP receiver on 127.0.0.1:PORT (0: a free port); point your app's exporter at
+                      http://127.0.0.1:PORT (traces path /v1/traces). Each trace is shown as it
+                      arrives, as Langfuse will show it, with the contract problems flagged (no
+                      session id, tags as a string, a prompt version as a string, metadata that
+                      will not be filterable, ...). Ctrl-C (or --sessions) writes the scripts.
+
+Langfuse sources need LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and
+LANGFUSE_SECRET_KEY, and only read.
+
+Options:
+  --out FILE|DIR        where to write: a .yaml file for one session, else a directory
+                        (created if needed); required
+  --limit N             most sessions for --user, --from, --to (default ${DEFAULT_RECORD_LIMIT}, at most ${MAX_RECORD_LIMIT})
+  --sessions N          --listen: stop after N sessions, once nothing arrived for --idle
+  --idle D              --listen: how long a session must be quiet to count (default ${
+  DEFAULT_IDLE_MS / 1000
+}s)
+  --name NAME           the script name (kebab-case; also the file name)
+  --force               overwrite existing files (refused otherwise)
+  --reads-per-second R  most Langfuse API reads a second (default ${DEFAULT_READS_PER_SECOND}; see verify --help)
+  -h, --help            show this help
+
+Exit codes: 0 scripts written (also after Ctrl-C ends --listen), 1 internal error (a bug),
+2 usage (also an existing file without --force, a port in use), 3 unreadable input (an OTLP
+file that is not OTLP, a session Langfuse does not have, nothing received), 6 Langfuse API error
+(e.g. refused keys), 130 interrupted (Ctrl-C while reading from Langfuse; what was read in full
+is written).`;
+
+/** Runs `record`; returns the exit code. */
+export async function recordCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    session: { type: "string" },
+    user: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    limit: { type: "string" },
+    "from-otlp": { type: "string" },
+    listen: { type: "string" },
+    sessions: { type: "string" },
+    idle: { type: "string" },
+    out: { type: "string" },
+    name: { type: "string" },
+    force: { type: "boolean" },
+    "reads-per-second": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, "record");
+  if (values.help) {
+    io.out(RECORD_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) {
+    throw usage(`record takes no positional arguments (got "${positionals[0]}")`);
+  }
+  const recent = values.user !== undefined || values.from !== undefined ||
+    values.to !== undefined;
+  const sources = [
+    values.session !== undefined ? "--session" : undefined,
+    recent ? "--user/--from/--to" : undefined,
+    values["from-otlp"] !== undefined ? "--from-otlp" : undefined,
+    values.listen !== undefined ? "--listen" : undefined,
+  ].filter((s) => s !== undefined);
+  if (sources.length === 0) {
+    throw usage(
+      "record needs a source: --session ID, --user ID, --from-otlp FILE or --listen PORT",
+    );
+  }
+  if (sources.length > 1) throw usage(`give one source, not ${sources.join(" and ")}`);
+  if (values.out === undefined) {
+    throw usage("record needs --out: a .yaml file for one session, or a directory");
+  }
+  if (values.limit !== undefined && !recent) {
+    throw usage("--limit applies to --user, --from and --to");
+  }
+  if ((values.sessions !== undefined || values.idle !== undefined) && values.listen === undefined) {
+    throw usage("--sessions and --idle apply to --listen");
+  }
+  if (values.name !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(values.name)) {
+    throw usage(`--name must be kebab-case (a-z, 0-9 and "-"), not "${values.name}"`);
+  }
+  const out = values.out;
+  const toFile = /\.ya?ml$/i.test(out);
+  if (toFile && (recent || values.listen !== undefined)) {
+    throw usage(
+      `--out ${out} is a file, but this source may record several sessions: give a directory`,
+    );
+  }
+  const readsPerSecond = values["reads-per-second"] === undefined
+    ? DEFAULT_READS_PER_SECOND
+    : positiveNumber(values["reads-per-second"], "--reads-per-second");
+
+  let sessions: RecordedSession[];
+  let interrupted = false;
+  await checkOut(out, toFile);
+  try {
+    if (values["from-otlp"] !== undefined) {
+      sessions = await sessionsFromOtlpFile(values["from-otlp"]);
+    } else if (values.listen !== undefined) {
+      const port = portFlag(values.listen);
+      const count = values.sessions === undefined
+        ? undefined
+        : positiveInt(values.sessions, "--sessions");
+      const idleMs = values.idle === undefined ? undefined : durationFlag(values.idle, "--idle", {
+        maxMs: 3_600_000,
+        maxText: "1h",
+        example: "500ms, 2s or 1m",
+      });
+      const result = await listenForSessions({
+        port,
+        ...(count !== undefined ? { sessions: count } : {}),
+        ...(idleMs !== undefined ? { idleMs } : {}),
+        stopped: io.interrupted,
+        color: io.color,
+        onReady: (url) =>
+          io.out(
+            `Listening for OTLP/HTTP traces on ${url} (JSON or protobuf). ` +
+              `Point your exporter at it, e.g.\n` +
+              `  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${url}\n` +
+              (count === undefined
+                ? `Ctrl-C writes the sessions seen as scripts into ${out}.\n`
+                : `Stops after ${count} session${count === 1 ? "" : "s"} (Ctrl-C sooner), ` +
+                  `then writes them into ${out}.\n`),
+          ),
+        onTurn: (text) => io.out(text),
+      });
+      io.out(
+        `Received ${result.spans} span${result.spans === 1 ? "" : "s"} in ${result.traces} ` +
+          `trace${result.traces === 1 ? "" : "s"}; ${result.problems} contract problem${
+            result.problems === 1 ? "" : "s"
+          } flagged.`,
+      );
+      if (result.spans === 0) {
+        throw new RecordInputError("--listen: no spans arrived; nothing to write");
+      }
+      sessions = result.sessions;
+    } else {
+      const clock = io.clock ?? systemClock;
+      const { client, host } = langfuseClientFromEnv(io.env, "record", {
+        readsPerSecond,
+        now: clock.now,
+        sleep: (ms) => clock.sleepUntil(clock.now() + ms),
+      });
+      const source = new LangfuseSource(client);
+      if (values.session !== undefined) {
+        if (values.session.trim() === "") throw usage("--session needs a session id");
+        sessions = [await source.session(values.session)];
+      } else {
+        const nowMs = io.now();
+        const fromMs = values.from === undefined
+          ? undefined
+          : timeFlag(values.from, "--from", nowMs);
+        const toMs = values.to === undefined ? undefined : timeFlag(values.to, "--to", nowMs);
+        if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) {
+          throw usage(`--from must be before --to`);
+        }
+        const limit = values.limit === undefined
+          ? DEFAULT_RECORD_LIMIT
+          : positiveInt(values.limit, "--limit", MAX_RECORD_LIMIT);
+        const ids = await source.recentSessionIds({
+          ...(values.user !== undefined ? { userId: values.user } : {}),
+          ...(fromMs !== undefined ? { fromMs } : {}),
+          ...(toMs !== undefined ? { toMs } : {}),
+          limit,
+        });
+        if (ids.length === 0) {
+          throw new RecordInputError(
+            `Langfuse at ${host} has no session${
+              values.user === undefined ? "" : ` of user "${values.user}"`
+            } in that time window`,
+          );
+        }
+        sessions = [];
+        for (const id of ids) {
+          if (io.interrupted()) {
+            interrupted = true;
+            break;
+          }
+          sessions.push(await source.session(id));
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof RecordInputError) throw new CliError(error.message, EXIT.invalidScript);
+    if (error instanceof ListenPortError) throw usage(error.message);
+    throw apiFailure(error);
+  }
+
+  if (sessions.length === 0 && interrupted) {
+    throw new CliError("Interrupted before a session was read: nothing written", EXIT.interrupted);
+  }
+  if (sessions.length === 0) {
+    throw new CliError("nothing was recorded, so no script was written", EXIT.invalidScript);
+  }
+  let scripts: RecordedScript[];
+  try {
+    scripts = toScripts(sessions, values.name === undefined ? {} : { name: values.name });
+  } catch (error) {
+    if (error instanceof RecordError) throw new CliError(error.message, EXIT.invalidScript);
+    throw error;
+  }
+  if (toFile && scripts.length > 1) {
+    throw usage(
+      `the input holds ${scripts.length} sessions but --out ${out} is one file: give a directory`,
+    );
+  }
+  const written = await writeScripts(scripts, out, toFile, values.force ?? false);
+  for (const { path, script, turns } of written) {
+    io.out(`Wrote ${path} (${turns} turn${turns === 1 ? "" : "s"})`);
+    for (const note of script.notes) io.out(`  ${note}`);
+  }
+  io.out(
+    `\nReview before sharing: the scrubber replaces what it recognises, free text can hide more.\n` +
+      `Check: deno task validate ${written.map((w) => w.path).join(" ")}`,
+  );
+  return interrupted ? EXIT.interrupted : EXIT.ok;
+
+  function turnsOf(index: number): number {
+    return sessions[index]?.traces.length ?? 0;
+  }
+
+  async function writeScripts(
+    list: RecordedScript[],
+    target: string,
+    file: boolean,
+    force: boolean,
+  ): Promise<{ path: string; script: RecordedScript; turns: number }[]> {
+    const used = new Set<string>();
+    const planned = list.map((script, index) => {
+      let path = file ? target : join(target, `${script.name}.yaml`);
+      for (let n = 2; used.has(path); n++) path = join(target, `${script.name}-${n}.yaml`);
+      used.add(path);
+      return { path, script, turns: turnsOf(index) };
+    });
+    // Every file is checked before any is written: a refusal leaves nothing half done.
+    if (!force) {
+      const existing: string[] = [];
+      for (const { path } of planned) if (await exists(path)) existing.push(path);
+      if (existing.length > 0) {
+        throw usage(
+          `${existing.join(", ")} ${existing.length === 1 ? "exists" : "exist"}; ` +
+            `pass --force to overwrite, or choose another --out`,
+        );
+      }
+    }
+    for (const { path, script } of planned) {
+      try {
+        await writeFile(path, script.yaml, { flag: force ? "w" : "wx" });
+      } catch (error) {
+        throw usage(`--out: cannot write ${path}: ${(error as Error).message}`);
+      }
+    }
+    return planned;
+  }
+}
+
+/** The --out target checked before reading: a file's directory, or the directory itself. */
+async function checkOut(out: string, toFile: boolean): Promise<void> {
+  if (toFile) {
+    const info = await stat(out).catch(() => undefined);
+    if (info?.isDirectory()) throw usage(`--out: ${out} is a directory; give a file name`);
+    const dir = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) || "/" : ".";
+    await prepareDir(dir, "--out");
+    return;
+  }
+  await prepareDir(out, "--out");
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function usage(message: string): CliError {
+  return new CliError(message, EXIT.usage);
+}
+
+function timeFlag(value: string, flag: string, nowMs: number): number {
+  try {
+    return parseAt(value, nowMs);
+  } catch (error) {
+    if (error instanceof CliError) throw usage(error.message.replaceAll("--at", flag));
+    throw error;
+  }
+}
+
+function portFlag(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) {
+    throw usage(`--listen must be a port from 0 (any free one) to 65535, e.g. 4318, not "${text}"`);
+  }
+  return port;
+}
+
+function positiveInt(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw usage(
+      `${flag} must be a whole number from 1${
+        max === Number.MAX_SAFE_INTEGER ? "" : ` to ${max}`
+      }, not "${text}"`,
+    );
+  }
+  return Number(text);
+}
+
+function positiveNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0)) {
+    throw usage(`${flag} must be a number above 0, e.g. 2 or 0.5, not "${text}"`);
+  }
+  return value;
+}

@@ -1,0 +1,291 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
+import { main } from "../main.ts";
+import type { Io } from "./io.ts";
+import { captureIo } from "../testing/io.ts";
+import { FakeClock } from "../testing/clock.ts";
+import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
+import { withFakeLangfuse } from "../testing/servers.ts";
+import type { FakeMode } from "../testing/fake_langfuse/server.ts";
+import { sdkConversation } from "../testing/sdk_conversation.ts";
+import { LangfuseSource } from "../record/from_langfuse.ts";
+import type { RecordedObservation, RecordedSession } from "../record/types.ts";
+
+const SCRIPTS = [
+  "conversations/handoff.yaml",
+  "conversations/order-status.yaml",
+  "conversations/refund.yaml",
+];
+
+async function tempDir(): Promise<string> {
+  return await mkdtemp(join(tmpdir(), "record-cli-"));
+}
+
+/**
+ * The shape a replay must keep, turn by turn: types, names, nesting, models, prompt links and
+ * levels. Children are sorted by type and name, since parallel steps may start in any order.
+ */
+function shape(session: RecordedSession): string[][] {
+  const tree = (obs: RecordedObservation): string => {
+    const facts = [
+      obs.type,
+      obs.name,
+      obs.level ?? "DEFAULT",
+      obs.model ?? "",
+      obs.prompt ? `${obs.prompt.name}@${obs.prompt.version ?? "?"}` : "",
+    ].join("|");
+    const kids = obs.children.map(tree).sort();
+    return kids.length === 0 ? facts : `${facts}(${kids.join(", ")})`;
+  };
+  return session.traces.map((trace) => [
+    ...(trace.root ? [tree(trace.root)] : []),
+    ...trace.orphans.map(tree).sort(),
+  ]);
+}
+
+async function run(args: string[], env: Record<string, string> = {}, overrides: Partial<Io> = {}) {
+  const io = captureIo(env, overrides);
+  const code = await main(args, io.io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+for (const mode of ["v4", "v3"] as FakeMode[]) {
+  describe(`record round trip on ${mode}`, () => {
+    for (const script of SCRIPTS) {
+      it(`records ${script} back into a valid script that replays into the same tree, turn by turn`, async () => {
+        const dir = await tempDir();
+        const recordedFile = join(dir, "recorded.yaml");
+        // One project, as in use: the recorded script links the prompts the project holds.
+        await withFakeLangfuse({ mode }, async (fake) => {
+          const first = await replayWithScores(fake, 31, [script]);
+          const sessionId = first.manifest.sessions[0].sessionId;
+          const recorded = await run(
+            ["record", "--session", sessionId, "--out", recordedFile],
+            langfuseEnv(fake),
+            { clock: new FakeClock() },
+          );
+          assert.equal(recorded.code, 0, recorded.err);
+          assert.match(
+            recorded.out,
+            new RegExp(`Wrote ${recordedFile.replaceAll("/", "\\/")} \\(\\d+ turns?\\)`),
+          );
+          const text = await readFile(recordedFile, "utf8");
+          const checked = await run(["validate", recordedFile]);
+          assert.equal(checked.code, 0, `${checked.err}\n${text}`);
+
+          const second = await replayWithScores(fake, 32, [recordedFile]);
+          const source = new LangfuseSource(langfuseClientFor(fake));
+          const original = await source.session(sessionId);
+          const again = await source.session(second.manifest.sessions[0].sessionId);
+          assert.notEqual(second.manifest.sessions[0].sessionId, sessionId);
+          assert.ok(original.traces.length > 0);
+          assert.deepEqual(shape(again), shape(original), text);
+        });
+      });
+    }
+  });
+}
+
+describe("record on the command line", () => {
+  it("writes scripts from a file target's output and refuses to overwrite them without --force", async () => {
+    const dir = await tempDir();
+    const spans = join(dir, "spans.otlp.jsonl");
+    const sent = await run([
+      "replay",
+      "conversations/order-status.yaml",
+      "conversations/refund.yaml",
+      "--target",
+      "file",
+      "--out",
+      spans,
+      "--seed",
+      "5",
+      "--no-manifest",
+      "--quiet",
+    ]);
+    assert.equal(sent.code, 0, sent.err);
+    const out = join(dir, "recorded");
+    const first = await run(["record", "--from-otlp", spans, "--out", out]);
+    assert.equal(first.code, 0, first.err);
+    const files = (await readdir(out)).sort();
+    assert.equal(files.length, 2);
+    for (const file of files) assert.match(first.out, new RegExp(`Wrote ${join(out, file)} `));
+    const checked = await run(["validate", ...files.map((f) => join(out, f))]);
+    assert.equal(checked.code, 0, checked.err);
+
+    const before = await readFile(join(out, files[0]), "utf8");
+    await writeFile(join(out, files[0]), "# edited by hand\n" + before);
+    const again = await run(["record", "--from-otlp", spans, "--out", out]);
+    assert.equal(again.code, 2);
+    assert.match(again.err, /exists?; pass --force to overwrite/);
+    assert.match(await readFile(join(out, files[0]), "utf8"), /^# edited by hand/);
+    const forced = await run(["record", "--from-otlp", spans, "--out", out, "--force"]);
+    assert.equal(forced.code, 0, forced.err);
+    assert.doesNotMatch(await readFile(join(out, files[0]), "utf8"), /^# edited by hand/);
+
+    const oneFile = await run(["record", "--from-otlp", spans, "--out", join(dir, "one.yaml")]);
+    assert.equal(oneFile.code, 2);
+    assert.match(
+      oneFile.err,
+      /holds 2 sessions but --out .*one\.yaml is one file: give a directory/,
+    );
+  });
+
+  it("records a plain OpenTelemetry SDK app with --listen, flags its mistakes and writes a valid script", async () => {
+    const dir = await tempDir();
+    let ready: (url: string) => void = () => {};
+    const url = new Promise<string>((resolve) => (ready = resolve));
+    const lines: string[] = [];
+    const io = captureIo({}, {
+      out: (text) => {
+        lines.push(text);
+        const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
+        if (found) ready(found[1]);
+      },
+    });
+    const done = main(
+      ["record", "--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
+      io.io,
+    );
+    const exporter = new OTLPTraceExporter({ url: await url });
+    await sdkConversation([new BatchSpanProcessor({ exporter })], { mistakes: true });
+    const code = await done;
+    const text = lines.join("\n");
+    assert.equal(code, 0, text + io.err());
+    assert.match(text, /Tags sent as a string \("support,vip"\)/);
+    assert.match(text, /Prompt version "3" of span "answer" is a string attribute/);
+    assert.match(text, /Span "lookup-order" has no session id/);
+    assert.match(
+      text,
+      /"langfuse\.trace\.metadata\.customer" of span "support-turn" is a nested object/,
+    );
+    assert.match(text, /Received 9 spans in 3 traces; \d+ contract problems flagged\./);
+    const files = await readdir(dir);
+    assert.equal(files.length, 1);
+    const checked = await run(["validate", join(dir, files[0])]);
+    assert.equal(checked.code, 0, checked.err);
+    const script = await readFile(join(dir, files[0]), "utf8");
+    for (const secret of ["chat-8841", "user-alice"]) {
+      assert.doesNotMatch(script, new RegExp(secret));
+    }
+  });
+
+  it("spaces its Langfuse reads at --reads-per-second", async () => {
+    await withFakeLangfuse({}, async (fake) => {
+      const { manifest } = await replayWithScores(fake, 33, ["conversations/refund.yaml"]);
+      const clock = new FakeClock();
+      const start = clock.now();
+      const before = fake.requests.length;
+      const out = join(await tempDir(), "refund.yaml");
+      const result = await run(
+        [
+          "record",
+          "--session",
+          manifest.sessions[0].sessionId,
+          "--out",
+          out,
+          "--reads-per-second",
+          "0.5",
+        ],
+        langfuseEnv(fake),
+        { clock },
+      );
+      assert.equal(result.code, 0, result.err);
+      const reads = fake.requests.slice(before).filter((r) => r.method === "GET").length;
+      assert.ok(reads >= 3, `reads: ${reads}`);
+      // One read every two seconds: the clock moved on by at least that between them.
+      assert.ok(
+        clock.now() - start >= (reads - 1) * 2_000,
+        `${clock.now() - start}ms for ${reads} reads`,
+      );
+    });
+  });
+
+  it("on Ctrl-C while reading recent sessions writes those read in full and exits 130", async () => {
+    await withFakeLangfuse({}, async (fake) => {
+      const { manifest } = await replayWithScores(fake, 34, [
+        "conversations/order-status.yaml",
+        "conversations/refund.yaml",
+      ]);
+      const out = await tempDir();
+      let checks = 0;
+      const result = await run(
+        ["record", "--from", "2000-01-01T00:00:00Z", "--limit", "2", "--out", out],
+        langfuseEnv(fake),
+        { clock: new FakeClock(), interrupted: () => checks++ > 0 },
+      );
+      assert.equal(result.code, 130, result.err);
+      assert.equal(manifest.sessions.length, 2);
+      assert.equal((await readdir(out)).length, 1);
+      assert.match(result.out, /Wrote /);
+    });
+  });
+
+  it("never shows credentials from LANGFUSE_BASE_URL", async () => {
+    const out = join(await tempDir(), "s.yaml");
+    const result = await run(["record", "--session", "conv_1", "--out", out], {
+      LANGFUSE_BASE_URL: "http://admin:hunter2secret@127.0.0.1:45678",
+      LANGFUSE_PUBLIC_KEY: "pk-lf-x",
+      LANGFUSE_SECRET_KEY: "sk-lf-x",
+    });
+    assert.equal(result.code, 2);
+    assert.match(result.err, /LANGFUSE_BASE_URL/);
+    assert.doesNotMatch(result.out + result.err, /hunter2secret|admin:/);
+  });
+
+  it("explains each wrong command line with exit 2, and documents its exit codes", async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ["record"],
+        /record needs a source: --session ID, --user ID, --from-otlp FILE or --listen PORT/,
+      ],
+      [
+        ["record", "--session", "a", "--from-otlp", "b", "--out", "x"],
+        /give one source, not --session and --from-otlp/,
+      ],
+      [["record", "--session", "a"], /record needs --out/],
+      [
+        ["record", "--user", "u", "--out", "x.yaml"],
+        /--out x\.yaml is a file, but this source may record several sessions/,
+      ],
+      [
+        ["record", "--from-otlp", "f", "--limit", "3", "--out", "d"],
+        /--limit applies to --user, --from and --to/,
+      ],
+      [
+        ["record", "--from-otlp", "f", "--sessions", "3", "--out", "d"],
+        /--sessions and --idle apply to --listen/,
+      ],
+      [["record", "--listen", "99999", "--out", "d"], /--listen must be a port from 0/],
+      [
+        ["record", "--from-otlp", "f", "--name", "Not Kebab", "--out", "d"],
+        /--name must be kebab-case/,
+      ],
+      [
+        ["record", "--user", "u", "--from", "yesterday", "--out", "d"],
+        /--from must be "now", an ISO date-time/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = await run(args, {
+        LANGFUSE_BASE_URL: "http://127.0.0.1:45678",
+        LANGFUSE_PUBLIC_KEY: "pk-lf-x",
+        LANGFUSE_SECRET_KEY: "sk-lf-x",
+      });
+      assert.equal(result.code, 2, args.join(" "));
+      assert.match(result.err, message, args.join(" "));
+    }
+    const help = await run(["record", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(
+      help.out.replace(/\s+/g, " "),
+      /Exit codes: 0 scripts written .* 2 usage .* 3 unreadable input .* 6 Langfuse API error .* 130 interrupted/,
+    );
+    assert.match((await run(["--help"])).out, /record --session ID/);
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * Received OTLP spans as recorded sessions: the observation tree, types, levels, models, usage
+ * and prompt links read exactly as the preview reads them (report/langfuse_view.ts), plus what
+ * the view leaves out (inputs, outputs, metadata, model parameters, cost buckets) from the raw
+ * attributes. Pure: spans in, sessions out. Shared by `--from-otlp` and `--listen`.
+ */
+import type { AttrValue, ReceivedSpan } from "../export/otlp_decode.ts";
+import { OBSERVATION, OBSERVATION_METADATA_PREFIX } from "../emit/attributes.ts";
+import type { Json } from "../plan/types.ts";
+import { interpretSpans, type ViewObservation, type ViewTrace } from "../report/langfuse_view.ts";
+import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
+
+/** Input that cannot be read or is not what it should be; the message names the file or id. */
+export class RecordInputError extends Error {
+  override readonly name = "RecordInputError";
+}
+
+/** Options for {@link sessionsFromSpans}. */
+export interface FromSpansOptions {
+  /** Where the spans came from, for the script's header, e.g. "an OTLP file"; required. */
+  source: string;
+}
+
+/**
+ * Groups spans into sessions (by the session id Langfuse will read, in order of first trace);
+ * traces without a session id form one session of their own, last.
+ */
+export function sessionsFromSpans(
+  spans: readonly ReceivedSpan[],
+  options: FromSpansOptions,
+): RecordedSession[] {
+  const view = interpretSpans([...spans]);
+  const bySpan = new Map(spans.map((span) => [`${span.traceId}/${span.spanId}`, span]));
+  const groups = new Map<string | undefined, RecordedTrace[]>();
+  for (const trace of view.traces) {
+    const recorded = recordTrace(trace, (id) => bySpan.get(`${trace.id}/${id}`));
+    const list = groups.get(trace.sessionId) ?? [];
+    list.push(recorded);
+    groups.set(trace.sessionId, list);
+  }
+  const ordered = [...groups].sort(([a], [b]) =>
+    (a === undefined ? 1 : 0) - (b === undefined ? 1 : 0)
+  );
+  return ordered.map(([sessionId, traces]) => {
+    const userId = traces.find((t) => t.userId !== undefined)?.userId;
+    return {
+      ...(sessionId !== undefined ? { sessionId } : {}),
+      ...(userId !== undefined ? { userId } : {}),
+      traces,
+      source: options.source,
+    };
+  });
+}
+
+function recordTrace(
+  trace: ViewTrace,
+  spanOf: (id: string) => ReceivedSpan | undefined,
+): RecordedTrace {
+  const top = trace.observations.map((obs) => recordObservation(obs, spanOf));
+  const root = trace.hasRoot
+    ? top.find((obs) => spanOf(obs.id)?.parentSpanId === undefined)
+    : undefined;
+  const out: RecordedTrace = {
+    id: trace.id,
+    tags: [...trace.tags],
+    metadata: { ...trace.metadata },
+    environment: trace.environment,
+    startMs: trace.startMs,
+    endMs: trace.startMs + trace.durationMs,
+    orphans: top.filter((obs) => obs !== root),
+    scores: [],
+  };
+  if (root) out.root = root;
+  if (trace.name !== undefined) out.name = trace.name;
+  if (trace.sessionId !== undefined) out.sessionId = trace.sessionId;
+  if (trace.userId !== undefined) out.userId = trace.userId;
+  if (trace.version !== undefined) out.version = trace.version;
+  if (trace.release !== undefined) out.release = trace.release;
+  if (trace.input !== undefined) out.input = trace.input;
+  if (trace.output !== undefined) out.output = trace.output;
+  // The trace starts with its first span, root or not.
+  const first = [...top].sort((a, b) => a.startMs - b.startMs)[0];
+  if (first && first.startMs < out.startMs) out.startMs = first.startMs;
+  return out;
+}
+
+function recordObservation(
+  obs: ViewObservation,
+  spanOf: (id: string) => ReceivedSpan | undefined,
+): RecordedObservation {
+  const span = spanOf(obs.id);
+  const attrs = span?.attributes ?? {};
+  const out: RecordedObservation = {
+    id: obs.id,
+    type: obs.type,
+    name: obs.name,
+    startMs: obs.startMs,
+    endMs: obs.startMs + obs.durationMs,
+    level: obs.level,
+    children: obs.children.map((child) => recordObservation(child, spanOf)),
+  };
+  if (obs.statusMessage !== undefined) out.statusMessage = obs.statusMessage;
+  const input = attrs[OBSERVATION.input];
+  if (input !== undefined && input !== null) out.input = jsonOrRaw(input);
+  const output = attrs[OBSERVATION.output];
+  if (output !== undefined && output !== null) out.output = jsonOrRaw(output);
+  const metadata = observationMetadata(attrs);
+  if (metadata !== undefined) out.metadata = metadata;
+  if (obs.model !== undefined) out.model = obs.model;
+  const parameters = modelParameters(attrs[OBSERVATION.modelParameters]);
+  if (parameters !== undefined) out.modelParameters = parameters;
+  if (obs.usage !== undefined) {
+    const usage: RecordedObservation["usage"] = {};
+    if (obs.usage.input !== undefined) usage.input = obs.usage.input;
+    if (obs.usage.output !== undefined) usage.output = obs.usage.output;
+    if (usage.input !== undefined || usage.output !== undefined) out.usage = usage;
+  }
+  const cost = costBuckets(attrs[OBSERVATION.cost], obs.cost);
+  if (cost !== undefined) out.cost = cost;
+  if (obs.completionStartMs !== undefined) out.completionStartMs = obs.completionStartMs;
+  if (obs.prompt?.name !== undefined) {
+    out.prompt = obs.prompt.version === undefined
+      ? { name: obs.prompt.name }
+      : { name: obs.prompt.name, version: obs.prompt.version };
+  }
+  return out;
+}
+
+/** `langfuse.observation.metadata.<key>` attributes; undefined when there are none. */
+function observationMetadata(attrs: Record<string, AttrValue>): Record<string, Json> | undefined {
+  const out: Record<string, Json> = {};
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key.startsWith(OBSERVATION_METADATA_PREFIX) && value !== null) {
+      out[key.slice(OBSERVATION_METADATA_PREFIX.length)] = toJson(value);
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Model parameters sent as a JSON object string; only scalar values are kept. */
+export function modelParameters(
+  raw: AttrValue | Json | undefined,
+): Record<string, string | number | boolean> | undefined {
+  const parsed = typeof raw === "string" ? parseJson(raw) : raw;
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+  if (parsed instanceof Uint8Array) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      out[key] = value;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function costBuckets(
+  raw: AttrValue | undefined,
+  total: number | undefined,
+): RecordedObservation["cost"] {
+  const parsed = typeof raw === "string" ? parseJson(raw) : undefined;
+  const out: NonNullable<RecordedObservation["cost"]> = {};
+  if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+    const buckets = parsed as Record<string, Json>;
+    if (typeof buckets.input === "number") out.input = buckets.input;
+    if (typeof buckets.output === "number") out.output = buckets.output;
+  }
+  if (total !== undefined) out.total = total;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function jsonOrRaw(value: AttrValue): Json {
+  if (typeof value !== "string") return toJson(value);
+  return parseJson(value) ?? value;
+}
+
+function toJson(value: AttrValue): Json {
+  if (value instanceof Uint8Array) return Array.from(value);
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toJson(item)]));
+  }
+  return value;
+}
+
+function parseJson(raw: string): Json | undefined {
+  try {
+    return JSON.parse(raw) as Json;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,115 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { BatchSpanProcessor, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
+import { SDK_T0, sdkConversation } from "../testing/sdk_conversation.ts";
+import { listenForSessions, ListenPortError } from "./listen.ts";
+
+/** Starts listening on a free port; answers the running listen and its traces URL. */
+async function startListening(options: { sessions?: number; idleMs?: number } = {}) {
+  let stop = false;
+  const turns: string[] = [];
+  let ready: (url: string) => void = () => {};
+  const url = new Promise<string>((resolve) => (ready = resolve));
+  const done = listenForSessions({
+    port: 0,
+    ...options,
+    stopped: () => stop,
+    onTurn: (text) => turns.push(text),
+    onReady: ready,
+    pollMs: 10,
+  });
+  return { done, url: await url, turns, stop: () => (stop = true) };
+}
+
+describe("record --listen", () => {
+  it("shows each turn of a plain OpenTelemetry SDK app as it arrives, its mistakes flagged", async () => {
+    const listen = await startListening();
+    await sdkConversation(
+      [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: listen.url }) })],
+      { mistakes: true },
+    );
+    // What Ctrl-C does: the listen stops and answers what it saw.
+    listen.stop();
+    const result = await listen.done;
+
+    assert.equal(result.traces, 3);
+    assert.equal(result.spans, 9);
+    assert.equal(listen.turns.length, 3);
+    const [first, second, third] = listen.turns;
+    assert.match(
+      first,
+      /^Session chat-8841 · user user-alice\n {2}1\. 2026-11-20T10:00:00Z {2}support-turn/,
+    );
+    assert.match(first, /Tags sent as a string \("support,vip"\)/);
+    assert.match(first, /Prompt version "3" of span "answer" is a string attribute, not an int/);
+    assert.match(
+      first,
+      /Metadata "langfuse\.trace\.metadata\.customer" of span "support-turn" is a nested object/,
+    );
+    assert.match(second, /^Session chat-8841 · user user-alice\n {2}2\. /);
+    assert.match(second, /Span "lookup-order" has no session id/);
+    assert.doesNotMatch(second, /Prompt version/);
+    assert.match(third, /^Session chat-8841 · user user-alice\n {2}3\. /);
+    assert.doesNotMatch(third, /no session id|nested/);
+    assert.ok(result.problems >= 5, `problems: ${result.problems}`);
+
+    const [session, ...others] = result.sessions;
+    assert.equal(others.length, 0);
+    assert.equal(session.sessionId, "chat-8841");
+    assert.equal(session.traces.length, 3);
+    assert.equal(session.source, "a live OpenTelemetry app (record --listen)");
+    // A string prompt version makes Langfuse drop the link's version; the name is kept.
+    assert.deepEqual(session.traces[0].root!.children[0].prompt, { name: "support-answer" });
+    assert.deepEqual(session.traces[1].root!.children[0].prompt, {
+      name: "support-answer",
+      version: 3,
+    });
+  });
+
+  it("stops by itself once --sessions sessions arrived and stayed quiet for --idle", async () => {
+    const listen = await startListening({ sessions: 2, idleMs: 50 });
+    // A batch processor sends each conversation in one request, so a session arrives whole.
+    for (const [i, sessionId] of ["chat-1", "chat-2"].entries()) {
+      const exporter = new OTLPTraceExporter({ url: listen.url });
+      const startMs = SDK_T0 + i * 3_600_000;
+      await sdkConversation([new BatchSpanProcessor({ exporter })], {
+        sessionId,
+        turns: 2,
+        startMs,
+      });
+    }
+    const result = await listen.done;
+    assert.deepEqual(result.sessions.map((s) => [s.sessionId, s.traces.length]), [
+      ["chat-1", 2],
+      ["chat-2", 2],
+    ]);
+    assert.deepEqual(
+      listen.turns.map((t) => t.split("\n")[0]),
+      [
+        "Session chat-1 · user user-alice",
+        "Session chat-1 · user user-alice",
+        "Session chat-2 · user user-alice",
+        "Session chat-2 · user user-alice",
+      ],
+    );
+  });
+
+  it("refuses a port in use with ListenPortError naming it", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await assert.rejects(
+        listenForSessions({ port, stopped: () => true, onTurn: () => {} }),
+        (error: Error) =>
+          error instanceof ListenPortError &&
+          error.message === `--listen: cannot listen on 127.0.0.1:${port}: it is in use ` +
+              "(is a Collector or another receiver running?)",
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
