@@ -6,6 +6,7 @@
  * deno task replay conversations/order-status.yaml
  */
 import process from "node:process";
+import { availableParallelism } from "node:os";
 import { CliError, EXIT } from "./cli/exit_codes.ts";
 import { gradeCommand } from "./cli/grade.ts";
 import type { Io } from "./cli/io.ts";
@@ -15,6 +16,7 @@ import { purgeCommand, terminalConfirm } from "./cli/purge.ts";
 import { redactedIo } from "./cli/redacted_io.ts";
 import { verifyCommand } from "./cli/verify.ts";
 import { replayCommand } from "./cli/replay.ts";
+import { reportCommand } from "./cli/report.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { TargetError } from "./export/target.ts";
 import { ScriptError } from "./script/errors.ts";
@@ -32,6 +34,7 @@ Commands:
   verify <out/run.json>      read a run back from Langfuse and compare (deno task verify ...)
   purge <out/run.json>       delete a run's traces from Langfuse (deno task purge ...)
   grade <out/run.json>       grade reviewers' annotations against the run's answer key (deno task grade ...)
+  report merge <shard.load.json>...  combine the load reports of a run's shards (deno task report merge ...)
 
 Run a command with --help for its options.`;
 
@@ -42,6 +45,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   purge: purgeCommand,
   validate: validateCommand,
   grade: gradeCommand,
+  report: reportCommand,
 };
 
 /** Runs the CLI with `argv` (without the program name); returns the exit code. */
@@ -108,6 +112,7 @@ export function processIo(command?: string): Io {
     progress: (text) => process.stderr.write(text),
     confirm: terminalConfirm(),
     errIsTty: process.stderr.isTTY === true,
+    cores: () => availableParallelism(),
   };
 }
 
