@@ -77,7 +77,6 @@ if (parentPort) {
     flushLines();
     post({ type: "error", message: (error as Error).stack ?? String(error) });
   }
-  // The main thread ends the thread once it has the report; let go of the port meanwhile.
-  port.removeAllListeners("message");
-  port.unref?.();
+  // The main thread ends this thread once it has the report (Deno's parentPort cannot be
+  // closed or unref'ed from inside, so the thread would otherwise stay up listening).
 }
