@@ -345,6 +345,20 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   return Object.keys(scores?.failed ?? {}).length > 0 ? EXIT.langfuseApi : EXIT.ok;
 }
 
+/**
+ * Checks a `load` command line as `loadCommand` does before it reads a script or sends
+ * anything (flags, mode, --shard, --workers); throws the same CliError. For checking command
+ * lines written elsewhere, such as the Kubernetes manifest in deploy/.
+ */
+export async function checkLoadArgs(args: string[], nowMs: number) {
+  const { values, positionals } = parse(args);
+  checkLoadFlags(values);
+  const scale = scaleFromFlags(values, 1);
+  const schedule = await buildSchedule(values, { now: () => nowMs });
+  if (values.seed !== undefined) parseSeed(values.seed);
+  return { scripts: positionals, scale, schedule };
+}
+
 /** Sends the scores of every session in the sessions file, a thousand scores a request. */
 async function deliverLoadScores(
   target: Target,
@@ -383,7 +397,7 @@ function round(value: number | undefined): number | undefined {
 
 type Values = ReturnType<typeof parse>["values"];
 
-async function buildSchedule(values: Values, io: Io): Promise<LoadSchedule> {
+async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<LoadSchedule> {
   const live = values.duration !== undefined || values.rate !== undefined ||
     values.profile !== undefined;
   if (values.sessions !== undefined && live) {
