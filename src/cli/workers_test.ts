@@ -9,6 +9,7 @@ import type { Io } from "./io.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import { captureIo } from "../testing/io.ts";
 import { sortedDigests } from "../testing/spans.ts";
+import { decodeTraceRequest } from "../export/otlp_decode.ts";
 
 const SCRIPTS = ["conversations/order-status.yaml", "conversations/handoff.yaml"];
 
@@ -65,6 +66,23 @@ describe("load --workers N", () => {
       await one.close();
       await two.close();
     }
+  });
+
+  it("with --target file, the workers' parts are joined into the one file: the same spans as one worker writes", async () => {
+    const spansOf = async (file: string) =>
+      (await readFile(file, "utf8")).trim().split("\n").flatMap((line) =>
+        decodeTraceRequest(new TextEncoder().encode(line), "application/json")
+      );
+    const dir = await mkdtemp(join(tmpdir(), "workers-file-"));
+    const flags = ["--sessions", "60", "--at", "2026-11-20T14:00:00Z", "--target", "file"];
+    const a = await load("", [...flags, "--out", join(dir, "one.jsonl"), "--workers", "1"]);
+    const b = await load("", [...flags, "--out", join(dir, "two.jsonl"), "--workers", "2"]);
+    assert.equal(a.code, 0, a.run.err());
+    assert.equal(b.code, 0, b.run.err());
+    assert.equal(b.report.workers, 2);
+    const two = await spansOf(join(dir, "two.jsonl"));
+    assert.equal(two.length, b.report.spans.acknowledged);
+    assert.deepEqual(sortedDigests(two), sortedDigests(await spansOf(join(dir, "one.jsonl"))));
   });
 
   it("live arrivals split across two workers start the same sessions as one worker", {
