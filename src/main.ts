@@ -6,6 +6,7 @@
  * deno task replay conversations/order-status.yaml
  */
 import process from "node:process";
+import { availableParallelism } from "node:os";
 import { CliError, EXIT } from "./cli/exit_codes.ts";
 import { gradeCommand } from "./cli/grade.ts";
 import type { Io } from "./cli/io.ts";
@@ -16,6 +17,7 @@ import { recordCommand } from "./cli/record.ts";
 import { redactedIo } from "./cli/redacted_io.ts";
 import { verifyCommand } from "./cli/verify.ts";
 import { replayCommand } from "./cli/replay.ts";
+import { reportCommand } from "./cli/report.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { TargetError } from "./export/target.ts";
 import { ScriptError } from "./script/errors.ts";
@@ -34,6 +36,7 @@ Commands:
   purge <out/run.json>       delete a run's traces from Langfuse (deno task purge ...)
   grade <out/run.json>       grade reviewers' annotations against the run's answer key (deno task grade ...)
   record --session ID ...    real sessions (Langfuse, OTLP file, live app) into scripts (deno task record ...)
+  report merge <shard.load.json>...  combine the load reports of a run's shards (deno task report merge ...)
 
 Run a command with --help for its options.`;
 
@@ -45,6 +48,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   validate: validateCommand,
   grade: gradeCommand,
   record: recordCommand,
+  report: reportCommand,
 };
 
 /** Runs the CLI with `argv` (without the program name); returns the exit code. */
@@ -111,6 +115,7 @@ export function processIo(command?: string): Io {
     progress: (text) => process.stderr.write(text),
     confirm: terminalConfirm(),
     errIsTty: process.stderr.isTTY === true,
+    cores: () => availableParallelism(),
   };
 }
 

@@ -16,7 +16,9 @@ export interface Io {
   progress?: (text: string) => void;
   /** Whether stderr is a terminal (a live progress line). */
   errIsTty?: boolean;
-  /** The clock load runs wait on; default the system clock. */
+  /** The machine's cores, the default of `load --workers`; absent: 1 (in-process, as tests run). */
+  cores?: () => number;
+  /** The clock load runs wait on; default the system clock (worker threads always use it). */
   clock?: Clock;
   /** Asks a yes/no question; absent when nobody can answer (stdin is not a terminal). */
   confirm?: (question: string) => Promise<boolean>;

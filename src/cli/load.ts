@@ -7,15 +7,14 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createPipeline } from "../export/pipeline.ts";
 import { expectedArrivals, parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { Rng } from "../plan/random.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
-import { PopulationCounter } from "../report/population.ts";
 import { redactorFor } from "../report/redact.ts";
-import { type ManifestSession, manifestSession, type ScoreDelivery } from "../report/run_report.ts";
+import { shardFacts } from "../report/shard_report.ts";
+import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores } from "./scores.ts";
@@ -33,14 +32,16 @@ import { langfuseClientFromEnv } from "./verify.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
 import { startProgress } from "../load/progress.ts";
-import { type LoadSchedule, runLoad } from "../load/runner.ts";
+import type { LoadSchedule } from "../load/runner.ts";
+import { startSessions } from "../load/workers.ts";
+import { LISTED_SESSIONS } from "../load/part.ts";
+import { describeShard, scaleFromFlags } from "./scale_flags.ts";
 import { systemClock } from "../load/clock.ts";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_LATE_TOLERANCE_MS,
   DEFAULT_MAX_ALIVE,
   liveArrivals,
-  LiveCounts,
 } from "../load/live.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
@@ -103,6 +104,12 @@ Population and output:
   --batch-size N      spans per export request (default 512)
   --max-in-flight N   export requests at once (default 4)
   --max-failed N      most spans allowed to fail (default 0)
+  --workers N         worker threads sending at once, each with its own pipeline (default:
+                      the machine's cores, 1 for --target file; 1 sends from this thread);
+                      the sessions are the same whatever N
+  --shard K/N         send only part K of N (K from 1 to N) of the seeded population, for
+                      running N processes or machines at once: needs --seed and, for a
+                      backfill, an absolute --at; combine their reports with report merge
   --min-rate R        least acknowledged spans per second, e.g. 500/s
   --target langfuse|otlp|file, --protocol http/protobuf|http/json, --gzip, --out FILE
                       as for replay; load needs a real target (not the preview)
@@ -132,6 +139,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     throw new CliError("load needs at least one script file", EXIT.usage);
   }
   checkLoadFlags(values);
+  const scale = scaleFromFlags(values, io.cores?.() ?? 1);
   const scripts = await loadAll(positionals);
   const review = await prepareReview(scripts, values);
   const schedule = await buildSchedule(values, io);
@@ -170,7 +178,9 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (schedule.kind === "backfill") schedule.endMs = anchor.ms;
   if (note) io.out(note);
   // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
-  const runId = `run_${new Rng(seed, anchoredLabel("load-run", anchor)).hex(12)}`;
+  // Live shards start whenever each starts: their run id is the seed's alone, shared by all.
+  const runLabel = scale.sharded && !backfill ? "load-run-live" : anchoredLabel("load-run", anchor);
+  const runId = `run_${new Rng(seed, runLabel).hex(12)}`;
   const selector = review.start(seed);
   const concurrency = values.concurrency === undefined
     ? DEFAULT_CONCURRENCY
@@ -194,7 +204,8 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
 
   const startedMs = io.now();
   const outDir = values["out-dir"] ?? "out";
-  const reportPath = values.report ?? join(outDir, `${runId}.load.json`);
+  const shardSuffix = scale.sharded ? `.shard${scale.shard.index + 1}of${scale.shard.count}` : "";
+  const reportPath = values.report ?? join(outDir, `${runId}${shardSuffix}.load.json`);
   // Checked before sending: the report and the sessions file hold the run's ids.
   await prepareDir(outDir, "--out-dir");
   await prepareFile(reportPath, "--report");
@@ -211,35 +222,70 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   );
   if (fixtures.note) io.out(fixtures.note);
   await prepareQueues(target, review, io, configIdsOf(fixtures.fixtures));
-  const factory = new SessionFactory(weighted, { seed, users, runId, fixtures: fixtures.links });
-  const sessionsFile = join(outDir, `${runId}.sessions.jsonl`);
+  const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
   const sessionsOut = createWriteStream(sessionsFile);
-  const population = new PopulationCounter();
-  const smallRunIds: string[] = [];
-
-  const pipeline = createPipeline(target, {
-    // Backfill never pauses, so timed flushes would only make seeded payloads differ by timing.
-    maxDelayMs: schedule.kind === "backfill" ? 0 : undefined,
-    maxBatchSpans: values["batch-size"] === undefined
-      ? undefined
-      : positiveInt(values["batch-size"], "--batch-size"),
-    maxInFlight: values["max-in-flight"] === undefined
-      ? undefined
-      : positiveInt(values["max-in-flight"], "--max-in-flight"),
-  });
-  const liveCounts = new LiveCounts();
+  // A file target is written by one thread as it goes unless --workers asks for more (their
+  // parts are joined at the end); a backfill uses no more workers than it has sessions.
+  // The review layer and --html see every session's plan, which stays in its worker thread:
+  // with either, the sessions are made in the main thread.
+  const needsPlans = !selector.empty || values.html !== undefined;
+  if (needsPlans && scale.workers > 1 && values.workers !== undefined) {
+    io.out(
+      `--workers ${scale.workers}: using 1, since the ${
+        selector.empty ? "--html report" : "review layer"
+      } reads every session in the main thread (--no-review leaves the review layer out)`,
+    );
+  }
+  const asked = needsPlans || (values.workers === undefined && target.kind === "file")
+    ? 1
+    : scale.workers;
+  const workers = backfill
+    ? Math.max(1, Math.min(asked, Math.ceil(schedule.sessions / scale.shard.count)))
+    : asked;
   const html = values.html === undefined ? undefined : new HtmlRecording({
     now: io.now,
-    sessions: () => schedule.kind === "live" ? liveCounts.started : population.sessions,
-    dropped: () => liveCounts.dropped,
+    sessions: () => schedule.kind === "live" ? running.view.live.started : running.view.sessions,
+    dropped: () => running.view.live.dropped,
     window: backfill ? { startMs: anchor.ms - schedule.spreadMs, endMs: anchor.ms } : undefined,
-  }).attach(pipeline.stats);
+  });
+  const running = startSessions({
+    scripts: weighted,
+    population: { seed, users, runId, fixtures: fixtures.links },
+    target,
+    schedule,
+    seed,
+    partition: scale.shard,
+    pipeline: {
+      // Backfill never pauses, so timed flushes would only make seeded payloads differ by timing.
+      maxDelayMs: schedule.kind === "backfill" ? 0 : undefined,
+      maxBatchSpans: values["batch-size"] === undefined
+        ? undefined
+        : positiveInt(values["batch-size"], "--batch-size"),
+      maxInFlight: values["max-in-flight"] === undefined
+        ? undefined
+        : positiveInt(values["max-in-flight"], "--max-in-flight"),
+    },
+    concurrency,
+    maxAlive: DEFAULT_MAX_ALIVE,
+  }, {
+    clock: io.clock ?? systemClock,
+    stopped: io.interrupted,
+    onLine: (line) => sessionsOut.write(clean(line) + "\n"),
+    onPlan: needsPlans
+      ? (plan) => {
+        selector.add(plan);
+        html?.session(plan);
+      }
+      : undefined,
+  }, workers);
+  const view = running.view;
+  if (html && running.stats) html.attach(running.stats);
   const stopProgress = startProgress({
-    stats: pipeline.stats,
-    sessions: () => schedule.kind === "live" ? liveCounts.started : population.sessions,
-    ...(schedule.kind === "live" ? { arrivals: () => liveCounts } : {}),
+    stats: view,
+    sessions: () => schedule.kind === "live" ? view.live.started : view.sessions,
+    ...(schedule.kind === "live" ? { arrivals: () => view.live } : {}),
     total: schedule.kind === "backfill" ? schedule.sessions : undefined,
     tty: io.errIsTty ?? false,
     write: io.progress ?? (() => {}),
@@ -247,42 +293,25 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   });
   let result;
   try {
-    result = await runLoad({
-      factory,
-      pipeline,
-      schedule,
-      seed,
-      concurrency,
-      counts: liveCounts,
-      clock: io.clock ?? systemClock,
-      stopped: io.interrupted,
-      onSession: (plan) => {
-        // A session stopped before its first turn never reached the target.
-        if (plan.turns.length === 0) return;
-        population.add(plan);
-        html?.session(plan);
-        if (smallRunIds.length < 1000) smallRunIds.push(plan.sessionId);
-        selector.add(plan);
-        sessionsOut.write(clean(JSON.stringify(manifestSession(plan))) + "\n");
-      },
-    });
+    result = await running.done;
   } finally {
-    await pipeline.close();
     stopProgress();
     html?.stop();
     await new Promise<void>((resolve, reject) =>
       sessionsOut.end((error?: Error | null) => error ? reject(error) : resolve())
     );
   }
+  const fatal = result.fatal;
+  const population = result.population;
 
-  const scores = pipeline.stats.failed === 0 && !pipeline.batcher.fatal && !io.interrupted()
+  const scores = result.stats.failed === 0 && !fatal && !io.interrupted()
     ? await deliverLoadScores(target, sessionsFile, io)
     : undefined;
   const reviewed = scores !== undefined
     ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
     : { text: "" };
   const finishedMs = io.now();
-  const stats = pipeline.stats;
+  const stats = result.stats;
   const counts = stats.snapshot();
   const durationMs = Math.max(1, finishedMs - startedMs);
   const spansPerSecond = Math.round((stats.acknowledged * 1000) / durationMs);
@@ -301,7 +330,18 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     seed,
     seeded,
     anchor,
-    mode: describeSchedule(schedule),
+    ...(scale.sharded
+      ? {
+        shard: shardFacts(
+          scale.shard,
+          population.tally(),
+          result.stats.latency.state(),
+          new SessionFactory(weighted, { seed, users }).userIds(),
+        ),
+      }
+      : {}),
+    workers: result.workers,
+    mode: [describeSchedule(schedule), describeShard(scale)].filter(Boolean).join(", "),
     startedAt: new Date(startedMs).toISOString(),
     finishedAt: new Date(finishedMs).toISOString(),
     durationMs,
@@ -343,16 +383,12 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       }
       : {}),
     sessionsFile,
-    ...(shape.sessions <= 1000 ? { sessionIds: smallRunIds } : {}),
+    ...(shape.sessions <= LISTED_SESSIONS ? { sessionIds: result.listed.map(([, id]) => id) } : {}),
     thresholds: {
       ...thresholds,
       ...checkThresholds(thresholds, stats.failed, spansPerSecond, live?.dropped ?? 0),
     },
-    ...(pipeline.batcher.fatal
-      ? { stopped: pipeline.batcher.fatal }
-      : io.interrupted()
-      ? { stopped: "interrupted (Ctrl-C)" }
-      : {}),
+    ...(fatal ? { stopped: fatal } : io.interrupted() ? { stopped: "interrupted (Ctrl-C)" } : {}),
   };
   await writeFile(reportPath, clean(JSON.stringify(report, null, 2)) + "\n");
   if (html) await html.writeLoad(values.html!, report, population, io.env);
@@ -363,6 +399,20 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (failed) return EXIT.deliveryFailed;
   const reviewFailed = reviewFailures(report.review) > 0;
   return Object.keys(scores?.failed ?? {}).length > 0 || reviewFailed ? EXIT.langfuseApi : EXIT.ok;
+}
+
+/**
+ * Checks a `load` command line as `loadCommand` does before it reads a script or sends
+ * anything (flags, mode, --shard, --workers); throws the same CliError. For checking command
+ * lines written elsewhere, such as the Kubernetes manifest in deploy/.
+ */
+export async function checkLoadArgs(args: string[], nowMs: number) {
+  const { values, positionals } = parse(args);
+  checkLoadFlags(values);
+  const scale = scaleFromFlags(values, 1);
+  const schedule = await buildSchedule(values, { now: () => nowMs });
+  if (values.seed !== undefined) parseSeed(values.seed);
+  return { scripts: positionals, scale, schedule };
 }
 
 /** Sends the scores of every session in the sessions file, a thousand scores a request. */
@@ -403,7 +453,7 @@ function round(value: number | undefined): number | undefined {
 
 type Values = ReturnType<typeof parse>["values"];
 
-async function buildSchedule(values: Values, io: Io): Promise<LoadSchedule> {
+async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<LoadSchedule> {
   const live = values.duration !== undefined || values.rate !== undefined ||
     values.profile !== undefined;
   if (values.sessions !== undefined && live) {
@@ -561,6 +611,8 @@ function parse(args: string[]) {
     "max-in-flight": { type: "string" },
     "min-rate": { type: "string" },
     "max-dropped": { type: "string" },
+    shard: { type: "string" },
+    workers: { type: "string" },
     help: { type: "boolean", short: "h" },
     ...TARGET_OPTIONS,
     ...REVIEW_OPTIONS,

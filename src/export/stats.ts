@@ -4,7 +4,18 @@
  * once the batcher has flushed.
  */
 
-import { LatencyHistogram } from "../plan/stats.ts";
+import { type HistogramState, LatencyHistogram } from "../plan/stats.ts";
+
+/** Every count of a DeliveryStats as plain data, to merge the stats of several pipelines. */
+export interface DeliveryState {
+  generated: number;
+  acknowledged: number;
+  failures: Record<string, number>;
+  requests: number;
+  retried: number;
+  byStatus: Record<string, number>;
+  latency: HistogramState;
+}
 
 /** A latency histogram that also hands each latency to a listener (the HTML report's timeline). */
 class ObservedHistogram extends LatencyHistogram {
@@ -60,6 +71,32 @@ export class DeliveryStats {
   /** Records one response (or its absence) by status. */
   response(status: string): void {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+  }
+
+  /** Every count as plain data (see `merge`). */
+  state(): DeliveryState {
+    return {
+      generated: this.generated,
+      acknowledged: this.acknowledged,
+      failures: Object.fromEntries(this.failures),
+      requests: this.requests,
+      retried: this.retried,
+      byStatus: Object.fromEntries(this.byStatus),
+      latency: this.latency.state(),
+    };
+  }
+
+  /** Adds another pipeline's counts (from `state()`), latencies included. */
+  merge(other: DeliveryState): void {
+    this.generated += other.generated;
+    this.acknowledged += other.acknowledged;
+    for (const [reason, count] of Object.entries(other.failures)) this.fail(count, reason);
+    this.requests += other.requests;
+    this.retried += other.retried;
+    for (const [status, count] of Object.entries(other.byStatus)) {
+      this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + count);
+    }
+    this.latency.merge(other.latency);
   }
 
   /** The counts as plain data, for reports. */

@@ -12,6 +12,7 @@ import { emitTurn } from "../emit/emit.ts";
 import type { Pipeline } from "../export/pipeline.ts";
 import { arrivalStream, type Phase } from "../plan/arrivals.ts";
 import type { SessionFactory } from "../plan/instances.ts";
+import { holds, type Partition, WHOLE } from "../plan/partition.ts";
 import { Rng } from "../plan/random.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import type { Clock } from "./clock.ts";
@@ -24,7 +25,7 @@ export interface LiveSchedule {
   poisson: boolean;
   /** Every session's timeline is compressed this many times (see `compressTimeline`). */
   timeScale: number;
-  /** Start at most this many sessions. */
+  /** Schedule at most this many arrivals (of the whole run, every part together). */
   maxSessions?: number;
 }
 
@@ -43,8 +44,15 @@ export interface LiveOptions {
   clock: Clock;
   /** True stops new sessions (Ctrl-C) and the turns not yet sent. */
   stopped: () => boolean;
-  /** Called with each session once done (turns not sent are left out). */
-  onSession: (plan: SessionPlan) => void;
+  /** Called with each session once done (turns not sent are left out) and its arrival index. */
+  onSession: (plan: SessionPlan, index: number) => void;
+  /**
+   * The arrivals this process starts: arrival i (0-based, in the whole schedule) is session i
+   * and belongs to one part (see `partition.ts`); the others are other shards'. Default all.
+   */
+  partition?: Partition;
+  /** The run's start, epoch ms on `clock` (shared by the workers of one run); default now. */
+  startMs?: number;
   /**
    * Sessions sending at once: a session holds a slot from the moment its turn is due until
    * the export queue has taken the turn; default 64. When every slot is taken the scheduler
@@ -94,6 +102,8 @@ export function liveArrivals(schedule: LiveSchedule, seed: number): Generator<nu
 
 interface LiveSession {
   plan: SessionPlan;
+  /** The arrival index, which is the session's index in the run. */
+  index: number;
   /** Turns taken by the export queue. */
   sent: number;
 }
@@ -118,18 +128,29 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
     backpressure: () => pipeline.batcher.ready(),
   };
 
-  const start = clock.now();
+  const start = options.startMs ?? clock.now();
+  const partition = options.partition ?? WHOLE;
   const events = new EventQueue<LiveEvent>();
   const arrivals = liveArrivals(schedule, options.seed);
+  // Arrivals of the whole schedule drawn so far; the next one of this part is `arrivalIndex`.
+  let drawn = 0;
+  let arrivalIndex = -1;
   const alive = new Set<LiveSession>();
   const line: LiveSession[] = [];
   let worker: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
   const nextArrival = () => {
-    if (schedule.maxSessions !== undefined && counts.scheduled >= schedule.maxSessions) return;
-    const next = arrivals.next();
-    if (!next.done) events.push(start + next.value, ARRIVAL);
+    for (;;) {
+      if (schedule.maxSessions !== undefined && drawn >= schedule.maxSessions) return;
+      const next = arrivals.next();
+      if (next.done) return;
+      const index = drawn++;
+      if (!holds(partition, index)) continue;
+      arrivalIndex = index;
+      events.push(start + next.value, ARRIVAL);
+      return;
+    }
   };
   const finish = (session: LiveSession) => {
     alive.delete(session);
@@ -137,6 +158,7 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
     const { plan, sent } = session;
     options.onSession(
       sent === plan.turns.length ? plan : { ...plan, turns: plan.turns.slice(0, sent) },
+      session.index,
     );
   };
   const nextTurn = (session: LiveSession) => {
@@ -193,6 +215,7 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
       continue;
     }
     counts.scheduled++;
+    const index = arrivalIndex;
     nextArrival();
     if (now - due.atMs > tolerance) {
       counts.droppedLate++;
@@ -200,12 +223,13 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
       counts.droppedAlive++;
     } else {
       // Planned at its scheduled time, so a run's sessions start on the schedule's offsets.
-      const plan = options.factory.plan(counts.started, {
+      // Session i is arrival i, so a dropped arrival does not shift the sessions after it.
+      const plan = options.factory.plan(index, {
         startMs: due.atMs,
         timeScale: schedule.timeScale,
       });
       counts.started++;
-      const session: LiveSession = { plan, sent: 0 };
+      const session: LiveSession = { plan, index, sent: 0 };
       alive.add(session);
       counts.alive = alive.size;
       counts.peakAlive = Math.max(counts.peakAlive, alive.size);

@@ -4,7 +4,8 @@ import { formatMs } from "../script/duration.ts";
 
 /** Where progress goes and how often. */
 export interface ProgressOptions {
-  stats: DeliveryStats;
+  /** The run's delivery counts (a pipeline's stats, or the sum over worker threads). */
+  stats: Pick<DeliveryStats, "generated" | "acknowledged" | "failed" | "retried">;
   /** Sessions started so far. */
   sessions: () => number;
   /** Live runs: sessions alive and arrivals dropped so far. */

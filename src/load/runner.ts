@@ -8,6 +8,7 @@ import { emitTurn } from "../emit/emit.ts";
 import type { Pipeline } from "../export/pipeline.ts";
 import { backfillTimes } from "../plan/backfill.ts";
 import type { SessionFactory } from "../plan/instances.ts";
+import { partIndexes, type Partition, WHOLE } from "../plan/partition.ts";
 import { Rng } from "../plan/random.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import type { Clock } from "./clock.ts";
@@ -35,8 +36,12 @@ export interface LoadRunOptions {
   clock: Clock;
   /** True stops new sessions (Ctrl-C) and the turns not yet sent. */
   stopped: () => boolean;
-  /** Called with each session as sent (turns not sent are left out). */
-  onSession: (plan: SessionPlan) => void;
+  /** Called with each session as sent (turns not sent are left out) and its index in the run. */
+  onSession: (plan: SessionPlan, index: number) => void;
+  /** The part of the run's sessions to send (`--shard`, a worker's share); default all. */
+  partition?: Partition;
+  /** Live: the run's start, epoch ms, shared by the workers of one run; default now. */
+  startMs?: number;
 }
 
 /** What the runner did. */
@@ -78,9 +83,9 @@ async function runBackfill(
   });
   const emit = emitOptions(options);
   let started = 0;
-  for (const [index, endMs] of ends.entries()) {
+  for (const index of partIndexes(ends.length, options.partition ?? WHOLE)) {
     if (stop(options)) break;
-    const plan = options.factory.plan(index, { endMs });
+    const plan = options.factory.plan(index, { endMs: ends[index] });
     started++;
     let sent = 0;
     for (const turn of plan.turns) {
@@ -90,6 +95,7 @@ async function runBackfill(
     }
     options.onSession(
       sent === plan.turns.length ? plan : { ...plan, turns: plan.turns.slice(0, sent) },
+      index,
     );
   }
   return { started };

@@ -76,6 +76,34 @@ export class LatencyHistogram {
     return this.#count === 0 ? undefined : this.#sum / this.#count;
   }
 
+  /** The histogram as plain data (non-empty buckets only), to merge it in another thread or report. */
+  state(): HistogramState {
+    const buckets: [number, number][] = [];
+    for (let i = 0; i < this.#counts.length; i++) {
+      if (this.#counts[i] > 0) buckets.push([i, this.#counts[i]]);
+    }
+    return {
+      buckets,
+      count: this.#count,
+      sum: this.#sum,
+      ...(this.#count > 0 ? { min: this.#min, max: this.#max } : {}),
+    };
+  }
+
+  /** Adds another histogram's latencies (from `state()`): the result is as if recorded here. */
+  merge(other: HistogramState): void {
+    for (const [bucket, count] of other.buckets) {
+      if (!Number.isInteger(bucket) || bucket < 0 || bucket >= this.#counts.length) {
+        throw new RangeError(`Cannot merge histogram bucket ${bucket}: out of range`);
+      }
+      this.#counts[bucket] += count;
+    }
+    this.#count += other.count;
+    this.#sum += other.sum;
+    if (other.min !== undefined && other.min < this.#min) this.#min = other.min;
+    if (other.max !== undefined && other.max > this.#max) this.#max = other.max;
+  }
+
   /** The q-quantile (q in 0..1, e.g. 0.95 for p95) within the resolution; undefined when empty. */
   quantile(q: number): number | undefined {
     checkFraction(q, `quantile ${q}`, "0 and 1");
@@ -92,6 +120,15 @@ export class LatencyHistogram {
     const value = bucket === 0 ? this.#min : bucket === OVERFLOW ? this.#max : middleOf(bucket);
     return Math.min(this.#max, Math.max(this.#min, value));
   }
+}
+
+/** A latency histogram as plain data: [bucket, count] pairs and the exact count, sum, min, max. */
+export interface HistogramState {
+  buckets: [number, number][];
+  count: number;
+  sum: number;
+  min?: number;
+  max?: number;
 }
 
 function bucketOf(ms: number): number {

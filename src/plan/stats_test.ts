@@ -111,3 +111,18 @@ test("LatencyHistogram refuses negative, infinite and NaN latencies and bad quan
     message: "Cannot compute quantile 95: use a value between 0 and 1",
   });
 });
+
+test("histograms merged from their states give the quantiles of one histogram of every value", () => {
+  const whole = new LatencyHistogram();
+  const parts = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
+  for (let i = 0; i < 3000; i++) {
+    const ms = ((i * 7919) % 1000) / 3 + (i % 17 === 0 ? 900 : 0);
+    whole.record(ms);
+    parts[i % 3].record(ms);
+  }
+  const merged = new LatencyHistogram();
+  for (const part of parts) merged.merge(JSON.parse(JSON.stringify(part.state())));
+  for (const q of [0, 0.5, 0.95, 0.99, 1]) assert.equal(merged.quantile(q), whole.quantile(q));
+  assert.equal(merged.count, whole.count);
+  assert.ok(Math.abs(merged.mean! - whole.mean!) < 1e-9, "the mean, to float round-off");
+});

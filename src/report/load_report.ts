@@ -8,6 +8,7 @@ import { formatMs } from "../script/duration.ts";
 import type { RunReview } from "./review_report.ts";
 import { formatFixtures, formatScores, type RunAnchor, type ScoreDelivery } from "./run_report.ts";
 import type { RunFixtures } from "../plan/fixtures.ts";
+import type { ShardFacts, ShardsMerged } from "./shard_report.ts";
 
 /** Thresholds given on the command line. */
 export interface Thresholds {
@@ -52,6 +53,12 @@ export interface LoadReport {
   /** The time anchor (backfill window end, or the live start) the spans were laid out from. */
   anchor?: RunAnchor;
   mode: string;
+  /** Sharded runs (`--shard K/N`): which shard, and the exact counts a merge needs. */
+  shard?: ShardFacts;
+  /** Reports merged from shards (`report merge`): which shards are in it, which are missing. */
+  shards?: ShardsMerged;
+  /** Worker threads that sent (1: in-process); summed over the shards of a merged report. */
+  workers?: number;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -117,6 +124,15 @@ export function formatLoadReport(report: LoadReport, reportPath?: string): strin
     `  run        ${report.runId} (seed ${report.seed}${
       report.seeded ? "" : ", random"
     }), ${report.mode}`,
+    ...(report.shards
+      ? [
+        `  shards     ${report.shards.merged.length} of ${report.shards.n} merged${
+          report.shards.missing.length > 0
+            ? `; missing ${report.shards.missing.map((k) => `${k}/${report.shards!.n}`).join(", ")}`
+            : ""
+        }`,
+      ]
+      : []),
     `  duration   ${formatMs(report.durationMs)} · ${report.spansPerSecond} spans/s acknowledged`,
     `  spans      ${spans.generated} generated, ${spans.acknowledged} acknowledged, ${spans.failed} failed`,
     ...Object.entries(spans.failures).map(([reason, count]) =>

@@ -25,6 +25,20 @@ export interface PopulationShape {
   spans: number;
 }
 
+/** Everything a PopulationCounter counted, as plain data, to merge counters exactly. */
+export interface PopulationTally {
+  sessions: number;
+  escalated: number;
+  errored: number;
+  traces: number;
+  spans: number;
+  perScript: Record<string, number>;
+  turns: Record<string, number>;
+  outcomes: Record<string, number>;
+  /** Sessions per user id. */
+  users: Record<string, number>;
+}
+
 const ESCALATED = new Set(["escalated", "handed_off"]);
 
 /** Accumulates sessions into a population shape. */
@@ -61,6 +75,41 @@ export class PopulationCounter {
       }
     }
     if (error) this.#errored++;
+  }
+
+  /** The counts as plain data (see `merge`). */
+  tally(): PopulationTally {
+    return {
+      sessions: this.#sessions,
+      escalated: this.#escalated,
+      errored: this.#errored,
+      traces: this.#traces,
+      spans: this.#spans,
+      perScript: Object.fromEntries(this.#perScript),
+      turns: Object.fromEntries(this.#turns),
+      outcomes: Object.fromEntries(this.#outcomes),
+      users: Object.fromEntries(this.#users),
+    };
+  }
+
+  /** Adds another counter's sessions (from `tally()`): the shape is as if counted here. */
+  merge(other: PopulationTally): void {
+    this.#sessions += other.sessions;
+    this.#escalated += other.escalated;
+    this.#errored += other.errored;
+    this.#traces += other.traces;
+    this.#spans += other.spans;
+    const add = (map: Map<string, number>, from: Record<string, number>) => {
+      for (const [key, count] of Object.entries(from)) map.set(key, (map.get(key) ?? 0) + count);
+    };
+    add(this.#perScript, other.perScript);
+    add(this.#turns, other.turns);
+    add(this.#outcomes, other.outcomes);
+    for (const [user, count] of Object.entries(other.users)) {
+      const total = (this.#users.get(user) ?? 0) + count;
+      this.#users.set(user, total);
+      this.#busiest = Math.max(this.#busiest, total);
+    }
   }
 
   /** Sessions counted so far (cheap, for progress lines). */

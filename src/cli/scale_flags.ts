@@ -1,0 +1,74 @@
+/**
+ * The scale-out flags of `load`: `--shard K/N` (this process sends part K of N of the seeded
+ * population; see `plan/partition.ts`) and `--workers N` (worker threads in this process).
+ * Checked before anything is read or sent.
+ */
+import { formatShard, parseShard, type Partition, WHOLE } from "../plan/partition.ts";
+import { isAbsoluteAt } from "./anchor.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+
+/** The most worker threads `--workers` takes. */
+export const MAX_WORKERS = 256;
+
+/** The `load` flag values this module looks at. */
+export interface ScaleFlagValues {
+  shard?: string;
+  workers?: string;
+  seed?: string;
+  sessions?: string;
+  at?: string;
+}
+
+/** What the flags ask for. */
+export interface Scale {
+  /** This process's part of the run; WHOLE without --shard. */
+  shard: Partition;
+  /** Whether --shard was given. */
+  sharded: boolean;
+  /** Worker threads; `defaultWorkers` when --workers is absent. */
+  workers: number;
+}
+
+/** Reads --shard and --workers; throws a usage error naming the flag. */
+export function scaleFromFlags(values: ScaleFlagValues, defaultWorkers: number): Scale {
+  let shard = WHOLE;
+  if (values.shard !== undefined) {
+    try {
+      shard = parseShard(values.shard);
+    } catch (error) {
+      throw new CliError(`--shard ${(error as Error).message}`, EXIT.usage);
+    }
+    if (values.seed === undefined) {
+      throw new CliError(
+        `--shard ${values.shard} needs --seed: every shard must draw the same population`,
+        EXIT.usage,
+      );
+    }
+    if (values.sessions !== undefined && !isAbsoluteAt(values.at)) {
+      throw new CliError(
+        `--shard ${values.shard} needs --at with an absolute time (e.g. --at 2026-11-20T14:00:00Z)` +
+          ": every shard must lay the backfill out in the same window, whenever it starts",
+        EXIT.usage,
+      );
+    }
+  }
+  let workers = defaultWorkers;
+  if (values.workers !== undefined) {
+    if (!/^\d+$/.test(values.workers) || Number(values.workers) < 1) {
+      throw new CliError(
+        `--workers must be a whole number of at least 1, not "${values.workers}"`,
+        EXIT.usage,
+      );
+    }
+    workers = Number(values.workers);
+    if (workers > MAX_WORKERS) {
+      throw new CliError(`--workers must be at most ${MAX_WORKERS}, not ${workers}`, EXIT.usage);
+    }
+  }
+  return { shard, sharded: values.shard !== undefined, workers: Math.max(1, workers) };
+}
+
+/** "shard 2/4" or "" for an unsharded run. */
+export function describeShard(scale: Scale): string {
+  return scale.sharded ? `shard ${formatShard(scale.shard)}` : "";
+}

@@ -1,0 +1,82 @@
+/**
+ * The entry of a load worker thread (`node:worker_threads`, on Deno and Bun): runs one part of
+ * the run (see `part.ts`) with its own pipeline and reports to the main thread: progress every
+ * PROGRESS_MS, the sessions file's lines in chunks, and at the end every count, exactly.
+ * The main thread sends `stop` on Ctrl-C or when another worker's export failed for good.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { systemClock } from "./clock.ts";
+import { type PartSpec, startPart } from "./part.ts";
+import type { WorkerMessage } from "./workers.ts";
+
+/** How often a worker reports its counts. */
+const PROGRESS_MS = 100;
+/** Lines of the sessions file sent to the main thread at once. */
+const LINES_PER_MESSAGE = 256;
+
+if (parentPort) {
+  const port = parentPort;
+  const spec = workerData as PartSpec;
+  let stopped = false;
+  let lines: string[] = [];
+  const post = (message: WorkerMessage) => port.postMessage(message);
+  const flushLines = () => {
+    if (lines.length === 0) return;
+    post({ type: "lines", lines });
+    lines = [];
+  };
+  // Every worker starts on the main thread's word, so the live schedule has one start for all.
+  const startMs = await new Promise<number | undefined>((resolve) => {
+    port.on("message", (message: { type: string; startMs?: number }) => {
+      if (message.type === "stop") stopped = true;
+      if (message.type === "start") resolve(message.startMs);
+    });
+    post({ type: "ready" });
+  });
+  try {
+    const part = startPart({ ...spec, ...(startMs === undefined ? {} : { startMs }) }, {
+      clock: systemClock,
+      stopped: () => stopped,
+      onLine: (line) => {
+        lines.push(line);
+        if (lines.length >= LINES_PER_MESSAGE) flushLines();
+      },
+    });
+    const progress = () => {
+      flushLines();
+      const { stats, counts } = part;
+      post({
+        type: "progress",
+        generated: stats.generated,
+        acknowledged: stats.acknowledged,
+        failed: stats.failed,
+        retried: stats.retried,
+        sessions: part.population.sessions,
+        started: counts.started,
+        alive: counts.alive,
+        dropped: counts.dropped,
+        ...(part.fatal() ? { fatal: part.fatal() } : {}),
+      });
+    };
+    const timer = setInterval(progress, PROGRESS_MS);
+    try {
+      const result = await part.done;
+      progress();
+      post({
+        type: "done",
+        stats: result.stats.state(),
+        population: result.population.tally(),
+        ...(result.live ? { live: { ...result.live, dropped: result.live.dropped } } : {}),
+        ...(result.fatal ? { fatal: result.fatal } : {}),
+        listed: result.listed,
+      });
+    } finally {
+      clearInterval(timer);
+    }
+  } catch (error) {
+    flushLines();
+    post({ type: "error", message: (error as Error).stack ?? String(error) });
+  }
+  // The main thread ends this thread once it has the report (Deno's parentPort cannot be
+  // closed or unref'ed from inside, so the thread would otherwise stay up listening).
+}

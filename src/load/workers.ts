@@ -1,0 +1,283 @@
+/**
+ * `load --workers N`: the run's sessions split across N worker threads (`node:worker_threads`,
+ * on Deno and Bun), each with its own pipeline, by the same round-robin partition as
+ * `--shard` (worker w of N inside shard k of n runs part k + n·w of n·N), so the population is
+ * exactly the one a single worker sends. The main thread merges their counts exactly (spans,
+ * failures by reason, requests, statuses, the latency histogram, the population), writes the
+ * sessions file from their lines, stops them all on Ctrl-C or when one's export failed for
+ * good, and concatenates their parts of a file target in worker order.
+ */
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { type DeliveryState, DeliveryStats } from "../export/stats.ts";
+import { subPartition } from "../plan/partition.ts";
+import type { SessionPlan } from "../plan/types.ts";
+import { PopulationCounter, type PopulationTally } from "../report/population.ts";
+import type { Clock } from "./clock.ts";
+import { LiveCounts } from "./live.ts";
+import { keepListed, type PartResult, type PartSpec, startPart } from "./part.ts";
+
+/** What a worker thread posts to the main thread. */
+export type WorkerMessage =
+  | { type: "ready" }
+  | {
+    type: "progress";
+    generated: number;
+    acknowledged: number;
+    failed: number;
+    retried: number;
+    sessions: number;
+    started: number;
+    alive: number;
+    dropped: number;
+    fatal?: string;
+  }
+  | { type: "lines"; lines: string[] }
+  | {
+    type: "done";
+    stats: DeliveryState;
+    population: PopulationTally;
+    live?: LiveCountsData;
+    fatal?: string;
+    listed: [number, string][];
+  }
+  | { type: "error"; message: string };
+
+/** LiveCounts as plain data. */
+type LiveCountsData = Omit<LiveCounts, "dropped"> & { dropped: number };
+
+/** The machine's cores, the default of `--workers`. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Counts to show while the run goes, summed over the workers. */
+export interface SessionsView {
+  generated: number;
+  acknowledged: number;
+  failed: number;
+  retried: number;
+  /** Sessions sent (with at least one turn). */
+  sessions: number;
+  /** Live: sessions started, alive, arrivals dropped. */
+  live: { started: number; alive: number; dropped: number };
+}
+
+/** A finished run, every worker merged. */
+export interface SessionsResult extends PartResult {
+  /** Worker threads used (1: in-process). */
+  workers: number;
+}
+
+/** A run under way. */
+export interface RunningSessions {
+  view: SessionsView;
+  /** The pipeline's own stats, when the run is in-process (`workers` 1). */
+  stats?: DeliveryStats;
+  done: Promise<SessionsResult>;
+}
+
+/** What `startSessions` needs from its host. */
+export interface SessionsHost {
+  /** The in-process run's clock (worker threads use the system clock). */
+  clock: Clock;
+  stopped: () => boolean;
+  onLine: (line: string) => void;
+  /** Each session's plan; called only when the run is in-process (`workers` 1). */
+  onPlan?: (plan: SessionPlan) => void;
+}
+
+/** Starts the run in-process (`workers` 1) or across `workers` worker threads. */
+export function startSessions(
+  spec: PartSpec,
+  host: SessionsHost,
+  workers: number,
+): RunningSessions {
+  if (workers <= 1) {
+    const part = startPart(spec, host);
+    const view: SessionsView = {
+      get generated() {
+        return part.stats.generated;
+      },
+      get acknowledged() {
+        return part.stats.acknowledged;
+      },
+      get failed() {
+        return part.stats.failed;
+      },
+      get retried() {
+        return part.stats.retried;
+      },
+      get sessions() {
+        return part.population.sessions;
+      },
+      live: part.counts,
+    };
+    return {
+      view,
+      stats: part.stats,
+      done: part.done.then((result) => ({ ...result, workers: 1 })),
+    };
+  }
+  return startWorkers(spec, host, workers);
+}
+
+type Progress = Extract<WorkerMessage, { type: "progress" }>;
+type Done = Extract<WorkerMessage, { type: "done" }>;
+
+function startWorkers(spec: PartSpec, host: SessionsHost, count: number): RunningSessions {
+  const progress: Progress[] = [];
+  const view: SessionsView = {
+    generated: 0,
+    acknowledged: 0,
+    failed: 0,
+    retried: 0,
+    sessions: 0,
+    live: { started: 0, alive: 0, dropped: 0 },
+  };
+  const refresh = () => {
+    const sum = (key: keyof Omit<Progress, "type" | "fatal">) =>
+      progress.reduce((total, p) => total + (p?.[key] ?? 0), 0);
+    view.generated = sum("generated");
+    view.acknowledged = sum("acknowledged");
+    view.failed = sum("failed");
+    view.retried = sum("retried");
+    view.sessions = sum("sessions");
+    view.live = { started: sum("started"), alive: sum("alive"), dropped: sum("dropped") };
+  };
+  const filePart = (w: number) => `${spec.target.path}.worker${w + 1}`;
+  const threads: Worker[] = [];
+  let stopSent = false;
+  const stopAll = () => {
+    if (stopSent) return;
+    stopSent = true;
+    for (const thread of threads) thread.postMessage({ type: "stop" });
+  };
+  const results: Promise<Done>[] = [];
+  let ready = 0;
+  for (let w = 0; w < count; w++) {
+    const workerSpec: PartSpec = {
+      ...spec,
+      partition: subPartition(spec.partition, w, count),
+      ...(spec.target.path ? { target: { ...spec.target, path: filePart(w) } } : {}),
+      // The run's bounds are shared out: the workers together send and hold what one would.
+      ...(spec.concurrency === undefined
+        ? {}
+        : { concurrency: Math.max(1, Math.ceil(spec.concurrency / count)) }),
+      ...(spec.maxAlive === undefined
+        ? {}
+        : { maxAlive: Math.max(1, Math.ceil(spec.maxAlive / count)) }),
+    };
+    const thread = new Worker(new URL("./load_worker.ts", import.meta.url), {
+      workerData: workerSpec,
+    });
+    threads.push(thread);
+    results.push(
+      new Promise<Done>((resolve, reject) => {
+        let done: Done | undefined;
+        thread.on("message", (message: WorkerMessage) => {
+          switch (message.type) {
+            case "ready":
+              // One start for all, once every worker is loaded: live arrivals are not late.
+              if (++ready === count) {
+                const startMs = Date.now();
+                for (const t of threads) t.postMessage({ type: "start", startMs });
+              }
+              break;
+            case "progress":
+              progress[w] = message;
+              refresh();
+              if (message.fatal) stopAll();
+              break;
+            case "lines":
+              for (const line of message.lines) host.onLine(line);
+              break;
+            case "done":
+              // Everything the worker sends comes before this (messages keep their order).
+              done = message;
+              if (message.fatal) stopAll();
+              resolve(message);
+              void thread.terminate();
+              break;
+            case "error":
+              stopAll();
+              reject(new Error(`load worker ${w + 1} failed: ${message.message}`));
+              break;
+          }
+        });
+        thread.on("error", (error) => {
+          stopAll();
+          reject(error);
+        });
+        thread.on("exit", (code) => {
+          if (done) return;
+          reject(new Error(`load worker ${w + 1} ended (exit code ${code}) before its report`));
+        });
+      }),
+    );
+  }
+  const poll = setInterval(() => {
+    if (host.stopped()) stopAll();
+  }, 50);
+  const done = (async (): Promise<SessionsResult> => {
+    const settled = await Promise.allSettled(results);
+    clearInterval(poll);
+    const failure = settled.find((s) => s.status === "rejected");
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    const parts = settled.map((s) => (s as PromiseFulfilledResult<Done>).value);
+    if (spec.target.path) await concatenate(spec.target.path, parts.map((_, w) => filePart(w)));
+    return merge(parts, spec.schedule.kind === "live");
+  })();
+  return { view, done };
+}
+
+function merge(parts: Done[], live: boolean): SessionsResult {
+  const stats = new DeliveryStats();
+  const population = new PopulationCounter();
+  const counts = new LiveCounts();
+  const listed: [number, string][] = [];
+  for (const part of parts) {
+    stats.merge(part.stats);
+    population.merge(part.population);
+    for (const [index, id] of part.listed) keepListed(listed, index, id);
+    if (part.live) {
+      counts.scheduled += part.live.scheduled;
+      counts.started += part.live.started;
+      counts.droppedLate += part.live.droppedLate;
+      counts.droppedAlive += part.live.droppedAlive;
+      // Each worker's own peak, added: at most this many were alive at once.
+      counts.peakAlive += part.live.peakAlive;
+      counts.maxLagMs = Math.max(counts.maxLagMs, part.live.maxLagMs);
+    }
+  }
+  const fatal = parts.find((part) => part.fatal)?.fatal;
+  return {
+    stats,
+    population,
+    ...(live ? { live: counts } : {}),
+    ...(fatal ? { fatal } : {}),
+    listed,
+    workers: parts.length,
+  };
+}
+
+/** Joins the workers' file-target parts into `path`, in worker order, and removes them. */
+async function concatenate(path: string, parts: string[]): Promise<void> {
+  const out = createWriteStream(path);
+  for (const part of parts) {
+    await new Promise<void>((resolve, reject) => {
+      const input = createReadStream(part);
+      input.on("error", (error: Error & { code?: string }) =>
+        // A worker that sent nothing wrote no file.
+        error.code === "ENOENT" ? resolve() : reject(error));
+      input.on("end", () => resolve());
+      input.pipe(out, { end: false });
+    });
+    await rm(part, { force: true });
+  }
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => error ? reject(error) : resolve())
+  );
+}

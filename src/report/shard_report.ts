@@ -1,0 +1,293 @@
+/**
+ * Shard reports and their merge (`report merge`): each shard's load report carries the exact
+ * counts that its shape rounds or cannot add (escalated and errored sessions, sessions per user
+ * of the shared pool, the latency histogram), so the merge of N shards' reports has the
+ * counts of the unsharded run: spans, failures, requests, statuses, the population shape and
+ * the latency quantiles. Pure: reads nothing, writes nothing.
+ */
+import { formatShard, type Partition } from "../plan/partition.ts";
+import { type HistogramState, LatencyHistogram } from "../plan/stats.ts";
+import { checkThresholds, type LoadReport } from "./load_report.ts";
+import { PopulationCounter, type PopulationTally } from "./population.ts";
+import type { ScoreDelivery } from "./run_report.ts";
+
+/** Which shard a report is, with the counts a merge needs. */
+export interface ShardFacts {
+  /** The shard, 1..n. */
+  k: number;
+  /** How many shards the run has. */
+  n: number;
+  /** Counts the population shape rounds (rates) or cannot add (distinct users, busiest). */
+  tally: {
+    escalated: number;
+    errored: number;
+    /** Sessions of each user of the run's pool, most active user first (the pool is shared). */
+    userSessions: number[];
+  };
+  /** The export latency histogram, so merged quantiles are the whole run's. */
+  latency: HistogramState;
+}
+
+/** What a merged report is made of. */
+export interface ShardsMerged {
+  n: number;
+  /** The shards merged, ascending. */
+  merged: number[];
+  /** The shards of 1..n with no report given. */
+  missing: number[];
+}
+
+/** Why shard reports cannot be merged: a file that is no shard report, or shards of different runs. */
+export class ReportMergeError extends Error {
+  override readonly name = "ReportMergeError";
+  /** `invalid`: a file is not a shard report; `mismatch`: the reports do not belong together. */
+  constructor(message: string, readonly reason: "invalid" | "mismatch") {
+    super(message);
+  }
+}
+
+/** The shard section of a shard's report. */
+export function shardFacts(
+  shard: Partition,
+  tally: PopulationTally,
+  latency: HistogramState,
+  poolIds: readonly string[],
+): ShardFacts {
+  return {
+    k: shard.index + 1,
+    n: shard.count,
+    tally: {
+      escalated: tally.escalated,
+      errored: tally.errored,
+      userSessions: poolIds.map((id) => tally.users[id] ?? 0),
+    },
+    latency,
+  };
+}
+
+/** One report to merge and the file it came from (for messages). */
+export interface ShardInput {
+  file: string;
+  report: unknown;
+}
+
+/** Merges shard reports of one run into the report of the whole run (or of the shards given). */
+export function mergeShardReports(inputs: readonly ShardInput[]): LoadReport {
+  if (inputs.length === 0) throw new ReportMergeError("no reports to merge", "mismatch");
+  const entries = inputs.map(({ file, report }) => ({
+    file,
+    report: checkShardReport(file, report),
+  }));
+  const first = entries[0];
+  const { runId, seed } = first.report;
+  const n = first.report.shard!.n;
+  const byK = new Map<number, string>();
+  for (const { file, report } of entries) {
+    const shard = report.shard!;
+    const differs = report.runId !== runId
+      ? `run ${report.runId}, not ${runId}`
+      : report.seed !== seed
+      ? `seed ${report.seed}, not ${seed}`
+      : shard.n !== n
+      ? `${shard.n} shards, not ${n}`
+      : report.anchor?.ms !== first.report.anchor?.ms
+      ? `time anchor ${report.anchor?.iso}, not ${first.report.anchor?.iso}`
+      : undefined;
+    if (differs) {
+      throw new ReportMergeError(
+        `${file} belongs to another run than ${first.file}: ${differs}; ` +
+          "merge the shards of one run only",
+        "mismatch",
+      );
+    }
+    const twice = byK.get(shard.k);
+    if (twice !== undefined) {
+      throw new ReportMergeError(
+        `${file} and ${twice} are both shard ${shard.k}/${n}: give each shard once`,
+        "mismatch",
+      );
+    }
+    byK.set(shard.k, file);
+  }
+  const reports = entries.map((e) => e.report).sort((a, b) => a.shard!.k - b.shard!.k);
+  const merged = reports.map((r) => r.shard!.k);
+  const missing: number[] = [];
+  for (let k = 1; k <= n; k++) if (!byK.has(k)) missing.push(k);
+
+  const sum = (pick: (r: LoadReport) => number) => reports.reduce((t, r) => t + pick(r), 0);
+  const addInto = (into: Record<string, number>, from: Record<string, number> | undefined) => {
+    for (const [key, v] of Object.entries(from ?? {})) into[key] = (into[key] ?? 0) + v;
+    return into;
+  };
+  const failures: Record<string, number> = {};
+  const byStatus: Record<string, number> = {};
+  for (const r of reports) {
+    addInto(failures, r.spans.failures);
+    addInto(byStatus, r.requests.byStatus);
+  }
+  const latency = new LatencyHistogram();
+  for (const r of reports) latency.merge(r.shard!.latency);
+  const population = new PopulationCounter();
+  for (const r of reports) population.merge(tallyOf(r));
+  const shape = population.shape();
+
+  const startedMs = Math.min(...reports.map((r) => Date.parse(r.startedAt)));
+  const finishedMs = Math.max(...reports.map((r) => Date.parse(r.finishedAt)));
+  const durationMs = Math.max(1, finishedMs - startedMs);
+  const acknowledged = sum((r) => r.spans.acknowledged);
+  const failed = sum((r) => r.spans.failed);
+  const spansPerSecond = Math.round((acknowledged * 1000) / durationMs);
+  const withArrivals = reports.filter((r) => r.arrivals);
+  const arrivals = withArrivals.length === 0 ? undefined : {
+    ...withArrivals[0].arrivals!,
+    scheduled: sum((r) => r.arrivals?.scheduled ?? 0),
+    started: sum((r) => r.arrivals?.started ?? 0),
+    dropped: sum((r) => r.arrivals?.dropped ?? 0),
+    droppedLate: sum((r) => r.arrivals?.droppedLate ?? 0),
+    droppedAlive: sum((r) => r.arrivals?.droppedAlive ?? 0),
+    concurrency: sum((r) => r.arrivals?.concurrency ?? 0),
+    maxAlive: sum((r) => r.arrivals?.maxAlive ?? 0),
+    // Each shard's own peak, added: at most this many were alive at once.
+    peakAlive: sum((r) => r.arrivals?.peakAlive ?? 0),
+    maxLagMs: Math.max(...withArrivals.map((r) => r.arrivals!.maxLagMs)),
+  };
+  // Each shard was allowed its own failures, drops and rate: the run is allowed their sum.
+  const thresholds = {
+    maxFailed: sum((r) => r.thresholds.maxFailed),
+    ...(reports.some((r) => r.thresholds.minRate !== undefined)
+      ? { minRate: sum((r) => r.thresholds.minRate ?? 0) }
+      : {}),
+    ...(arrivals ? { maxDropped: sum((r) => r.thresholds.maxDropped ?? 0) } : {}),
+  };
+  const scores = mergeScores(reports);
+  const stopped = reports.filter((r) => r.stopped).map((r) =>
+    `shard ${r.shard!.k}/${n}: ${r.stopped}`
+  );
+  const ids = reports.every((r) => r.sessionIds) && shape.sessions <= 1000
+    ? interleave(reports.map((r) => r.sessionIds!))
+    : undefined;
+  const { shard: _shard, ...base } = first.report;
+  return {
+    ...base,
+    mode: first.report.mode.replace(/, shard \d+\/\d+$/, "") + `, ${merged.length} shard(s) merged`,
+    shards: { n, merged, missing },
+    workers: sum((r) => r.workers ?? 1),
+    startedAt: new Date(startedMs).toISOString(),
+    finishedAt: new Date(finishedMs).toISOString(),
+    durationMs,
+    sessions: shape.sessions,
+    users: shape.users,
+    traces: shape.traces,
+    spans: { generated: sum((r) => r.spans.generated), acknowledged, failed, failures },
+    requests: {
+      total: sum((r) => r.requests.total),
+      retried: sum((r) => r.requests.retried),
+      byStatus,
+    },
+    exportLatencyMs: {
+      p50: round(latency.quantile(0.5)),
+      p95: round(latency.quantile(0.95)),
+      p99: round(latency.quantile(0.99)),
+    },
+    spansPerSecond,
+    population: shape,
+    ...(scores ? { scores } : {}),
+    ...(arrivals ? { arrivals } : {}),
+    sessionsFile: reports.map((r) => r.sessionsFile).join(" "),
+    ...(ids ? { sessionIds: ids } : { sessionIds: undefined }),
+    thresholds: {
+      ...thresholds,
+      ...checkThresholds(thresholds, failed, spansPerSecond, arrivals?.dropped ?? 0),
+    },
+    ...(stopped.length > 0 ? { stopped: stopped.join("; ") } : { stopped: undefined }),
+  };
+}
+
+/** Round-robin: shard k's j-th session is session k-1 + n·j, so this is the run's order. */
+function interleave(lists: string[][]): string[] {
+  const out: string[] = [];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let j = 0; j < longest; j++) {
+    for (const list of lists) if (j < list.length) out.push(list[j]);
+  }
+  return out;
+}
+
+function mergeScores(reports: LoadReport[]): ScoreDelivery | undefined {
+  const with_ = reports.filter((r) => r.scores);
+  if (with_.length === 0) return undefined;
+  const total: ScoreDelivery = { planned: 0, sent: 0, failed: {} };
+  for (const { scores } of with_) {
+    total.planned += scores!.planned;
+    total.sent += scores!.sent;
+    if (scores!.skipped) total.skipped = scores!.skipped;
+    for (const [reason, n] of Object.entries(scores!.failed)) {
+      total.failed[reason] = (total.failed[reason] ?? 0) + n;
+    }
+  }
+  return total;
+}
+
+function tallyOf(report: LoadReport): PopulationTally {
+  const { population, shard } = report;
+  const users: Record<string, number> = {};
+  shard!.tally.userSessions.forEach((count, rank) => {
+    if (count > 0) users[String(rank)] = count;
+  });
+  return {
+    sessions: population.sessions,
+    escalated: shard!.tally.escalated,
+    errored: shard!.tally.errored,
+    traces: population.traces,
+    spans: population.spans,
+    perScript: population.sessionsPerScript,
+    turns: population.turnsPerSession,
+    outcomes: population.lastOutcome,
+    users,
+  };
+}
+
+/** The report, if it is a shard's load report; else a ReportMergeError naming the file and what is wrong. */
+function checkShardReport(file: string, value: unknown): LoadReport {
+  const bad = (what: string) =>
+    new ReportMergeError(`${file}: not a shard's load report (${what})`, "invalid");
+  if (typeof value !== "object" || value === null) throw bad("not a JSON object");
+  const r = value as Partial<LoadReport>;
+  if (r.tool !== "session-replay" || r.kind !== "load") throw bad(`kind is not "load"`);
+  if (r.shards !== undefined) {
+    throw new ReportMergeError(
+      `${file}: already a merged report (of shards ${r.shards.merged.join(", ")}); ` +
+        "merge the shards' own reports",
+      "mismatch",
+    );
+  }
+  if (r.shard === undefined) {
+    throw new ReportMergeError(
+      `${file}: the report of a whole run (no --shard), which has nothing to merge with`,
+      "mismatch",
+    );
+  }
+  const s = r.shard;
+  if (
+    typeof s.k !== "number" || typeof s.n !== "number" || !(s.k >= 1 && s.k <= s.n) ||
+    !Array.isArray(s.tally?.userSessions) || !Array.isArray(s.latency?.buckets)
+  ) throw bad("its shard section is incomplete");
+  for (const field of ["runId", "startedAt", "finishedAt", "sessionsFile"] as const) {
+    if (typeof r[field] !== "string") throw bad(`no ${field}`);
+  }
+  if (typeof r.seed !== "number") throw bad("no seed");
+  if (
+    typeof r.spans?.generated !== "number" || typeof r.requests?.total !== "number" ||
+    typeof r.population?.sessions !== "number" || typeof r.thresholds?.maxFailed !== "number"
+  ) throw bad("its counts are incomplete");
+  return r as LoadReport;
+}
+
+function round(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.round(value * 10) / 10;
+}
+
+/** "2/4": a shard as `--shard` takes it. */
+export function shardLabel(facts: Pick<ShardFacts, "k" | "n">): string {
+  return formatShard({ index: facts.k - 1, count: facts.n });
+}
