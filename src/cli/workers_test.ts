@@ -18,7 +18,18 @@ async function load(url: string, flags: string[], overrides: Partial<Io> = {}) {
   const run = captureIo({ OTEL_EXPORTER_OTLP_ENDPOINT: url }, overrides);
   const reportFile = join(dir, "report.json");
   const code = await main(
-    ["load", ...SCRIPTS, "--seed", "5", "--out-dir", dir, "--report", reportFile, ...flags],
+    [
+      "load",
+      ...SCRIPTS,
+      "--seed",
+      "5",
+      "--no-review",
+      "--out-dir",
+      dir,
+      "--report",
+      reportFile,
+      ...flags,
+    ],
     run.io,
   );
   const report: LoadReport = JSON.parse(await readFile(reportFile, "utf8"));
@@ -27,6 +38,21 @@ async function load(url: string, flags: string[], overrides: Partial<Io> = {}) {
 }
 
 describe("load --workers N", () => {
+  it("says it uses one thread when --html needs every session's plan in the main thread", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const html = join(await mkdtemp(join(tmpdir(), "workers-html-")), "load.html");
+      const flags = ["--sessions", "20", "--at", "-1h", "--workers", "2", "--html", html];
+      const { code, report, run } = await load(receiver.url, flags);
+      assert.equal(code, 0, run.err());
+      assert.equal(report.workers, 1);
+      assert.match(run.out(), /--workers 2: using 1, since the --html report reads every session/);
+      assert.match(await readFile(html, "utf8"), /<svg/);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it("two worker threads send exactly what one sends, span for span, and report the same counts", async () => {
     const one = await startOtlpReceiver();
     const two = await startOtlpReceiver();
