@@ -18,10 +18,12 @@ type Link = ReadableSpan["links"][number];
 
 const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
 const SPAN_FLAGS_IS_REMOTE = 0x200;
-/** Strings up to this many UTF-16 units are written by a loop; longer ones by `encodeInto`. */
-const SHORT_STRING = 48;
-/** Attribute values up to this many UTF-16 units are remembered for the next span. */
+/** ASCII strings up to this many UTF-16 units are copied by a loop; others go to `encodeInto`. */
+const ASCII_LOOP = 4096;
+/** Attribute values up to this many UTF-16 units are remembered for later spans. */
 const REMEMBERED_VALUE = 256;
+/** Values remembered per key before its memory starts over. */
+const REMEMBERED_VALUES = 64;
 /** At most this many attribute keys are remembered (metadata keys are open-ended). */
 const REMEMBERED_KEYS = 512;
 
@@ -35,10 +37,14 @@ function hexNibble(code: number): number {
   return code - 55;
 }
 
-/** The last value encoded for one attribute key, and its whole KeyValue field. */
-interface Remembered {
-  value: AttributeValue | undefined;
-  bytes: Uint8Array;
+/** One attribute key's cached encodings: its key field, and whole KeyValue fields by value. */
+interface KnownKey {
+  key: Uint8Array;
+  /** Short strings, numbers and booleans seen lately, with their KeyValue fields. */
+  values: Map<AttributeValue, Uint8Array>;
+  /** The last short string array seen (the tags), and its KeyValue field. */
+  lastArray?: string[];
+  lastArrayBytes?: Uint8Array;
 }
 
 /** A reusable protobuf writer; `encode` returns a copy, so one encoder serves every batch. */
@@ -48,8 +54,9 @@ export class ProtobufSpanEncoder {
   readonly #utf8 = new TextEncoder();
   readonly #resources = new WeakMap<Resource, Uint8Array>();
   readonly #scopes = new WeakMap<Scope, Uint8Array>();
-  readonly #keys = new Map<string, Uint8Array>();
-  readonly #remembered = new Map<string, Remembered>();
+  readonly #keys = new Map<string, KnownKey>();
+  #traceId = "";
+  #traceIdBytes: Uint8Array = new Uint8Array(0);
 
   /** The request body for `spans`, as `ProtobufTraceSerializer.serializeRequest` makes it. */
   encode(spans: readonly ReadableSpan[]): Uint8Array {
@@ -137,7 +144,12 @@ export class ProtobufSpanEncoder {
     const start = this.#begin();
     const ctx = span.spanContext();
     this.#tag(1, 2);
-    this.#hex(ctx.traceId);
+    // The spans of a turn share a trace id: convert it once.
+    if (ctx.traceId !== this.#traceId) {
+      this.#traceId = ctx.traceId;
+      this.#traceIdBytes = this.#apart(() => this.#hex(ctx.traceId));
+    }
+    this.#raw(this.#traceIdBytes);
     this.#tag(2, 2);
     this.#hex(ctx.spanId);
     const traceState = ctx.traceState?.serialize();
@@ -228,52 +240,64 @@ export class ProtobufSpanEncoder {
     this.#end(start);
   }
 
-  /** Repeated KeyValue under `field`; `remember` reuses the previous span's equal attributes. */
+  /** Repeated KeyValue under `field`; `remember` reuses earlier spans' encodings of equal values. */
   #attributes(attributes: Attributes, field: number, remember: boolean): void {
-    for (const key in attributes) {
-      if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
+    // Object.keys: the same own enumerable keys, in the same order, as for-in with hasOwnProperty.
+    const keys = Object.keys(attributes);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
       const value = attributes[key];
+      const known = this.#known(key);
+      let values: Map<AttributeValue, Uint8Array> | undefined;
       if (remember) {
-        const last = this.#remembered.get(key);
-        if (last !== undefined && sameValue(last.value, value)) {
-          this.#raw(last.bytes);
+        if (isShortScalar(value)) {
+          values = known.values;
+          const bytes = values.get(value!);
+          if (bytes !== undefined) {
+            this.#raw(bytes);
+            continue;
+          }
+        } else if (known.lastArray !== undefined && sameArray(known.lastArray, value)) {
+          this.#raw(known.lastArrayBytes!);
           continue;
         }
       }
       const from = this.#pos;
       this.#tag(field, 2);
       const kv = this.#begin();
-      this.#raw(this.#keyBytes(key));
+      this.#raw(known.key);
       this.#tag(2, 2);
       const any = this.#begin();
       this.#anyValue(value);
       this.#end(any);
       this.#end(kv);
-      if (remember && rememberable(value)) {
-        const last = this.#remembered.get(key);
-        const bytes = this.#buf.slice(from, this.#pos);
-        const kept = Array.isArray(value) ? value.slice() : value;
-        if (last !== undefined) {
-          last.value = kept;
-          last.bytes = bytes;
-        } else if (this.#remembered.size < REMEMBERED_KEYS) {
-          this.#remembered.set(key, { value: kept, bytes });
-        }
+      if (!remember) continue;
+      if (values !== undefined) {
+        // Open-ended values (ids, timestamps) would grow this without end: start over instead.
+        if (values.size >= REMEMBERED_VALUES) values.clear();
+        values.set(value!, this.#buf.slice(from, this.#pos));
+      } else if (isShortStringArray(value)) {
+        known.lastArray = (value as string[]).slice();
+        known.lastArrayBytes = this.#buf.slice(from, this.#pos);
       }
     }
   }
 
-  /** The key's field (tag 1, length, UTF-8), cached per key. */
-  #keyBytes(key: string): Uint8Array {
-    let bytes = this.#keys.get(key);
-    if (bytes === undefined) {
-      bytes = this.#apart(() => {
-        this.#tag(1, 2);
-        this.#string(key);
-      });
-      if (this.#keys.size < REMEMBERED_KEYS) this.#keys.set(key, bytes);
+  /** What is cached for one attribute key: its field, and encodings of its recent values. */
+  #known(key: string): KnownKey {
+    let known = this.#keys.get(key);
+    if (known === undefined) {
+      known = {
+        key: this.#apart(() => {
+          this.#tag(1, 2);
+          this.#string(key);
+        }),
+        values: new Map(),
+      };
+      // Metadata keys are open-ended: past the bound, a key is encoded afresh each time.
+      if (this.#keys.size < REMEMBERED_KEYS) this.#keys.set(key, known);
     }
-    return bytes;
+    return known;
   }
 
   #anyValue(value: unknown): void {
@@ -350,13 +374,7 @@ export class ProtobufSpanEncoder {
       this.#buf.copyWithin(at + size, at + 1, this.#pos);
       this.#pos += size - 1;
     }
-    let v = length;
-    let p = at;
-    while (v > 127) {
-      this.#buf[p++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    this.#buf[p] = v;
+    this.#lengthAt(at, length);
   }
 
   #raw(bytes: Uint8Array): void {
@@ -457,19 +475,21 @@ export class ProtobufSpanEncoder {
 
   #string(s: string): void {
     const len = s.length;
-    if (len <= SHORT_STRING) {
-      let ascii = true;
-      for (let i = 0; i < len; i++) {
-        if (s.charCodeAt(i) > 127) {
-          ascii = false;
-          break;
-        }
+    if (len <= ASCII_LOOP) {
+      // Most strings are ASCII: copy them unit by unit, and fall back at the first other one.
+      const size = varintSize(len);
+      this.#ensure(size + len);
+      const buf = this.#buf;
+      let p = this.#pos + size;
+      let i = 0;
+      for (; i < len; i++) {
+        const code = s.charCodeAt(i);
+        if (code > 127) break;
+        buf[p++] = code;
       }
-      if (ascii) {
-        this.#ensure(len + 1);
-        const buf = this.#buf;
-        buf[this.#pos++] = len;
-        for (let i = 0; i < len; i++) buf[this.#pos++] = s.charCodeAt(i);
+      if (i === len) {
+        this.#lengthAt(this.#pos, len);
+        this.#pos = p;
         return;
       }
     }
@@ -480,14 +500,20 @@ export class ProtobufSpanEncoder {
     const { written } = this.#utf8.encodeInto(s, this.#buf.subarray(at + reserve));
     const size = varintSize(written);
     if (size < reserve) this.#buf.copyWithin(at + size, at + reserve, at + reserve + written);
-    let v = written;
+    this.#lengthAt(at, written);
+    this.#pos = at + size + written;
+  }
+
+  /** Writes `length` as a varint at `at` (the room was made by the caller). */
+  #lengthAt(at: number, length: number): void {
+    let v = length;
     let p = at;
+    const buf = this.#buf;
     while (v > 127) {
-      this.#buf[p++] = (v & 127) | 128;
+      buf[p++] = (v & 127) | 128;
       v >>>= 7;
     }
-    this.#buf[p] = v;
-    this.#pos = at + size + written;
+    buf[p] = v;
   }
 }
 
@@ -516,20 +542,22 @@ function group(spans: readonly ReadableSpan[]): Map<Resource, Map<Scope, Readabl
   return resources;
 }
 
-/** Whether a value is worth remembering for the next span: short strings and string arrays. */
-function rememberable(value: AttributeValue | undefined): boolean {
-  if (typeof value === "string") return value.length <= REMEMBERED_VALUE;
-  if (Array.isArray(value)) {
-    return value.length <= 16 &&
-      value.every((item) => typeof item === "string" && item.length <= REMEMBERED_VALUE);
-  }
-  return typeof value === "boolean" || typeof value === "number";
+/** A string short enough to remember, a number or a boolean. */
+function isShortScalar(value: AttributeValue | undefined): boolean {
+  const t = typeof value;
+  if (t === "string") return (value as string).length <= REMEMBERED_VALUE;
+  return t === "number" || t === "boolean";
 }
 
-/** Whether two attribute values encode to the same bytes (only for remembered kinds). */
-function sameValue(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
-  if (!Array.isArray(a)) return a === b && typeof a !== "object";
-  if (!Array.isArray(b) || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** A short array of short strings (the trace tags). */
+function isShortStringArray(value: AttributeValue | undefined): boolean {
+  return Array.isArray(value) && value.length <= 16 &&
+    value.every((item) => typeof item === "string" && item.length <= REMEMBERED_VALUE);
+}
+
+/** Whether `value` is an array with the same items as `last`. */
+function sameArray(last: string[], value: AttributeValue | undefined): boolean {
+  if (!Array.isArray(value) || value.length !== last.length) return false;
+  for (let i = 0; i < last.length; i++) if (value[i] !== last[i]) return false;
   return true;
 }
