@@ -10,13 +10,23 @@ export class Rng {
   #c: number;
   #d: number;
 
-  /** Seeds a generator from a number and an optional label. */
-  constructor(seed: number, label = "") {
-    const h = hash32(`${seed}:${label}`);
+  /** FNV-1a state after the label, so a fork hashes only its own part of its label. */
+  readonly #labelState: number;
+
+  /**
+   * Seeds a generator from a number and an optional label. `labelState`, when given, must be
+   * the FNV-1a state after `label` (forks pass it on, to skip hashing the label again).
+   */
+  constructor(seed: number, label = "", labelState = fnv(FNV_OFFSET, label)) {
+    const s = String(seed);
+    // hash32(`${seed}:${label}`), hash32(`${label}:${seed}:b`) and …:c, without the strings.
+    const h = fnv(fnv(FNV_OFFSET, s + ":"), label) >>> 0;
+    const shared = fnv(labelState, ":" + s + ":");
     this.#a = h ^ 0x9e3779b9;
-    this.#b = hash32(`${label}:${seed}:b`);
-    this.#c = hash32(`${label}:${seed}:c`);
+    this.#b = fnv(shared, "b") >>> 0;
+    this.#c = fnv(shared, "c") >>> 0;
     this.#d = seed >>> 0;
+    this.#labelState = labelState;
     for (let i = 0; i < 12; i++) this.next();
     this.seed = seed;
     this.label = label;
@@ -44,7 +54,8 @@ export class Rng {
 
   /** An independent stream for `label`, reproducible from this stream's seed and label. */
   fork(label: string): Rng {
-    return new Rng(this.seed, this.label ? `${this.label}/${label}` : label);
+    if (!this.label) return new Rng(this.seed, label);
+    return new Rng(this.seed, `${this.label}/${label}`, fnv(this.#labelState, "/" + label));
   }
 
   /** An integer in [min, max], inclusive. */
@@ -89,14 +100,20 @@ export class Rng {
 const HEX = "0123456789abcdef";
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-/** FNV-1a over a string's UTF-16 units; stable across runtimes. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a state `h` continued over `text`'s UTF-16 units (not yet made unsigned). */
+function fnv(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return h;
+}
+
+/** FNV-1a over a string's UTF-16 units; stable across runtimes. */
+export function hash32(text: string): number {
+  return fnv(FNV_OFFSET, text) >>> 0;
 }
 
 /** `length` hex characters hashed from `text` (several salted FNV-1a rounds); stable ids. */
