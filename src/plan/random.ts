@@ -10,23 +10,25 @@ export class Rng {
   #c: number;
   #d: number;
 
-  /** FNV-1a state after the label, so a fork hashes only its own part of its label. */
+  /** FNV-1a states after `${label}` and after `${seed}:${label}`: a fork continues both. */
   readonly #labelState: number;
+  readonly #seedLabelState: number;
 
   /**
-   * Seeds a generator from a number and an optional label. `labelState`, when given, must be
-   * the FNV-1a state after `label` (forks pass it on, to skip hashing the label again).
+   * Seeds a generator from a number and an optional label. `hashed` is for `fork` only: the
+   * FNV-1a states after `label` and after `${seed}:${label}`, so a fork hashes just its part.
    */
-  constructor(seed: number, label = "", labelState = fnv(FNV_OFFSET, label)) {
-    const s = String(seed);
-    // hash32(`${seed}:${label}`), hash32(`${label}:${seed}:b`) and …:c, without the strings.
-    const h = fnv(fnv(FNV_OFFSET, s + ":"), label) >>> 0;
-    const shared = fnv(labelState, ":" + s + ":");
-    this.#a = h ^ 0x9e3779b9;
+  constructor(seed: number, label = "", hashed?: { label: number; seedLabel: number }) {
+    const labelState = hashed?.label ?? fnv(FNV_OFFSET, label);
+    const seedLabelState = hashed?.seedLabel ?? fnv(fnv(FNV_OFFSET, `${seed}:`), label);
+    // hash32(`${seed}:${label}`), hash32(`${label}:${seed}:b`) and …:c, from those states.
+    const shared = fnv(labelState, `:${seed}:`);
+    this.#a = (seedLabelState >>> 0) ^ 0x9e3779b9;
     this.#b = fnv(shared, "b") >>> 0;
     this.#c = fnv(shared, "c") >>> 0;
     this.#d = seed >>> 0;
     this.#labelState = labelState;
+    this.#seedLabelState = seedLabelState;
     for (let i = 0; i < 12; i++) this.next();
     this.seed = seed;
     this.label = label;
@@ -55,7 +57,11 @@ export class Rng {
   /** An independent stream for `label`, reproducible from this stream's seed and label. */
   fork(label: string): Rng {
     if (!this.label) return new Rng(this.seed, label);
-    return new Rng(this.seed, `${this.label}/${label}`, fnv(this.#labelState, "/" + label));
+    const part = "/" + label;
+    return new Rng(this.seed, this.label + part, {
+      label: fnv(this.#labelState, part),
+      seedLabel: fnv(this.#seedLabelState, part),
+    });
   }
 
   /** An integer in [min, max], inclusive. */
