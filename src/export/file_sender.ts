@@ -1,8 +1,8 @@
 /** Writes span batches to a file as OTLP/JSON, one export request per line. */
+import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { JsonSpanEncoder } from "./otlp_encode_json.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
 
 /** A sender whose acknowledgement is a completed write. */
@@ -10,7 +10,6 @@ export class FileSender implements SpanSender {
   #handle: Promise<FileHandle> | undefined;
   // Writes are chained: concurrent writes to one handle may interleave.
   #tail: Promise<unknown> = Promise.resolve();
-  readonly #encoder = new JsonSpanEncoder();
 
   /** Writes to `path`, creating its folder; the file is replaced, not appended to. */
   constructor(readonly path: string) {}
@@ -19,7 +18,7 @@ export class FileSender implements SpanSender {
   send(spans: ReadableSpan[]): Promise<SendResult> {
     let line: string;
     try {
-      line = this.#encoder.encodeText(spans) + "\n";
+      line = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)) + "\n";
     } catch (error) {
       return Promise.resolve(this.#failed(spans.length, error));
     }
