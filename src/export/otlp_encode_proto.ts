@@ -24,6 +24,8 @@ const ASCII_LOOP = 4096;
 const REMEMBERED_VALUE = 256;
 /** Values remembered per key before its memory starts over. */
 const REMEMBERED_VALUES = 64;
+/** Misses after which a key that hit less than twice per miss is no longer cached. */
+const TRIAL_MISSES = 256;
 /** At most this many attribute keys are remembered (metadata keys are open-ended). */
 const REMEMBERED_KEYS = 512;
 
@@ -42,6 +44,10 @@ interface KnownKey {
   key: Uint8Array;
   /** Short strings, numbers and booleans seen lately, with their KeyValue fields. */
   values: Map<AttributeValue, Uint8Array>;
+  /** False once the key's values proved too rarely repeated to be worth caching. */
+  cached: boolean;
+  hits: number;
+  misses: number;
   /** The last short string array seen (the tags), and its KeyValue field. */
   lastArray?: string[];
   lastArrayBytes?: Uint8Array;
@@ -250,10 +256,11 @@ export class ProtobufSpanEncoder {
       const known = this.#known(key);
       let values: Map<AttributeValue, Uint8Array> | undefined;
       if (remember) {
-        if (isShortScalar(value)) {
+        if (known.cached && isShortScalar(value)) {
           values = known.values;
           const bytes = values.get(value!);
           if (bytes !== undefined) {
+            known.hits++;
             this.#raw(bytes);
             continue;
           }
@@ -273,7 +280,14 @@ export class ProtobufSpanEncoder {
       this.#end(kv);
       if (!remember) continue;
       if (values !== undefined) {
-        // Open-ended values (ids, timestamps) would grow this without end: start over instead.
+        // A key whose values rarely repeat (inputs, timestamps) costs more to cache than to
+        // encode: after a fair trial it is encoded afresh every time.
+        if (++known.misses >= TRIAL_MISSES && known.hits < known.misses * 2) {
+          known.cached = false;
+          values.clear();
+          continue;
+        }
+        // Open-ended values (ids) would grow this without end: start over instead.
         if (values.size >= REMEMBERED_VALUES) values.clear();
         values.set(value!, this.#buf.slice(from, this.#pos));
       } else if (isShortStringArray(value)) {
@@ -293,6 +307,9 @@ export class ProtobufSpanEncoder {
           this.#string(key);
         }),
         values: new Map(),
+        cached: true,
+        hits: 0,
+        misses: 0,
       };
       // Metadata keys are open-ended: past the bound, a key is encoded afresh each time.
       if (this.#keys.size < REMEMBERED_KEYS) this.#keys.set(key, known);
