@@ -1,6 +1,6 @@
 /**
- * The ceiling's sender: serialises each batch with the same OpenTelemetry serialisers the HTTP
- * sender uses, counts the bytes, and discards them. Everything but the HTTP round trip.
+ * The ceiling's sender: encodes each batch with the same encoder the HTTP sender uses, counts
+ * the bytes, and discards them. Everything but the HTTP round trip.
  *
  * Each send settles on the next event-loop turn (`setImmediate`), as an instant I/O completion
  * would: a producer that only ever awaits already-settled promises never gives the runtime a
@@ -8,29 +8,26 @@
  * without the turn, 30-31k with it, same machine) than the real path that waits for sockets.
  */
 import { setImmediate } from "node:timers";
-import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import type { Protocol } from "../../src/export/http_sender.ts";
+import { traceRequestEncoder } from "../../src/export/otlp_encode.ts";
 import type { SendResult, SpanSender } from "../../src/export/sender.ts";
 
 /** Serialises batches and throws the bytes away; every span counts as acknowledged. */
 export class DiscardSender implements SpanSender {
   /** Serialised bytes, all batches together. */
   bytes = 0;
-  readonly #serializer;
+  readonly #encoder;
 
   /** Serialises as `protocol` would put it on the wire. */
   constructor(protocol: Protocol) {
-    this.#serializer = protocol === "http/json" ? JsonTraceSerializer : ProtobufTraceSerializer;
+    this.#encoder = traceRequestEncoder(protocol);
   }
 
   /** Serialises one batch, then settles on the next event-loop turn. */
   send(spans: ReadableSpan[]): Promise<SendResult> {
     const count = spans.length;
-    const body = this.#serializer.serializeRequest(spans);
-    if (!body) {
-      return Promise.resolve({ acknowledged: 0, failures: [{ count, reason: "no body" }] });
-    }
+    const body = this.#encoder.encode(spans);
     this.bytes += body.length;
     // Like the HTTP sender, keeps only the count while "in flight".
     return new Promise((resolve) =>

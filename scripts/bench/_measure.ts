@@ -14,7 +14,7 @@ export const BENCH_SCRIPT = "conversations/order-status.yaml";
 export const BENCH_END_MS = Date.parse("2026-11-25T12:00:00Z");
 
 /** Which path a worker measures. */
-export type BenchMode = "replay" | "ceiling" | "sdk" | "sdk-yield";
+export type BenchMode = "replay" | "ceiling" | "sdk";
 
 /** The one JSON line a worker prints when it is done. */
 export interface WorkerResult {

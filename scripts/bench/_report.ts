@@ -49,7 +49,25 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const isSdk = (mode: BenchMode) => mode === "sdk" || mode === "sdk-yield";
+const isSdk = (mode: BenchMode) => mode === "sdk";
+
+/** The worker's CPU time (user + system) per delivered span in µs, one decimal; undefined when nothing arrived. */
+export function cpuPerSpan(outcome: Outcome): number | undefined {
+  if (outcome.delivered === 0) return undefined;
+  return round(outcome.result.cpuSeconds * 1e6 / outcome.delivered, 1);
+}
+
+/** Median over rounds of the CPU µs per delivered span. */
+export function medianCpuPerSpan(outcomes: Outcome[]): number | undefined {
+  const values = outcomes.flatMap((o) => {
+    const cpu = cpuPerSpan(o);
+    return cpu === undefined ? [] : [cpu];
+  });
+  return values.length > 0 ? round(median(values), 1) : undefined;
+}
+
+/** The CPU target of a span on Deno with the default protocol, in µs. */
+export const CPU_TARGET_US = 15;
 
 /** The outcome with the median rate (the lower middle one for an even count). */
 export function medianOutcome(outcomes: Outcome[]): Outcome {
@@ -72,7 +90,7 @@ export function shareOfCeiling(rounds: Rounds, run: Measurement): number | undef
   return ratios.length > 0 ? median(ratios) : undefined;
 }
 
-/** Median over rounds of this run's rate ÷ the SDK's best delivered rate on its runtime in the same round. */
+/** Median over rounds of this run's rate ÷ the SDK's delivered rate on its runtime in the same round. */
 export function timesSdk(rounds: Rounds, run: Measurement): number | undefined {
   if (run.mode !== "replay") return undefined;
   const sdk = [...rounds.values()].filter(([first]) =>
@@ -93,14 +111,13 @@ const MODE_LABEL: Record<BenchMode, string> = {
   replay: "session-replay",
   ceiling: "ceiling (no HTTP)",
   sdk: "Langfuse SDK",
-  "sdk-yield": "Langfuse SDK, yields",
 };
 
-/** The Markdown table: one row per measurement, its median round, peak RSS over all rounds. */
+/** The Markdown table: one row per measurement, its median round (CPU: the median over rounds), peak RSS over all rounds. */
 export function table(rounds: Rounds): string {
   const rows = [
-    "| runtime | mode | protocol | spans | delivered | lost | spans/s | % of ceiling | × SDK | peak RSS MB |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| runtime | mode | protocol | spans | delivered | lost | spans/s | CPU µs/span | % of ceiling | × SDK | peak RSS MB |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const outcomes of rounds.values()) {
     const outcome = medianOutcome(outcomes);
@@ -112,10 +129,10 @@ export function table(rounds: Rounds): string {
       `| ${run.runtime} | ${MODE_LABEL[run.mode]} | ${run.protocol.slice(5)} | ${
         fmt(result.generated)
       } | ${fmt(outcome.delivered)} | ${fmt(lost)} | ${fmt(rate(outcome))} | ${
-        share === undefined ? "" : `${round(share * 100)}%`
-      } | ${times === undefined ? "" : `${round(times, 1)}×`} | ${
-        Math.max(...outcomes.map((o) => peakMb(o.result)))
-      } |`,
+        medianCpuPerSpan(outcomes) ?? ""
+      } | ${share === undefined ? "" : `${round(share * 100)}%`} | ${
+        times === undefined ? "" : `${round(times, 1)}×`
+      } | ${Math.max(...outcomes.map((o) => peakMb(o.result)))} |`,
     );
   }
   return rows.join("\n");
@@ -124,14 +141,14 @@ export function table(rounds: Rounds): string {
 /** Per run: every round's rate, and the median round's time, CPU, requests, payload, load. */
 export function details(rounds: Rounds): string {
   const rows = [
-    "| run | spans/s in each round | seconds | worker CPU s | requests | bytes/span | receiver CPU | other CPU s |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| run | spans/s in each round | CPU µs/span in each round | seconds | worker CPU s | requests | bytes/span | receiver CPU | other CPU s |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const outcomes of rounds.values()) {
     const { run, result, receiver, otherCpu } = medianOutcome(outcomes);
     rows.push(
-      `| ${run.id} | ${
-        outcomes.map((o) => fmt(rate(o))).join(", ")
+      `| ${run.id} | ${outcomes.map((o) => fmt(rate(o))).join(", ")} | ${
+        outcomes.map((o) => cpuPerSpan(o) ?? "").join(", ")
       } | ${result.seconds} | ${result.cpuSeconds} | ${receiver ? fmt(receiver.requests) : ""} | ${
         receiver && receiver.spans > 0 ? fmt(receiver.bytes / receiver.spans) : ""
       } | ${receiver ? `${round(receiver.cpuMs / 10 / result.seconds)}%` : ""} | ${
@@ -165,7 +182,15 @@ export function verdict(rounds: Rounds, millions: Outcome[] = []): string[] {
     const worst = multiples.reduce((a, b) => (a.value < b.value ? a : b));
     lines.push(
       `${worst.value >= 2 ? "met" : "NOT met"}: at least twice the SDK's delivered rate ` +
-        `(lowest ${round(worst.value, 1)}×, ${worst.id}, against the better SDK script)`,
+        `(lowest ${round(worst.value, 1)}×, ${worst.id})`,
+    );
+  }
+  const target = rounds.get("deno-replay-protobuf");
+  const cpu = target ? medianCpuPerSpan(target) : undefined;
+  if (cpu !== undefined) {
+    lines.push(
+      `${cpu <= CPU_TARGET_US ? "met" : "NOT met"}: at most ${CPU_TARGET_US} µs CPU per ` +
+        `delivered span on Deno with protobuf (${cpu} µs, deno-replay-protobuf)`,
     );
   }
   const all = [...ours.flat(), ...millions];

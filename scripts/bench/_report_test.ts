@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BenchMode, WorkerResult } from "./_measure.ts";
 import {
+  cpuPerSpan,
   type Measurement,
+  medianCpuPerSpan,
   medianOutcome,
   type Outcome,
   type Rounds,
@@ -45,8 +47,7 @@ function rounds(entries: [string, BenchMode, number[]][]): Rounds {
 const ROUNDS = rounds([
   ["deno-ceiling-json", "ceiling", [100, 200, 100]],
   ["deno-replay-json", "replay", [90, 100, 95]],
-  ["deno-sdk-yield", "sdk-yield", [40, 50, 60]],
-  ["deno-sdk", "sdk", [45, 10, 10]],
+  ["deno-sdk", "sdk", [45, 50, 60]],
 ]);
 
 test("shareOfCeiling() is the median of the ratios within each round", () => {
@@ -55,14 +56,14 @@ test("shareOfCeiling() is the median of the ratios within each round", () => {
   assert.equal(shareOfCeiling(ROUNDS, ROUNDS.get("deno-ceiling-json")![0].run), undefined);
 });
 
-test("timesSdk() divides by the better SDK script of each round", () => {
+test("timesSdk() divides by the SDK reference of the same round", () => {
   // Round references 45, 50, 60 -> ratios 2, 2, 1.583…
   assert.equal(timesSdk(ROUNDS, ROUNDS.get("deno-replay-json")![0].run), 2);
   assert.equal(timesSdk(ROUNDS, ROUNDS.get("deno-sdk")![0].run), undefined);
 });
 
 test("medianOutcome() picks the middle rate", () => {
-  assert.equal(medianOutcome(ROUNDS.get("deno-sdk-yield")!).delivered, 50);
+  assert.equal(medianOutcome(ROUNDS.get("deno-sdk")!).delivered, 50);
   assert.equal(medianOutcome(ROUNDS.get("deno-ceiling-json")!.slice(0, 2)).delivered, 100);
 });
 
@@ -78,4 +79,35 @@ test("verdict() names each target, met or not", () => {
     "met: peak memory under 250 MB for a million spans (120 MB, deno-replay-protobuf, 1,000,000 spans/s)",
     "NOT met: peak memory under 250 MB for a million spans (300 MB, bun-replay-protobuf, 1,000,000 spans/s)",
   ]);
+});
+
+test("CPU per span is the worker's CPU time over the spans the receiver got, in µs", () => {
+  const run = outcome("deno-replay-protobuf", "replay", 200_000);
+  run.result.cpuSeconds = 2.5;
+  assert.equal(cpuPerSpan(run), 12.5);
+  // A run that lost everything has no cost per span, rather than an infinite one.
+  assert.equal(cpuPerSpan(outcome("deno-sdk", "sdk", 0, 100)), undefined);
+  const slower = outcome("deno-replay-protobuf", "replay", 200_000);
+  slower.result.cpuSeconds = 4;
+  const slowest = outcome("deno-replay-protobuf", "replay", 100_000);
+  slowest.result.cpuSeconds = 4;
+  assert.equal(medianCpuPerSpan([run, slower, slowest]), 20);
+});
+
+test("verdict() judges the CPU target on Deno with protobuf", () => {
+  const fast = outcome("deno-replay-protobuf", "replay", 200_000);
+  fast.result.cpuSeconds = 2.8;
+  const slow = outcome("deno-replay-protobuf", "replay", 200_000);
+  slow.result.cpuSeconds = 4;
+  const lines = (o: Outcome) => verdict(new Map([["deno-replay-protobuf", [o]]]));
+  assert.ok(
+    lines(fast).includes(
+      "met: at most 15 µs CPU per delivered span on Deno with protobuf (14 µs, deno-replay-protobuf)",
+    ),
+  );
+  assert.ok(
+    lines(slow).includes(
+      "NOT met: at most 15 µs CPU per delivered span on Deno with protobuf (20 µs, deno-replay-protobuf)",
+    ),
+  );
 });

@@ -1,25 +1,24 @@
 /**
- * The reference: the same sessions produced the straightforward way with Langfuse's own JS SDK
- * (`@langfuse/tracing` + `@langfuse/otel`, set up as their README shows: a NodeTracerProvider
- * with the LangfuseSpanProcessor, defaults left alone). Each session is planned by our planner
+ * The reference: the same sessions produced with Langfuse's own JS SDK (`@langfuse/tracing` +
+ * `@langfuse/otel` 5.11.1) in its best documented lossless setup: a NodeTracerProvider with
+ * `new LangfuseSpanProcessor({ flushAt: 2048, flushInterval: 1, mediaUploadEnabled: false })`
+ * and `await processor.forceFlush()` after every 100 sessions (2,000 spans: the processor's
+ * queue drops spans past about 2,048 between flushes). Each session is planned by our planner
  * (same seeds, same content and timestamps), then every turn is one trace: attributes
- * propagated with `propagateAttributes`, observations nested with `startActiveObservation`,
- * events with `startObservation`. Flushes at the end and prints one JSON line; what reached
- * the receiver is counted there, not here.
- *
- * `--yield` gives the event loop a turn after each session (`setImmediate`), so the SDK's
- * exporter can send while sessions are produced; without it the loop only awaits promises.
+ * propagated with `propagateAttributes`, the root and every child made with the top-level
+ * `startObservation(name, attributes, { asType, startTime, parentSpanContext })` (the method
+ * form `observation.startObservation` drops `startTime` in 5.11.1), each ended at its planned
+ * time. Prints one JSON line; what reached the receiver is counted there, not here.
  *
  * @example
  * deno run -A scripts/bench/langfuse_sdk_worker.ts --spans 200000 --url http://127.0.0.1:41234
  */
 import process from "node:process";
-import { setImmediate } from "node:timers";
+import type { SpanContext } from "@opentelemetry/api";
 import { LangfuseSpanProcessor } from "@langfuse/otel";
 import {
   type LangfuseGenerationAttributes,
   propagateAttributes,
-  startActiveObservation,
   startObservation,
 } from "@langfuse/tracing";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
@@ -36,14 +35,15 @@ import {
   type WorkerResult,
 } from "./_measure.ts";
 
+/** Sessions between two `forceFlush()` calls: 100 sessions of the reference script are 2,000 spans. */
+export const SESSIONS_PER_FLUSH = 100;
+
 /** What to run. */
 export interface SdkRunOptions {
   /** Langfuse base URL (the counting receiver). */
   url: string;
   /** Stop planning sessions once this many spans were created. */
   spans: number;
-  /** Yield to the event loop after each session; default false. */
-  yieldEachSession?: boolean;
 }
 
 /** The observation's attributes as the SDK takes them. */
@@ -68,26 +68,24 @@ function attributesOf(obs: ObservationPlan): LangfuseGenerationAttributes {
   return attributes;
 }
 
-async function observe(obs: ObservationPlan, isRoot: boolean): Promise<void> {
+function observe(obs: ObservationPlan, parent: SpanContext | undefined): void {
   // The SDK's overloads are per observation type; the value decides at run time.
   const asType = obs.type as "span";
-  if (obs.type === "event") {
-    startObservation(obs.name, attributesOf(obs), {
-      asType,
-      startTime: new Date(obs.startMs),
-    });
-    return;
-  }
-  await startActiveObservation(obs.name, async (observation) => {
-    observation.update(attributesOf(obs));
-    if (isRoot) observation.setTraceIO({ input: obs.input, output: obs.output });
-    for (const child of obs.children) await observe(child, false);
-    observation.end(new Date(obs.endMs));
-  }, { asType, startTime: new Date(obs.startMs), endOnExit: false });
+  const observation = startObservation(obs.name, attributesOf(obs), {
+    asType,
+    startTime: new Date(obs.startMs),
+    parentSpanContext: parent,
+  });
+  // An event ends itself at its start time.
+  if (obs.type === "event") return;
+  if (parent === undefined) observation.setTraceIO({ input: obs.input, output: obs.output });
+  const context = observation.otelSpan.spanContext();
+  for (const child of obs.children) observe(child, context);
+  observation.end(new Date(obs.endMs));
 }
 
-function emitTurn(plan: SessionPlan, turn: TurnPlan): Promise<void> {
-  return propagateAttributes({
+function emitTurn(plan: SessionPlan, turn: TurnPlan): void {
+  propagateAttributes({
     sessionId: plan.sessionId,
     userId: plan.userId,
     traceName: plan.traceName,
@@ -95,7 +93,7 @@ function emitTurn(plan: SessionPlan, turn: TurnPlan): Promise<void> {
     environment: plan.environment,
     tags: plan.tags,
     metadata: { ...plan.metadata, turn_kind: turn.kind, outcome: turn.outcome },
-  }, () => observe(turn.root, true));
+  }, () => observe(turn.root, undefined));
 }
 
 /** Runs one measurement and returns its result (acknowledged unknown: read the receiver). */
@@ -105,6 +103,9 @@ export async function runSdk(options: SdkRunOptions): Promise<WorkerResult> {
     publicKey: "pk-lf-bench",
     secretKey: "sk-lf-bench",
     baseUrl: options.url,
+    flushAt: 2048,
+    flushInterval: 1,
+    mediaUploadEnabled: false,
   });
   const provider = new NodeTracerProvider({ spanProcessors: [processor] });
   provider.register();
@@ -113,17 +114,18 @@ export async function runSdk(options: SdkRunOptions): Promise<WorkerResult> {
   const cpu = process.cpuUsage();
   while (source.spans < options.spans) {
     const plan = source.next();
-    for (const turn of plan.turns) await emitTurn(plan, turn);
-    // The timer cannot fire while the producer never waits; a sample costs ~50 µs in Deno.
-    if (source.sessions % 100 === 0) rss.sample();
-    if (options.yieldEachSession) await new Promise((resolve) => setImmediate(resolve));
+    for (const turn of plan.turns) emitTurn(plan, turn);
+    if (source.sessions % SESSIONS_PER_FLUSH === 0) {
+      rss.sample();
+      await processor.forceFlush();
+    }
   }
   await provider.forceFlush();
   await provider.shutdown();
   const seconds = (performance.now() - started) / 1000;
   return {
     runtime: runtimeName(),
-    mode: options.yieldEachSession ? "sdk-yield" : "sdk",
+    mode: "sdk",
     protocol: "http/json",
     sessions: source.sessions,
     generated: source.spans,
@@ -144,7 +146,6 @@ if (import.meta.main) {
   const result = await runSdk({
     url,
     spans: intFlag(flags, "spans", 200_000),
-    yieldEachSession: flags.has("yield"),
   });
   console.log(JSON.stringify(result));
   process.exit(0);

@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import type { ReceiverCount } from "./receiver.ts";
 import { intFlag, parseFlags, round, type WorkerResult } from "./_measure.ts";
 import {
+  cpuPerSpan,
   details,
   fmt,
   type Measurement,
@@ -51,20 +52,18 @@ function plan(spans: number): Measurement[] {
       runs.push({ id: `${runtime}-ceiling-${short}`, runtime, mode: "ceiling", protocol, spans });
       runs.push({ id: `${runtime}-replay-${short}`, runtime, mode: "replay", protocol, spans });
     }
-    for (const mode of ["sdk-yield", "sdk"] as const) {
-      runs.push({ id: `${runtime}-${mode}`, runtime, mode, protocol: "http/json", spans });
-    }
+    runs.push({ id: `${runtime}-sdk`, runtime, mode: "sdk", protocol: "http/json", spans });
   }
   return runs;
 }
 
 function command(run: Measurement, url: string): string[] {
-  const sdk = run.mode === "sdk" || run.mode === "sdk-yield";
+  const sdk = run.mode === "sdk";
   const file = `${HERE}/${sdk ? "langfuse_sdk_worker.ts" : "replay_worker.ts"}`;
   const args = ["--spans", String(run.spans)];
   if (run.mode === "ceiling") args.push("--ceiling", "--protocol", run.protocol);
   else if (run.mode === "replay") args.push("--url", url, "--protocol", run.protocol);
-  else args.push("--url", url, ...(run.mode === "sdk-yield" ? ["--yield"] : []));
+  else args.push("--url", url);
   return run.runtime === "deno" ? ["deno", "run", "-A", file, ...args] : ["bun", file, ...args];
 }
 
@@ -187,7 +186,10 @@ if (import.meta.main) {
       for (const run of runs) {
         console.error(`round ${r}/${repeat}: ${run.id} (${fmt(run.spans)} spans)…`);
         const outcome = await measure(run, receiver.url);
-        console.error(`  ${fmt(rate(outcome))} spans/s, ${fmt(outcome.delivered)} delivered`);
+        console.error(
+          `  ${fmt(rate(outcome))} spans/s, ${fmt(outcome.delivered)} delivered, ` +
+            `${cpuPerSpan(outcome) ?? "?"} µs CPU/span`,
+        );
         rounds.get(run.id)!.push(outcome);
       }
     }

@@ -3,6 +3,8 @@
  * Langfuse trace context, every span with the start and end times the plan decided.
  */
 import { type Context, context, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+// millisToHrTime is what the SDK does with a Date; an HrTime spares a Date per timestamp.
+import { millisToHrTime as hrTime } from "@opentelemetry/core";
 import {
   type ObservationPlan,
   type SessionPlan,
@@ -77,7 +79,7 @@ function emitObservation(
   options.ids.prepare(obs.spanId, traceId);
   const span = options.tracer.startSpan(obs.name, {
     root: isRoot,
-    startTime: new Date(obs.startMs),
+    startTime: hrTime(obs.startMs),
     attributes: observationAttributes(obs, isRoot),
   }, parent);
   if (obs.level === "ERROR") {
@@ -87,5 +89,5 @@ function emitObservation(
     const inner = trace.setSpan(parent, span);
     for (const child of obs.children) emitObservation(child, inner, undefined, options);
   }
-  span.end(new Date(obs.endMs));
+  span.end(hrTime(obs.endMs));
 }

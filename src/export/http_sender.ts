@@ -1,6 +1,6 @@
 /**
- * Sends span batches as OTLP/HTTP requests, serialised by the OpenTelemetry SDK's own
- * serialisers (JSON or protobuf, optionally gzipped), with retries per the retry policy and
+ * Sends span batches as OTLP/HTTP requests, encoded as the OpenTelemetry SDK's serialisers
+ * encode them (JSON or protobuf, optionally gzipped; see otlp_encode.ts), with retries per the retry policy and
  * every request counted. The SDK's stock transport retries out of sight and reports no
  * statuses, so accounting needs this one.
  */
@@ -8,6 +8,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { gzipSync } from "node:zlib";
 import { RefusalCircuit } from "./circuit.ts";
+import { type TraceRequestEncoder, traceRequestEncoder } from "./otlp_encode.ts";
 import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 import { answerBody, BODY_READ_LIMIT } from "./answer_body.ts";
 import { headerSecrets } from "../report/redact.ts";
@@ -63,6 +64,7 @@ const CONTENT_TYPE: Record<Protocol, string> = {
 export class HttpSender implements SpanSender {
   readonly #protocol: Protocol;
   readonly #serializer;
+  readonly #encoder: TraceRequestEncoder;
   #fatal: string | undefined;
   /** The header values in every form, removed from answers a server echoes them in. */
   readonly #secrets: readonly string[];
@@ -78,6 +80,7 @@ export class HttpSender implements SpanSender {
     this.#serializer = this.#protocol === "http/json"
       ? JsonTraceSerializer
       : ProtobufTraceSerializer;
+    this.#encoder = traceRequestEncoder(this.#protocol);
     this.#circuit = new RefusalCircuit({ windowMs: options.refusalWindowMs });
     this.#tripped = new Promise((resolve) => this.#trip = resolve);
   }
@@ -98,8 +101,7 @@ export class HttpSender implements SpanSender {
 
   /** Serialises `spans`, halving the batch until each part's body is within `limit` bytes. */
   #encode(spans: ReadableSpan[], limit: number): { body: Uint8Array; count: number }[] {
-    const raw = this.#serializer.serializeRequest(spans);
-    if (!raw) throw new Error("the serialiser returned nothing");
+    const raw = this.#encoder.encode(spans);
     const body = this.options.gzip ? gzipSync(raw) : raw;
     if (body.length <= limit || spans.length <= 1) return [{ body, count: spans.length }];
     const half = Math.ceil(spans.length / 2);

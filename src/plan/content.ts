@@ -49,11 +49,26 @@ export class ContentRenderer {
   /** Renders every string inside a JSON value; `atMs` is "now" for date templates. */
   render(value: Json, atMs: number): Json {
     if (typeof value === "string") return this.renderString(value, atMs);
-    if (Array.isArray(value)) return value.map((item) => this.render(item, atMs));
+    if (Array.isArray(value)) {
+      const items: Json[] = new Array(value.length);
+      for (let i = 0; i < value.length; i++) items[i] = this.render(value[i], atMs);
+      return items;
+    }
     if (value && typeof value === "object") {
-      return Object.fromEntries(
-        Object.entries(value).map(([key, item]) => [key, this.render(item, atMs)]),
-      );
+      // What Object.fromEntries(Object.entries(…)) made, without the pairs in between.
+      const out: Record<string, Json> = {};
+      for (const key of Object.keys(value)) {
+        const item = this.render(value[key], atMs);
+        if (key === "__proto__") {
+          Object.defineProperty(out, key, {
+            value: item,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else out[key] = item;
+      }
+      return out;
     }
     return value;
   }

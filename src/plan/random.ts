@@ -10,13 +10,25 @@ export class Rng {
   #c: number;
   #d: number;
 
-  /** Seeds a generator from a number and an optional label. */
-  constructor(seed: number, label = "") {
-    const h = hash32(`${seed}:${label}`);
-    this.#a = h ^ 0x9e3779b9;
-    this.#b = hash32(`${label}:${seed}:b`);
-    this.#c = hash32(`${label}:${seed}:c`);
+  /** FNV-1a states after `${label}` and after `${seed}:${label}`: a fork continues both. */
+  readonly #labelState: number;
+  readonly #seedLabelState: number;
+
+  /**
+   * Seeds a generator from a number and an optional label. `hashed` is for `fork` only: the
+   * FNV-1a states after `label` and after `${seed}:${label}`, so a fork hashes just its part.
+   */
+  constructor(seed: number, label = "", hashed?: { label: number; seedLabel: number }) {
+    const labelState = hashed?.label ?? fnv(FNV_OFFSET, label);
+    const seedLabelState = hashed?.seedLabel ?? fnv(fnv(FNV_OFFSET, `${seed}:`), label);
+    // hash32(`${seed}:${label}`), hash32(`${label}:${seed}:b`) and …:c, from those states.
+    const shared = fnv(labelState, `:${seed}:`);
+    this.#a = (seedLabelState >>> 0) ^ 0x9e3779b9;
+    this.#b = fnv(shared, "b") >>> 0;
+    this.#c = fnv(shared, "c") >>> 0;
     this.#d = seed >>> 0;
+    this.#labelState = labelState;
+    this.#seedLabelState = seedLabelState;
     for (let i = 0; i < 12; i++) this.next();
     this.seed = seed;
     this.label = label;
@@ -44,7 +56,12 @@ export class Rng {
 
   /** An independent stream for `label`, reproducible from this stream's seed and label. */
   fork(label: string): Rng {
-    return new Rng(this.seed, this.label ? `${this.label}/${label}` : label);
+    if (!this.label) return new Rng(this.seed, label);
+    const part = "/" + label;
+    return new Rng(this.seed, this.label + part, {
+      label: fnv(this.#labelState, part),
+      seedLabel: fnv(this.#seedLabelState, part),
+    });
   }
 
   /** An integer in [min, max], inclusive. */
@@ -89,14 +106,20 @@ export class Rng {
 const HEX = "0123456789abcdef";
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-/** FNV-1a over a string's UTF-16 units; stable across runtimes. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a state `h` continued over `text`'s UTF-16 units (not yet made unsigned). */
+function fnv(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return h;
+}
+
+/** FNV-1a over a string's UTF-16 units; stable across runtimes. */
+export function hash32(text: string): number {
+  return fnv(FNV_OFFSET, text) >>> 0;
 }
 
 /** `length` hex characters hashed from `text` (several salted FNV-1a rounds); stable ids. */
