@@ -14,7 +14,12 @@ import { PopulationCounter } from "../report/population.ts";
 import { redactorFor } from "../report/redact.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { SessionRhythm } from "../report/session_rhythm.ts";
-import { type TimelineOptions, TimelineRecorder } from "../report/timeline_series.ts";
+import {
+  type TimelineOptions,
+  TimelineRecorder,
+  type TimelineTotals,
+  zeroTotals,
+} from "../report/timeline_series.ts";
 
 /** What the recording reads and how. */
 export interface HtmlRecordingOptions {
@@ -31,16 +36,7 @@ export interface HtmlRecordingOptions {
   timeline?: TimelineOptions;
 }
 
-interface Sample {
-  sessions: number;
-  generated: number;
-  acknowledged: number;
-  failed: number;
-  requests: number;
-  retried: number;
-  dropped: number;
-  statuses: Map<string, number>;
-}
+type Sample = TimelineTotals;
 
 /** The series of one run for its HTML report. */
 export class HtmlRecording {
@@ -49,7 +45,7 @@ export class HtmlRecording {
   readonly #rhythm?: SessionRhythm;
   #stats?: DeliveryStats;
   #timer?: ReturnType<typeof setInterval>;
-  #last: Sample = zero();
+  #last: Sample = zeroTotals();
   #lastMs: number;
   #sessions = 0;
 
@@ -167,19 +163,6 @@ export class HtmlRecording {
     this.#last = now;
     this.#lastMs = nowMs;
   }
-}
-
-function zero(): Sample {
-  return {
-    sessions: 0,
-    generated: 0,
-    acknowledged: 0,
-    failed: 0,
-    requests: 0,
-    retried: 0,
-    dropped: 0,
-    statuses: new Map(),
-  };
 }
 
 /** Every string of `value` (keys too) passed through `clean`. */

@@ -11,6 +11,7 @@
  * fields sent as written: status messages, score comments, object keys).
  */
 import type { Json } from "../plan/types.ts";
+import { luhn } from "../script/privacy.ts";
 
 /** What the scrubber replaces, as counted in a script's header. */
 export type ScrubKind =
@@ -443,20 +444,6 @@ function groupsTemplate(groups: string): string {
 
 function intTemplate(digits: number): string {
   return intRange(digits).slice(2, -2);
-}
-
-/** The Luhn checksum every payment card number passes. */
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 const DETECTORS: Detector[] = [

@@ -116,7 +116,8 @@ function middleOf(slot: number): number {
   return (2 * SERIES_MIN_MS * GAMMA ** slot) / (GAMMA + 1);
 }
 
-interface Bucket {
+/** Running totals of every count a bucket holds, by status too. */
+export interface TimelineTotals {
   sessions: number;
   generated: number;
   acknowledged: number;
@@ -125,6 +126,9 @@ interface Bucket {
   retried: number;
   dropped: number;
   statuses: Map<string, number>;
+}
+
+interface Bucket extends TimelineTotals {
   latency?: SmallHistogram;
 }
 
@@ -137,6 +141,11 @@ const COUNTERS = [
   "retried",
   "dropped",
 ] as const;
+
+/** All counts zero. */
+export function zeroTotals(): TimelineTotals {
+  return emptyBucket();
+}
 
 function emptyBucket(): Bucket {
   return {

@@ -156,7 +156,7 @@ function refusal(kind: PersonalDataKind, advice: string): string {
 }
 
 /** The Luhn checksum every payment card number passes. */
-function luhn(digits: string): boolean {
+export function luhn(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = Number(digits[digits.length - 1 - i]);
