@@ -14,6 +14,7 @@ import { withFakeLangfuse } from "../testing/servers.ts";
 import type { FakeMode } from "../testing/fake_langfuse/server.ts";
 import { sdkConversation } from "../testing/sdk_conversation.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
+import { loadScriptFile, parseScript } from "../script/load.ts";
 import type { RecordedObservation, RecordedSession } from "../record/types.ts";
 
 const SCRIPTS = [
@@ -85,6 +86,26 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
           assert.notEqual(second.manifest.sessions[0].sessionId, sessionId);
           assert.ok(original.traces.length > 0);
           assert.deepEqual(shape(again), shape(original), text);
+
+          // The session's own scores survive: recorded, declared at the top, sent again.
+          const sessionScores = (id: string) =>
+            fake.scores.filter((score) => score.sessionId === id && !score.traceId)
+              .map((score) => `${score.name}|${score.dataType}|${score.value}|${score.comment}`)
+              .sort();
+          const declared = (await loadScriptFile(script)).script.scores ?? [];
+          assert.equal(sessionScores(sessionId).length, declared.length);
+          assert.deepEqual(
+            sessionScores(second.manifest.sessions[0].sessionId),
+            sessionScores(sessionId),
+            text,
+          );
+          assert.deepEqual(
+            (parseScript(text, recordedFile).scores ?? []).map((score) => score.name),
+            declared.map((score) => score.name),
+          );
+          if (script.endsWith("order-status.yaml")) {
+            assert.deepEqual(declared.map((score) => score.name), ["resolution"]);
+          }
         });
       });
     }

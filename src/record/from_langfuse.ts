@@ -2,8 +2,9 @@
  * `record --session ID` and `record --user ID`: reads sessions through Langfuse's public API the
  * way verify reads them, and maps them to recorded sessions. v4: `GET /api/public/v2/observations`
  * with the core, basic, time, io, metadata, model, usage, prompt and trace_context field groups,
- * following cursors, and `GET /api/public/v3/scores`; v3: `GET /api/public/sessions/{id}`, v1
- * `GET /api/public/observations` per trace and `GET /api/public/v2/scores`. Every request goes
+ * following cursors, and `GET /api/public/v3/scores` (by trace ids, and by session id for the
+ * session's own scores); v3: `GET /api/public/sessions/{id}`, v1 `GET /api/public/observations`
+ * per trace and `GET /api/public/v2/scores` (per trace, and by session id). Every request goes
  * through the client, which spaces reads and waits out 429s as Langfuse's headers say.
  */
 import type { LangfuseClient, LangfuseGeneration } from "../langfuse/client.ts";
@@ -28,7 +29,12 @@ import {
   type ObservationType,
 } from "../script/vocabulary.ts";
 import { modelParameters, RecordInputError } from "./from_spans.ts";
-import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
+import type {
+  RecordedObservation,
+  RecordedScore,
+  RecordedSession,
+  RecordedTrace,
+} from "./types.ts";
 
 /** The field groups a recording reads: everything a script can hold. */
 export const RECORD_FIELD_GROUPS: readonly ObservationFieldGroup[] = [
@@ -85,12 +91,40 @@ export class LangfuseSource {
     }
     traces.sort((a, b) => a.startMs - b.startMs || compare(a.id, b.id));
     const userId = traces.find((t) => t.userId !== undefined)?.userId;
+    const scores = generation === "v4"
+      ? await this.#v4SessionScores(sessionId)
+      : await this.#v3SessionScores(sessionId);
     return {
       sessionId,
       ...(userId !== undefined ? { userId } : {}),
       traces,
+      scores,
       source: `a Langfuse session (${generation} API)`,
     };
+  }
+
+  /** The session's own scores (subject kind "session"), from `GET /api/public/v3/scores?sessionId=`. */
+  async #v4SessionScores(sessionId: string): Promise<RecordedScore[]> {
+    const rows: ScoreV3[] = await this.client.allScoresV3({
+      sessionIds: [sessionId],
+      limit: MAX_SCORES_LIMIT,
+    });
+    return rows.flatMap((row) =>
+      row.subject?.kind === "session" && row.subject.id === sessionId
+        ? recordedScore(row.name, row.dataType, row.value, row.comment) ?? []
+        : []
+    );
+  }
+
+  /** The session's own scores (no trace or observation), from `GET /api/public/v2/scores?sessionId=`. */
+  async #v3SessionScores(sessionId: string): Promise<RecordedScore[]> {
+    const rows: ScoreV2[] = await this.client.allScoresV2({
+      sessionId,
+      limit: MAX_SCORES_LIMIT,
+    });
+    return rows.flatMap((row) =>
+      row.sessionId === sessionId && !row.traceId && !row.observationId ? v2Score(row) ?? [] : []
+    );
   }
 
   /** The ids of the newest sessions matching `query`, newest first. */
@@ -235,12 +269,14 @@ function fromV3Trace(trace: ApiTrace, rows: ObservationV1[], scores: ScoreV2[]):
     input: io(trace.input),
     output: io(trace.output),
     rows: own.map((row) => normalise(row, row.model, metadata)),
-    scores: scores.flatMap((row) => {
-      if (row.observationId) return [];
-      const value = row.dataType === "CATEGORICAL" ? row.stringValue ?? "" : row.value ?? 0;
-      return recordedScore(row.name, row.dataType, value, row.comment) ?? [];
-    }),
+    scores: scores.flatMap((row) => row.observationId ? [] : v2Score(row) ?? []),
   });
+}
+
+/** A v2 score row as recorded: the category from `stringValue`, else the numeric `value`. */
+function v2Score(row: ScoreV2): RecordedScore | undefined {
+  const value = row.dataType === "CATEGORICAL" ? row.stringValue ?? "" : row.value ?? 0;
+  return recordedScore(row.name, row.dataType, value, row.comment);
 }
 
 /** An observation row of either generation, reduced to what a recording keeps. */
@@ -387,7 +423,7 @@ function recordedScore(
   dataType: string,
   value: number | boolean | string,
   comment: string | null | undefined,
-): RecordedTrace["scores"][number] | undefined {
+): RecordedScore | undefined {
   if (dataType !== "NUMERIC" && dataType !== "BOOLEAN" && dataType !== "CATEGORICAL") {
     return undefined;
   }

@@ -66,6 +66,20 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
         const scored = manifest.sessions[0].scores?.filter((s) => s.traceId !== undefined) ?? [];
         const names = recorded.traces.flatMap((t) => t.scores.map((s) => s.name)).sort();
         assert.deepEqual(names, scored.map((s) => s.name).sort());
+        // The session's own score (order-status's resolution) as sent, and no trace score with it.
+        const own = manifest.sessions[0].scores?.filter((s) => s.traceId === undefined) ?? [];
+        assert.deepEqual(own.map((s) => s.name), ["resolution"]);
+        assert.deepEqual(
+          recorded.scores,
+          own.map((s) => ({
+            name: s.name,
+            dataType: s.dataType,
+            value: s.value,
+            ...(s.comment ? { comment: s.comment } : {}),
+          })),
+        );
+        // The OTLP spans hold no scores.
+        assert.equal(sent.scores.length, 0);
       });
     });
 

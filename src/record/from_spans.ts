@@ -47,6 +47,8 @@ export function sessionsFromSpans(
       ...(sessionId !== undefined ? { sessionId } : {}),
       ...(userId !== undefined ? { userId } : {}),
       traces,
+      // OTLP carries no scores (Langfuse's scores come through its API).
+      scores: [],
       source: options.source,
     };
   });

@@ -34,8 +34,14 @@ export function recordedObservation(plan: ObservationPlan): RecordedObservation 
   return observation;
 }
 
-/** The recorded form of a planned session: one trace per turn, its scores attached. */
+/** The recorded form of a planned session: one trace per turn, its scores attached, the session's scores beside. */
 export function recordedSession(plan: SessionPlan, source = "a planned session"): RecordedSession {
+  const recorded = (score: SessionPlan["scores"][number]) => ({
+    name: score.name,
+    dataType: score.dataType,
+    value: score.value,
+    ...(score.comment ? { comment: score.comment } : {}),
+  });
   return {
     sessionId: plan.sessionId,
     userId: plan.userId,
@@ -56,12 +62,8 @@ export function recordedSession(plan: SessionPlan, source = "a planned session")
       endMs: turn.root.endMs,
       root: recordedObservation(turn.root),
       orphans: [],
-      scores: plan.scores.filter((score) => score.traceId === turn.traceId).map((score) => ({
-        name: score.name,
-        dataType: score.dataType,
-        value: score.value,
-        ...(score.comment ? { comment: score.comment } : {}),
-      })),
+      scores: plan.scores.filter((score) => score.traceId === turn.traceId).map(recorded),
     })),
+    scores: plan.scores.filter((score) => score.sessionId !== undefined).map(recorded),
   };
 }

@@ -3,7 +3,8 @@
  *
  * - One turn per trace, in order; the root span's children are the turn's steps, with their
  *   types, names, nesting, `parallel` when siblings overlap in time, models, model parameters,
- *   prompt links (`{ name, version }`), levels, status messages, usage and scores.
+ *   prompt links (`{ name, version }`), levels, status messages, usage and scores; the
+ *   session's own scores become the script's top-level `scores:`.
  * - Durations, gaps, time to first token, token usage and think times become ranges of
  *   ±`spread` (default 20%) around what was observed, so a replay varies around the recording.
  * - Costs become a `price` (USD per million tokens) when the recorded cost and usage give both
@@ -28,6 +29,7 @@ import { METADATA_VALUES, OUTCOMES, TURN_KINDS } from "../script/vocabulary.ts";
 import { type IdReplacement, KIND_PLURALS, Scrubber } from "./scrub.ts";
 import type {
   RecordedObservation,
+  RecordedScore,
   RecordedScript,
   RecordedSession,
   RecordedTrace,
@@ -153,6 +155,7 @@ function toScript(
     turns.push(turn);
   }
 
+  const sessionScores = toScores(session.scores, ctx);
   const vars = scrubber.vars();
   const script: Record<string, unknown> = {
     name,
@@ -162,6 +165,7 @@ function toScript(
     user: { id: USER_ID_FORMAT },
     trace,
     ...(Object.keys(vars).length > 0 ? { vars } : {}),
+    ...(sessionScores.length > 0 ? { scores: sessionScores } : {}),
     turns,
   };
 
@@ -395,7 +399,7 @@ function toTurn(
     if (root.level && root.level !== "DEFAULT") turn.level = root.level;
     if (root.statusMessage) turn.statusMessage = scrubber.plain(root.statusMessage).slice(0, 500);
   }
-  const scores = toScores(trace, ctx);
+  const scores = toScores(trace.scores, ctx);
   if (scores.length > 0) turn.scores = scores;
   return turn;
 }
@@ -470,9 +474,10 @@ function kindAndOutcome(trace: RecordedTrace, t: number, ctx: Context) {
   return { kind: kind ?? guessedKind, outcome: outcome ?? guessedOutcome };
 }
 
-function toScores(trace: RecordedTrace, ctx: Context): ScoreInput[] {
+/** Recorded scores (a trace's or the session's) as a script's, each name, value and comment guarded alike. */
+function toScores(recorded: readonly RecordedScore[], ctx: Context): ScoreInput[] {
   const scores: ScoreInput[] = [];
-  for (const score of trace.scores) {
+  for (const score of recorded) {
     const name = score.name.toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^[^a-z]+/, "");
     let value: number | string | undefined = score.value;
     if (score.dataType === "BOOLEAN") {
@@ -486,7 +491,7 @@ function toScores(trace: RecordedTrace, ctx: Context): ScoreInput[] {
     }
     if (
       !/^[a-z][a-z0-9_-]{0,39}$/.test(name) || name.length > MAX_CONFIG_NAME ||
-      !clean(name, ctx) || value === undefined
+      !clean(name, ctx) || !clean(score.name, ctx) || value === undefined
     ) {
       ctx.notes.count(
         "scores dropped: a name or value that is not a short token, or looks personal",

@@ -156,6 +156,17 @@ function plantedSession(): RecordedSession {
     userId: P.userId,
     source: `Langfuse session ${P.sessionId} of ${P.userId}`,
     traces: [trace(0), trace(1)],
+    scores: [
+      {
+        name: "resolution",
+        dataType: "CATEGORICAL",
+        value: "escalated",
+        comment: `${P.first} asked for a human at ${P.phone}`,
+      },
+      { name: "CSAT score", dataType: "NUMERIC", value: 4 },
+      { name: `callback ${P.phone}`, dataType: "BOOLEAN", value: 1 },
+      { name: "contact", dataType: "CATEGORICAL", value: P.email },
+    ],
   };
 }
 
@@ -288,6 +299,21 @@ describe("toScripts on sessions with planted personal data", () => {
     assert.match(String(script.turns[0].scores?.[0].comment), /^\[name\]: \[e-mail\]$/);
   });
 
+  it("writes the session's own scores as the script's top-level scores, guarded like a turn's", () => {
+    const script = parseScript(recorded.yaml, "planted.yaml");
+    assert.deepEqual(script.scores, [
+      {
+        name: "resolution",
+        dataType: "CATEGORICAL",
+        value: "escalated",
+        comment: "[name] asked for a human at [phone]",
+      },
+      { name: "csat_score", dataType: "NUMERIC", value: 4 },
+    ]);
+    // Two trace scores (one per turn) and two session scores are dropped: counted, never shown.
+    assert.match(recorded.yaml, /# 4 scores dropped: a name or value that is not a short token/);
+  });
+
   it("derives a price per million tokens from the recorded cost and usage", () => {
     const script = parseScript(recorded.yaml, "planted.yaml");
     const generation = script.turns[0].steps[2];
@@ -387,6 +413,7 @@ describe("guesses and fallbacks", () => {
       orphans: [],
       scores: [],
     }],
+    scores: [],
   });
   const turnOf = (session: RecordedSession) => {
     const [recorded] = toScripts([session], {});
@@ -453,7 +480,10 @@ describe("guesses and fallbacks", () => {
   });
 
   it("refuses a session without traces with a RecordError", () => {
-    assert.throws(() => toScripts([{ source: "a test", traces: [] }], {}), RecordError);
+    assert.throws(
+      () => toScripts([{ source: "a test", traces: [], scores: [] }], {}),
+      RecordError,
+    );
   });
 
   it("names several sessions' scripts apart", () => {
@@ -493,6 +523,16 @@ describe("a planned session of each shipped script records into a script of the 
         assert.equal(again.turns[t].kind, turn.kind);
         assert.equal(again.turns[t].outcome, turn.outcome);
       }
+      // The session's scores (order-status has `resolution`) are declared again and planned again.
+      const sessionScores = (p: typeof plan) =>
+        p.scores.filter((score) => score.sessionId !== undefined).map((score) => ({
+          name: score.name,
+          dataType: score.dataType,
+          value: score.value,
+          comment: score.comment,
+        }));
+      assert.deepEqual(sessionScores(again), sessionScores(plan));
+      assert.equal(replayed.scores?.length ?? 0, script.scores?.length ?? 0);
       assert.deepEqual(again.tags, plan.tags);
       assert.deepEqual(again.metadata, plan.metadata);
       assert.equal(again.traceName, plan.traceName);

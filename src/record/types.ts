@@ -43,6 +43,18 @@ export interface RecordedObservation {
   children: RecordedObservation[];
 }
 
+/** A score as recorded, on a trace or on the whole session. */
+export interface RecordedScore {
+  /** Score name as recorded. */
+  name: string;
+  /** Langfuse's data type (other types are not recorded). */
+  dataType: "NUMERIC" | "BOOLEAN" | "CATEGORICAL";
+  /** The value: a number (booleans 0/1) or the category. */
+  value: number | string;
+  /** The comment, when recorded. */
+  comment?: string;
+}
+
 /** One trace (one turn). `root` is the trace's root span when it has one; its children are the turn's steps. */
 export interface RecordedTrace {
   /** The recorded trace id (never written into a script). */
@@ -76,12 +88,7 @@ export interface RecordedTrace {
   /** Observations without a parent besides the root (rare), ordered by start. */
   orphans: RecordedObservation[];
   /** Scores attached to the trace. */
-  scores: {
-    name: string;
-    dataType: "NUMERIC" | "BOOLEAN" | "CATEGORICAL";
-    value: number | string;
-    comment?: string;
-  }[];
+  scores: RecordedScore[];
 }
 
 /** One session's traces ordered by start time. `source` describes where it came from, for the script's header (never a secret, never an id). */
@@ -92,6 +99,8 @@ export interface RecordedSession {
   userId?: string;
   /** The session's traces, ordered by start time. */
   traces: RecordedTrace[];
+  /** Scores of the session itself (not of a trace or observation); empty when the source has none (OTLP). */
+  scores: RecordedScore[];
   /** Where the session came from, for the header (never a secret, never an id). */
   source: string;
 }
