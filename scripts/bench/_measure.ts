@@ -13,8 +13,8 @@ export const BENCH_SCRIPT = "conversations/order-status.yaml";
 /** Every session ends at this instant, so runs differ only in their seeds. */
 export const BENCH_END_MS = Date.parse("2026-11-25T12:00:00Z");
 
-/** Which path a worker measures. */
-export type BenchMode = "replay" | "ceiling" | "sdk";
+/** Which path a run measures: the pipeline in one thread, the ceiling, the SDK, or the `load` command. */
+export type BenchMode = "replay" | "ceiling" | "sdk" | "load";
 
 /** The one JSON line a worker prints when it is done. */
 export interface WorkerResult {

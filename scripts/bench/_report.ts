@@ -15,6 +15,8 @@ export interface Measurement {
   mode: BenchMode;
   protocol: "http/json" | "http/protobuf";
   spans: number;
+  /** Threads making spans: `load --workers N` for the load mode, 1 for every other mode. */
+  workers: number;
 }
 
 /** One run of a measurement: what the worker reported and what the receiver counted. */
@@ -50,6 +52,9 @@ function median(values: number[]): number {
 }
 
 const isSdk = (mode: BenchMode) => mode === "sdk";
+
+/** Whether a mode is session-replay itself (one thread, or the `load` command with its workers). */
+export const isTool = (mode: BenchMode): boolean => mode === "replay" || mode === "load";
 
 /** The worker's CPU time (user + system) per delivered span in µs, one decimal; undefined when nothing arrived. */
 export function cpuPerSpan(outcome: Outcome): number | undefined {
@@ -92,7 +97,7 @@ export function shareOfCeiling(rounds: Rounds, run: Measurement): number | undef
 
 /** Median over rounds of this run's rate ÷ the SDK's delivered rate on its runtime in the same round. */
 export function timesSdk(rounds: Rounds, run: Measurement): number | undefined {
-  if (run.mode !== "replay") return undefined;
+  if (!isTool(run.mode)) return undefined;
   const sdk = [...rounds.values()].filter(([first]) =>
     first && isSdk(first.run.mode) && first.run.runtime === run.runtime
   );
@@ -111,13 +116,14 @@ const MODE_LABEL: Record<BenchMode, string> = {
   replay: "session-replay",
   ceiling: "ceiling (no HTTP)",
   sdk: "Langfuse SDK",
+  load: "session-replay load",
 };
 
 /** The Markdown table: one row per measurement, its median round (CPU: the median over rounds), peak RSS over all rounds. */
 export function table(rounds: Rounds): string {
   const rows = [
-    "| runtime | mode | protocol | spans | delivered | lost | spans/s | CPU µs/span | % of ceiling | × SDK | peak RSS MB |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| runtime | mode | workers | protocol | spans | delivered | lost | spans/s | CPU µs/span | % of ceiling | × SDK | peak RSS MB |",
+    "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const outcomes of rounds.values()) {
     const outcome = medianOutcome(outcomes);
@@ -126,7 +132,7 @@ export function table(rounds: Rounds): string {
     const times = timesSdk(rounds, run);
     const lost = Math.max(...outcomes.map((o) => o.result.generated - o.delivered));
     rows.push(
-      `| ${run.runtime} | ${MODE_LABEL[run.mode]} | ${run.protocol.slice(5)} | ${
+      `| ${run.runtime} | ${MODE_LABEL[run.mode]} | ${run.workers} | ${run.protocol.slice(5)} | ${
         fmt(result.generated)
       } | ${fmt(outcome.delivered)} | ${fmt(lost)} | ${fmt(rate(outcome))} | ${
         medianCpuPerSpan(outcomes) ?? ""
@@ -161,9 +167,10 @@ export function details(rounds: Rounds): string {
 
 /** Whether each target of the issue is met, one line each. */
 export function verdict(rounds: Rounds, millions: Outcome[] = []): string[] {
-  const ours = [...rounds.values()].filter(([first]) => first?.run.mode === "replay");
+  const ours = [...rounds.values()].filter(([first]) => first && isTool(first.run.mode));
   const lines: string[] = [];
-  const shares = ours.flatMap(([first]) => {
+  // The ceiling is one thread's pipeline: it bounds the one-thread runs only.
+  const shares = ours.filter(([first]) => first.run.mode === "replay").flatMap(([first]) => {
     const share = shareOfCeiling(rounds, first.run);
     return share === undefined ? [] : [{ id: first.run.id, value: share }];
   });

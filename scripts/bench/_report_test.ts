@@ -9,19 +9,23 @@ import {
   type Outcome,
   type Rounds,
   shareOfCeiling,
+  table,
   timesSdk,
   verdict,
 } from "./_report.ts";
 
 /** An outcome of `delivered` spans in 1 s (so its rate is `delivered`) out of `generated`. */
 function outcome(id: string, mode: BenchMode, delivered: number, generated = delivered): Outcome {
-  const [runtime, , protocol = "json"] = id.split("-");
+  const parts = id.split("-");
+  const runtime = parts[0];
+  const protocol = parts.length > 2 ? parts.at(-1) : "json";
   const run: Measurement = {
     id,
     runtime: runtime as "deno",
     mode,
     protocol: `http/${protocol}` as "http/json",
     spans: generated,
+    workers: mode === "load" ? Number(parts[2]) : 1,
   };
   const result: WorkerResult = {
     runtime,
@@ -110,4 +114,35 @@ test("verdict() judges the CPU target on Deno with protobuf", () => {
       "NOT met: at most 15 µs CPU per delivered span on Deno with protobuf (20 µs, deno-replay-protobuf)",
     ),
   );
+});
+
+test("the table shows how many worker threads made each run's spans", () => {
+  const withLoad = rounds([
+    ["deno-replay-json", "replay", [100]],
+    ["deno-workers-2-json", "load", [150]],
+    ["deno-sdk", "sdk", [50]],
+  ]);
+  const lines = table(withLoad).split("\n");
+  assert.match(lines[0], /^\| runtime \| mode \| workers \| protocol \|/);
+  assert.equal(
+    lines.find((line) => line.includes("session-replay load")),
+    "| deno | session-replay load | 2 | json | 150 | 150 | 0 | 150 | 6666.7 |  | 3× | 120 |",
+  );
+  assert.ok(lines.some((line) => line.startsWith("| deno | session-replay | 1 | json |")));
+  assert.ok(lines.some((line) => line.startsWith("| deno | Langfuse SDK | 1 | json |")));
+});
+
+test("load runs with workers count against the SDK and for spans lost, not against the one-thread ceiling", () => {
+  const mixed = rounds([
+    ["deno-ceiling-json", "ceiling", [100]],
+    ["deno-replay-json", "replay", [95]],
+    ["deno-sdk", "sdk", [50]],
+  ]);
+  mixed.set("deno-workers-2-json", [outcome("deno-workers-2-json", "load", 80, 90)]);
+  assert.equal(timesSdk(mixed, mixed.get("deno-workers-2-json")![0].run), 1.6);
+  assert.deepEqual(verdict(mixed), [
+    "met: at least 90% of the ceiling (lowest 95%, deno-replay-json)",
+    "NOT met: at least twice the SDK's delivered rate (lowest 1.6×, deno-workers-2-json)",
+    "NOT met: zero spans lost (10 lost over 2 session-replay runs)",
+  ]);
 });

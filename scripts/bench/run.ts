@@ -1,14 +1,16 @@
 /**
  * The benchmark, in one run on one machine: starts the counting OTLP receiver as its own
  * process, then runs each measurement as a child process in turn — session-replay over
- * OTLP/HTTP (JSON and protobuf, Deno and Bun), the in-process ceiling (same planning,
- * emitting, batching and serialising, no HTTP) and the Langfuse JS SDK reference — reads what
+ * OTLP/HTTP (JSON and protobuf, Deno and Bun) in one thread, the `load` command with
+ * `--workers N` threads, the in-process ceiling (same planning, emitting, batching and
+ * serialising, no HTTP) and the Langfuse JS SDK reference — reads what
  * the receiver counted for each, and prints a Markdown table (also written to out/bench.md).
  *
  * Options: `--spans N` per measurement (default 200 000); `--repeat N` rounds (default 3; the
  * table shows the median round, and compares rates within a round); `--only a,b` runs whose
- * id has one of these parts (`deno`, `bun`, `ceiling`, `replay`, `sdk`, `json`, `protobuf`)
- * or is one of these ids (`deno-replay-json`); `--million` adds a run of 1 000 000 spans per
+ * id has one of these parts (`deno`, `bun`, `ceiling`, `replay`, `workers`, `sdk`, `json`,
+ * `protobuf`) or is one of these ids (`deno-replay-json`, `bun-workers-2-protobuf`);
+ * `--workers 1,2` (default) the worker counts of the `load` runs; `--million` adds a run of 1 000 000 spans per
  * runtime (protobuf) for peak memory, `--only million` runs just those; `--receiver-decode full`
  * makes the receiver build every span (as the preview does) instead of walking each message
  * and counting, which costs it about a core of the two this machine has.
@@ -26,6 +28,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { ReceiverCount } from "./receiver.ts";
 import { intFlag, parseFlags, round, type WorkerResult } from "./_measure.ts";
+import { LOAD_SPANS_PER_SESSION, runLoad } from "./_load.ts";
 import {
   cpuPerSpan,
   details,
@@ -43,18 +46,65 @@ import {
 /** This folder, so the workers are found from any working directory. */
 const HERE = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
 
-/** Per runtime: each ceiling right before the run it bounds, then the SDK scripts. */
-function plan(spans: number): Measurement[] {
+/**
+ * Per runtime: each ceiling right before the run it bounds, then the `load` command with each
+ * worker count, then the SDK script.
+ */
+function plan(spans: number, workerCounts: number[]): Measurement[] {
   const runs: Measurement[] = [];
   for (const runtime of ["deno", "bun"] as const) {
     for (const protocol of ["http/json", "http/protobuf"] as const) {
       const short = protocol.slice(5);
-      runs.push({ id: `${runtime}-ceiling-${short}`, runtime, mode: "ceiling", protocol, spans });
-      runs.push({ id: `${runtime}-replay-${short}`, runtime, mode: "replay", protocol, spans });
+      const one = { runtime, protocol, spans, workers: 1 };
+      runs.push({ id: `${runtime}-ceiling-${short}`, mode: "ceiling", ...one });
+      runs.push({ id: `${runtime}-replay-${short}`, mode: "replay", ...one });
+      for (const workers of workerCounts) {
+        runs.push({
+          id: `${runtime}-workers-${workers}-${short}`,
+          runtime,
+          mode: "load",
+          protocol,
+          spans,
+          workers,
+        });
+      }
     }
-    runs.push({ id: `${runtime}-sdk`, runtime, mode: "sdk", protocol: "http/json", spans });
+    runs.push({
+      id: `${runtime}-sdk`,
+      runtime,
+      mode: "sdk",
+      protocol: "http/json",
+      spans,
+      workers: 1,
+    });
   }
   return runs;
+}
+
+/** Runs the `load` command; its result in the shape of a worker's, for the report. */
+async function loadResult(run: Measurement, url: string): Promise<WorkerResult> {
+  const sessions = Math.max(1, Math.round(run.spans / LOAD_SPANS_PER_SESSION));
+  const load = await runLoad({
+    runtime: run.runtime,
+    sessions,
+    workers: run.workers,
+    protocol: run.protocol,
+    url,
+  });
+  return {
+    runtime: run.runtime,
+    mode: "load",
+    protocol: run.protocol,
+    sessions,
+    generated: load.generated,
+    acknowledged: load.acknowledged,
+    failed: load.failed,
+    seconds: load.seconds,
+    cpuSeconds: load.cpuSeconds,
+    spansPerSecond: round(load.acknowledged / load.seconds),
+    peakRssMb: load.peakRssMb,
+    hwmMb: null,
+  };
 }
 
 function command(run: Measurement, url: string): string[] {
@@ -126,7 +176,9 @@ async function measure(run: Measurement, url: string): Promise<Outcome> {
   const http = run.mode !== "ceiling";
   if (http) await receiverCall(url, "/reset", "POST");
   const before = cpuTicks();
-  const result = JSON.parse(await runChild(command(run, url))) as WorkerResult;
+  const result = run.mode === "load"
+    ? await loadResult(run, url)
+    : JSON.parse(await runChild(command(run, url))) as WorkerResult;
   const receiver = http ? await receiverCall(url, "/count") : undefined;
   const after = cpuTicks();
   const otherCpu = before && after
@@ -167,7 +219,14 @@ if (import.meta.main) {
   if (decode !== "full" && decode !== "count") {
     throw new Error(`--receiver-decode must be full or count, not "${decode}"`);
   }
-  const runs = plan(spans).filter((run) =>
+  const workerCounts = (flags.get("workers") ?? "1,2").split(",").map((text) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new Error(`--workers must be positive whole numbers, e.g. 2 or 1,2, not "${text}"`);
+    }
+    return value;
+  });
+  const runs = plan(spans, workerCounts).filter((run) =>
     !only || only.some((term) => run.id === term || run.id.split("-").includes(term))
   );
   const withMillion = flags.has("million") || (only?.includes("million") ?? false);
@@ -201,6 +260,7 @@ if (import.meta.main) {
           mode: "replay",
           protocol: "http/protobuf",
           spans: 1_000_000,
+          workers: 1,
         };
         console.error(`running ${run.id} (${fmt(run.spans)} spans)…`);
         const outcome = await measure(run, receiver.url);

@@ -3,17 +3,17 @@
  * protobuf or JSON, HTTP) into the counting receiver (`receiver.ts`, its own process) with 1
  * and more worker threads, interleaved, on Deno and Bun. Delivered is what the receiver
  * counted; spans/s is delivered over the load process's wall time from its report; CPU is the
- * load process's user + system time (`/usr/bin/time`), over delivered spans.
+ * load process's user + system time (`/usr/bin/time`), over delivered spans. `run.ts` runs the
+ * same (`_load.ts`) in its rounds with `--workers`; this script is for a curve of worker counts.
  *
  * @example
  * deno run -A scripts/bench/workers.ts --sessions 20000 --workers 1,2 --repeat 2
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import type { ReceiverCount } from "./receiver.ts";
+import { runLoad } from "./_load.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const args = new Map<string, string>();
@@ -53,58 +53,24 @@ interface Row {
 }
 
 async function once(url: string, runtime: string, workers: number): Promise<Row> {
-  const dir = await mkdtemp(join(tmpdir(), "bench-workers-"));
-  const report = join(dir, "report.json");
-  const load = [
-    "src/main.ts",
-    "load",
-    "conversations/order-status.yaml",
-    "--sessions",
-    String(sessions),
-    "--seed",
-    "1",
-    "--at",
-    "2026-11-20T14:00:00Z",
-    "--workers",
-    String(workers),
-    "--out-dir",
-    dir,
-    "--report",
-    report,
-  ];
-  const command = runtime === "deno" ? ["deno", "run", "-A", ...load] : ["bun", ...load];
   await call(url, "/reset", "POST");
-  const timing = await new Promise<string>((resolve, reject) => {
-    const child = spawn("/usr/bin/time", ["-f", "TIME %U %S %M", ...command], {
-      env: {
-        ...Deno.env.toObject(),
-        OTEL_EXPORTER_OTLP_ENDPOINT: url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let err = "";
-    child.stderr.on("data", (chunk) => (err += chunk));
-    child.on("error", reject);
-    child.on(
-      "exit",
-      (code) =>
-        code === 0 ? resolve(err) : reject(new Error(`${command.join(" ")}: ${code}\n${err}`)),
-    );
+  const result = await runLoad({
+    runtime: runtime as "deno" | "bun",
+    sessions,
+    workers,
+    protocol: protocol as "http/json" | "http/protobuf",
+    url,
   });
-  const [user, system, rssKb] = /TIME (\S+) (\S+) (\d+)/.exec(timing)!.slice(1).map(Number);
   const counted = await call(url, "/count");
-  const result = JSON.parse(await readFile(report, "utf8"));
   return {
     runtime,
     workers,
     delivered: counted.spans,
-    generated: result.spans.generated,
-    spansPerSecond: Math.round((counted.spans * 1000) / result.durationMs),
-    cpuUsPerSpan: Math.round(((user + system) * 1e6) / counted.spans * 10) / 10,
-    // /usr/bin/time's max RSS is of the process; worker threads share it.
-    peakRssMb: Math.round(rssKb / 1024),
-    wallS: Math.round(result.durationMs / 100) / 10,
+    generated: result.generated,
+    spansPerSecond: Math.round(counted.spans / result.seconds),
+    cpuUsPerSpan: Math.round((result.cpuSeconds * 1e6) / counted.spans * 10) / 10,
+    peakRssMb: Math.round(result.peakRssMb),
+    wallS: Math.round(result.seconds * 10) / 10,
   };
 }
 
