@@ -14,12 +14,12 @@
 import type { Target } from "../export/target.ts";
 import { systemClock } from "../load/clock.ts";
 import {
-  apiReason,
   applyReview,
+  createQueue,
   DEFAULT_REVIEW_TIMEOUT_MS,
-  QUEUE_CAP_ADVICE,
+  type QueueDeclaration,
+  QueueRefused,
 } from "../langfuse/review_apply.ts";
-import { isQueuePlanCap } from "../langfuse/client.ts";
 import {
   reviewConfigsOf,
   ReviewConflictError,
@@ -147,14 +147,12 @@ export async function prepareQueues(
   io: Io,
   configIds?: ReadonlyMap<string, string>,
 ): Promise<void> {
-  const declared = new Map<string, { description?: string; scoreConfigs: string[] }>();
+  const declared = new Map<string, QueueDeclaration>();
   for (const source of run.sources) {
     for (const queue of source.review.queues ?? []) declared.set(queue.name, queue);
   }
   if (declared.size === 0 || target.kind !== "langfuse") return;
   const { client } = langfuseClientFromEnv(io.env, "review");
-  const refused = (name: string, reason: string) =>
-    new CliError(`queue "${name}" not created: ${reason}\nNothing was sent.`, EXIT.langfuseApi);
   let existing: { name: string }[];
   try {
     existing = await client.allAnnotationQueues();
@@ -163,20 +161,13 @@ export async function prepareQueues(
   }
   for (const [name, queue] of declared) {
     if (existing.some((q) => q.name === name)) continue;
-    const ids: string[] = [];
-    for (const config of queue.scoreConfigs) {
-      const id = configIds?.get(config);
-      if (id === undefined) throw refused(name, `score config "${config}" was not made`);
-      ids.push(id);
-    }
     try {
-      await client.createAnnotationQueue({
-        name,
-        ...(queue.description !== undefined ? { description: queue.description } : {}),
-        scoreConfigIds: ids,
-      });
+      await createQueue(client, queue, configIds, () => client.allScoreConfigs());
     } catch (error) {
-      throw refused(name, isQueuePlanCap(error) ? QUEUE_CAP_ADVICE : apiReason(error));
+      if (error instanceof QueueRefused) {
+        throw new CliError(`${error.message}\nNothing was sent.`, EXIT.langfuseApi);
+      }
+      throw error;
     }
     run.createdBefore.add(name);
   }

@@ -70,6 +70,53 @@ export async function applyReview(
 
 type Fail = (reason: string, n?: number) => void;
 
+/** A queue to make: its name, description and the names of the score configs reviewers fill in. */
+export interface QueueDeclaration {
+  name: string;
+  description?: string;
+  scoreConfigs: readonly string[];
+}
+
+/** A queue Langfuse would not make, or whose configs are missing; the message says which and why. */
+export class QueueRefused extends Error {
+  override readonly name = "QueueRefused";
+}
+
+/**
+ * Creates `queue` with its score configs' ids, from `configIds` or else looked up by name through
+ * `lookup`; throws {@link QueueRefused} with the reason (Cloud Hobby's cap with what to do).
+ */
+export async function createQueue(
+  client: LangfuseClient,
+  queue: QueueDeclaration,
+  configIds: ReadonlyMap<string, string> | undefined,
+  lookup: () => Promise<ApiScoreConfig[]>,
+): Promise<ApiAnnotationQueue> {
+  const refused = (reason: string) =>
+    new QueueRefused(`queue "${queue.name}" not created: ${reason}`);
+  try {
+    const ids: string[] = [];
+    for (const name of queue.scoreConfigs) {
+      const id = configIds?.get(name) ?? configIdByName(await lookup(), name);
+      if (id === undefined) {
+        throw refused(
+          `score config "${name}" does not exist in the project (the fixtures step creates it ` +
+            "before the first span)",
+        );
+      }
+      ids.push(id);
+    }
+    return await client.createAnnotationQueue({
+      name: queue.name,
+      ...(queue.description !== undefined ? { description: queue.description } : {}),
+      scoreConfigIds: ids,
+    });
+  } catch (error) {
+    if (error instanceof QueueRefused) throw error;
+    throw refused(isQueuePlanCap(error) ? QUEUE_CAP_ADVICE : apiReason(error));
+  }
+}
+
 async function applyQueues(
   client: LangfuseClient,
   queues: readonly QueuePlan[],
@@ -85,40 +132,17 @@ async function applyQueues(
     for (const queue of queues) fail(reason, 1 + queue.items.length);
     return;
   }
-  let configs: ApiScoreConfig[] | undefined;
+  let configs: Promise<ApiScoreConfig[]> | undefined;
+  const lookup = () => configs ??= client.allScoreConfigs();
   for (const queue of queues) {
     let found = existing.find((q) => q.name === queue.name);
     const created = found === undefined;
     if (found === undefined) {
       try {
-        const ids: string[] = [];
-        for (const name of queue.scoreConfigs) {
-          let id = options.configIds?.get(name);
-          if (id === undefined) {
-            configs ??= await client.allScoreConfigs();
-            id = configIdByName(configs, name);
-          }
-          if (id === undefined) {
-            throw new MissingConfig(
-              `queue "${queue.name}" not created: score config "${name}" does not exist in ` +
-                "the project (the fixtures step creates it before the first span)",
-            );
-          }
-          ids.push(id);
-        }
-        found = await client.createAnnotationQueue({
-          name: queue.name,
-          ...(queue.description !== undefined ? { description: queue.description } : {}),
-          scoreConfigIds: ids,
-        });
+        found = await createQueue(client, queue, options.configIds, lookup);
       } catch (error) {
-        fail(
-          error instanceof MissingConfig
-            ? error.message
-            : isQueuePlanCap(error)
-            ? `queue "${queue.name}" not created: ${QUEUE_CAP_ADVICE}`
-            : `queue "${queue.name}" not created: ${apiReason(error)}`,
-        );
+        if (!(error instanceof QueueRefused)) throw error;
+        fail(error.message);
         fail(`item not added: its queue "${queue.name}" could not be made`, queue.items.length);
         continue;
       }
@@ -229,10 +253,8 @@ function configIdByName(configs: readonly ApiScoreConfig[], name: string): strin
   return matching.at(-1)?.id;
 }
 
-class MissingConfig extends Error {}
-
 /** Langfuse's reason for a failed request; other errors are bugs and are rethrown. */
-export function apiReason(error: unknown): string {
+function apiReason(error: unknown): string {
   if (error instanceof LangfuseApiError) return error.message;
   throw error;
 }
