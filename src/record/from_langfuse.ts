@@ -366,21 +366,8 @@ function normalise(
   return { id: row.id, parentId: row.parentObservationId, observation: obs };
 }
 
-interface TraceFacts {
-  id: string;
-  name?: string;
-  sessionId?: string;
-  userId?: string;
-  tags: string[];
-  metadata: Record<string, Json>;
-  version?: string;
-  release?: string;
-  environment?: string;
-  input?: Json;
-  output?: Json;
-  rows: Row[];
-  scores: RecordedTrace["scores"];
-}
+/** A trace's own fields as read, with its observation rows still flat. */
+type TraceFacts = Omit<RecordedTrace, "startMs" | "endMs" | "root" | "orphans"> & { rows: Row[] };
 
 /** The observation tree from parent links; a row whose parent is missing is an orphan. */
 function buildTrace(facts: TraceFacts): RecordedTrace {

@@ -27,14 +27,9 @@ export interface HtmlReportData {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  spans: {
-    generated: number;
-    acknowledged: number;
-    failed: number;
-    failures: Record<string, number>;
-  };
-  requests: { total: number; retried: number; byStatus: Record<string, number> };
-  exportLatencyMs: { p50?: number; p95?: number; p99?: number };
+  spans: LoadReport["spans"];
+  requests: LoadReport["requests"];
+  exportLatencyMs: LoadReport["exportLatencyMs"];
   spansPerSecond: number;
   population: PopulationShape;
   /** Users by how many sessions they had: `{ "1": 412, "2": 96 }`. */
