@@ -18,6 +18,7 @@
  * ```
  */
 import type { ReviewInput, ReviewRuleInput } from "../script/schema_review.ts";
+import type { ScoreConfigSpec } from "./fixtures.ts";
 import { Rng } from "./random.ts";
 import type { ObservationPlan, PlantedFinding, SessionPlan } from "./types.ts";
 
@@ -205,19 +206,11 @@ export class ReviewSelector {
   }
 }
 
-/** A review-only score config a run needs, as fixtures' score config specs have it. */
-export interface ReviewScoreConfigSpec {
-  name: string;
-  dataType: "NUMERIC" | "BOOLEAN" | "CATEGORICAL";
-  /** CATEGORICAL: the labels, in order (a new config numbers them 0, 1, ...). */
-  categories?: string[];
-  range?: { min: number; max: number };
-  description?: string;
-  /** Values the run sends under this name: none, reviewers fill it in. */
-  values: (number | string)[];
-  /** Where it is declared, e.g. "conversations/x.yaml: review.scoreConfigs[0]". */
-  place: string;
-}
+/**
+ * A review-only score config a run needs: a fixtures score config spec whose `values` are empty
+ * (reviewers fill it in) and whose `place` is e.g. "conversations/x.yaml: review.scoreConfigs[0]".
+ */
+export type ReviewScoreConfigSpec = ScoreConfigSpec;
 
 /**
  * The review-only score configs of the sources, each name once, for the fixtures step to
