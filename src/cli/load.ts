@@ -3,7 +3,7 @@
  * live at a rate, every span accounted for. Writes one line per session to a sessions file and
  * a JSON report; exits non-zero when a span failed or a threshold was missed.
  */
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ import { shardFacts } from "../report/shard_report.ts";
 import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
-import { deliverScores } from "./scores.ts";
+import { deliverScores, scoresNotSent } from "./scores.ts";
 import {
   deliverReview,
   prepareQueues,
@@ -46,7 +46,7 @@ import {
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { checkLoadFlags } from "./load_flags.ts";
-import { prepareDir, prepareFile } from "./paths.ts";
+import { closeLines, openLines, prepareDir, prepareFile } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import { parseAt } from "./time.ts";
 import { anchoredLabel, resolveAnchor } from "./anchor.ts";
@@ -225,17 +225,16 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
-  const sessionsOut = createWriteStream(sessionsFile);
+  const sessionsOut = openLines(sessionsFile);
   // A file target is written by one thread as it goes unless --workers asks for more (their
   // parts are joined at the end); a backfill uses no more workers than it has sessions.
-  // The review layer and --html see every session's plan, which stays in its worker thread:
-  // with either, the sessions are made in the main thread.
-  const needsPlans = !selector.empty || values.html !== undefined;
+  // --html sees every session's plan, which stays in its worker thread: with it, the sessions
+  // are made in the main thread. The review layer selects in each worker (see part.ts).
+  const needsPlans = values.html !== undefined;
   if (needsPlans && scale.workers > 1 && values.workers !== undefined) {
     io.out(
-      `--workers ${scale.workers}: using 1, since the ${
-        selector.empty ? "--html report" : "review layer"
-      } reads every session in the main thread (--no-review leaves the review layer out)`,
+      `--workers ${scale.workers}: using 1, since the --html report reads every session in ` +
+        "the main thread",
     );
   }
   const asked = needsPlans || (values.workers === undefined && target.kind === "file")
@@ -269,16 +268,13 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     },
     concurrency,
     maxAlive: DEFAULT_MAX_ALIVE,
+    // Only Langfuse gets the review layer; elsewhere nothing is selected (see deliverReview).
+    ...(!selector.empty && target.kind === "langfuse" ? { review: review.sources } : {}),
   }, {
     clock: io.clock ?? systemClock,
     stopped: io.interrupted,
-    onLine: (line) => sessionsOut.write(clean(line) + "\n"),
-    onPlan: needsPlans
-      ? (plan) => {
-        selector.add(plan);
-        html?.session(plan);
-      }
-      : undefined,
+    onLine: (line) => sessionsOut.write(clean(line)),
+    onPlan: html ? (plan) => html.session(plan) : undefined,
   }, workers);
   const view = running.view;
   if (html && running.stats) html.attach(running.stats);
@@ -297,15 +293,14 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   } finally {
     stopProgress();
     html?.stop();
-    await new Promise<void>((resolve, reject) =>
-      sessionsOut.end((error?: Error | null) => error ? reject(error) : resolve())
-    );
+    closeLines(sessionsOut);
   }
+  if (result.review) selector.absorb(result.review);
   const fatal = result.fatal;
   const population = result.population;
 
   const scores = result.stats.failed === 0 && !fatal && !io.interrupted()
-    ? await deliverLoadScores(target, sessionsFile, io)
+    ? await deliverLoadScores(target, sessionsFile, result.population.scores, io)
     : undefined;
   const reviewed = scores !== undefined
     ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
@@ -419,8 +414,11 @@ export async function checkLoadArgs(args: string[], nowMs: number) {
 async function deliverLoadScores(
   target: Target,
   sessionsFile: string,
+  planned: number,
   io: Io,
 ): Promise<ScoreDelivery> {
+  // Only Langfuse takes scores: elsewhere they are counted, and the sessions file is not read back.
+  if (target.kind !== "langfuse") return scoresNotSent(planned);
   const total: ScoreDelivery = { planned: 0, sent: 0, failed: {} };
   // Scores, not sessions, fill a chunk: one full ingestion batch (1000 events) per flush.
   const chunk: ScoreToSend[] = [];

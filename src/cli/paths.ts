@@ -7,6 +7,7 @@ import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { LinesFile, LinesFileError } from "../report/lines_file.ts";
 
 /** Creates `dir` if needed and checks that it is a directory this process may write in. */
 export async function prepareDir(dir: string, flag: string): Promise<void> {
@@ -41,4 +42,24 @@ function why(error: unknown): string {
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   if (code === "EROFS") return "the file system is read-only";
   return (error as Error).message ?? String(error);
+}
+
+/** Opens a JSON-lines file a run writes as it goes (the sessions file); exit 2 if it cannot. */
+export function openLines(file: string): LinesFile {
+  try {
+    return LinesFile.open(file);
+  } catch (error) {
+    if (error instanceof LinesFileError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+}
+
+/** Closes it; a write that failed on the way (a full disk) ends the command with exit 2. */
+export function closeLines(file: LinesFile): void {
+  try {
+    file.close();
+  } catch (error) {
+    if (error instanceof LinesFileError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
 }

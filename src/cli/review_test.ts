@@ -269,6 +269,60 @@ describe("the review layer of a load run", () => {
   });
 });
 
+describe("the review layer of a load across worker threads", () => {
+  it("queues and comments exactly what one thread does, in the same order", async () => {
+    const made = async (workers: string, extra: string[]) => {
+      let result: { items: string[]; comments: string[]; report: LoadReport } | undefined;
+      await withFake({}, async (fake, clock) => {
+        const dir = await tmp();
+        const { code, run: out } = await run(fake, clock, [
+          "load",
+          ORDER_STATUS,
+          "--sessions",
+          "80",
+          "--seed",
+          "7",
+          "--at",
+          "2026-11-20T14:00:00Z",
+          "--workers",
+          workers,
+          ...extra,
+          "--out-dir",
+          dir,
+          "--report",
+          join(dir, "load.json"),
+        ]);
+        assert.equal(code, 0, out.err());
+        assert.doesNotMatch(out.out(), /using 1/);
+        const report: LoadReport = JSON.parse(await readFile(join(dir, "load.json"), "utf8"));
+        result = {
+          // What Langfuse holds, in the order it was made.
+          items: fake.queueItems.map((i) => `${i.objectType}:${i.objectId}`),
+          comments: fake.comments.map((c) => `${c.objectType}:${c.objectId}:${c.content}`),
+          report,
+        };
+      });
+      return result!;
+    };
+    // The script's own section (a queue and a comment on escalated sessions), then a
+    // training queue (every planted session and a seeded sample of the rest).
+    for (const extra of [[], ["--review", "conversations/reviews/training.yaml"]]) {
+      const one = await made("1", extra);
+      const three = await made("3", extra);
+      assert.equal(one.report.workers, 1);
+      assert.equal(three.report.workers, 3);
+      assert.ok(one.items.length > 0, "the queue has items");
+      if (extra.length === 0) assert.ok(one.comments.length > 0, "and there are comments");
+      assert.deepEqual(three.items, one.items);
+      assert.deepEqual(three.comments, one.comments);
+      assert.deepEqual(
+        three.report.review!.items.map((i) => i.objectId),
+        one.report.review!.items.map((i) => i.objectId),
+      );
+    }
+  });
+});
+
 describe("a training queue from --review FILE", () => {
   it("holds every session with a planted finding and a sample of those without", async () => {
     await withFake({}, async (fake, clock) => {

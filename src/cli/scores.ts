@@ -6,6 +6,18 @@ import type { ScoreDelivery } from "../report/run_report.ts";
 import type { Io } from "./io.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 
+/** What becomes of `planned` scores on a target other than Langfuse: counted, not sent. */
+export function scoresNotSent(planned: number): ScoreDelivery {
+  if (planned === 0) return { planned: 0, sent: 0, failed: {} };
+  return {
+    planned,
+    sent: 0,
+    failed: {},
+    skipped:
+      "OTLP cannot carry scores; they go through Langfuse's API, so only the langfuse target sends them",
+  };
+}
+
 /**
  * Sends `scores` when the target is Langfuse; other targets cannot take scores (OTLP has none).
  * Pass the same `client` to every call of one run so its pacing (a spent rate-limit budget) holds
@@ -18,15 +30,7 @@ export async function deliverScores(
   client?: LangfuseClient,
 ): Promise<ScoreDelivery> {
   if (scores.length === 0) return { planned: 0, sent: 0, failed: {} };
-  if (target.kind !== "langfuse") {
-    return {
-      planned: scores.length,
-      sent: 0,
-      failed: {},
-      skipped:
-        "OTLP cannot carry scores; they go through Langfuse's API, so only the langfuse target sends them",
-    };
-  }
+  if (target.kind !== "langfuse") return scoresNotSent(scores.length);
   const result = await sendScores(client ?? langfuseClientFromEnv(io.env, "replay").client, scores);
   const failed: Record<string, number> = {};
   for (const { reason } of result.failed) failed[reason] = (failed[reason] ?? 0) + 1;

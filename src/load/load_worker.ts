@@ -69,6 +69,7 @@ if (parentPort) {
         ...(result.live ? { live: { ...result.live, dropped: result.live.dropped } } : {}),
         ...(result.fatal ? { fatal: result.fatal } : {}),
         listed: result.listed,
+        ...(result.review ? { review: result.review } : {}),
       });
     } finally {
       clearInterval(timer);

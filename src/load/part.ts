@@ -10,6 +10,7 @@ import type { DeliveryStats } from "../export/stats.ts";
 import type { Target } from "../export/target.ts";
 import { type PopulationOptions, SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import type { Partition } from "../plan/partition.ts";
+import { type ReviewSelection, ReviewSelector, type ReviewSource } from "../plan/review_select.ts";
 import { PopulationCounter } from "../report/population.ts";
 import { manifestSession } from "../report/run_report.ts";
 import type { Clock } from "./clock.ts";
@@ -41,6 +42,8 @@ export interface PartSpec {
   maxAlive?: number;
   /** Live: the run's start on the clock, shared by the parts; default when the part starts. */
   startMs?: number;
+  /** The review sections to select this part's queue items and comments by (with `seed`). */
+  review?: ReviewSource[];
 }
 
 /** What a finished part counted. */
@@ -53,6 +56,8 @@ export interface PartResult {
   fatal?: string;
   /** The first sessions by index, [index, session id], at most LISTED_SESSIONS. */
   listed: [number, string][];
+  /** What the review sections selected among this part's sessions, when given. */
+  review?: ReviewSelection;
 }
 
 /** A part under way: counts to watch, and its end. */
@@ -83,6 +88,8 @@ export function startPart(spec: PartSpec, host: PartHost): RunningPart {
   const population = new PopulationCounter();
   const counts = new LiveCounts();
   const listed: [number, string][] = [];
+  // Selection is pure and drawn per object from the seed: each part selects among its own.
+  const selector = spec.review ? new ReviewSelector(spec.review, spec.seed) : undefined;
   const run = async (): Promise<PartResult> => {
     let result;
     try {
@@ -103,6 +110,7 @@ export function startPart(spec: PartSpec, host: PartHost): RunningPart {
           if (plan.turns.length === 0) return;
           population.add(plan);
           keepListed(listed, index, plan.sessionId);
+          selector?.add(plan, index);
           host.onLine(JSON.stringify(manifestSession(plan)));
           host.onPlan?.(plan);
         },
@@ -116,6 +124,7 @@ export function startPart(spec: PartSpec, host: PartHost): RunningPart {
       ...(result.live ? { live: result.live } : {}),
       ...(pipeline.batcher.fatal ? { fatal: pipeline.batcher.fatal } : {}),
       listed,
+      ...(selector ? { review: selector.selection() } : {}),
     };
   };
   return {

@@ -14,6 +14,7 @@ import { rm } from "node:fs/promises";
 import { type DeliveryState, DeliveryStats } from "../export/stats.ts";
 import { subPartition } from "../plan/partition.ts";
 import type { SessionPlan } from "../plan/types.ts";
+import type { ReviewSelection } from "../plan/review_select.ts";
 import { PopulationCounter, type PopulationTally } from "../report/population.ts";
 import type { Clock } from "./clock.ts";
 import { LiveCounts } from "./live.ts";
@@ -42,6 +43,7 @@ export type WorkerMessage =
     live?: LiveCountsData;
     fatal?: string;
     listed: [number, string][];
+    review?: ReviewSelection;
   }
   | { type: "error"; message: string };
 
@@ -238,8 +240,18 @@ function merge(parts: Done[], live: boolean): SessionsResult {
   const population = new PopulationCounter();
   const counts = new LiveCounts();
   const listed: [number, string][] = [];
+  // The parts' selections, joined; the main thread's selector orders them by session index.
+  const review: ReviewSelection | undefined = parts.some((part) => part.review)
+    ? { items: {}, comments: [] }
+    : undefined;
   for (const part of parts) {
     stats.merge(part.stats);
+    if (review && part.review) {
+      for (const [queue, items] of Object.entries(part.review.items)) {
+        (review.items[queue] ??= []).push(...items);
+      }
+      review.comments.push(...part.review.comments);
+    }
     population.merge(part.population);
     for (const [index, id] of part.listed) keepListed(listed, index, id);
     if (part.live) {
@@ -259,6 +271,7 @@ function merge(parts: Done[], live: boolean): SessionsResult {
     ...(live ? { live: counts } : {}),
     ...(fatal ? { fatal } : {}),
     listed,
+    ...(review ? { review } : {}),
     workers: parts.length,
   };
 }

@@ -74,14 +74,38 @@ interface Subject {
   planted: boolean;
 }
 
-/** Collects the review plan of a run session by session (load runs stream their sessions). */
+/** One queue item or comment and the index of the session it came from. */
+interface Indexed<T> {
+  at: number;
+  value: T;
+}
+
+/** A queue's item as selected. */
+type QueueItem = QueuePlan["items"][number];
+
+/**
+ * What a selector selected, as plain data with each object's session index, so selectors of
+ * one run's parts (worker threads) can be joined into the result one selector would give.
+ */
+export interface ReviewSelection {
+  items: Record<string, Indexed<QueueItem>[]>;
+  comments: Indexed<CommentPlan>[];
+}
+
+/**
+ * Collects the review plan of a run session by session (load runs stream their sessions).
+ * The result is ordered by session index, so it does not depend on which sessions a selector
+ * saw first: a run split across threads, each with its selector, joins to the same plan.
+ */
 export class ReviewSelector {
   readonly #sources: readonly ReviewSource[];
   readonly #seed: number;
   readonly #queues = new Map<string, QueuePlan>();
+  readonly #items = new Map<string, Indexed<QueueItem>[]>();
   readonly #seen = new Map<string, Set<string>>();
-  readonly #comments: CommentPlan[] = [];
+  readonly #comments: Indexed<CommentPlan>[] = [];
   readonly #commentKeys = new Set<string>();
+  #added = 0;
 
   /** Merges the sources' queues by name; throws ReviewConflictError when they disagree. */
   constructor(sources: readonly ReviewSource[], seed: number) {
@@ -107,6 +131,7 @@ export class ReviewSelector {
         }
         if (!earlier) {
           this.#queues.set(queue.name, plan);
+          this.#items.set(queue.name, []);
           this.#seen.set(queue.name, new Set());
           declaredIn.set(queue.name, source.label);
         }
@@ -122,8 +147,9 @@ export class ReviewSelector {
     );
   }
 
-  /** Selects from one session. */
-  add(plan: SessionPlan): void {
+  /** Selects from one session; `at` is its index in the run (default: the order of adding). */
+  add(plan: SessionPlan, at: number = this.#added): void {
+    this.#added = Math.max(this.#added, at + 1);
     if (plan.turns.length === 0) return;
     const findings = findingsOf(plan);
     const session = sessionSubject(plan, findings);
@@ -134,29 +160,25 @@ export class ReviewSelector {
     for (const source of this.#sources) {
       if (source.scripts && !source.scripts.includes(plan.script)) continue;
       for (const queue of source.review.queues ?? []) {
-        const target = this.#queues.get(queue.name)!;
-        const seen = this.#seen.get(queue.name)!;
         const subjects = queue.objectType === "SESSION" ? [session] : traces.map((t) => t.subject);
         for (const subject of subjects) {
-          if (seen.has(subject.objectId)) continue;
+          if (this.#seen.get(queue.name)!.has(subject.objectId)) continue;
           if (!this.#selects(queue.select, subject, `queue:${queue.name}`)) continue;
-          seen.add(subject.objectId);
-          target.items.push({
-            objectType: queue.objectType,
-            objectId: subject.objectId,
-            planted: subject.planted,
+          this.#addItem(queue.name, {
+            at,
+            value: {
+              objectType: queue.objectType,
+              objectId: subject.objectId,
+              planted: subject.planted,
+            },
           });
         }
       }
       for (const [c, comment] of (source.review.comments ?? []).entries()) {
         const label = `comment:${source.label}:${c}`;
         const content = comment.content.trim();
-        const push = (objectType: CommentPlan["objectType"], objectId: string) => {
-          const key = `${objectType}:${objectId}:${content}`;
-          if (this.#commentKeys.has(key)) return;
-          this.#commentKeys.add(key);
-          this.#comments.push({ objectType, objectId, content });
-        };
+        const push = (objectType: CommentPlan["objectType"], objectId: string) =>
+          this.#addComment({ at, value: { objectType, objectId, content } });
         if (comment.on === "session") {
           if (this.#selects(comment.select, session, label)) push("SESSION", session.objectId);
           continue;
@@ -174,12 +196,47 @@ export class ReviewSelector {
     }
   }
 
-  /** The queues (in declaration order) with their items, and the comments, so far. */
+  /** What this selector selected, with session indices, for {@link absorb} elsewhere. */
+  selection(): ReviewSelection {
+    return { items: Object.fromEntries(this.#items), comments: [...this.#comments] };
+  }
+
+  /** Takes in another selector's selection (of other sessions of the same run and sources). */
+  absorb(selection: ReviewSelection): void {
+    for (const [queue, items] of Object.entries(selection.items)) {
+      if (!this.#queues.has(queue)) throw new Error(`a selection names unknown queue "${queue}"`);
+      for (const item of items) {
+        if (!this.#seen.get(queue)!.has(item.value.objectId)) this.#addItem(queue, item);
+      }
+    }
+    for (const comment of selection.comments) this.#addComment(comment);
+  }
+
+  /** The queues (in declaration order) with their items, and the comments, by session index. */
   result(): ReviewPlan {
+    const ordered = <T>(list: Indexed<T>[]) =>
+      // Stable: one session's objects keep the order they were selected in.
+      [...list].sort((a, b) => a.at - b.at).map((entry) => entry.value);
     return {
-      queues: [...this.#queues.values()].map((q) => ({ ...q, items: [...q.items] })),
-      comments: [...this.#comments],
+      queues: [...this.#queues.values()].map((q) => ({
+        ...q,
+        items: ordered(this.#items.get(q.name)!),
+      })),
+      comments: ordered(this.#comments),
     };
+  }
+
+  #addItem(queue: string, item: Indexed<QueueItem>): void {
+    this.#seen.get(queue)!.add(item.value.objectId);
+    this.#items.get(queue)!.push(item);
+  }
+
+  #addComment(comment: Indexed<CommentPlan>): void {
+    const { objectType, objectId, content } = comment.value;
+    const key = `${objectType}:${objectId}:${content}`;
+    if (this.#commentKeys.has(key)) return;
+    this.#commentKeys.add(key);
+    this.#comments.push(comment);
   }
 
   #selects(select: ReviewRuleInput | ReviewRuleInput[] | undefined, s: Subject, label: string) {

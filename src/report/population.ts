@@ -32,6 +32,8 @@ export interface PopulationTally {
   errored: number;
   traces: number;
   spans: number;
+  /** Scores planned (turn and session scores), sent or not. */
+  scores: number;
   perScript: Record<string, number>;
   turns: Record<string, number>;
   outcomes: Record<string, number>;
@@ -49,6 +51,7 @@ export class PopulationCounter {
   #errored = 0;
   #traces = 0;
   #spans = 0;
+  #scores = 0;
   readonly #perScript = new Map<string, number>();
   readonly #turns = new Map<string, number>();
   readonly #outcomes = new Map<string, number>();
@@ -57,6 +60,7 @@ export class PopulationCounter {
   /** Counts one session. */
   add(plan: SessionPlan): void {
     this.#sessions++;
+    this.#scores += plan.scores.length;
     bump(this.#perScript, plan.script);
     bump(this.#turns, String(plan.turns.length));
     bump(this.#outcomes, plan.turns.at(-1)?.outcome ?? "none");
@@ -85,6 +89,7 @@ export class PopulationCounter {
       errored: this.#errored,
       traces: this.#traces,
       spans: this.#spans,
+      scores: this.#scores,
       perScript: Object.fromEntries(this.#perScript),
       turns: Object.fromEntries(this.#turns),
       outcomes: Object.fromEntries(this.#outcomes),
@@ -99,6 +104,7 @@ export class PopulationCounter {
     this.#errored += other.errored;
     this.#traces += other.traces;
     this.#spans += other.spans;
+    this.#scores += other.scores;
     const add = (map: Map<string, number>, from: Record<string, number>) => {
       for (const [key, count] of Object.entries(from)) map.set(key, (map.get(key) ?? 0) + count);
     };
@@ -110,6 +116,11 @@ export class PopulationCounter {
       this.#users.set(user, total);
       this.#busiest = Math.max(this.#busiest, total);
     }
+  }
+
+  /** Scores the counted sessions planned. */
+  get scores(): number {
+    return this.#scores;
   }
 
   /** Sessions counted so far (cheap, for progress lines). */

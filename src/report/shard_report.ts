@@ -240,6 +240,7 @@ function tallyOf(report: LoadReport): PopulationTally {
     errored: shard!.tally.errored,
     traces: population.traces,
     spans: population.spans,
+    scores: report.scores?.planned ?? 0,
     perScript: population.sessionsPerScript,
     turns: population.turnsPerSession,
     outcomes: population.lastOutcome,
