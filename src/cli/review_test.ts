@@ -54,6 +54,24 @@ async function replay(fake: FakeLangfuse, clock: FakeClock, dir: string, extra: 
 
 const tmp = () => mkdtemp(join(tmpdir(), "review-"));
 
+/** Loads order-status into the fake with `flags`; asserts exit 0, answers output, report, sessions. */
+async function load(fake: FakeLangfuse, clock: FakeClock, flags: string[]) {
+  const dir = await tmp();
+  const { code, run: out } = await run(fake, clock, [
+    "load",
+    ORDER_STATUS,
+    ...flags,
+    "--out-dir",
+    dir,
+  ]);
+  assert.equal(code, 0, out.err());
+  const name = (await readdir(dir)).find((f) => f.endsWith(".load.json"))!;
+  const report: LoadReport = JSON.parse(await readFile(join(dir, name), "utf8"));
+  const sessions = (await readFile(report.sessionsFile, "utf8")).trim().split("\n")
+    .map((line) => JSON.parse(line) as RunReport["sessions"][number]);
+  return { out, report, sessions };
+}
+
 describe("the review layer of a replay", () => {
   it("--no-review leaves queues, items, comments and review-only configs out", async () => {
     await withFake({}, async (fake, clock) => {
@@ -241,22 +259,7 @@ describe("verify and purge of the review layer", () => {
 describe("the review layer of a load run", () => {
   it("queues the escalated sessions of a backfill and records them in the load report", async () => {
     await withFake({}, async (fake, clock) => {
-      const dir = await tmp();
-      const { code, run: out } = await run(fake, clock, [
-        "load",
-        ORDER_STATUS,
-        "--sessions",
-        "40",
-        "--seed",
-        "3",
-        "--out-dir",
-        dir,
-      ]);
-      assert.equal(code, 0, out.err());
-      const name = (await readdir(dir)).find((f) => f.endsWith(".load.json"))!;
-      const report: LoadReport = JSON.parse(await readFile(join(dir, name), "utf8"));
-      const sessions = (await readFile(report.sessionsFile, "utf8")).trim().split("\n")
-        .map((line) => JSON.parse(line) as RunReport["sessions"][number]);
+      const { report, sessions } = await load(fake, clock, ["--sessions", "40", "--seed", "3"]);
       const escalated = sessions.filter((s) => s.traces.some((t) => t.outcome === "escalated"))
         .map((s) => s.sessionId);
       assert.ok(escalated.length > 0 && escalated.length < sessions.length);
@@ -274,10 +277,7 @@ describe("the review layer of a load across worker threads", () => {
     const made = async (workers: string, extra: string[]) => {
       let result: { items: string[]; comments: string[]; report: LoadReport } | undefined;
       await withFake({}, async (fake, clock) => {
-        const dir = await tmp();
-        const { code, run: out } = await run(fake, clock, [
-          "load",
-          ORDER_STATUS,
+        const { out, report } = await load(fake, clock, [
           "--sessions",
           "80",
           "--seed",
@@ -287,14 +287,8 @@ describe("the review layer of a load across worker threads", () => {
           "--workers",
           workers,
           ...extra,
-          "--out-dir",
-          dir,
-          "--report",
-          join(dir, "load.json"),
         ]);
-        assert.equal(code, 0, out.err());
         assert.doesNotMatch(out.out(), /using 1/);
-        const report: LoadReport = JSON.parse(await readFile(join(dir, "load.json"), "utf8"));
         result = {
           // What Langfuse holds, in the order it was made.
           items: fake.queueItems.map((i) => `${i.objectType}:${i.objectId}`),
@@ -326,24 +320,14 @@ describe("the review layer of a load across worker threads", () => {
 describe("a training queue from --review FILE", () => {
   it("holds every session with a planted finding and a sample of those without", async () => {
     await withFake({}, async (fake, clock) => {
-      const dir = await tmp();
-      const { code, run: out } = await run(fake, clock, [
-        "load",
-        ORDER_STATUS,
+      const { out, report, sessions } = await load(fake, clock, [
         "--sessions",
         "60",
         "--seed",
         "5",
-        "--out-dir",
-        dir,
         "--review",
         "conversations/reviews/training.yaml",
       ]);
-      assert.equal(code, 0, out.err());
-      const name = (await readdir(dir)).find((f) => f.endsWith(".load.json"))!;
-      const report: LoadReport = JSON.parse(await readFile(join(dir, name), "utf8"));
-      const sessions = (await readFile(report.sessionsFile, "utf8")).trim().split("\n")
-        .map((line) => JSON.parse(line) as RunReport["sessions"][number]);
       const planted = sessions.filter((s) => (s.findings ?? []).length > 0).map((s) => s.sessionId);
       const queued = new Set(report.review!.items.map((i) => i.objectId));
       assert.deepEqual(report.review!.queues.map((q) => q.name), ["reviewer-training"]);
