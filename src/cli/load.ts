@@ -295,7 +295,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     html?.stop();
     closeLines(sessionsOut);
   }
-  if (result.review) selector.absorb(result.review);
+  for (const selection of result.reviews) selector.absorb(selection);
   const fatal = result.fatal;
   const population = result.population;
 

@@ -46,18 +46,17 @@ function why(error: unknown): string {
 
 /** Opens a JSON-lines file a run writes as it goes (the sessions file); exit 2 if it cannot. */
 export function openLines(file: string): LinesFile {
-  try {
-    return LinesFile.open(file);
-  } catch (error) {
-    if (error instanceof LinesFileError) throw new CliError(error.message, EXIT.usage);
-    throw error;
-  }
+  return asUsageError(() => LinesFile.open(file));
 }
 
 /** Closes it; a write that failed on the way (a full disk) ends the command with exit 2. */
 export function closeLines(file: LinesFile): void {
+  asUsageError(() => file.close());
+}
+
+function asUsageError<T>(fn: () => T): T {
   try {
-    file.close();
+    return fn();
   } catch (error) {
     if (error instanceof LinesFileError) throw new CliError(error.message, EXIT.usage);
     throw error;

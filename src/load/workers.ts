@@ -68,7 +68,9 @@ export interface SessionsView {
 }
 
 /** A finished run, every worker merged. */
-export interface SessionsResult extends PartResult {
+export interface SessionsResult extends Omit<PartResult, "review"> {
+  /** What each part's review selector selected (see ReviewSelector.absorb). */
+  reviews: ReviewSelection[];
   /** Worker threads used (1: in-process). */
   workers: number;
 }
@@ -120,7 +122,11 @@ export function startSessions(
     return {
       view,
       stats: part.stats,
-      done: part.done.then((result) => ({ ...result, workers: 1 })),
+      done: part.done.then(({ review, ...result }) => ({
+        ...result,
+        reviews: review ? [review] : [],
+        workers: 1,
+      })),
     };
   }
   return startWorkers(spec, host, workers);
@@ -240,18 +246,8 @@ function merge(parts: Done[], live: boolean): SessionsResult {
   const population = new PopulationCounter();
   const counts = new LiveCounts();
   const listed: [number, string][] = [];
-  // The parts' selections, joined; the main thread's selector orders them by session index.
-  const review: ReviewSelection | undefined = parts.some((part) => part.review)
-    ? { items: {}, comments: [] }
-    : undefined;
   for (const part of parts) {
     stats.merge(part.stats);
-    if (review && part.review) {
-      for (const [queue, items] of Object.entries(part.review.items)) {
-        (review.items[queue] ??= []).push(...items);
-      }
-      review.comments.push(...part.review.comments);
-    }
     population.merge(part.population);
     for (const [index, id] of part.listed) keepListed(listed, index, id);
     if (part.live) {
@@ -271,7 +267,8 @@ function merge(parts: Done[], live: boolean): SessionsResult {
     ...(live ? { live: counts } : {}),
     ...(fatal ? { fatal } : {}),
     listed,
-    ...(review ? { review } : {}),
+    // Joined by the main thread's selector, which orders them by session index.
+    reviews: parts.flatMap((part) => part.review ? [part.review] : []),
     workers: parts.length,
   };
 }

@@ -45,7 +45,7 @@ export class LinesFile {
     }
   }
 
-  /** Adds one line (without its newline). After a failed write, lines are dropped and counted. */
+  /** Adds one line (without its newline). After a failed write, lines are dropped; close() says so. */
   write(line: string): void {
     if (this.#fd === undefined) throw new LinesFileError(`${this.path} is already closed`);
     this.#chunk.push(line, "\n");
