@@ -6,7 +6,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { clearInterval, setInterval } from "node:timers";
-import type { DeliveryStats } from "../export/stats.ts";
+import type { DeliveryFeed, DeliveryStats } from "../export/stats.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import { htmlDataOfLoad, htmlDataOfReplay, renderHtmlReport } from "../report/html_report.ts";
 import type { LoadReport } from "../report/load_report.ts";
@@ -43,7 +43,7 @@ export class HtmlRecording {
   readonly #options: HtmlRecordingOptions;
   readonly #timeline: TimelineRecorder;
   readonly #rhythm?: SessionRhythm;
-  #stats?: DeliveryStats;
+  #stats?: DeliveryFeed;
   #timer?: ReturnType<typeof setInterval>;
   #last: Sample = zeroTotals();
   #lastMs: number;
@@ -60,7 +60,7 @@ export class HtmlRecording {
   }
 
   /** Starts sampling `stats` every interval and recording its latencies. */
-  attach(stats: DeliveryStats): this {
+  attach(stats: DeliveryFeed): this {
     this.#stats = stats;
     stats.onLatency((ms) => this.#timeline.latency(this.#options.now(), ms));
     this.#timer = setInterval(() => this.#sample(), this.#options.intervalMs ?? 1000);
@@ -71,9 +71,14 @@ export class HtmlRecording {
 
   /** Counts one session (its start, for a backfill's window). */
   session(plan: SessionPlan): void {
-    this.#sessions++;
     const start = plan.turns[0]?.root.startMs;
-    if (this.#rhythm && start !== undefined) this.#rhythm.add(start);
+    if (start !== undefined) this.start(start);
+  }
+
+  /** Counts one session that starts at `startMs` (epoch ms). */
+  start(startMs: number): void {
+    this.#sessions++;
+    this.#rhythm?.add(startMs);
   }
 
   /** Takes a last sample and stops (idempotent). */

@@ -228,18 +228,8 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const sessionsOut = openLines(sessionsFile);
   // A file target is written by one thread as it goes unless --workers asks for more (their
   // parts are joined at the end); a backfill uses no more workers than it has sessions.
-  // --html sees every session's plan, which stays in its worker thread: with it, the sessions
-  // are made in the main thread. The review layer selects in each worker (see part.ts).
-  const needsPlans = values.html !== undefined;
-  if (needsPlans && scale.workers > 1 && values.workers !== undefined) {
-    io.out(
-      `--workers ${scale.workers}: using 1, since the --html report reads every session in ` +
-        "the main thread",
-    );
-  }
-  const asked = needsPlans || (values.workers === undefined && target.kind === "file")
-    ? 1
-    : scale.workers;
+  // The review layer selects in each worker (see part.ts).
+  const asked = values.workers === undefined && target.kind === "file" ? 1 : scale.workers;
   const workers = backfill
     ? Math.max(1, Math.min(asked, Math.ceil(schedule.sessions / scale.shard.count)))
     : asked;
@@ -270,14 +260,16 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     maxAlive: DEFAULT_MAX_ALIVE,
     // Only Langfuse gets the review layer; elsewhere nothing is selected (see deliverReview).
     ...(!selector.empty && target.kind === "langfuse" ? { review: review.sources } : {}),
+    // The HTML report's time series need the workers' export latencies and session starts.
+    ...(html ? { timeline: true } : {}),
   }, {
     clock: io.clock ?? systemClock,
     stopped: io.interrupted,
     onLine: (line) => sessionsOut.write(clean(line)),
-    onPlan: html ? (plan) => html.session(plan) : undefined,
+    onStart: html ? (startMs) => html.start(startMs) : undefined,
   }, workers);
   const view = running.view;
-  if (html && running.stats) html.attach(running.stats);
+  html?.attach(running.delivery);
   const stopProgress = startProgress({
     stats: view,
     sessions: () => schedule.kind === "live" ? view.live.started : view.sessions,

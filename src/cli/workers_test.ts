@@ -7,6 +7,8 @@ import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import type { Io } from "./io.ts";
 import type { LoadReport } from "../report/load_report.ts";
+import type { HtmlReportData } from "../report/html_report.ts";
+import type { TimelinePoint } from "../report/timeline_series.ts";
 import { captureIo } from "../testing/io.ts";
 import { sortedDigests } from "../testing/spans.ts";
 import { decodeTraceRequest } from "../export/otlp_decode.ts";
@@ -38,16 +40,43 @@ async function load(url: string, flags: string[], overrides: Partial<Io> = {}) {
 }
 
 describe("load --workers N", () => {
-  it("says it uses one thread when --html needs every session's plan in the main thread", async () => {
+  it("--html charts a run across worker threads as it charts the same run on one", async () => {
     const receiver = await startOtlpReceiver();
     try {
-      const html = join(await mkdtemp(join(tmpdir(), "workers-html-")), "load.html");
-      const flags = ["--sessions", "20", "--at", "-1h", "--workers", "2", "--html", html];
-      const { code, report, run } = await load(receiver.url, flags);
-      assert.equal(code, 0, run.err());
-      assert.equal(report.workers, 1);
-      assert.match(run.out(), /--workers 2: using 1, since the --html report reads every session/);
-      assert.match(await readFile(html, "utf8"), /<svg/);
+      const dir = await mkdtemp(join(tmpdir(), "workers-html-"));
+      const page = async (workers: string) => {
+        const html = join(dir, `load-${workers}.html`);
+        const flags = [
+          ...["--sessions", "150", "--spread", "2d", "--at", "2026-11-20T14:00:00Z"],
+          ...["--batch-size", "50", "--workers", workers, "--html", html],
+        ];
+        const { code, report, run } = await load(receiver.url, flags, { now: () => Date.now() });
+        assert.equal(code, 0, run.err());
+        assert.equal(report.workers, Number(workers));
+        const text = await readFile(html, "utf8");
+        const json = /<script type="application\/json" id="report-data">(.*?)<\/script>/s
+          .exec(text)![1];
+        return { report, data: JSON.parse(json) as HtmlReportData };
+      };
+      const one = await page("1");
+      const two = await page("2");
+      // The population's charts come from the same sessions, however the run was split.
+      assert.deepEqual(two.data.population, one.data.population);
+      assert.deepEqual(two.data.usersBySessions, one.data.usersBySessions);
+      assert.ok(one.data.rhythm && one.data.rhythm.bins.reduce((a, b) => a + b, 0) === 150);
+      assert.deepEqual(two.data.rhythm, one.data.rhythm, "the sessions per hour of the window");
+      // The time series count every session, span, request and latency of every worker.
+      for (const { report, data } of [one, two]) {
+        const sum = (f: (p: TimelinePoint) => number) =>
+          data.timeline.points.reduce((n, p) => n + f(p), 0);
+        assert.equal(sum((p) => p.sessions), 150);
+        assert.equal(sum((p) => p.generated), report.spans.generated);
+        assert.equal(sum((p) => p.acknowledged), report.spans.acknowledged);
+        assert.equal(sum((p) => p.requests), report.requests.total);
+        assert.equal(sum((p) => p.statuses["200"] ?? 0), report.requests.byStatus["200"]);
+        assert.equal(sum((p) => p.latency?.count ?? 0), report.requests.byStatus["200"]);
+      }
+      assert.equal(two.report.spans.acknowledged, one.report.spans.acknowledged);
     } finally {
       await receiver.close();
     }

@@ -17,6 +17,12 @@ export interface DeliveryState {
   latency: HistogramState;
 }
 
+/** What a reader of delivery counts sees as they go (one pipeline's, or several summed). */
+export type DeliveryFeed = Pick<
+  DeliveryStats,
+  "generated" | "acknowledged" | "failed" | "requests" | "retried" | "byStatus" | "onLatency"
+>;
+
 /** A latency histogram that also hands each latency to a listener (the HTML report's timeline). */
 class ObservedHistogram extends LatencyHistogram {
   listener?: (ms: number) => void;

@@ -1,7 +1,8 @@
 /**
  * The entry of a load worker thread (`node:worker_threads`, on Deno and Bun): runs one part of
  * the run (see `part.ts`) with its own pipeline and reports to the main thread: progress every
- * PROGRESS_MS, the sessions file's lines in chunks, and at the end every count, exactly.
+ * PROGRESS_MS (with its export latencies and session starts since the last, for `--html`),
+ * the sessions file's lines in chunks, and at the end every count, exactly.
  * The main thread sends `stop` on Ctrl-C or when another worker's export failed for good.
  */
 import { parentPort, workerData } from "node:worker_threads";
@@ -19,6 +20,9 @@ if (parentPort) {
   const spec = workerData as PartSpec;
   let stopped = false;
   let lines: string[] = [];
+  // For --html: what happened since the last progress message.
+  let latencies: number[] = [];
+  let starts: number[] = [];
   const post = (message: WorkerMessage) => port.postMessage(message);
   const flushLines = () => {
     if (lines.length === 0) return;
@@ -41,7 +45,9 @@ if (parentPort) {
         lines.push(line);
         if (lines.length >= LINES_PER_MESSAGE) flushLines();
       },
+      ...(spec.timeline ? { onStart: (startMs: number) => starts.push(startMs) } : {}),
     });
+    if (spec.timeline) part.stats.onLatency((ms) => latencies.push(ms));
     const progress = () => {
       flushLines();
       const { stats, counts } = part;
@@ -51,12 +57,17 @@ if (parentPort) {
         acknowledged: stats.acknowledged,
         failed: stats.failed,
         retried: stats.retried,
+        requests: stats.requests,
+        byStatus: Object.fromEntries(stats.byStatus),
         sessions: part.population.sessions,
         started: counts.started,
         alive: counts.alive,
         dropped: counts.dropped,
         ...(part.fatal() ? { fatal: part.fatal() } : {}),
+        ...(spec.timeline ? { latencies, starts } : {}),
       });
+      latencies = [];
+      starts = [];
     };
     const timer = setInterval(progress, PROGRESS_MS);
     try {

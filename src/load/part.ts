@@ -5,7 +5,6 @@
  * so a worker plans and sends exactly what the in-process run would for the same sessions.
  */
 import { createPipeline } from "../export/pipeline.ts";
-import type { SessionPlan } from "../plan/types.ts";
 import type { DeliveryStats } from "../export/stats.ts";
 import type { Target } from "../export/target.ts";
 import { type PopulationOptions, SessionFactory, type WeightedScript } from "../plan/instances.ts";
@@ -44,6 +43,8 @@ export interface PartSpec {
   startMs?: number;
   /** The review sections to select this part's queue items and comments by (with `seed`). */
   review?: ReviewSource[];
+  /** A worker thread posts its export latencies and session starts (for `--html`). */
+  timeline?: boolean;
 }
 
 /** What a finished part counted. */
@@ -77,8 +78,8 @@ export interface PartHost {
   stopped: () => boolean;
   /** One line of the sessions file (not yet redacted: the host removes secrets). */
   onLine: (line: string) => void;
-  /** Each session's plan as it is sent; in-process runs only (plans do not leave a worker). */
-  onPlan?: (plan: SessionPlan) => void;
+  /** Each session's start (epoch ms of its first turn), as it is sent. */
+  onStart?: (startMs: number) => void;
 }
 
 /** Starts a part; its pipeline is closed (every span accounted for) before `done` settles. */
@@ -112,7 +113,7 @@ export function startPart(spec: PartSpec, host: PartHost): RunningPart {
           keepListed(listed, index, plan.sessionId);
           selector?.add(plan, index);
           host.onLine(JSON.stringify(manifestSession(plan)));
-          host.onPlan?.(plan);
+          host.onStart?.(plan.turns[0].root.startMs);
         },
       });
     } finally {

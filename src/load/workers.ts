@@ -11,9 +11,8 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { createReadStream, createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
-import { type DeliveryState, DeliveryStats } from "../export/stats.ts";
+import { type DeliveryFeed, type DeliveryState, DeliveryStats } from "../export/stats.ts";
 import { subPartition } from "../plan/partition.ts";
-import type { SessionPlan } from "../plan/types.ts";
 import type { ReviewSelection } from "../plan/review_select.ts";
 import { PopulationCounter, type PopulationTally } from "../report/population.ts";
 import type { Clock } from "./clock.ts";
@@ -29,11 +28,16 @@ export type WorkerMessage =
     acknowledged: number;
     failed: number;
     retried: number;
+    requests: number;
+    byStatus: Record<string, number>;
     sessions: number;
     started: number;
     alive: number;
     dropped: number;
     fatal?: string;
+    /** With `timeline`: export latencies (ms) and session starts since the last message. */
+    latencies?: number[];
+    starts?: number[];
   }
   | { type: "lines"; lines: string[] }
   | {
@@ -78,8 +82,11 @@ export interface SessionsResult extends Omit<PartResult, "review"> {
 /** A run under way. */
 export interface RunningSessions {
   view: SessionsView;
-  /** The pipeline's own stats, when the run is in-process (`workers` 1). */
-  stats?: DeliveryStats;
+  /**
+   * The delivery counts as they go, summed over the workers. Worker threads hand on their
+   * export latencies only when the spec asks for the `timeline`.
+   */
+  delivery: DeliveryFeed;
   done: Promise<SessionsResult>;
 }
 
@@ -89,8 +96,11 @@ export interface SessionsHost {
   clock: Clock;
   stopped: () => boolean;
   onLine: (line: string) => void;
-  /** Each session's plan; called only when the run is in-process (`workers` 1). */
-  onPlan?: (plan: SessionPlan) => void;
+  /**
+   * Each session's start (epoch ms). Worker threads hand them on only when the spec asks for
+   * the `timeline`.
+   */
+  onStart?: (startMs: number) => void;
 }
 
 /** Starts the run in-process (`workers` 1) or across `workers` worker threads. */
@@ -121,7 +131,7 @@ export function startSessions(
     };
     return {
       view,
-      stats: part.stats,
+      delivery: part.stats,
       done: part.done.then(({ review, ...result }) => ({
         ...result,
         reviews: review ? [review] : [],
@@ -145,9 +155,9 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
     sessions: 0,
     live: { started: 0, alive: 0, dropped: 0 },
   };
+  const delivery = new WorkersFeed(progress);
   const refresh = () => {
-    const sum = (key: keyof Omit<Progress, "type" | "fatal">) =>
-      progress.reduce((total, p) => total + (p?.[key] ?? 0), 0);
+    const sum = (key: Counter) => sumOf(progress, key);
     view.generated = sum("generated");
     view.acknowledged = sum("acknowledged");
     view.failed = sum("failed");
@@ -197,6 +207,8 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
             case "progress":
               progress[w] = message;
               refresh();
+              for (const ms of message.latencies ?? []) delivery.latency(ms);
+              for (const startMs of message.starts ?? []) host.onStart?.(startMs);
               if (message.fatal) stopAll();
               break;
             case "lines":
@@ -238,7 +250,63 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
     if (spec.target.path) await concatenate(spec.target.path, parts.map((_, w) => filePart(w)));
     return merge(parts, spec.schedule.kind === "live");
   })();
-  return { view, done };
+  return { view, delivery, done };
+}
+
+/** The numeric counts of a progress message. */
+type Counter = {
+  [K in keyof Progress]-?: Progress[K] extends number ? K : never;
+}[keyof Progress];
+
+function sumOf(progress: readonly (Progress | undefined)[], key: Counter): number {
+  return progress.reduce((total, p) => total + (p?.[key] ?? 0), 0);
+}
+
+/**
+ * The workers' delivery counts as one pipeline's, from their last progress messages. A
+ * latency reaches the listener when its message arrives: up to PROGRESS_MS after the export
+ * ended, well inside the report's one-second buckets.
+ */
+class WorkersFeed implements DeliveryFeed {
+  readonly #progress: readonly (Progress | undefined)[];
+  #listener?: (ms: number) => void;
+
+  constructor(progress: readonly (Progress | undefined)[]) {
+    this.#progress = progress;
+  }
+
+  get generated(): number {
+    return sumOf(this.#progress, "generated");
+  }
+  get acknowledged(): number {
+    return sumOf(this.#progress, "acknowledged");
+  }
+  get failed(): number {
+    return sumOf(this.#progress, "failed");
+  }
+  get requests(): number {
+    return sumOf(this.#progress, "requests");
+  }
+  get retried(): number {
+    return sumOf(this.#progress, "retried");
+  }
+  get byStatus(): Map<string, number> {
+    const sum = new Map<string, number>();
+    for (const p of this.#progress) {
+      for (const [status, n] of Object.entries(p?.byStatus ?? {})) {
+        sum.set(status, (sum.get(status) ?? 0) + n);
+      }
+    }
+    return sum;
+  }
+
+  onLatency(listener: ((ms: number) => void) | undefined): void {
+    this.#listener = listener;
+  }
+
+  latency(ms: number): void {
+    this.#listener?.(ms);
+  }
 }
 
 function merge(parts: Done[], live: boolean): SessionsResult {
