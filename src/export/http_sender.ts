@@ -117,6 +117,8 @@ export class HttpSender implements SpanSender {
     while (parts.length > 0) {
       const { body, count } = parts.shift()!;
       const result = await this.#deliver(body, count);
+      // Acknowledged in full: the target read the whole body and answered, nothing holds it.
+      if (result.failures.length === 0 && !result.fatal) releaseBody(body);
       total.acknowledged += result.acknowledged;
       total.failures.push(...result.failures);
       // The batcher fails what this result leaves unaccounted, the later parts included.
@@ -273,4 +275,20 @@ export function describeNetworkError(error: unknown): string {
   return `network error: ${
     (err.message ?? String(error)).replace(/\S+:\/\/\S+/g, "<url>").slice(0, 100)
   }`;
+}
+
+/**
+ * Frees a sent body's memory now rather than at the next garbage collection: detaching its
+ * buffer (`transfer(0)`) drops the backing store. Bodies are megabytes each, and left to the
+ * collector they pile up between collections (on Bun a third of the peak RSS of a large load).
+ * Only a body that owns its whole buffer is detached; a runtime that refuses keeps it.
+ */
+export function releaseBody(body: Uint8Array): void {
+  const buffer = body.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (body.byteOffset !== 0 || body.byteLength !== buffer.byteLength) return;
+  try {
+    buffer.transfer?.(0);
+  } catch {
+    // A pinned or non-detachable buffer stays for the collector.
+  }
 }

@@ -6,7 +6,7 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { HttpSender } from "./http_sender.ts";
+import { HttpSender, releaseBody } from "./http_sender.ts";
 import { type ReceiverOptions, startOtlpReceiver } from "./receiver.ts";
 import { DeliveryStats } from "./stats.ts";
 import { resolveTarget } from "./target.ts";
@@ -183,4 +183,15 @@ test("a batch whose body is over the byte limit is split, every request within i
     assert.equal(receiver.spans.length, 300);
     assert.equal(new Set(receiver.spans.map((span) => span.spanId)).size, 300, "no span twice");
   });
+});
+
+test("a sent body's memory is freed at once, and a view into a shared buffer is left alone", () => {
+  const body = new Uint8Array(4 << 20).fill(7);
+  releaseBody(body);
+  assert.equal(body.buffer.byteLength, 0, "the 4 MB backing store was dropped");
+  const shared = new Uint8Array(64).fill(1);
+  const view = shared.subarray(8, 16);
+  releaseBody(view);
+  assert.equal(view.byteLength, 8);
+  assert.equal(shared.reduce((a, b) => a + b, 0), 64, "the bytes around it are untouched");
 });
