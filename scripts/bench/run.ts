@@ -10,8 +10,8 @@
  * table shows the median round, and compares rates within a round); `--only a,b` runs whose
  * id has one of these parts (`deno`, `bun`, `ceiling`, `replay`, `workers`, `sdk`, `json`,
  * `protobuf`) or is one of these ids (`deno-replay-json`, `bun-workers-2-protobuf`);
- * `--workers 1,2` (default) the worker counts of the `load` runs; `--million` adds a run of 1 000 000 spans per
- * runtime (protobuf) for peak memory, `--only million` runs just those; `--receiver-decode full`
+ * `--workers 1,2` (default) the worker counts of the `load` runs; `--million` adds runs of 1 000 000 spans per
+ * runtime (protobuf) for peak memory (the pipeline, and `load` with 1 and the most workers), `--only million` runs just those; `--receiver-decode full`
  * makes the receiver build every span (as the preview does) instead of walking each message
  * and counting, which costs it about a core of the two this machine has.
  *
