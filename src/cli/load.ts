@@ -6,15 +6,15 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { expectedArrivals, parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
-import { Rng } from "../plan/random.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
 import { redactorFor } from "../report/redact.ts";
 import { shardFacts } from "../report/shard_report.ts";
 import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
+import type { IdentityValue } from "../report/run_identity.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores, scoresNotSent } from "./scores.ts";
@@ -49,7 +49,8 @@ import { checkLoadFlags } from "./load_flags.ts";
 import { closeLines, openLines, prepareDir, prepareFile } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import { parseAt } from "./time.ts";
-import { anchoredLabel, resolveAnchor } from "./anchor.ts";
+import { resolveAnchor } from "./anchor.ts";
+import { runIdentity, runIdOf } from "./run_identity.ts";
 import type { Io } from "./io.ts";
 import {
   loadAll,
@@ -166,21 +167,37 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     ? Math.max(1, Math.round(schedule.sessions / 10))
     : 100;
   const backfill = schedule.kind === "backfill";
+  const identity = runIdentity({
+    command: "load",
+    seed,
+    scripts,
+    shape: {
+      ...scheduleShape(schedule),
+      users,
+      ...(weights.size > 0 ? { weights: Object.fromEntries(weights) } : {}),
+    },
+    target,
+  });
+  const outDir = values["out-dir"] ?? "out";
   const { anchor, note } = await resolveAnchor({
     command: "load",
     seed,
     seeded,
     scripts: positionals,
+    fingerprint: identity.fingerprint,
     at: backfill ? values.at : undefined,
-    dir: backfill ? values["out-dir"] ?? "out" : undefined,
+    // Where this run's reports go: a re-run finds its report beside a --report outside --out-dir.
+    dirs: backfill ? [outDir, ...(values.report ? [dirname(values.report)] : [])] : [],
     nowMs: io.now(),
   });
   if (schedule.kind === "backfill") schedule.endMs = anchor.ms;
   if (note) io.out(note);
-  // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
-  // Live shards start whenever each starts: their run id is the seed's alone, shared by all.
-  const runLabel = scale.sharded && !backfill ? "load-run-live" : anchoredLabel("load-run", anchor);
-  const runId = `run_${new Rng(seed, runLabel).hex(12)}`;
+  // From the identity and the anchor: a seeded re-run at the same anchor overwrites the same
+  // traces, and other scripts, flags or targets are another run. The shards of a backfill share
+  // the unsharded run's id: together they send its spans. The shards of a live run each start
+  // when they start (each session's ids come from its own start): their run id is the
+  // identity's alone.
+  const runId = runIdOf(identity, scale.sharded && !backfill ? undefined : anchor.ms);
   const selector = review.start(seed);
   const concurrency = values.concurrency === undefined
     ? DEFAULT_CONCURRENCY
@@ -203,7 +220,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     : rate(values["min-rate"], "--min-rate");
 
   const startedMs = io.now();
-  const outDir = values["out-dir"] ?? "out";
   const shardSuffix = scale.sharded ? `.shard${scale.shard.index + 1}of${scale.shard.count}` : "";
   const reportPath = values.report ?? join(outDir, `${runId}${shardSuffix}.load.json`);
   // Checked before sending: the report and the sessions file hold the run's ids.
@@ -317,6 +333,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     seed,
     seeded,
     anchor,
+    identity,
     ...(scale.sharded
       ? {
         shard: shardFacts(
@@ -512,6 +529,23 @@ function refuseEmpty(phases: Phase[], profile: string | undefined): void {
         "nothing to send; raise a rate or a duration",
     EXIT.usage,
   );
+}
+
+/** The schedule's part of the run's identity: what places the sessions in time. */
+function scheduleShape(schedule: LoadSchedule): Record<string, IdentityValue> {
+  if (schedule.kind === "backfill") {
+    return { mode: "backfill", sessions: schedule.sessions, spreadMs: schedule.spreadMs };
+  }
+  return {
+    mode: "live",
+    phases: schedule.phases.map((phase) => ({
+      durationMs: phase.durationMs,
+      rate: phase.rate,
+      ...(phase.rampTo === undefined ? {} : { rampTo: phase.rampTo }),
+    })),
+    poisson: schedule.poisson,
+    timeScale: schedule.timeScale,
+  };
 }
 
 function describeSchedule(schedule: LoadSchedule): string {

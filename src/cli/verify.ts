@@ -12,7 +12,13 @@ import { formatMs } from "../script/duration.ts";
 import { LangfuseApiError } from "../langfuse/api_error.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
 import { checkUrl, TargetError } from "../export/target.ts";
-import { openRunFile, type RunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
+import {
+  openRunFile,
+  partOfRun,
+  type RunFile,
+  RunFileError,
+  runSessions,
+} from "../langfuse/purge.ts";
 import type { ScoreCheck, TraceCheck, VerifyResult } from "../langfuse/verify.ts";
 import { formatFixtureChecks } from "../langfuse/verify_fixtures.ts";
 import type { RunFixtures } from "../plan/fixtures.ts";
@@ -99,6 +105,8 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       EXIT.usage,
     );
   }
+  const part = partOfRun(run);
+  if (part) io.err(`Note: ${part}.`);
   const sessions = await readSessions(run, sample);
   return runVerify(
     {
