@@ -148,49 +148,24 @@ test("traces of another run in the same session are information, this run's extr
   });
 });
 
-test("verify checks a load run through its sessions file, or a sample of it", async () => {
-  await withFake({ mode: "v4" }, async (fake, clock) => {
-    const dir = await mkdtemp(join(tmpdir(), "verify-load-"));
-    const load = io(langfuseEnv(fake), clock);
-    const code = await main([
-      "load",
-      "conversations/order-status.yaml",
-      "conversations/refund.yaml",
-      "--sessions",
-      "6",
-      "--seed",
-      "3",
-      "--out-dir",
-      dir,
-    ], load.io);
-    assert.equal(code, 0, load.err());
-    const report = join(dir, (await readdir(dir)).find((name) => name.endsWith(".load.json"))!);
-    // Load runs leave sending scores to the caller for now.
-    const sessions = (await readFile(
-      JSON.parse(await readFile(report, "utf8")).sessionsFile,
-      "utf8",
-    )).trim().split("\n").map((line) => JSON.parse(line));
-    await sendScores(langfuseClientFor(fake), scoresOf(sessions));
-    const all = io(langfuseEnv(fake), clock);
-    assert.equal(await runCommand(verifyCommand, [report], all.io), 0, all.out());
-    const traces = sessions.flatMap((s) => s.traces).length;
-    assert.match(all.out(), new RegExp(`Verified: all ${traces} traces`));
-    const sample = io(langfuseEnv(fake), clock);
-    assert.equal(
-      await runCommand(verifyCommand, [report, "--sample", "2"], sample.io),
-      0,
-      sample.out(),
-    );
-    assert.match(sample.out(), /a sample of the run's sessions/);
-    const sampled = sessions[0].traces.length + sessions[3].traces.length;
-    assert.match(sample.out(), new RegExp(`Verified: all ${sampled} traces`));
-  });
-});
+/** Runs `load` with `args` into the fake and sends the run's scores; answers the report's path and its sessions. */
+async function loadInto(fake: FakeLangfuse, clock: FakeClock, args: string[]) {
+  const dir = await mkdtemp(join(tmpdir(), "verify-load-"));
+  const load = io(langfuseEnv(fake), clock);
+  assert.equal(await main(["load", ...args, "--out-dir", dir], load.io), 0, load.err());
+  const report = join(dir, (await readdir(dir)).find((name) => name.endsWith(".load.json"))!);
+  // Load runs leave sending scores to the caller for now.
+  const sessions = (await readFile(
+    JSON.parse(await readFile(report, "utf8")).sessionsFile,
+    "utf8",
+  )).trim().split("\n").map((line) => JSON.parse(line) as RunReport["sessions"][number]);
+  await sendScores(langfuseClientFor(fake), scoresOf(sessions));
+  return { report, sessions };
+}
 
 /** Loads order-status with a review file (a queue of every session, a comment on every trace and every answer); answers the report's path and its sessions. */
 async function loadWithReview(fake: FakeLangfuse, clock: FakeClock, sessions: number) {
-  const dir = await mkdtemp(join(tmpdir(), "verify-review-"));
-  const review = join(dir, "review.yaml");
+  const review = join(await mkdtemp(join(tmpdir(), "verify-review-")), "review.yaml");
   await writeFile(
     review,
     [
@@ -207,9 +182,7 @@ async function loadWithReview(fake: FakeLangfuse, clock: FakeClock, sessions: nu
       "",
     ].join("\n"),
   );
-  const load = io(langfuseEnv(fake), clock);
-  const code = await main([
-    "load",
+  return await loadInto(fake, clock, [
     "conversations/order-status.yaml",
     "--sessions",
     String(sessions),
@@ -217,17 +190,7 @@ async function loadWithReview(fake: FakeLangfuse, clock: FakeClock, sessions: nu
     "5",
     "--review",
     review,
-    "--out-dir",
-    dir,
-  ], load.io);
-  assert.equal(code, 0, load.err());
-  const report = join(dir, (await readdir(dir)).find((name) => name.endsWith(".load.json"))!);
-  const written = (await readFile(
-    JSON.parse(await readFile(report, "utf8")).sessionsFile,
-    "utf8",
-  )).trim().split("\n").map((line) => JSON.parse(line) as RunReport["sessions"][number]);
-  await sendScores(langfuseClientFor(fake), scoresOf(written));
-  return { report, sessions: written };
+  ]);
 }
 
 /** GET requests to the fake since `from` whose path starts with `prefix`. */
@@ -235,6 +198,32 @@ function reads(fake: FakeLangfuse, from: number, prefix: RegExp): number {
   return fake.requests.slice(from).filter((r) => r.method === "GET" && prefix.test(r.path))
     .length;
 }
+
+test("verify checks a load run through its sessions file, or a sample of it", async () => {
+  await withFake({ mode: "v4" }, async (fake, clock) => {
+    const { report, sessions } = await loadInto(fake, clock, [
+      "conversations/order-status.yaml",
+      "conversations/refund.yaml",
+      "--sessions",
+      "6",
+      "--seed",
+      "3",
+    ]);
+    const all = io(langfuseEnv(fake), clock);
+    assert.equal(await runCommand(verifyCommand, [report], all.io), 0, all.out());
+    const traces = sessions.flatMap((s) => s.traces).length;
+    assert.match(all.out(), new RegExp(`Verified: all ${traces} traces`));
+    const sample = io(langfuseEnv(fake), clock);
+    assert.equal(
+      await runCommand(verifyCommand, [report, "--sample", "2"], sample.io),
+      0,
+      sample.out(),
+    );
+    assert.match(sample.out(), /a sample of the run's sessions/);
+    const sampled = sessions[0].traces.length + sessions[3].traces.length;
+    assert.match(sample.out(), new RegExp(`Verified: all ${sampled} traces`));
+  });
+});
 
 test("verify --sample reads only its sessions' queue items and comments, in few requests", async () => {
   await withFake({ mode: "v4" }, async (fake, clock) => {
