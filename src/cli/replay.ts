@@ -231,7 +231,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
         ...(report.review ? { review: report.review } : {}),
       },
       io,
-      { timeoutMs },
+      { timeoutMs, quiet: values.quiet },
     );
     if (verified !== EXIT.ok) return verified;
   }

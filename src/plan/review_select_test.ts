@@ -218,7 +218,7 @@ describe("review selection", () => {
       session("b", [{ outcome: "answered" }]),
     ]);
     assert.deepEqual(comments, [
-      { objectType: "OBSERVATION", objectId: "a-t0-tool", content: "Timeout." },
+      { objectType: "OBSERVATION", objectId: "a-t0-tool", traceId: "a-t0", content: "Timeout." },
       { objectType: "SESSION", objectId: "a", content: "Team lead: check the handoff." },
     ]);
   });

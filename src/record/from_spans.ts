@@ -78,8 +78,13 @@ function recordTrace(
   if (trace.userId !== undefined) out.userId = trace.userId;
   if (trace.version !== undefined) out.version = trace.version;
   if (trace.release !== undefined) out.release = trace.release;
-  if (trace.input !== undefined) out.input = trace.input;
-  if (trace.output !== undefined) out.output = trace.output;
+  // The turn's input and output are the trace record's: the root's langfuse.trace.input (what
+  // an app sets as the user's message, e.g. with the Langfuse SDK's setTraceIO) before its
+  // observation input, as Langfuse reads a trace's input.
+  const input = trace.traceInput ?? trace.input;
+  const output = trace.traceOutput ?? trace.output;
+  if (input !== undefined) out.input = input;
+  if (output !== undefined) out.output = output;
   // The trace starts with its first span, root or not.
   const first = [...top].sort((a, b) => a.startMs - b.startMs)[0];
   if (first && first.startMs < out.startMs) out.startMs = first.startMs;

@@ -141,7 +141,7 @@ function toScript(
   if (session.traces.length === 0) {
     throw new RecordError(`a recorded session (${session.source}) has no traces to make turns of`);
   }
-  for (const trace of session.traces) observeTrace(trace, scrubber);
+  observeSession(session, scrubber);
 
   const trace = traceFields(session, name, ctx);
   const turns: TurnInput[] = [];
@@ -220,17 +220,41 @@ function recordedIds(session: RecordedSession): IdReplacement[] {
   return ids;
 }
 
-function observeTrace(trace: RecordedTrace, scrubber: Scrubber): void {
-  scrubber.observe(trace.input ?? trace.root?.input);
-  scrubber.observe(trace.output ?? trace.root?.output);
+/**
+ * The scrubber's first pass over every text of the session the script may carry (content,
+ * names, labels, metadata, status messages, comments), so a value it finds in any one of them
+ * is replaced in all of them.
+ */
+function observeSession(session: RecordedSession, scrubber: Scrubber): void {
+  const scores = (list: readonly RecordedScore[]) => {
+    for (const score of list) {
+      scrubber.observe([score.name, String(score.value), score.comment ?? ""]);
+    }
+  };
   const visit = (observation: RecordedObservation) => {
     scrubber.observe(observation.input);
     scrubber.observe(observation.output);
+    scrubber.observe([observation.name, observation.statusMessage ?? "", observation.model ?? ""]);
+    scrubber.observe(observation.metadata ?? null);
+    scrubber.observe(observation.modelParameters ?? null);
     observation.children.forEach(visit);
   };
-  if (trace.root) trace.root.children.forEach(visit);
-  if (trace.root && trace.root.type !== "span") visit(trace.root);
-  trace.orphans.forEach(visit);
+  scrubber.observe(session.source);
+  scores(session.scores);
+  for (const trace of session.traces) {
+    // The turn's input is the trace's, else the root's: a replay's content comes from both.
+    scrubber.observe(trace.input ?? trace.root?.input);
+    scrubber.observe(trace.output ?? trace.root?.output);
+    scrubber.observe([trace.name ?? "", trace.version ?? "", trace.release ?? "", ...trace.tags]);
+    scrubber.observe(trace.metadata);
+    scores(trace.scores);
+    if (trace.root) trace.root.children.forEach(visit);
+    if (trace.root && trace.root.type !== "span") visit(trace.root);
+    else if (trace.root) {
+      scrubber.observe([trace.root.name, trace.root.statusMessage ?? ""]);
+    }
+    trace.orphans.forEach(visit);
+  }
 }
 
 /** Whether a short label (name, tag, model, metadata value) can be kept as recorded. */

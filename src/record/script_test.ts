@@ -367,6 +367,102 @@ describe("toScripts on sessions with planted personal data", () => {
   });
 });
 
+describe("a name recognised once", () => {
+  /**
+   * "my name is" in turn 1; the same name bare in turn 2, tool args, a prompt, a status message,
+   * metadata and a comment. And an agent's name recognised only in a score comment, bare in an
+   * answer.
+   */
+  const session = (): RecordedSession => {
+    const trace = (t: number, input: string): RecordedTrace => {
+      const start = T0 + t * 60_000;
+      const tool = observation(
+        {
+          id: `tool-${t}`,
+          type: "tool",
+          name: "lookup-customer",
+          level: "WARNING",
+          statusMessage: "slow lookup for Bartholomew",
+          input: { customer: "Bartholomew Quincey" },
+          output: { found: true },
+          metadata: { customer: "Bartholomew" },
+        },
+        start + 10,
+        start + 200,
+      );
+      const generation = observation(
+        {
+          id: `gen-${t}`,
+          type: "generation",
+          name: "answer",
+          model: "gpt-4o-mini",
+          input: [
+            { role: "system", content: "You help Bartholomew Quincey with parcels." },
+            { role: "user", content: input },
+          ],
+          output: { role: "assistant", content: "On its way, Bartholomew." },
+        },
+        start + 300,
+        start + 900,
+      );
+      return {
+        id: `trace-name-${t}`,
+        tags: [],
+        metadata: {},
+        input,
+        output: "On its way, Bartholomew.",
+        startMs: start,
+        endMs: start + 1000,
+        root: observation(
+          { id: `root-${t}`, type: "span", name: "turn", children: [tool, generation] },
+          start,
+          start + 1000,
+        ),
+        orphans: [],
+        scores: [{
+          name: "helpful",
+          dataType: "BOOLEAN",
+          value: 1,
+          comment: "Quincey was pleased",
+        }],
+      };
+    };
+    const second = trace(1, "Bartholomew again: any news?");
+    second.output = "Philippa from our team will call you.";
+    second.scores.push({
+      name: "agent",
+      dataType: "CATEGORICAL",
+      value: "ok",
+      comment: "Thanks, Philippa",
+    });
+    return {
+      source: "a test",
+      traces: [trace(0, "Hi, my name is Bartholomew Quincey. Where is my parcel?"), second],
+      scores: [],
+    };
+  };
+
+  it("is replaced everywhere in the session: inputs, outputs, tool args, prompts, status messages, metadata, comments", () => {
+    const [recorded] = toScripts([session()], { name: "named" });
+    for (const value of ["Bartholomew", "Quincey", "Philippa"]) {
+      assert.ok(!recorded.yaml.includes(value), `"${value}" survived:\n${recorded.yaml}`);
+    }
+    const script = parseScript(recorded.yaml, "named.yaml");
+    assert.equal(script.vars?.firstName, "{{faker.person.firstName}}");
+    assert.equal(script.vars?.lastName, "{{faker.person.lastName}}");
+    assert.equal(script.turns[1].input, "{{firstName}} again: any news?");
+    const [tool, generation] = script.turns[0].steps;
+    assert.deepEqual(tool.input, { customer: "{{firstName}} {{lastName}}" });
+    assert.equal(tool.statusMessage, "slow lookup for [name]");
+    assert.equal(tool.metadata, undefined);
+    assert.equal(
+      generation.messages?.[0].content,
+      "You help {{firstName}} {{lastName}} with parcels.",
+    );
+    assert.equal(script.turns[0].scores?.[0].comment, "[name] was pleased");
+  });
+});
+
 describe("ranges around observed values", () => {
   const session = plantedSession();
   const script = parseScript(toScripts([session], { name: "ranges" })[0].yaml, "ranges.yaml");

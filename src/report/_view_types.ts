@@ -52,8 +52,19 @@ export interface ViewTrace {
   version?: string;
   release?: string;
   environment: string;
+  /** Whether a span made the trace public (`langfuse.trace.public`). */
+  public: boolean;
+  /** The trace's input as Langfuse v4 shows it: its root observation's. */
   input?: Json;
+  /** The trace's output as Langfuse v4 shows it: its root observation's. */
   output?: Json;
+  /**
+   * The input of Langfuse's trace record (v3 servers, the v1 traces API, trace evaluators): the
+   * root's `langfuse.trace.input` (the Langfuse SDK's `setTraceIO`), else `input`.
+   */
+  traceInput?: Json;
+  /** The output of Langfuse's trace record: `langfuse.trace.output`, else `output`. */
+  traceOutput?: Json;
   /** Root start, epoch ms. */
   startMs: number;
   /** Earliest start to latest end over all spans, as Langfuse computes latency. */

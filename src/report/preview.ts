@@ -128,10 +128,21 @@ function renderTrace(trace: ViewTrace, index: number, width: number, paint: Pain
   if (trace.version !== undefined) facts.push(`version ${trace.version}`);
   if (trace.release !== undefined) facts.push(`release ${trace.release}`);
   facts.push(`env ${trace.environment}`);
+  if (trace.public) facts.push("public");
   lines.push(`     ${facts.join(" · ")}`);
-  if (trace.input !== undefined) lines.push(truncate(`     input  ${oneLine(trace.input)}`, width));
-  if (trace.output !== undefined) {
-    lines.push(truncate(`     output ${oneLine(trace.output)}`, width));
+  // What v4 shows, then the trace record's own (langfuse.trace.input) where it differs.
+  const io: [string, Json | undefined, Json | undefined][] = [
+    ["input ", trace.input, trace.traceInput],
+    ["output", trace.output, trace.traceOutput],
+  ];
+  for (const [label, shown] of io) {
+    if (shown !== undefined) lines.push(truncate(`     ${label} ${oneLine(shown)}`, width));
+  }
+  for (const [label, shown, recorded] of io) {
+    if (recorded === undefined || JSON.stringify(recorded) === JSON.stringify(shown)) continue;
+    lines.push(
+      truncate(`     ${label} ${oneLine(recorded)} ${paint.dim("(v3, trace evaluators)")}`, width),
+    );
   }
   for (const root of trace.observations) renderTree(root, "     ", "     ", lines, paint);
   return lines;

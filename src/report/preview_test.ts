@@ -18,6 +18,7 @@ function trace(fields: Partial<ViewTrace> & Pick<ViewTrace, "id">): ViewTrace {
     tags: [],
     metadata: {},
     environment: "default",
+    public: false,
     startMs: T0,
     durationMs: 0,
     hasRoot: true,
@@ -153,6 +154,26 @@ test("renderPreview() cuts input lines to the width with an ellipsis", () => {
   const lines = renderPreview(session(), { width: 30 }).split("\n");
   assert.equal(lines[4], '     input  {"text":"Where is…');
   assert.equal(Array.from(lines[4]).length, 30);
+});
+
+test("renderPreview() says a trace is public, and shows the trace record's input where v4 shows another", () => {
+  const view = session();
+  view.traces = [trace({
+    id: TRACE_A,
+    name: "support-chat",
+    public: true,
+    input: { route: "/chat" },
+    traceInput: "Where is order 4411?",
+    output: "done",
+    traceOutput: "done",
+  })];
+  const lines = renderPreview(view, { width: 80 }).split("\n");
+  assert.deepEqual(lines.slice(3, 7), [
+    "     env default · public",
+    '     input  {"route":"/chat"}',
+    "     output done",
+    "     input  Where is order 4411? (v3, trace evaluators)",
+  ]);
 });
 
 test("renderPreview() lists each problem with its trace and span", () => {
