@@ -409,7 +409,7 @@ test("interpretSpans() falls back to gen_ai usage, cost and response model, summ
     ],
     [
       { [OBSERVATION.usage]: '{"input":10,"output":5,"input_cached":3}' },
-      { usage: { input: 10, output: 5, total: 18 } },
+      { usage: { input: 10, output: 5, total: 18, details: { input_cached: 3 } } },
     ],
     [{ [OBSERVATION.cost]: '{"input":0.5,"output":0.25}' }, { cost: 0.75 }],
     // Langfuse sums input and output only when they are the only cost buckets.

@@ -262,6 +262,17 @@ export function* templatedStrings(
       yield* strings(step.error?.output, [...path, "error", "output"]);
       for (const [m, message] of (step.messages ?? []).entries()) {
         yield* strings(message.content, [...path, "messages", m, "content"]);
+        for (const [c, call] of (message.tool_calls ?? []).entries()) {
+          yield* strings(call.function.arguments, [
+            ...path,
+            "messages",
+            m,
+            "tool_calls",
+            c,
+            "function",
+            "arguments",
+          ]);
+        }
       }
       for (const [c, child] of (step.steps ?? []).entries()) {
         stack.push({ step: child, path: [...path, "steps", c] });
