@@ -45,6 +45,13 @@ export function fixedCost(cost: Readonly<Record<string, number>>): Cost {
   return roundedCost(inOrder(Object.keys(cost)).map((type) => [type, cost[type]]));
 }
 
+/** A usage's or cost's entries as a plain map of numbers (its `total` included). */
+export function details(value: Usage | Cost): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, n] of Object.entries(value)) if (n !== undefined) out[key] = n;
+  return out;
+}
+
 /** The usage types `usage` counts (its keys but `total`), in order. */
 export function typesOf(usage: Usage): string[] {
   return Object.keys(usage).filter((type) => type !== "total" && usage[type] !== undefined);
