@@ -1,7 +1,8 @@
 /**
  * A recorded model call's usage and cost as a script step's `usage` and `price` (or `cost`): every
  * usage type kept, declared when it is not a default; ranges of ±spread around the counts; a
- * price per type when every type has a count and a cost, else the costs fixed. Pure.
+ * price per type when every type has a cost and a count (or counted 0 and cost nothing), else
+ * the costs fixed. Pure.
  */
 import type { StepInput } from "../script/schema.ts";
 import { intRange, significant } from "./ranges.ts";
@@ -46,9 +47,15 @@ export function usageFields(
   };
   const cost = observation.cost;
   if (!cost) return fields;
-  if (types.every((t) => cost[t] !== undefined && counts[t] > 0)) {
+  // A type counted 0 that cost nothing is free; any other type needs a count to give a price.
+  const priced = (t: string) =>
+    cost[t] !== undefined && (counts[t] > 0 || (cost[t] <= 0 && types.some((u) => counts[u] > 0)));
+  if (types.every(priced)) {
     fields.price = Object.fromEntries(
-      types.map((t) => [t, significant(Math.max(0, cost[t]) / counts[t] * 1e6)]),
+      types.map((t) => [
+        t,
+        counts[t] > 0 ? significant(Math.max(0, cost[t]) / counts[t] * 1e6) : 0,
+      ]),
     );
   } else if (cost.input !== undefined || cost.total !== undefined) {
     const fixed: Record<string, number> = {};
