@@ -42,3 +42,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return text;
 }
+
+/** Set in a zod custom issue's `params` when its path ends in a mapping's key to point at. */
+export const AT_KEY = "atKey";

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_SCRIPT_DURATION_MS, parseDurationRange } from "./duration.ts";
-import { formatPath } from "./errors.ts";
+import { AT_KEY, formatPath } from "./errors.ts";
 import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
@@ -210,7 +210,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   for (const problem of messageListProblems(step.messages ?? [])) {
     ctx.addIssue({ code: "custom", ...problem, path: ["messages", ...problem.path] });
   }
-  for (const problem of usageProblems(step)) ctx.addIssue({ code: "custom", ...problem });
+  for (const problem of usageProblems(step)) addProblem(ctx, problem);
   if (step.cost && step.price) {
     ctx.addIssue({
       code: "custom",
@@ -234,13 +234,25 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   }
 });
 
+/** A problem found beyond the schema; `key` when its path ends in a mapping's key to point at. */
+interface Problem {
+  path: PropertyKey[];
+  message: string;
+  key?: boolean;
+}
+
+/** Adds a problem as a custom issue, pointing at the key when it is about one. */
+function addProblem(ctx: z.core.$RefinementCtx, { path, message, key }: Problem): void {
+  ctx.addIssue({ code: "custom", path, message, ...(key ? { params: { [AT_KEY]: true } } : {}) });
+}
+
 /**
  * Problems of a model step's usage, price and cost: the usage types its type needs, a price for
  * every usage type counted (a type without one would be free), nothing priced or costed that
  * is not counted.
  */
-function usageProblems(step: StepInput): { path: PropertyKey[]; message: string }[] {
-  const problems: { path: PropertyKey[]; message: string }[] = [];
+function usageProblems(step: StepInput): Problem[] {
+  const problems: Problem[] = [];
   const { usage, price, cost } = step;
   if (usage) {
     for (const type of REQUIRED_USAGE[step.type] ?? []) {
@@ -272,6 +284,7 @@ function usageProblems(step: StepInput): { path: PropertyKey[]; message: string 
         problems.push({
           path: [field, type],
           message: `is a usage type usage does not count (${Object.keys(usage).join(", ")})`,
+          key: true,
         });
       }
     }
@@ -407,9 +420,7 @@ export const Script = z.strictObject({
   findings: Findings.optional(),
 }).superRefine((document, ctx) => {
   // Runs also when other fields failed, so an undeclared value is reported with them.
-  for (const problem of vocabularyProblems(document)) {
-    ctx.addIssue({ code: "custom", ...problem });
-  }
+  for (const problem of vocabularyProblems(document)) addProblem(ctx, problem);
 }, { when: () => true }).superRefine((script, ctx) => {
   const review = script.review ?? {};
   for (const issue of reviewProblems(review, reviewContext([script]), ["review"])) {

@@ -88,7 +88,10 @@ export function messageListProblems(
   const calls = new Map<string, PropertyKey[]>();
   const answered = new Set<string>();
   for (const [m, message] of messages.entries()) {
-    for (const [c, call] of (message.tool_calls ?? []).entries()) {
+    // Calls and answers in the wrong place, or with a malformed id, are reported by the message.
+    const own = message.role === "assistant" ? message.tool_calls ?? [] : [];
+    for (const [c, call] of own.entries()) {
+      if (!ID.test(call.id)) continue;
       const path = [m, "tool_calls", c, "id"];
       const earlier = calls.get(call.id);
       if (earlier) {
@@ -99,7 +102,7 @@ export function messageListProblems(
       } else calls.set(call.id, [m, "tool_calls", c]);
     }
     const id = message.tool_call_id;
-    if (id === undefined) continue;
+    if (id === undefined || message.role !== "tool" || !ID.test(id)) continue;
     if (!calls.has(id)) {
       problems.push({
         path: [m, "tool_call_id"],

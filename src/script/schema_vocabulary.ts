@@ -112,12 +112,12 @@ export function isDeclarable(name: OpenVocabulary, value: unknown): value is str
  * Review rules' outcomes are checked by `reviewProblems`, findings' turn kinds by
  * `findingProblems`.
  */
-export function vocabularyProblems(document: unknown): { path: PropertyKey[]; message: string }[] {
+export function vocabularyProblems(document: unknown): VocabularyProblem[] {
   const vocabulary = declaredVocabulary(document);
-  const problems: { path: PropertyKey[]; message: string }[] = [];
-  const check = (value: unknown, name: OpenVocabulary, path: PropertyKey[]) => {
+  const problems: VocabularyProblem[] = [];
+  const check = (value: unknown, name: OpenVocabulary, path: PropertyKey[], key = false) => {
     if (typeof value !== "string" || vocabulary[name].includes(value)) return;
-    problems.push({ path, message: notInVocabulary(vocabulary[name], name) });
+    problems.push({ path, message: notInVocabulary(vocabulary[name], name), key });
   };
   check(field(field(field(document, "trace"), "metadata"), "workflow"), "workflows", [
     "trace",
@@ -127,7 +127,7 @@ export function vocabularyProblems(document: unknown): { path: PropertyKey[]; me
   const scores = (list: unknown, path: PropertyKey[]) => {
     for (const [s, score] of items(list).entries()) {
       for (const key of keys(field(score, "byOutcome"))) {
-        check(key, "outcomes", [...path, s, "byOutcome", key]);
+        check(key, "outcomes", [...path, s, "byOutcome", key], true);
       }
     }
   };
@@ -135,7 +135,7 @@ export function vocabularyProblems(document: unknown): { path: PropertyKey[]; me
   const steps = (list: unknown, path: PropertyKey[]) => {
     for (const [s, step] of items(list).entries()) {
       for (const key of keys(field(step, "usage"))) {
-        check(key, "usageTypes", [...path, s, "usage", key]);
+        check(key, "usageTypes", [...path, s, "usage", key], true);
       }
       steps(field(step, "steps"), [...path, s, "steps"]);
     }
@@ -147,6 +147,13 @@ export function vocabularyProblems(document: unknown): { path: PropertyKey[]; me
     steps(field(turn, "steps"), ["turns", t, "steps"]);
   }
   return problems;
+}
+
+/** A value outside the script's vocabulary; `key` when the value is a mapping's key. */
+export interface VocabularyProblem {
+  path: PropertyKey[];
+  message: string;
+  key: boolean;
 }
 
 /** "must be one of …; declare others under vocabulary.<name>". */
