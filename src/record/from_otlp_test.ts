@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { main } from "../main.ts";
-import { parseScript } from "../script/load.ts";
+import { loadScriptFile, parseScript } from "../script/load.ts";
 import { captureIo } from "../testing/io.ts";
 import { SDK_T0, sdkConversationSpans } from "../testing/sdk_conversation.ts";
 import { decodeOtlpFile, readOtlpFile, sessionsFromOtlpFile } from "./from_otlp.ts";
@@ -185,85 +185,30 @@ describe("record --from-otlp", () => {
     const spans = join(dir, "spans.otlp.jsonl");
     const out = join(dir, "recorded.yaml");
     const fixture = "fixtures/scripts/open-vocabulary.yaml";
-    for (
-      const args of [
-        ["replay", fixture, "--target", "file", "--out", spans, "--seed", "3"],
-        ["record", "--from-otlp", spans, "--out", out],
-      ]
-    ) {
-      const run = captureIo();
-      assert.equal(
-        await main(
-          [...args, ...(args[0] === "replay" ? ["--no-manifest", "--quiet"] : [])],
-          run.io,
-        ),
-        0,
-        run.err(),
-      );
-    }
+    const replay = captureIo();
+    const replayArgs = ["replay", fixture, "--target", "file", "--out", spans, "--seed", "3"];
+    assert.equal(await main([...replayArgs, "--no-manifest", "--quiet"], replay.io), 0);
+    const record = captureIo();
+    const code = await main(["record", "--from-otlp", spans, "--out", out], record.io);
+    assert.equal(code, 0, record.err());
     const recorded = parseScript(await readFile(out, "utf8"), out);
-    assert.deepEqual(recorded.vocabulary, {
-      workflows: ["docs-search"],
-      turnKinds: ["question", "code_review"],
-      outcomes: ["cited", "no_answer"],
-      usageTypes: ["input_image_tokens"],
-    });
+    const { script: original } = await loadScriptFile(fixture);
+    assert.deepEqual(recorded.vocabulary, original.vocabulary);
     assert.equal(recorded.trace.metadata.workflow, "docs-search");
-    assert.deepEqual(recorded.turns.map((turn) => `${turn.kind}/${turn.outcome}`), [
-      "question/cited",
-      "code_review/no_answer",
-    ]);
-    const [embed, , answer] = recorded.turns[0].steps;
     assert.deepEqual(
-      {
-        type: embed.type,
-        model: embed.model,
-        parameters: embed.modelParameters,
-        price: embed.price,
-      },
-      {
-        type: "embedding",
-        model: "text-embedding-3-small",
-        parameters: { dimensions: 512 },
-        price: { input: 0.02 },
-      },
+      recorded.turns.map((turn) => `${turn.kind}/${turn.outcome}`),
+      original.turns.map((turn) => `${turn.kind}/${turn.outcome}`),
     );
+    const [embed, , answer] = recorded.turns[0].steps;
+    const [originalEmbed, , originalAnswer] = original.turns[0].steps;
+    for (const field of ["type", "model", "modelParameters", "price", "input"] as const) {
+      assert.deepEqual(embed[field], originalEmbed[field], field);
+    }
     assert.deepEqual(embed.usage, { input: "6..10" });
-    assert.deepEqual(embed.input, ["How do I rotate an API key?"]);
-    assert.deepEqual(answer.messages, [
-      { role: "developer", content: "Answer from the docs only and cite the page." },
-      { role: "user", content: "How do I rotate an API key?" },
-      {
-        role: "assistant",
-        tool_calls: [{
-          id: "call_1",
-          type: "function",
-          function: { name: "search_docs", arguments: { query: "rotate api key" } },
-        }],
-      },
-      {
-        role: "tool",
-        content: "settings/keys: Create a new key, deploy it, revoke the old one.",
-        tool_call_id: "call_1",
-      },
-    ]);
-    assert.deepEqual(Object.keys(answer.usage!), [
-      "input",
-      "output",
-      "input_cached_tokens",
-      "output_reasoning_tokens",
-      "input_audio_tokens",
-      "input_image_tokens",
-    ]);
+    // Messages, usage types and prices come back as the script gave them.
+    assert.deepEqual(answer.messages, originalAnswer.messages);
+    assert.deepEqual(Object.keys(answer.usage!), Object.keys(originalAnswer.usage!));
     assert.equal(answer.usage!.input_cached_tokens, "819..1229");
-    // The prices come back as the script gave them, per usage type.
-    assert.deepEqual(answer.price, {
-      input: 1.1,
-      output: 4.4,
-      input_cached_tokens: 0.275,
-      output_reasoning_tokens: 4.4,
-      input_audio_tokens: 0,
-      input_image_tokens: 1.1,
-    });
+    assert.deepEqual(answer.price, originalAnswer.price);
   });
 });

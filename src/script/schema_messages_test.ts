@@ -1,38 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { oneTurnScript, scriptProblems } from "../testing/scripts.ts";
 import { parseScript } from "./load.ts";
-import { ScriptError } from "./errors.ts";
 
-/** A script whose one generation has `messages` (YAML lines indented under `messages:`). */
+/** A script whose one generation has `messages` (YAML lines, indented under `messages:`). */
 function script(messages: string): string {
-  return `name: demo
-session: { id: conv_82d9535867844b4c8cdff }
-user: { id: usr_pseudo_7f31c2 }
-trace: { name: demo-turn, version: local }
-turns:
-  - kind: status
-    input: Where is my order?
-    output: On its way.
-    outcome: answered
-    steps:
-      - type: generation
-        name: answer
-        model: o4-mini
-        messages:
-${messages.trim().split("\n").map((line) => `          ${line}`).join("\n")}
-`;
+  const lines = messages.trim().split("\n").map((line) => `    ${line}`).join("\n");
+  return oneTurnScript(
+    `- type: generation\n  name: answer\n  model: o4-mini\n  messages:\n${lines}`,
+  );
 }
 
-/** The problems as `line:column field message`; [] when valid. */
-function problems(text: string): string[] {
-  try {
-    parseScript(text, "x.yaml");
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof ScriptError, String(error));
-    return error.problems.map((p) => `${p.line}:${p.column} ${p.field} ${p.message}`);
-  }
-}
+const problems = scriptProblems;
 
 const CALL = `- role: assistant
   tool_calls:

@@ -1,36 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseScript } from "./load.ts";
-import { ScriptError } from "./errors.ts";
+import { oneTurnScript, scriptProblems } from "../testing/scripts.ts";
 
-/** A script whose one step is `step` (YAML flow mapping fields). */
-function script(step: string): string {
-  return `name: demo
-session: { id: conv_82d9535867844b4c8cdff }
-user: { id: usr_pseudo_7f31c2 }
-trace: { name: demo-turn, version: local }
-turns:
-  - kind: status
-    input: Where is my order?
-    output: On its way.
-    outcome: answered
-    steps:
-      - { ${step} }
-`;
-}
-
-/** The problems as `column field message` (all on line 11); [] when valid. */
+/** The problems of a script whose one step is `step` (flow mapping fields), as `column field message` (all on line 11). */
 function problems(step: string): string[] {
-  try {
-    parseScript(script(step), "x.yaml");
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof ScriptError, String(error));
-    return error.problems.map((p) => {
-      assert.equal(p.line, 11, p.message);
-      return `${p.column} ${p.field.replace("turns[0].steps[0].", "")} ${p.message}`;
-    });
-  }
+  return scriptProblems(oneTurnScript(`- { ${step} }`)).map((problem) => {
+    const [place, field, ...message] = problem.split(" ");
+    assert.equal(place.split(":")[0], "11", problem);
+    return [place.split(":")[1], field.replace("turns[0].steps[0].", ""), ...message].join(" ");
+  });
 }
 
 const GEN = "type: generation, name: answer, model: o4-mini";

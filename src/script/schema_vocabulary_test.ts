@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseScript } from "./load.ts";
-import { ScriptError } from "./errors.ts";
+import { scriptProblems } from "../testing/scripts.ts";
 import { reviewContext, reviewProblems } from "./schema_review.ts";
 import { declaredVocabulary } from "./schema_vocabulary.ts";
 
@@ -35,16 +35,7 @@ const KINDS = "greeting, status, delay, escalation, refund, handoff, clarificati
   "resolution, followup";
 const OUTCOMES = "answered, clarified, resolved, escalated, handed_off, recovered, failed";
 
-/** The problems of `text` as `line:column field message`, or [] when it is valid. */
-function problems(text: string): string[] {
-  try {
-    parseScript(text, "x.yaml");
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof ScriptError, String(error));
-    return error.problems.map((p) => `${p.line}:${p.column} ${p.field} ${p.message}`);
-  }
-}
+const problems = scriptProblems;
 
 test("a script may use the workflow, turn kind, outcome and usage type it declares", () => {
   const script = parseScript(SCRIPT, "x.yaml");
@@ -55,7 +46,7 @@ test("a script may use the workflow, turn kind, outcome and usage type it declar
 });
 
 test("scripts without a vocabulary section keep the defaults", () => {
-  const plain = SCRIPT.replace(/vocabulary:\n(  .*\n)+/, "")
+  const plain = SCRIPT.replace(/vocabulary:\n( {2}.*\n)+/, "")
     .replace("workflow: docs-search", "workflow: refund")
     .replace("byOutcome: { cited:", "byOutcome: { answered:")
     .replace("kind: question", "kind: status").replace("outcome: cited", "outcome: answered")
