@@ -1,5 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EXIT } from "../cli/exit_codes.ts";
+import { main } from "../main.ts";
+import { captureIo } from "../testing/io.ts";
 import { parseScript } from "./load.ts";
 import { scriptProblems } from "../testing/scripts.ts";
 import { reviewContext, reviewProblems } from "./schema_review.ts";
@@ -198,4 +204,19 @@ test("declaredVocabulary() reads a partly invalid document, skipping what cannot
   assert.deepEqual(vocabulary.turnKinds.slice(-2), ["followup", "question"]);
   assert.equal(vocabulary.outcomes.at(-1), "failed");
   assert.equal(vocabulary.usageTypes.at(-1), "output_audio_tokens");
+});
+
+test("validate names an undeclared turn kind at its place and exits 3", async () => {
+  const file = join(await mkdtemp(join(tmpdir(), "vocabulary-")), "docs.yaml");
+  await writeFile(file, SCRIPT.replace("kind: question", "kind: faq"));
+  const run = captureIo();
+  assert.equal(await main(["validate", file], run.io), EXIT.invalidScript);
+  assert.equal(
+    run.err().trim(),
+    `${file}:16:11: turns[0].kind must be one of ${KINDS}, question; declare others under ` +
+      "vocabulary.turnKinds",
+  );
+  const ok = captureIo();
+  await writeFile(file, SCRIPT);
+  assert.equal(await main(["validate", file], ok.io), EXIT.ok, ok.err());
 });
