@@ -5,6 +5,7 @@
  * the costs fixed. Pure.
  */
 import type { StepInput } from "../script/schema.ts";
+import { REQUIRED_USAGE } from "../script/schema_usage.ts";
 import { intRange, significant } from "./ranges.ts";
 import type { RecordedObservation } from "./types.ts";
 
@@ -18,12 +19,6 @@ export interface UsageContext {
   dropped(): void;
 }
 
-/** The usage types a model step must count: a generation input and output, an embedding input. */
-const REQUIRED: Record<"generation" | "embedding", readonly string[]> = {
-  generation: ["input", "output"],
-  embedding: ["input"],
-};
-
 /**
  * The step's `usage` with `price` or `cost`, from what was recorded; empty when no usage was
  * recorded. Required types missing from the recording count 0.
@@ -35,7 +30,7 @@ export function usageFields(
 ): Pick<StepInput, "usage" | "price" | "cost"> {
   if (!observation.usage) return {};
   const counts: Record<string, number> = {};
-  for (const required of REQUIRED[type]) counts[required] = observation.usage[required] ?? 0;
+  for (const required of REQUIRED_USAGE[type]) counts[required] = observation.usage[required] ?? 0;
   for (const [usageType, count] of Object.entries(observation.usage)) {
     if (usageType in counts) continue;
     if (ctx.accept(usageType)) counts[usageType] = count;

@@ -4,20 +4,15 @@
  */
 import { z } from "zod";
 import { MAX_SCRIPT_DURATION_MS, parseDurationRange } from "./duration.ts";
-import { AT_KEY, formatPath } from "./errors.ts";
+import { AT_KEY, formatPath, type PathProblem } from "./errors.ts";
 import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
 import { Content } from "./schema_content.ts";
+import { UsageCosts, UsageCounts, usageProblems } from "./schema_usage.ts";
 import { Vocabulary, vocabularyField, vocabularyProblems } from "./schema_vocabulary.ts";
 import { type MessageInput, MessageList, messageListProblems } from "./schema_messages.ts";
-import {
-  LEVELS,
-  METADATA_VALUES,
-  type MetadataKey,
-  OBSERVATION_TYPES,
-  USAGE_TYPES,
-} from "./vocabulary.ts";
+import { LEVELS, METADATA_VALUES, type MetadataKey, OBSERVATION_TYPES } from "./vocabulary.ts";
 import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schema_prompts.ts";
 import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
 
@@ -40,19 +35,6 @@ export const Duration = z.union([
 ]).describe(
   'Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds; at most 1d',
 );
-
-/** A whole number or an inclusive range "700..900". */
-export const IntRange = z.union([
-  z.int().nonnegative(),
-  z.string().regex(/^\d+\.\.\d+$/, {
-    error: 'must be a whole number or a range like "700..900"',
-    abort: true,
-  })
-    .refine((text) => {
-      const [a, b] = text.split("..").map(Number);
-      return a <= b;
-    }, { error: "range must run from the smaller to the larger number" }),
-]);
 
 const PseudonymousId = z.string().superRefine((value, ctx) => {
   const problem = checkPseudonymousId(value);
@@ -78,20 +60,6 @@ const FlatMetadata = z.record(
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be a short snake_case key" }),
   z.union([z.string().max(200), z.number(), z.boolean()]),
 );
-
-/**
- * Counts or prices per Langfuse usage type: the default types as fields (so editors offer them),
- * declared ones beside them; `vocabularyProblems` checks the keys against the script's
- * vocabulary.
- */
-function perUsageType<T extends z.ZodType>(value: T) {
-  return z.object(
-    Object.fromEntries(USAGE_TYPES.map((type) => [type, value.optional()])) as Record<
-      typeof USAGE_TYPES[number],
-      z.ZodOptional<T>
-    >,
-  ).catchall(value);
-}
 
 /** One observation in a turn's tree. Type-specific fields are checked in `checkStep`. */
 export interface StepInput {
@@ -144,12 +112,6 @@ const MODEL_FIELDS = ["model", "modelParameters", "usage", "cost", "price"] as c
 /** Fields only a generation has. */
 const GENERATION_ONLY = ["messages", "timeToFirstToken", "prompt", "main"] as const;
 
-/** The usage types each model step must count. */
-const REQUIRED_USAGE: Partial<Record<StepInput["type"], readonly string[]>> = {
-  generation: ["input", "output"],
-  embedding: ["input"],
-};
-
 /** A step: an observation with a type, timing, content and optional children. */
 export const Step: z.ZodType<StepInput> = z.strictObject({
   type: z.enum(OBSERVATION_TYPES),
@@ -169,15 +131,15 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   modelParameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
     .optional(),
   messages: MessageList.optional(),
-  usage: perUsageType(IntRange).optional().describe(
+  usage: UsageCounts.optional().describe(
     "Tokens per Langfuse usage type, drawn per replay: input and output (a generation needs " +
       "both, an embedding input), input_cached_tokens, output_reasoning_tokens, ... The types " +
       "add up (input counts the input tokens no other input type counts); total is their sum",
   ),
-  cost: perUsageType(z.number().nonnegative()).optional().describe(
+  cost: UsageCosts.optional().describe(
     "Cost in USD per usage type, fixed",
   ),
-  price: perUsageType(z.number().nonnegative()).optional().describe(
+  price: UsageCosts.optional().describe(
     "USD per million tokens for every usage type of usage; the cost follows the drawn usage",
   ),
   timeToFirstToken: Duration.optional(),
@@ -234,62 +196,9 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   }
 });
 
-/** A problem found beyond the schema; `key` when its path ends in a mapping's key to point at. */
-interface Problem {
-  path: PropertyKey[];
-  message: string;
-  key?: boolean;
-}
-
 /** Adds a problem as a custom issue, pointing at the key when it is about one. */
-function addProblem(ctx: z.core.$RefinementCtx, { path, message, key }: Problem): void {
+function addProblem(ctx: z.core.$RefinementCtx, { path, message, key }: PathProblem): void {
   ctx.addIssue({ code: "custom", path, message, ...(key ? { params: { [AT_KEY]: true } } : {}) });
-}
-
-/**
- * Problems of a model step's usage, price and cost: the usage types its type needs, a price for
- * every usage type counted (a type without one would be free), nothing priced or costed that
- * is not counted.
- */
-function usageProblems(step: StepInput): Problem[] {
-  const problems: Problem[] = [];
-  const { usage, price, cost } = step;
-  if (usage) {
-    for (const type of REQUIRED_USAGE[step.type] ?? []) {
-      if (usage[type] === undefined) {
-        problems.push({
-          path: ["usage", type],
-          message: `is required on a${step.type === "embedding" ? "n" : ""} ${step.type} step`,
-        });
-      }
-    }
-  }
-  if (usage && price) {
-    for (const type of Object.keys(usage)) {
-      if (price[type] === undefined) {
-        problems.push({
-          path: ["price", type],
-          message: `is required: usage counts ${type} (USD per million tokens; 0 when free)`,
-        });
-      }
-    }
-  }
-  for (const [field, given] of [["price", price], ["cost", cost]] as const) {
-    if (!usage || !given) continue;
-    if (Object.keys(given).length === 0) {
-      problems.push({ path: [field], message: "must give at least one usage type" });
-    }
-    for (const type of Object.keys(given)) {
-      if (usage[type] === undefined) {
-        problems.push({
-          path: [field, type],
-          message: `is a usage type usage does not count (${Object.keys(usage).join(", ")})`,
-          key: true,
-        });
-      }
-    }
-  }
-  return problems;
 }
 
 /** A score's value: a number (NUMERIC, BOOLEAN 0/1) or a category. */

@@ -9,6 +9,7 @@
  * parsed so far, so its problems are reported with every other problem of the script.
  */
 import { z } from "zod";
+import type { PathProblem } from "./errors.ts";
 import { findPersonalData } from "./privacy.ts";
 import {
   MAX_DECLARED_VALUES,
@@ -112,9 +113,9 @@ export function isDeclarable(name: OpenVocabulary, value: unknown): value is str
  * Review rules' outcomes are checked by `reviewProblems`, findings' turn kinds by
  * `findingProblems`.
  */
-export function vocabularyProblems(document: unknown): VocabularyProblem[] {
+export function vocabularyProblems(document: unknown): PathProblem[] {
   const vocabulary = declaredVocabulary(document);
-  const problems: VocabularyProblem[] = [];
+  const problems: PathProblem[] = [];
   const check = (value: unknown, name: OpenVocabulary, path: PropertyKey[], key = false) => {
     if (typeof value !== "string" || vocabulary[name].includes(value)) return;
     problems.push({ path, message: notInVocabulary(vocabulary[name], name), key });
@@ -147,13 +148,6 @@ export function vocabularyProblems(document: unknown): VocabularyProblem[] {
     steps(field(turn, "steps"), ["turns", t, "steps"]);
   }
   return problems;
-}
-
-/** A value outside the script's vocabulary; `key` when the value is a mapping's key. */
-export interface VocabularyProblem {
-  path: PropertyKey[];
-  message: string;
-  key: boolean;
 }
 
 /** "must be one of …; declare others under vocabulary.<name>". */
