@@ -9,6 +9,7 @@ import { OBSERVATION, OBSERVATION_METADATA_PREFIX } from "../emit/attributes.ts"
 import type { Json } from "../plan/types.ts";
 import { interpretSpans, type ViewObservation, type ViewTrace } from "../report/langfuse_view.ts";
 import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
+import { perUsageType } from "./usage_details.ts";
 
 /** Input that cannot be read or is not what it should be; the message names the file or id. */
 export class RecordInputError extends Error {
@@ -117,10 +118,9 @@ function recordObservation(
   const parameters = modelParameters(attrs[OBSERVATION.modelParameters]);
   if (parameters !== undefined) out.modelParameters = parameters;
   if (obs.usage !== undefined) {
-    const usage: RecordedObservation["usage"] = {};
-    if (obs.usage.input !== undefined) usage.input = obs.usage.input;
-    if (obs.usage.output !== undefined) usage.output = obs.usage.output;
-    if (usage.input !== undefined || usage.output !== undefined) out.usage = usage;
+    const { input, output, details } = obs.usage;
+    const usage = perUsageType({ input, output, ...details });
+    if (usage) out.usage = usage;
   }
   const cost = costBuckets(attrs[OBSERVATION.cost], obs.cost);
   if (cost !== undefined) out.cost = cost;
@@ -167,9 +167,7 @@ function costBuckets(
   const parsed = typeof raw === "string" ? parseJson(raw) : undefined;
   const out: NonNullable<RecordedObservation["cost"]> = {};
   if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
-    const buckets = parsed as Record<string, Json>;
-    if (typeof buckets.input === "number") out.input = buckets.input;
-    if (typeof buckets.output === "number") out.output = buckets.output;
+    Object.assign(out, perUsageType(parsed as Record<string, Json>));
   }
   if (total !== undefined) out.total = total;
   return Object.keys(out).length > 0 ? out : undefined;

@@ -18,6 +18,8 @@ export interface ViewUsage {
   input?: number;
   output?: number;
   total?: number;
+  /** The other usage types sent (input_cached_tokens, …), when there are any. */
+  details?: Record<string, number>;
 }
 
 /** One observation (one span) with its children ordered by start time. Times are epoch ms. */

@@ -552,7 +552,7 @@ test("interpretSpans() falls back to gen_ai usage, cost and response model, summ
     ],
     [
       { [OBSERVATION.usage]: '{"input":10,"output":5,"input_cached":3}' },
-      { usage: { input: 10, output: 5, total: 18 } },
+      { usage: { input: 10, output: 5, total: 18, details: { input_cached: 3 } } },
     ],
     [{ [OBSERVATION.cost]: '{"input":0.5,"output":0.25}' }, { cost: 0.75 }],
     // Langfuse sums input and output only when they are the only cost buckets.
@@ -847,4 +847,32 @@ test("interpretSpans() finds no problems in spans that follow the contract", () 
     }),
   ]);
   assert.deepEqual(view.problems, []);
+});
+
+test("interpretSpans() flags developer messages beside OpenAI tool calls, which Langfuse shows as JSON unless the name says openai", () => {
+  const call = {
+    role: "assistant",
+    tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }],
+  };
+  const input = (messages: unknown[]) => ({ [OBSERVATION.input]: JSON.stringify(messages) });
+  const developer = { role: "developer", content: "Be brief." };
+  const system = { role: "system", content: "Be brief." };
+  const cases: [string, Record<string, AttrValue>, string[]][] = [
+    [
+      "answer",
+      input([developer, call]),
+      [
+        'Input of span "answer" has a developer message and OpenAI tool calls: Langfuse shows ' +
+        'it as JSON, not as a conversation, unless the name contains "openai" (as its OpenAI ' +
+        'integration\'s "OpenAI-generation" does)',
+      ],
+    ],
+    ["OpenAI-generation", input([developer, call]), []],
+    ["answer", input([system, call]), []],
+    ["answer", input([developer, { role: "user", content: "hi" }]), []],
+  ];
+  for (const [name, attributes, expected] of cases) {
+    const view = interpretSpans([span("a1", { name, attributes: turn(attributes) })]);
+    assert.deepEqual(view.problems.map((p) => p.message), expected, name);
+  }
 });

@@ -4,6 +4,7 @@
  * load run so users can see it matches what they asked for.
  */
 import type { ObservationPlan, SessionPlan } from "../plan/types.ts";
+import { ESCALATING_OUTCOMES } from "../script/vocabulary.ts";
 
 /** The population shape as the report shows it. */
 export interface PopulationShape {
@@ -41,7 +42,7 @@ export interface PopulationTally {
   users: Record<string, number>;
 }
 
-const ESCALATED = new Set(["escalated", "handed_off"]);
+const ESCALATED = new Set(ESCALATING_OUTCOMES);
 
 /** Accumulates sessions into a population shape. */
 export class PopulationCounter {

@@ -167,9 +167,13 @@ function observationLine(obs: ViewObservation, paint: Paint): string {
   const parts = [`${paint.cyan(obs.type)} ${obs.name} ${formatMs(obs.durationMs)}`];
   if (obs.model !== undefined) parts.push(obs.model);
   if (obs.usage !== undefined) {
-    const { input, output, total } = obs.usage;
+    const { input, output, total, details } = obs.usage;
+    const other = Object.entries(details ?? {}).map(([type, n]) => `${type} ${n}`);
     parts.push(
-      input !== undefined && output !== undefined ? `${input}→${output} tok` : `${total ?? 0} tok`,
+      (input !== undefined && output !== undefined
+        ? `${input}→${output} tok`
+        : `${total ?? 0} tok`) +
+        (other.length > 0 ? ` (${other.join(", ")})` : ""),
     );
   }
   if (obs.cost !== undefined) parts.push(formatCost(obs.cost));

@@ -193,7 +193,7 @@ function summarize(root: ObservationPlan): ManifestTrace["observations"] {
     if (obs.model) models.add(obs.model);
     if (obs.usage) {
       usage.input += obs.usage.input;
-      usage.output += obs.usage.output;
+      usage.output += obs.usage.output ?? 0;
       usage.total += obs.usage.total;
     }
     costUsd += obs.cost?.total ?? 0;

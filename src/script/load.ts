@@ -14,7 +14,7 @@ import {
 } from "yaml";
 import type { z } from "zod";
 import { fixedIdsInContent, splitFlowMappings } from "./content_checks.ts";
-import { formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
+import { AT_KEY, formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
 import { Script, type ScriptInput } from "./schema.ts";
 import { promptProblems } from "./schema_prompts.ts";
 import { loadPromptsFile } from "./prompts_file.ts";
@@ -164,11 +164,12 @@ function toProblems(issue: z.core.$ZodIssue, doc: Document, at: At): ScriptProbl
       message: "is not a known field",
     }));
   }
-  return [{
-    ...at(offsetOf(doc, issue.path)),
-    field: formatPath(issue.path),
-    message: describe(issue),
-  }];
+  // A problem with a mapping's key (an undeclared usage type, a byOutcome outcome) points at it.
+  const last = issue.path.at(-1);
+  const offset = issue.code === "custom" && issue.params?.[AT_KEY] && typeof last === "string"
+    ? keyOffset(doc, issue.path.slice(0, -1), last)
+    : offsetOf(doc, issue.path);
+  return [{ ...at(offset), field: formatPath(issue.path), message: describe(issue) }];
 }
 
 function describe(issue: z.core.$ZodIssue): string {
@@ -262,6 +263,17 @@ export function* templatedStrings(
       yield* strings(step.error?.output, [...path, "error", "output"]);
       for (const [m, message] of (step.messages ?? []).entries()) {
         yield* strings(message.content, [...path, "messages", m, "content"]);
+        for (const [c, call] of (message.tool_calls ?? []).entries()) {
+          yield* strings(call.function.arguments, [
+            ...path,
+            "messages",
+            m,
+            "tool_calls",
+            c,
+            "function",
+            "arguments",
+          ]);
+        }
       }
       for (const [c, child] of (step.steps ?? []).entries()) {
         stack.push({ step: child, path: [...path, "steps", c] });

@@ -104,7 +104,7 @@ export function observationRow(
     model: obs.model ?? null,
     internalModelId: null,
     modelParameters: jsonAttribute(span.attributes[OBSERVATION.modelParameters]),
-    usageDetails: { ...obs.usage },
+    usageDetails: usageDetails(obs),
     costDetails: costDetails(span, obs),
     totalCost: obs.cost ?? 0,
     usagePricingTierName: null,
@@ -266,6 +266,16 @@ function metadataOf(span: ReceivedSpan, trace: ViewTrace): Record<string, string
 }
 
 /** Cost buckets as sent in cost_details, else the total alone. */
+/** Every usage type stored, as Langfuse keeps usage_details: input, output, the others, total. */
+function usageDetails(obs: ViewObservation): Record<string, number> {
+  const { details, ...counts } = obs.usage ?? {};
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries({ ...counts, ...details })) {
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
 function costDetails(span: ReceivedSpan, obs: ViewObservation): Record<string, number> {
   const raw = jsonAttribute(span.attributes[OBSERVATION.cost]);
   const out: Record<string, number> = {};
