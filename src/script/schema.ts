@@ -18,6 +18,7 @@ import {
 } from "./vocabulary.ts";
 import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schema_prompts.ts";
 import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
+import { freeText } from "./schema_text.ts";
 
 const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
 
@@ -73,7 +74,7 @@ const Content = z.json().describe(
 
 const FlatMetadata = z.record(
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be a short snake_case key" }),
-  z.union([z.string().max(200), z.number(), z.boolean()]),
+  z.union([freeText(z.string().max(200)), z.number(), z.boolean()]),
 );
 
 const Message = z.strictObject({
@@ -116,7 +117,7 @@ export interface StepErrorInput {
 
 const StepError = z.strictObject({
   rate: z.number().min(0).max(1).describe("Probability that the step fails (load mode)"),
-  message: z.string().min(1).max(500).describe("Status message of the failed step"),
+  message: freeText(z.string().min(1).max(500)).describe("Status message of the failed step"),
   output: Content.optional().describe("Output of the failed step; default { error: message }"),
   outcome: z.enum(["failed", "recovered"]).optional().describe(
     "The turn's outcome when the step fails; default failed",
@@ -142,7 +143,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   duration: Duration.optional(),
   gap: Duration.optional().describe("Wait before this step starts; default 2ms..15ms"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   input: Content.optional(),
   output: Content.optional(),
   metadata: FlatMetadata.optional(),
@@ -205,14 +206,14 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
 });
 
 /** A score's value: a number (NUMERIC, BOOLEAN 0/1) or a category. */
-const ScoreValue = z.union([z.number(), z.string().min(1).max(40)]);
+const ScoreValue = z.union([z.number(), freeText(z.string().min(1).max(40))]);
 
 /** A feedback score, sent through Langfuse's API (not expressible in OTLP). */
 export const Score = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { error: "must be a short snake_case name" }),
   dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
   value: ScoreValue.describe("The value a replay sends"),
-  comment: z.string().max(500).optional(),
+  comment: freeText(z.string().max(500)).optional(),
   rate: z.number().min(0).max(1).optional().describe(
     "Load mode: share of turns (or sessions) that get this score; default 1",
   ),
@@ -255,7 +256,7 @@ export const Turn = z.strictObject({
   outcome: z.enum(OUTCOMES),
   thinkTime: Duration.optional().describe("Pause before this turn; default timing.thinkTime"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   reach: z.number().gt(0).max(1).optional().describe(
     "Share of sessions that reach this turn in load mode (1 = all); never more than an earlier turn's",
   ),
