@@ -12,6 +12,7 @@ import { FakeClock, NOW } from "../testing/clock.ts";
 import { langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
 import { otlpJson, type TestSpan } from "../testing/otlp.ts";
 import { withFakeLangfuseOnClock, withOtlpReceiver } from "../testing/servers.ts";
+import { startRecordListen } from "../testing/listen.ts";
 import { rawControl } from "../testing/terminal.ts";
 import { verifyCommand } from "./verify.ts";
 
@@ -69,20 +70,9 @@ describe("text from servers and received spans never drives the terminal", () =>
       `record --listen shows a span's name and attributes escaped (colour ${color ? "on" : "off"})`,
       async () => {
         const dir = await mkdtemp(join(tmpdir(), "outside-"));
-        let ready: (url: string) => void = () => {};
-        const url = new Promise<string>((resolve) => (ready = resolve));
-        const lines: string[] = [];
-        const run = captureIo({}, {
-          color,
-          out: (text) => {
-            lines.push(text);
-            const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
-            if (found) ready(found[1]);
-          },
-        });
-        const done = main(
-          ["record", "--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
-          run.io,
+        const listen = await startRecordListen(
+          ["--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
+          { color },
         );
         const span: TestSpan = {
           traceId: "0af7651916cd43dd8448eb211c80319c",
@@ -96,18 +86,18 @@ describe("text from servers and received spans never drives the terminal", () =>
             [TRACE.tags]: [`vip${ATTACK}`],
           },
         };
-        const answer = await fetch(await url, {
+        const answer = await fetch(listen.url, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: otlpJson([span]),
         });
         assert.equal(answer.status, 200);
         await answer.body?.cancel();
-        assert.equal(await done, 0, run.err());
-        const text = lines.join("\n");
+        assert.equal(await listen.done, 0, listen.err());
+        const text = listen.out();
         assert.ok(text.includes(`turn ${SHOWN}`), text);
         assert.ok(text.includes("chat-1\\x0a  2. fake line"), "a newline cannot fake a line");
-        assertNoRawControls(text + run.err(), color);
+        assertNoRawControls(text + listen.err(), color);
       },
     );
   }
