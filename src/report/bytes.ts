@@ -1,4 +1,4 @@
-/** Sizes as a person reads them: 512 bytes, 1.5 KiB, 32 MiB, 1 GiB (binary units, one decimal). */
+/** Sizes as a person reads them: 512 bytes, 1.5 KiB, 1.05 MiB, 32 MiB (binary units, two decimals). */
 export function formatBytes(bytes: number): string {
   const units = ["KiB", "MiB", "GiB"];
   if (bytes < 1024) return `${bytes} byte${bytes === 1 ? "" : "s"}`;
@@ -9,5 +9,5 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit = next;
   }
-  return `${Number(value.toFixed(1))} ${unit}`;
+  return `${Number(value.toFixed(2))} ${unit}`;
 }

@@ -40,9 +40,23 @@ export const Duration = z.union([
   'Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds; at most 1d',
 );
 
-/** A whole number or an inclusive range "700..900". */
+/**
+ * Most tokens one generation may count, input or output: ten million, several times the largest
+ * context window; more is a typo that would make costs and totals meaningless.
+ */
+export const MAX_TOKENS = 10_000_000;
+/** Highest price in USD per million tokens: 1,000 (the dearest models cost well under that). */
+export const MAX_PRICE_PER_MILLION = 1_000;
+/** Highest fixed cost of one generation in USD: 1,000. */
+export const MAX_COST_USD = 1_000;
+/** Highest weight (a script's, or a score value's per outcome): a million. */
+export const MAX_WEIGHT = 1_000_000;
+
+const TOO_MANY_TOKENS = `must be at most ${MAX_TOKENS} tokens`;
+
+/** A whole number of tokens or an inclusive range "700..900"; at most {@link MAX_TOKENS}. */
 export const IntRange = z.union([
-  z.int().nonnegative(),
+  z.int().nonnegative().max(MAX_TOKENS, { error: TOO_MANY_TOKENS }),
   z.string().regex(/^\d+\.\.\d+$/, {
     error: 'must be a whole number or a range like "700..900"',
     abort: true,
@@ -50,8 +64,15 @@ export const IntRange = z.union([
     .refine((text) => {
       const [a, b] = text.split("..").map(Number);
       return a <= b;
-    }, { error: "range must run from the smaller to the larger number" }),
+    }, { error: "range must run from the smaller to the larger number", abort: true })
+    .refine((text) => Number(text.split("..")[1]) <= MAX_TOKENS, { error: TOO_MANY_TOKENS }),
 ]);
+
+/** Input and output amounts in USD, each from 0 to `max`. */
+function usd(max: number, what: string) {
+  const amount = z.number().nonnegative().max(max, { error: `must be at most ${max} (${what})` });
+  return z.strictObject({ input: amount, output: amount });
+}
 
 const PseudonymousId = z.string().superRefine((value, ctx) => {
   const problem = checkPseudonymousId(value);
@@ -156,10 +177,12 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
     .optional(),
   messages: z.array(Message).optional().describe("Generation input messages"),
   usage: z.strictObject({ input: IntRange, output: IntRange }).optional(),
-  cost: z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })
-    .optional().describe("Cost in USD, fixed"),
-  price: z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })
-    .optional().describe("USD per million tokens; cost follows the sampled usage"),
+  cost: usd(MAX_COST_USD, "USD for one generation").optional().describe(
+    `Cost in USD, fixed; at most ${MAX_COST_USD} each`,
+  ),
+  price: usd(MAX_PRICE_PER_MILLION, "USD per million tokens").optional().describe(
+    `USD per million tokens, at most ${MAX_PRICE_PER_MILLION}; cost follows the sampled usage`,
+  ),
   timeToFirstToken: Duration.optional(),
   prompt: PromptRef.optional(),
   main: z.literal(true).optional().describe(
@@ -217,7 +240,10 @@ export const Score = z.strictObject({
   rate: z.number().min(0).max(1).optional().describe(
     "Load mode: share of turns (or sessions) that get this score; default 1",
   ),
-  byOutcome: z.partialRecord(z.enum(OUTCOMES), z.record(z.string(), z.number().nonnegative()))
+  byOutcome: z.partialRecord(
+    z.enum(OUTCOMES),
+    z.record(z.string(), z.number().nonnegative().max(MAX_WEIGHT)),
+  )
     .optional().describe(
       "Load mode: the value's weights per outcome, e.g. escalated: { 0: 0.8, 1: 0.2 }",
     ),
@@ -318,7 +344,7 @@ export const Script = z.strictObject({
     "Scores of the whole session (byOutcome uses the last turn's outcome)",
   ),
   prompts: Prompts.optional(),
-  weight: z.number().positive().default(1).describe(
+  weight: z.number().positive().max(MAX_WEIGHT).default(1).describe(
     "How often load mode picks this script relative to others",
   ),
   turns: z.array(Turn).min(1),
