@@ -13,6 +13,7 @@ import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/lan
 import { withFakeLangfuse } from "../testing/servers.ts";
 import type { FakeMode } from "../testing/fake_langfuse/server.ts";
 import { sdkConversation } from "../testing/sdk_conversation.ts";
+import { startRecordListen } from "../testing/listen.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { loadScriptFile, parseScript } from "../script/load.ts";
 import type { RecordedObservation, RecordedSession } from "../record/types.ts";
@@ -159,25 +160,14 @@ describe("record on the command line", () => {
 
   it("records a plain OpenTelemetry SDK app with --listen, flags its mistakes and writes a valid script", async () => {
     const dir = await tempDir();
-    let ready: (url: string) => void = () => {};
-    const url = new Promise<string>((resolve) => (ready = resolve));
-    const lines: string[] = [];
-    const io = captureIo({}, {
-      out: (text) => {
-        lines.push(text);
-        const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
-        if (found) ready(found[1]);
-      },
-    });
-    const done = main(
-      ["record", "--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
-      io.io,
+    const listen = await startRecordListen(
+      ["--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
     );
-    const exporter = new OTLPTraceExporter({ url: await url });
+    const exporter = new OTLPTraceExporter({ url: listen.url });
     await sdkConversation([new BatchSpanProcessor({ exporter })], { mistakes: true });
-    const code = await done;
-    const text = lines.join("\n");
-    assert.equal(code, 0, text + io.err());
+    const code = await listen.done;
+    const text = listen.out();
+    assert.equal(code, 0, text + listen.err());
     assert.match(text, /Tags sent as a string \("support,vip"\)/);
     assert.match(text, /Prompt version "3" of span "answer" is a string attribute/);
     assert.match(text, /Span "lookup-order" has no session id/);

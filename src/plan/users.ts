@@ -35,7 +35,7 @@ export class UserPool {
     }
     const pattern = `${format.prefix}{${format.alphabet}:${format.length}}`;
     const problem = checkPseudonymousId(pattern);
-    if (problem) throw new RangeError(`Cannot make user ids: ${problem}`);
+    if (problem) throw new RangeError(`Cannot make user ids: "${pattern}" ${problem}`);
     const space = (format.alphabet === "hex" ? 16 : 36) ** format.length;
     if (size > space / 2) {
       throw new RangeError(`Cannot draw ${size} unique ids from ${pattern}: use a longer token`);

@@ -13,7 +13,7 @@ import {
   visit,
 } from "yaml";
 import type { z } from "zod";
-import { fixedIdsInContent, splitFlowMappings } from "./content_checks.ts";
+import { fixedIdsInContent, oversizeContent, splitFlowMappings } from "./content_checks.ts";
 import { AT_KEY, formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
 import { Script, type ScriptInput } from "./schema.ts";
 import { promptProblems } from "./schema_prompts.ts";
@@ -68,6 +68,7 @@ export function parseScript(text: string, file: string): ScriptInput {
   return parseYaml(text, file, Script, (script) => [
     ...checkTemplates(script),
     ...fixedIdsInContent(script, templatedStrings(script)),
+    ...oversizeContent(contentFields(script)),
   ]).value;
 }
 
@@ -245,26 +246,38 @@ function sortProblems(problems: ScriptProblem[]): ScriptProblem[] {
 export function* templatedStrings(
   script: ScriptInput,
 ): Generator<{ path: PropertyKey[]; text: string }> {
+  for (const { path, value } of contentFields(script)) yield* strings(value, path);
+}
+
+/**
+ * Every field of a script that becomes content (vars, finding variants, turn and step inputs
+ * and outputs, message contents), with its path; absent fields are left out.
+ */
+export function* contentFields(
+  script: ScriptInput,
+): Generator<{ path: PropertyKey[]; value: unknown }> {
+  const field = (value: unknown, path: PropertyKey[]) =>
+    value === undefined ? [] : [{ path, value }];
   for (const [name, text] of Object.entries(script.vars ?? {})) {
-    yield { path: ["vars", name], text };
+    yield { path: ["vars", name], value: text };
   }
   for (const [v, variant] of (script.findings?.variants ?? []).entries()) {
-    yield* strings(variant.output, ["findings", "variants", v, "output"]);
-    yield* strings(variant.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
+    yield* field(variant.output, ["findings", "variants", v, "output"]);
+    yield* field(variant.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
   }
   for (const [t, turn] of script.turns.entries()) {
-    yield* strings(turn.input, ["turns", t, "input"]);
-    yield* strings(turn.output, ["turns", t, "output"]);
+    yield* field(turn.input, ["turns", t, "input"]);
+    yield* field(turn.output, ["turns", t, "output"]);
     const stack = turn.steps.map((step, s) => ({ step, path: ["turns", t, "steps", s] }));
     while (stack.length > 0) {
       const { step, path } = stack.pop()!;
-      yield* strings(step.input, [...path, "input"]);
-      yield* strings(step.output, [...path, "output"]);
-      yield* strings(step.error?.output, [...path, "error", "output"]);
+      yield* field(step.input, [...path, "input"]);
+      yield* field(step.output, [...path, "output"]);
+      yield* field(step.error?.output, [...path, "error", "output"]);
       for (const [m, message] of (step.messages ?? []).entries()) {
-        yield* strings(message.content, [...path, "messages", m, "content"]);
+        yield* field(message.content, [...path, "messages", m, "content"]);
         for (const [c, call] of (message.tool_calls ?? []).entries()) {
-          yield* strings(call.function.arguments, [
+          yield* field(call.function.arguments, [
             ...path,
             "messages",
             m,

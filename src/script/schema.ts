@@ -9,12 +9,20 @@ import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
 import { Content } from "./schema_content.ts";
-import { UsageCosts, UsageCounts, usageProblems } from "./schema_usage.ts";
+import {
+  MAX_COST_USD,
+  MAX_PRICE_PER_MILLION,
+  UsageCosts,
+  UsageCounts,
+  UsagePrices,
+  usageProblems,
+} from "./schema_usage.ts";
 import { Vocabulary, vocabularyField, vocabularyProblems } from "./schema_vocabulary.ts";
 import { type MessageInput, MessageList, messageListProblems } from "./schema_messages.ts";
 import { LEVELS, METADATA_VALUES, type MetadataKey, OBSERVATION_TYPES } from "./vocabulary.ts";
 import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schema_prompts.ts";
 import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
+import { freeText } from "./schema_text.ts";
 
 const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
 
@@ -35,6 +43,9 @@ export const Duration = z.union([
 ]).describe(
   'Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds; at most 1d',
 );
+
+/** Highest weight (a script's, or a score value's per outcome): a million. */
+export const MAX_WEIGHT = 1_000_000;
 
 const PseudonymousId = z.string().superRefine((value, ctx) => {
   const problem = checkPseudonymousId(value);
@@ -58,7 +69,7 @@ const metadataShape = Object.fromEntries(
 
 const FlatMetadata = z.record(
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be a short snake_case key" }),
-  z.union([z.string().max(200), z.number(), z.boolean()]),
+  z.union([freeText(z.string().max(200)), z.number(), z.boolean()]),
 );
 
 /** One observation in a turn's tree. Type-specific fields are checked in `checkStep`. */
@@ -99,7 +110,7 @@ export interface StepErrorInput {
 
 const StepError = z.strictObject({
   rate: z.number().min(0).max(1).describe("Probability that the step fails (load mode)"),
-  message: z.string().min(1).max(500).describe("Status message of the failed step"),
+  message: freeText(z.string().min(1).max(500)).describe("Status message of the failed step"),
   output: Content.optional().describe("Output of the failed step; default { error: message }"),
   outcome: z.enum(["failed", "recovered"]).optional().describe(
     "The turn's outcome when the step fails; default failed",
@@ -119,7 +130,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   duration: Duration.optional(),
   gap: Duration.optional().describe("Wait before this step starts; default 2ms..15ms"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   input: Content.optional(),
   output: Content.optional(),
   metadata: FlatMetadata.optional(),
@@ -137,10 +148,10 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
       "add up (input counts the input tokens no other input type counts); total is their sum",
   ),
   cost: UsageCosts.optional().describe(
-    "Cost in USD per usage type, fixed",
+    `Cost in USD per usage type, fixed; at most ${MAX_COST_USD} each`,
   ),
-  price: UsageCosts.optional().describe(
-    "USD per million tokens for every usage type of usage; the cost follows the drawn usage",
+  price: UsagePrices.optional().describe(
+    `USD per million tokens for every usage type of usage, at most ${MAX_PRICE_PER_MILLION}; the cost follows the drawn usage`,
   ),
   timeToFirstToken: Duration.optional(),
   prompt: PromptRef.optional(),
@@ -202,18 +213,21 @@ function addProblem(ctx: z.core.$RefinementCtx, { path, message, key }: PathProb
 }
 
 /** A score's value: a number (NUMERIC, BOOLEAN 0/1) or a category. */
-const ScoreValue = z.union([z.number(), z.string().min(1).max(40)]);
+const ScoreValue = z.union([z.number(), freeText(z.string().min(1).max(40))]);
 
 /** A feedback score, sent through Langfuse's API (not expressible in OTLP). */
 export const Score = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { error: "must be a short snake_case name" }),
   dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
   value: ScoreValue.describe("The value a replay sends"),
-  comment: z.string().max(500).optional(),
+  comment: freeText(z.string().max(500)).optional(),
   rate: z.number().min(0).max(1).optional().describe(
     "Load mode: share of turns (or sessions) that get this score; default 1",
   ),
-  byOutcome: z.record(vocabularyField("outcomes"), z.record(z.string(), z.number().nonnegative()))
+  byOutcome: z.record(
+    vocabularyField("outcomes"),
+    z.record(z.string(), z.number().nonnegative().max(MAX_WEIGHT)),
+  )
     .optional().describe(
       "Load mode: the value's weights per outcome, e.g. escalated: { 0: 0.8, 1: 0.2 }",
     ),
@@ -258,7 +272,7 @@ export const Turn = z.strictObject({
   ),
   thinkTime: Duration.optional().describe("Pause before this turn; default timing.thinkTime"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   reach: z.number().gt(0).max(1).optional().describe(
     "Share of sessions that reach this turn in load mode (1 = all); never more than an earlier turn's",
   ),
@@ -321,7 +335,7 @@ export const Script = z.strictObject({
     "Scores of the whole session (byOutcome uses the last turn's outcome)",
   ),
   prompts: Prompts.optional(),
-  weight: z.number().positive().default(1).describe(
+  weight: z.number().positive().max(MAX_WEIGHT).default(1).describe(
     "How often load mode picks this script relative to others",
   ),
   turns: z.array(Turn).min(1),
