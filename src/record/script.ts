@@ -637,6 +637,10 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
   if (isMessageList(observation.input)) {
     fields.messages = observation.input.map((message) => ({
       role: message.role as "system" | "user" | "assistant" | "tool",
+      // A tool message's step name, as scripts write it, when it is safe to keep.
+      ...(typeof message.name === "string" && message.name.length <= 80 && clean(message.name, ctx)
+        ? { name: message.name }
+        : {}),
       content: scrubber.content(message.content),
     }));
   }
@@ -684,12 +688,17 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
   return fields;
 }
 
-function isMessageList(value: Json | undefined): value is { role: string; content: Json }[] {
+function isMessageList(
+  value: Json | undefined,
+): value is { role: string; name?: string; content: Json }[] {
   return Array.isArray(value) && value.length > 0 &&
     value.every((item) =>
       item !== null && typeof item === "object" && !Array.isArray(item) &&
       typeof item.role === "string" && MESSAGE_ROLES.includes(item.role) &&
-      "content" in item && Object.keys(item).every((key) => key === "role" || key === "content")
+      "content" in item &&
+      Object.keys(item).every((key) =>
+        key === "role" || key === "content" || (key === "name" && typeof item.name === "string")
+      )
     );
 }
 

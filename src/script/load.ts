@@ -244,12 +244,16 @@ function sortProblems(problems: ScriptProblem[]): ScriptProblem[] {
 export function* templatedStrings(
   script: ScriptInput,
 ): Generator<{ path: PropertyKey[]; text: string }> {
+  for (const [name, text] of Object.entries(script.persona ?? {})) {
+    yield { path: ["persona", name], text };
+  }
   for (const [name, text] of Object.entries(script.vars ?? {})) {
     yield { path: ["vars", name], text };
   }
   for (const [v, variant] of (script.findings?.variants ?? []).entries()) {
     yield* strings(variant.output, ["findings", "variants", v, "output"]);
     yield* strings(variant.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
+    yield* strings(variant.reaction, ["findings", "variants", v, "reaction"]);
   }
   for (const [t, turn] of script.turns.entries()) {
     yield* strings(turn.input, ["turns", t, "input"]);
@@ -260,6 +264,10 @@ export function* templatedStrings(
       yield* strings(step.input, [...path, "input"]);
       yield* strings(step.output, [...path, "output"]);
       yield* strings(step.error?.output, [...path, "error", "output"]);
+      yield* strings(step.error?.answer, [...path, "error", "answer"]);
+      for (const [v, variant] of (step.error?.variants ?? []).entries()) {
+        yield* strings(variant.answer, [...path, "error", "variants", v, "answer"]);
+      }
       for (const [m, message] of (step.messages ?? []).entries()) {
         yield* strings(message.content, [...path, "messages", m, "content"]);
       }
@@ -284,6 +292,7 @@ function* strings(
 
 function checkTemplates(script: ScriptInput): { path: PropertyKey[]; message: string }[] {
   const declared = Object.keys(script.vars ?? {});
+  const persona = Object.keys(script.persona ?? {}).map((name) => `persona.${name}`);
   const builtins = ["sessionId", "userId"];
   const problems: { path: PropertyKey[]; message: string }[] = [];
   for (const { path, text } of templatedStrings(script)) {
@@ -292,20 +301,29 @@ function checkTemplates(script: ScriptInput): { path: PropertyKey[]; message: st
       problems.push({ path, message: parts.error });
       continue;
     }
-    // A var may use the vars declared before it; content may use all of them.
-    const visible = [
+    // A var may use the vars declared before it; content may use all of them. A persona value
+    // is drawn once per user, before any session, so it uses no var.
+    const visible = path[0] === "persona" ? [] : [
       ...builtins,
+      ...persona,
       ...(path[0] === "vars" ? declared.slice(0, declared.indexOf(String(path[1]))) : declared),
     ];
     for (const part of parts as TemplatePart[]) {
       if (typeof part !== "string" && part.kind === "var" && !visible.includes(part.name)) {
-        problems.push({
-          path,
-          message: `uses {{${part.name}}}, which is not declared in vars` +
-            (path[0] === "vars" ? " before it" : ""),
-        });
+        problems.push({ path, message: undeclared(part.name, path[0]) });
       }
     }
   }
   return problems;
+}
+
+function undeclared(name: string, section: PropertyKey): string {
+  if (section === "persona") {
+    return `uses {{${name}}}: a persona value is drawn once per user and cannot use vars`;
+  }
+  if (name.startsWith("persona.")) {
+    return `uses {{${name}}}, which is not declared in persona`;
+  }
+  return `uses {{${name}}}, which is not declared in vars` +
+    (section === "vars" ? " before it" : "");
 }
