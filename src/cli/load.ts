@@ -7,9 +7,17 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { expectedArrivals, parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
-import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
+import {
+  expectedArrivals,
+  parseRate,
+  peakRate,
+  type Phase,
+  phasesFromFlags,
+} from "../plan/arrivals.ts";
+import { DEFAULT_OUTLIER_RATE, SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
+import { longestSessionMs } from "../plan/session_bounds.ts";
+import { defaultPoolSize } from "../plan/users.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
 import { redactorFor } from "../report/redact.ts";
 import { shardFacts } from "../report/shard_report.ts";
@@ -31,7 +39,7 @@ import { prepareFixtures } from "./fixtures.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
-import { MAX_WEIGHT } from "../script/schema.ts";
+import { MAX_WEIGHT, type ScriptInput } from "../script/schema.ts";
 import { startProgress } from "../load/progress.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import { startSessions } from "../load/workers.ts";
@@ -97,8 +105,11 @@ Live (sessions arrive now at the rate, each turn sent when its time comes):
                       or this machine is too slow for the rate) or 10,000 sessions are alive
 
 Population and output:
-  --users N           size of the user pool (default: sessions / 10, at least 1; 100 live;
-                      at most 10,000,000)
+  --users N           size of the user pool, at most 10,000,000 (default: a user for every
+                      4 sessions; live runs also 1.5 users for each session that can be
+                      under way at once, up to one a session). A user is in one session at
+                      a time, at most 12 a day, and mostly comes back to the same script,
+                      as long as the pool is large enough
   --weight NAME=W     weight of the script named NAME (repeatable; default its own weight)
   --seed N            reproducible population; a re-run overwrites the same traces
   --report FILE       write the JSON report here too
@@ -167,9 +178,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   }));
   const users = values.users !== undefined
     ? positiveInt(values.users, "--users")
-    : schedule.kind === "backfill"
-    ? Math.max(1, Math.round(schedule.sessions / 10))
-    : 100;
+    : defaultUsers(schedule, scripts.map(({ script }) => script));
   const backfill = schedule.kind === "backfill";
   const identity = runIdentity({
     command: "load",
@@ -459,6 +468,18 @@ async function deliverLoadScores(
   }
   await flush();
   return total;
+}
+
+/** The default user pool of a run (see `defaultPoolSize`). */
+function defaultUsers(schedule: LoadSchedule, scripts: ScriptInput[]): number {
+  if (schedule.kind === "backfill") return defaultPoolSize({ sessions: schedule.sessions });
+  const longestMs = Math.max(
+    ...scripts.map((script) => longestSessionMs(script, { outlierRate: DEFAULT_OUTLIER_RATE })),
+  );
+  return defaultPoolSize({
+    sessions: expectedArrivals(schedule.phases),
+    underWay: peakRate(schedule.phases) * longestMs / 1000 / schedule.timeScale,
+  });
 }
 
 function round(value: number | undefined): number | undefined {

@@ -652,7 +652,12 @@ describe("the conversation so far in a main generation", () => {
     const main = mainGeneration(replayed.turns[1])!;
     // The recorded input holds the system message, turn 1's question and answer, then its own.
     assert.equal((planned.input as unknown[]).length, main.messages!.length + 2);
-    assert.deepEqual(main.messages!.map((m) => m.role), ["system", "user", "tool"]);
+    assert.deepEqual(main.messages!.map((m) => [m.role, m.name]), [
+      ["system", undefined],
+      ["user", undefined],
+      ["tool", "carrier_incidents"],
+      ["tool", "policy-search"],
+    ]);
     const own = planned.usage!.input - history.reduce((sum, m) => sum + messageTokens(m), 0);
     const [lo, hi] = String(main.usage!.input).split("..").map(Number);
     assert.ok(lo <= own && own <= hi, `${own} outside ${main.usage!.input}`);

@@ -258,12 +258,16 @@ export function* contentFields(
 ): Generator<{ path: PropertyKey[]; value: unknown }> {
   const field = (value: unknown, path: PropertyKey[]) =>
     value === undefined ? [] : [{ path, value }];
+  for (const [name, text] of Object.entries(script.persona ?? {})) {
+    yield { path: ["persona", name], value: text };
+  }
   for (const [name, text] of Object.entries(script.vars ?? {})) {
     yield { path: ["vars", name], value: text };
   }
   for (const [v, variant] of (script.findings?.variants ?? []).entries()) {
     yield* field(variant.output, ["findings", "variants", v, "output"]);
     yield* field(variant.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
+    yield* field(variant.reaction, ["findings", "variants", v, "reaction"]);
   }
   for (const [t, turn] of script.turns.entries()) {
     yield* field(turn.input, ["turns", t, "input"]);
@@ -274,6 +278,10 @@ export function* contentFields(
       yield* field(step.input, [...path, "input"]);
       yield* field(step.output, [...path, "output"]);
       yield* field(step.error?.output, [...path, "error", "output"]);
+      yield* field(step.error?.answer, [...path, "error", "answer"]);
+      for (const [v, variant] of (step.error?.variants ?? []).entries()) {
+        yield* field(variant.answer, [...path, "error", "variants", v, "answer"]);
+      }
       for (const [m, message] of (step.messages ?? []).entries()) {
         yield* field(message.content, [...path, "messages", m, "content"]);
         for (const [c, call] of (message.tool_calls ?? []).entries()) {
@@ -309,6 +317,7 @@ function* strings(
 
 function checkTemplates(script: ScriptInput): { path: PropertyKey[]; message: string }[] {
   const declared = Object.keys(script.vars ?? {});
+  const persona = Object.keys(script.persona ?? {}).map((name) => `persona.${name}`);
   const builtins = ["sessionId", "userId"];
   const problems: { path: PropertyKey[]; message: string }[] = [];
   for (const { path, text } of templatedStrings(script)) {
@@ -317,20 +326,29 @@ function checkTemplates(script: ScriptInput): { path: PropertyKey[]; message: st
       problems.push({ path, message: parts.error });
       continue;
     }
-    // A var may use the vars declared before it; content may use all of them.
-    const visible = [
+    // A var may use the vars declared before it; content may use all of them. A persona value
+    // is drawn once per user, before any session, so it uses no var.
+    const visible = path[0] === "persona" ? [] : [
       ...builtins,
+      ...persona,
       ...(path[0] === "vars" ? declared.slice(0, declared.indexOf(String(path[1]))) : declared),
     ];
     for (const part of parts as TemplatePart[]) {
       if (typeof part !== "string" && part.kind === "var" && !visible.includes(part.name)) {
-        problems.push({
-          path,
-          message: `uses {{${part.name}}}, which is not declared in vars` +
-            (path[0] === "vars" ? " before it" : ""),
-        });
+        problems.push({ path, message: undeclared(part.name, path[0]) });
       }
     }
   }
   return problems;
+}
+
+function undeclared(name: string, section: PropertyKey): string {
+  if (section === "persona") {
+    return `uses {{${name}}}: a persona value is drawn once per user and cannot use vars`;
+  }
+  if (name.startsWith("persona.")) {
+    return `uses {{${name}}}, which is not declared in persona`;
+  }
+  return `uses {{${name}}}, which is not declared in vars` +
+    (section === "vars" ? " before it" : "");
 }

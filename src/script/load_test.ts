@@ -194,3 +194,46 @@ test("durations longer than a day are refused where they are written", () => {
   ]);
   assert.doesNotThrow(() => parseScript(VALID.replace("100ms..200ms", "1d"), "x.yaml"));
 });
+
+test("score comments per value are checked like values, and a value gets one comment", () => {
+  const scored = VALID.replace(
+    "turns:",
+    `scores:
+  - name: thumbs
+    dataType: BOOLEAN
+    value: 0
+    comment: Too slow
+    comments: { 0: Wanted a person, 2: Never }
+    byFinding: { unsolved: { 3: 0 } }
+turns:`,
+  );
+  assert.deepEqual(
+    problemsOf(scored).map(({ field, message }) => `${field}: ${message}`),
+    [
+      "scores[0].comment: gives a second comment for value 0, which comments also has",
+      "scores[0].comments.2: must be 0 or 1 for BOOLEAN",
+      "scores[0].byFinding.unsolved.3: must be 0 or 1 for BOOLEAN",
+    ],
+  );
+});
+
+test("a score's comments and byFinding keys must be among its categories", () => {
+  const scored = VALID.replace(
+    "turns:",
+    `scores:
+  - name: resolution
+    dataType: CATEGORICAL
+    value: resolved
+    categories: [resolved, abandoned]
+    comments: { resolved: Thanks, escalated: Asked for a person }
+    byFinding: { unsolved: { solved: 0 } }
+turns:`,
+  );
+  assert.deepEqual(
+    problemsOf(scored).map(({ field, message }) => `${field}: ${message}`),
+    [
+      'scores[0].comments.escalated: "escalated" is not one of the categories (resolved, abandoned)',
+      'scores[0].byFinding.unsolved.solved: "solved" is not one of the categories (resolved, abandoned)',
+    ],
+  );
+});

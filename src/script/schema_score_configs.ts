@@ -28,6 +28,8 @@ interface ScoreLike {
   dataType: "NUMERIC" | "BOOLEAN" | "CATEGORICAL";
   value: number | string;
   byOutcome?: Partial<Record<string, Record<string, number>>>;
+  byFinding?: Partial<Record<string, Record<string, number>>>;
+  comments?: Record<string, unknown>;
   categories?: string[];
   range?: { min: number; max: number };
 }
@@ -92,15 +94,23 @@ export function scoreConfigProblems(score: ScoreLike): { path: PropertyKey[]; me
   return problems;
 }
 
-/** Where each value of a score is written: `value` and `byOutcome.<outcome>.<key>`. */
+/**
+ * Where each value of a score is written: `value`, `byOutcome.<outcome>.<key>`,
+ * `byFinding.<finding>.<key>` and `comments.<key>`.
+ */
 function valuePlaces(score: ScoreLike): { path: PropertyKey[]; value: number | string }[] {
   const places: { path: PropertyKey[]; value: number | string }[] = [
     { path: ["value"], value: score.value },
   ];
-  for (const [outcome, weights] of Object.entries(score.byOutcome ?? {})) {
-    for (const key of Object.keys(weights ?? {})) {
-      places.push({ path: ["byOutcome", outcome, key], value: key });
+  for (const field of ["byOutcome", "byFinding"] as const) {
+    for (const [name, weights] of Object.entries(score[field] ?? {})) {
+      for (const key of Object.keys(weights ?? {})) {
+        places.push({ path: [field, name, key], value: key });
+      }
     }
+  }
+  for (const key of Object.keys(score.comments ?? {})) {
+    places.push({ path: ["comments", key], value: key });
   }
   return places;
 }

@@ -1,7 +1,7 @@
 /**
  * Content templates: `{{date +2d}}`, `{{pick DHL|UPS|DPD}}`, `{{int 2..5}}`, `{{money 20..90}}`,
- * `{{faker.location.city}}`, `{{name}}` for a session variable, and `{{sessionId}}` /
- * `{{userId}}`. Parsed and checked when a script loads, so a typo is a script error with a
+ * `{{faker.location.city}}`, `{{name}}` for a session variable, `{{persona.name}}` for a
+ * value of the session's user, and `{{sessionId}}` / `{{userId}}`. Parsed and checked when a script loads, so a typo is a script error with a
  * position (returned, never thrown, so it is reported with every other problem); rendered by
  * the planner. Numbers are bounded (see the MAX_ constants), names are looked up as own
  * properties of our tables only (`{{constructor}}` is no date format), and faker methods come
@@ -112,9 +112,12 @@ function parseExpr(source: string): TemplateExpr | { error: string } {
     }
     return { kind: "faker", module, method };
   }
-  if (/^[a-z][a-zA-Z0-9_]*$/.test(head) && rest.length === 0) return { kind: "var", name: head };
+  // `persona.firstName`: a value of the session's user (see schema_persona.ts).
+  if (/^(?:persona\.)?[a-z][a-zA-Z0-9_]*$/.test(head) && rest.length === 0) {
+    return { kind: "var", name: head };
+  }
   return {
     error: `{{${source}}}: unknown template; use date, longdate, time, datetime, pick, int, ` +
-      `money, faker.<module>.<method> or a declared var`,
+      `money, faker.<module>.<method>, a declared var or persona.<name>`,
   };
 }
