@@ -6,12 +6,12 @@
  * them. The sessions become anonymised scripts (record/script.ts), written without overwriting.
  *
  * @example
- * deno task record --session 7f3c... --out conversations/recorded.yaml
- * deno task record --listen 4318 --sessions 1 --out recorded/
+ * deno task record --session 7f3c...                  # into out/recorded/
+ * deno task record --listen 4318 --sessions 1 --out out/recorded/live/
  */
 import { constants } from "node:fs";
 import { access, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { systemClock } from "../load/clock.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { sessionsFromOtlpFile } from "../record/from_otlp.ts";
@@ -26,15 +26,23 @@ import { durationFlag } from "./limits.ts";
 import { parseCommandArgs } from "./options.ts";
 import { prepareDir } from "./paths.ts";
 import { parseAt } from "./time.ts";
+import { taskCommand } from "../runtime.ts";
 import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
 
 /** Default `--limit`: sessions read for `--user` / `--from` / `--to`. */
 export const DEFAULT_RECORD_LIMIT = 5;
 /** Largest `--limit`. */
 export const MAX_RECORD_LIMIT = 100;
+/**
+ * Default `--out`: a directory outside conversations/, so that a recorded script, which needs
+ * a review before use, is not picked up by `conversations/*.yaml`.
+ */
+export const DEFAULT_RECORD_OUT = "out/recorded";
+/** The conversation script's JSON Schema, from the project's root. */
+const SCHEMA_FILE = "schema/conversation.schema.json";
 
 /** `record --help`. */
-export const RECORD_HELP = `Usage: session-replay record <source> --out FILE|DIR [options]
+export const RECORD_HELP = `Usage: session-replay record <source> [--out FILE|DIR] [options]
 
 Turns real sessions into conversation scripts: one turn per trace with its observation tree,
 models, prompt links, levels and scores, timings and usage as ranges, and every id and piece of
@@ -59,7 +67,8 @@ LANGFUSE_SECRET_KEY, and only read.
 
 Options:
   --out FILE|DIR        where to write: a .yaml file for one session, else a directory
-                        (created if needed); required
+                        (created if needed); default ${DEFAULT_RECORD_OUT}, outside conversations/ so
+                        that conversations/*.yaml does not pick up a script not reviewed yet
   --limit N             most sessions for --user, --from, --to (default ${DEFAULT_RECORD_LIMIT}, at most ${MAX_RECORD_LIMIT})
   --sessions N          --listen: stop after N sessions, once nothing arrived for --idle
   --idle D              --listen: how long a session must be quiet to count (default ${
@@ -115,9 +124,6 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     );
   }
   if (sources.length > 1) throw usage(`give one source, not ${sources.join(" and ")}`);
-  if (values.out === undefined) {
-    throw usage("record needs --out: a .yaml file for one session, or a directory");
-  }
   if (values.limit !== undefined && !recent) {
     throw usage("--limit applies to --user, --from and --to");
   }
@@ -127,7 +133,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   if (values.name !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(values.name)) {
     throw usage(`--name must be kebab-case (a-z, 0-9 and "-"), not "${values.name}"`);
   }
-  const out = values.out;
+  const out = values.out ?? DEFAULT_RECORD_OUT;
   const toFile = /\.ya?ml$/i.test(out);
   if (toFile && (recent || values.listen !== undefined)) {
     throw usage(
@@ -242,7 +248,10 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   }
   let scripts: RecordedScript[];
   try {
-    scripts = toScripts(sessions, values.name === undefined ? {} : { name: values.name });
+    scripts = toScripts(sessions, {
+      ...(values.name === undefined ? {} : { name: values.name }),
+      schemaPath: schemaPathFrom(toFile ? dirname(out) : out),
+    });
   } catch (error) {
     if (error instanceof RecordError) throw new CliError(error.message, EXIT.invalidScript);
     throw error;
@@ -259,7 +268,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   }
   io.out(
     `\nReview before sharing: the scrubber replaces what it recognises, free text can hide more.\n` +
-      `Check: deno task validate ${written.map((w) => w.path).join(" ")}`,
+      `Check: ${taskCommand("validate")} ${written.map((w) => w.path).join(" ")}`,
   );
   return interrupted ? EXIT.interrupted : EXIT.ok;
 
@@ -300,6 +309,14 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     }
     return planned;
   }
+}
+
+/**
+ * The JSON Schema's path from the directory a script is written to (the editor line of its
+ * header), for a command run from the project's root.
+ */
+function schemaPathFrom(dir: string): string {
+  return relative(resolve(dir), resolve(SCHEMA_FILE)).replaceAll("\\", "/");
 }
 
 /** The --out target checked before reading: a file's directory, or the directory itself. */

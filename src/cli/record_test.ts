@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -15,6 +15,8 @@ import type { FakeMode } from "../testing/fake_langfuse/server.ts";
 import { sdkConversation } from "../testing/sdk_conversation.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { loadScriptFile, parseScript } from "../script/load.ts";
+import { taskCommand } from "../runtime.ts";
+import { DEFAULT_RECORD_OUT } from "./record.ts";
 import type { RecordedObservation, RecordedSession } from "../record/types.ts";
 
 const SCRIPTS = [
@@ -157,6 +159,36 @@ describe("record on the command line", () => {
     );
   });
 
+  it("without --out writes into out/recorded/, outside the conversations/*.yaml glob, with the schema's path from there", async () => {
+    const dir = await tempDir();
+    const spans = join(dir, "spans.otlp.jsonl");
+    const sent = await run([
+      "replay",
+      "conversations/refund.yaml",
+      "--target",
+      "file",
+      "--out",
+      spans,
+      "--no-manifest",
+      "--quiet",
+    ]);
+    assert.equal(sent.code, 0, sent.err);
+    const name = `default-out-${Date.now()}`;
+    const file = join(DEFAULT_RECORD_OUT, `${name}.yaml`);
+    try {
+      const recorded = await run(["record", "--from-otlp", spans, "--name", name]);
+      assert.equal(recorded.code, 0, recorded.err);
+      assert.equal(DEFAULT_RECORD_OUT, "out/recorded");
+      assert.match(recorded.out, new RegExp(`Wrote ${file} `));
+      assert.match(recorded.out, new RegExp(`Check: ${taskCommand("validate")} ${file}$`, "m"));
+      const schema = /\$schema=(\S+)/.exec(await readFile(file, "utf8"))![1];
+      assert.equal(schema, "../../schema/conversation.schema.json");
+      assert.ok((await stat(join(DEFAULT_RECORD_OUT, schema))).isFile(), "the editor finds it");
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
   it("records a plain OpenTelemetry SDK app with --listen, flags its mistakes and writes a valid script", async () => {
     const dir = await tempDir();
     let ready: (url: string) => void = () => {};
@@ -269,7 +301,6 @@ describe("record on the command line", () => {
         ["record", "--session", "a", "--from-otlp", "b", "--out", "x"],
         /give one source, not --session and --from-otlp/,
       ],
-      [["record", "--session", "a"], /record needs --out/],
       [
         ["record", "--user", "u", "--out", "x.yaml"],
         /--out x\.yaml is a file, but this source may record several sessions/,
