@@ -76,6 +76,11 @@ Options:
 }s)
   --name NAME           the script name (kebab-case; also the file name)
   --force               overwrite existing files (refused otherwise)
+  --no-prompts          Langfuse sources: link the prompts generations use by name and version
+                        only; by default each linked version is read (GET
+                        /api/public/v2/prompts/{name}?version=) and declared under prompts: with
+                        its text, scrubbed like the content, so the script replays into a
+                        project that lacks the prompts (a replay creates them there)
   --reads-per-second R  most Langfuse API reads a second (default ${DEFAULT_READS_PER_SECOND}; see verify --help)
   -h, --help            show this help
 
@@ -100,6 +105,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     out: { type: "string" },
     name: { type: "string" },
     force: { type: "boolean" },
+    "no-prompts": { type: "boolean" },
     "reads-per-second": { type: "string" },
     help: { type: "boolean", short: "h" },
   }, "record");
@@ -126,6 +132,12 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   if (sources.length > 1) throw usage(`give one source, not ${sources.join(" and ")}`);
   if (values.limit !== undefined && !recent) {
     throw usage("--limit applies to --user, --from and --to");
+  }
+  if (values["no-prompts"] && (values["from-otlp"] !== undefined || values.listen !== undefined)) {
+    throw usage(
+      "--no-prompts applies to Langfuse sources (--session, --user, --from, --to): spans " +
+        "carry a prompt's name and version, never its text",
+    );
   }
   if ((values.sessions !== undefined || values.idle !== undefined) && values.listen === undefined) {
     throw usage("--sessions and --idle apply to --listen");
@@ -196,9 +208,14 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
         sleep: (ms) => clock.sleepUntil(clock.now() + ms),
       });
       const source = new LangfuseSource(client);
+      // The prompt versions linked, with their text, so the script replays into any project.
+      const read = async (id: string) => {
+        const session = await source.session(id);
+        return values["no-prompts"] ? session : await source.withPrompts(session);
+      };
       if (values.session !== undefined) {
         if (values.session.trim() === "") throw usage("--session needs a session id");
-        sessions = [await source.session(values.session)];
+        sessions = [await read(values.session)];
       } else {
         const nowMs = io.now();
         const fromMs = values.from === undefined
@@ -230,7 +247,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
             interrupted = true;
             break;
           }
-          sessions.push(await source.session(id));
+          sessions.push(await read(id));
         }
       }
     }

@@ -114,6 +114,67 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
   });
 }
 
+describe("record from one Langfuse project, replay into another", () => {
+  it("records the linked prompts with their text, so a project without them gets them created and its generations linked", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "recorded.yaml");
+    await withFakeLangfuse({ mode: "v4", projectId: "production-copy" }, async (a) => {
+      await withFakeLangfuse({ mode: "v4", projectId: "staging" }, async (b) => {
+        const sent = await replayWithScores(a, 41, ["conversations/order-status.yaml"]);
+        const sessionId = sent.manifest.sessions[0].sessionId;
+        const recorded = await run(
+          ["record", "--session", sessionId, "--out", file],
+          langfuseEnv(a),
+          { clock: new FakeClock() },
+        );
+        assert.equal(recorded.code, 0, recorded.err);
+        const text = await readFile(file, "utf8");
+        assert.equal((await run(["validate", file])).code, 0, text);
+
+        assert.equal(b.prompts.length, 0, "the second project lacks the prompts");
+        const replayed = await replayWithScores(b, 42, [file]);
+        const content = (p: { name: string; type: string; prompt: unknown; config: unknown }) =>
+          JSON.stringify([p.name, p.type, p.prompt, p.config]);
+        assert.deepEqual(
+          b.prompts.map(content).sort(),
+          a.prompts.map(content).sort(),
+          "created with the recorded text",
+        );
+        const source = new LangfuseSource(langfuseClientFor(a));
+        const again = new LangfuseSource(langfuseClientFor(b));
+        const original = await source.session(sessionId);
+        const copy = await again.session(replayed.manifest.sessions[0].sessionId);
+        assert.deepEqual(shape(copy), shape(original), text);
+        const links = shape(copy).flat().join(" ").match(/\|[\w-]+@\d+/g) ?? [];
+        assert.ok(links.length >= 2, `generations link the created prompts: ${links}`);
+        assert.ok(links.every((link) => !link.endsWith("@?")));
+
+        // --no-prompts links by name and version only: that project then refuses, saying why.
+        const pinned = join(dir, "pinned.yaml");
+        const bare = await run(
+          ["record", "--session", sessionId, "--out", pinned, "--no-prompts"],
+          langfuseEnv(a),
+          { clock: new FakeClock() },
+        );
+        assert.equal(bare.code, 0, bare.err);
+        await withFakeLangfuse({ mode: "v4" }, async (empty) => {
+          const refused = await run(["replay", pinned, "--quiet"], langfuseEnv(empty));
+          assert.equal(refused.code, 6, refused.err);
+          assert.match(refused.err, /prompt "[\w-]+" version 1 .* does not exist/);
+          assert.match(refused.err, /Nothing was sent/);
+          assert.equal(empty.spans.length, 0);
+        });
+      });
+    });
+  });
+
+  it("refuses --no-prompts for a source whose spans carry no prompt text", async () => {
+    const result = await run(["record", "--from-otlp", "x.jsonl", "--no-prompts"]);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /--no-prompts applies to Langfuse sources/);
+  });
+});
+
 describe("record on the command line", () => {
   it("writes scripts from a file target's output and refuses to overwrite them without --force", async () => {
     const dir = await tempDir();
