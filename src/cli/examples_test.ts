@@ -87,3 +87,18 @@ test("no documented command writes into conversations/, where conversations/*.ya
   assert.ok(records > 0, "the README shows record without --out, writing to the default");
   assert.ok(!inConversations(DEFAULT_RECORD_OUT), "record's default output");
 });
+
+test("no message names a runtime's task runner itself: hints go through taskCommand(), which names the one running", async () => {
+  const hardcoded: string[] = [];
+  for (const file of await sources()) {
+    if (file.endsWith("runtime.ts")) continue;
+    const lines = (await readFile(file, "utf8")).split("\n");
+    for (const [i, line] of lines.entries()) {
+      const comment = /^\s*(\/\/|\*|\/\*\*)/.test(line);
+      if (!comment && /\b(deno task|bun run)\b/.test(line)) {
+        hardcoded.push(`${file}:${i + 1}: ${line.trim()}`);
+      }
+    }
+  }
+  assert.deepEqual(hardcoded, []);
+});

@@ -42,7 +42,7 @@ export function permissionMessage(error: unknown, command?: string): string | un
   if (denial) {
     const what = denial.target === undefined ? "" : ` to "${denial.target}"`;
     const task = command === undefined
-      ? "Each command's task (deno task <command>) grants every permission it needs"
+      ? `Each command's task (${taskCommand("<command>")}) grants every permission it needs`
       : `\`${taskCommand(command)}\` grants every permission ${command} needs`;
     return `Deno did not give session-replay ${denial.kind} access${what} (${denial.flag}). ` +
       `${task}; with deno run, add ${denial.flag}.`;

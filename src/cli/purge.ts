@@ -29,6 +29,7 @@ import { prepareFile } from "./paths.ts";
 import { langfuseProjectName } from "./production.ts";
 import { apiFailure, langfuseClientFromEnv, openRun } from "./verify.ts";
 import { COMMENTS_STAY, purgeReview } from "../langfuse/purge_review.ts";
+import { count } from "../report/count.ts";
 
 /** `purge --help`. */
 export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.load.json> [options]
@@ -275,10 +276,6 @@ function batchSizeFlag(text: string): number {
     );
   }
   return value;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /**

@@ -27,6 +27,7 @@ import { parseCommandArgs } from "./options.ts";
 import { prepareDir } from "./paths.ts";
 import { parseAt } from "./time.ts";
 import { taskCommand } from "../runtime.ts";
+import { count as counted } from "../report/count.ts";
 import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
 
 /** Default `--limit`: sessions read for `--user` / `--from` / `--to`. */
@@ -164,7 +165,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
       sessions = await sessionsFromOtlpFile(values["from-otlp"]);
     } else if (values.listen !== undefined) {
       const port = portFlag(values.listen);
-      const count = values.sessions === undefined
+      const sessionsWanted = values.sessions === undefined
         ? undefined
         : positiveInt(values.sessions, "--sessions");
       const idleMs = values.idle === undefined ? undefined : durationFlag(values.idle, "--idle", {
@@ -174,7 +175,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
       });
       const result = await listenForSessions({
         port,
-        ...(count !== undefined ? { sessions: count } : {}),
+        ...(sessionsWanted !== undefined ? { sessions: sessionsWanted } : {}),
         ...(idleMs !== undefined ? { idleMs } : {}),
         stopped: io.interrupted,
         color: io.color,
@@ -183,18 +184,16 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
             `Listening for OTLP/HTTP traces on ${url} (JSON or protobuf). ` +
               `Point your exporter at it, e.g.\n` +
               `  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${url}\n` +
-              (count === undefined
+              (sessionsWanted === undefined
                 ? `Ctrl-C writes the sessions seen as scripts into ${out}.\n`
-                : `Stops after ${count} session${count === 1 ? "" : "s"} (Ctrl-C sooner), ` +
+                : `Stops after ${counted(sessionsWanted, "session")} (Ctrl-C sooner), ` +
                   `then writes them into ${out}.\n`),
           ),
         onTurn: (text) => io.out(text),
       });
       io.out(
-        `Received ${result.spans} span${result.spans === 1 ? "" : "s"} in ${result.traces} ` +
-          `trace${result.traces === 1 ? "" : "s"}; ${result.problems} contract problem${
-            result.problems === 1 ? "" : "s"
-          } flagged.`,
+        `Received ${counted(result.spans, "span")} in ${counted(result.traces, "trace")}; ` +
+          `${counted(result.problems, "contract problem")} flagged.`,
       );
       if (result.spans === 0) {
         throw new RecordInputError("--listen: no spans arrived; nothing to write");
@@ -280,7 +279,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   }
   const written = await writeScripts(scripts, out, toFile, values.force ?? false);
   for (const { path, script, turns } of written) {
-    io.out(`Wrote ${path} (${turns} turn${turns === 1 ? "" : "s"})`);
+    io.out(`Wrote ${path} (${counted(turns, "turn")})`);
     for (const note of script.notes) io.out(`  ${note}`);
   }
   io.out(

@@ -1,13 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { COMMANDS } from "../main.ts";
 import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 import { runTask, type TaskRun } from "../testing/tasks.ts";
+import { taskCommand } from "../runtime.ts";
+import { parse, stringify } from "yaml";
 
 /** What a run through a task must never print: a permission the task lacks, or a crash. */
 const NOT_GRANTED = /NotCapable|PermissionDenied|Requires \w+ access|Internal error/;
@@ -274,3 +276,57 @@ test("deno.json's tasks and package.json's scripts offer the same commands, each
     "every Bun script has its Deno task",
   );
 });
+
+test("a first run's hints name the runner it was started with, and counts read as words", {
+  timeout: 120_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "hints-"));
+  const preview = await runTask("replay", [
+    "conversations/refund.yaml",
+    "--target",
+    "preview",
+    "--manifest-dir",
+    dir,
+  ]);
+  assert.equal(preview.code, 0, described(preview));
+  assert.match(preview.stdout, /^Session /, "the session comes first");
+  assert.ok(
+    preview.stdout.trimEnd().endsWith(`${taskCommand("replay")} conversations/refund.yaml`),
+    described(preview),
+  );
+
+  const spans = join(dir, "spans.jsonl");
+  const sent = await runTask("replay", [
+    "conversations/refund.yaml",
+    "--target",
+    "file",
+    "--out",
+    spans,
+    "--no-manifest",
+    "--quiet",
+  ]);
+  assert.equal(sent.code, 0, described(sent));
+  const recorded = await runTask("record", ["--from-otlp", spans, "--out", join(dir, "rec")]);
+  assert.equal(recorded.code, 0, described(recorded));
+  assert.match(recorded.stdout, new RegExp(`Check: ${taskCommand("validate")} \\S+\\.yaml`));
+
+  const oneTurn = join(dir, "one-turn.yaml");
+  const script = await readFile("conversations/refund.yaml", "utf8");
+  await writeFile(oneTurn, oneTurnOf(script));
+  const valid = await runTask("validate", [oneTurn, "conversations/refund.yaml"]);
+  assert.equal(valid.code, 0, described(valid));
+  assert.match(valid.stdout, /one-turn\.yaml: ok \(1 turn\)\n/);
+  assert.match(valid.stdout, /refund\.yaml: ok \(\d+ turns\)/);
+});
+
+/**
+ * The shipped script with only its first turn (no findings, which name later turns), written
+ * elsewhere: its prompts file is named by its absolute path.
+ */
+function oneTurnOf(text: string): string {
+  const script = parse(text) as { turns: unknown[]; findings?: unknown; prompts?: unknown };
+  delete script.findings;
+  if (typeof script.prompts === "string") script.prompts = resolve("conversations", script.prompts);
+  script.turns = script.turns.slice(0, 1);
+  return stringify(script);
+}

@@ -39,6 +39,7 @@ import type {
   RecordedTrace,
 } from "./types.ts";
 import { scriptYaml } from "./yaml_text.ts";
+import { count, noun } from "../report/count.ts";
 
 /** How recorded sessions become scripts. */
 export interface ToScriptsOptions {
@@ -167,7 +168,7 @@ function toScript(
   const vars = scrubber.vars();
   const script: Record<string, unknown> = {
     name,
-    description: `Recorded session, ${turns.length} turn${turns.length === 1 ? "" : "s"}; ` +
+    description: `Recorded session, ${count(turns.length, "turn")}; ` +
       "content scrubbed, review before sharing.",
     session: { id: SESSION_ID_FORMAT },
     user: { id: USER_ID_FORMAT },
@@ -320,7 +321,7 @@ function traceFields(session: RecordedSession, scriptName: string, ctx: Context)
   }
   if (droppedTags > 0) {
     notes.add(
-      `Dropped ${droppedTags} tag${droppedTags === 1 ? "" : "s"}: personal data, a secret, ` +
+      `Dropped ${count(droppedTags, "tag")}: personal data, a secret, ` +
         "not a short token, or more than 20.",
     );
   }
@@ -770,7 +771,7 @@ function declaredPrompts(session: RecordedSession, ctx: Context): Record<string,
   const missing = [...linked.keys()].filter((name) => !ctx.declared.has(name));
   if (missing.length > 0) {
     ctx.notes.add(
-      `Prompt${missing.length === 1 ? "" : "s"} ${missing.join(", ")}: linked by name and ` +
+      `${noun(missing.length, "Prompt")} ${missing.join(", ")}: linked by name and ` +
         "version without text (Langfuse no longer has the version, or its content or name " +
         "cannot be written); replay into a project that has them.",
     );
