@@ -30,6 +30,12 @@ interface TaskCase {
 function cases(dir: string, fake: FakeLangfuse): TaskCase[] {
   const lf = langfuseEnv(fake);
   const manifestDir = join(dir, "manifests");
+  /** Shard k of 2 of one seeded backfill to a file, its report beside it. */
+  const shard = (k: number, extra: string[]) => [
+    "conversations/order-status.yaml",
+    ...["--sessions", "20", "--seed", "1", "--at", AT, "--shard", `${k}/2`, "--target", "file"],
+    ...["--out", join(dir, "load", `spans.${k}.jsonl`), "--out-dir", join(dir, "load"), ...extra],
+  ];
   return [
     {
       task: "validate",
@@ -72,49 +78,13 @@ function cases(dir: string, fake: FakeLangfuse): TaskCase[] {
     {
       task: "load",
       what: "two worker threads, a file target, the report, sessions file and HTML page",
-      args: [
-        "conversations/order-status.yaml",
-        "--sessions",
-        "20",
-        "--seed",
-        "1",
-        "--at",
-        AT,
-        "--workers",
-        "2",
-        "--shard",
-        "1/2",
-        "--target",
-        "file",
-        "--out",
-        join(dir, "load", "spans.1.jsonl"),
-        "--out-dir",
-        join(dir, "load"),
-        "--html",
-        join(dir, "load", "load.html"),
-      ],
+      args: shard(1, ["--workers", "2", "--html", join(dir, "load", "load.html")]),
       exit: 0,
     },
     {
       task: "load",
-      what: "the other shard, to a Collector's environment variables",
-      args: [
-        "conversations/order-status.yaml",
-        "--sessions",
-        "20",
-        "--seed",
-        "1",
-        "--at",
-        AT,
-        "--shard",
-        "2/2",
-        "--target",
-        "file",
-        "--out",
-        join(dir, "load", "spans.2.jsonl"),
-        "--out-dir",
-        join(dir, "load"),
-      ],
+      what: "the other shard of the same run",
+      args: shard(2, []),
       exit: 0,
     },
     {
