@@ -7,7 +7,7 @@ import { COMMANDS } from "../main.ts";
 import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
-import { runTask, type TaskRun } from "../testing/tasks.ts";
+import { runTask, type TaskResult } from "../testing/task.ts";
 import { taskCommand } from "../runtime.ts";
 import { parse, stringify } from "yaml";
 
@@ -150,7 +150,7 @@ async function filled(args: string[], dir: string): Promise<string[]> {
   return out;
 }
 
-function described(run: TaskRun): string {
+function described(run: TaskResult): string {
   return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
 }
 
@@ -167,7 +167,7 @@ test(
         "every command has a case",
       );
       for (const c of table) {
-        const run = await runTask(c.task, await filled(c.args, dir), { env: c.env });
+        const run = await runTask(c.task, await filled(c.args, dir), c.env);
         const where = `${c.task} (${c.what}): ${described(run)}`;
         assert.doesNotMatch(run.stderr, NOT_GRANTED, where);
         assert.equal(run.code, c.exit, where);
@@ -195,22 +195,24 @@ test(
         "--manifest-dir",
         dir,
         "--quiet",
-      ], { env: langfuseEnv(fake) });
+      ], langfuseEnv(fake));
       assert.equal(sent.code, 0, described(sent));
       const manifest = join(dir, (await readdir(dir)).find((name) => name.startsWith("run_"))!);
       const traces = fake.spans.filter((span) => span.parentSpanId === undefined).length;
       assert.equal(traces, 3);
 
-      const first = await runTask("purge", [manifest, "--yes", "--batch-size", "1"], {
-        env: langfuseEnv(fake),
-      });
+      const first = await runTask(
+        "purge",
+        [manifest, "--yes", "--batch-size", "1"],
+        langfuseEnv(fake),
+      );
       assert.doesNotMatch(first.stderr, NOT_GRANTED, described(first));
       assert.equal(first.code, 6, described(first));
       assert.match(first.stderr, /Deleted 2 of 3 traces of run_\w+; 1 left: .*budget is spent/);
       const left = JSON.parse(await readFile(`${manifest}.purge-left.json`, "utf8"));
       assert.equal(left.traceIds.length, 1, "the trace not deleted yet is kept for the next run");
 
-      const again = await runTask("purge", [manifest, "--yes"], { env: langfuseEnv(fake) });
+      const again = await runTask("purge", [manifest, "--yes"], langfuseEnv(fake));
       assert.equal(again.code, 6, described(again));
       assert.match(again.stdout, /Resuming an earlier purge of run_\w+: 1 trace of 3 left/);
       assert.match(again.stderr, /Deleted 0 of 1 trace of run_\w+; 1 left/);
