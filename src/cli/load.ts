@@ -249,7 +249,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     undefined,
     reviewScoreConfigs(review),
   );
-  if (fixtures.note) io.out(fixtures.note);
   await prepareQueues(target, review, io, configIdsOf(fixtures.fixtures));
   const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
@@ -414,6 +413,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (html) await html.writeLoad(values.html!, report, population, io.env);
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
+  if (fixtures.note) io.out(fixtures.note);
   if (reviewed.text) (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;

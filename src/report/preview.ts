@@ -9,6 +9,7 @@ import { formatMs } from "../script/duration.ts";
 import type { Json } from "../plan/types.ts";
 import { escapeControls as shown } from "./escape.ts";
 import type { LangfuseView, ViewObservation, ViewTrace } from "./langfuse_view.ts";
+import { count } from "./count.ts";
 
 /** How the preview is drawn. */
 export interface PreviewOptions {
@@ -203,10 +204,6 @@ function oneLine(value: Json): string {
 function truncate(line: string, width: number): string {
   const chars = Array.from(line);
   return chars.length <= width ? line : chars.slice(0, Math.max(0, width - 1)).join("") + "…";
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 interface Paint {

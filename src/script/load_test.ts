@@ -145,16 +145,59 @@ test("duplicate keys are an error, not a silent overwrite", () => {
   assert.match(problems[0].message, /not valid YAML.*[Mm]ap keys must be unique/);
 });
 
-test("unknown templates and undeclared vars are errors at the templated field", () => {
+test("unknown templates and undeclared vars are errors at the template itself", () => {
   const problems = problemsOf(
     VALID.replace("It ships {{date +1d}}.", "'{{carrier}} ships {{tomorrow}}.'"),
   );
   assert.deepEqual(problems.map((p) => [p.line, p.column, p.field, p.message]), [
-    [15, 13, "turns[0].output", "uses {{carrier}}, which is not declared in vars"],
-    [15, 13, "turns[0].output", "uses {{tomorrow}}, which is not declared in vars"],
+    [15, 14, "turns[0].output", "uses {{carrier}}, which is not declared in vars"],
+    [15, 32, "turns[0].output", "uses {{tomorrow}}, which is not declared in vars"],
   ]);
   const faker = problemsOf(VALID.replace("{{date +1d}}", "{{faker.nope.city}}"));
   assert.match(faker[0].message, /not a faker method/);
+});
+
+test("schema and template problems come in one pass, every template problem of a string at its own column", () => {
+  const output = `"It ships {{datee +1d}} via {{pick DHL}}, {{carrier}} }} or {{int 9..2}}"`;
+  const text = VALID.replace("kind: status", "kind: nope").replace(
+    "It ships {{date +1d}}.",
+    output,
+  );
+  const line = text.split("\n")[14];
+  const column = (part: string) => line.indexOf(part) + 1;
+  assert.deepEqual(problemsOf(text).map((p) => [p.line, p.column, p.field, p.message]), [
+    [
+      13,
+      11,
+      "turns[0].kind",
+      "must be one of greeting, status, delay, escalation, refund, handoff, clarification, resolution, followup",
+    ],
+    [
+      15,
+      column("{{datee"),
+      "turns[0].output",
+      "{{datee +1d}}: unknown template; use date, longdate, time, datetime, pick, int, money, faker.<module>.<method> or a declared var",
+    ],
+    [
+      15,
+      column("{{pick"),
+      "turns[0].output",
+      "{{pick DHL}}: expected two or more options like {{pick DHL|UPS}}",
+    ],
+    [15, column("{{carrier"), "turns[0].output", "uses {{carrier}}, which is not declared in vars"],
+    [15, column("}} or"), "turns[0].output", `has a stray "}}" in ${output}`],
+    [15, column("{{int"), "turns[0].output", "{{int 9..2}}: expected a range like {{int 2..9}}"],
+  ]);
+});
+
+test("a template problem in a block of several lines is reported on its own line", () => {
+  const text = VALID.replace(
+    "output: It ships {{date +1d}}.",
+    "output: |\n      It ships {{date +1d}}.\n      Call {{later}} if not.",
+  );
+  assert.deepEqual(problemsOf(text).map((p) => [p.line, p.column, p.message]), [
+    [17, 12, "uses {{later}}, which is not declared in vars"],
+  ]);
 });
 
 test("an unquoted template at the start of a value gets a hint", () => {

@@ -105,7 +105,7 @@ test("a variant's turn must exist and fit the finding", () => {
 test("a variant's templates are checked like the turns'", () => {
   assert.deepEqual(
     scriptErrors(findings('    - { finding: unsolved, turn: status, output: "{{eta}} maybe" }\n')),
-    ["x.yaml:9:50: findings.variants[0].output uses {{eta}}, which is not declared in vars"],
+    ["x.yaml:9:51: findings.variants[0].output uses {{eta}}, which is not declared in vars"],
   );
 });
 

@@ -31,23 +31,62 @@ export type TemplatePart = string | TemplateExpr;
 
 const EXPR = /\{\{\s*(.*?)\s*\}\}/g;
 
-/** Parses a template; returns the parts or the reason it is malformed. */
-export function parseTemplate(text: string): TemplatePart[] | { error: string } {
+/** One `{{…}}` of a template, where it starts in the text, and what it is. */
+export interface TemplateSpan {
+  /** Its first character's index in the text. */
+  index: number;
+  /** As written, braces included. */
+  raw: string;
+  /** The parsed expression, or why it is malformed. */
+  expr: TemplateExpr | { error: string };
+}
+
+/** A template read in one pass: its parts, each `{{…}}`, and every problem with where it is. */
+export interface ScannedTemplate {
+  /** Literal text and expressions in order; malformed expressions are left out. */
+  parts: TemplatePart[];
+  spans: TemplateSpan[];
+  /** Every malformed expression and stray brace pair, in text order. */
+  problems: { index: number; raw: string; message: string }[];
+}
+
+/** Reads a template, collecting every problem rather than stopping at the first. */
+export function scanTemplate(text: string): ScannedTemplate {
   const parts: TemplatePart[] = [];
+  const spans: TemplateSpan[] = [];
+  const problems: ScannedTemplate["problems"] = [];
   let last = 0;
+  const literal = (from: number, to: number) => {
+    if (to <= from) return;
+    const piece = text.slice(from, to);
+    parts.push(piece);
+    for (const stray of piece.matchAll(/\{\{|\}\}/g)) {
+      problems.push({
+        index: from + stray.index,
+        raw: stray[0],
+        message: stray[0] === "{{"
+          ? `has an unclosed "{{" in "${text}"`
+          : `has a stray "}}" in "${text}"`,
+      });
+    }
+  };
   for (const match of text.matchAll(EXPR)) {
-    if (match.index > last) parts.push(text.slice(last, match.index));
+    literal(last, match.index);
     const expr = parseExpr(match[1]);
-    if ("error" in expr) return expr;
-    parts.push(expr);
+    spans.push({ index: match.index, raw: match[0], expr });
+    if ("error" in expr) problems.push({ index: match.index, raw: match[0], message: expr.error });
+    else parts.push(expr);
     last = match.index + match[0].length;
   }
-  if (last < text.length) parts.push(text.slice(last));
-  const rest = parts.filter((part) => typeof part === "string").join("");
-  if (rest.includes("{{") || rest.includes("}}")) {
-    return { error: `has an unclosed "{{" or a stray "}}" in "${text}"` };
-  }
-  return parts;
+  literal(last, text.length);
+  problems.sort((a, b) => a.index - b.index);
+  return { parts, spans, problems };
+}
+
+/** Parses a template; returns the parts or the reason it is malformed (its first problem). */
+export function parseTemplate(text: string): TemplatePart[] | { error: string } {
+  const { parts, problems } = scanTemplate(text);
+  return problems.length > 0 ? { error: problems[0].message } : parts;
 }
 
 /** Whether a string holds any template expression. */

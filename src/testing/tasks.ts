@@ -1,7 +1,7 @@
 /** Test helper: runs a package task (`deno task …` / `bun run …`) as a user does, in a child process. */
 import process from "node:process";
 import { spawn } from "node:child_process";
-import { taskCommand } from "../runtime.ts";
+import { taskProcess } from "../runtime.ts";
 
 /** How a task ended and what it printed. */
 export interface TaskResult {
@@ -26,7 +26,7 @@ export function startTask(
   args: string[],
   options: TaskOptions = {},
 ): Promise<TaskResult> {
-  const { command, args: argv } = taskCommand(name, args);
+  const { command, args: argv } = taskProcess(name, args);
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
       env: { ...process.env, ...options.env, NO_COLOR: "1" },
