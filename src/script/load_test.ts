@@ -170,13 +170,13 @@ test("schema and template problems come in one pass, every template problem of a
       13,
       11,
       "turns[0].kind",
-      "must be one of greeting, status, delay, escalation, refund, handoff, clarification, resolution, followup",
+      "must be one of greeting, status, delay, escalation, refund, handoff, clarification, resolution, followup; declare others under vocabulary.turnKinds",
     ],
     [
       15,
       column("{{datee"),
       "turns[0].output",
-      "{{datee +1d}}: unknown template; use date, longdate, time, datetime, pick, int, money, faker.<module>.<method> or a declared var",
+      "{{datee +1d}}: unknown template; use date, longdate, time, datetime, pick, int, money, faker.<module>.<method>, a declared var or persona.<name>",
     ],
     [
       15,
@@ -186,7 +186,12 @@ test("schema and template problems come in one pass, every template problem of a
     ],
     [15, column("{{carrier"), "turns[0].output", "uses {{carrier}}, which is not declared in vars"],
     [15, column("}} or"), "turns[0].output", `has a stray "}}" in ${output}`],
-    [15, column("{{int"), "turns[0].output", "{{int 9..2}}: expected a range like {{int 2..9}}"],
+    [
+      15,
+      column("{{int"),
+      "turns[0].output",
+      "{{int 9..2}}: expected a range like {{int 2..9}} (whole numbers)",
+    ],
   ]);
 });
 

@@ -38,7 +38,7 @@ test("a persona section with names, picks and a metadata key from its values is 
 
 test("content naming an undeclared persona value is refused at its field", () => {
   assert.deepEqual(scriptErrors(script(`  firstName: Ann`, "Hi {{persona.lastName}}")), [
-    "x.yaml:10:13: turns[0].output uses {{persona.lastName}}, which is not declared in persona",
+    "x.yaml:10:17: turns[0].output uses {{persona.lastName}}, which is not declared in persona",
   ]);
 });
 
@@ -65,7 +65,7 @@ test("a persona value may use no date, and a metadata key only its allowed value
 
 test("a persona value may use no var: it is drawn before any session", () => {
   assert.deepEqual(scriptErrors(script(`  firstName: "{{userId}}"`)), [
-    "x.yaml:6:14: persona.firstName uses {{userId}}: a persona value is drawn once per user " +
+    "x.yaml:6:15: persona.firstName uses {{userId}}: a persona value is drawn once per user " +
     "and cannot use vars",
   ]);
 });
