@@ -221,3 +221,27 @@ describe("input files that cannot be used", () => {
     }
   });
 });
+
+describe("an endpoint that answers 200 with something other than OTLP", () => {
+  it("is not counted as delivered: replay exits 4 and names the variable to check", async () => {
+    const receiver = await startOtlpReceiver({
+      respond: () => ({
+        body: "<!doctype html><html><body>Sign in</body></html>",
+        headers: { "content-type": "text/html" },
+      }),
+    });
+    try {
+      const dir = await tmp();
+      const run = captureIo({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+      const code = await main(["replay", SCRIPT, "--manifest-dir", dir], run.io);
+      assert.equal(code, 4, run.err());
+      assert.match(
+        run.err(),
+        /failed: HTTP 200 with an HTML page, not an OTLP response: check OTEL_EXPORTER_OTLP_ENDPOINT/,
+      );
+      assert.match(run.err(), /0 acknowledged/);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
