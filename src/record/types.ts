@@ -103,6 +103,16 @@ export interface RecordedSession {
   scores: RecordedScore[];
   /** Where the session came from, for the header (never a secret, never an id). */
   source: string;
+  /** Traces left out because they cannot become a turn (see broken_trace.ts). */
+  skipped?: SkippedTrace[];
+}
+
+/** A recorded trace left out of its script, and why. */
+export interface SkippedTrace {
+  /** The recorded trace id (shown to the user, never written into a script). */
+  traceId: string;
+  /** Why, e.g. its spans' parent ids form a cycle. */
+  reason: string;
 }
 
 /** One script made from a recorded session. */
