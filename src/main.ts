@@ -69,12 +69,15 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     io.err(`Unknown command "${command}".\n\n${HELP}`);
     return EXIT.usage;
   }
+  // A run stopped by SIGTERM ends as on Ctrl-C, with SIGTERM's own exit code.
+  const stopped = (code: number) =>
+    code === EXIT.interrupted && io.stopSignal?.() === "SIGTERM" ? EXIT.terminated : code;
   try {
-    return await run(args, io);
+    return stopped(await run(args, io));
   } catch (error) {
     if (error instanceof CliError) {
       io.err(error.message);
-      return error.exitCode;
+      return stopped(error.exitCode);
     }
     if (error instanceof ScriptError) {
       io.err(`${error.message}\nNothing was sent.`);
@@ -89,21 +92,28 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
   }
 }
 
-/** Commands that stop gracefully on Ctrl-C; the others quit at once. */
+/** Commands that stop gracefully on Ctrl-C or SIGTERM; the others quit at once. */
 const GRACEFUL = ["replay", "load", "record"];
 
-/** The real process's Io; `command` decides what a first Ctrl-C does (see interrupt.ts). */
+/** The real process's Io; `command` decides what a first Ctrl-C or SIGTERM does (see interrupt.ts). */
 export function processIo(command?: string): Io {
   const interrupt = interruptHandler({
     now: () => performance.now(),
     graceful: command === undefined || GRACEFUL.includes(command),
-    onStop: () =>
+    onStop: (signal) =>
       process.stderr.write(
-        "\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n",
+        signal === "SIGTERM"
+          ? "\nTerminated: finishing what is in flight (SIGTERM again later to quit now)\n"
+          : "\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n",
       ),
-    onQuit: () => process.exit(EXIT.interrupted),
+    onQuit: (code) => process.exit(code),
   });
-  process.on("SIGINT", () => interrupt.handle());
+  process.on("SIGINT", () => interrupt.handle("SIGINT"));
+  try {
+    process.on("SIGTERM", () => interrupt.handle("SIGTERM"));
+  } catch {
+    // Windows has no SIGTERM to listen for; the process is ended there without one.
+  }
   return {
     out: (text) => console.log(text),
     err: (text) => console.error(text),
@@ -111,6 +121,7 @@ export function processIo(command?: string): Io {
     now: () => Date.now(),
     randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0],
     interrupted: interrupt.interrupted,
+    stopSignal: interrupt.signal,
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
     progress: (text) => process.stderr.write(text),
     confirm: terminalConfirm(),
@@ -121,8 +132,8 @@ export function processIo(command?: string): Io {
 
 if (import.meta.main) {
   const code = await main(process.argv.slice(2), processIo(process.argv[2]));
-  // After a SIGINT listener ran, a runtime may end the process by the signal instead of the
-  // exit code; exiting explicitly reports 130 as a normal exit code.
-  if (code === EXIT.interrupted) process.exit(code);
+  // After a signal listener ran, a runtime may end the process by the signal instead of the
+  // exit code; exiting explicitly reports 130 (or 143) as a normal exit code.
+  if (code === EXIT.interrupted || code === EXIT.terminated) process.exit(code);
   process.exitCode = code;
 }

@@ -17,13 +17,14 @@ import { shardFacts } from "../report/shard_report.ts";
 import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
-import { deliverScores, scoresNotSent } from "./scores.ts";
+import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
 import {
   deliverReview,
   prepareQueues,
   prepareReview,
   REVIEW_HELP,
   REVIEW_OPTIONS,
+  reviewNotMade,
   reviewScoreConfigs,
 } from "./review.ts";
 import { configIdsOf, reviewFailures } from "../report/review_report.ts";
@@ -45,6 +46,7 @@ import {
 } from "../load/live.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { stopText } from "./interrupt.ts";
 import { checkLoadFlags } from "./load_flags.ts";
 import { closeLines, openLines, prepareDir, prepareFile } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
@@ -95,7 +97,8 @@ Live (sessions arrive now at the rate, each turn sent when its time comes):
                       or this machine is too slow for the rate) or 10,000 sessions are alive
 
 Population and output:
-  --users N           size of the user pool (default: sessions / 10, at least 1; 100 live)
+  --users N           size of the user pool (default: sessions / 10, at least 1; 100 live;
+                      at most 1,000,000)
   --weight NAME=W     weight of the script named NAME (repeatable; default its own weight)
   --seed N            reproducible population; a re-run overwrites the same traces
   --report FILE       write the JSON report here too
@@ -120,13 +123,15 @@ Population and output:
 ${REVIEW_HELP}
   -h, --help          show this help
 
-Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
+Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130;
+SIGTERM (as Kubernetes stops a pod) does the same and exits 143. Sessions cut short are
+counted, and scores and the review layer of a stopped run are reported as not sent.
 Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
 schedule that starts no session, or production refused), 3 invalid script or load profile
 (nothing sent), 4 spans failed, arrivals dropped or a threshold missed (also keys refused when
 asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
 comments not made, or the keys' project could not be asked, or a prompt or score config
-refused or not fitting: nothing sent), 130 interrupted (Ctrl-C).`;
+refused or not fitting: nothing sent), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {
@@ -160,11 +165,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     script,
     weight: weights.get(script.name),
   }));
-  const users = values.users !== undefined
-    ? positiveInt(values.users, "--users")
-    : schedule.kind === "backfill"
-    ? Math.max(1, Math.round(schedule.sessions / 10))
-    : 100;
+  const users = userPoolSize(values.users, schedule);
   const backfill = schedule.kind === "backfill";
   const { anchor, note } = await resolveAnchor({
     command: "load",
@@ -289,14 +290,22 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   }
   for (const selection of result.reviews) selector.absorb(selection);
   const fatal = result.fatal;
+  const crashed = result.crashed;
   const population = result.population;
 
-  const scores = result.stats.failed === 0 && !fatal && !io.interrupted()
-    ? await deliverLoadScores(target, sessionsFile, result.population.scores, io)
-    : undefined;
-  const reviewed = scores !== undefined
+  // Scores and the review layer follow a run that delivered everything; otherwise they are
+  // counted as not sent, with why, instead of being left out of the report.
+  const notSent = heldBack({
+    crashed: crashed !== undefined,
+    stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
+    delivered: result.stats.failed === 0 && !fatal,
+  });
+  const scores = notSent === undefined
+    ? await deliverLoadScores(target, sessionsFile, population.scores, io)
+    : scoresNotSent(population.scores, target.kind === "langfuse" ? notSent : undefined);
+  const reviewed = notSent === undefined
     ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
-    : { text: "" };
+    : reviewNotMade(target, review, notSent);
   const finishedMs = io.now();
   const stats = result.stats;
   const counts = stats.snapshot();
@@ -375,13 +384,26 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       ...thresholds,
       ...checkThresholds(thresholds, stats.failed, spansPerSecond, live?.dropped ?? 0),
     },
-    ...(fatal ? { stopped: fatal } : io.interrupted() ? { stopped: "interrupted (Ctrl-C)" } : {}),
+    ...(fatal
+      ? { stopped: fatal }
+      : crashed
+      ? { stopped: `internal error in ${crashed.split("\n")[0]}` }
+      : io.interrupted()
+      ? { stopped: stopText(io.stopSignal?.()) }
+      : {}),
   };
   await writeFile(reportPath, clean(JSON.stringify(report, null, 2)) + "\n");
   if (html) await html.writeLoad(values.html!, report, population, io.env);
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
   if (reviewed.text) (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
+  if (crashed) {
+    io.err(
+      `Internal error in ${crashed}\nThe run was stopped; every span it generated is counted ` +
+        `in the report above. This is a bug in session-replay: please report it with this message.`,
+    );
+    return EXIT.internal;
+  }
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
   const reviewFailed = reviewFailures(report.review) > 0;
@@ -435,6 +457,26 @@ async function deliverLoadScores(
   }
   await flush();
   return total;
+}
+
+/**
+ * The largest `--users`: every worker holds the pool's ids (some 50 bytes a user), and a
+ * million users is more than any demo or load shows. Every script's id format holds more
+ * (privacy.ts asks for at least 6 characters of token: 8,388,608 hex ids to draw from).
+ */
+export const MAX_USERS = 1_000_000;
+
+/** `--users`, or its default (a tenth of a backfill's sessions, 100 live), at most MAX_USERS. */
+function userPoolSize(flag: string | undefined, schedule: LoadSchedule): number {
+  if (flag === undefined) {
+    const wanted = schedule.kind === "backfill" ? Math.round(schedule.sessions / 10) : 100;
+    return Math.max(1, Math.min(wanted, MAX_USERS));
+  }
+  const users = positiveInt(flag, "--users");
+  if (users > MAX_USERS) {
+    throw new CliError(`--users must be at most ${MAX_USERS}, not "${flag}"`, EXIT.usage);
+  }
+  return users;
 }
 
 function round(value: number | undefined): number | undefined {

@@ -62,7 +62,7 @@ keeps what is left in <run file>.purge-left.json, says when the budget opens aga
 Exit codes: 0 deleted (or nothing to delete, or not confirmed), 1 internal error (a bug),
 2 usage (also a refused production project), 6 Langfuse API error (also when the keys' project
 cannot be asked, or a spent delete budget left part of the run undeleted), 130 interrupted
-(Ctrl-C; some deletes may have been sent).`;
+(Ctrl-C; some deletes may have been sent), 143 terminated (SIGTERM; likewise).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
 export interface PurgeIo extends Io {

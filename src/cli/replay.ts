@@ -20,13 +20,15 @@ import { redactorFor } from "../report/redact.ts";
 import { buildRunReport, formatSummary, type RunReport } from "../report/run_report.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { deliverScores } from "./scores.ts";
+import { stopText } from "./interrupt.ts";
+import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
 import {
   deliverReview,
   prepareQueues,
   prepareReview,
   REVIEW_HELP,
   REVIEW_OPTIONS,
+  reviewNotMade,
   reviewScoreConfigs,
 } from "./review.ts";
 import { configIdsOf, reviewFailures } from "../report/review_report.ts";
@@ -93,7 +95,7 @@ production refused), 3 invalid script (nothing sent), 4 spans not delivered (als
 when asking for their project), 5 --verify found differences, 6 Langfuse API error (scores not
 sent, review queues, items or comments not made, --verify reading, or the keys' project could
 not be asked: nothing sent; a prompt or score config refused or not fitting: nothing sent),
-130 interrupted (Ctrl-C).`;
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM); both deliver what is in flight first.`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {
@@ -188,10 +190,17 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }, html);
   if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
-  if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
-  const reviewed = delivered
+  const notSent = heldBack({
+    stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
+    delivered,
+  });
+  const planned = scoresOf(report.sessions);
+  report.scores = notSent === undefined
+    ? await deliverScores(target, planned, io)
+    : scoresNotSent(planned.length, target.kind === "langfuse" ? notSent : undefined);
+  const reviewed = notSent === undefined
     ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
-    : { text: "" };
+    : reviewNotMade(target, review, notSent);
   if (reviewed.review) report.review = reviewed.review;
 
   if (receiver) {
@@ -306,7 +315,7 @@ async function deliver(
       ...(target.path ? { path: target.path } : {}),
       protocol: sendTo.protocol,
     },
-    stopped: pipeline.batcher.fatal ?? (io.interrupted() ? "interrupted (Ctrl-C)" : undefined),
+    stopped: pipeline.batcher.fatal ?? (io.interrupted() ? stopText(io.stopSignal?.()) : undefined),
   });
   return { report, receiver, latency: stats.latency };
 }

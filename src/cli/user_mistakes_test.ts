@@ -125,6 +125,19 @@ describe("flags that do not apply to the chosen mode or target", () => {
   });
 });
 
+describe("a user pool that cannot be drawn", () => {
+  it("is refused up front with exit 2, naming the bound, before a worker could throw", async () => {
+    const dir = await tmp();
+    const load = ["load", "--sessions", "5", "--target", "file", "--out-dir", dir];
+    await expect(
+      [...load, SCRIPT, "--users", "99999999999"],
+      2,
+      /--users must be at most 1000000, not "99999999999"/,
+    );
+    assert.deepEqual(await readdir(dir), [], "nothing was written");
+  });
+});
+
 describe("times outside sane bounds", () => {
   it("are refused on the command line with exit 2, naming the flag", async () => {
     const backfill = ["load", SCRIPT, "--sessions", "5", "--target", "file"];
