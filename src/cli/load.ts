@@ -5,7 +5,6 @@
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expectedArrivals, parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
@@ -13,6 +12,7 @@ import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { Rng } from "../plan/random.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
 import { redactorFor } from "../report/redact.ts";
+import { fsReason } from "../report/fs_reason.ts";
 import { shardFacts } from "../report/shard_report.ts";
 import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
 import type { Target } from "../export/target.ts";
@@ -48,7 +48,14 @@ import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { stopText } from "./interrupt.ts";
 import { checkLoadFlags } from "./load_flags.ts";
-import { closeLines, openLines, prepareDir, prepareFile } from "./paths.ts";
+import {
+  attemptWrite,
+  closeLines,
+  openLines,
+  prepareDir,
+  prepareFile,
+  writeOutput,
+} from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import { parseAt } from "./time.ts";
 import { anchoredLabel, resolveAnchor } from "./anchor.ts";
@@ -226,7 +233,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
-  const sessionsOut = openLines(sessionsFile);
+  const sessionsOut = openLines(sessionsFile, "--out-dir");
   // A file target is written by one thread as it goes unless --workers asks for more (their
   // parts are joined at the end); a backfill uses no more workers than it has sessions.
   // The review layer selects in each worker (see part.ts).
@@ -281,12 +288,14 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     now: io.now,
   });
   let result;
+  // A file that cannot be written at the end is said after the summary: the run was sent.
+  let sessionsUnwritten: string | undefined;
   try {
     result = await running.done;
   } finally {
     stopProgress();
     html?.stop();
-    closeLines(sessionsOut);
+    sessionsUnwritten = await attemptWrite(() => closeLines(sessionsOut, "--out-dir"));
   }
   for (const selection of result.reviews) selector.absorb(selection);
   const fatal = result.fatal;
@@ -295,11 +304,13 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
 
   // Scores and the review layer follow a run that delivered everything; otherwise they are
   // counted as not sent, with why, instead of being left out of the report.
-  const notSent = heldBack({
-    crashed: crashed !== undefined,
-    stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
-    delivered: result.stats.failed === 0 && !fatal,
-  });
+  const notSent = sessionsUnwritten !== undefined
+    ? "the sessions file they are read from could not be written"
+    : heldBack({
+      crashed: crashed !== undefined,
+      stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
+      delivered: result.stats.failed === 0 && !fatal,
+    });
   const scores = notSent === undefined
     ? await deliverLoadScores(target, sessionsFile, population.scores, io)
     : scoresNotSent(population.scores, target.kind === "langfuse" ? notSent : undefined);
@@ -392,11 +403,26 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       ? { stopped: stopText(io.stopSignal?.()) }
       : {}),
   };
-  await writeFile(reportPath, clean(JSON.stringify(report, null, 2)) + "\n");
-  if (html) await html.writeLoad(values.html!, report, population, io.env);
-  const failed = !report.thresholds.met || report.stopped !== undefined;
-  (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
+  const reportUnwritten = await attemptWrite(() =>
+    writeOutput(reportPath, clean(JSON.stringify(report, null, 2)) + "\n", "--report")
+  );
+  const htmlUnwritten = html
+    ? await attemptWrite(() => html.writeLoad(values.html!, report, population, io.env))
+    : undefined;
+  const unjoined = result.unjoined === undefined
+    ? undefined
+    : `--out: cannot write ${target.path}: ${
+      fsReason(result.unjoined)
+    }; the workers' parts not joined are left beside it (.workerN)`;
+  const unwritten = [unjoined, sessionsUnwritten, reportUnwritten, htmlUnwritten].filter((
+    problem,
+  ) => problem !== undefined);
+  const failed = !report.thresholds.met || report.stopped !== undefined || unwritten.length > 0;
+  (failed ? io.err : io.out)(
+    formatLoadReport(report, reportUnwritten === undefined ? reportPath : undefined),
+  );
   if (reviewed.text) (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
+  for (const problem of unwritten) io.err(problem);
   if (crashed) {
     io.err(
       `Internal error in ${crashed}\nThe run was stopped; every span it generated is counted ` +
@@ -404,6 +430,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     );
     return EXIT.internal;
   }
+  if (unwritten.length > 0) return EXIT.usage;
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
   const reviewFailed = reviewFailures(report.review) > 0;

@@ -21,6 +21,7 @@ import {
   writePurgeLeft,
 } from "../langfuse/purge.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { fsReason } from "../report/fs_reason.ts";
 import type { Io } from "./io.ts";
 import { productionReasons, resolveTarget } from "../export/target.ts";
 import { guardProduction, parseCommandArgs } from "./options.ts";
@@ -171,9 +172,15 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     // Items first: their budget is per minute, so a spent daily trace budget cannot strand them.
     review = run.review && await purgeReview(client, run.review);
     result = await purgeRun(client, plan, { batchSize });
-    await writePurgeLeft(run.path, result.left);
   } catch (error) {
     throw apiFailure(error);
+  }
+  // Deletes were sent: a left-over file that cannot be written is said, not thrown past them.
+  let unwritten: string | undefined;
+  try {
+    await writePurgeLeft(run.path, result.left);
+  } catch (error) {
+    unwritten = `cannot write ${leftFilePath(run.path)}: ${fsReason(error)}`;
   }
   if (result.left !== undefined) {
     const { traceIds, sessionScoreIds, resource, until } = result.left;
@@ -183,9 +190,15 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     throw new CliError(
       `Deleted ${result.traceIds.length} of ${count(plan.traceIds.length, "trace")} of ` +
         `${run.runId}; ${rest}: Langfuse's ${resource} budget is spent until ${until}; ` +
-        `run purge again after it (what is left is listed in ${leftFilePath(run.path)})`,
+        (unwritten === undefined
+          ? `run purge again after it (what is left is listed in ${leftFilePath(run.path)})`
+          : `run purge again after it; the list of what is left was not kept (${unwritten}), ` +
+            `so it plans from the manifest again`),
       EXIT.langfuseApi,
     );
+  }
+  if (unwritten !== undefined) {
+    io.err(`An earlier purge's left-over list could not be removed: ${unwritten}`);
   }
   io.out(
     `Deleted ${count(result.traceIds.length, "trace")} of ${run.runId} ` +

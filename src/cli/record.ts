@@ -25,6 +25,7 @@ import type { Io } from "./io.ts";
 import { durationFlag } from "./limits.ts";
 import { parseCommandArgs } from "./options.ts";
 import { prepareDir } from "./paths.ts";
+import { fsReason } from "../report/fs_reason.ts";
 import { parseAt } from "./time.ts";
 import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
 
@@ -305,12 +306,17 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
         );
       }
     }
+    const written: string[] = [];
     for (const { path, script } of planned) {
       try {
         await writeFile(path, script.yaml, { flag: force ? "w" : "wx" });
       } catch (error) {
-        throw usage(`--out: cannot write ${path}: ${(error as Error).message}`);
+        throw usage(
+          `--out: cannot write ${path}: ${fsReason(error)}` +
+            (written.length === 0 ? "; nothing was written" : `; written: ${written.join(", ")}`),
+        );
       }
+      written.push(path);
     }
     return planned;
   }

@@ -3,7 +3,6 @@
  * through the export pipeline, then prints the summary (and the preview) and writes the
  * manifest. Nothing is sent unless every script is valid and the target resolves.
  */
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { emitSession } from "../emit/emit.ts";
 import { createPipeline } from "../export/pipeline.ts";
@@ -38,7 +37,7 @@ import { runVerify } from "./verify.ts";
 import { scoresOf } from "../langfuse/scores.ts";
 import { anchoredLabel, resolveAnchor, type TimeAnchor } from "./anchor.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
-import { prepareDir, prepareFile } from "./paths.ts";
+import { attemptWrite, prepareDir, prepareFile, writeOutput } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import type { DeliveryStats } from "../export/stats.ts";
 import {
@@ -209,18 +208,29 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     await receiver.close();
   }
   let manifestPath: string | undefined;
+  // A file that cannot be written is said after the summary: the run was sent.
+  let manifestUnwritten: string | undefined;
   if (!values["no-manifest"]) {
     manifestPath = join(manifestDir, `${runId}.json`);
     // The manifest leaves the process too: the run's secrets are removed from it.
-    await writeFile(manifestPath, redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n");
+    const text = redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n";
+    manifestUnwritten = await attemptWrite(() =>
+      writeOutput(manifestPath!, text, "--manifest-dir")
+    );
+    if (manifestUnwritten) manifestPath = undefined;
   }
-  if (html) await html.writeReplay(values.html!, report, linked, latency, io.env);
-  const failed = !delivered;
+  const htmlUnwritten = html
+    ? await attemptWrite(() => html.writeReplay(values.html!, report, linked, latency, io.env))
+    : undefined;
+  const unwritten = [manifestUnwritten, htmlUnwritten].filter((problem) => problem !== undefined);
+  const failed = !delivered || unwritten.length > 0;
   if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
   if (reviewed.text && (!values.quiet || reviewFailures(report.review) > 0)) {
     (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
   }
   if (target.kind === "preview" && !values.quiet) io.out(LANGFUSE_HINT(positionals));
+  for (const problem of unwritten) io.err(problem);
+  if (unwritten.length > 0) return EXIT.usage;
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
   const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0 ||

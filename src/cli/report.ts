@@ -6,7 +6,6 @@
  * @example
  * deno task report merge out/*.load.json --out out/run.merged.json
  */
-import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { formatLoadReport } from "../report/load_report.ts";
 import { mergeShardReports, ReportMergeError, type ShardInput } from "../report/shard_report.ts";
@@ -15,7 +14,7 @@ import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { parseCommandArgs } from "./options.ts";
-import { prepareFile } from "./paths.ts";
+import { attemptWrite, prepareFile, writeOutput } from "./paths.ts";
 
 /** `report --help`. */
 export const REPORT_HELP = `Usage: session-replay report merge <shard.load.json>... [--out FILE]
@@ -93,9 +92,18 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   const out = values.out ?? join(dirname(files[0]), `${merged.runId}.merged.json`);
   if (values.out === undefined) await prepareFile(out, "--out");
   const clean = redactorFor(io.env);
-  await writeFile(out, clean(JSON.stringify(merged, null, 2)) + "\n");
+  // A merged report that cannot be written is said after its summary, which is printed anyway.
+  const unwritten = await attemptWrite(() =>
+    writeOutput(out, clean(JSON.stringify(merged, null, 2)) + "\n", "--out")
+  );
   const missing = merged.shards!.missing.length > 0;
   const failed = missing || !merged.thresholds.met || merged.stopped !== undefined;
-  (failed ? io.err : io.out)(formatLoadReport(merged, out));
+  (failed || unwritten ? io.err : io.out)(
+    formatLoadReport(merged, unwritten === undefined ? out : undefined),
+  );
+  if (unwritten !== undefined) {
+    io.err(unwritten);
+    return EXIT.usage;
+  }
   return failed ? EXIT.deliveryFailed : EXIT.ok;
 }

@@ -81,6 +81,11 @@ export interface SessionsResult extends Omit<PartResult, "review"> {
   reviews: ReviewSelection[];
   /** Worker threads used (1: in-process). */
   workers: number;
+  /**
+   * When the workers' parts of a file target could not be joined into it: the file system's
+   * error; the parts not joined are left beside it.
+   */
+  unjoined?: unknown;
 }
 
 /** A run under way. */
@@ -253,8 +258,15 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
     // Each result settles, crashed or not: every worker has ended (or was ended) by now.
     const parts = await Promise.all(results);
     clearInterval(poll);
-    if (spec.target.path) await concatenate(spec.target.path, parts.map((_, w) => filePart(w)));
-    return merge(parts, spec.schedule.kind === "live");
+    const merged = merge(parts, spec.schedule.kind === "live");
+    if (spec.target.path) {
+      try {
+        await concatenate(spec.target.path, parts.map((_, w) => filePart(w)));
+      } catch (error) {
+        merged.unjoined = error;
+      }
+    }
+    return merged;
   })();
   return { view, delivery, done };
 }
@@ -378,21 +390,37 @@ function lost(last: Progress | undefined, crashed: string): Done {
   };
 }
 
-/** Joins the workers' file-target parts into `path`, in worker order, and removes them. */
+/**
+ * Joins the workers' file-target parts into `path`, in worker order, and removes each once it
+ * is in; throws the first write error (a full disk), leaving the parts not yet joined.
+ */
 async function concatenate(path: string, parts: string[]): Promise<void> {
   const out = createWriteStream(path);
+  let failure: Error | undefined;
+  // Kept for the whole join: an error with no listener would end the process.
+  out.on("error", (error) => failure ??= error);
   for (const part of parts) {
     await new Promise<void>((resolve, reject) => {
       const input = createReadStream(part);
+      const stop = (error: Error) => {
+        input.destroy();
+        reject(error);
+      };
+      if (failure) return stop(failure);
+      out.once("error", stop);
+      const done = () => {
+        out.off("error", stop);
+        resolve();
+      };
       input.on("error", (error: Error & { code?: string }) =>
         // A worker that sent nothing wrote no file.
-        error.code === "ENOENT" ? resolve() : reject(error));
-      input.on("end", () => resolve());
+        error.code === "ENOENT" ? done() : stop(error));
+      input.on("end", done);
       input.pipe(out, { end: false });
     });
     await rm(part, { force: true });
   }
   await new Promise<void>((resolve, reject) =>
-    out.end((error?: Error | null) => error ? reject(error) : resolve())
+    out.end((error?: Error | null) => (error ?? failure) ? reject(error ?? failure) : resolve())
   );
 }
