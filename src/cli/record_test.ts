@@ -50,6 +50,21 @@ function shape(session: RecordedSession): string[][] {
   ]);
 }
 
+/** Starts `record --listen 0` with `args`: its traces URL once listening, what it printed, its end. */
+function listen(args: string[]) {
+  let ready: (url: string) => void = () => {};
+  const url = new Promise<string>((resolve) => (ready = resolve));
+  const lines: string[] = [];
+  const io = captureIo({}, {
+    out: (text) => {
+      lines.push(text);
+      const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
+      if (found) ready(found[1]);
+    },
+  });
+  return { url, lines, io, done: main(["record", "--listen", "0", ...args], io.io) };
+}
+
 async function run(args: string[], env: Record<string, string> = {}, overrides: Partial<Io> = {}) {
   const io = captureIo(env, overrides);
   const code = await main(args, io.io);
@@ -160,20 +175,7 @@ describe("record on the command line", () => {
 
   it("records a plain OpenTelemetry SDK app with --listen, flags its mistakes and writes a valid script", async () => {
     const dir = await tempDir();
-    let ready: (url: string) => void = () => {};
-    const url = new Promise<string>((resolve) => (ready = resolve));
-    const lines: string[] = [];
-    const io = captureIo({}, {
-      out: (text) => {
-        lines.push(text);
-        const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
-        if (found) ready(found[1]);
-      },
-    });
-    const done = main(
-      ["record", "--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
-      io.io,
-    );
+    const { url, lines, io, done } = listen(["--sessions", "1", "--idle", "100ms", "--out", dir]);
     const exporter = new OTLPTraceExporter({ url: await url });
     await sdkConversation([new BatchSpanProcessor({ exporter })], { mistakes: true });
     const code = await done;
@@ -382,20 +384,9 @@ describe("record with broken traces", () => {
 
   it("--listen shows and skips them the same way, and writes the rest", async () => {
     const dir = await tempDir();
-    let ready: (url: string) => void = () => {};
-    const url = new Promise<string>((resolve) => (ready = resolve));
-    const shown: string[] = [];
-    const io = captureIo({}, {
-      out: (text) => {
-        shown.push(text);
-        const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
-        if (found) ready(found[1]);
-      },
-    });
-    const done = main(
-      ["record", "--listen", "0", "--sessions", "4", "--idle", "100ms", "--out", dir],
-      io.io,
-    );
+    const { url, lines: shown, io, done } = listen([
+      ...["--sessions", "4", "--idle", "100ms", "--out", dir],
+    ]);
     for (const body of brokenTraces()) {
       const response = await fetch(await url, {
         method: "POST",
