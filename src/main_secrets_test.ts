@@ -8,7 +8,7 @@ import { withoutFixtures } from "./testing/scripts.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./main.ts";
@@ -116,7 +116,12 @@ test("no form of a key or header value appears in output or files when the targe
       load.io,
     );
     assert.equal(loaded, 4, load.err());
-    const manifest = (await readdir(dir)).find((name) => /^[^.]+\.json$/.test(name))!;
+    // The Langfuse replay's manifest: the OTLP replay is another run, with its own.
+    let manifest = "";
+    for (const name of (await readdir(dir)).filter((n) => /^run_[^.]+\.json$/.test(n))) {
+      const run = JSON.parse(await readFile(join(dir, name), "utf8"));
+      if (run.target.kind === "langfuse") manifest = name;
+    }
     const verify = captureIo(env);
     assert.equal(await main(["verify", join(dir, manifest)], verify.io), 6, verify.err());
 
@@ -175,6 +180,10 @@ test("an HTML page answering an API call says to check LANGFUSE_BASE_URL", async
       send.err(),
     );
     const manifest = (await readdir(dir)).find((name) => name.endsWith(".json"))!;
+    // As if it had gone to that Langfuse: purge refuses a run sent elsewhere before any call.
+    const written = JSON.parse(await readFile(join(dir, manifest), "utf8"));
+    written.target = { ...written.target, kind: "langfuse" };
+    await writeFile(join(dir, manifest), JSON.stringify(written));
     const run = captureIo({
       LANGFUSE_BASE_URL: url,
       LANGFUSE_PUBLIC_KEY: PUBLIC_KEY,

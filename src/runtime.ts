@@ -9,3 +9,9 @@ export function selfCommand(script: string, args: string[]): { command: string; 
     args: isDeno ? ["run", "--allow-all", script, ...args] : [script, ...args],
   };
 }
+
+/** The command and arguments that run the package task `name` as a user does: `deno task` or `bun run`. */
+export function taskCommand(name: string, args: string[]): { command: string; args: string[] } {
+  const isDeno = "Deno" in globalThis;
+  return { command: process.execPath, args: [isDeno ? "task" : "run", name, ...args] };
+}

@@ -23,6 +23,7 @@ import {
 } from "@langfuse/tracing";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import type { ObservationPlan, SessionPlan, TurnPlan } from "../../src/plan/types.ts";
+import { details } from "../../src/plan/usage.ts";
 import {
   cpuSecondsSince,
   intFlag,
@@ -58,8 +59,8 @@ function attributesOf(obs: ObservationPlan): LangfuseGenerationAttributes {
   if (obs.type === "generation") {
     attributes.model = obs.model;
     attributes.modelParameters = obs.modelParameters as Record<string, string | number>;
-    if (obs.usage) attributes.usageDetails = { ...obs.usage };
-    if (obs.cost) attributes.costDetails = { ...obs.cost };
+    if (obs.usage) attributes.usageDetails = details(obs.usage);
+    if (obs.cost) attributes.costDetails = details(obs.cost);
     if (obs.completionStartMs !== undefined) {
       attributes.completionStartTime = new Date(obs.completionStartMs);
     }

@@ -5,11 +5,14 @@
  * Langfuse v4 (a ReplacingMergeTree keyed by start time and span id) replaces in place.
  *
  * When `--at` is not an absolute time (absent, `now`, `-3d`), a seeded run re-uses the anchor
- * of the newest earlier manifest of a seeded run with the same command, seed, scripts and
- * `--at` spec, so re-running it overwrites the same traces instead of adding a second set.
+ * of the newest earlier manifest of a seeded run with the same identity (command, seed, script
+ * contents, flags, target: see `report/run_identity.ts`) and `--at` spec, so re-running it
+ * overwrites the same traces instead of adding a second set. A manifest of another identity is
+ * another run: re-using its anchor would give another run's trace ids to other spans.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isRunIdentity, type RunIdentity } from "../report/run_identity.ts";
 import { parseAt } from "./time.ts";
 
 /** The anchor a run used, as recorded in its manifest / load report. */
@@ -37,10 +40,12 @@ export interface AnchorOptions {
   seeded: boolean;
   /** The script files, in the order given. */
   scripts: string[];
+  /** The run's identity fingerprint: only a manifest with the same one is the same run. */
+  fingerprint: string;
   /** The `--at` value; default "now". */
   at?: string;
-  /** Where earlier manifests are; absent: do not look. */
-  dir?: string;
+  /** Where earlier manifests are (the run's own output directories); empty: do not look. */
+  dirs: string[];
   nowMs: number;
 }
 
@@ -60,10 +65,10 @@ export async function resolveAnchor(options: AnchorOptions): Promise<ResolvedAnc
   const spec = options.at ?? "now";
   const ms = parseAt(options.at, options.nowMs);
   const base = { spec, command: options.command, scripts: options.scripts };
-  if (!options.seeded || isAbsoluteAt(options.at) || options.dir === undefined) {
+  if (!options.seeded || isAbsoluteAt(options.at) || options.dirs.length === 0) {
     return { anchor: { ms, iso: new Date(ms).toISOString(), ...base } };
   }
-  const previous = await newestMatching(options.dir, options, spec);
+  const previous = await newestMatching(options, spec);
   if (!previous) return { anchor: { ms, iso: new Date(ms).toISOString(), ...base } };
   const anchor = { ...base, ms: previous.ms, iso: new Date(previous.ms).toISOString() };
   return {
@@ -80,21 +85,23 @@ interface Previous {
 }
 
 async function newestMatching(
-  dir: string,
   options: AnchorOptions,
   spec: string,
 ): Promise<Previous | undefined> {
-  const names = await readdir(dir).catch(() => [] as string[]);
   let best: Previous | undefined;
-  for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
-    const found = parseManifest(await readFile(join(dir, name), "utf8").catch(() => ""));
-    if (!found || !found.seeded || found.seed !== options.seed) continue;
-    const a = found.anchor;
-    if (a.command !== options.command || a.spec !== spec) continue;
-    if (JSON.stringify(a.scripts) !== JSON.stringify(options.scripts)) continue;
-    if (a.ms > options.nowMs) continue;
-    if (!best || found.startedAt > best.startedAt) {
-      best = { runId: found.runId, ms: a.ms, startedAt: found.startedAt };
+  for (const dir of new Set(options.dirs)) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
+      const found = parseManifest(await readFile(join(dir, name), "utf8").catch(() => ""));
+      if (!found || !found.seeded || found.seed !== options.seed) continue;
+      const a = found.anchor;
+      if (a.command !== options.command || a.spec !== spec) continue;
+      // Older manifests have no identity: they cannot show they are this run.
+      if (found.identity?.fingerprint !== options.fingerprint) continue;
+      if (a.ms > options.nowMs) continue;
+      if (!best || found.startedAt > best.startedAt) {
+        best = { runId: found.runId, ms: a.ms, startedAt: found.startedAt };
+      }
     }
   }
   return best;
@@ -106,6 +113,7 @@ interface ManifestFacts {
   seeded: boolean;
   startedAt: string;
   anchor: TimeAnchor;
+  identity?: RunIdentity;
 }
 
 function parseManifest(text: string): ManifestFacts | undefined {
@@ -123,10 +131,5 @@ function parseManifest(text: string): ManifestFacts | undefined {
     typeof a !== "object" || a === null || typeof a.ms !== "number" ||
     typeof a.command !== "string" || typeof a.spec !== "string" || !Array.isArray(a.scripts)
   ) return undefined;
-  return m as ManifestFacts;
-}
-
-/** The run id of a run: from the seed and the anchor, so another anchor is another run. */
-export function anchoredLabel(label: string, anchor: TimeAnchor): string {
-  return `${label}@${anchor.ms}`;
+  return { ...m, identity: isRunIdentity(m.identity) ? m.identity : undefined } as ManifestFacts;
 }

@@ -113,6 +113,65 @@ describe("a seeded re-run", () => {
       assert.equal(report.anchor?.spec, "-1h");
     });
   });
+
+  it(
+    "of a load backfill finds its anchor beside a --report outside --out-dir and sends no second set",
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      await withFakeLangfuse({ mode: "v4" }, async (fake) => {
+        const [outDir, reports] = [await tempDir(), await tempDir()];
+        const load = async (nowMs: number) => {
+          const run = captureIo(langfuseEnv(fake), { now: () => nowMs });
+          const code = await main([
+            "load",
+            SCRIPT,
+            "--seed",
+            "3",
+            "--sessions",
+            "4",
+            "--at=-1h",
+            "--out-dir",
+            outDir,
+            "--report",
+            join(reports, "run.load.json"),
+          ], run.io);
+          assert.equal(code, 0, run.err());
+          return run.out();
+        };
+        await load(NOW);
+        const sent = fake.spans.length;
+        assert.match(await load(NOW + 7_000), /re-using the time anchor of run_/);
+        assert.equal(fake.spans.length, sent, "the same traces, overwritten");
+        assert.deepEqual(duplicated(fake), []);
+      });
+    },
+  );
+
+  it("with other --sessions or another target is another run: it re-uses no anchor", {
+    timeout: 30_000,
+  }, async () => {
+    await withFakeLangfuse({ mode: "v4" }, async (fake) => {
+      const dir = await tempDir();
+      const load = async (nowMs: number, extra: string[]) => {
+        const run = captureIo(langfuseEnv(fake), { now: () => nowMs });
+        const args = ["load", SCRIPT, "--seed", "3", "--at=-1h", "--out-dir", dir, ...extra];
+        assert.equal(await main(args, run.io), 0, run.err());
+        return run.out();
+      };
+      await load(NOW, ["--sessions", "4"]);
+      const others: [string, string[]][] = [
+        ["--sessions 5", ["--sessions", "5"]],
+        ["the file target", ["--sessions", "4", "--target", "file", "--out", join(dir, "s")]],
+      ];
+      for (const [what, extra] of others) {
+        assert.doesNotMatch(await load(NOW + 7_000, extra), /re-using/, what);
+      }
+      const reports = (await readdir(dir)).filter((n) => n.endsWith(".load.json"));
+      assert.equal(reports.length, 3, "three runs, three reports");
+    });
+  });
 });
 
 describe("verify", () => {
@@ -213,8 +272,9 @@ describe("resolveAnchor", () => {
         seed: 7,
         seeded: true,
         scripts: [SCRIPT],
+        fingerprint: "0123456789abcdef",
         at: "2026-11-20T14:00:00Z",
-        dir: await tempDir(),
+        dirs: [await tempDir()],
         nowMs: NOW,
       });
       assert.equal(anchor.ms, Date.parse("2026-11-20T14:00:00Z"));
@@ -222,40 +282,34 @@ describe("resolveAnchor", () => {
     },
   );
 
-  it("takes now when no earlier manifest of the same seed, scripts and --at exists", {
+  it("re-uses only the anchor of an earlier manifest with the same seed, identity and --at", {
     timeout: 30_000,
   }, async () => {
     await withFakeLangfuse({ mode: "v4" }, async (fake) => {
       const dir = await tempDir();
-      await replayAt(fake, dir, NOW);
-      const other = await resolveAnchor({
-        command: "replay",
-        seed: 8,
-        seeded: true,
-        scripts: [SCRIPT],
-        dir,
-        nowMs: NOW + 1_000,
-      });
-      assert.equal(other.anchor.ms, NOW + 1_000);
-      const relative = await resolveAnchor({
+      const { manifest } = await replayAt(fake, dir, NOW);
+      const same = {
         command: "replay",
         seed: 7,
         seeded: true,
         scripts: [SCRIPT],
-        at: "-2h",
-        dir,
+        fingerprint: manifest.identity!.fingerprint,
+        dirs: [dir],
         nowMs: NOW + 1_000,
-      });
-      assert.equal(relative.anchor.ms, NOW + 1_000 - 7_200_000);
-      const unseeded = await resolveAnchor({
-        command: "replay",
-        seed: 7,
-        seeded: false,
-        scripts: [SCRIPT],
-        dir,
-        nowMs: NOW + 1_000,
-      });
-      assert.equal(unseeded.anchor.ms, NOW + 1_000);
+      };
+      assert.equal((await resolveAnchor(same)).anchor.ms, NOW, "the same run re-uses it");
+      const cases: [string, Partial<typeof same> & { at?: string }, number][] = [
+        ["another seed", { seed: 8 }, NOW + 1_000],
+        ["another identity", { fingerprint: "0123456789abcdef" }, NOW + 1_000],
+        ["another --at", { at: "-2h" }, NOW + 1_000 - 7_200_000],
+        ["no seed", { seeded: false }, NOW + 1_000],
+        ["another command", { command: "load" }, NOW + 1_000],
+      ];
+      for (const [what, change, ms] of cases) {
+        const { anchor, note } = await resolveAnchor({ ...same, ...change });
+        assert.equal(anchor.ms, ms, what);
+        assert.equal(note, undefined, what);
+      }
     });
   });
 });

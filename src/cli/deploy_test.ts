@@ -2,11 +2,15 @@ import process from "node:process";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { checkLoadArgs } from "./load.ts";
 
 const MANIFEST = "deploy/k8s/load-job.yaml";
+const DOCKERFILE = "deploy/Dockerfile";
+const README = "deploy/README.md";
 
 interface EnvVar {
   name: string;
@@ -20,10 +24,28 @@ interface Job {
     completionMode: string;
     completions: number;
     parallelism: number;
+    backoffLimit?: number;
+    backoffLimitPerIndex?: number;
+    activeDeadlineSeconds?: number;
+    podFailurePolicy?: {
+      rules: { action: string; onPodConditions?: { type: string }[] }[];
+    };
     template: {
       spec: {
         restartPolicy: string;
-        containers: { image: string; command: string[]; args: string[]; env: EnvVar[] }[];
+        securityContext?: {
+          runAsNonRoot?: boolean;
+          runAsUser?: number;
+          runAsGroup?: number;
+          fsGroup?: number;
+        };
+        containers: {
+          image: string;
+          command: string[];
+          args: string[];
+          env: EnvVar[];
+          volumeMounts: { name: string; mountPath: string }[];
+        }[];
       };
     };
   };
@@ -89,5 +111,118 @@ describe("the Kubernetes Indexed Job in deploy/", () => {
     }
     assert.ok(existsSync("deploy/Dockerfile"), "the image's Dockerfile is there");
     assert.match(readFileSync("deploy/Dockerfile", "utf8"), /^FROM denoland\/deno:/m);
+  });
+});
+
+/** The user and group the image runs as: its last USER line, which must be numeric. */
+function imageUser(): { uid: number; gid: number } {
+  const users = [...readFileSync(DOCKERFILE, "utf8").matchAll(/^USER\s+(\S+)\s*$/gm)];
+  const last = users.at(-1)?.[1] ?? "root";
+  const numeric = /^(\d+):(\d+)$/.exec(last);
+  assert.ok(
+    numeric,
+    `${DOCKERFILE}: USER ${last} is a numeric uid:gid (runAsNonRoot checks numbers)`,
+  );
+  return { uid: Number(numeric[1]), gid: Number(numeric[2]) };
+}
+
+/** The README's shell block that starts the Job and waits for it. */
+function waitBlock(): string {
+  // Blocks in a list are indented; the shell does not mind.
+  const blocks = [...readFileSync(README, "utf8").matchAll(/```sh\n([\s\S]*?)```/g)]
+    .map((match) => match[1]);
+  const block = blocks.find((text) => /kubectl apply .*deploy\/k8s\/load-job\.yaml/.test(text));
+  assert.ok(block, `${README} has a block that applies the Job`);
+  return block;
+}
+
+/**
+ * Runs `block` with a stand-in `kubectl` whose Job reports `states` one `get` after another (the
+ * last one stays), and a `sleep` that returns at once. A `kubectl wait` for a condition the Job
+ * never reaches blocks, as the real one does until its timeout. Answers the exit status, or
+ * "hung" when the block did not end within 8 s.
+ */
+function runWaitBlock(block: string, states: string[]): number | "hung" {
+  const dir = mkdtempSync(join(tmpdir(), "kubectl-"));
+  const conditions: Record<string, string> = {
+    Running: "",
+    Complete: "SuccessCriteriaMet Complete",
+    Failed: "FailureTarget Failed",
+  };
+  const script = (name: string, body: string) => {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  };
+  writeFileSync(join(dir, "states"), states.map((s) => conditions[s]).join("\n") + "\n");
+  script(
+    "kubectl",
+    `final=${JSON.stringify(states.at(-1)!.toLowerCase())}
+case "$1" in
+  get)
+    line=$(head -n 1 "${dir}/states")
+    [ "$(wc -l < "${dir}/states")" -gt 1 ] && tail -n +2 "${dir}/states" > "${dir}/rest" &&
+      mv "${dir}/rest" "${dir}/states"
+    case "$*" in *jsonpath*) printf '%s' "$line" ;; *) echo "job $line" ;; esac ;;
+  wait)
+    case "$*" in *"--for=condition=$final"*) exit 0 ;; *) exec /bin/sleep 12 ;; esac ;;
+  *) exit 0 ;;
+esac`,
+  );
+  script("sleep", "exit 0");
+  try {
+    execFileSync("sh", ["-c", block], {
+      env: { PATH: `${dir}:${process.env.PATH ?? "/usr/bin:/bin"}` },
+      encoding: "utf8",
+      timeout: 8_000,
+      stdio: "pipe",
+    });
+    return 0;
+  } catch (error) {
+    const { status, signal } = error as { status: number | null; signal: string | null };
+    return signal !== null ? "hung" : status ?? 1;
+  }
+}
+
+describe("the Job's pods, deadline and the README's wait", () => {
+  it("run as the image's non-root user, and fsGroup gives its group the /out volume", () => {
+    const { uid, gid } = imageUser();
+    assert.notEqual(uid, 0, "the image does not run as root");
+    const { spec } = job().spec.template;
+    assert.deepEqual(
+      spec.securityContext && {
+        runAsNonRoot: spec.securityContext.runAsNonRoot,
+        runAsUser: spec.securityContext.runAsUser,
+        runAsGroup: spec.securityContext.runAsGroup,
+        fsGroup: spec.securityContext.fsGroup,
+      },
+      { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid },
+    );
+    assert.ok(spec.containers[0].volumeMounts.some((m) => m.mountPath === "/out"));
+  });
+
+  it("ends on its own: a deadline, and a failed shard neither retried nor stopping the others", () => {
+    const { spec } = job();
+    const deadline = spec.activeDeadlineSeconds;
+    assert.ok(
+      deadline !== undefined && Number.isInteger(deadline) && deadline > 0 && deadline <= 86_400,
+      `activeDeadlineSeconds is set, at most a day (${deadline})`,
+    );
+    assert.equal(spec.backoffLimitPerIndex, 0, "a failed shard is not retried");
+    assert.equal(spec.backoffLimit, undefined, "one failed shard does not end the others");
+    assert.ok(
+      spec.podFailurePolicy?.rules.some((rule) =>
+        rule.action === "Ignore" &&
+        rule.onPodConditions?.some((condition) => condition.type === "DisruptionTarget")
+      ),
+      "a pod the cluster evicted runs again",
+    );
+  });
+
+  it("the README's wait ends when the Job fails, with a failing status, and when it completes", () => {
+    const block = waitBlock();
+    assert.equal(runWaitBlock(block, ["Running", "Running", "Complete"]), 0, "complete: ends, 0");
+    const failed = runWaitBlock(block, ["Running", "Failed"]);
+    assert.notEqual(failed, "hung", "failed: the wait ends instead of waiting out its timeout");
+    assert.notEqual(failed, 0, "failed: a failing status, so a script stops there");
   });
 });

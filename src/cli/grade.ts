@@ -10,7 +10,7 @@
  */
 import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
-import { openRunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
+import { openRunFile, partOfRun, RunFileError, runSessions } from "../langfuse/purge.ts";
 import { readReviewerScores } from "../langfuse/review_scores.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
 import { type GradeItem, gradeReviewers, hasAnswerKey, type KeySession } from "../report/grade.ts";
@@ -70,6 +70,7 @@ export async function gradeCommand(args: string[], io: Io): Promise<number> {
   langfuseEnv(io.env, "grade");
   const path = positionals[0];
   const run = await readRun(path);
+  if (run.part) io.err(`Note: ${run.part}.`);
 
   const { client, host } = langfuseClientFromEnv(io.env, "grade", { readsPerSecond });
   const queueIds = [...new Set(run.items.map((item) => item.queueId))];
@@ -146,6 +147,8 @@ interface GradeRun {
   runId: string;
   sessions: KeySession[];
   items: GradeItem[];
+  /** What the file holds of its run when not all of it (see partOfRun). */
+  part?: string;
 }
 
 /** The run's answer key and queue items; CliError 3 naming the file when there is neither. */
@@ -153,10 +156,12 @@ async function readRun(path: string): Promise<GradeRun> {
   const unreadable = (error: unknown): unknown =>
     error instanceof RunFileError ? new CliError(error.message, EXIT.invalidScript) : error;
   let runId: string;
+  let part: string | undefined;
   const sessions: KeySession[] = [];
   try {
     const run = await openRunFile(path);
     runId = run.runId;
+    part = partOfRun(run);
     for await (const session of runSessions(run)) {
       sessions.push({
         sessionId: session.sessionId,
@@ -183,7 +188,7 @@ async function readRun(path: string): Promise<GradeRun> {
       EXIT.invalidScript,
     );
   }
-  return { runId, sessions, items };
+  return { runId, sessions, items, ...(part ? { part } : {}) };
 }
 
 /** The `review.items` of a manifest or load report (both keep them at the top level). */

@@ -9,6 +9,7 @@ import type { DeliveryFeed, DeliveryStats } from "../export/stats.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import { htmlDataOfLoad, htmlDataOfReplay, renderHtmlReport } from "../report/html_report.ts";
 import type { LoadReport } from "../report/load_report.ts";
+import type { ShardMerge } from "../report/shard_report.ts";
 import { PopulationCounter } from "../report/population.ts";
 import { redactorFor } from "../report/redact.ts";
 import type { RunReport } from "../report/run_report.ts";
@@ -168,6 +169,27 @@ export class HtmlRecording {
     this.#last = now;
     this.#lastMs = nowMs;
   }
+}
+
+/**
+ * Writes the report of shards merged (`report merge --html`) to `path`, secrets removed. The
+ * shards' reports keep no series over time, so the page has the run's totals, users and
+ * population, and says where the series are.
+ */
+export async function writeMergedHtml(
+  path: string,
+  merge: ShardMerge,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const startMs = Date.parse(merge.report.startedAt);
+  const data = htmlDataOfLoad(merge.report, {
+    timeline: { startMs, bucketMs: 1000, points: [] },
+    timelineNote: "The shards' reports keep no series over time: each shard's own load --html " +
+      "page charts its part of the run.",
+    population: merge.report.population,
+    usersBySessions: merge.usersBySessions,
+  });
+  await write(path, data, env);
 }
 
 /** Every string of `value` (keys too) passed through `clean`. */

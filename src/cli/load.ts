@@ -5,16 +5,17 @@
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { expectedArrivals, parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
-import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
+import { inferIdFormat, SessionFactory, type WeightedScript } from "../plan/instances.ts";
+import { userPoolCapacity } from "../plan/users.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
-import { Rng } from "../plan/random.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
 import { redactorFor } from "../report/redact.ts";
 import { fsReason } from "../report/fs_reason.ts";
 import { shardFacts } from "../report/shard_report.ts";
 import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
+import type { IdentityValue } from "../report/run_identity.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
@@ -32,11 +33,12 @@ import { prepareFixtures } from "./fixtures.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
+import { MAX_WEIGHT } from "../script/schema.ts";
 import { startProgress } from "../load/progress.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import { startSessions } from "../load/workers.ts";
 import { LISTED_SESSIONS } from "../load/part.ts";
-import { describeShard, scaleFromFlags } from "./scale_flags.ts";
+import { checkWorkersFit, describeShard, scaleFromFlags } from "./scale_flags.ts";
 import { systemClock } from "../load/clock.ts";
 import {
   DEFAULT_CONCURRENCY,
@@ -47,7 +49,7 @@ import {
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { stopText } from "./interrupt.ts";
-import { checkLoadFlags } from "./load_flags.ts";
+import { checkLoadFlags, MAX_TIME_SCALE } from "./load_flags.ts";
 import {
   attemptWrite,
   closeLines,
@@ -58,7 +60,8 @@ import {
 } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import { parseAt } from "./time.ts";
-import { anchoredLabel, resolveAnchor } from "./anchor.ts";
+import { resolveAnchor } from "./anchor.ts";
+import { runIdentity, runIdOf } from "./run_identity.ts";
 import type { Io } from "./io.ts";
 import {
   loadAll,
@@ -79,8 +82,8 @@ Turns may branch (reach, when) and steps may fail (error.rate) as the scripts de
 Backfill flags and live flags do not mix; each is refused in the other mode.
 
 Backfill (sessions placed in the past with a daily rhythm, sent as fast as the target takes):
-  --sessions N        how many sessions
-  --spread D          over how long before now, e.g. 14d (default 1d, at most 1826d)
+  --sessions N        how many sessions (at most 10,000,000)
+  --spread D          over how long before now, e.g. 14d (default 1d, from 1m to 1826d)
   --at TIME           end the window at TIME instead of now: -2h, 2026-11-20T14:00:00Z
                       (from 2000-01-01 to a day ahead)
 Live (sessions arrive now at the rate, each turn sent when its time comes):
@@ -91,31 +94,32 @@ Live (sessions arrive now at the rate, each turn sent when its time comes):
   --profile FILE      arrival phases from a YAML load profile instead of --duration,
                       --rate and --ramp (see README)
   --poisson           Poisson arrivals instead of evenly spaced ones
-  --time-scale K      play every session K times faster (default 1): think times, step
-                      durations, gaps and times to first token are all divided by K, so the
-                      waits between turns and until each turn's end shrink by K, and so do
-                      the latencies the spans show; arrivals keep their rate
-  --concurrency N     sessions sending at once (default 64): a session holds a slot only
-                      while its turn is due and waiting for the export queue; a session
-                      waiting out a think time holds none. At most 10,000 sessions are alive
-                      at once (about 20 KB each).
+  --time-scale K      play every session K times faster (default 1, at most 10000): think
+                      times, step durations, gaps and times to first token are all divided
+                      by K, so the waits between turns and until each turn's end shrink by
+                      K, and so do the latencies the spans show; arrivals keep their rate
+  --concurrency N     sessions sending at once (default 64, at most 10000): a session holds
+                      a slot only while its turn is due and waiting for the export queue; a
+                      session waiting out a think time holds none. At most 10,000 sessions
+                      are alive at once (about 20 KB each).
   --max-dropped N     most arrivals allowed to be dropped (default 0). An arrival is dropped,
                       never queued, when it cannot start within 1s of its time (the target
                       or this machine is too slow for the rate) or 10,000 sessions are alive
 
 Population and output:
   --users N           size of the user pool (default: sessions / 10, at least 1; 100 live;
-                      at most 1,000,000)
+                      at most 10,000,000 and what the script's user id format can draw)
   --weight NAME=W     weight of the script named NAME (repeatable; default its own weight)
   --seed N            reproducible population; a re-run overwrites the same traces
   --report FILE       write the JSON report here too
   --html FILE         write a self-contained HTML report with charts (opens offline)
   --out-dir DIR       where the sessions file and the default report go (default out)
-  --batch-size N      spans per export request (default 512)
-  --max-in-flight N   export requests at once (default 4)
+  --batch-size N      spans per export request (default 512, at most 10000)
+  --max-in-flight N   export requests at once (default 4, at most 64)
   --max-failed N      most spans allowed to fail (default 0)
   --workers N         worker threads sending at once, each with its own pipeline (default:
-                      the machine's cores, 1 for --target file; 1 sends from this thread);
+                      the machine's cores, 1 for --target file; 1 sends from this thread;
+                      at most the machine's cores, and no more than a backfill's sessions);
                       the sessions are the same whatever N
   --shard K/N         send only part K of N (K from 1 to N) of the seeded population, for
                       running N processes or machines at once: needs --seed and, for a
@@ -152,6 +156,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   }
   checkLoadFlags(values);
   const scale = scaleFromFlags(values, io.cores?.() ?? 1);
+  checkWorkersFit(values, io.cores?.());
   const scripts = await loadAll(positionals);
   const review = await prepareReview(scripts, values);
   const schedule = await buildSchedule(values, io);
@@ -172,23 +177,39 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     script,
     weight: weights.get(script.name),
   }));
-  const users = userPoolSize(values.users, schedule);
+  const users = userPoolSize(values.users, schedule, scripts[0]);
   const backfill = schedule.kind === "backfill";
+  const identity = runIdentity({
+    command: "load",
+    seed,
+    scripts,
+    shape: {
+      ...scheduleShape(schedule),
+      users,
+      ...(weights.size > 0 ? { weights: Object.fromEntries(weights) } : {}),
+    },
+    target,
+  });
+  const outDir = values["out-dir"] ?? "out";
   const { anchor, note } = await resolveAnchor({
     command: "load",
     seed,
     seeded,
     scripts: positionals,
+    fingerprint: identity.fingerprint,
     at: backfill ? values.at : undefined,
-    dir: backfill ? values["out-dir"] ?? "out" : undefined,
+    // Where this run's reports go: a re-run finds its report beside a --report outside --out-dir.
+    dirs: backfill ? [outDir, ...(values.report ? [dirname(values.report)] : [])] : [],
     nowMs: io.now(),
   });
   if (schedule.kind === "backfill") schedule.endMs = anchor.ms;
   if (note) io.out(note);
-  // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
-  // Live shards start whenever each starts: their run id is the seed's alone, shared by all.
-  const runLabel = scale.sharded && !backfill ? "load-run-live" : anchoredLabel("load-run", anchor);
-  const runId = `run_${new Rng(seed, runLabel).hex(12)}`;
+  // From the identity and the anchor: a seeded re-run at the same anchor overwrites the same
+  // traces, and other scripts, flags or targets are another run. The shards of a backfill share
+  // the unsharded run's id: together they send its spans. The shards of a live run each start
+  // when they start (each session's ids come from its own start): their run id is the
+  // identity's alone.
+  const runId = runIdOf(identity, scale.sharded && !backfill ? undefined : anchor.ms);
   const selector = review.start(seed);
   const concurrency = values.concurrency === undefined
     ? DEFAULT_CONCURRENCY
@@ -211,7 +232,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     : rate(values["min-rate"], "--min-rate");
 
   const startedMs = io.now();
-  const outDir = values["out-dir"] ?? "out";
   const shardSuffix = scale.sharded ? `.shard${scale.shard.index + 1}of${scale.shard.count}` : "";
   const reportPath = values.report ?? join(outDir, `${runId}${shardSuffix}.load.json`);
   // Checked before sending: the report and the sessions file hold the run's ids.
@@ -241,6 +261,9 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const workers = backfill
     ? Math.max(1, Math.min(asked, Math.ceil(schedule.sessions / scale.shard.count)))
     : asked;
+  if (values.workers !== undefined && workers < asked) {
+    io.out(`--workers ${asked}: using ${workers}, one per session of this backfill`);
+  }
   const html = values.html === undefined ? undefined : new HtmlRecording({
     now: io.now,
     sessions: () => schedule.kind === "live" ? running.view.live.started : running.view.sessions,
@@ -337,6 +360,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     seed,
     seeded,
     anchor,
+    identity,
     ...(scale.sharded
       ? {
         shard: shardFacts(
@@ -487,21 +511,27 @@ async function deliverLoadScores(
 }
 
 /**
- * The largest `--users`: every worker holds the pool's ids (some 50 bytes a user), and a
- * million users is more than any demo or load shows. Every script's id format holds more
- * (privacy.ts asks for at least 6 characters of token: 8,388,608 hex ids to draw from).
+ * `--users`, or its default (a tenth of a backfill's sessions, 100 live), within what the first
+ * script's user id format can draw unique (see userPoolCapacity): more is a usage error naming
+ * the bound, refused here rather than thrown by a worker; a default beyond it is lowered to it.
  */
-export const MAX_USERS = 1_000_000;
-
-/** `--users`, or its default (a tenth of a backfill's sessions, 100 live), at most MAX_USERS. */
-function userPoolSize(flag: string | undefined, schedule: LoadSchedule): number {
+function userPoolSize(
+  flag: string | undefined,
+  schedule: LoadSchedule,
+  first: { file: string; script: { user: { id: string } } },
+): number {
+  const capacity = userPoolCapacity(inferIdFormat(first.script.user.id));
   if (flag === undefined) {
     const wanted = schedule.kind === "backfill" ? Math.round(schedule.sessions / 10) : 100;
-    return Math.max(1, Math.min(wanted, MAX_USERS));
+    return Math.max(1, Math.min(wanted, capacity));
   }
   const users = positiveInt(flag, "--users");
-  if (users > MAX_USERS) {
-    throw new CliError(`--users must be at most ${MAX_USERS}, not "${flag}"`, EXIT.usage);
+  if (users > capacity) {
+    throw new CliError(
+      `--users must be at most ${capacity}, the distinct user ids ${first.file}'s user.id ` +
+        `"${first.script.user.id}" can draw, not "${flag}" (a longer token holds more)`,
+      EXIT.usage,
+    );
   }
   return users;
 }
@@ -559,9 +589,11 @@ async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<LoadS
   }
   refuseEmpty(phases, values.profile);
   const timeScale = values["time-scale"] === undefined ? 1 : Number(values["time-scale"]);
-  if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
+  if (!(timeScale > 0) || !(timeScale <= MAX_TIME_SCALE)) {
     throw new CliError(
-      `--time-scale must be a positive number, not "${values["time-scale"]}"`,
+      `--time-scale must be a positive number up to ${MAX_TIME_SCALE}, not "${
+        values["time-scale"]
+      }"`,
       EXIT.usage,
     );
   }
@@ -583,6 +615,23 @@ function refuseEmpty(phases: Phase[], profile: string | undefined): void {
   );
 }
 
+/** The schedule's part of the run's identity: what places the sessions in time. */
+function scheduleShape(schedule: LoadSchedule): Record<string, IdentityValue> {
+  if (schedule.kind === "backfill") {
+    return { mode: "backfill", sessions: schedule.sessions, spreadMs: schedule.spreadMs };
+  }
+  return {
+    mode: "live",
+    phases: schedule.phases.map((phase) => ({
+      durationMs: phase.durationMs,
+      rate: phase.rate,
+      ...(phase.rampTo === undefined ? {} : { rampTo: phase.rampTo }),
+    })),
+    poisson: schedule.poisson,
+    timeScale: schedule.timeScale,
+  };
+}
+
 function describeSchedule(schedule: LoadSchedule): string {
   if (schedule.kind === "backfill") {
     return `backfill: ${schedule.sessions} sessions over ${
@@ -600,8 +649,12 @@ function parseWeights(entries: string[], names: string[]): Map<string, number> {
   const weights = new Map<string, number>();
   for (const entry of entries) {
     const match = /^([a-z][a-z0-9-]*)=(\d+(?:\.\d+)?)$/.exec(entry);
-    if (!match || Number(match[2]) <= 0) {
-      throw new CliError(`--weight must look like order-status=3, not "${entry}"`, EXIT.usage);
+    if (!match || Number(match[2]) <= 0 || Number(match[2]) > MAX_WEIGHT) {
+      throw new CliError(
+        `--weight must look like order-status=3, a weight above 0 and at most ${MAX_WEIGHT}, ` +
+          `not "${entry}"`,
+        EXIT.usage,
+      );
     }
     if (!names.includes(match[1])) {
       throw new CliError(
@@ -614,15 +667,33 @@ function parseWeights(entries: string[], names: string[]): Map<string, number> {
   return weights;
 }
 
-function positiveInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new CliError(`${flag} must be a whole number of at least 1, not "${text}"`, EXIT.usage);
+/**
+ * The bounds of `load`'s count flags; above them a run is a typo or cannot fit in memory (a
+ * backfill plans its sessions' times up front): sessions and users ten million, sessions alive
+ * at once {@link DEFAULT_MAX_ALIVE}, spans a request ten thousand (requests split at 4 MiB
+ * anyway), requests in flight 64 per worker, a failure or drop budget any whole number.
+ */
+export const LOAD_COUNT_BOUNDS = {
+  "--sessions": 10_000_000,
+  "--users": 10_000_000,
+  "--concurrency": DEFAULT_MAX_ALIVE,
+  "--batch-size": 10_000,
+  "--max-in-flight": 64,
+} as const;
+
+function positiveInt(text: string, flag: keyof typeof LOAD_COUNT_BOUNDS): number {
+  const max = LOAD_COUNT_BOUNDS[flag];
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new CliError(
+      `${flag} must be a whole number from 1 to ${max}, not "${text}"`,
+      EXIT.usage,
+    );
   }
   return Number(text);
 }
 
 function nonNegativeInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text)) {
+  if (!/^\d+$/.test(text) || Number(text) > Number.MAX_SAFE_INTEGER) {
     throw new CliError(`${flag} must be a whole number, not "${text}"`, EXIT.usage);
   }
   return Number(text);

@@ -294,7 +294,7 @@ test("load refuses bad flags and the preview target", async () => {
     ],
     [
       ["load", "conversations/refund.yaml", "--sessions", "0"],
-      /--sessions must be a whole number of at least 1/,
+      /--sessions must be a whole number from 1 to 10000000, not "0"/,
     ],
     [
       ["load", "conversations/refund.yaml", "--sessions", "5", "--weight", "nope=2"],
@@ -473,8 +473,11 @@ test("an empty live run is refused before anything is sent, saying why", async (
 test("load --help says what --concurrency, --time-scale and --max-dropped mean", async () => {
   const run = io({});
   assert.equal(await main(["load", "--help"], run.io), 0);
-  assert.match(run.out(), /--concurrency N +sessions sending at once \(default 64\)/);
-  assert.match(run.out(), /a session\s+waiting out a think time holds none/);
+  assert.match(
+    run.out(),
+    /--concurrency N +sessions sending at once \(default 64, at most 10000\)/,
+  );
+  assert.match(run.out(), /a\s+session waiting out a think time holds none/);
   assert.match(run.out(), /--time-scale K +play every session K times faster/);
   assert.match(run.out(), /--max-dropped N +most arrivals allowed to be dropped \(default 0\)/);
 });

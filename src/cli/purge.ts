@@ -13,6 +13,7 @@ import { MAX_DELETE_IDS } from "../langfuse/api_types.ts";
 import type { LangfuseClient } from "../langfuse/client.ts";
 import {
   leftFilePath,
+  partOfRun,
   purgePlan,
   purgeRun,
   readPurgeLeft,
@@ -33,8 +34,9 @@ import { COMMENTS_STAY, purgeReview } from "../langfuse/purge_review.ts";
 export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.load.json> [options]
 
 Deletes from Langfuse every trace the run sent, with their observations and scores. The trace
-ids come from the manifest, or from a load report's sessions file, so traces of other runs in
-the same sessions stay. A load run's session scores are deleted too; a replay's are kept unless
+ids come from the manifest, or from a load report's sessions file (every shard's, for shards'
+reports merged with report merge), so traces of other runs in the same sessions stay. A run
+that was not sent to Langfuse (an OTLP endpoint, a file) is refused with exit 2. A load run's session scores are deleted too; a replay's are kept unless
 --session-scores is given, because a script's fixed session is scored by every replay of it.
 The queue items the run added are deleted too. Its comments stay: Langfuse's public API
 cannot delete comments (delete them in the Langfuse UI). Queues, score configs and prompts
@@ -61,9 +63,10 @@ keeps what is left in <run file>.purge-left.json, says when the budget opens aga
 6; run the same purge again after that time and it deletes only what is left.
 
 Exit codes: 0 deleted (or nothing to delete, or not confirmed), 1 internal error (a bug),
-2 usage (also a refused production project), 6 Langfuse API error (also when the keys' project
-cannot be asked, or a spent delete budget left part of the run undeleted), 130 interrupted
-(Ctrl-C; some deletes may have been sent), 143 terminated (SIGTERM; likewise).`;
+2 usage (also a refused production project, or a run not sent to Langfuse), 6 Langfuse API
+error (also when the keys' project cannot be asked, or a spent delete budget left part of the
+run undeleted), 130 interrupted (Ctrl-C; some deletes may have been sent), 143 terminated
+(SIGTERM; likewise).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
 export interface PurgeIo extends Io {
@@ -105,6 +108,16 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     );
   }
   const run = await openRun(positionals[0]);
+  if (run.target.kind !== "langfuse") {
+    throw new CliError(
+      `${run.path}: run ${run.runId} was sent to ${run.target.describe}, not to Langfuse: ` +
+        "purge deletes from Langfuse only, so it has nothing of this run to delete. Nothing " +
+        "was deleted.",
+      EXIT.usage,
+    );
+  }
+  const part = partOfRun(run);
+  if (part) io.err(`Note: ${part}.`);
   if (values["session-scores"] && run.kind === "load") {
     throw new CliError(
       "--session-scores applies to a replay's manifest: a load run's session scores are " +

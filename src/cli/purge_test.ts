@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, stat, symlink } from "node:fs/promises";
+import { startOtlpReceiver } from "../export/receiver.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
@@ -141,6 +142,41 @@ test("purge exits 6 on refused keys, naming the variables and never the values",
     assert.ok(!run.err().includes(secret) && !run.out().includes(secret));
     assert.deepEqual(fake.deletedTraceIds, []);
   });
+});
+
+test("purge refuses a run that went to an OTLP endpoint or a file with exit 2, and deletes nothing", async () => {
+  const receiver = await startOtlpReceiver();
+  try {
+    await withFake(async (fake) => {
+      const dir = await mkdtemp(join(tmpdir(), "purge-otlp-"));
+      const targets: [string, Record<string, string>, string[]][] = [
+        ["otlp", { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, []],
+        ["file", {}, ["--target", "file", "--out", join(dir, "spans.jsonl")]],
+      ];
+      for (const [kind, env, flags] of targets) {
+        const report = join(dir, `${kind}.load.json`);
+        const sent = io(env);
+        const args = ["load", "conversations/order-status.yaml", "--sessions", "3", ...flags];
+        const code = await main([...args, "--out-dir", dir, "--report", report], sent.io);
+        assert.equal(code, 0, sent.err());
+        const run = io(langfuseEnv(fake));
+        assert.equal(await purge([report, "--yes"], run.io), 2, kind);
+        assert.match(
+          run.err(),
+          new RegExp(
+            `${kind}\\.load\\.json: run run_\\w+ was sent to ${
+              kind === "otlp" ? "OTLP endpoint" : "file"
+            } .*, not to Langfuse: purge deletes from Langfuse only`,
+          ),
+        );
+        assert.equal(run.out(), "", "no plan is shown");
+      }
+      assert.deepEqual(fake.deletedTraceIds, []);
+      assert.ok(!fake.requests.some((r) => r.method === "DELETE"), "no delete was asked");
+    });
+  } finally {
+    await receiver.close();
+  }
 });
 
 test("purge's usage errors exit 2", async () => {

@@ -176,6 +176,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
                   `then writes them into ${out}.\n`),
           ),
         onTurn: (text) => io.out(text),
+        onRefused: (reason) => io.err(`Refused a request from the app: ${reason}`),
       });
       io.out(
         `Received ${result.spans} span${result.spans === 1 ? "" : "s"} in ${result.traces} ` +

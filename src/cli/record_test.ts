@@ -14,6 +14,7 @@ import { withFakeLangfuse } from "../testing/servers.ts";
 import type { FakeMode } from "../testing/fake_langfuse/server.ts";
 import { sdkConversation } from "../testing/sdk_conversation.ts";
 import { conversation, hexId, otlpJson, sendSpans } from "../testing/otlp.ts";
+import { startRecordListen } from "../testing/listen.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { loadScriptFile, parseScript } from "../script/load.ts";
 import type { RecordedObservation, RecordedSession } from "../record/types.ts";
@@ -48,21 +49,6 @@ function shape(session: RecordedSession): string[][] {
     ...(trace.root ? [tree(trace.root)] : []),
     ...trace.orphans.map(tree).sort(),
   ]);
-}
-
-/** Starts `record --listen 0` with `args`: its traces URL once listening, what it printed, its end. */
-function listen(args: string[]) {
-  let ready: (url: string) => void = () => {};
-  const url = new Promise<string>((resolve) => (ready = resolve));
-  const lines: string[] = [];
-  const io = captureIo({}, {
-    out: (text) => {
-      lines.push(text);
-      const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
-      if (found) ready(found[1]);
-    },
-  });
-  return { url, lines, io, done: main(["record", "--listen", "0", ...args], io.io) };
 }
 
 async function run(args: string[], env: Record<string, string> = {}, overrides: Partial<Io> = {}) {
@@ -175,12 +161,14 @@ describe("record on the command line", () => {
 
   it("records a plain OpenTelemetry SDK app with --listen, flags its mistakes and writes a valid script", async () => {
     const dir = await tempDir();
-    const { url, lines, io, done } = listen(["--sessions", "1", "--idle", "100ms", "--out", dir]);
-    const exporter = new OTLPTraceExporter({ url: await url });
+    const listen = await startRecordListen(
+      ["--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
+    );
+    const exporter = new OTLPTraceExporter({ url: listen.url });
     await sdkConversation([new BatchSpanProcessor({ exporter })], { mistakes: true });
-    const code = await done;
-    const text = lines.join("\n");
-    assert.equal(code, 0, text + io.err());
+    const code = await listen.done;
+    const text = listen.out();
+    assert.equal(code, 0, text + listen.err());
     assert.match(text, /Tags sent as a string \("support,vip"\)/);
     assert.match(text, /Prompt version "3" of span "answer" is a string attribute/);
     assert.match(text, /Span "lookup-order" has no session id/);
@@ -384,19 +372,19 @@ describe("record with broken traces", () => {
 
   it("--listen shows and skips them the same way, and writes the rest", async () => {
     const dir = await tempDir();
-    const { url, lines: shown, io, done } = listen([
-      ...["--sessions", "4", "--idle", "100ms", "--out", dir],
-    ]);
+    const listen = await startRecordListen(
+      ["--listen", "0", "--sessions", "4", "--idle", "100ms", "--out", dir],
+    );
     for (const body of brokenTraces()) {
-      const response = await fetch(await url, {
+      const response = await fetch(listen.url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body,
       });
       assert.equal(response.status, 200, await response.text());
     }
-    await assertBrokenSkipped(dir, { code: await done, err: io.err() });
-    const text = shown.join("\n");
+    await assertBrokenSkipped(dir, { code: await listen.done, err: listen.err() });
+    const text = listen.out();
     assert.match(text, /Span "compose-reply" names itself as its parent; it is shown at the top/);
     assert.match(text, /Spans "compose-reply", "x", "y" name each other as parents in a cycle/);
     assert.match(text, /└─ … 49962 spans nested deeper/);

@@ -8,7 +8,6 @@ import { emitSession } from "../emit/emit.ts";
 import { createPipeline } from "../export/pipeline.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
 import type { Target } from "../export/target.ts";
-import { Rng } from "../plan/random.ts";
 import { planSession } from "../plan/session.ts";
 import { PlantError } from "../plan/findings.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
@@ -35,7 +34,9 @@ import { prepareFixtures } from "./fixtures.ts";
 import { linkSession } from "../plan/fixtures.ts";
 import { runVerify } from "./verify.ts";
 import { scoresOf } from "../langfuse/scores.ts";
-import { anchoredLabel, resolveAnchor, type TimeAnchor } from "./anchor.ts";
+import { resolveAnchor, type TimeAnchor } from "./anchor.ts";
+import { runIdentity, runIdOf } from "./run_identity.ts";
+import type { RunIdentity } from "../report/run_identity.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
 import { attemptWrite, prepareDir, prepareFile, writeOutput } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
@@ -120,20 +121,23 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
 
   const seeded = values.seed !== undefined;
   const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
+  const plant = plantFlag(values.plant);
+  const identity = runIdentity({ command: "replay", seed, scripts, shape: { plant }, target });
   const { anchor, note } = await resolveAnchor({
     command: "replay",
     seed,
     seeded,
     scripts: positionals,
+    fingerprint: identity.fingerprint,
     at: values.at,
-    dir: values["no-manifest"] ? undefined : values["manifest-dir"] ?? "out",
+    dirs: values["no-manifest"] ? [] : [values["manifest-dir"] ?? "out"],
     nowMs: io.now(),
   });
   if (note && !values.quiet) io.out(note);
   const endMs = anchor.ms;
-  // From the seed and the anchor: a seeded re-run at the same anchor overwrites the same traces.
-  const runId = `run_${new Rng(seed, anchoredLabel("replay-run", anchor)).hex(12)}`;
-  const plant = plantFlag(values.plant);
+  // From the identity and the anchor: a seeded re-run at the same anchor overwrites the same
+  // traces, and other scripts, flags or targets are another run.
+  const runId = runIdOf(identity, anchor.ms);
   const plans = scripts.map(({ script, file }) => {
     try {
       return planSession(script, { seed, endMs, file, runId, plant });
@@ -186,6 +190,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     seeded,
     startedAt,
     anchor,
+    identity,
   }, html);
   if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
@@ -245,7 +250,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
         ...(report.review ? { review: report.review } : {}),
       },
       io,
-      { timeoutMs },
+      { timeoutMs, quiet: values.quiet },
     );
     if (verified !== EXIT.ok) return verified;
   }
@@ -290,7 +295,14 @@ async function deliver(
   plans: SessionPlan[],
   target: Target,
   io: Io,
-  facts: { runId: string; seed: number; seeded: boolean; startedAt: string; anchor: TimeAnchor },
+  facts: {
+    runId: string;
+    seed: number;
+    seeded: boolean;
+    startedAt: string;
+    anchor: TimeAnchor;
+    identity: RunIdentity;
+  },
   html?: HtmlRecording,
 ): Promise<{ report: RunReport; receiver?: OtlpReceiver; latency: DeliveryStats["latency"] }> {
   let receiver: OtlpReceiver | undefined;

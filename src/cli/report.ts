@@ -7,7 +7,7 @@
  * deno task report merge out/*.load.json --out out/run.merged.json
  */
 import { dirname, join } from "node:path";
-import { formatLoadReport } from "../report/load_report.ts";
+import { formatLoadReport, isWholeRun } from "../report/load_report.ts";
 import { mergeShardReports, ReportMergeError, type ShardInput } from "../report/shard_report.ts";
 import { redactorFor } from "../report/redact.ts";
 import { readTextFile, TextFileError } from "../script/text_file.ts";
@@ -15,29 +15,37 @@ import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { parseCommandArgs } from "./options.ts";
 import { attemptWrite, prepareFile, writeOutput } from "./paths.ts";
+import { writeMergedHtml } from "./html_output.ts";
 
 /** `report --help`. */
-export const REPORT_HELP = `Usage: session-replay report merge <shard.load.json>... [--out FILE]
+export const REPORT_HELP =
+  `Usage: session-replay report merge <shard.load.json>... [--out FILE] [--html FILE]
 
 Combines the load reports of the shards of one run (load --shard K/N, e.g. one per machine or
 per Kubernetes pod) into the report of the whole run: spans, failures, requests, statuses,
 sessions, users, the population shape and the export latency quantiles are those of the run,
 exactly; spans/s is over the wall time from the first shard's start to the last one's end.
-The reports must be of one run (same run id, seed, time anchor and N) and each shard given
-once. Missing shards are named, and the merged report says which it holds.
+The reports must be of one run: the same identity (seed, script contents, the flags that
+shape the sessions, target and N; the message names the one that differs), the same --at for
+a backfill, and for a live run shards started within its arrival window of each other. Each
+shard is given once. Missing shards are named and the merge is headed "incomplete"; the merged
+report lists every shard's sessions file, so verify, purge and grade read the whole run.
 
 Options:
   --out FILE   where to write the merged report (default <run id>.merged.json beside the first)
+  --html FILE  also write a self-contained HTML report of the merged run (opens offline)
   -h, --help   show this help
 
 Exit codes: 0 merged, every shard present and the run's thresholds met; 1 internal error (a
 bug); 2 usage, or reports of different runs, or a shard given twice; 3 a file that cannot be
-read or is not a shard's load report; 4 shards missing, spans failed or a threshold missed.`;
+read or is not a shard's load report (also one written before reports held the run's
+identity); 4 shards missing, spans failed or a threshold missed.`;
 
 /** Runs `report`; returns the exit code. */
 export async function reportCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     out: { type: "string" },
+    html: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, "report");
   if (values.help) {
@@ -57,6 +65,7 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
     throw new CliError("report merge needs the shards' load reports", EXIT.usage);
   }
   if (values.out !== undefined) await prepareFile(values.out, "--out");
+  if (values.html !== undefined) await prepareFile(values.html, "--html");
   const inputs: ShardInput[] = [];
   for (const file of files) {
     let text: string;
@@ -77,9 +86,9 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
     }
     inputs.push({ file, report });
   }
-  let merged;
+  let merge;
   try {
-    merged = mergeShardReports(inputs);
+    merge = mergeShardReports(inputs);
   } catch (error) {
     if (error instanceof ReportMergeError) {
       throw new CliError(
@@ -89,21 +98,23 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
     }
     throw error;
   }
+  const merged = merge.report;
   const out = values.out ?? join(dirname(files[0]), `${merged.runId}.merged.json`);
   if (values.out === undefined) await prepareFile(out, "--out");
   const clean = redactorFor(io.env);
-  // A merged report that cannot be written is said after its summary, which is printed anyway.
-  const unwritten = await attemptWrite(() =>
+  // A file that cannot be written is said after the summary, which is printed anyway.
+  const outUnwritten = await attemptWrite(() =>
     writeOutput(out, clean(JSON.stringify(merged, null, 2)) + "\n", "--out")
   );
-  const missing = merged.shards!.missing.length > 0;
-  const failed = missing || !merged.thresholds.met || merged.stopped !== undefined;
-  (failed || unwritten ? io.err : io.out)(
-    formatLoadReport(merged, unwritten === undefined ? out : undefined),
+  const htmlUnwritten = values.html === undefined
+    ? undefined
+    : await attemptWrite(() => writeMergedHtml(values.html!, merge, io.env));
+  const unwritten = [outUnwritten, htmlUnwritten].filter((problem) => problem !== undefined);
+  const failed = !isWholeRun(merged) || !merged.thresholds.met || merged.stopped !== undefined;
+  (failed || unwritten.length > 0 ? io.err : io.out)(
+    formatLoadReport(merged, outUnwritten === undefined ? out : undefined),
   );
-  if (unwritten !== undefined) {
-    io.err(unwritten);
-    return EXIT.usage;
-  }
+  for (const problem of unwritten) io.err(problem);
+  if (unwritten.length > 0) return EXIT.usage;
   return failed ? EXIT.deliveryFailed : EXIT.ok;
 }

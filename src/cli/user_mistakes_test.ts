@@ -129,10 +129,14 @@ describe("a user pool that cannot be drawn", () => {
   it("is refused up front with exit 2, naming the bound, before a worker could throw", async () => {
     const dir = await tmp();
     const load = ["load", "--sessions", "5", "--target", "file", "--out-dir", dir];
+    // Within the flag's bound, but more ids than the script's user id format can draw.
     await expect(
-      [...load, SCRIPT, "--users", "99999999999"],
+      [...load, "conversations/order-status.yaml", "--users", "9000000"],
       2,
-      /--users must be at most 1000000, not "99999999999"/,
+      new RegExp(
+        "--users must be at most 8388608, the distinct user ids conversations/order-status\\.yaml's " +
+          'user\\.id "usr_pseudo_7f31c2" can draw, not "9000000"',
+      ),
     );
     assert.deepEqual(await readdir(dir), [], "nothing was written");
   });

@@ -12,7 +12,13 @@ import { formatMs } from "../script/duration.ts";
 import { LangfuseApiError } from "../langfuse/api_error.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
 import { checkUrl, TargetError } from "../export/target.ts";
-import { openRunFile, type RunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
+import {
+  openRunFile,
+  partOfRun,
+  type RunFile,
+  RunFileError,
+  runSessions,
+} from "../langfuse/purge.ts";
 import type { ScoreCheck, TraceCheck, VerifyResult } from "../langfuse/verify.ts";
 import { formatFixtureChecks } from "../langfuse/verify_fixtures.ts";
 import type { RunFixtures } from "../plan/fixtures.ts";
@@ -23,7 +29,8 @@ import {
   type VerifyRunResult,
 } from "../langfuse/verify_run.ts";
 import { formatReviewVerify, verifyReview } from "../langfuse/verify_review.ts";
-import type { RunReview } from "../report/review_report.ts";
+import { reviewOfSessions, type RunReview } from "../report/review_report.ts";
+import { ReadProgress } from "../langfuse/read_progress.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
@@ -47,8 +54,10 @@ Options:
   --reads-per-second R    most API reads a second (default ${DEFAULT_READS_PER_SECOND}). Langfuse Cloud allows
                           1,000 a minute on Pro and up, but 100 on Core and 30 on Hobby: pass
                           1.5 or 0.5 there to avoid waiting out 429s. Self-hosted: no limit.
-  --sample N              check N sessions spread over the run instead of all (load reports)
+  --sample N              check N sessions spread over the run instead of all (load reports),
+                          and only their queue items and comments
   --all                   list every trace and score, also in runs of more than 50
+  -q, --quiet             no progress on stderr (reads taking longer than 2s show it)
   -h, --help              show this help
 
 Exit codes: 0 everything matched, 1 internal error (a bug), 2 usage, 5 differences found (or
@@ -65,6 +74,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     "reads-per-second": { type: "string" },
     sample: { type: "string" },
     all: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
   }, "verify");
   if (values.help) {
@@ -99,6 +109,8 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       EXIT.usage,
     );
   }
+  const part = partOfRun(run);
+  if (part) io.err(`Note: ${part}.`);
   const sessions = await readSessions(run, sample);
   return runVerify(
     {
@@ -114,6 +126,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       readsPerSecond,
       all: values.all,
       sampled: sample !== undefined,
+      quiet: values.quiet,
     },
   );
 }
@@ -138,8 +151,13 @@ export interface RunVerifyOptions {
   readsPerSecond?: number;
   /** List every row even in long runs; default false. */
   all?: boolean;
-  /** Whether the sessions are a sample of the run (said in the summary); default false. */
+  /**
+   * Whether the sessions are a sample of the run (said in the summary): the review layer is
+   * then checked only on their objects; default false.
+   */
   sampled?: boolean;
+  /** No progress on stderr; default false. */
+  quiet?: boolean;
   /** First pause between reads; default 1 000 ms. */
   initialDelayMs?: number;
 }
@@ -164,6 +182,8 @@ export async function runVerify(
   if (input.sentTo && !input.sentTo.startsWith(`${host}/`)) {
     io.err(`Note: the run was sent to ${new URL(input.sentTo).origin}, verifying at ${host}.`);
   }
+  const progress = options.quiet ? () => {} : (text: string) => io.progress?.(text);
+  const reads = new ReadProgress({ label: "verify", write: progress, now: clock.now });
   let outcome: VerifyRunResult;
   try {
     outcome = await verifyRun(client, input.sessions, {
@@ -172,10 +192,11 @@ export async function runVerify(
       ...(input.fixtures ? { fixtures: input.fixtures } : {}),
       now: clock.now,
       sleep,
+      reads,
       progress: (p) => {
         if (p.nextDelayMs === undefined) return;
         const s = p.summary;
-        io.progress?.(
+        progress(
           `verify: read ${p.attempt}: ${s.matched}/${s.traces} traces, ` +
             `${s.scoresMatched}/${s.scores} scores match; reading again in ${
               formatMs(p.nextDelayMs)
@@ -187,10 +208,15 @@ export async function runVerify(
     throw apiFailure(error);
   }
   io.out(formatVerify(input.runId, host, outcome, options));
-  const review = input.review && await verifyReview(client, input.review).catch((error) => {
-    throw apiFailure(error);
-  });
-  if (review) io.out(formatReviewVerify(review));
+  const wanted = input.review && options.sampled
+    ? reviewOfSessions(input.review, input.sessions)
+    : input.review;
+  const review = wanted && await verifyReview(client, wanted, { progress: reads }).catch(
+    (error) => {
+      throw apiFailure(error);
+    },
+  );
+  if (review) io.out(formatReviewVerify(review, { sampled: options.sampled }));
   return outcome.result.ok && (review?.ok ?? true) ? EXIT.ok : EXIT.verifyMismatch;
 }
 

@@ -12,6 +12,7 @@ import { captureIo, runCommand } from "../testing/io.ts";
 import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
 import { conversation, sendSpans } from "../testing/otlp.ts";
 import { withFakeLangfuseOnClock } from "../testing/servers.ts";
+import type { RunReport } from "../report/run_report.ts";
 import { VERIFY_HELP, verifyCommand } from "./verify.ts";
 
 /** A captured Io whose waits run on `clock`. */
@@ -147,29 +148,67 @@ test("traces of another run in the same session are information, this run's extr
   });
 });
 
+/** Runs `load` with `args` into the fake and sends the run's scores; answers the report's path and its sessions. */
+async function loadInto(fake: FakeLangfuse, clock: FakeClock, args: string[]) {
+  const dir = await mkdtemp(join(tmpdir(), "verify-load-"));
+  const load = io(langfuseEnv(fake), clock);
+  assert.equal(await main(["load", ...args, "--out-dir", dir], load.io), 0, load.err());
+  const report = join(dir, (await readdir(dir)).find((name) => name.endsWith(".load.json"))!);
+  // Load runs leave sending scores to the caller for now.
+  const sessions = (await readFile(
+    JSON.parse(await readFile(report, "utf8")).sessionsFile,
+    "utf8",
+  )).trim().split("\n").map((line) => JSON.parse(line) as RunReport["sessions"][number]);
+  await sendScores(langfuseClientFor(fake), scoresOf(sessions));
+  return { report, sessions };
+}
+
+/** Loads order-status with a review file (a queue of every session, a comment on every trace and every answer); answers the report's path and its sessions. */
+async function loadWithReview(fake: FakeLangfuse, clock: FakeClock, sessions: number) {
+  const review = join(await mkdtemp(join(tmpdir(), "verify-review-")), "review.yaml");
+  await writeFile(
+    review,
+    [
+      "queues:",
+      "  - name: every-session",
+      "    objectType: SESSION",
+      "    scoreConfigs: [resolution]",
+      "comments:",
+      "  - on: trace",
+      "    content: Seen by the verify test.",
+      "  - on: observation",
+      "    step: compose-answer",
+      "    content: Answer seen by the verify test.",
+      "",
+    ].join("\n"),
+  );
+  return await loadInto(fake, clock, [
+    "conversations/order-status.yaml",
+    "--sessions",
+    String(sessions),
+    "--seed",
+    "5",
+    "--review",
+    review,
+  ]);
+}
+
+/** GET requests to the fake since `from` whose path starts with `prefix`. */
+function reads(fake: FakeLangfuse, from: number, prefix: RegExp): number {
+  return fake.requests.slice(from).filter((r) => r.method === "GET" && prefix.test(r.path))
+    .length;
+}
+
 test("verify checks a load run through its sessions file, or a sample of it", async () => {
   await withFake({ mode: "v4" }, async (fake, clock) => {
-    const dir = await mkdtemp(join(tmpdir(), "verify-load-"));
-    const load = io(langfuseEnv(fake), clock);
-    const code = await main([
-      "load",
+    const { report, sessions } = await loadInto(fake, clock, [
       "conversations/order-status.yaml",
       "conversations/refund.yaml",
       "--sessions",
       "6",
       "--seed",
       "3",
-      "--out-dir",
-      dir,
-    ], load.io);
-    assert.equal(code, 0, load.err());
-    const report = join(dir, (await readdir(dir)).find((name) => name.endsWith(".load.json"))!);
-    // Load runs leave sending scores to the caller for now.
-    const sessions = (await readFile(
-      JSON.parse(await readFile(report, "utf8")).sessionsFile,
-      "utf8",
-    )).trim().split("\n").map((line) => JSON.parse(line));
-    await sendScores(langfuseClientFor(fake), scoresOf(sessions));
+    ]);
     const all = io(langfuseEnv(fake), clock);
     assert.equal(await runCommand(verifyCommand, [report], all.io), 0, all.out());
     const traces = sessions.flatMap((s) => s.traces).length;
@@ -183,6 +222,69 @@ test("verify checks a load run through its sessions file, or a sample of it", as
     assert.match(sample.out(), /a sample of the run's sessions/);
     const sampled = sessions[0].traces.length + sessions[3].traces.length;
     assert.match(sample.out(), new RegExp(`Verified: all ${sampled} traces`));
+  });
+});
+
+test("verify --sample reads only its sessions' queue items and comments, in few requests", async () => {
+  await withFake({ mode: "v4" }, async (fake, clock) => {
+    const { report, sessions } = await loadWithReview(fake, clock, 20);
+    // Other comments in the project: 11 pages of comments on traces.
+    const client = langfuseClientFor(fake);
+    const { id: projectId } = await client.project();
+    const elsewhere = sessions[1].traces[0].traceId;
+    for (let i = 0; i < 1_000; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) =>
+        client.createComment({
+          projectId,
+          objectType: "TRACE",
+          objectId: elsewhere,
+          content: `Another reviewer's note ${i + j}.`,
+        })));
+    }
+    const made = JSON.parse(await readFile(report, "utf8")).review.comments.length;
+    const before = fake.requests.length;
+    const check = io(langfuseEnv(fake), clock);
+    assert.equal(
+      await runCommand(verifyCommand, [report, "--sample", "2"], check.io),
+      0,
+      check.out() + check.err(),
+    );
+    // The first session of each half: sessions[0] and sessions[10].
+    const turns = sessions[0].traces.length + sessions[10].traces.length;
+    assert.match(
+      check.out(),
+      new RegExp(`Review verified: 1 queue, 2 queue items, ${2 * turns} comments`),
+    );
+    const comments = reads(fake, before, /^\/api\/public\/comments/);
+    // At most one read per sampled object, and one first page per object type.
+    assert.ok(comments <= 2 * turns + 2, `${comments} comment reads for ${made} comments`);
+    const items = reads(fake, before, /^\/api\/public\/annotation-queues\/[^/?]+\/items/);
+    assert.ok(items <= 3, `${items} queue item reads`);
+  });
+});
+
+test("verify tells the progress of long reads on stderr, and nothing with --quiet", async () => {
+  await withFake({ mode: "v4" }, async (fake, clock) => {
+    const { report, sessions } = await loadWithReview(fake, clock, 12);
+    const check = io(langfuseEnv(fake), clock);
+    assert.equal(
+      await runCommand(verifyCommand, [report, "--reads-per-second", "2"], check.io),
+      0,
+      check.out() + check.err(),
+    );
+    // 12 sessions at 2 reads a second: 6 s of reading sessions.
+    assert.match(check.progress(), /^verify: reading sessions \d+\/12$/m);
+    assert.match(
+      check.progress(),
+      new RegExp(`^verify: reading sessions ${sessions.length}/12$`, "m"),
+    );
+    const quiet = io(langfuseEnv(fake), clock);
+    assert.equal(
+      await runCommand(verifyCommand, [report, "--reads-per-second", "2", "--quiet"], quiet.io),
+      0,
+    );
+    assert.equal(quiet.progress(), "");
+    assert.match(quiet.out(), /Verified: all \d+ traces/);
   });
 });
 

@@ -15,6 +15,8 @@ export const TRACE = {
   /** v3 servers only; v4 takes the root observation's input and output. */
   input: "langfuse.trace.input",
   output: "langfuse.trace.output",
+  /** A boolean: anyone with the trace's link may see it. */
+  public: "langfuse.trace.public",
 } as const;
 
 /** Prefix of flat trace metadata: `langfuse.trace.metadata.<key>`. */

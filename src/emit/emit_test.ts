@@ -8,7 +8,7 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { ensureContextManager } from "../export/pipeline.ts";
-import { parseScript } from "../script/load.ts";
+import { loadScriptFile, parseScript } from "../script/load.ts";
 import { planSession } from "../plan/session.ts";
 import { LangfuseBaggageSpanProcessor } from "./baggage_processor.ts";
 import { type LangfuseContext, withLangfuseContext } from "./context.ts";
@@ -175,4 +175,66 @@ turns:
   assert.equal(ticket.attributes["langfuse.observation.status_message"], "queue full");
   assert.deepEqual(ticket.status, { code: 2, message: "queue full" });
   assert.equal(trace.getActiveSpan(), undefined);
+});
+
+test("emitSession() sends developer messages, tool calls, usage and cost per type, and embeddings with model, usage and cost", async () => {
+  const { script, file } = await loadScriptFile("fixtures/scripts/open-vocabulary.yaml");
+  const plan = planSession(script, { seed: 5, endMs: Date.parse("2026-11-25T12:00:00Z"), file });
+  const { exporter, ids, tracer } = setup();
+  await emitSession(plan, { tracer, ids, backpressure: () => Promise.resolve() });
+  const spans = exporter.getFinishedSpans();
+  const byName = (name: string) => spans.find((span) => span.name === name)!.attributes;
+
+  const embed = byName("embed-query");
+  assert.equal(embed["langfuse.observation.type"], "embedding");
+  assert.equal(embed["langfuse.observation.model.name"], "text-embedding-3-small");
+  assert.equal(embed["langfuse.observation.model.parameters"], '{"dimensions":512}');
+  assert.equal(embed["langfuse.observation.usage_details"], '{"input":8,"total":8}');
+  assert.equal(embed["langfuse.observation.cost_details"], '{"input":1.6e-7,"total":1.6e-7}');
+  assert.equal(embed["langfuse.observation.input"], '["How do I rotate an API key?"]');
+  assert.equal(embed["langfuse.observation.output"], '{"vectors":1,"dimensions":512}');
+
+  const answer = byName("openai-answer");
+  assert.deepEqual(JSON.parse(String(answer["langfuse.observation.input"])), [
+    { role: "developer", content: "Answer from the docs only and cite the page." },
+    { role: "user", content: "How do I rotate an API key?" },
+    {
+      role: "assistant",
+      tool_calls: [{
+        id: "call_1",
+        type: "function",
+        function: { name: "search_docs", arguments: '{"query":"rotate api key"}' },
+      }],
+    },
+    {
+      role: "tool",
+      content: "settings/keys: Create a new key, deploy it, revoke the old one.",
+      tool_call_id: "call_1",
+    },
+  ]);
+  const usage = JSON.parse(String(answer["langfuse.observation.usage_details"]));
+  assert.deepEqual(Object.keys(usage), [
+    "input",
+    "output",
+    "input_cached_tokens",
+    "output_reasoning_tokens",
+    "input_audio_tokens",
+    "input_image_tokens",
+    "total",
+  ]);
+  assert.equal(usage.input_cached_tokens, 1024);
+  assert.equal(
+    usage.total,
+    Object.entries(usage).reduce((sum, [key, n]) => key === "total" ? sum : sum + Number(n), 0),
+  );
+  const cost = JSON.parse(String(answer["langfuse.observation.cost_details"]));
+  const nano = (usd: number) => Math.round(usd * 1e9) / 1e9;
+  assert.equal(cost.input_cached_tokens, nano(1024 * 0.275 / 1e6));
+  assert.equal(cost.output_reasoning_tokens, nano(usage.output_reasoning_tokens * 4.4 / 1e6));
+  assert.equal(cost.input_audio_tokens, 0);
+
+  const root = spans.find((span) => span.parentSpanContext === undefined)!.attributes;
+  assert.equal(root["langfuse.trace.metadata.workflow"], "docs-search");
+  assert.equal(root["langfuse.trace.metadata.turn_kind"], "question");
+  assert.equal(root["langfuse.trace.metadata.outcome"], "cited");
 });

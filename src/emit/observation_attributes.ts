@@ -21,8 +21,9 @@ export function observationAttributes(obs: ObservationPlan, isRoot: boolean): At
   }
   if (obs.model) attributes[OBSERVATION.model] = obs.model;
   if (obs.modelParameters) attributes[OBSERVATION.modelParameters] = json(obs.modelParameters);
-  if (obs.usage) attributes[OBSERVATION.usage] = json({ ...obs.usage });
-  if (obs.cost) attributes[OBSERVATION.cost] = json({ ...obs.cost });
+  // Every usage type as its own key, as Langfuse maps usage_details and prices them.
+  if (obs.usage) attributes[OBSERVATION.usage] = JSON.stringify(obs.usage);
+  if (obs.cost) attributes[OBSERVATION.cost] = JSON.stringify(obs.cost);
   if (obs.completionStartMs !== undefined) {
     attributes[OBSERVATION.completionStartTime] = new Date(obs.completionStartMs).toISOString();
   }

@@ -7,6 +7,7 @@
  */
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { isHtml } from "./answer_body.ts";
+import { escapeControls } from "../report/escape.ts";
 import { redact } from "../report/redact.ts";
 
 /** What a success answer said: spans rejected (with the server's message), or why it is unreadable. */
@@ -42,7 +43,9 @@ export function readExportResponse(body: Uint8Array, options: ExportResponseOpti
     (!type.includes("protobuf") && options.protocol === "http/json");
   const answer = json ? fromJson(text()) : fromProtobuf(body);
   if (answer !== undefined) return answer;
-  const quoted = redact(text(), options.secrets ?? []).replace(/\s+/g, " ").trim().slice(0, 80);
+  const quoted = escapeControls(
+    redact(text(), options.secrets ?? []).replace(/\s+/g, " ").trim().slice(0, 80),
+  );
   return {
     unreadable: `a body that is not an OTLP ${json ? "JSON" : "protobuf"} response` +
       `${type === "" ? "" : ` (content-type ${JSON.stringify(type)})`}: ${JSON.stringify(quoted)}`,
@@ -64,8 +67,9 @@ function fromJson(text: string): ExportAnswer | undefined {
   // Protobuf's JSON mapping writes int64 as a decimal string; numbers are accepted too.
   const rejected = rejectedSpans === undefined ? 0 : Number(rejectedSpans);
   if (!Number.isInteger(rejected) || rejected < 0) return undefined;
+  // The server's words go into reasons printed on a terminal.
   return typeof errorMessage === "string" && errorMessage !== ""
-    ? { rejected, message: errorMessage }
+    ? { rejected, message: escapeControls(errorMessage) }
     : { rejected };
 }
 
@@ -73,7 +77,9 @@ function fromProtobuf(body: Uint8Array): ExportAnswer | undefined {
   try {
     const partial = ProtobufTraceSerializer.deserializeResponse(body).partialSuccess;
     const rejected = Number(partial?.rejectedSpans ?? 0);
-    return partial?.errorMessage ? { rejected, message: partial.errorMessage } : { rejected };
+    return partial?.errorMessage
+      ? { rejected, message: escapeControls(partial.errorMessage) }
+      : { rejected };
   } catch {
     return undefined;
   }

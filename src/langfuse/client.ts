@@ -534,13 +534,29 @@ export class LangfuseClient {
     queueId: string,
     query: { status?: AnnotationQueueStatus } = {},
   ): Promise<ApiAnnotationQueueItem[]> {
+    return allPages((page) => this.queueItemsPage(queueId, page, query));
+  }
+
+  /** One page (1-based) of 100 of a queue's items, newest first. */
+  async queueItemsPage(
+    queueId: string,
+    page: number,
+    query: { status?: AnnotationQueueStatus } = {},
+  ): Promise<AnnotationQueueItemsResponse> {
     const path = `${QUEUES}/${encodeURIComponent(queueId)}/items`;
-    return allPages(async (page) => {
-      const { data } = await this.#http.request<AnnotationQueueItemsResponse>("GET", path, {
-        query: { status: query.status, page: String(page), limit: String(MAX_REVIEW_PAGE_LIMIT) },
-      });
-      return checkPaged(data, `GET ${QUEUES}/{queueId}/items`);
+    const { data } = await this.#http.request<AnnotationQueueItemsResponse>("GET", path, {
+      query: { status: query.status, page: String(page), limit: String(MAX_REVIEW_PAGE_LIMIT) },
     });
+    return checkPaged(data, `GET ${QUEUES}/{queueId}/items`);
+  }
+
+  /** One item of a queue; undefined when Langfuse has no such queue or item (404). */
+  async queueItem(queueId: string, itemId: string): Promise<ApiAnnotationQueueItem | undefined> {
+    const path = `${QUEUES}/${encodeURIComponent(queueId)}/items/${encodeURIComponent(itemId)}`;
+    const { data, status } = await this.#http.request<ApiAnnotationQueueItem>("GET", path, {
+      pass: [404],
+    });
+    return status === 404 ? undefined : checkWithId(data, `GET ${QUEUES}/{queueId}/items/{itemId}`);
   }
 
   /** Adds an object to a queue; Langfuse neither looks the object up nor refuses a duplicate. */
@@ -575,12 +591,15 @@ export class LangfuseClient {
 
   /** Every comment matching the filters, walking pages of 100 (Langfuse defines no order). */
   allComments(query: CommentsQuery = {}): Promise<ApiComment[]> {
-    return allPages(async (page) => {
-      const { data } = await this.#http.request<CommentsResponse>("GET", COMMENTS, {
-        query: { ...query, page: String(page), limit: String(MAX_REVIEW_PAGE_LIMIT) },
-      });
-      return checkPaged(data, `GET ${COMMENTS}`);
+    return allPages((page) => this.commentsPage(query, page));
+  }
+
+  /** One page (1-based) of 100 of the comments matching the filters. */
+  async commentsPage(query: CommentsQuery, page: number): Promise<CommentsResponse> {
+    const { data } = await this.#http.request<CommentsResponse>("GET", COMMENTS, {
+      query: { ...query, page: String(page), limit: String(MAX_REVIEW_PAGE_LIMIT) },
     });
+    return checkPaged(data, `GET ${COMMENTS}`);
   }
 
   /** `GET /api/public/projects`: the projects the keys may use (a project key names its own). */

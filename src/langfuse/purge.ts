@@ -1,6 +1,7 @@
 /**
- * What a run wrote and how to remove it: reads a replay manifest (`out/<runId>.json`) or a
- * load report (`out/<runId>.load.json`, whose sessions file is streamed line by line), lists
+ * What a run wrote and how to remove it: reads a replay manifest (`out/<runId>.json`), a load
+ * report (`out/<runId>.load.json`, whose sessions file is streamed line by line) or shards'
+ * reports merged (`report merge`, whose every shard's sessions file is streamed), lists
  * the trace ids and session scores it covers, and deletes them in batches. Deleting a trace
  * deletes its observations and trace scores with it; session scores are deleted one by one,
  * by default only for load runs: a replay's session id may be fixed in its script, and then
@@ -39,8 +40,13 @@ export interface RunFile {
   target: { kind: string; describe: string; url?: string };
   /** Replay manifests: the sessions. */
   sessions?: ManifestSession[];
-  /** Load reports: the sessions file (JSONL, one session a line), resolved. */
-  sessionsFile?: string;
+  /** Load reports: the sessions files (JSONL, one session a line), resolved: a run's or a
+   * shard's one, or each merged shard's. */
+  sessionsFiles?: string[];
+  /** A shard's own report: which shard of how many (its sessions are that shard's only). */
+  shard?: { k: number; n: number };
+  /** Shards merged: which are in it and which are missing (their sessions are not). */
+  shards?: { n: number; merged: number[]; missing: number[] };
   /** The run's annotation queues, queue items and comments, when it made any. */
   review?: RunReview;
   /** The prompts and score configs the run made sure of, when it recorded them. */
@@ -71,16 +77,13 @@ export async function openRunFile(path: string): Promise<RunFile> {
   const target = (data.target ?? { kind: "unknown", describe: "unknown" }) as RunFile["target"];
   const review = reviewOf(path, data.review);
   if (data.kind === "load") {
-    if (typeof data.sessionsFile !== "string") {
-      throw new RunFileError(`${path}: the load report names no sessionsFile`);
-    }
-    const sessionsFile = await resolveSessionsFile(path, data.sessionsFile);
     return {
       path,
       kind: "load",
       runId: data.runId,
       target,
-      sessionsFile,
+      sessionsFiles: await sessionsFilesOf(path, data),
+      ...shardsOf(data),
       ...fixturesOf(data),
       ...review,
     };
@@ -110,6 +113,57 @@ function reviewOf(path: string, value: unknown): { review?: RunReview } {
   return { review };
 }
 
+/**
+ * A load report's sessions files, resolved: `sessionsFiles` (shards merged), else its
+ * `sessionsFile`. A merge written before `sessionsFiles` joined the shards' paths with spaces.
+ */
+function sessionsFilesOf(path: string, data: Record<string, unknown>): Promise<string[]> {
+  const { sessionsFiles, sessionsFile } = data;
+  if (Array.isArray(sessionsFiles) && sessionsFiles.every((f) => typeof f === "string")) {
+    return Promise.all(sessionsFiles.map((file: string) => resolveSessionsFile(path, file)));
+  }
+  if (typeof sessionsFile !== "string") {
+    throw new RunFileError(`${path}: the load report names no sessionsFile`);
+  }
+  // Not the joined text as one path: its base name is the last shard's file.
+  const files = data.shards === undefined ? [sessionsFile] : sessionsFile.split(" ");
+  return Promise.all(files.map((file) => resolveSessionsFile(path, file)));
+}
+
+/** A load report's `shard` (one shard's) or `shards` (a merge's), when well-formed. */
+function shardsOf(data: Record<string, unknown>): Pick<RunFile, "shard" | "shards"> {
+  const shard = data.shard as RunFile["shard"] | undefined;
+  const shards = data.shards as RunFile["shards"] | undefined;
+  if (typeof shard?.k === "number" && typeof shard.n === "number") {
+    return { shard: { k: shard.k, n: shard.n } };
+  }
+  if (
+    typeof shards?.n === "number" && Array.isArray(shards.merged) &&
+    Array.isArray(shards.missing)
+  ) {
+    return { shards: { n: shards.n, merged: shards.merged, missing: shards.missing } };
+  }
+  return {};
+}
+
+/**
+ * What the file holds of its run when not all of it, for a note: one shard's report, or a merge
+ * with shards missing. Undefined for a whole run.
+ */
+export function partOfRun(run: RunFile): string | undefined {
+  if (run.shard) {
+    return `${run.path} is the report of shard ${run.shard.k}/${run.shard.n} of ${run.runId} ` +
+      "only; give the merged report (report merge) for the whole run";
+  }
+  if (run.shards && run.shards.missing.length > 0) {
+    const missing = run.shards.missing.map((k) => `${k}/${run.shards!.n}`).join(", ");
+    return `${run.path} merges ${run.shards.merged.length} of ${run.shards.n} shards of ` +
+      `${run.runId}: the sessions of shard${run.shards.missing.length === 1 ? "" : "s"} ` +
+      `${missing} are not in it`;
+  }
+  return undefined;
+}
+
 /** The run file's `fixtures`, when it has well-formed ones. */
 function fixturesOf(data: Record<string, unknown>): { fixtures?: RunFixtures } {
   const fixtures = data.fixtures as RunFixtures | undefined;
@@ -118,13 +172,17 @@ function fixturesOf(data: Record<string, unknown>): { fixtures?: RunFixtures } {
     : {};
 }
 
-/** The run's sessions: from the manifest, or streamed from the load report's sessions file. */
+/** The run's sessions: from the manifest, or streamed from the load report's sessions files. */
 export async function* runSessions(run: RunFile): AsyncGenerator<ManifestSession> {
   if (run.sessions) {
     yield* run.sessions;
     return;
   }
-  const file = run.sessionsFile!;
+  for (const file of run.sessionsFiles!) yield* fileSessions(file);
+}
+
+/** The sessions of one sessions file, line by line. */
+async function* fileSessions(file: string): AsyncGenerator<ManifestSession> {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let n = 0;
   try {

@@ -62,10 +62,39 @@ test("openRunFile() streams a load report's sessions file, also when moved besid
   await writeFile(join(dir, "run_b.load.json"), JSON.stringify(report));
   const run = await openRunFile(join(dir, "run_b.load.json"));
   assert.equal(run.kind, "load");
-  assert.equal(run.sessionsFile, join(dir, "run_b.sessions.jsonl"));
+  assert.deepEqual(run.sessionsFiles, [join(dir, "run_b.sessions.jsonl")]);
   const plan = await purgePlan(run);
   assert.deepEqual(plan.traceIds, ["t1", "t2", "t3"]);
   assert.deepEqual(plan.sessionIds, ["s-1", "s-2"]);
+});
+
+test("openRunFile() reads every shard's sessions file of a merged report, and an older merge's space-joined paths", async () => {
+  const dir = await tmp();
+  const shards = [["t1", "t2"], ["t3"], ["t4", "t5"]];
+  for (const [i, ids] of shards.entries()) {
+    await writeFile(
+      join(dir, `run_m.shard${i + 1}of3.sessions.jsonl`),
+      ids.map((id) => JSON.stringify(session(`s-${id}`, [id]))).join("\n") + "\n",
+    );
+  }
+  const files = shards.map((_, i) => `out/run_m.shard${i + 1}of3.sessions.jsonl`);
+  const merged = {
+    tool: "session-replay",
+    kind: "load",
+    runId: "run_m",
+    target: { kind: "langfuse", describe: "Langfuse" },
+    shards: { n: 3, merged: [1, 2, 3], missing: [] },
+  };
+  const records = {
+    "merged.json": { ...merged, sessionsFiles: files },
+    "older.merged.json": { ...merged, sessionsFile: files.join(" ") },
+  };
+  for (const [name, record] of Object.entries(records)) {
+    await writeFile(join(dir, name), JSON.stringify(record));
+    const run = await openRunFile(join(dir, name));
+    assert.equal(run.sessionsFiles?.length, 3, name);
+    assert.deepEqual((await purgePlan(run)).traceIds, ["t1", "t2", "t3", "t4", "t5"], name);
+  }
 });
 
 test("openRunFile() and runSessions() name the file and line of what they cannot read", async () => {

@@ -213,18 +213,19 @@ async function applyComments(
     const waiting: typeof pending = [];
     for (const entry of pending) {
       const { objectType, objectId, content } = entry.comment;
+      const trace = entry.comment.traceId ? { traceId: entry.comment.traceId } : {};
       try {
         if (!entry.listed) {
           const there = (await client.allComments({ objectType, objectId }))
             .find((c) => c.content.trim() === content);
           entry.listed = true;
           if (there !== undefined) {
-            review.comments.push({ id: there.id, objectType, objectId, created: false });
+            review.comments.push({ id: there.id, objectType, objectId, ...trace, created: false });
             continue;
           }
         }
         const { id } = await client.createComment({ projectId, objectType, objectId, content });
-        review.comments.push({ id, objectType, objectId, created: true });
+        review.comments.push({ id, objectType, objectId, ...trace, created: true });
       } catch (error) {
         if (error instanceof LangfuseApiError && error.status === 404) {
           entry.refusal = error.message;

@@ -8,6 +8,7 @@ import type { RunFixtures } from "../plan/fixtures.ts";
 import type { ManifestScore, ManifestTrace } from "../report/run_report.ts";
 import type { FixtureClient } from "./fixtures.ts";
 import type { FieldDiff, FoundScore, FoundTrace, VerifyResult } from "./_verify_types.ts";
+import { phaseOf, type ReadProgress } from "./read_progress.ts";
 
 /** One fixture of the manifest and what became of it. */
 export interface FixtureCheck {
@@ -62,10 +63,13 @@ export function scoreConfigDiffs(score: ManifestScore, got: FoundScore): FieldDi
 export async function checkFixtures(
   client: Pick<FixtureClient, "getPrompt" | "allScoreConfigs">,
   fixtures: RunFixtures,
+  progress?: ReadProgress,
 ): Promise<FixtureCheck[]> {
   const checks: FixtureCheck[] = [];
-  for (const prompt of fixtures.prompts) {
+  const phase = phaseOf(progress, "prompts", fixtures.prompts.length);
+  for (const [i, prompt] of fixtures.prompts.entries()) {
     const found = await client.getPrompt(prompt.name, { version: prompt.version });
+    phase.at(i + 1);
     const base = {
       kind: "prompt" as const,
       name: `${prompt.name} v${prompt.version}`,
@@ -80,6 +84,7 @@ export async function checkFixtures(
       });
     } else checks.push({ ...base, status: "matched", diffs: [] });
   }
+  phase.end();
   if (fixtures.scoreConfigs.length > 0) {
     const configs = await client.allScoreConfigs();
     for (const config of fixtures.scoreConfigs) {

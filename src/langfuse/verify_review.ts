@@ -4,6 +4,11 @@
  * items and comments are written synchronously by Langfuse (Postgres), so one read is enough.
  * What the run could not make (the manifest's `failed`) is a difference too.
  *
+ * Langfuse lists comments by one object at a time at best, and queue items only whole or one
+ * by id, so the items and comments of many objects are read through whichever costs fewer
+ * requests: every page of the listing, or one read per object (`_listing_reads.ts`). For a
+ * sample of the run, give `reviewOfSessions(review, sample)`: only its objects are read.
+ *
  * @example
  * ```ts
  * const checked = await verifyReview(client, manifest.review);
@@ -11,7 +16,10 @@
  * ```
  */
 import type { RunReview } from "../report/review_report.ts";
+import type { ApiAnnotationQueueItem, ApiComment } from "./api_review_types.ts";
 import type { LangfuseClient } from "./client.ts";
+import { readGroups } from "./_listing_reads.ts";
+import { phaseOf, type ReadProgress } from "./read_progress.ts";
 
 /** One difference between the manifest's review layer and Langfuse. */
 export interface ReviewDifference {
@@ -29,10 +37,17 @@ export interface ReviewVerifyResult {
   differences: ReviewDifference[];
 }
 
+/** Options for {@link verifyReview}. */
+export interface VerifyReviewOptions {
+  /** Progress of long reads; default none. */
+  progress?: ReadProgress;
+}
+
 /** Reads the manifest's queues, items and comments back; throws LangfuseApiError. */
 export async function verifyReview(
   client: LangfuseClient,
   review: RunReview,
+  options: VerifyReviewOptions = {},
 ): Promise<ReviewVerifyResult> {
   const differences: ReviewDifference[] = [];
   const names = new Map(review.queues.map((q) => [q.id, q.name]));
@@ -52,11 +67,33 @@ export async function verifyReview(
       }
     }
   }
+
+  const itemPhase = phaseOf(options.progress, "queue items", review.items.length);
+  let itemsRead = 0;
   for (const queueId of new Set(review.items.map((i) => i.queueId))) {
-    if (gone.has(queueId)) continue;
-    const there = new Map((await client.allQueueItems(queueId)).map((i) => [i.id, i]));
-    for (const item of review.items.filter((i) => i.queueId === queueId)) {
-      const found = there.get(item.id);
+    const items = review.items.filter((i) => i.queueId === queueId);
+    if (gone.has(queueId)) {
+      itemsRead += items.length;
+      continue;
+    }
+    const there = await readGroups<ApiAnnotationQueueItem>(
+      {
+        page: (n) => client.queueItemsPage(queueId, n),
+        group: async (id) => {
+          const item = await client.queueItem(queueId, id);
+          return item === undefined ? [] : [item];
+        },
+        groupOf: (item) => item.id,
+      },
+      items.map((i) => i.id),
+      {
+        complete: (_, rows) => rows.length > 0,
+        onRead: (settled) => itemPhase.at(itemsRead + settled.length),
+      },
+    );
+    itemsRead += items.length;
+    for (const item of items) {
+      const found = there.get(item.id)?.[0];
       const where = `queue "${names.get(queueId) ?? queueId}"`;
       if (found === undefined) {
         differences.push({
@@ -72,25 +109,41 @@ export async function verifyReview(
       }
     }
   }
-  const byObject = new Map<string, RunReview["comments"]>();
-  for (const comment of review.comments) {
-    const key = `${comment.objectType}\n${comment.objectId}`;
-    byObject.set(key, [...(byObject.get(key) ?? []), comment]);
-  }
-  for (const [key, comments] of byObject) {
-    const [objectType, objectId] = key.split("\n");
-    const there = new Set(
-      (await client.allComments({ objectType, objectId })).map((c) => c.id),
+  itemPhase.end();
+
+  const commentPhase = phaseOf(options.progress, "comments", review.comments.length);
+  let commentsRead = 0;
+  for (const objectType of new Set(review.comments.map((c) => c.objectType))) {
+    const comments = review.comments.filter((c) => c.objectType === objectType);
+    const wanted = new Map<string, string[]>();
+    for (const c of comments) wanted.set(c.objectId, [...(wanted.get(c.objectId) ?? []), c.id]);
+    const count = (objects: readonly string[]) =>
+      objects.reduce((sum, id) => sum + (wanted.get(id)?.length ?? 0), 0);
+    const there = await readGroups<ApiComment>(
+      {
+        page: (n) => client.commentsPage({ objectType }, n),
+        group: (objectId) => client.allComments({ objectType, objectId }),
+        groupOf: (comment) => comment.objectId,
+      },
+      [...wanted.keys()],
+      {
+        complete: (objectId, rows) =>
+          wanted.get(objectId)!.every((id) => rows.some((comment) => comment.id === id)),
+        onRead: (settled) => commentPhase.at(commentsRead + count(settled)),
+      },
     );
+    commentsRead += comments.length;
     for (const comment of comments) {
-      if (!there.has(comment.id)) {
+      if (!there.get(comment.objectId)?.some((c) => c.id === comment.id)) {
         differences.push({
           kind: "comment",
-          detail: `comment ${comment.id} is not on ${objectType} ${objectId}`,
+          detail: `comment ${comment.id} is not on ${objectType} ${comment.objectId}`,
         });
       }
     }
   }
+  commentPhase.end();
+
   for (const [reason, n] of Object.entries(review.failed)) {
     differences.push({ kind: "failed", detail: `${n} not made when the run ran: ${reason}` });
   }
@@ -103,10 +156,13 @@ export async function verifyReview(
   };
 }
 
-/** The lines verify prints for the review layer. */
-export function formatReviewVerify(result: ReviewVerifyResult): string {
+/** The lines verify prints for the review layer; `sampled`: of a sample's objects only. */
+export function formatReviewVerify(
+  result: ReviewVerifyResult,
+  options: { sampled?: boolean } = {},
+): string {
   const counts = `${plural(result.queues, "queue")}, ${plural(result.items, "queue item")}, ` +
-    plural(result.comments, "comment");
+    plural(result.comments, "comment") + (options.sampled ? " of the sampled sessions" : "");
   if (result.ok) return `Review verified: ${counts} as the manifest records them`;
   return [
     ...result.differences.map((d) => `  ${d.kind.padEnd(8)}  ${d.detail}`),

@@ -15,6 +15,7 @@ import { MAX_OBSERVATIONS_LIMIT, MAX_PAGE_LIMIT, MAX_SCORES_LIMIT } from "./api_
 import type { LangfuseClient, LangfuseGeneration } from "./client.ts";
 import type { RunFixtures } from "../plan/fixtures.ts";
 import { checkFixtures, withFixtureChecks } from "./verify_fixtures.ts";
+import { phaseOf, type ReadProgress } from "./read_progress.ts";
 import {
   compareRun,
   type FoundScore,
@@ -63,6 +64,8 @@ export interface VerifyRunOptions {
   fixtures?: RunFixtures;
   /** Called after each comparison that did not match everything yet, and after the last. */
   progress?: (progress: VerifyProgress) => void;
+  /** Progress of long read phases (fixtures, sessions, scores); default none. */
+  reads?: ReadProgress;
   /** Rows per page; default the most each endpoint allows (1000 v4 observations, else 100). */
   pageSize?: number;
   /** Clock in epoch ms; default `Date.now`. */
@@ -105,7 +108,9 @@ export async function verifyRun(
   const started = now();
   const generation = options.generation ?? await client.detectGeneration();
   const reader = new Reader(client, generation, options.observations ?? true, options.pageSize);
-  const fixtureChecks = options.fixtures ? await checkFixtures(client, options.fixtures) : [];
+  const fixtureChecks = options.fixtures
+    ? await checkFixtures(client, options.fixtures, options.reads)
+    : [];
 
   const found = new Map<string, FoundSession>();
   const foundScores = new Map<string, FoundScore>();
@@ -113,12 +118,19 @@ export async function verifyRun(
   const doneScores = new Set<string>();
   let delay = options.initialDelayMs ?? 1_000;
   for (let attempt = 1;; attempt++) {
-    for (const session of sessions) {
-      if (doneSessions.has(session.sessionId) || session.traces.length === 0) continue;
+    const toRead = sessions.filter((s) => !doneSessions.has(s.sessionId) && s.traces.length > 0);
+    const sessionPhase = phaseOf(options.reads, "sessions", toRead.length);
+    for (const [i, session] of toRead.entries()) {
       found.set(session.sessionId, await reader.session(session));
+      sessionPhase.at(i + 1);
     }
+    sessionPhase.end();
     const pending = sessions.flatMap((s) => s.scores ?? []).filter((s) => !doneScores.has(s.id));
-    for (const score of await reader.scores(pending)) foundScores.set(score.id, score);
+    const scorePhase = phaseOf(options.reads, "scores", pending.length);
+    for (const score of await reader.scores(pending, (n) => scorePhase.at(n))) {
+      foundScores.set(score.id, score);
+    }
+    scorePhase.end();
 
     const compared = compareRun(sessions, {
       sessions: [...found.values()],
@@ -194,9 +206,18 @@ class Reader {
    * The scores on the expected scores' traces and sessions (v4, so duplicates under other ids
    * show), or the expected scores by id (v3: its v2 API filters one trace or session a call).
    */
-  async scores(expected: readonly ManifestScore[]): Promise<FoundScore[]> {
+  async scores(
+    expected: readonly ManifestScore[],
+    onRead: (done: number) => void = () => {},
+  ): Promise<FoundScore[]> {
     if (expected.length === 0) return [];
     const out: FoundScore[] = [];
+    // Progress counts the expected scores whose trace, session or id was read.
+    const count = (key: (s: ManifestScore) => string | undefined, ids: readonly string[]) => {
+      const read = new Set(ids);
+      return expected.filter((s) => read.has(key(s) ?? "")).length;
+    };
+    let done = 0;
     if (this.generation === "v4") {
       const traceIds = unique(expected.flatMap((s) => s.traceId ?? []));
       const sessionIds = unique(expected.flatMap((s) => s.sessionId ?? []));
@@ -206,6 +227,8 @@ class Reader {
           limit: this.#cap(MAX_SCORES_LIMIT),
         });
         out.push(...fromV3Scores(rows));
+        done += count((s) => s.traceId, ids);
+        onRead(done);
       }
       for (const ids of chunks(sessionIds, IDS_PER_READ)) {
         const rows = await this.client.allScoresV3({
@@ -213,6 +236,8 @@ class Reader {
           limit: this.#cap(MAX_SCORES_LIMIT),
         });
         out.push(...fromV3Scores(rows));
+        done += count((s) => s.sessionId, ids);
+        onRead(done);
       }
       return out;
     }
@@ -222,6 +247,8 @@ class Reader {
         limit: this.#cap(MAX_SCORES_LIMIT),
       });
       out.push(...fromV2Scores(rows));
+      done += count((s) => s.id, ids);
+      onRead(done);
     }
     return out;
   }

@@ -2,19 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import { resolveTarget } from "../export/target.ts";
-import { loadScriptFile } from "../script/load.ts";
+import { crashingScript } from "../testing/crashing_sessions.ts";
 import { systemClock } from "./clock.ts";
 import { startSessions } from "./workers.ts";
-
-/**
- * A script whose second turn (reached by half the sessions) holds a template no check let
- * through: planning such a session throws inside whichever worker thread plans it.
- */
-async function crashingScript() {
-  const { file, script } = await loadScriptFile("fixtures/scripts/quick.yaml");
-  script.turns[1].input = "{{ not a template }}";
-  return { file, script };
-}
 
 describe("startSessions across worker threads", () => {
   it("ends the run within seconds when one worker throws: the others stop, every span is counted", async () => {

@@ -4,12 +4,13 @@
  * by turn. Scripts write each turn once; the planner assembles the history here. Pure.
  */
 import type { StepInput, TurnInput } from "../script/schema.ts";
-import type { Cost, Json, ObservationPlan } from "./types.ts";
+import type { Json, ObservationPlan } from "./types.ts";
+import { pricedCost, withTotal } from "./usage.ts";
 
 /** A chat message as a generation's input holds it. */
 export interface ChatMessage {
   [key: string]: Json;
-  role: "system" | "user" | "assistant" | "tool";
+  role: "system" | "developer" | "user" | "assistant" | "tool";
   content: Json;
 }
 
@@ -56,9 +57,15 @@ export function turnMessages(input: Json | undefined, output: Json | undefined):
   ];
 }
 
+/** Whether a message gives the model its instructions: a system or developer message. */
+export function isInstruction(message: Json): boolean {
+  return message !== null && typeof message === "object" && !Array.isArray(message) &&
+    (message.role === "system" || message.role === "developer");
+}
+
 /**
- * Puts the conversation so far into a main generation's messages: its system message(s) first,
- * then `history` (earlier turns' user and assistant messages, in order), then its own other
+ * Puts the conversation so far into a main generation's messages: its system and developer
+ * message(s) first, then `history` (earlier turns' user and assistant messages, in order), then its own other
  * messages (this turn's user message, tool messages). Only a generation whose input is its
  * `messages` (a list) changes. The history's estimated tokens (`messageTokens`) are added to
  * the sampled input usage; with a `price` the cost follows the new usage, a fixed `cost` stays
@@ -72,32 +79,13 @@ export function withHistory(
   if (history.length === 0 || !step.messages || step.input !== undefined) return;
   if (!Array.isArray(observation.input)) return;
   const own = observation.input;
-  const isSystem = (message: Json) =>
-    message !== null && typeof message === "object" && !Array.isArray(message) &&
-    message.role === "system";
   observation.input = [
-    ...own.filter(isSystem),
+    ...own.filter(isInstruction),
     ...history,
-    ...own.filter((message) => !isSystem(message)),
+    ...own.filter((message) => !isInstruction(message)),
   ];
   if (!observation.usage) return;
   const extra = history.reduce((sum, message) => sum + messageTokens(message), 0);
-  const input = observation.usage.input + extra;
-  observation.usage = {
-    input,
-    output: observation.usage.output,
-    total: input + observation.usage.output,
-  };
-  if (step.price) {
-    observation.cost = roundedCost(
-      input * step.price.input / 1e6,
-      observation.usage.output * step.price.output / 1e6,
-    );
-  }
-}
-
-/** A cost in USD rounded to a nano-dollar, so float noise stays out of payloads and reports. */
-export function roundedCost(input: number, output: number): Cost {
-  const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
-  return { input: round(input), output: round(output), total: round(input + output) };
+  observation.usage = withTotal({ ...observation.usage, input: observation.usage.input + extra });
+  if (step.price) observation.cost = pricedCost(observation.usage, step.price);
 }

@@ -50,6 +50,8 @@ export interface QueuePlan {
 export interface CommentPlan {
   objectType: "SESSION" | "TRACE" | "OBSERVATION";
   objectId: string;
+  /** An observation's trace, so `verify --sample` knows whose session the comment is in. */
+  traceId?: string;
   /** Trimmed, as Langfuse stores it. */
   content: string;
 }
@@ -177,8 +179,11 @@ export class ReviewSelector {
       for (const [c, comment] of (source.review.comments ?? []).entries()) {
         const label = `comment:${source.label}:${c}`;
         const content = comment.content.trim();
-        const push = (objectType: CommentPlan["objectType"], objectId: string) =>
-          this.#addComment({ at, value: { objectType, objectId, content } });
+        const push = (objectType: CommentPlan["objectType"], objectId: string, traceId?: string) =>
+          this.#addComment({
+            at,
+            value: { objectType, objectId, ...(traceId ? { traceId } : {}), content },
+          });
         if (comment.on === "session") {
           if (this.#selects(comment.select, session, label)) push("SESSION", session.objectId);
           continue;
@@ -188,7 +193,7 @@ export class ReviewSelector {
           if (comment.on === "trace") push("TRACE", subject.objectId);
           else {
             for (const obs of observations(turn.root)) {
-              if (obs.name === comment.step) push("OBSERVATION", obs.spanId);
+              if (obs.name === comment.step) push("OBSERVATION", obs.spanId, turn.traceId);
             }
           }
         }

@@ -95,6 +95,21 @@ describe("review selection", () => {
     ]);
   });
 
+  it("selects by an outcome a script declares, as by a default one", () => {
+    const [q] = select({
+      queues: [{
+        name: "unanswered",
+        objectType: "TRACE",
+        scoreConfigs: ["resolution"],
+        select: { outcome: ["no_answer", "failed"] },
+      }],
+    }, [
+      session("a", [{ outcome: "cited" }, { outcome: "no_answer" }]),
+      session("b", [{ outcome: "failed" }, { outcome: "cited" }]),
+    ]).queues;
+    assert.deepEqual(q.items.map((i) => i.objectId), ["a-t1", "b-t0"]);
+  });
+
   it("selects the traces with negative feedback (user_feedback 0), not those with a thumbs up", () => {
     const [q] = select({
       queues: [{
@@ -218,7 +233,7 @@ describe("review selection", () => {
       session("b", [{ outcome: "answered" }]),
     ]);
     assert.deepEqual(comments, [
-      { objectType: "OBSERVATION", objectId: "a-t0-tool", content: "Timeout." },
+      { objectType: "OBSERVATION", objectId: "a-t0-tool", traceId: "a-t0", content: "Timeout." },
       { objectType: "SESSION", objectId: "a", content: "Team lead: check the handoff." },
     ]);
   });

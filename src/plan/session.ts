@@ -7,15 +7,10 @@
 import { type MsRange, parseDurationRange } from "../script/duration.ts";
 import { parseIdFormat } from "../script/privacy.ts";
 import type { ScoreInput, ScriptInput, StepInput, TurnInput } from "../script/schema.ts";
-import {
-  type ChatMessage,
-  mainGeneration,
-  roundedCost,
-  turnMessages,
-  withHistory,
-} from "./chat.ts";
+import { type ChatMessage, mainGeneration, turnMessages, withHistory } from "./chat.ts";
 import { ContentRenderer } from "./content.ts";
 import { choosePlanting, replaceAnswer, replaceQuestion } from "./findings.ts";
+import { openAiMessages } from "./messages.ts";
 import { hashHex, Rng } from "./random.ts";
 import type {
   Cost,
@@ -27,6 +22,7 @@ import type {
   TurnPlan,
   Usage,
 } from "./types.ts";
+import { drawUsage, fixedCost, pricedCost } from "./usage.ts";
 
 /** How to plan a session. */
 export interface PlanOptions {
@@ -400,30 +396,21 @@ function layoutStep(step: StepInput, offsetMs: number, rng: Rng, options: Layout
   }
 
   const layout: Layout = { step, offsetMs, durationMs, failed: options.failed.has(step), children };
-  if (step.type === "generation") {
-    if (step.timeToFirstToken !== undefined) {
-      layout.ttftMs = Math.min(draw(step.timeToFirstToken, rng), durationMs);
-    }
-    if (step.usage) {
-      const input = drawInt(step.usage.input, rng);
-      const output = drawInt(step.usage.output, rng);
-      layout.usage = { input, output, total: input + output };
-      if (step.cost) layout.cost = cost(step.cost.input, step.cost.output);
-      if (step.price) {
-        layout.cost = cost(input * step.price.input / 1e6, output * step.price.output / 1e6);
-      }
-    }
+  if (step.type === "generation" && step.timeToFirstToken !== undefined) {
+    layout.ttftMs = Math.min(draw(step.timeToFirstToken, rng), durationMs);
+  }
+  if (isModelCall(step) && step.usage) {
+    layout.usage = drawUsage(step.usage, rng);
+    if (step.cost) layout.cost = fixedCost(step.cost);
+    if (step.price) layout.cost = pricedCost(layout.usage, step.price);
   }
   return layout;
 }
 
-function drawInt(value: number | string, rng: Rng): number {
-  if (typeof value === "number") return value;
-  const [min, max] = value.split("..").map(Number);
-  return rng.int(min, max);
+/** Whether a step calls a model: a generation or an embedding (model, usage and cost). */
+function isModelCall(step: StepInput): boolean {
+  return step.type === "generation" || step.type === "embedding";
 }
-
-const cost = roundedCost;
 
 function materialize(layout: Layout, parentStartMs: number, ids: Rng, content: ContentRenderer) {
   const { step } = layout;
@@ -439,12 +426,16 @@ function materialize(layout: Layout, parentStartMs: number, ids: Rng, content: C
   if (step.level) observation.level = step.level;
   if (step.statusMessage) observation.statusMessage = step.statusMessage;
   if (step.metadata) observation.metadata = step.metadata;
-  if (step.type === "generation") {
-    observation.model = step.model;
+  if (isModelCall(step)) {
+    if (step.model !== undefined) observation.model = step.model;
     if (step.modelParameters) observation.modelParameters = step.modelParameters;
-    if (step.messages) observation.input = content.render(step.messages as Json, startMs);
     if (layout.usage) observation.usage = layout.usage;
     if (layout.cost) observation.cost = layout.cost;
+  }
+  if (step.type === "generation") {
+    if (step.messages) {
+      observation.input = openAiMessages(content.render(step.messages as Json, startMs));
+    }
     if (layout.ttftMs !== undefined) observation.completionStartMs = startMs + layout.ttftMs;
     if (typeof step.prompt === "string") observation.promptRef = step.prompt;
     else if (step.prompt) observation.prompt = step.prompt;

@@ -177,3 +177,15 @@ test("in load mode scores follow their rate and the outcome's weights", async ()
   assert.ok(escalated > 60, `escalated with feedback ${escalated}`);
   assert.ok(Math.abs(thumbsDownWhenEscalated / escalated - 0.8) < 0.1);
 });
+
+test("in load mode a declared outcome's byOutcome weights decide the score's value", async () => {
+  const { loadScriptFile } = await import("../script/load.ts");
+  const { script, file } = await loadScriptFile("fixtures/scripts/open-vocabulary.yaml");
+  let ones = 0;
+  for (let seed = 0; seed < 1000; seed++) {
+    const plan = planSession(script, { seed, endMs: END, file, branching: true });
+    assert.equal(plan.turns[0].outcome, "cited");
+    if (plan.scores.find((score) => score.name === "helpful")?.value === 1) ones++;
+  }
+  assert.ok(Math.abs(ones / 1000 - 0.9) < 0.04, `${ones} of 1000 helpful`);
+});

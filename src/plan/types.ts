@@ -7,17 +7,20 @@ import type { Level, ObservationType } from "../script/vocabulary.ts";
 /** JSON content as it will be sent. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** Token counts in Langfuse's usage_details keys. */
+/**
+ * Token counts in Langfuse's usage_details keys: `input`, `output` (absent on an embedding), the
+ * other usage types the script counts (`input_cached_tokens`, …), and `total`, their sum.
+ */
 export interface Usage {
+  [type: string]: number | undefined;
   input: number;
-  output: number;
+  output?: number;
   total: number;
 }
 
-/** Cost in USD in Langfuse's cost_details keys. */
+/** Cost in USD in Langfuse's cost_details keys: per usage type, and `total`, their sum. */
 export interface Cost {
-  input: number;
-  output: number;
+  [type: string]: number | undefined;
   total: number;
 }
 

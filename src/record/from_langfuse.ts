@@ -31,6 +31,7 @@ import {
 import { linkTree, orderTree } from "../report/parent_tree.ts";
 import { brokenTrace } from "./broken_trace.ts";
 import { modelParameters, RecordInputError } from "./from_spans.ts";
+import { perUsageType } from "./usage_details.ts";
 import type {
   RecordedObservation,
   RecordedScore,
@@ -351,13 +352,9 @@ function normalise(
   if (model) obs.model = model;
   const parameters = modelParameters(row.modelParameters ?? undefined);
   if (parameters) obs.modelParameters = parameters;
-  const usage: NonNullable<RecordedObservation["usage"]> = {};
-  if (typeof row.usageDetails?.input === "number") usage.input = row.usageDetails.input;
-  if (typeof row.usageDetails?.output === "number") usage.output = row.usageDetails.output;
-  if (usage.input !== undefined || usage.output !== undefined) obs.usage = usage;
-  const cost: NonNullable<RecordedObservation["cost"]> = {};
-  if (typeof row.costDetails?.input === "number") cost.input = row.costDetails.input;
-  if (typeof row.costDetails?.output === "number") cost.output = row.costDetails.output;
+  const usage = perUsageType(row.usageDetails);
+  if (usage) obs.usage = usage;
+  const cost: NonNullable<RecordedObservation["cost"]> = { ...perUsageType(row.costDetails) };
   const total = row.costDetails?.total ?? row.totalCost;
   if (typeof total === "number" && total > 0) cost.total = total;
   if (Object.keys(cost).length > 0 && Object.values(cost).some((v) => v > 0)) obs.cost = cost;

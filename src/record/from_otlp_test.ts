@@ -1,11 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { main } from "../main.ts";
+import { loadScriptFile, parseScript } from "../script/load.ts";
 import { captureIo } from "../testing/io.ts";
 import { SDK_T0, sdkConversationSpans } from "../testing/sdk_conversation.ts";
 import { decodeOtlpFile, readOtlpFile, sessionsFromOtlpFile } from "./from_otlp.ts";
@@ -178,5 +179,36 @@ describe("record --from-otlp", () => {
       () => decodeOtlpFile(new Uint8Array(), "empty.jsonl"),
       /empty\.jsonl: the file is empty/,
     );
+  });
+  it("keeps a script's vocabulary, developer messages, tool calls, usage types and embeddings through replay and record", async () => {
+    const dir = await tempDir();
+    const spans = join(dir, "spans.otlp.jsonl");
+    const out = join(dir, "recorded.yaml");
+    const fixture = "fixtures/scripts/open-vocabulary.yaml";
+    const replay = captureIo();
+    const replayArgs = ["replay", fixture, "--target", "file", "--out", spans, "--seed", "3"];
+    assert.equal(await main([...replayArgs, "--no-manifest", "--quiet"], replay.io), 0);
+    const record = captureIo();
+    const code = await main(["record", "--from-otlp", spans, "--out", out], record.io);
+    assert.equal(code, 0, record.err());
+    const recorded = parseScript(await readFile(out, "utf8"), out);
+    const { script: original } = await loadScriptFile(fixture);
+    assert.deepEqual(recorded.vocabulary, original.vocabulary);
+    assert.equal(recorded.trace.metadata.workflow, "docs-search");
+    assert.deepEqual(
+      recorded.turns.map((turn) => `${turn.kind}/${turn.outcome}`),
+      original.turns.map((turn) => `${turn.kind}/${turn.outcome}`),
+    );
+    const [embed, , answer] = recorded.turns[0].steps;
+    const [originalEmbed, , originalAnswer] = original.turns[0].steps;
+    for (const field of ["type", "model", "modelParameters", "price", "input"] as const) {
+      assert.deepEqual(embed[field], originalEmbed[field], field);
+    }
+    assert.deepEqual(embed.usage, { input: "6..10" });
+    // Messages, usage types and prices come back as the script gave them.
+    assert.deepEqual(answer.messages, originalAnswer.messages);
+    assert.deepEqual(Object.keys(answer.usage!), Object.keys(originalAnswer.usage!));
+    assert.equal(answer.usage!.input_cached_tokens, "819..1229");
+    assert.deepEqual(answer.price, originalAnswer.price);
   });
 });

@@ -10,6 +10,7 @@ import type { Json } from "../plan/types.ts";
 import { interpretSpans, type ViewObservation, type ViewTrace } from "../report/langfuse_view.ts";
 import { brokenTrace } from "./broken_trace.ts";
 import type { RecordedObservation, RecordedSession, RecordedTrace, SkippedTrace } from "./types.ts";
+import { perUsageType } from "./usage_details.ts";
 
 /** Input that cannot be read or is not what it should be; the message names the file or id. */
 export class RecordInputError extends Error {
@@ -95,8 +96,13 @@ function recordTrace(
   if (trace.userId !== undefined) out.userId = trace.userId;
   if (trace.version !== undefined) out.version = trace.version;
   if (trace.release !== undefined) out.release = trace.release;
-  if (trace.input !== undefined) out.input = trace.input;
-  if (trace.output !== undefined) out.output = trace.output;
+  // The turn's input and output are the trace record's: the root's langfuse.trace.input (what
+  // an app sets as the user's message, e.g. with the Langfuse SDK's setTraceIO) before its
+  // observation input, as Langfuse reads a trace's input.
+  const input = trace.traceInput ?? trace.input;
+  const output = trace.traceOutput ?? trace.output;
+  if (input !== undefined) out.input = input;
+  if (output !== undefined) out.output = output;
   // The trace starts with its first span, root or not.
   const first = [...top].sort((a, b) => a.startMs - b.startMs)[0];
   if (first && first.startMs < out.startMs) out.startMs = first.startMs;
@@ -130,10 +136,9 @@ function recordObservation(
   const parameters = modelParameters(attrs[OBSERVATION.modelParameters]);
   if (parameters !== undefined) out.modelParameters = parameters;
   if (obs.usage !== undefined) {
-    const usage: RecordedObservation["usage"] = {};
-    if (obs.usage.input !== undefined) usage.input = obs.usage.input;
-    if (obs.usage.output !== undefined) usage.output = obs.usage.output;
-    if (usage.input !== undefined || usage.output !== undefined) out.usage = usage;
+    const { input, output, details } = obs.usage;
+    const usage = perUsageType({ input, output, ...details });
+    if (usage) out.usage = usage;
   }
   const cost = costBuckets(attrs[OBSERVATION.cost], obs.cost);
   if (cost !== undefined) out.cost = cost;
@@ -180,9 +185,7 @@ function costBuckets(
   const parsed = typeof raw === "string" ? parseJson(raw) : undefined;
   const out: NonNullable<RecordedObservation["cost"]> = {};
   if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
-    const buckets = parsed as Record<string, Json>;
-    if (typeof buckets.input === "number") out.input = buckets.input;
-    if (typeof buckets.output === "number") out.output = buckets.output;
+    Object.assign(out, perUsageType(parsed as Record<string, Json>));
   }
   if (total !== undefined) out.total = total;
   return Object.keys(out).length > 0 ? out : undefined;

@@ -4,7 +4,13 @@ import { createServer } from "node:net";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { BatchSpanProcessor, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { SDK_T0, sdkConversation } from "../testing/sdk_conversation.ts";
+import {
+  LANGFUSE_SDK_TURN,
+  langfuseSdkConversation,
+} from "../testing/langfuse_sdk_conversation.ts";
+import { parseScript } from "../script/load.ts";
 import { listenForSessions, ListenPortError } from "./listen.ts";
+import { toScripts } from "./script.ts";
 
 /** Starts listening on a free port; answers the running listen and its traces URL. */
 async function startListening(options: { sessions?: number; idleMs?: number } = {}) {
@@ -94,6 +100,48 @@ describe("record --listen", () => {
         "Session chat-2 · user user-alice",
       ],
     );
+  });
+
+  it("reads an app instrumented with Langfuse's JS SDK as Langfuse does: setTraceIO's input is the turn's", async () => {
+    const listen = await startListening();
+    await langfuseSdkConversation({ baseUrl: listen.url.replace(/\/v1\/traces$/, "") });
+    listen.stop();
+    const result = await listen.done;
+    const t = LANGFUSE_SDK_TURN;
+
+    assert.equal(result.traces, 2);
+    const [first] = listen.turns;
+    // The SDK writes user and session as user.id and session.id; Langfuse reads those too.
+    assert.match(first, new RegExp(`^Session ${t.sessionId} · user ${t.userId}\n`));
+    assert.match(first, /support-chat/);
+    assert.match(
+      first,
+      /tags support, sdk · tier=gold channel=web · version 2\.3\.0 · env staging · public/,
+    );
+    assert.match(first, /input {2}\{"route":"\/chat","turn":1\}/);
+    assert.match(first, /input {2}Where is order 4411\? \(v3, trace evaluators\)/);
+    assert.match(first, /sets langfuse\.trace\.input and a different langfuse\.observation\.input/);
+
+    const [session] = result.sessions;
+    assert.equal(session.sessionId, t.sessionId);
+    assert.equal(session.userId, t.userId);
+    for (const [turn, trace] of session.traces.entries()) {
+      assert.equal(trace.input, t.question(turn));
+      assert.equal(trace.output, t.answer);
+      assert.equal(trace.name, t.traceName);
+      assert.deepEqual(trace.tags, t.tags);
+      assert.deepEqual(trace.metadata, t.metadata);
+      assert.equal(trace.version, t.version);
+      assert.equal(trace.environment, t.environment);
+      assert.deepEqual(trace.root?.input, t.request(turn));
+    }
+    // The recorded script's turns say what the user said, scrubbed, not "".
+    const [script] = toScripts(result.sessions, { name: "sdk-app" });
+    const turns = parseScript(script.yaml, "sdk-app.yaml").turns;
+    assert.deepEqual(turns.map((turn) => String(turn.input).replace(/\{\{[^}]*\}\}/g, "N")), [
+      "Where is order N?",
+      "Where is order N?",
+    ]);
   });
 
   it("refuses a port in use with ListenPortError naming it", async () => {

@@ -6,6 +6,7 @@
 import { type SessionPlan, traceMetadata } from "../plan/types.ts";
 import type { ObservationPlan } from "../plan/types.ts";
 import type { RecordedObservation, RecordedSession } from "./types.ts";
+import { perUsageType } from "./usage_details.ts";
 
 /** The recorded form of a planned observation tree. */
 export function recordedObservation(plan: ObservationPlan): RecordedObservation {
@@ -24,8 +25,9 @@ export function recordedObservation(plan: ObservationPlan): RecordedObservation 
   if (plan.metadata) observation.metadata = plan.metadata;
   if (plan.model) observation.model = plan.model;
   if (plan.modelParameters) observation.modelParameters = plan.modelParameters;
-  if (plan.usage) observation.usage = { input: plan.usage.input, output: plan.usage.output };
-  if (plan.cost) observation.cost = plan.cost;
+  const usage = perUsageType(plan.usage);
+  if (usage) observation.usage = usage;
+  if (plan.cost) observation.cost = { ...perUsageType(plan.cost), total: plan.cost.total };
   if (plan.completionStartMs !== undefined) {
     observation.completionStartMs = plan.completionStartMs;
   }

@@ -18,14 +18,22 @@
  *   answered; the kind is refund when the user's message says refund, status for the first
  *   turn, followup after it. A WARNING alone decides nothing (apps warn for many reasons).
  */
-import { type ChatMessage, mainGeneration, messageTokens, turnMessages } from "../plan/chat.ts";
+import {
+  type ChatMessage,
+  isInstruction,
+  mainGeneration,
+  messageTokens,
+  turnMessages,
+} from "../plan/chat.ts";
 import type { Json } from "../plan/types.ts";
 import { findPersonalData } from "../script/privacy.ts";
 import { checkToken } from "../script/privacy.ts";
 import type { ScoreInput, StepInput, TurnInput } from "../script/schema.ts";
 import { promptNameProblem } from "../script/schema_prompts.ts";
 import { MAX_CONFIG_NAME } from "../script/schema_score_configs.ts";
-import { METADATA_VALUES, OUTCOMES, TURN_KINDS } from "../script/vocabulary.ts";
+import { MAX_DECLARED_VALUES, METADATA_VALUES } from "../script/vocabulary.ts";
+import { DeclaredVocabulary } from "./declared.ts";
+import { scriptMessages } from "./messages.ts";
 import { type IdReplacement, KIND_PLURALS, Scrubber } from "./scrub.ts";
 import type {
   RecordedObservation,
@@ -34,6 +42,8 @@ import type {
   RecordedSession,
   RecordedTrace,
 } from "./types.ts";
+import { intRange, msRange } from "./ranges.ts";
+import { usageFields } from "./usage_fields.ts";
 import { scriptYaml } from "./yaml_text.ts";
 
 /** How recorded sessions become scripts. */
@@ -52,7 +62,6 @@ export const SESSION_ID_FORMAT = "conv_{hex:21}";
 export const USER_ID_FORMAT = "usr_{hex:12}";
 
 const DEFAULT_SPREAD = 0.2;
-const MAX_MS = 86_400_000;
 
 /** Turns each recorded session into one anonymised script (YAML text that passes `validate`). */
 export function toScripts(
@@ -122,6 +131,10 @@ interface Context {
   renamed: number;
   /** The recorded input usage of each generation step, for `stripHistory`. */
   observedInput: WeakMap<StepInput, number>;
+  /** Workflows, turn kinds, outcomes and usage types met beyond the defaults. */
+  vocabulary: DeclaredVocabulary;
+  /** Recorded tool call id -> its replacement (`call_1`, …), for the whole session. */
+  callIds: Map<string, string>;
 }
 
 function toScript(
@@ -137,11 +150,13 @@ function toScript(
     spread: options.spread ?? DEFAULT_SPREAD,
     renamed: 0,
     observedInput: new WeakMap(),
+    vocabulary: new DeclaredVocabulary(),
+    callIds: new Map(),
   };
   if (session.traces.length === 0) {
     throw new RecordError(`a recorded session (${session.source}) has no traces to make turns of`);
   }
-  for (const trace of session.traces) observeTrace(trace, scrubber);
+  observeSession(session, scrubber);
 
   const trace = traceFields(session, name, ctx);
   const turns: TurnInput[] = [];
@@ -157,12 +172,22 @@ function toScript(
 
   const sessionScores = toScores(session.scores, ctx);
   const vars = scrubber.vars();
+  const vocabulary = ctx.vocabulary.section();
+  if (vocabulary) {
+    notes.add(
+      `Declared under vocabulary (recorded values beyond the defaults): ${
+        Object.entries(vocabulary).map(([name, values]) => `${name} ${values.join(", ")}`)
+          .join("; ")
+      }.`,
+    );
+  }
   const script: Record<string, unknown> = {
     name,
     description: `Recorded session, ${turns.length} turn${turns.length === 1 ? "" : "s"}; ` +
       "content scrubbed, review before sharing.",
     session: { id: SESSION_ID_FORMAT },
     user: { id: USER_ID_FORMAT },
+    ...(vocabulary ? { vocabulary } : {}),
     trace,
     ...(Object.keys(vars).length > 0 ? { vars } : {}),
     ...(sessionScores.length > 0 ? { scores: sessionScores } : {}),
@@ -220,17 +245,41 @@ function recordedIds(session: RecordedSession): IdReplacement[] {
   return ids;
 }
 
-function observeTrace(trace: RecordedTrace, scrubber: Scrubber): void {
-  scrubber.observe(trace.input ?? trace.root?.input);
-  scrubber.observe(trace.output ?? trace.root?.output);
+/**
+ * The scrubber's first pass over every text of the session the script may carry (content,
+ * names, labels, metadata, status messages, comments), so a value it finds in any one of them
+ * is replaced in all of them.
+ */
+function observeSession(session: RecordedSession, scrubber: Scrubber): void {
+  const scores = (list: readonly RecordedScore[]) => {
+    for (const score of list) {
+      scrubber.observe([score.name, String(score.value), score.comment ?? ""]);
+    }
+  };
   const visit = (observation: RecordedObservation) => {
     scrubber.observe(observation.input);
     scrubber.observe(observation.output);
+    scrubber.observe([observation.name, observation.statusMessage ?? "", observation.model ?? ""]);
+    scrubber.observe(observation.metadata ?? null);
+    scrubber.observe(observation.modelParameters ?? null);
     observation.children.forEach(visit);
   };
-  if (trace.root) trace.root.children.forEach(visit);
-  if (trace.root && trace.root.type !== "span") visit(trace.root);
-  trace.orphans.forEach(visit);
+  scrubber.observe(session.source);
+  scores(session.scores);
+  for (const trace of session.traces) {
+    // The turn's input is the trace's, else the root's: a replay's content comes from both.
+    scrubber.observe(trace.input ?? trace.root?.input);
+    scrubber.observe(trace.output ?? trace.root?.output);
+    scrubber.observe([trace.name ?? "", trace.version ?? "", trace.release ?? "", ...trace.tags]);
+    scrubber.observe(trace.metadata);
+    scores(trace.scores);
+    if (trace.root) trace.root.children.forEach(visit);
+    if (trace.root && trace.root.type !== "span") visit(trace.root);
+    else if (trace.root) {
+      scrubber.observe([trace.root.name, trace.root.statusMessage ?? ""]);
+    }
+    trace.orphans.forEach(visit);
+  }
 }
 
 /** Whether a short label (name, tag, model, metadata value) can be kept as recorded. */
@@ -303,8 +352,12 @@ function traceFields(session: RecordedSession, scriptName: string, ctx: Context)
       return;
     }
     const allowed = (METADATA_VALUES as Record<string, readonly string[]>)[key];
-    if (allowed && typeof value === "string" && allowed.includes(value)) {
-      metadata[key] ??= value;
+    const known = key === "workflow"
+      ? metadata.workflow === undefined &&
+        ctx.vocabulary.accept("workflows", value, (text) => clean(text, ctx))
+      : allowed && typeof value === "string" && allowed.includes(value);
+    if (known) {
+      metadata[key] ??= value as string;
       return;
     }
     if (/^[a-z][a-z0-9_]{0,39}$/.test(key) && clean(key, ctx)) dropped.add(key);
@@ -317,7 +370,10 @@ function traceFields(session: RecordedSession, scriptName: string, ctx: Context)
   for (const key of [...dropped].filter((key) => metadata[key] === undefined)) {
     const allowed = (METADATA_VALUES as Record<string, readonly string[]>)[key];
     notes.add(
-      allowed
+      key === "workflow"
+        ? "Dropped trace metadata workflow: a recorded value is not a short slug, looks " +
+          "personal, or differs from the first one kept."
+        : allowed
         ? `Dropped trace metadata ${key}: a recorded value is not one of ${allowed.join(", ")}.`
         : `Dropped trace metadata ${key}: not a bounded key (${
           Object.keys(METADATA_VALUES).join(", ")
@@ -418,7 +474,7 @@ function stripHistory(
   if (history.scrubbed.length === 0) return;
   const main = mainGeneration({ steps });
   if (!main?.messages) return;
-  const systems = main.messages.findIndex((message) => message.role !== "system");
+  const systems = main.messages.findIndex((message) => !isInstruction(message));
   if (systems < 0) return;
   const window = main.messages.slice(systems, systems + history.scrubbed.length);
   if (window.map((message) => JSON.stringify(message)).join("\n") !== history.scrubbed.join("\n")) {
@@ -437,13 +493,13 @@ function stripHistory(
 }
 
 function kindAndOutcome(trace: RecordedTrace, t: number, ctx: Context) {
+  const isClean = (text: string) => clean(text, ctx);
   const kindValue = trace.metadata.turn_kind;
   const outcomeValue = trace.metadata.outcome;
-  const kind = (TURN_KINDS as readonly string[]).includes(String(kindValue))
-    ? kindValue as TurnInput["kind"]
-    : undefined;
-  const outcome = (OUTCOMES as readonly string[]).includes(String(outcomeValue))
-    ? outcomeValue as TurnInput["outcome"]
+  // A value beyond the defaults is declared in the script's vocabulary.
+  const kind = ctx.vocabulary.accept("turnKinds", kindValue, isClean) ? kindValue : undefined;
+  const outcome = ctx.vocabulary.accept("outcomes", outcomeValue, isClean)
+    ? outcomeValue
     : undefined;
   if (kind && outcome) return { kind, outcome };
   const all = [
@@ -469,7 +525,7 @@ function kindAndOutcome(trace: RecordedTrace, t: number, ctx: Context) {
   ctx.notes.add(
     `Turn ${t + 1}: ${kind ? "" : "kind "}${!kind && !outcome ? "and " : ""}${
       outcome ? "" : "outcome "
-    }guessed (no turn_kind/outcome metadata): review them.`,
+    }guessed (no turn_kind/outcome metadata a script can hold): review them.`,
   );
   return { kind: kind ?? guessedKind, outcome: outcome ?? guessedOutcome };
 }
@@ -557,15 +613,19 @@ function toStep(observation: RecordedObservation, gapMs: number, ctx: Context): 
   const metadata = stepMetadata(observation.metadata, ctx);
   if (metadata) step.metadata = metadata;
 
+  if (type === "generation" || type === "embedding") {
+    Object.assign(step, modelFields(observation, type, ctx));
+  }
   if (type === "generation") {
     Object.assign(step, generationFields(observation, ctx));
   } else if (
-    observation.model || observation.usage || observation.cost || observation.prompt ||
-    observation.completionStartMs !== undefined
+    (type !== "embedding" && (observation.model || observation.usage || observation.cost)) ||
+    observation.prompt || observation.completionStartMs !== undefined
   ) {
     notes.add(
-      "Model, usage, cost and prompt fields of non-generation observations are left out " +
-        "(the script format holds them on generations only).",
+      "Model, usage and cost fields of observations other than generations and embeddings, " +
+        "and prompt links and time to first token of all but generations, are left out " +
+        "(the script format does not hold them there).",
     );
   }
   if (!step.messages && observation.input !== undefined) {
@@ -613,17 +673,22 @@ function ordered(step: StepInput): StepInput {
   return out as unknown as StepInput;
 }
 
-const MESSAGE_ROLES = ["system", "user", "assistant", "tool"];
-
-function generationFields(observation: RecordedObservation, ctx: Context): Partial<StepInput> {
-  const { notes, scrubber, spread } = ctx;
+/** The fields of a model call: model, model parameters, usage with price or cost. */
+function modelFields(
+  observation: RecordedObservation,
+  type: "generation" | "embedding",
+  ctx: Context,
+): Partial<StepInput> {
+  const { notes } = ctx;
   const fields: Partial<StepInput> = {};
   if (observation.model && clean(observation.model, ctx)) fields.model = observation.model;
-  else {
+  else if (type === "generation") {
     fields.model = "recorded-model";
     notes.add(
       'A generation without a usable model name got "recorded-model" (none recorded, or it looked personal).',
     );
+  } else if (observation.model) {
+    notes.count("embedding model names dropped (they looked personal)");
   }
   if (observation.modelParameters) {
     const kept = Object.entries(observation.modelParameters).filter(([key, value]) =>
@@ -634,31 +699,38 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
     }
     if (kept.length > 0) fields.modelParameters = Object.fromEntries(kept);
   }
-  if (isMessageList(observation.input)) {
-    fields.messages = observation.input.map((message) => ({
-      role: message.role as "system" | "user" | "assistant" | "tool",
-      content: scrubber.content(message.content),
-    }));
+  Object.assign(
+    fields,
+    usageFields(observation, type, {
+      spread: ctx.spread,
+      accept: (usageType) =>
+        ctx.vocabulary.accept("usageTypes", usageType, (text) => clean(text, ctx)),
+      dropped: () =>
+        notes.count(
+          "usage types dropped (not a short slug, personal data, or more than " +
+            `${MAX_DECLARED_VALUES} to declare)`,
+        ),
+    }),
+  );
+  if (!fields.usage && observation.cost) {
+    notes.count(`${type} costs dropped (no usage recorded to go with them)`);
   }
-  const usage = observation.usage;
-  if (usage && (usage.input !== undefined || usage.output !== undefined)) {
-    const input = usage.input ?? 0;
-    const output = usage.output ?? 0;
-    fields.usage = { input: intRange(input, spread), output: intRange(output, spread) };
-    const cost = observation.cost;
-    if (cost && cost.input !== undefined && cost.output !== undefined && input > 0 && output > 0) {
-      fields.price = {
-        input: significant(Math.max(0, cost.input) / input * 1e6),
-        output: significant(Math.max(0, cost.output) / output * 1e6),
-      };
-    } else if (cost && (cost.input !== undefined || cost.total !== undefined)) {
-      fields.cost = {
-        input: Math.max(0, cost.input ?? (cost.total ?? 0) - (cost.output ?? 0)),
-        output: Math.max(0, cost.output ?? 0),
-      };
-    }
-  } else if (observation.cost) {
-    notes.count("generation costs dropped (no usage recorded to go with them)");
+  return fields;
+}
+
+/** The fields only a generation has: messages, time to first token, prompt link. */
+function generationFields(observation: RecordedObservation, ctx: Context): Partial<StepInput> {
+  const { notes, scrubber, spread } = ctx;
+  const fields: Partial<StepInput> = {};
+  const calls = ctx.callIds.size;
+  const messages = scriptMessages(observation.input, {
+    content: (value) => scrubber.content(value),
+    clean: (text) => clean(text, ctx),
+    callIds: ctx.callIds,
+  });
+  if (messages) fields.messages = messages;
+  if (ctx.callIds.size > calls) {
+    notes.add("Tool call ids in generation messages are replaced by call_1, call_2, ….");
   }
   if (observation.completionStartMs !== undefined) {
     const ttft = Math.max(0, observation.completionStartMs - observation.startMs);
@@ -684,15 +756,6 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
   return fields;
 }
 
-function isMessageList(value: Json | undefined): value is { role: string; content: Json }[] {
-  return Array.isArray(value) && value.length > 0 &&
-    value.every((item) =>
-      item !== null && typeof item === "object" && !Array.isArray(item) &&
-      typeof item.role === "string" && MESSAGE_ROLES.includes(item.role) &&
-      "content" in item && Object.keys(item).every((key) => key === "role" || key === "content")
-    );
-}
-
 function stepMetadata(
   metadata: Record<string, Json> | undefined,
   ctx: Context,
@@ -710,29 +773,4 @@ function stepMetadata(
       );}
   }
   return Object.keys(kept).length > 0 ? kept : undefined;
-}
-
-/** A value rounded to 6 significant digits, so float noise stays out of prices. */
-function significant(value: number): number {
-  return Number(value.toPrecision(6));
-}
-
-/** A duration range ±spread around `ms` ("380ms..570ms", "1.2s..1.8s"), within 1d. */
-export function msRange(ms: number, spread: number): string {
-  const value = Math.max(0, Math.round(ms));
-  const lo = Math.min(MAX_MS, Math.floor(value * (1 - spread)));
-  const hi = Math.min(MAX_MS, Math.ceil(value * (1 + spread)));
-  return lo === hi ? formatMs(lo) : `${formatMs(lo)}..${formatMs(hi)}`;
-}
-
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
-}
-
-/** A whole-number range ±spread around `value` ("142..214"), or the value when it is 0. */
-export function intRange(value: number, spread: number): number | string {
-  const n = Math.max(0, Math.round(value));
-  const lo = Math.floor(n * (1 - spread));
-  const hi = Math.ceil(n * (1 + spread));
-  return lo === hi ? n : `${lo}..${hi}`;
 }

@@ -367,6 +367,102 @@ describe("toScripts on sessions with planted personal data", () => {
   });
 });
 
+describe("a name recognised once", () => {
+  /**
+   * "my name is" in turn 1; the same name bare in turn 2, tool args, a prompt, a status message,
+   * metadata and a comment. And an agent's name recognised only in a score comment, bare in an
+   * answer.
+   */
+  const session = (): RecordedSession => {
+    const trace = (t: number, input: string): RecordedTrace => {
+      const start = T0 + t * 60_000;
+      const tool = observation(
+        {
+          id: `tool-${t}`,
+          type: "tool",
+          name: "lookup-customer",
+          level: "WARNING",
+          statusMessage: "slow lookup for Bartholomew",
+          input: { customer: "Bartholomew Quincey" },
+          output: { found: true },
+          metadata: { customer: "Bartholomew" },
+        },
+        start + 10,
+        start + 200,
+      );
+      const generation = observation(
+        {
+          id: `gen-${t}`,
+          type: "generation",
+          name: "answer",
+          model: "gpt-4o-mini",
+          input: [
+            { role: "system", content: "You help Bartholomew Quincey with parcels." },
+            { role: "user", content: input },
+          ],
+          output: { role: "assistant", content: "On its way, Bartholomew." },
+        },
+        start + 300,
+        start + 900,
+      );
+      return {
+        id: `trace-name-${t}`,
+        tags: [],
+        metadata: {},
+        input,
+        output: "On its way, Bartholomew.",
+        startMs: start,
+        endMs: start + 1000,
+        root: observation(
+          { id: `root-${t}`, type: "span", name: "turn", children: [tool, generation] },
+          start,
+          start + 1000,
+        ),
+        orphans: [],
+        scores: [{
+          name: "helpful",
+          dataType: "BOOLEAN",
+          value: 1,
+          comment: "Quincey was pleased",
+        }],
+      };
+    };
+    const second = trace(1, "Bartholomew again: any news?");
+    second.output = "Philippa from our team will call you.";
+    second.scores.push({
+      name: "agent",
+      dataType: "CATEGORICAL",
+      value: "ok",
+      comment: "Thanks, Philippa",
+    });
+    return {
+      source: "a test",
+      traces: [trace(0, "Hi, my name is Bartholomew Quincey. Where is my parcel?"), second],
+      scores: [],
+    };
+  };
+
+  it("is replaced everywhere in the session: inputs, outputs, tool args, prompts, status messages, metadata, comments", () => {
+    const [recorded] = toScripts([session()], { name: "named" });
+    for (const value of ["Bartholomew", "Quincey", "Philippa"]) {
+      assert.ok(!recorded.yaml.includes(value), `"${value}" survived:\n${recorded.yaml}`);
+    }
+    const script = parseScript(recorded.yaml, "named.yaml");
+    assert.equal(script.vars?.firstName, "{{faker.person.firstName}}");
+    assert.equal(script.vars?.lastName, "{{faker.person.lastName}}");
+    assert.equal(script.turns[1].input, "{{firstName}} again: any news?");
+    const [tool, generation] = script.turns[0].steps;
+    assert.deepEqual(tool.input, { customer: "{{firstName}} {{lastName}}" });
+    assert.equal(tool.statusMessage, "slow lookup for [name]");
+    assert.equal(tool.metadata, undefined);
+    assert.equal(
+      generation.messages?.[0].content,
+      "You help {{firstName}} {{lastName}} with parcels.",
+    );
+    assert.equal(script.turns[0].scores?.[0].comment, "[name] was pleased");
+  });
+});
+
 describe("ranges around observed values", () => {
   const session = plantedSession();
   const script = parseScript(toScripts([session], { name: "ranges" })[0].yaml, "ranges.yaml");
@@ -560,5 +656,183 @@ describe("the conversation so far in a main generation", () => {
     const own = planned.usage!.input - history.reduce((sum, m) => sum + messageTokens(m), 0);
     const [lo, hi] = String(main.usage!.input).split("..").map(Number);
     assert.ok(lo <= own && own <= hi, `${own} outside ${main.usage!.input}`);
+  });
+});
+
+describe("recordings beyond the default vocabularies", () => {
+  const session = (
+    traces: { metadata: Record<string, string>; children: RecordedObservation[] }[],
+  ): RecordedSession => ({
+    source: "a test",
+    traces: traces.map(({ metadata, children }, t) => ({
+      id: `t-open-${t}`,
+      tags: [],
+      metadata,
+      input: "How do I rotate a key?",
+      output: "Under Settings.",
+      startMs: T0 + t * 10_000,
+      endMs: T0 + t * 10_000 + 1000,
+      root: observation(
+        { id: `r-open-${t}`, type: "span", name: "root", children },
+        T0 + t * 10_000,
+        T0 + t * 10_000 + 1000,
+      ),
+      orphans: [],
+      scores: [],
+    })),
+    scores: [],
+  });
+  const record = (recorded: RecordedSession) => {
+    const [script] = toScripts([recorded], { name: "open" });
+    return { script: parseScript(script.yaml, "open.yaml"), notes: script.notes.join("\n") };
+  };
+
+  it("declares recorded workflows, turn kinds and outcomes beyond the defaults in a vocabulary section", () => {
+    const { script, notes } = record(session([
+      {
+        metadata: { workflow: "docs-search", turn_kind: "question", outcome: "cited" },
+        children: [],
+      },
+      {
+        metadata: { workflow: "docs-search", turn_kind: "status", outcome: "no_answer" },
+        children: [],
+      },
+    ]));
+    assert.deepEqual(script.vocabulary, {
+      workflows: ["docs-search"],
+      turnKinds: ["question"],
+      outcomes: ["cited", "no_answer"],
+    });
+    assert.equal(script.trace.metadata.workflow, "docs-search");
+    assert.deepEqual(script.turns.map((turn) => [turn.kind, turn.outcome]), [
+      ["question", "cited"],
+      ["status", "no_answer"],
+    ]);
+    assert.match(notes, /Declared under vocabulary \(recorded values beyond the defaults\)/);
+    assert.doesNotMatch(notes, /guessed/);
+  });
+
+  it("guesses a kind or outcome that no script could declare, and drops such a workflow", () => {
+    const { script, notes } = record(session([
+      {
+        metadata: { workflow: "Docs Search", turn_kind: "order-48213", outcome: "Cited!" },
+        children: [],
+      },
+    ]));
+    assert.equal(script.vocabulary, undefined);
+    assert.deepEqual([script.turns[0].kind, script.turns[0].outcome], ["status", "answered"]);
+    assert.equal(script.trace.metadata.workflow, undefined);
+    assert.match(notes, /Turn 1: kind and outcome guessed/);
+    assert.match(notes, /Dropped trace metadata workflow: a recorded value is not a short slug/);
+    assert.doesNotMatch(notes, /48213/);
+  });
+
+  it("keeps every usage type, declaring new ones, and an embedding's model, usage and price", () => {
+    const { script, notes } = record(session([{
+      metadata: {},
+      children: [
+        observation(
+          {
+            id: "e-open",
+            type: "embedding",
+            name: "embed",
+            model: "text-embedding-3-small",
+            usage: { input: 100 },
+            cost: { input: 0.000002, total: 0.000002 },
+            input: ["a text"],
+          },
+          T0 + 1,
+          T0 + 50,
+        ),
+        observation(
+          {
+            id: "g-open",
+            type: "generation",
+            name: "answer",
+            model: "gpt-4o",
+            usage: { input: 100, output: 10, input_cache_read: 50, "cache_read.input_tokens": 50 },
+            cost: { input: 0.00025, output: 0.0001, input_cache_read: 0.0000625, total: 0.0004125 },
+          },
+          T0 + 60,
+          T0 + 900,
+        ),
+      ],
+    }]));
+    const [embed, answer] = script.turns[0].steps;
+    assert.deepEqual(
+      { model: embed.model, usage: embed.usage, price: embed.price, input: embed.input },
+      {
+        model: "text-embedding-3-small",
+        usage: { input: "80..120" },
+        price: { input: 0.02 },
+        input: ["a text"],
+      },
+    );
+    assert.deepEqual(answer.usage, {
+      input: "80..120",
+      output: "8..12",
+      input_cache_read: "40..60",
+    });
+    assert.deepEqual(answer.price, { input: 2.5, output: 10, input_cache_read: 1.25 });
+    assert.deepEqual(script.vocabulary, { usageTypes: ["input_cache_read"] });
+    assert.match(notes, /1 usage types dropped \(not a short slug/);
+  });
+
+  it("keeps developer messages and tool calls, their ids replaced alike across the session", () => {
+    const input = (id: string) => [
+      { role: "developer", content: "Cite the docs." },
+      { role: "user", content: "How do I rotate a key?" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{
+          id,
+          type: "function",
+          function: { name: "search_docs", arguments: '{"query":"rotate key"}' },
+        }],
+      },
+      { role: "tool", tool_call_id: id, content: "settings/keys" },
+    ];
+    const generation = (t: number, messages: unknown) =>
+      observation(
+        {
+          id: `g-msg-${t}`,
+          type: "generation",
+          name: "answer",
+          model: "o4-mini",
+          input: messages as never,
+        },
+        T0 + t * 10_000 + 1,
+        T0 + t * 10_000 + 900,
+      );
+    const { script, notes } = record(session([
+      { metadata: {}, children: [generation(0, input("call_Ab12xYz"))] },
+      { metadata: {}, children: [generation(1, [...input("call_Ab12xYz"), ...input("call_Q9")])] },
+      // A call no tool message answers cannot replay: the input stays raw.
+      { metadata: {}, children: [generation(2, input("call_Zz").slice(0, 3))] },
+    ]));
+    const [first, second, third] = script.turns.map((turn) => turn.steps[0]);
+    assert.deepEqual(first.messages![2], {
+      role: "assistant",
+      content: null,
+      tool_calls: [{
+        id: "call_1",
+        type: "function",
+        function: { name: "search_docs", arguments: { query: "rotate key" } },
+      }],
+    });
+    assert.deepEqual(first.messages![3], {
+      role: "tool",
+      content: "settings/keys",
+      tool_call_id: "call_1",
+    });
+    assert.deepEqual(
+      second.messages!.flatMap((m) => m.tool_calls?.map((c) => c.id) ?? m.tool_call_id ?? []),
+      ["call_1", "call_1", "call_2", "call_2"],
+    );
+    assert.equal(third.messages, undefined);
+    assert.ok(Array.isArray(third.input));
+    assert.match(notes, /Tool call ids in generation messages are replaced by call_1, call_2/);
+    assert.doesNotMatch(JSON.stringify(script), /call_Ab12xYz|call_Q9/);
   });
 });

@@ -6,9 +6,11 @@
  * carries a plausible, varying value in its place. A value that occurs more than once in a
  * session becomes a declared var, so it stays one value across turns. Pure: no I/O.
  *
- * Two passes over a session: `observe` every string first (to know which values recur), then
- * `content` (template mode, for fields the planner renders) or `plain` (placeholder mode, for
- * fields sent as written: status messages, score comments, object keys).
+ * Two passes over a session: `observe` every string first (to know which values recur, and to
+ * learn each value found), then `content` (template mode, for fields the planner renders) or
+ * `plain` (placeholder mode, for fields sent as written: status messages, score comments, object
+ * keys). A value found once by its context ("my name is Bartholomew", "account no. 87654321") is
+ * personal wherever it occurs: the second pass replaces it everywhere, as the same var.
  */
 import type { Json } from "../plan/types.ts";
 import { luhn } from "../script/privacy.ts";
@@ -254,10 +256,18 @@ const KEY_PATTERNS = [
   /(?<![A-Za-z0-9])AIza[A-Za-z0-9_-]{20,}/gi,
 ];
 
+/** A found value as learned: what replaces it wherever it occurs again. */
+type Learned = Omit<Found, "start" | "end">;
+
 /** Replaces found values by templates and counts them; one instance per recorded session. */
 export class Scrubber {
   readonly #ids: IdReplacement[];
-  readonly #seen = new Map<string, number>();
+  /** Every string observed, to count values (learned ones included) when first needed. */
+  readonly #observed: string[] = [];
+  /** Values found in observed text, by their literal text, longest first when matched. */
+  readonly #learned = new Map<string, Learned>();
+  #learnedByLength: [string, Learned][] = [];
+  #seen: Map<string, number> | undefined;
   readonly #vars = new Map<string, { name: string; template: string }>();
   readonly #varNames = new Set<string>();
   readonly #counts = new Map<ScrubKind, number>();
@@ -269,12 +279,15 @@ export class Scrubber {
       .sort((a, b) => b.value.length - a.value.length);
   }
 
-  /** First pass: notes every value found in `value`'s strings, so recurring ones become vars. */
+  /**
+   * First pass: learns every value found in `value`'s strings (so it is replaced wherever it
+   * occurs) and notes them all, so values that recur become vars.
+   */
   observe(value: Json | undefined): void {
     visitStrings(value, (text) => {
-      for (const found of this.#find(text)) {
-        this.#seen.set(found.key, (this.#seen.get(found.key) ?? 0) + 1);
-      }
+      this.#observed.push(text);
+      this.#seen = undefined;
+      for (const found of this.#detect(text)) this.#learn(text, found);
     });
   }
 
@@ -362,9 +375,33 @@ export class Scrubber {
     });
   }
 
+  /** How often each value occurs in the observed text, learned values included. */
+  #occurrences(): Map<string, number> {
+    if (this.#seen === undefined) {
+      const seen = new Map<string, number>();
+      for (const text of this.#observed) {
+        for (const found of this.#find(text)) seen.set(found.key, (seen.get(found.key) ?? 0) + 1);
+      }
+      this.#seen = seen;
+    }
+    return this.#seen;
+  }
+
+  /** Remembers the value `found` in `text` by its literal text, unless too short to be one. */
+  #learn(text: string, found: Found): void {
+    if (found.kind === "recorded id") return;
+    const literal = text.slice(found.start + found.prefix.length, found.end);
+    const digits = literal.replace(/\D/g, "").length;
+    // A short number ("order #12") would take every "12" of the session with it.
+    if (literal.length < 2 || (/^[\d\s./-]+$/.test(literal) && digits < 4)) return;
+    if (this.#learned.has(literal)) return;
+    this.#learned.set(literal, { ...found, prefix: "" });
+    this.#learnedByLength = [...this.#learned].sort(([a], [b]) => b.length - a.length);
+  }
+
   #expression(found: Found): string {
     const template = found.template.startsWith("{{") ? found.template : `{{${found.template}}}`;
-    if (!found.varBase || (this.#seen.get(found.key) ?? 0) < 2) return template;
+    if (!found.varBase || (this.#occurrences().get(found.key) ?? 0) < 2) return template;
     let entry = this.#vars.get(found.key);
     if (!entry) {
       let name = found.varBase;
@@ -376,8 +413,28 @@ export class Scrubber {
     return `{{${entry.name}}}`;
   }
 
-  /** Every value found in `text`, in order, none overlapping (earlier detectors win). */
+  /**
+   * Every value found in `text`, in order, none overlapping: recorded ids, then the detectors
+   * (earlier ones win), then, where nothing was found, the values learned anywhere in the session.
+   */
   #find(text: string): Found[] {
+    const found = this.#detect(text);
+    const free = (start: number, end: number) =>
+      !found.some((other) => start < other.end && other.start < end);
+    for (const [literal, learned] of this.#learnedByLength) {
+      for (let at = text.indexOf(literal); at >= 0; at = text.indexOf(literal, at + 1)) {
+        const end = at + literal.length;
+        // Whole words only: "Bartholomews" is no "Bartholomew".
+        const bounded = !/[A-Za-z0-9]/.test(text[at - 1] ?? "") &&
+          !/[A-Za-z0-9]/.test(text[end] ?? "");
+        if (bounded && free(at, end)) found.push({ ...learned, start: at, end });
+      }
+    }
+    return found.sort((a, b) => a.start - b.start);
+  }
+
+  /** The recorded ids and the detectors' values in `text`, none overlapping. */
+  #detect(text: string): Found[] {
     const found: Found[] = [];
     const taken = (start: number, end: number) =>
       found.some((other) => start < other.end && other.start < end);
@@ -400,7 +457,7 @@ export class Scrubber {
     for (const detector of DETECTORS) {
       for (const item of detector(text)) add(item);
     }
-    return found.sort((a, b) => a.start - b.start);
+    return found;
   }
 }
 

@@ -66,6 +66,34 @@ describe("the content scrubber", () => {
     });
   }
 
+  it("replaces a name it recognised in one place wherever else it occurs, as one var", () => {
+    const { out, scrubber } = scrub([
+      "Hi, my name is Bartholomew Quincey.",
+      "Bartholomew again: any news?",
+      "Customer Bartholomew Quincey, order late",
+      "Quincey",
+    ]);
+    assert.deepEqual(out, [
+      "Hi, my name is {{firstName}} {{lastName}}.",
+      "{{firstName}} again: any news?",
+      "Customer {{firstName}} {{lastName}}, order late",
+      "{{lastName}}",
+    ]);
+    assert.deepEqual(scrubber.vars(), {
+      firstName: "{{faker.person.firstName}}",
+      lastName: "{{faker.person.lastName}}",
+    });
+    assert.equal(scrubber.plain("lookup failed for Bartholomew"), "lookup failed for [name]");
+    assert.ok(scrubber.holdsPersonalData("Bartholomew"));
+    // Only the whole word: a longer word that starts with it stays.
+    assert.equal(scrubber.contentText("Bartholomews"), "Bartholomews");
+  });
+
+  it("replaces a labelled number it recognised wherever else it occurs bare", () => {
+    const { out } = scrub(["account no. 87654321 is blocked", "re 87654321: unblocked"]);
+    assert.deepEqual(out, ["account no. {{account}} is blocked", "re {{account}}: unblocked"]);
+  });
+
   it("leaves dates, times, small numbers, model names and plain words alone", () => {
     const text = "Shipped 2026-12-03 at 10:00:00 (03.12.2026) via gpt-4o-2024-08-06, 3 parcels, " +
       "top_k 5, score 0.87, status in_transit. Will you check it, Team?";

@@ -31,10 +31,10 @@ export interface RecordedObservation {
   model?: string;
   /** Model parameters (generation-like observations). */
   modelParameters?: Record<string, string | number | boolean>;
-  /** Token usage. */
-  usage?: { input?: number; output?: number };
-  /** USD as recorded (Langfuse's cost_details / calculated cost). */
-  cost?: { input?: number; output?: number; total?: number };
+  /** Tokens per usage type (Langfuse's usage_details without total): input, output, input_cached_tokens, … */
+  usage?: Record<string, number>;
+  /** USD per usage type and `total` as recorded (Langfuse's cost_details / calculated cost). */
+  cost?: Record<string, number>;
   /** When the first token arrived, epoch ms. */
   completionStartMs?: number;
   /** The linked Langfuse prompt. */

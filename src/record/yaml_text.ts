@@ -8,6 +8,9 @@ import { Document, isMap, isPair, isScalar, isSeq, visit } from "yaml";
 /** Keys whose small mappings read best on one line. */
 const FLOW_KEYS = new Set(["usage", "price", "cost", "modelParameters", "prompt", "metadata"]);
 
+/** The longest short mapping (as JSON text) written on one line. */
+const MAX_FLOW_CHARS = 72;
+
 /** The YAML text of `script` with `header` lines as comments under the `$schema` line. */
 export function scriptYaml(
   script: Record<string, unknown>,
@@ -19,7 +22,11 @@ export function scriptYaml(
     Pair(_key, pair) {
       if (!isPair(pair) || !isScalar(pair.key) || !isMap(pair.value)) return;
       const key = String(pair.key.value);
-      if (FLOW_KEYS.has(key) && pair.value.items.length <= 6) pair.value.flow = true;
+      // One line only when it fits one; a long one (usage of many types) reads better as a block.
+      if (
+        FLOW_KEYS.has(key) && pair.value.items.length <= 6 &&
+        JSON.stringify(pair.value.toJSON()).length <= MAX_FLOW_CHARS
+      ) pair.value.flow = true;
     },
   });
   const turns = doc.get("turns", true);

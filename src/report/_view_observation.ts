@@ -93,6 +93,9 @@ export function buildObservation(
     }
   }
 
+  const chat = chatViewProblem(span.name, attrs[OBSERVATION.input]);
+  if (chat) here(chat);
+
   const operation = text(attrs[SEMCONV.operationName]);
   if (operation !== undefined && AGENT_OPERATIONS.has(operation)) {
     // Langfuse skips model, usage and cost here: they duplicate the child model call's.
@@ -123,6 +126,26 @@ export function buildObservation(
   const prompt = promptOf(span, type, here);
   if (prompt !== undefined) obs.prompt = prompt;
   return obs;
+}
+
+/**
+ * Langfuse's chat view flattens OpenAI's nested tool calls only when it recognises the OpenAI
+ * format: by a name with "openai" in it (its OpenAI integration's "OpenAI-generation"), or by
+ * messages whose roles are all system, user, assistant, tool or function. A `developer` message
+ * beside tool calls is neither, so the input shows as JSON instead of a conversation.
+ */
+function chatViewProblem(name: string, input: AttrValue | undefined): string | undefined {
+  const messages = typeof input === "string" ? parseJson(input) : undefined;
+  if (!Array.isArray(messages) || name.toLowerCase().includes("openai")) return undefined;
+  const roles = messages.map((message) => isPlainObject(message) ? message.role : undefined);
+  const calls = messages.some((message) =>
+    isPlainObject(message) && Array.isArray(message.tool_calls) &&
+    message.tool_calls.some((call) => isPlainObject(call) && isPlainObject(call.function))
+  );
+  if (!calls || !roles.includes("developer")) return undefined;
+  return `Input of span ${quote(name)} has a developer message and OpenAI tool calls: ` +
+    `Langfuse shows it as JSON, not as a conversation, unless the name contains "openai" ` +
+    `(as its OpenAI integration's "OpenAI-generation" does)`;
 }
 
 function typeOf(span: ReceivedSpan, here: (message: string) => void): ObservationType {
@@ -194,6 +217,10 @@ function usageOf(span: ReceivedSpan, here: (message: string) => void): ViewUsage
   if (buckets.input !== undefined) usage.input = buckets.input;
   if (buckets.output !== undefined) usage.output = buckets.output;
   usage.total = buckets.total ?? sum(Object.values(buckets));
+  const details = Object.entries(buckets).filter(([key]) =>
+    key !== "input" && key !== "output" && key !== "total"
+  );
+  if (details.length > 0) usage.details = Object.fromEntries(details);
   return usage;
 }
 

@@ -1,7 +1,8 @@
 /**
- * The OpenTelemetry semantic-convention attribute names the view reads besides Langfuse's own.
- * Its own file so the private view files and the public langfuse_view.ts, which re-exports it,
- * can all import it without a cycle. Private to the folder.
+ * The attribute names the view reads besides Langfuse's own: OpenTelemetry semantic conventions
+ * and the older and integration names Langfuse also accepts. Its own file so the private view
+ * files and the public langfuse_view.ts, which re-exports it, can all import it without a cycle.
+ * Private to the folder.
  */
 /**
  * OpenTelemetry semantic-convention names Langfuse also reads. They live here, not in
@@ -22,4 +23,41 @@ export const SEMCONV = {
   outputTokens: "gen_ai.usage.output_tokens",
   totalTokens: "gen_ai.usage.total_tokens",
   cost: "gen_ai.usage.cost",
+} as const;
+
+/**
+ * Other names Langfuse reads trace-level fields under, after its own and the OTel ones: older
+ * Langfuse SDKs, its OpenAI and LangChain integrations (`langfuse_*` metadata keys), the Vercel
+ * AI SDK (`ai.telemetry.metadata.*`) and LlamaIndex (`tag.tags`), in Langfuse's order.
+ */
+export const COMPAT = {
+  sessionId: [
+    "langfuse.observation.metadata.langfuse_session_id",
+    "langfuse.trace.metadata.langfuse_session_id",
+    "ai.telemetry.metadata.sessionId",
+  ],
+  userId: [
+    "langfuse.observation.metadata.langfuse_user_id",
+    "langfuse.trace.metadata.langfuse_user_id",
+    "ai.telemetry.metadata.userId",
+  ],
+  tags: [
+    "langfuse.tags",
+    "langfuse.observation.metadata.langfuse_tags",
+    "langfuse.trace.metadata.langfuse_tags",
+    "ai.telemetry.metadata.tags",
+    "tag.tags",
+  ],
+  public: "langfuse.public",
+  /** Metadata as one JSON object, read when `langfuse.trace.metadata` is not set. */
+  metadata: "langfuse.metadata",
+  /** Prefixes of flat metadata besides `langfuse.trace.metadata.`. */
+  metadataPrefixes: ["langfuse.metadata.", "ai.telemetry.metadata."],
+  /** Vercel AI SDK keys Langfuse reads as ids, tags and prompt, not as metadata. */
+  notMetadata: [
+    "ai.telemetry.metadata.userId",
+    "ai.telemetry.metadata.sessionId",
+    "ai.telemetry.metadata.tags",
+    "ai.telemetry.metadata.langfusePrompt",
+  ],
 } as const;

@@ -1,12 +1,13 @@
 /**
  * Trace-level attributes as Langfuse reads them from a span: session, user, version, release,
- * environment, tags and metadata, plus the checks that each span's values will show as sent and
- * that the spans of one trace agree on them. Private to the folder.
+ * environment, tags, public and metadata, under every name and in the order Langfuse's
+ * `OtelIngestionProcessor` reads them, plus the checks that each span's values will show as sent
+ * and that the spans of one trace agree on them. Private to the folder.
  */
-import type { ReceivedSpan } from "../export/otlp_decode.ts";
+import type { AttrValue, ReceivedSpan } from "../export/otlp_decode.ts";
 import { OBSERVATION_METADATA_PREFIX, TRACE, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
-import { SEMCONV } from "./_view_semconv.ts";
-import { firstText, parseJson, quote, show, text } from "./_view_values.ts";
+import { COMPAT, SEMCONV } from "./_view_semconv.ts";
+import { firstText, isPlainObject, parseJson, quote, show, text, toJson } from "./_view_values.ts";
 
 const DEFAULT_ENVIRONMENT = "default";
 
@@ -82,10 +83,12 @@ export function checkMetadata(
     const nested = type === "kvlist" || type === "array" ||
       (typeof parsed === "object" && parsed !== null);
     if (bare) {
+      // Langfuse reads a JSON object's fields as the metadata's; anything else it drops.
+      if (metadataObject(value) !== undefined) continue;
       add(
-        `Metadata sent as one attribute ${quote(key)} on span ${quote(span.name)}; ` +
-          `Langfuse will not make its fields filterable: send one ${quote(`${key}.<key>`)} ` +
-          `attribute per field, each a string`,
+        `Metadata sent as one attribute ${quote(key)} on span ${quote(span.name)} is not a ` +
+          `JSON object; Langfuse drops it: send one ${quote(`${key}.<key>`)} attribute per ` +
+          `field, each a string`,
         span.spanId,
       );
     } else if (nested) {
@@ -112,6 +115,7 @@ export function disagreements(spans: ReceivedSpan[]): [string, string[]][] {
       const tags = tagsOf(span, () => {});
       return tags && tags.length > 0 ? tags.join(",") : undefined;
     }],
+    ["trace name", traceNameOf],
   ];
   const out: [string, string[]][] = [];
   for (const [field, read] of fields) {
@@ -121,24 +125,48 @@ export function disagreements(spans: ReceivedSpan[]): [string, string[]][] {
   return out;
 }
 
-/** The session id: Langfuse's own key first, then the OTel ones. */
+/** The session id: Langfuse's own key first, then the OTel ones, then the older ones. */
 export function sessionOf(span: ReceivedSpan): string | undefined {
-  return firstText(span.attributes, [TRACE.sessionId, ...SEMCONV.sessionId]);
+  return firstText(span.attributes, [TRACE.sessionId, ...SEMCONV.sessionId, ...COMPAT.sessionId]);
 }
 
-/** The user id: Langfuse's own key first, then the OTel one. */
+/** The user id: Langfuse's own key first, then the OTel one, then the older ones. */
 export function userOf(span: ReceivedSpan): string | undefined {
-  return firstText(span.attributes, [TRACE.userId, ...SEMCONV.userId]);
+  return firstText(span.attributes, [TRACE.userId, ...SEMCONV.userId, ...COMPAT.userId]);
 }
 
-/** The trace version: the span's langfuse.version, else the resource's service.version. */
+/** The trace name a span sets (`langfuse.trace.name`); the root's span name is the fallback. */
+export function traceNameOf(span: ReceivedSpan): string | undefined {
+  return text(span.attributes[TRACE.name]);
+}
+
+/**
+ * The trace version: the span's langfuse.version when sent (even empty, which is no version),
+ * else the resource's service.version.
+ */
 export function versionOf(span: ReceivedSpan): string | undefined {
-  return text(span.attributes[TRACE.version]) ?? text(span.resource[SEMCONV.serviceVersion]);
+  return present(span.attributes[TRACE.version])
+    ? text(span.attributes[TRACE.version])
+    : text(span.resource[SEMCONV.serviceVersion]);
 }
 
-/** The release: the span's attribute, else the resource's. */
+/** The release: the span's attribute when sent, else the resource's. */
 export function releaseOf(span: ReceivedSpan): string | undefined {
-  return text(span.attributes[TRACE.release]) ?? text(span.resource[TRACE.release]);
+  return present(span.attributes[TRACE.release])
+    ? text(span.attributes[TRACE.release])
+    : text(span.resource[TRACE.release]);
+}
+
+/**
+ * Whether the span makes its trace public: `langfuse.trace.public`, else `langfuse.public`, true
+ * or "true"; undefined when neither is sent.
+ */
+export function publicOf(span: ReceivedSpan): boolean | undefined {
+  const value = present(span.attributes[TRACE.public])
+    ? span.attributes[TRACE.public]
+    : span.attributes[COMPAT.public];
+  if (!present(value)) return undefined;
+  return value === true || value === "true";
 }
 
 /** The environment as sent (`raw`) and as Langfuse stores it (`value`). */
@@ -166,7 +194,9 @@ export function tagsOf(
   span: ReceivedSpan,
   add: (message: string, spanId?: string) => void,
 ): string[] | undefined {
-  const raw = span.attributes[TRACE.tags];
+  // The first name with a value (JavaScript's truth: an empty array counts), as Langfuse reads.
+  const raw = [TRACE.tags, ...COMPAT.tags].map((key) => span.attributes[key])
+    .find((value) => Boolean(value));
   if (raw === undefined || raw === null || raw === "") return undefined;
   if (Array.isArray(raw)) {
     if (!raw.every((tag) => typeof tag === "string")) {
@@ -191,15 +221,40 @@ export function tagsOf(
   return [];
 }
 
-/** Trace metadata from the prefixed span attributes, non-strings as JSON. */
+/**
+ * Trace metadata as Langfuse reads it: the fields of a JSON object sent as one attribute
+ * (`langfuse.trace.metadata`, else `langfuse.metadata`), then the flat prefixed attributes
+ * (`langfuse.trace.metadata.<key>`, `langfuse.metadata.<key>`, `ai.telemetry.metadata.<key>`),
+ * which win; non-strings as JSON.
+ */
 export function metadataOf(span: ReceivedSpan): Record<string, string> {
+  const attrs = span.attributes;
+  const blobKey = TRACE_METADATA_PREFIX.slice(0, -1);
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(span.attributes)) {
-    if (key.startsWith(TRACE_METADATA_PREFIX) && value !== null) {
-      out[key.slice(TRACE_METADATA_PREFIX.length)] = typeof value === "string"
-        ? value
-        : show(value);
-    }
+  const blob = metadataObject(attrs[blobKey] || attrs[COMPAT.metadata]) ?? {};
+  for (const [key, value] of Object.entries(blob)) {
+    if (value !== null) out[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  const prefixes = [TRACE_METADATA_PREFIX, ...COMPAT.metadataPrefixes];
+  const skipped = new Set<string>(COMPAT.notMetadata);
+  for (const [key, value] of Object.entries(attrs)) {
+    const prefix = prefixes.find((p) => key.startsWith(p) && key.length > p.length);
+    if (prefix === undefined || skipped.has(key) || value === null) continue;
+    out[key.slice(prefix.length)] = typeof value === "string" ? value : show(value);
   }
   return out;
+}
+
+/** A metadata attribute sent whole as Langfuse reads it: a JSON object (or kvlist), else none. */
+function metadataObject(value: AttrValue | undefined): Record<string, unknown> | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const json = typeof value === "string" ? parseJson(value) : toJson(value);
+  // Langfuse takes any JSON object, an array too (its indices become keys).
+  if (isPlainObject(json) || Array.isArray(json)) return { ...json };
+  return undefined;
+}
+
+/** Sent: not absent and not null (Langfuse's `??`). */
+function present(value: AttrValue | undefined): boolean {
+  return value !== undefined && value !== null;
 }

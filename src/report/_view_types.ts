@@ -18,6 +18,8 @@ export interface ViewUsage {
   input?: number;
   output?: number;
   total?: number;
+  /** The other usage types sent (input_cached_tokens, …), when there are any. */
+  details?: Record<string, number>;
 }
 
 /** One observation (one span) with its children ordered by start time. Times are epoch ms. */
@@ -52,8 +54,19 @@ export interface ViewTrace {
   version?: string;
   release?: string;
   environment: string;
+  /** Whether a span made the trace public (`langfuse.trace.public`). */
+  public: boolean;
+  /** The trace's input as Langfuse v4 shows it: its root observation's. */
   input?: Json;
+  /** The trace's output as Langfuse v4 shows it: its root observation's. */
   output?: Json;
+  /**
+   * The input of Langfuse's trace record (v3 servers, the v1 traces API, trace evaluators): the
+   * root's `langfuse.trace.input` (the Langfuse SDK's `setTraceIO`), else `input`.
+   */
+  traceInput?: Json;
+  /** The output of Langfuse's trace record: `langfuse.trace.output`, else `output`. */
+  traceOutput?: Json;
   /** Root start, epoch ms. */
   startMs: number;
   /** Earliest start to latest end over all spans, as Langfuse computes latency. */

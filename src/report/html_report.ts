@@ -9,7 +9,7 @@
  * in `<html data-errors>`. No external resource: it opens offline. Pure: data in, text out.
  */
 import { barChart, columnChart, escapeHtml, lineChart, PALETTE } from "./html_charts.ts";
-import type { LoadReport } from "./load_report.ts";
+import { type LoadReport, type MergedLoadReport, missingShards } from "./load_report.ts";
 import type { PopulationShape } from "./population.ts";
 import type { RunReport } from "./run_report.ts";
 import type { RhythmSeries } from "./session_rhythm.ts";
@@ -35,6 +35,8 @@ export interface HtmlReportData {
   /** Users by how many sessions they had: `{ "1": 412, "2": 96 }`. */
   usersBySessions: Record<string, number>;
   timeline: TimelineSeries;
+  /** Said instead of how the series are bucketed, e.g. why there are none. */
+  timelineNote?: string;
   /** Backfill runs: when the sessions start across the window. */
   rhythm?: RhythmSeries;
   /** Live runs: what became of the arrivals. */
@@ -47,6 +49,7 @@ export interface HtmlReportData {
 /** What the page needs besides a report: the series recorded during the run. */
 export interface HtmlExtras {
   timeline: TimelineSeries;
+  timelineNote?: string;
   population: PopulationShape;
   usersBySessions: Record<string, number>;
   rhythm?: RhythmSeries;
@@ -54,8 +57,12 @@ export interface HtmlExtras {
   exportLatencyMs?: HtmlReportData["exportLatencyMs"];
 }
 
-/** The page's data from a load report. */
-export function htmlDataOfLoad(report: LoadReport, extras: HtmlExtras): HtmlReportData {
+/** The page's data from a load report, or from shards merged (missing shards are a problem). */
+export function htmlDataOfLoad(
+  report: LoadReport | MergedLoadReport,
+  extras: HtmlExtras,
+): HtmlReportData {
+  const shards = "shards" in report ? report.shards : undefined;
   return {
     kind: "load",
     runId: report.runId,
@@ -72,6 +79,7 @@ export function htmlDataOfLoad(report: LoadReport, extras: HtmlExtras): HtmlRepo
     population: extras.population,
     usersBySessions: extras.usersBySessions,
     timeline: extras.timeline,
+    ...(extras.timelineNote ? { timelineNote: extras.timelineNote } : {}),
     ...(extras.rhythm ? { rhythm: extras.rhythm } : {}),
     ...(report.arrivals
       ? {
@@ -83,7 +91,12 @@ export function htmlDataOfLoad(report: LoadReport, extras: HtmlExtras): HtmlRepo
         },
       }
       : {}),
-    missed: report.thresholds.missed,
+    missed: [
+      ...(shards && shards.missing.length > 0
+        ? [`shards missing from the merge: ${missingShards(shards)} (not counted here)`]
+        : []),
+      ...report.thresholds.missed,
+    ],
     ...(report.stopped ? { stopped: report.stopped } : {}),
   };
 }
@@ -139,7 +152,7 @@ ${problems(data)}
 <main>
 <section id="summary"><h2>Summary</h2><div class="tiles">${tiles(data)}</div></section>
 <section id="over-time"><h2>Over time</h2>
-<p class="note">${escapeHtml(bucketNote(data.timeline))}</p>
+<p class="note">${escapeHtml(data.timelineNote ?? bucketNote(data.timeline))}</p>
 <div class="grid">${overTime(data)}</div></section>
 ${data.rhythm ? rhythm(data.rhythm) : ""}
 <section id="users"><h2>Users</h2><div class="grid">${users(data)}</div></section>

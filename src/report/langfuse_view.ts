@@ -16,9 +16,11 @@ import {
   disagreements,
   environmentOf,
   metadataOf,
+  publicOf,
   releaseOf,
   sessionOf,
   tagsOf,
+  traceNameOf,
   userOf,
   versionOf,
 } from "./_view_trace_attributes.ts";
@@ -30,7 +32,7 @@ import type {
   ViewTrace,
   ViewUser,
 } from "./_view_types.ts";
-import { compare, jsonOrRaw, msOf, plural, quote, sum, sumCost, text } from "./_view_values.ts";
+import { compare, jsonOrRaw, msOf, plural, quote, sum, sumCost } from "./_view_values.ts";
 
 export { SEMCONV } from "./_view_semconv.ts";
 export type {
@@ -90,8 +92,12 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
   }
   // Without a root, the earliest span stands in for trace-level attributes.
   const head = root ?? spans[0];
-  const sessionId = sessionOf(head);
-  const userId = userOf(head);
+  // Langfuse v4 takes session, user, name, tags, version and release from the latest span that
+  // has one: the head's when it has one, else another span's (disagreements are flagged).
+  const fromAny = <T>(read: (span: ReceivedSpan) => T | undefined): T | undefined =>
+    read(head) ?? spans.map(read).findLast((value) => value !== undefined);
+  const sessionId = fromAny(sessionOf);
+  const userId = fromAny(userOf);
   const env = environmentOf(head);
 
   // Observation problems wait so that every span's problems come out together, in tree order.
@@ -110,7 +116,8 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
   for (const obs of ordered) {
     const span = spanById.get(obs.id)!;
     for (const message of pending.get(obs.id) ?? []) add(message, obs.id);
-    checkTraceLevel(span, sessionId, userId, add);
+    checkTraceLevel(span, sessionOf(head), userOf(head), add);
+    if (span === root) checkTraceIo(root, add);
     const parent = obs.parentId !== undefined ? byId.get(obs.parentId) : undefined;
     if (parent) checkNesting(obs, parent, add);
   }
@@ -127,9 +134,11 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
   const lastMs = spans.reduce((max, span) => Math.max(max, msOf(span.endTimeUnixNano)), firstMs);
   const trace: ViewTrace = {
     id: traceId,
-    tags: tagsOf(head, () => {}) ?? [],
+    tags: fromAny((span) => tagsOf(span, () => {})) ?? [],
     metadata: metadataOf(head),
     environment: env.value,
+    // Langfuse v4 keeps the most of the spans' flags: one public span makes the trace public.
+    public: spans.some((span) => publicOf(span) === true),
     startMs,
     durationMs: lastMs - firstMs,
     hasRoot: root !== undefined,
@@ -138,22 +147,68 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
     totalTokens: sum(observations.map((obs) => obs.usage?.total ?? 0)),
     observations: top,
   };
-  const name = text(head.attributes[TRACE.name]) ?? (root ? root.name : undefined);
+  const name = fromAny(traceNameOf) ?? (root ? byId.get(root.spanId)!.name : undefined);
   if (name !== undefined) trace.name = name;
   if (cycles.length > 0) trace.parentCycle = cycles[0].map((obs) => obs.name);
   if (sessionId !== undefined) trace.sessionId = sessionId;
   if (userId !== undefined) trace.userId = userId;
-  const version = versionOf(head);
+  const version = fromAny(versionOf);
   if (version !== undefined) trace.version = version;
-  const release = releaseOf(head);
+  const release = fromAny(releaseOf);
   if (release !== undefined) trace.release = release;
   if (root) {
-    const input = root.attributes[OBSERVATION.input];
-    const output = root.attributes[OBSERVATION.output];
-    if (input !== undefined && input !== null) trace.input = jsonOrRaw(input);
-    if (output !== undefined && output !== null) trace.output = jsonOrRaw(output);
+    const io = traceIo(root);
+    if (io.input !== undefined) trace.input = io.input;
+    if (io.output !== undefined) trace.output = io.output;
+    if (io.traceInput !== undefined) trace.traceInput = io.traceInput;
+    if (io.traceOutput !== undefined) trace.traceOutput = io.traceOutput;
   }
   return trace;
+}
+
+/**
+ * The root's input and output as each reader takes them: Langfuse v4 shows the root
+ * observation's (`langfuse.observation.input`); its trace record (v3 servers, trace evaluators)
+ * takes `langfuse.trace.input` when it has a value, else the same.
+ */
+function traceIo(root: ReceivedSpan): Pick<
+  ViewTrace,
+  "input" | "output" | "traceInput" | "traceOutput"
+> {
+  const read = (key: string) => {
+    const value = root.attributes[key];
+    return value === undefined || value === null ? undefined : jsonOrRaw(value);
+  };
+  const input = read(OBSERVATION.input);
+  const output = read(OBSERVATION.output);
+  return {
+    input,
+    output,
+    traceInput: root.attributes[TRACE.input] ? read(TRACE.input) : input,
+    traceOutput: root.attributes[TRACE.output] ? read(TRACE.output) : output,
+  };
+}
+
+/** Notes a root whose trace input or output Langfuse v4 shows otherwise than v3. */
+function checkTraceIo(root: ReceivedSpan, add: (message: string, spanId?: string) => void): void {
+  const io = traceIo(root);
+  const sides = [
+    ["input", TRACE.input, OBSERVATION.input, io.input, io.traceInput],
+    ["output", TRACE.output, OBSERVATION.output, io.output, io.traceOutput],
+  ] as const;
+  for (const [side, traceKey, observationKey, shown, recorded] of sides) {
+    if (!root.attributes[traceKey] || JSON.stringify(shown) === JSON.stringify(recorded)) continue;
+    add(
+      shown === undefined
+        ? `Root span ${quote(root.name)} sets ${traceKey} but no ${observationKey}: Langfuse v4 ` +
+          `shows a trace's ${side} from its root observation, so this trace shows none ` +
+          `(v3 servers and trace evaluators read ${traceKey})`
+        : `Root span ${quote(root.name)} sets ${traceKey} and a different ${observationKey}: ` +
+          `Langfuse v4 shows the root observation's as the trace's ${side}, v3 servers and ` +
+          `trace evaluators ${traceKey}`,
+      root.spanId,
+    );
+  }
 }
 
 /** What a cut parent cycle (see linkTree) tells the user. */

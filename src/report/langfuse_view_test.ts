@@ -102,6 +102,9 @@ test("interpretSpans() takes trace fields from the root span", () => {
     environment: "production",
     input: { text: "Where is my order?" },
     output: "It ships today.",
+    traceInput: { text: "Where is my order?" },
+    traceOutput: "It ships today.",
+    public: false,
     startMs: T0,
     durationMs: 3_000,
     hasRoot: true,
@@ -114,6 +117,144 @@ test("interpretSpans() takes trace fields from the root span", () => {
     spanId: "a2",
     message: 'Span "a2" ends 500ms after its parent "turn"',
   }]);
+});
+
+test("interpretSpans() reads trace input and output as Langfuse does: v4 the root observation's, the trace record langfuse.trace.input first", () => {
+  const root = (attributes: Record<string, AttrValue>) =>
+    interpretSpans([span("a1", { name: "handle", attributes: turn(attributes) })]);
+  const cases: [Record<string, AttrValue>, unknown[], string[]][] = [
+    // What the Langfuse SDK's setTraceIO sets, without an observation input.
+    [
+      { [TRACE.input]: '"Where is my order?"', [TRACE.output]: '"It ships today."' },
+      [undefined, undefined, "Where is my order?", "It ships today."],
+      [
+        'Root span "handle" sets langfuse.trace.input but no langfuse.observation.input: ' +
+        "Langfuse v4 shows a trace's input from its root observation, so this trace shows none " +
+        "(v3 servers and trace evaluators read langfuse.trace.input)",
+        'Root span "handle" sets langfuse.trace.output but no langfuse.observation.output: ' +
+        "Langfuse v4 shows a trace's output from its root observation, so this trace shows none " +
+        "(v3 servers and trace evaluators read langfuse.trace.output)",
+      ],
+    ],
+    [
+      { [TRACE.input]: '"question"', [OBSERVATION.input]: '{"route":"/chat"}' },
+      [{ route: "/chat" }, undefined, "question", undefined],
+      [
+        'Root span "handle" sets langfuse.trace.input and a different ' +
+        "langfuse.observation.input: Langfuse v4 shows the root observation's as the trace's " +
+        "input, v3 servers and trace evaluators langfuse.trace.input",
+      ],
+    ],
+    // Both the same, as this tool sends them: nothing to say.
+    [
+      { [TRACE.input]: '{"q":1}', [OBSERVATION.input]: '{"q":1}' },
+      [{ q: 1 }, undefined, { q: 1 }, undefined],
+      [],
+    ],
+    // An empty langfuse.trace.input is none: the root observation's input stands.
+    [
+      { [TRACE.input]: "", [OBSERVATION.input]: '{"q":1}' },
+      [{ q: 1 }, undefined, { q: 1 }, undefined],
+      [],
+    ],
+  ];
+  for (const [attributes, expected, problems] of cases) {
+    const view = root(attributes);
+    const { input, output, traceInput, traceOutput } = view.traces[0];
+    assert.deepEqual(
+      [input, output, traceInput, traceOutput],
+      expected,
+      JSON.stringify(attributes),
+    );
+    assert.deepEqual(view.problems.map((p) => p.message), problems, JSON.stringify(attributes));
+  }
+});
+
+test("interpretSpans() takes trace fields from other spans where the root has none, as Langfuse v4 does", () => {
+  const child = turn({ [TRACE.name]: "from-child", [TRACE.public]: true });
+  const view = interpretSpans([
+    span("a1", { name: "root-span", attributes: {} }),
+    span("a2", { parent: "a1", start: 10, end: 900, attributes: child }),
+  ]);
+  const { observations: _, ...trace } = view.traces[0];
+  assert.deepEqual(
+    [trace.name, trace.sessionId, trace.userId, trace.tags, trace.version, trace.release],
+    ["from-child", "conv_1", "usr_1", ["support", "order-status"], "1.4.0", "r42"],
+  );
+  assert.equal(trace.public, true);
+  // Input, output and metadata are the root's alone.
+  assert.deepEqual(trace.metadata, {});
+});
+
+test("interpretSpans() reads public, tags, session, user and metadata under every name Langfuse reads them", () => {
+  const read = (attributes: Record<string, AttrValue>) =>
+    interpretSpans([span("a1", { attributes })]).traces[0];
+  assert.equal(read({ [TRACE.public]: true }).public, true);
+  assert.equal(read({ [TRACE.public]: "true" }).public, true);
+  assert.equal(read({ "langfuse.public": true }).public, true);
+  assert.equal(read({ [TRACE.public]: false, "langfuse.public": true }).public, false);
+  assert.equal(read({}).public, false);
+
+  const tags: [Record<string, AttrValue>, string[]][] = [
+    [{ "langfuse.tags": ["a", "b"] }, ["a", "b"]],
+    [{ "langfuse.trace.metadata.langfuse_tags": '["c"]' }, ["c"]],
+    [{ "langfuse.observation.metadata.langfuse_tags": ["d"] }, ["d"]],
+    [{ "ai.telemetry.metadata.tags": ["e"] }, ["e"]],
+    [{ "tag.tags": ["f"] }, ["f"]],
+    [{ [TRACE.tags]: ["first"], "tag.tags": ["last"] }, ["first"]],
+  ];
+  for (const [attributes, expected] of tags) {
+    assert.deepEqual(read(attributes).tags, expected, JSON.stringify(attributes));
+  }
+
+  const ids: [Record<string, AttrValue>, string | undefined, string | undefined][] = [
+    [
+      {
+        "langfuse.observation.metadata.langfuse_session_id": "s-obs",
+        "langfuse.observation.metadata.langfuse_user_id": "u-obs",
+      },
+      "s-obs",
+      "u-obs",
+    ],
+    [
+      {
+        "langfuse.trace.metadata.langfuse_session_id": "s-meta",
+        "langfuse.trace.metadata.langfuse_user_id": "u-meta",
+      },
+      "s-meta",
+      "u-meta",
+    ],
+    [
+      { "ai.telemetry.metadata.sessionId": "s-ai", "ai.telemetry.metadata.userId": "u-ai" },
+      "s-ai",
+      "u-ai",
+    ],
+    [
+      { "session.id": "s-otel", "langfuse.trace.metadata.langfuse_session_id": "s-meta" },
+      "s-otel",
+      undefined,
+    ],
+  ];
+  for (const [attributes, sessionId, userId] of ids) {
+    const trace = read(attributes);
+    assert.deepEqual(
+      [trace.sessionId, trace.userId],
+      [sessionId, userId],
+      JSON.stringify(attributes),
+    );
+  }
+
+  assert.deepEqual(
+    read({
+      "langfuse.trace.metadata": '{"tier":"gold","region":"eu"}',
+      [`${TRACE_METADATA_PREFIX}region`]: "us",
+      "langfuse.metadata.plan": "pro",
+      "ai.telemetry.metadata.channel": "web",
+      "ai.telemetry.metadata.userId": "u-ai",
+    }).metadata,
+    { tier: "gold", region: "us", plan: "pro", channel: "web" },
+  );
+  assert.deepEqual(read({ "langfuse.metadata": '{"from":"blob"}' }).metadata, { from: "blob" });
 });
 
 test("interpretSpans() falls back to the root span name and resource service.version", () => {
@@ -195,12 +336,14 @@ test("interpretSpans() flags metadata Langfuse's filters cannot reach and leaves
         "values, one attribute per field",
       ],
     ],
+    // A JSON object in one attribute: Langfuse reads its fields as the metadata's.
+    [{ "langfuse.trace.metadata": '{"tier":"gold"}' }, []],
     [
-      { "langfuse.trace.metadata": '{"tier":"gold"}' },
+      { "langfuse.trace.metadata": "gold" },
       [
-        'Metadata sent as one attribute "langfuse.trace.metadata" on span "a1"; Langfuse will ' +
-        'not make its fields filterable: send one "langfuse.trace.metadata.<key>" attribute ' +
-        "per field, each a string",
+        'Metadata sent as one attribute "langfuse.trace.metadata" on span "a1" is not a JSON ' +
+        'object; Langfuse drops it: send one "langfuse.trace.metadata.<key>" attribute per ' +
+        "field, each a string",
       ],
     ],
     [
@@ -409,7 +552,7 @@ test("interpretSpans() falls back to gen_ai usage, cost and response model, summ
     ],
     [
       { [OBSERVATION.usage]: '{"input":10,"output":5,"input_cached":3}' },
-      { usage: { input: 10, output: 5, total: 18 } },
+      { usage: { input: 10, output: 5, total: 18, details: { input_cached: 3 } } },
     ],
     [{ [OBSERVATION.cost]: '{"input":0.5,"output":0.25}' }, { cost: 0.75 }],
     // Langfuse sums input and output only when they are the only cost buckets.
@@ -568,7 +711,11 @@ test("interpretSpans() flags trace-level values the spans of one trace disagree 
       parent: "a1",
       start: 10,
       end: 900,
-      attributes: turn({ [TRACE.environment]: "staging", [TRACE.version]: "1.5.0" }),
+      attributes: turn({
+        [TRACE.environment]: "staging",
+        [TRACE.version]: "1.5.0",
+        [TRACE.name]: "other-name",
+      }),
     }),
   ]);
   assert.equal(view.traces[0].environment, "production");
@@ -576,6 +723,8 @@ test("interpretSpans() flags trace-level values the spans of one trace disagree 
     'Spans of the trace disagree on environment ("production", "staging"); ' +
     "Langfuse v4 keeps the latest non-empty value, so the trace may not show the root's",
     'Spans of the trace disagree on version ("1.4.0", "1.5.0"); ' +
+    "Langfuse v4 keeps the latest non-empty value, so the trace may not show the root's",
+    'Spans of the trace disagree on trace name ("support-turn", "other-name"); ' +
     "Langfuse v4 keeps the latest non-empty value, so the trace may not show the root's",
   ]);
 });
@@ -698,4 +847,32 @@ test("interpretSpans() finds no problems in spans that follow the contract", () 
     }),
   ]);
   assert.deepEqual(view.problems, []);
+});
+
+test("interpretSpans() flags developer messages beside OpenAI tool calls, which Langfuse shows as JSON unless the name says openai", () => {
+  const call = {
+    role: "assistant",
+    tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }],
+  };
+  const input = (messages: unknown[]) => ({ [OBSERVATION.input]: JSON.stringify(messages) });
+  const developer = { role: "developer", content: "Be brief." };
+  const system = { role: "system", content: "Be brief." };
+  const cases: [string, Record<string, AttrValue>, string[]][] = [
+    [
+      "answer",
+      input([developer, call]),
+      [
+        'Input of span "answer" has a developer message and OpenAI tool calls: Langfuse shows ' +
+        'it as JSON, not as a conversation, unless the name contains "openai" (as its OpenAI ' +
+        'integration\'s "OpenAI-generation" does)',
+      ],
+    ],
+    ["OpenAI-generation", input([developer, call]), []],
+    ["answer", input([system, call]), []],
+    ["answer", input([developer, { role: "user", content: "hi" }]), []],
+  ];
+  for (const [name, attributes, expected] of cases) {
+    const view = interpretSpans([span("a1", { name, attributes: turn(attributes) })]);
+    assert.deepEqual(view.problems.map((p) => p.message), expected, name);
+  }
 });

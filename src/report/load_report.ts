@@ -9,6 +9,7 @@ import type { RunReview } from "./review_report.ts";
 import { formatFixtures, formatScores, type RunAnchor, type ScoreDelivery } from "./run_report.ts";
 import type { RunFixtures } from "../plan/fixtures.ts";
 import type { ShardFacts, ShardsMerged } from "./shard_report.ts";
+import type { RunIdentity } from "./run_identity.ts";
 
 /** Thresholds given on the command line. */
 export interface Thresholds {
@@ -52,11 +53,11 @@ export interface LoadReport {
   seeded: boolean;
   /** The time anchor (backfill window end, or the live start) the spans were laid out from. */
   anchor?: RunAnchor;
+  /** Everything else that shaped the spans; with the anchor, it decides the run id. */
+  identity?: RunIdentity;
   mode: string;
   /** Sharded runs (`--shard K/N`): which shard, and the exact counts a merge needs. */
   shard?: ShardFacts;
-  /** Reports merged from shards (`report merge`): which shards are in it, which are missing. */
-  shards?: ShardsMerged;
   /** Worker threads that sent (1: in-process); summed over the shards of a merged report. */
   workers?: number;
   startedAt: string;
@@ -92,6 +93,19 @@ export interface LoadReport {
   stopped?: string;
 }
 
+/** The report of shards merged (`report merge`): the run's counts, and each shard's sessions file. */
+export type MergedLoadReport = Omit<LoadReport, "shard" | "sessionsFile"> & {
+  /** Which shards are in it, which are missing. */
+  shards: ShardsMerged;
+  /** The merged shards' sessions files, in shard order. */
+  sessionsFiles: string[];
+};
+
+/** Whether the report is a whole run's: not merged from shards, or merged with none missing. */
+export function isWholeRun(report: LoadReport | MergedLoadReport): boolean {
+  return !("shards" in report) || report.shards.missing.length === 0;
+}
+
 /** Checks the thresholds against the counts (`dropped`: live arrivals dropped, default 0). */
 export function checkThresholds(
   thresholds: Thresholds,
@@ -114,21 +128,24 @@ export function checkThresholds(
   return { met: missed.length === 0, missed };
 }
 
-/** The human summary of a load run. */
-export function formatLoadReport(report: LoadReport, reportPath?: string): string {
+/** The human summary of a load run, or of shards merged. */
+export function formatLoadReport(
+  report: LoadReport | MergedLoadReport,
+  reportPath?: string,
+): string {
   const { spans, requests, exportLatencyMs: latency } = report;
+  const complete = report.thresholds.met && !report.stopped && isWholeRun(report);
+  const shards = "shards" in report ? report.shards : undefined;
   const lines = [
-    `${
-      report.thresholds.met && !report.stopped ? "Load run complete" : "Load run incomplete"
-    }: ${report.target.describe}`,
+    `${complete ? "Load run complete" : "Load run incomplete"}: ${report.target.describe}`,
     `  run        ${report.runId} (seed ${report.seed}${
       report.seeded ? "" : ", random"
     }), ${report.mode}`,
-    ...(report.shards
+    ...(shards
       ? [
-        `  shards     ${report.shards.merged.length} of ${report.shards.n} merged${
-          report.shards.missing.length > 0
-            ? `; missing ${report.shards.missing.map((k) => `${k}/${report.shards!.n}`).join(", ")}`
+        `  shards     ${shards.merged.length} of ${shards.n} merged${
+          shards.missing.length > 0
+            ? `; INCOMPLETE: missing ${missingShards(shards)} (not counted here)`
             : ""
         }`,
       ]
@@ -157,9 +174,15 @@ export function formatLoadReport(report: LoadReport, reportPath?: string): strin
   }
   for (const missed of report.thresholds.missed) lines.push(`  missed     ${missed}`);
   if (report.stopped) lines.push(`  stopped    ${report.stopped}`);
-  lines.push(`  sessions   ${report.sessionsFile}`);
+  const files = "sessionsFiles" in report ? report.sessionsFiles : [report.sessionsFile];
+  files.forEach((file, i) => lines.push(`  ${i === 0 ? "sessions " : "         "}  ${file}`));
   if (reportPath) lines.push(`  report     ${reportPath}`);
   return lines.join("\n");
+}
+
+/** "3/4, 4/4": the shards missing from a merge, as `--shard` names them. */
+export function missingShards(shards: ShardsMerged): string {
+  return shards.missing.map((k) => `${k}/${shards.n}`).join(", ");
 }
 
 function formatArrivals(arrivals: ArrivalReport): string[] {

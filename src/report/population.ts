@@ -4,6 +4,7 @@
  * load run so users can see it matches what they asked for.
  */
 import { countSpans, type ObservationPlan, type SessionPlan } from "../plan/types.ts";
+import { ESCALATING_OUTCOMES } from "../script/vocabulary.ts";
 
 /** The population shape as the report shows it. */
 export interface PopulationShape {
@@ -55,7 +56,7 @@ export interface PopulationTally {
   inProgress?: InProgressTally;
 }
 
-const ESCALATED = new Set(["escalated", "handed_off"]);
+const ESCALATED = new Set(ESCALATING_OUTCOMES);
 
 /** Accumulates sessions into a population shape. */
 export class PopulationCounter {

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { LangfuseView, ViewObservation, ViewTrace } from "./langfuse_view.ts";
 import { formatCost, renderPreview, renderTurn } from "./preview.ts";
+import { rawControl } from "../testing/terminal.ts";
 
 const T0 = 1_741_083_302_000; // 2025-03-04T10:15:02Z
 const TRACE_A = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -18,6 +19,7 @@ function trace(fields: Partial<ViewTrace> & Pick<ViewTrace, "id">): ViewTrace {
     tags: [],
     metadata: {},
     environment: "default",
+    public: false,
     startMs: T0,
     durationMs: 0,
     hasRoot: true,
@@ -155,6 +157,26 @@ test("renderPreview() cuts input lines to the width with an ellipsis", () => {
   assert.equal(Array.from(lines[4]).length, 30);
 });
 
+test("renderPreview() says a trace is public, and shows the trace record's input where v4 shows another", () => {
+  const view = session();
+  view.traces = [trace({
+    id: TRACE_A,
+    name: "support-chat",
+    public: true,
+    input: { route: "/chat" },
+    traceInput: "Where is order 4411?",
+    output: "done",
+    traceOutput: "done",
+  })];
+  const lines = renderPreview(view, { width: 80 }).split("\n");
+  assert.deepEqual(lines.slice(3, 7), [
+    "     env default · public",
+    '     input  {"route":"/chat"}',
+    "     output done",
+    "     input  Where is order 4411? (v3, trace evaluators)",
+  ]);
+});
+
 test("renderPreview() lists each problem with its trace and span", () => {
   const view = session();
   view.problems = [
@@ -248,4 +270,57 @@ test("renderTurn() draws one arriving trace with its session, user and only its 
   );
   assert.match(renderTurn(view, TRACE_B, 1), /No session · no user[\s\S]*not this one/);
   assert.equal(renderTurn(view, "0".repeat(32), 1), "");
+});
+
+test("renderPreview() and renderTurn() show the spans' own text with control characters escaped", () => {
+  const bad = "\x1b]0;OWNED\x07\x1b[2J";
+  const view: LangfuseView = {
+    traces: [
+      trace({
+        id: TRACE_A,
+        name: `turn${bad}`,
+        sessionId: `conv\n  2. fake`,
+        userId: `usr${bad}`,
+        tags: [`vip${bad}`],
+        metadata: { [`k${bad}`]: `v${bad}` },
+        version: `v${bad}`,
+        input: `hi${bad}`,
+        observations: [
+          obs({
+            id: "a1",
+            name: `tool${bad}`,
+            type: "tool",
+            model: `m${bad}`,
+            level: "ERROR",
+            statusMessage: `failed${bad}`,
+          }),
+        ],
+      }),
+    ],
+    sessions: [{
+      id: `conv\n  2. fake`,
+      userIds: [`usr${bad}`],
+      traceIds: [TRACE_A],
+      startMs: T0,
+      durationMs: 0,
+      spanCount: 1,
+      totalCost: 0,
+      totalTokens: 0,
+    }],
+    users: [{
+      id: `usr${bad}`,
+      sessionCount: 1,
+      traceCount: 1,
+      totalTokens: 0,
+      totalCost: 0,
+    }],
+    problems: [{ traceId: TRACE_A, message: `Span "x${bad}" has no session id` }],
+  };
+  for (const color of [false, true]) {
+    for (const text of [renderPreview(view, { color }), renderTurn(view, TRACE_A, 1, { color })]) {
+      assert.equal(rawControl(text, true), undefined, text);
+      assert.ok(text.includes("turn\\x1b]0;OWNED\\x07\\x1b[2J"), text);
+      assert.ok(text.includes("conv\\x0a  2. fake"), text);
+    }
+  }
 });

@@ -7,7 +7,14 @@
 export interface RunReview {
   queues: { name: string; id: string; objectType: "SESSION" | "TRACE"; created: boolean }[];
   items: { queueId: string; id: string; objectType: string; objectId: string; created: boolean }[];
-  comments: { id: string; objectType: string; objectId: string; created: boolean }[];
+  /** `traceId`: an observation's trace (manifests before it was recorded lack it). */
+  comments: {
+    id: string;
+    objectType: string;
+    objectId: string;
+    traceId?: string;
+    created: boolean;
+  }[];
   /** What could not be made, by reason -> count. */
   failed: Record<string, number>;
   /** When the run did not deliver everything: nothing was made; what was selected, and why. */
@@ -64,4 +71,25 @@ export function configIdsOf(
   fixtures: { scoreConfigs: { name: string; id: string }[] } | undefined,
 ): Map<string, string> {
   return new Map((fixtures?.scoreConfigs ?? []).map((c) => [c.name, c.id]));
+}
+
+/**
+ * The part of `review` on the objects of `sessions` (a sample of the run): their items and
+ * comments, every queue, and what failed. An observation's comment counts when its trace is one
+ * of theirs; one without a recorded trace (an older manifest) is left out.
+ */
+export function reviewOfSessions(
+  review: RunReview,
+  sessions: readonly { sessionId: string; traces: readonly { traceId: string }[] }[],
+): RunReview {
+  const ids = new Set(sessions.flatMap((s) => [s.sessionId, ...s.traces.map((t) => t.traceId)]));
+  const ours = (o: { objectType: string; objectId: string; traceId?: string }) =>
+    o.objectType === "OBSERVATION"
+      ? o.traceId !== undefined && ids.has(o.traceId)
+      : ids.has(o.objectId);
+  return {
+    ...review,
+    items: review.items.filter(ours),
+    comments: review.comments.filter(ours),
+  };
 }

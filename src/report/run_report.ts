@@ -14,6 +14,7 @@ import {
 import { formatMs } from "../script/duration.ts";
 import type { RunReview } from "./review_report.ts";
 import { promptLinksOf, type RunFixtures } from "../plan/fixtures.ts";
+import type { RunIdentity } from "./run_identity.ts";
 
 /** Delivery counts, as the export stage reports them. */
 export interface DeliveryCounts {
@@ -102,6 +103,8 @@ export interface RunReport {
   seeded: boolean;
   /** The time anchor the spans were laid out from (re-used by a seeded re-run). */
   anchor?: RunAnchor;
+  /** Everything else that shaped the spans; with the anchor, it decides the run id. */
+  identity?: RunIdentity;
   startedAt: string;
   finishedAt: string;
   target: { kind: string; describe: string; url?: string; path?: string; protocol: string };
@@ -125,6 +128,7 @@ export interface RunFacts {
   seed: number;
   seeded: boolean;
   anchor?: RunAnchor;
+  identity?: RunIdentity;
   startedAt: string;
   finishedAt: string;
   target: RunReport["target"];
@@ -189,7 +193,7 @@ function summarize(root: ObservationPlan): ManifestTrace["observations"] {
     if (obs.model) models.add(obs.model);
     if (obs.usage) {
       usage.input += obs.usage.input;
-      usage.output += obs.usage.output;
+      usage.output += obs.usage.output ?? 0;
       usage.total += obs.usage.total;
     }
     costUsd += obs.cost?.total ?? 0;

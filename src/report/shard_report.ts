@@ -7,9 +7,13 @@
  */
 import { formatShard, type Partition } from "../plan/partition.ts";
 import { type HistogramState, LatencyHistogram } from "../plan/stats.ts";
-import { checkThresholds, type LoadReport } from "./load_report.ts";
+import type { RunFixtures } from "../plan/fixtures.ts";
+import { formatMs } from "../script/duration.ts";
+import { checkThresholds, type LoadReport, type MergedLoadReport } from "./load_report.ts";
 import { PopulationCounter, type PopulationTally } from "./population.ts";
-import type { ScoreDelivery } from "./run_report.ts";
+import type { RunReview } from "./review_report.ts";
+import { identityDifference, isRunIdentity, liveWindowMs } from "./run_identity.ts";
+import type { RunAnchor, ScoreDelivery } from "./run_report.ts";
 
 /** Which shard a report is, with the counts a merge needs. */
 export interface ShardFacts {
@@ -71,28 +75,39 @@ export interface ShardInput {
   report: unknown;
 }
 
-/** Merges shard reports of one run into the report of the whole run (or of the shards given). */
-export function mergeShardReports(inputs: readonly ShardInput[]): LoadReport {
+/** The merge of shard reports: the run's report, and its users by sessions (for `--html`). */
+export interface ShardMerge {
+  report: MergedLoadReport;
+  /** Users by how many sessions they had: `{ "1": 412, "2": 96 }`. */
+  usersBySessions: Record<string, number>;
+}
+
+/**
+ * Merges shard reports of one run into the report of the whole run (or of the shards given).
+ * The shards must share the run's identity (see `run_identity.ts`) and anchor: a backfill's
+ * is its absolute `--at`; a live run's shards each anchor at their own start, which must fall
+ * within one arrival window of each other's, and the merge anchors at the earliest.
+ */
+export function mergeShardReports(inputs: readonly ShardInput[]): ShardMerge {
   if (inputs.length === 0) throw new ReportMergeError("no reports to merge", "mismatch");
   const entries = inputs.map(({ file, report }) => ({
     file,
     report: checkShardReport(file, report),
   }));
   const first = entries[0];
-  const { runId, seed } = first.report;
+  const identity = first.report.identity!;
   const n = first.report.shard!.n;
   const byK = new Map<number, string>();
   for (const { file, report } of entries) {
     const shard = report.shard!;
-    const differs = report.runId !== runId
-      ? `run ${report.runId}, not ${runId}`
-      : report.seed !== seed
-      ? `seed ${report.seed}, not ${seed}`
-      : shard.n !== n
-      ? `${shard.n} shards, not ${n}`
-      : report.anchor?.ms !== first.report.anchor?.ms
-      ? `time anchor ${report.anchor?.iso}, not ${first.report.anchor?.iso}`
-      : undefined;
+    const differs = identityDifference(report.identity!, identity) ??
+      (shard.n !== n ? `${shard.n} shards, not ${n}` : undefined) ??
+      (liveWindowMs(identity) === undefined && report.anchor?.ms !== first.report.anchor?.ms
+        ? `time anchor ${report.anchor?.iso}, not ${first.report.anchor?.iso}`
+        : undefined) ??
+      (report.runId !== first.report.runId
+        ? `run ${report.runId}, not ${first.report.runId}`
+        : undefined);
     if (differs) {
       throw new ReportMergeError(
         `${file} belongs to another run than ${first.file}: ${differs}; ` +
@@ -109,16 +124,12 @@ export function mergeShardReports(inputs: readonly ShardInput[]): LoadReport {
     }
     byK.set(shard.k, file);
   }
+  const anchor = liveAnchor(entries, liveWindowMs(identity)) ?? first.report.anchor;
   const reports = entries.map((e) => e.report).sort((a, b) => a.shard!.k - b.shard!.k);
   const merged = reports.map((r) => r.shard!.k);
   const missing: number[] = [];
   for (let k = 1; k <= n; k++) if (!byK.has(k)) missing.push(k);
-
   const sum = (pick: (r: LoadReport) => number) => reports.reduce((t, r) => t + pick(r), 0);
-  const addInto = (into: Record<string, number>, from: Record<string, number> | undefined) => {
-    for (const [key, v] of Object.entries(from ?? {})) into[key] = (into[key] ?? 0) + v;
-    return into;
-  };
   const failures: Record<string, number> = {};
   const byStatus: Record<string, number> = {};
   for (const r of reports) {
@@ -166,9 +177,13 @@ export function mergeShardReports(inputs: readonly ShardInput[]): LoadReport {
   const ids = reports.every((r) => r.sessionIds) && shape.sessions <= 1000
     ? interleave(reports.map((r) => r.sessionIds!))
     : undefined;
-  const { shard: _shard, ...base } = first.report;
-  return {
+  const { shard: _shard, sessionsFile: _file, review: _review, fixtures: _fixtures, ...base } =
+    first.report;
+  const review = mergeReviews(reports);
+  const fixtures = mergeFixtures(reports);
+  const report: MergedLoadReport = {
     ...base,
+    ...(anchor ? { anchor } : {}),
     mode: first.report.mode.replace(/, shard \d+\/\d+$/, "") + `, ${merged.length} shard(s) merged`,
     shards: { n, merged, missing },
     workers: sum((r) => r.workers ?? 1),
@@ -191,9 +206,11 @@ export function mergeShardReports(inputs: readonly ShardInput[]): LoadReport {
     },
     spansPerSecond,
     population: shape,
+    ...(fixtures ? { fixtures } : {}),
     ...(scores ? { scores } : {}),
+    ...(review ? { review } : {}),
     ...(arrivals ? { arrivals } : {}),
-    sessionsFile: reports.map((r) => r.sessionsFile).join(" "),
+    sessionsFiles: reports.map((r) => r.sessionsFile),
     ...(ids ? { sessionIds: ids } : { sessionIds: undefined }),
     thresholds: {
       ...thresholds,
@@ -201,6 +218,78 @@ export function mergeShardReports(inputs: readonly ShardInput[]): LoadReport {
     },
     ...(stopped.length > 0 ? { stopped: stopped.join("; ") } : { stopped: undefined }),
   };
+  return { report, usersBySessions: population.usersBySessions() };
+}
+
+/**
+ * A live run's anchor: its shards' earliest start. Each shard anchors at its own start, so the
+ * anchors of one run differ by how far apart the shards were started; a shard started more than
+ * the arrival window after another is another run with the same flags.
+ */
+function liveAnchor(
+  entries: { file: string; report: LoadReport }[],
+  windowMs: number | undefined,
+): RunAnchor | undefined {
+  if (windowMs === undefined) return undefined;
+  const anchored = entries.filter((e) => e.report.anchor !== undefined);
+  if (anchored.length === 0) return undefined;
+  const ms = (e: { report: LoadReport }) => e.report.anchor!.ms;
+  const earliest = anchored.reduce((a, b) => ms(b) < ms(a) ? b : a);
+  const latest = anchored.reduce((a, b) => ms(b) > ms(a) ? b : a);
+  if (ms(latest) - ms(earliest) > windowMs) {
+    throw new ReportMergeError(
+      `${latest.file} belongs to another run than ${earliest.file}: it started at ` +
+        `${latest.report.anchor!.iso}, ${formatMs(ms(latest) - ms(earliest))} after it ` +
+        `(${earliest.report.anchor!.iso}), later than the arrival window ` +
+        `(${formatMs(windowMs)}): the shards of one live run start together; ` +
+        "merge the shards of one run only",
+      "mismatch",
+    );
+  }
+  return earliest.report.anchor;
+}
+
+/** The shards' review layers as one: each queue once, every item and comment. */
+function mergeReviews(reports: LoadReport[]): RunReview | undefined {
+  const with_ = reports.filter((r) => r.review);
+  if (with_.length === 0) return undefined;
+  const review: RunReview = { queues: [], items: [], comments: [], failed: {} };
+  for (const { review: r } of with_) {
+    for (const queue of r!.queues) {
+      const seen = review.queues.find((q) => q.id === queue.id);
+      if (seen) seen.created ||= queue.created;
+      else review.queues.push({ ...queue });
+    }
+    review.items.push(...r!.items);
+    review.comments.push(...r!.comments);
+    addInto(review.failed, r!.failed);
+  }
+  return review;
+}
+
+/** The shards' prompts and score configs: each once, created if a shard created it. */
+function mergeFixtures(reports: LoadReport[]): RunFixtures | undefined {
+  const with_ = reports.filter((r) => r.fixtures);
+  if (with_.length === 0) return undefined;
+  const fixtures: RunFixtures = { prompts: [], scoreConfigs: [] };
+  for (const { fixtures: f } of with_) {
+    for (const prompt of f!.prompts) {
+      const seen = fixtures.prompts.find((p) => p.id === prompt.id);
+      if (seen) seen.created ||= prompt.created;
+      else fixtures.prompts.push({ ...prompt });
+    }
+    for (const config of f!.scoreConfigs) {
+      const seen = fixtures.scoreConfigs.find((c) => c.id === config.id);
+      if (seen) seen.created ||= config.created;
+      else fixtures.scoreConfigs.push({ ...config });
+    }
+  }
+  return fixtures;
+}
+
+function addInto(into: Record<string, number>, from: Record<string, number> | undefined) {
+  for (const [key, v] of Object.entries(from ?? {})) into[key] = (into[key] ?? 0) + v;
+  return into;
 }
 
 /** Round-robin: shard k's j-th session is session k-1 + n·j, so this is the run's order. */
@@ -253,11 +342,11 @@ function checkShardReport(file: string, value: unknown): LoadReport {
   const bad = (what: string) =>
     new ReportMergeError(`${file}: not a shard's load report (${what})`, "invalid");
   if (typeof value !== "object" || value === null) throw bad("not a JSON object");
-  const r = value as Partial<LoadReport>;
+  const r = value as Partial<LoadReport> & Partial<Pick<MergedLoadReport, "shards">>;
   if (r.tool !== "session-replay" || r.kind !== "load") throw bad(`kind is not "load"`);
   if (r.shards !== undefined) {
     throw new ReportMergeError(
-      `${file}: already a merged report (of shards ${r.shards.merged.join(", ")}); ` +
+      `${file}: already a merged report (of shards ${r.shards.merged?.join(", ")}); ` +
         "merge the shards' own reports",
       "mismatch",
     );
@@ -277,6 +366,12 @@ function checkShardReport(file: string, value: unknown): LoadReport {
     if (typeof r[field] !== "string") throw bad(`no ${field}`);
   }
   if (typeof r.seed !== "number") throw bad("no seed");
+  if (!isRunIdentity(r.identity)) {
+    throw bad(
+      "no run identity: written by an older session-replay, so nothing shows its shards are " +
+        "of one run; run the shards again",
+    );
+  }
   if (
     typeof r.spans?.generated !== "number" || typeof r.requests?.total !== "number" ||
     typeof r.population?.sessions !== "number" || typeof r.thresholds?.maxFailed !== "number"

@@ -42,3 +42,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return text;
 }
+
+/** Set in a zod custom issue's `params` when its path ends in a mapping's key to point at. */
+export const AT_KEY = "atKey";
+
+/** A problem a check finds beyond the schema, at `path`; `key` when the path ends in a mapping's key, to point at it. */
+export interface PathProblem {
+  path: PropertyKey[];
+  message: string;
+  key?: boolean;
+}

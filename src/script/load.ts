@@ -13,8 +13,8 @@ import {
   visit,
 } from "yaml";
 import type { z } from "zod";
-import { fixedIdsInContent, splitFlowMappings } from "./content_checks.ts";
-import { formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
+import { fixedIdsInContent, oversizeContent, splitFlowMappings } from "./content_checks.ts";
+import { AT_KEY, formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
 import { Script, type ScriptInput } from "./schema.ts";
 import { promptProblems } from "./schema_prompts.ts";
 import { loadPromptsFile } from "./prompts_file.ts";
@@ -68,6 +68,7 @@ export function parseScript(text: string, file: string): ScriptInput {
   return parseYaml(text, file, Script, (script) => [
     ...checkTemplates(script),
     ...fixedIdsInContent(script, templatedStrings(script)),
+    ...oversizeContent(contentFields(script)),
   ]).value;
 }
 
@@ -164,11 +165,12 @@ function toProblems(issue: z.core.$ZodIssue, doc: Document, at: At): ScriptProbl
       message: "is not a known field",
     }));
   }
-  return [{
-    ...at(offsetOf(doc, issue.path)),
-    field: formatPath(issue.path),
-    message: describe(issue),
-  }];
+  // A problem with a mapping's key (an undeclared usage type, a byOutcome outcome) points at it.
+  const last = issue.path.at(-1);
+  const offset = issue.code === "custom" && issue.params?.[AT_KEY] && typeof last === "string"
+    ? keyOffset(doc, issue.path.slice(0, -1), last)
+    : offsetOf(doc, issue.path);
+  return [{ ...at(offset), field: formatPath(issue.path), message: describe(issue) }];
 }
 
 function describe(issue: z.core.$ZodIssue): string {
@@ -244,24 +246,47 @@ function sortProblems(problems: ScriptProblem[]): ScriptProblem[] {
 export function* templatedStrings(
   script: ScriptInput,
 ): Generator<{ path: PropertyKey[]; text: string }> {
+  for (const { path, value } of contentFields(script)) yield* strings(value, path);
+}
+
+/**
+ * Every field of a script that becomes content (vars, finding variants, turn and step inputs
+ * and outputs, message contents), with its path; absent fields are left out.
+ */
+export function* contentFields(
+  script: ScriptInput,
+): Generator<{ path: PropertyKey[]; value: unknown }> {
+  const field = (value: unknown, path: PropertyKey[]) =>
+    value === undefined ? [] : [{ path, value }];
   for (const [name, text] of Object.entries(script.vars ?? {})) {
-    yield { path: ["vars", name], text };
+    yield { path: ["vars", name], value: text };
   }
   for (const [v, variant] of (script.findings?.variants ?? []).entries()) {
-    yield* strings(variant.output, ["findings", "variants", v, "output"]);
-    yield* strings(variant.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
+    yield* field(variant.output, ["findings", "variants", v, "output"]);
+    yield* field(variant.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
   }
   for (const [t, turn] of script.turns.entries()) {
-    yield* strings(turn.input, ["turns", t, "input"]);
-    yield* strings(turn.output, ["turns", t, "output"]);
+    yield* field(turn.input, ["turns", t, "input"]);
+    yield* field(turn.output, ["turns", t, "output"]);
     const stack = turn.steps.map((step, s) => ({ step, path: ["turns", t, "steps", s] }));
     while (stack.length > 0) {
       const { step, path } = stack.pop()!;
-      yield* strings(step.input, [...path, "input"]);
-      yield* strings(step.output, [...path, "output"]);
-      yield* strings(step.error?.output, [...path, "error", "output"]);
+      yield* field(step.input, [...path, "input"]);
+      yield* field(step.output, [...path, "output"]);
+      yield* field(step.error?.output, [...path, "error", "output"]);
       for (const [m, message] of (step.messages ?? []).entries()) {
-        yield* strings(message.content, [...path, "messages", m, "content"]);
+        yield* field(message.content, [...path, "messages", m, "content"]);
+        for (const [c, call] of (message.tool_calls ?? []).entries()) {
+          yield* field(call.function.arguments, [
+            ...path,
+            "messages",
+            m,
+            "tool_calls",
+            c,
+            "function",
+            "arguments",
+          ]);
+        }
       }
       for (const [c, child] of (step.steps ?? []).entries()) {
         stack.push({ step: child, path: [...path, "steps", c] });

@@ -104,12 +104,15 @@ test("a reversed range is refused", () => {
   assert.equal(problems[0].message, "range must run from the smaller to the larger duration");
 });
 
-test("generation-only fields on another type are refused, and a generation needs a model", () => {
+test("model fields on a type that makes no model call are refused, and a generation needs a model", () => {
   const withModel = problemsOf(
     VALID.replace("duration: 100ms..200ms", "duration: 100ms\n        model: gpt-4o"),
   );
   assert.deepEqual(withModel.map((p) => [p.field, p.message]), [
-    ["turns[0].steps[0].model", 'is only allowed on a generation step, not on type "tool"'],
+    [
+      "turns[0].steps[0].model",
+      'is only allowed on a generation or embedding step, not on type "tool"',
+    ],
   ]);
   const noModel = problemsOf(VALID.replace("type: tool", "type: generation"));
   assert.deepEqual(noModel.map((p) => [p.field, p.message]), [[

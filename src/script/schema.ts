@@ -4,20 +4,25 @@
  */
 import { z } from "zod";
 import { MAX_SCRIPT_DURATION_MS, parseDurationRange } from "./duration.ts";
-import { formatPath } from "./errors.ts";
+import { AT_KEY, formatPath, type PathProblem } from "./errors.ts";
 import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
+import { Content } from "./schema_content.ts";
 import {
-  LEVELS,
-  METADATA_VALUES,
-  type MetadataKey,
-  OBSERVATION_TYPES,
-  OUTCOMES,
-  TURN_KINDS,
-} from "./vocabulary.ts";
+  MAX_COST_USD,
+  MAX_PRICE_PER_MILLION,
+  UsageCosts,
+  UsageCounts,
+  UsagePrices,
+  usageProblems,
+} from "./schema_usage.ts";
+import { Vocabulary, vocabularyField, vocabularyProblems } from "./schema_vocabulary.ts";
+import { type MessageInput, MessageList, messageListProblems } from "./schema_messages.ts";
+import { LEVELS, METADATA_VALUES, type MetadataKey, OBSERVATION_TYPES } from "./vocabulary.ts";
 import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schema_prompts.ts";
 import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
+import { freeText } from "./schema_text.ts";
 
 const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
 
@@ -39,18 +44,8 @@ export const Duration = z.union([
   'Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds; at most 1d',
 );
 
-/** A whole number or an inclusive range "700..900". */
-export const IntRange = z.union([
-  z.int().nonnegative(),
-  z.string().regex(/^\d+\.\.\d+$/, {
-    error: 'must be a whole number or a range like "700..900"',
-    abort: true,
-  })
-    .refine((text) => {
-      const [a, b] = text.split("..").map(Number);
-      return a <= b;
-    }, { error: "range must run from the smaller to the larger number" }),
-]);
+/** Highest weight (a script's, or a score value's per outcome): a million. */
+export const MAX_WEIGHT = 1_000_000;
 
 const PseudonymousId = z.string().superRefine((value, ctx) => {
   const problem = checkPseudonymousId(value);
@@ -62,24 +57,20 @@ const Token = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+// The workflow vocabulary is open (`vocabulary.workflows`); the other keys' values are fixed.
 const metadataShape = Object.fromEntries(
-  Object.entries(METADATA_VALUES).map(([key, values]) => [key, z.enum(values).optional()]),
-) as unknown as Record<MetadataKey, z.ZodOptional<z.ZodEnum<Record<string, string>>>>;
-
-/** Free JSON content: message text, tool arguments and results. Templating is allowed here. */
-const Content = z.json().describe(
-  "Free content; strings may use templates: {{date +2d}}, {{pick DHL|UPS}}, {{faker.location.city}}",
-);
+  Object.entries(METADATA_VALUES).map((
+    [key, values],
+  ) => [
+    key,
+    key === "workflow" ? vocabularyField("workflows").optional() : z.enum(values).optional(),
+  ]),
+) as unknown as Record<MetadataKey, z.ZodOptional<z.ZodType<string>>>;
 
 const FlatMetadata = z.record(
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be a short snake_case key" }),
-  z.union([z.string().max(200), z.number(), z.boolean()]),
+  z.union([freeText(z.string().max(200)), z.number(), z.boolean()]),
 );
-
-const Message = z.strictObject({
-  role: z.enum(["system", "user", "assistant", "tool"]),
-  content: Content,
-});
 
 /** One observation in a turn's tree. Type-specific fields are checked in `checkStep`. */
 export interface StepInput {
@@ -96,10 +87,13 @@ export interface StepInput {
   steps?: StepInput[];
   model?: string;
   modelParameters?: Record<string, string | number | boolean>;
-  messages?: z.infer<typeof Message>[];
-  usage?: { input: number | string; output: number | string };
-  cost?: { input: number; output: number };
-  price?: { input: number; output: number };
+  messages?: MessageInput[];
+  /** Tokens per usage type: a number or a range "700..900". */
+  usage?: Record<string, number | string>;
+  /** USD per usage type, fixed. */
+  cost?: Record<string, number>;
+  /** USD per million tokens, per usage type. */
+  price?: Record<string, number>;
   timeToFirstToken?: number | string;
   prompt?: PromptRefInput;
   main?: true;
@@ -116,24 +110,18 @@ export interface StepErrorInput {
 
 const StepError = z.strictObject({
   rate: z.number().min(0).max(1).describe("Probability that the step fails (load mode)"),
-  message: z.string().min(1).max(500).describe("Status message of the failed step"),
+  message: freeText(z.string().min(1).max(500)).describe("Status message of the failed step"),
   output: Content.optional().describe("Output of the failed step; default { error: message }"),
   outcome: z.enum(["failed", "recovered"]).optional().describe(
     "The turn's outcome when the step fails; default failed",
   ),
 });
 
-const GENERATION_ONLY = [
-  "model",
-  "modelParameters",
-  "messages",
-  "usage",
-  "cost",
-  "price",
-  "timeToFirstToken",
-  "prompt",
-  "main",
-] as const;
+/** Fields of a model call: generations and embeddings. */
+const MODEL_FIELDS = ["model", "modelParameters", "usage", "cost", "price"] as const;
+
+/** Fields only a generation has. */
+const GENERATION_ONLY = ["messages", "timeToFirstToken", "prompt", "main"] as const;
 
 /** A step: an observation with a type, timing, content and optional children. */
 export const Step: z.ZodType<StepInput> = z.strictObject({
@@ -142,7 +130,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   duration: Duration.optional(),
   gap: Duration.optional().describe("Wait before this step starts; default 2ms..15ms"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   input: Content.optional(),
   output: Content.optional(),
   metadata: FlatMetadata.optional(),
@@ -153,12 +141,18 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   model: z.string().min(1).optional(),
   modelParameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
     .optional(),
-  messages: z.array(Message).optional().describe("Generation input messages"),
-  usage: z.strictObject({ input: IntRange, output: IntRange }).optional(),
-  cost: z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })
-    .optional().describe("Cost in USD, fixed"),
-  price: z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })
-    .optional().describe("USD per million tokens; cost follows the sampled usage"),
+  messages: MessageList.optional(),
+  usage: UsageCounts.optional().describe(
+    "Tokens per Langfuse usage type, drawn per replay: input and output (a generation needs " +
+      "both, an embedding input), input_cached_tokens, output_reasoning_tokens, ... The types " +
+      "add up (input counts the input tokens no other input type counts); total is their sum",
+  ),
+  cost: UsageCosts.optional().describe(
+    `Cost in USD per usage type, fixed; at most ${MAX_COST_USD} each`,
+  ),
+  price: UsagePrices.optional().describe(
+    `USD per million tokens for every usage type of usage, at most ${MAX_PRICE_PER_MILLION}; the cost follows the drawn usage`,
+  ),
   timeToFirstToken: Duration.optional(),
   prompt: PromptRef.optional(),
   main: z.literal(true).optional().describe(
@@ -168,19 +162,28 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   ),
   error: StepError.optional(),
 }).superRefine((step, ctx) => {
-  if (step.type !== "generation") {
-    for (const field of GENERATION_ONLY) {
+  const refuse = (fields: readonly (keyof StepInput)[], where: string) => {
+    for (const field of fields) {
       if (step[field] !== undefined) {
         ctx.addIssue({
           code: "custom",
           path: [field],
-          message: `is only allowed on a generation step, not on type "${step.type}"`,
+          message: `is only allowed on ${where}, not on type "${step.type}"`,
         });
       }
     }
-  } else if (step.model === undefined) {
+  };
+  if (step.type !== "generation") refuse(GENERATION_ONLY, "a generation step");
+  if (step.type !== "generation" && step.type !== "embedding") {
+    refuse(MODEL_FIELDS, "a generation or embedding step");
+  }
+  if (step.type === "generation" && step.model === undefined) {
     ctx.addIssue({ code: "custom", path: ["model"], message: "is required on a generation step" });
   }
+  for (const problem of messageListProblems(step.messages ?? [])) {
+    ctx.addIssue({ code: "custom", ...problem, path: ["messages", ...problem.path] });
+  }
+  for (const problem of usageProblems(step)) addProblem(ctx, problem);
   if (step.cost && step.price) {
     ctx.addIssue({
       code: "custom",
@@ -204,19 +207,27 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   }
 });
 
+/** Adds a problem as a custom issue, pointing at the key when it is about one. */
+function addProblem(ctx: z.core.$RefinementCtx, { path, message, key }: PathProblem): void {
+  ctx.addIssue({ code: "custom", path, message, ...(key ? { params: { [AT_KEY]: true } } : {}) });
+}
+
 /** A score's value: a number (NUMERIC, BOOLEAN 0/1) or a category. */
-const ScoreValue = z.union([z.number(), z.string().min(1).max(40)]);
+const ScoreValue = z.union([z.number(), freeText(z.string().min(1).max(40))]);
 
 /** A feedback score, sent through Langfuse's API (not expressible in OTLP). */
 export const Score = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { error: "must be a short snake_case name" }),
   dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
   value: ScoreValue.describe("The value a replay sends"),
-  comment: z.string().max(500).optional(),
+  comment: freeText(z.string().max(500)).optional(),
   rate: z.number().min(0).max(1).optional().describe(
     "Load mode: share of turns (or sessions) that get this score; default 1",
   ),
-  byOutcome: z.partialRecord(z.enum(OUTCOMES), z.record(z.string(), z.number().nonnegative()))
+  byOutcome: z.record(
+    vocabularyField("outcomes"),
+    z.record(z.string(), z.number().nonnegative().max(MAX_WEIGHT)),
+  )
     .optional().describe(
       "Load mode: the value's weights per outcome, e.g. escalated: { 0: 0.8, 1: 0.2 }",
     ),
@@ -248,14 +259,20 @@ export type ScoreInput = z.infer<typeof Score>;
 
 /** One turn: the user's message, the agent's work as a step tree, and its answer. */
 export const Turn = z.strictObject({
-  kind: z.enum(TURN_KINDS),
+  kind: vocabularyField("turnKinds").describe(
+    "What kind of turn this is (trace metadata turn_kind): a default or one declared under " +
+      "vocabulary.turnKinds",
+  ),
   name: z.string().min(1).max(80).optional().describe("Root span name; default the trace name"),
   input: Content.describe("What the user says"),
   output: Content.describe("What the agent answers"),
-  outcome: z.enum(OUTCOMES),
+  outcome: vocabularyField("outcomes").describe(
+    "How the turn ended (trace metadata outcome): a default or one declared under " +
+      "vocabulary.outcomes",
+  ),
   thinkTime: Duration.optional().describe("Pause before this turn; default timing.thinkTime"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   reach: z.number().gt(0).max(1).optional().describe(
     "Share of sessions that reach this turn in load mode (1 = all); never more than an earlier turn's",
   ),
@@ -297,6 +314,7 @@ export function stepPaths(
 export const Script = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, { error: "must be a short kebab-case name" }),
   description: z.string().max(500).optional(),
+  vocabulary: Vocabulary.optional(),
   session: z.strictObject({ id: PseudonymousId }),
   user: z.strictObject({ id: PseudonymousId }),
   trace: z.strictObject({
@@ -317,13 +335,16 @@ export const Script = z.strictObject({
     "Scores of the whole session (byOutcome uses the last turn's outcome)",
   ),
   prompts: Prompts.optional(),
-  weight: z.number().positive().default(1).describe(
+  weight: z.number().positive().max(MAX_WEIGHT).default(1).describe(
     "How often load mode picks this script relative to others",
   ),
   turns: z.array(Turn).min(1),
   review: Review.optional().describe("Annotation queues, review-only score configs, comments"),
   findings: Findings.optional(),
-}).superRefine((script, ctx) => {
+}).superRefine((document, ctx) => {
+  // Runs also when other fields failed, so an undeclared value is reported with them.
+  for (const problem of vocabularyProblems(document)) addProblem(ctx, problem);
+}, { when: () => true }).superRefine((script, ctx) => {
   const review = script.review ?? {};
   for (const issue of reviewProblems(review, reviewContext([script]), ["review"])) {
     ctx.addIssue({ code: "custom", ...issue });

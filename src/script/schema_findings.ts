@@ -5,7 +5,8 @@
  * are in `findingProblems`, which the script schema runs.
  */
 import { z } from "zod";
-import { type Finding, FINDINGS, TURN_KINDS } from "./vocabulary.ts";
+import { vocabularyField } from "./schema_vocabulary.ts";
+import { ESCALATING_OUTCOMES, type Finding, FINDINGS } from "./vocabulary.ts";
 
 /** Content a variant gives; templates are allowed, as in turns. */
 const VariantContent = z.json().describe(
@@ -46,7 +47,7 @@ export const FindingVariant = z.strictObject({
   finding: z.enum(FINDINGS).describe(
     "The finding planted: repeated_answer, lost_state, late_escalation or unsolved",
   ),
-  turn: z.enum(TURN_KINDS).describe(
+  turn: vocabularyField("turnKinds").describe(
     "The kind of the turn it changes (the script's first turn of that kind); for " +
       "late_escalation the escalation turn",
   ),
@@ -97,9 +98,6 @@ interface ScriptShape {
   findings?: FindingsInput;
 }
 
-/** Outcomes of a turn that escalates, which late_escalation delays. */
-const ESCALATING = ["escalated", "handed_off"];
-
 /** Problems of the findings section against the script's turns, with their paths. */
 export function findingProblems(script: ScriptShape): { path: PropertyKey[]; message: string }[] {
   const problems: { path: PropertyKey[]; message: string }[] = [];
@@ -129,11 +127,12 @@ export function findingProblems(script: ScriptShape): { path: PropertyKey[]; mes
       });
     }
     const outcome = script.turns[index].outcome;
-    if (variant.finding === "late_escalation" && !ESCALATING.includes(outcome)) {
+    if (variant.finding === "late_escalation" && !ESCALATING_OUTCOMES.includes(outcome)) {
       problems.push({
         path,
-        message: `must be an escalating turn for late_escalation (outcome escalated or ` +
-          `handed_off), but the first "${variant.turn}" turn's outcome is ${outcome}`,
+        message: `must be an escalating turn for late_escalation (outcome ${
+          ESCALATING_OUTCOMES.join(" or ")
+        }), but the first "${variant.turn}" turn's outcome is ${outcome}`,
       });
     }
   }

@@ -9,7 +9,9 @@
  * to a `rate` sample of all objects, so the queue mixes both.
  */
 import { z } from "zod";
-import { OUTCOMES } from "./vocabulary.ts";
+import { notInVocabulary, vocabularyField } from "./schema_vocabulary.ts";
+import { scriptVocabulary } from "./vocabulary.ts";
+import { freeText } from "./schema_text.ts";
 
 /** Most characters of a comment in Langfuse (after trimming, rule 26). */
 export const MAX_COMMENT_CHARS = 5000;
@@ -23,9 +25,11 @@ const ConfigName = z.string().regex(/^[a-z][a-z0-9_-]{0,34}$/, {
 
 /** Which objects a queue or a comment gets; every criterion given must hold. */
 export const ReviewRule = z.strictObject({
-  outcome: z.union([z.enum(OUTCOMES), z.array(z.enum(OUTCOMES)).min(1)]).optional().describe(
-    "A turn ended with this outcome (SESSION: any turn of the session; TRACE: that turn)",
-  ),
+  outcome: z.union([vocabularyField("outcomes"), z.array(vocabularyField("outcomes")).min(1)])
+    .optional().describe(
+      "A turn ended with this outcome (SESSION: any turn of the session; TRACE: that turn); " +
+        "a default or one the scripts declare",
+    ),
   score: z.strictObject({
     name: z.string().min(1).max(40),
     value: z.union([z.number(), z.string().min(1).max(40)]),
@@ -61,13 +65,15 @@ export const ReviewSelect = z.union([ReviewRule, z.array(ReviewRule).min(1)]);
 export const ReviewScoreConfig = z.strictObject({
   name: ConfigName,
   dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
-  categories: z.array(z.string().min(1).max(40)).min(1).max(50).optional().describe(
+  categories: z.array(freeText(z.string().min(1).max(40))).min(1).max(50).optional().describe(
     "CATEGORICAL: the categories (numbered 0, 1, ... in Langfuse); required there",
   ),
   range: z.strictObject({ min: z.number(), max: z.number() }).optional().describe(
     "NUMERIC: the minimum and maximum; default none",
   ),
-  description: z.string().min(1).max(500).optional().describe("Shown to reviewers in Langfuse"),
+  description: freeText(z.string().min(1).max(500)).optional().describe(
+    "Shown to reviewers in Langfuse",
+  ),
 }).superRefine((config, ctx) => {
   if (config.dataType === "CATEGORICAL" && config.categories === undefined) {
     ctx.addIssue({ code: "custom", path: ["categories"], message: "is required for CATEGORICAL" });
@@ -92,8 +98,8 @@ export const ReviewScoreConfig = z.strictObject({
 
 /** An annotation queue: reused by name in Langfuse, created when missing. */
 export const ReviewQueue = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(1000).optional(),
+  name: freeText(z.string().trim().min(1).max(100)),
+  description: freeText(z.string().max(1000)).optional(),
   objectType: z.enum(["SESSION", "TRACE"]).describe("What the queue's items are"),
   scoreConfigs: z.array(z.string().min(1).max(40)).min(1).describe(
     "Score configs reviewers fill in: the script's score names or review.scoreConfigs names",
@@ -108,7 +114,7 @@ export const ReviewComment = z.strictObject({
     "observation: the name of the step whose observation gets the comment",
   ),
   select: ReviewSelect.optional().describe("Which sessions or traces; default all"),
-  content: z.string().trim().min(1).max(MAX_COMMENT_CHARS).describe(
+  content: freeText(z.string().trim().min(1).max(MAX_COMMENT_CHARS)).describe(
     "The comment (Markdown); a re-run does not add the same comment twice",
   ),
 });
@@ -129,10 +135,12 @@ export type ReviewRuleInput = z.infer<typeof ReviewRule>;
 /** A validated review-only score config. */
 export type ReviewScoreConfigInput = z.infer<typeof ReviewScoreConfig>;
 
-/** What a review section may refer to: the score names and step names of its scripts. */
+/** What a review section may refer to: the score names, step names and outcomes of its scripts. */
 export interface ReviewContext {
   scoreNames: ReadonlySet<string>;
   stepNames: ReadonlySet<string>;
+  /** The outcomes a rule may name: the defaults and every script's declared ones. */
+  outcomes: readonly string[];
 }
 
 /**
@@ -183,12 +191,7 @@ export function reviewProblems(
     if (comment.step !== undefined && !context.stepNames.has(comment.step)) {
       add(["comments", c, "step"], `names "${comment.step}", which is no step of the script`);
     }
-    const rules = comment.select === undefined
-      ? []
-      : Array.isArray(comment.select)
-      ? comment.select.map((rule, r) => ({ rule, path: ["comments", c, "select", r] }))
-      : [{ rule: comment.select, path: ["comments", c, "select"] }];
-    for (const { rule, path } of rules) {
+    for (const { rule, path } of rulesOf(comment.select, ["comments", c, "select"])) {
       if (rule.includePlanted !== undefined) {
         add(
           [...path, "includePlanted"],
@@ -197,10 +200,41 @@ export function reviewProblems(
       }
     }
   }
+  const selects = [
+    ...(review.queues ?? []).map((queue, q) => ({ select: queue.select, at: ["queues", q] })),
+    ...(review.comments ?? []).map((comment, c) => ({
+      select: comment.select,
+      at: ["comments", c],
+    })),
+  ];
+  for (const { select, at } of selects) {
+    for (const { rule, path } of rulesOf(select, [...at, "select"])) {
+      const outcomes = typeof rule.outcome === "string" ? [rule.outcome] : rule.outcome ?? [];
+      for (const [o, outcome] of outcomes.entries()) {
+        if (!context.outcomes.includes(outcome)) {
+          add(
+            typeof rule.outcome === "string" ? [...path, "outcome"] : [...path, "outcome", o],
+            notInVocabulary(context.outcomes, "outcomes"),
+          );
+        }
+      }
+    }
+  }
   return problems;
 }
 
+/** The rules of a select (one rule or a list), each with its path. */
+function rulesOf(
+  select: z.infer<typeof ReviewSelect> | undefined,
+  path: PropertyKey[],
+): { rule: ReviewRuleInput; path: PropertyKey[] }[] {
+  if (select === undefined) return [];
+  if (Array.isArray(select)) return select.map((rule, r) => ({ rule, path: [...path, r] }));
+  return [{ rule: select, path }];
+}
+
 interface ScriptLike {
+  vocabulary?: { outcomes?: readonly string[] };
   scores?: readonly { name: string }[];
   turns: readonly { scores?: readonly { name: string }[]; steps: readonly StepLike[] }[];
 }
@@ -213,7 +247,9 @@ interface StepLike {
 export function reviewContext(scripts: readonly ScriptLike[]): ReviewContext {
   const scoreNames = new Set<string>();
   const stepNames = new Set<string>();
+  const outcomes = new Set<string>(scriptVocabulary().outcomes);
   for (const script of scripts) {
+    for (const outcome of script.vocabulary?.outcomes ?? []) outcomes.add(outcome);
     for (const score of script.scores ?? []) scoreNames.add(score.name);
     for (const turn of script.turns) {
       for (const score of turn.scores ?? []) scoreNames.add(score.name);
@@ -225,5 +261,5 @@ export function reviewContext(scripts: readonly ScriptLike[]): ReviewContext {
       }
     }
   }
-  return { scoreNames, stepNames };
+  return { scoreNames, stepNames, outcomes: [...outcomes] };
 }

@@ -5,19 +5,20 @@
  * `fixtures/langfuse/review/README.md`).
  */
 import { z } from "zod";
+import { freeText } from "./schema_text.ts";
 
 /** Most characters of a score config name in Langfuse (rule 12); the score's name names it. */
 export const MAX_CONFIG_NAME = 35;
 
 /** The score fields for its config, spread into the score's schema. */
 export const SCORE_CONFIG_FIELDS = {
-  categories: z.array(z.string().min(1).max(40)).min(1).max(50).optional().describe(
+  categories: z.array(freeText(z.string().min(1).max(40))).min(1).max(50).optional().describe(
     "CATEGORICAL: the config's categories; default the value and every byOutcome key",
   ),
   range: z.strictObject({ min: z.number(), max: z.number() }).optional().describe(
     "NUMERIC: the config's minimum and maximum; default none (any number)",
   ),
-  description: z.string().min(1).max(500).optional().describe(
+  description: freeText(z.string().min(1).max(500)).optional().describe(
     "The config's description, shown to reviewers in Langfuse",
   ),
 };

@@ -1,11 +1,21 @@
 /**
  * Content templates: `{{date +2d}}`, `{{pick DHL|UPS|DPD}}`, `{{int 2..5}}`, `{{money 20..90}}`,
  * `{{faker.location.city}}`, `{{name}}` for a session variable, and `{{sessionId}}` /
- * `{{userId}}`. Parsed and checked when a
- * script loads, so a typo is a script error with a position; rendered by the planner.
+ * `{{userId}}`. Parsed and checked when a script loads, so a typo is a script error with a
+ * position (returned, never thrown, so it is reported with every other problem); rendered by
+ * the planner. Numbers are bounded (see the MAX_ constants), names are looked up as own
+ * properties of our tables only (`{{constructor}}` is no date format), and faker methods come
+ * from an explicit list (faker_methods.ts).
  */
-import { faker } from "@faker-js/faker/locale/en";
 import { parseDuration } from "./duration.ts";
+import { FAKER_METHODS, isFakerMethod } from "./faker_methods.ts";
+
+/** Largest `{{int}}` bound: the largest integer a number holds exactly (2^53 - 1). */
+export const MAX_TEMPLATE_INT = Number.MAX_SAFE_INTEGER;
+/** Largest `{{money}}` bound: a billion. */
+export const MAX_TEMPLATE_MONEY = 1_000_000_000;
+/** Largest date offset either way: 3650 days (about ten years), so dates stay four-digit years. */
+export const MAX_TEMPLATE_OFFSET_MS = 3650 * 86_400_000;
 
 /** One `{{…}}` expression. */
 export type TemplateExpr =
@@ -45,16 +55,22 @@ export function hasTemplate(text: string): boolean {
   return text.includes("{{");
 }
 
+const INT_RANGE = /^(\d+)\.\.(\d+)$/;
+const MONEY_RANGE = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/;
+
 const DATE_FORMATS = { date: "iso", longdate: "long", time: "time", datetime: "datetime" } as const;
 
 function parseExpr(source: string): TemplateExpr | { error: string } {
   const [head, ...rest] = source.split(/\s+/);
   const arg = rest.join(" ");
-  if (head in DATE_FORMATS) {
+  if (Object.hasOwn(DATE_FORMATS, head)) {
     const match = /^([+-])(.+)$/.exec(arg || "+0s");
     const ms = match ? parseDuration(match[2]) : undefined;
     if (!match || ms === undefined) {
       return { error: `{{${source}}}: expected an offset like +2d or -3h` };
+    }
+    if (ms > MAX_TEMPLATE_OFFSET_MS) {
+      return { error: `{{${source}}}: the offset must be at most 3650d (about ten years)` };
     }
     const format = DATE_FORMATS[head as keyof typeof DATE_FORMATS];
     return { kind: "date", offsetMs: match[1] === "-" ? -ms : ms, format };
@@ -67,19 +83,32 @@ function parseExpr(source: string): TemplateExpr | { error: string } {
     return { kind: "pick", options };
   }
   if (head === "int" || head === "money") {
-    const match = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/.exec(arg);
+    const match = (head === "int" ? INT_RANGE : MONEY_RANGE).exec(arg);
     if (!match || Number(match[1]) > Number(match[2])) {
-      return { error: `{{${source}}}: expected a range like {{${head} 2..9}}` };
+      const example = head === "int" ? "{{int 2..9}} (whole numbers)" : "{{money 10..90}}";
+      return { error: `{{${source}}}: expected a range like ${example}` };
+    }
+    const max = head === "int" ? MAX_TEMPLATE_INT : MAX_TEMPLATE_MONEY;
+    if (Number(match[2]) > max) {
+      return {
+        error: `{{${source}}}: the range must end at ${max} at most` +
+          (head === "int" ? " (2^53 - 1, the largest whole number kept exactly)" : ""),
+      };
     }
     return { kind: head, min: Number(match[1]), max: Number(match[2]) };
   }
   if (head.startsWith("faker.")) {
-    const [, module, method, extra] = head.split(".");
-    const target = (faker as unknown as Record<string, Record<string, unknown> | undefined>)[
-      module ?? ""
-    ];
-    if (extra !== undefined || rest.length || typeof target?.[method ?? ""] !== "function") {
-      return { error: `{{${source}}}: not a faker method (use faker.<module>.<method>)` };
+    const [, module = "", method = "", extra] = head.split(".");
+    if (extra !== undefined || rest.length > 0 || !isFakerMethod(module, method)) {
+      const methods = Object.hasOwn(FAKER_METHODS, module) ? FAKER_METHODS[module] : undefined;
+      return {
+        error: `{{${source}}}: not a faker method templates may use: ` +
+          (methods
+            ? `faker.${module} has ${methods.join(", ")}`
+            : `use faker.<module>.<method> without arguments, e.g. faker.location.city; ` +
+              `the modules are ${Object.keys(FAKER_METHODS).join(", ")}`) +
+          " (src/script/faker_methods.ts)",
+      };
     }
     return { kind: "faker", module, method };
   }

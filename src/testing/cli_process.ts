@@ -4,11 +4,18 @@
  */
 import process from "node:process";
 import { spawn } from "node:child_process";
+import { selfCommand, taskCommand as runtimeTask } from "../runtime.ts";
 
-/** The package script `task` (e.g. "load") with `args`, under the runtime running the tests. */
-export function taskCommand(task: string, args: string[]): string[] {
-  const isDeno = "Deno" in globalThis;
-  return [process.execPath, ...(isDeno ? ["task", task] : ["run", task]), ...args];
+/** The package task `name` (e.g. "load") with `args`, as a program and its arguments. */
+export function taskCommand(name: string, args: string[]): string[] {
+  const { command, args: argv } = runtimeTask(name, args);
+  return [command, ...argv];
+}
+
+/** `script` run by the runtime running the tests, as a program and its arguments. */
+export function scriptCommand(script: string, args: string[]): string[] {
+  const { command, args: argv } = selfCommand(script, args);
+  return [command, ...argv];
 }
 
 /** How a relayed command ended. */
@@ -17,6 +24,7 @@ export interface RelayedExit {
   code: number | null;
   /** The signal that ended it, if one did. */
   signal: string | null;
+  stdout: string;
   stderr: string;
   /** From the signal sent to the end, ms; null when none was sent. */
   afterSignalMs: number | null;
@@ -26,14 +34,16 @@ export interface RelayedExit {
  * Node starts the command as a process group leader and, on each line read from its stdin,
  * sends the signal named in that line to the whole group (as a terminal's Ctrl-C does) or, for
  * a line "<SIGNAL> leader", to the leader only (as Kubernetes signals a container's first
- * process); then prints how the command exited. Deno's node:child_process can neither start a
+ * process); then prints how the command exited and what it printed. Deno's node:child_process can neither start a
  * process group nor report a signalled child's own exit code.
  */
 const RELAY = `const { spawn } = require("node:child_process");
 const [command, ...args] = process.argv.slice(1);
-const child = spawn(command, args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+let stdout = "";
 let stderr = "";
 let signalledAt = null;
+child.stdout.on("data", (chunk) => (stdout += chunk));
 child.stderr.on("data", (chunk) => (stderr += chunk));
 process.stdin.setEncoding("utf8");
 let pending = "";
@@ -51,7 +61,7 @@ const guard = setTimeout(() => process.kill(-child.pid, "SIGKILL"), 120000);
 child.on("exit", (code, signal) => {
   clearTimeout(guard);
   const afterSignalMs = signalledAt === null ? null : Date.now() - signalledAt;
-  console.log(JSON.stringify({ code, signal, stderr, afterSignalMs }));
+  console.log(JSON.stringify({ code, signal, stdout, stderr, afterSignalMs }));
   process.exit(0);
 });`;
 

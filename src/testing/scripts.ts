@@ -3,6 +3,8 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parse, stringify } from "yaml";
+import { ScriptError } from "../script/errors.ts";
+import { parseScript } from "../script/load.ts";
 
 /**
  * A copy of `file` without prompts, scores and review layer (so a run makes no fixture or
@@ -24,4 +26,34 @@ export async function withoutFixtures(file: string): Promise<string> {
   const out = join(dir, basename(file));
   await writeFile(out, stringify(strip(parse(await readFile(file, "utf8")))));
   return out;
+}
+
+/**
+ * A valid script of one status turn whose steps are `steps` (YAML list lines, indented here):
+ * the first step is on line 11, for schema tests that assert positions.
+ */
+export function oneTurnScript(steps: string): string {
+  return `name: demo
+session: { id: conv_82d9535867844b4c8cdff }
+user: { id: usr_pseudo_7f31c2 }
+trace: { name: demo-turn, version: local }
+turns:
+  - kind: status
+    input: Where is my order?
+    output: On its way.
+    outcome: answered
+    steps:
+${steps.trim().split("\n").map((line) => `      ${line}`).join("\n")}
+`;
+}
+
+/** The problems `parseScript` finds in `text`, as "line:column field message"; [] when valid. */
+export function scriptProblems(text: string): string[] {
+  try {
+    parseScript(text, "x.yaml");
+    return [];
+  } catch (error) {
+    if (!(error instanceof ScriptError)) throw error;
+    return error.problems.map((p) => `${p.line}:${p.column} ${p.field} ${p.message}`);
+  }
 }

@@ -53,6 +53,23 @@ test("the v3 fake serves traces, sessions, scores, deletes and errors shaped lik
   });
 });
 
+test("the v3 fake's traces are Langfuse's trace record: langfuse.trace.input first, and public", async () => {
+  await withFakeLangfuse({ mode: "v3" }, async (fake) => {
+    const [root] = conversation({ seed: 2, sessionId: "s-2", turns: 1 });
+    await sendSpans(fake, [{
+      ...root,
+      attributes: {
+        ...root.attributes,
+        [TRACE.input]: "Where is order 4411?",
+        [TRACE.public]: true,
+      },
+    }]);
+    const { body } = await callFake(fake, "GET", "/api/public/traces?sessionId=s-2");
+    const [trace] = (body as { data: { input: unknown; public: boolean }[] }).data;
+    assert.deepEqual([trace.input, trace.public], ["Where is order 4411?", true]);
+  });
+});
+
 test("each mode answers 404 on the other generation's read routes", async () => {
   await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     assert.equal((await callFake(fake, "GET", "/api/public/traces")).status, 404);

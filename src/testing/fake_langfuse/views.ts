@@ -92,7 +92,7 @@ export function observationRow(
     version: trace.version ?? null,
     environment: trace.environment,
     bookmarked: false,
-    public: false,
+    public: trace.public,
     userId: trace.userId ?? null,
     sessionId: trace.sessionId ?? null,
     completionStartTime: obs.completionStartMs === undefined ? null : iso(obs.completionStartMs),
@@ -104,7 +104,7 @@ export function observationRow(
     model: obs.model ?? null,
     internalModelId: null,
     modelParameters: jsonAttribute(span.attributes[OBSERVATION.modelParameters]),
-    usageDetails: { ...obs.usage },
+    usageDetails: usageDetails(obs),
     costDetails: costDetails(span, obs),
     totalCost: obs.cost ?? 0,
     usagePricingTierName: null,
@@ -190,15 +190,16 @@ export function apiTrace(
     id: trace.id,
     timestamp: iso(trace.startMs),
     name: trace.name ?? null,
-    input: trace.input ?? null,
-    output: trace.output ?? null,
+    // The v3 trace record: langfuse.trace.input first, as Langfuse's trace-create reads it.
+    input: trace.traceInput ?? null,
+    output: trace.traceOutput ?? null,
     sessionId: trace.sessionId ?? null,
     release: trace.release ?? null,
     version: trace.version ?? null,
     userId: trace.userId ?? null,
     metadata: { ...trace.metadata },
     tags: trace.tags,
-    public: false,
+    public: trace.public,
     environment: trace.environment,
     externalId: null,
     projectId: facts.projectId,
@@ -265,6 +266,16 @@ function metadataOf(span: ReceivedSpan, trace: ViewTrace): Record<string, string
 }
 
 /** Cost buckets as sent in cost_details, else the total alone. */
+/** Every usage type stored, as Langfuse keeps usage_details: input, output, the others, total. */
+function usageDetails(obs: ViewObservation): Record<string, number> {
+  const { details, ...counts } = obs.usage ?? {};
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries({ ...counts, ...details })) {
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
 function costDetails(span: ReceivedSpan, obs: ViewObservation): Record<string, number> {
   const raw = jsonAttribute(span.attributes[OBSERVATION.cost]);
   const out: Record<string, number> = {};
