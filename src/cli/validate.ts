@@ -13,7 +13,7 @@ Checks conversation scripts against the script schema and the privacy rules, and
 every problem as file:line:column. Sends nothing.
 
 Exit codes: 0 all valid, 1 internal error (a bug), 2 usage, 3 a script is invalid,
-130 interrupted (Ctrl-C).`;
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
 
 /** Runs `validate`; returns the exit code. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
