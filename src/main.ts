@@ -33,7 +33,9 @@ Usage: session-replay <command> [options]
 Commands:
   replay <script.yaml>...    replay each script as one session (${taskCommand("replay")} ...)
   load <script.yaml>...      many varied sessions, backfilled or live (${taskCommand("load")} ...)
-  validate <script.yaml>...  check scripts without sending (${taskCommand("validate")} ...)
+  validate <script.yaml>...  check scripts without sending, --realism: how real a load reads (${
+    taskCommand("validate")
+  } ...)
   verify <out/run.json>      read a run back from Langfuse and compare (${
     taskCommand("verify")
   } ...)
