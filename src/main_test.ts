@@ -74,7 +74,12 @@ test("the default preview shows the session, its traces and how to send them to 
     /Session conv_82d9535867844b4c8cdff · user usr_pseudo_7f31c2 · 3 traces · 20 spans/,
   );
   assert.match(text, /└─ agent support-agent/);
-  assert.match(text, /generation compose-answer .* gpt-4o-2024-08-06 · \d+→\d+ tok/);
+  assert.match(text, /generation compose-answer .* gpt-5\.4 · \d+→\d+ tok/);
+  // Later turns repeat the tool schemas, system prompt and first question: cached.
+  assert.match(
+    text,
+    /generation compose-answer .* gpt-5\.4 · \d+→\d+ tok \(input_cached_tokens 1152\)/,
+  );
   assert.match(text, /tool create_handoff_ticket .*⚠ WARNING/);
   assert.match(text, /No contract problems found\./);
   assert.match(text, /spans {5}20 generated, 20 acknowledged, 0 failed/);

@@ -1,13 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { mainGeneration, messageTokens, turnMessages } from "../plan/chat.ts";
+import { mainGeneration, turnMessages } from "../plan/chat.ts";
+import { messageTokens } from "../plan/tokens.ts";
 import { planSession } from "../plan/session.ts";
 import type { ObservationPlan } from "../plan/types.ts";
 import { parseDurationRange } from "../script/duration.ts";
 import { loadScriptFile, parseScript, templatedStrings } from "../script/load.ts";
 import { findPersonalData } from "../script/privacy.ts";
-import type { ScriptInput, StepInput } from "../script/schema.ts";
+import { type ScriptInput, type StepInput, stepPaths } from "../script/schema.ts";
 import { recordedSession } from "./plan_recording_testing.ts";
 import { RecordError, toScripts } from "./script.ts";
 import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
@@ -640,7 +641,7 @@ describe("a planned session of each shipped script records into a script of the 
 });
 
 describe("the conversation so far in a main generation", () => {
-  it("is left out with its estimated tokens, so a replay adds it back once, not twice", async () => {
+  it("is left out with its tokens, so a replay adds it back once, not twice", async () => {
     const { script } = await loadScriptFile("conversations/order-status.yaml");
     const plan = planSession(script, { seed: 3, endMs: T0, file: "order-status.yaml" });
     const [recorded] = toScripts([recordedSession(plan)], {});
@@ -653,7 +654,8 @@ describe("the conversation so far in a main generation", () => {
     // The recorded input holds the system message, turn 1's question and answer, then its own.
     assert.equal((planned.input as unknown[]).length, main.messages!.length + 2);
     assert.deepEqual(main.messages!.map((m) => m.role), ["system", "user", "tool"]);
-    const own = planned.usage!.input - history.reduce((sum, m) => sum + messageTokens(m), 0);
+    const own = planned.usage!.input -
+      history.reduce((sum, m) => sum + messageTokens(m, planned.model!), 0);
     const [lo, hi] = String(main.usage!.input).split("..").map(Number);
     assert.ok(lo <= own && own <= hi, `${own} outside ${main.usage!.input}`);
   });
@@ -834,5 +836,21 @@ describe("recordings beyond the default vocabularies", () => {
     assert.ok(Array.isArray(third.input));
     assert.match(notes, /Tool call ids in generation messages are replaced by call_1, call_2/);
     assert.doesNotMatch(JSON.stringify(script), /call_Ab12xYz|call_Q9/);
+  });
+});
+describe("a step whose status names a timeout", () => {
+  it("is recorded with that timeout instead of a duration, so the script validates", async () => {
+    const { script } = await loadScriptFile("conversations/refund.yaml");
+    const plan = planSession(script, { seed: 3, endMs: T0, file: "refund.yaml" });
+    const [recorded] = toScripts([recordedSession(plan)], {});
+    const replayed = parseScript(recorded.yaml, "recorded.yaml");
+    const [timedOut] = stepPaths(replayed.turns[1].steps, []).filter(({ step }) =>
+      step.statusMessage === "payment provider timeout after 5s"
+    );
+    assert.equal(timedOut.step.timeout, "5s");
+    assert.equal(timedOut.step.duration, undefined);
+    const again = planSession(replayed, { seed: 4, endMs: T0, file: "recorded.yaml" });
+    const tool = again.turns[1].root.children[0].children[2];
+    assert.equal(tool.endMs - tool.startMs, 5000);
   });
 });

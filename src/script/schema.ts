@@ -9,6 +9,7 @@ import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
 import { Content } from "./schema_content.ts";
+import { timeoutProblems } from "./schema_timeouts.ts";
 import { UsageCosts, UsageCounts, usageProblems } from "./schema_usage.ts";
 import { Vocabulary, vocabularyField, vocabularyProblems } from "./schema_vocabulary.ts";
 import { type MessageInput, MessageList, messageListProblems } from "./schema_messages.ts";
@@ -83,6 +84,10 @@ export interface StepInput {
   cost?: Record<string, number>;
   /** USD per million tokens, per usage type. */
   price?: Record<string, number>;
+  /** Input tokens the messages do not show (tool schemas), added to their count. */
+  hiddenInputTokens?: number;
+  /** The step gives up after this long: it lasts exactly that. */
+  timeout?: number | string;
   timeToFirstToken?: number | string;
   prompt?: PromptRefInput;
   main?: true;
@@ -93,6 +98,8 @@ export interface StepInput {
 export interface StepErrorInput {
   rate: number;
   message: string;
+  /** The failure is a timeout: the failed step lasts exactly this long. */
+  timeout?: number | string;
   output?: z.infer<typeof Content>;
   outcome?: "failed" | "recovered";
 }
@@ -100,6 +107,10 @@ export interface StepErrorInput {
 const StepError = z.strictObject({
   rate: z.number().min(0).max(1).describe("Probability that the step fails (load mode)"),
   message: z.string().min(1).max(500).describe("Status message of the failed step"),
+  timeout: Duration.optional().describe(
+    "The failure is a timeout: the failed step lasts exactly this long (one duration; a message " +
+      "naming a timeout must name this one)",
+  ),
   output: Content.optional().describe("Output of the failed step; default { error: message }"),
   outcome: z.enum(["failed", "recovered"]).optional().describe(
     "The turn's outcome when the step fails; default failed",
@@ -110,7 +121,13 @@ const StepError = z.strictObject({
 const MODEL_FIELDS = ["model", "modelParameters", "usage", "cost", "price"] as const;
 
 /** Fields only a generation has. */
-const GENERATION_ONLY = ["messages", "timeToFirstToken", "prompt", "main"] as const;
+const GENERATION_ONLY = [
+  "messages",
+  "hiddenInputTokens",
+  "timeToFirstToken",
+  "prompt",
+  "main",
+] as const;
 
 /** A step: an observation with a type, timing, content and optional children. */
 export const Step: z.ZodType<StepInput> = z.strictObject({
@@ -132,22 +149,36 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
     .optional(),
   messages: MessageList.optional(),
   usage: UsageCounts.optional().describe(
-    "Tokens per Langfuse usage type, drawn per replay: input and output (a generation needs " +
-      "both, an embedding input), input_cached_tokens, output_reasoning_tokens, ... The types " +
-      "add up (input counts the input tokens no other input type counts); total is their sum",
+    "Tokens per Langfuse usage type, fixed or drawn per replay: input, output, " +
+      "input_cached_tokens, output_reasoning_tokens, ... The types add up (input counts the " +
+      "input tokens no other input type counts); total is their sum. Input and output left " +
+      "out are counted from the content with the model's tokenizer, cached input when the " +
+      "prompt repeats an earlier one",
   ),
   cost: UsageCosts.optional().describe(
     "Cost in USD per usage type, fixed",
   ),
   price: UsageCosts.optional().describe(
-    "USD per million tokens for every usage type of usage; the cost follows the drawn usage",
+    "USD per million tokens for every usage type the step counts; the cost follows the usage " +
+      "(cached input without its own price costs the input price)",
   ),
-  timeToFirstToken: Duration.optional(),
+  hiddenInputTokens: z.int().nonnegative().optional().describe(
+    "Input tokens the messages do not show (tool schemas, a hidden preamble), added to their " +
+      "counted tokens; they go before the messages in the prompt",
+  ),
+  timeout: Duration.optional().describe(
+    "The step times out: it lasts exactly this long, instead of a duration (one duration; a " +
+      "status message naming a timeout must name this one)",
+  ),
+  timeToFirstToken: Duration.optional().describe(
+    "The generation streams: without a duration it lasts this plus its output tokens at the " +
+      "model's output speed",
+  ),
   prompt: PromptRef.optional(),
   main: z.literal(true).optional().describe(
     "The turn's main generation: it carries the conversation so far (earlier turns' user and " +
-      "assistant messages after its system messages), and its input usage grows by their " +
-      "estimated tokens (characters / 4 + 4 per message); default the turn's last generation",
+      "assistant messages after its system messages), and its input tokens grow by theirs; " +
+      "default the turn's last generation",
   ),
   error: StepError.optional(),
 }).superRefine((step, ctx) => {
@@ -180,13 +211,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
       message: "give either cost or price, not both",
     });
   }
-  if ((step.cost || step.price) && !step.usage) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["usage"],
-      message: "is required when cost or price is given",
-    });
-  }
+  for (const problem of timeoutProblems(step)) addProblem(ctx, problem);
   if (step.type === "event" && (step.steps?.length || step.duration !== undefined)) {
     ctx.addIssue({
       code: "custom",
