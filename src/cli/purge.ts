@@ -22,12 +22,15 @@ import {
   writePurgeLeft,
 } from "../langfuse/purge.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { fsReason } from "../report/fs_reason.ts";
 import type { Io } from "./io.ts";
 import { productionReasons, resolveTarget } from "../export/target.ts";
 import { guardProduction, parseCommandArgs } from "./options.ts";
+import { prepareFile } from "./paths.ts";
 import { langfuseProjectName } from "./production.ts";
 import { apiFailure, langfuseClientFromEnv, openRun } from "./verify.ts";
 import { COMMENTS_STAY, purgeReview } from "../langfuse/purge_review.ts";
+import { count } from "../report/count.ts";
 
 /** `purge --help`. */
 export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.load.json> [options]
@@ -64,7 +67,8 @@ keeps what is left in <run file>.purge-left.json, says when the budget opens aga
 Exit codes: 0 deleted (or nothing to delete, or not confirmed), 1 internal error (a bug),
 2 usage (also a refused production project, or a run not sent to Langfuse), 6 Langfuse API
 error (also when the keys' project cannot be asked, or a spent delete budget left part of the
-run undeleted), 130 interrupted (Ctrl-C; some deletes may have been sent).`;
+run undeleted), 130 interrupted (Ctrl-C; some deletes may have been sent), 143 terminated
+(SIGTERM; likewise).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
 export interface PurgeIo extends Io {
@@ -168,6 +172,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     io.out("Nothing to delete.");
     return EXIT.ok;
   }
+  await checkLeftFile(run.path);
   if (!values.yes) {
     const yes = await io.confirm!(
       `Delete ${traces}${scores}${itemsText} of ${run.runId} at ${host}?`,
@@ -183,9 +188,15 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     // Items first: their budget is per minute, so a spent daily trace budget cannot strand them.
     review = run.review && await purgeReview(client, run.review);
     result = await purgeRun(client, plan, { batchSize });
-    await writePurgeLeft(run.path, result.left);
   } catch (error) {
     throw apiFailure(error);
+  }
+  // Deletes were sent: a left-over file that cannot be written is said, not thrown past them.
+  let unwritten: string | undefined;
+  try {
+    await writePurgeLeft(run.path, result.left);
+  } catch (error) {
+    unwritten = `cannot write ${leftFilePath(run.path)}: ${fsReason(error)}`;
   }
   if (result.left !== undefined) {
     const { traceIds, sessionScoreIds, resource, until } = result.left;
@@ -195,9 +206,15 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     throw new CliError(
       `Deleted ${result.traceIds.length} of ${count(plan.traceIds.length, "trace")} of ` +
         `${run.runId}; ${rest}: Langfuse's ${resource} budget is spent until ${until}; ` +
-        `run purge again after it (what is left is listed in ${leftFilePath(run.path)})`,
+        (unwritten === undefined
+          ? `run purge again after it (what is left is listed in ${leftFilePath(run.path)})`
+          : `run purge again after it; the list of what is left was not kept (${unwritten}), ` +
+            `so it plans from the manifest again`),
       EXIT.langfuseApi,
     );
+  }
+  if (unwritten !== undefined) {
+    io.err(`An earlier purge's left-over list could not be removed: ${unwritten}`);
   }
   io.out(
     `Deleted ${count(result.traceIds.length, "trace")} of ${run.runId} ` +
@@ -217,6 +234,24 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
         : ""),
   );
   return EXIT.ok;
+}
+
+/**
+ * Checks, before anything is deleted, that what a spent delete budget leaves can be kept
+ * beside the run file: otherwise a later run could not tell what is left.
+ */
+async function checkLeftFile(runPath: string): Promise<void> {
+  const path = leftFilePath(runPath);
+  try {
+    await prepareFile(path, path);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    throw new CliError(
+      `${error.message}. purge keeps there what Langfuse's delete budget leaves for a later ` +
+        "run; nothing was deleted",
+      EXIT.usage,
+    );
+  }
 }
 
 /** The `keep` line for a run's prompts and score configs, which purge never deletes. */
@@ -255,10 +290,6 @@ function batchSizeFlag(text: string): number {
     );
   }
   return value;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -13,8 +13,12 @@ import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/lan
 import { withFakeLangfuse } from "../testing/servers.ts";
 import type { FakeMode } from "../testing/fake_langfuse/server.ts";
 import { sdkConversation } from "../testing/sdk_conversation.ts";
+import { conversation, hexId, otlpJson, sendSpans } from "../testing/otlp.ts";
+import { startRecordListen } from "../testing/listen.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { loadScriptFile, parseScript } from "../script/load.ts";
+import { taskCommand } from "../runtime.ts";
+import { DEFAULT_RECORD_OUT } from "./record.ts";
 import type { RecordedObservation, RecordedSession } from "../record/types.ts";
 
 const SCRIPTS = [
@@ -112,6 +116,67 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
   });
 }
 
+describe("record from one Langfuse project, replay into another", () => {
+  it("records the linked prompts with their text, so a project without them gets them created and its generations linked", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "recorded.yaml");
+    await withFakeLangfuse({ mode: "v4", projectId: "production-copy" }, async (a) => {
+      await withFakeLangfuse({ mode: "v4", projectId: "staging" }, async (b) => {
+        const sent = await replayWithScores(a, 41, ["conversations/order-status.yaml"]);
+        const sessionId = sent.manifest.sessions[0].sessionId;
+        const recorded = await run(
+          ["record", "--session", sessionId, "--out", file],
+          langfuseEnv(a),
+          { clock: new FakeClock() },
+        );
+        assert.equal(recorded.code, 0, recorded.err);
+        const text = await readFile(file, "utf8");
+        assert.equal((await run(["validate", file])).code, 0, text);
+
+        assert.equal(b.prompts.length, 0, "the second project lacks the prompts");
+        const replayed = await replayWithScores(b, 42, [file]);
+        const content = (p: { name: string; type: string; prompt: unknown; config: unknown }) =>
+          JSON.stringify([p.name, p.type, p.prompt, p.config]);
+        assert.deepEqual(
+          b.prompts.map(content).sort(),
+          a.prompts.map(content).sort(),
+          "created with the recorded text",
+        );
+        const source = new LangfuseSource(langfuseClientFor(a));
+        const again = new LangfuseSource(langfuseClientFor(b));
+        const original = await source.session(sessionId);
+        const copy = await again.session(replayed.manifest.sessions[0].sessionId);
+        assert.deepEqual(shape(copy), shape(original), text);
+        const links = shape(copy).flat().join(" ").match(/\|[\w-]+@\d+/g) ?? [];
+        assert.ok(links.length >= 2, `generations link the created prompts: ${links}`);
+        assert.ok(links.every((link) => !link.endsWith("@?")));
+
+        // --no-prompts links by name and version only: that project then refuses, saying why.
+        const pinned = join(dir, "pinned.yaml");
+        const bare = await run(
+          ["record", "--session", sessionId, "--out", pinned, "--no-prompts"],
+          langfuseEnv(a),
+          { clock: new FakeClock() },
+        );
+        assert.equal(bare.code, 0, bare.err);
+        await withFakeLangfuse({ mode: "v4" }, async (empty) => {
+          const refused = await run(["replay", pinned, "--quiet"], langfuseEnv(empty));
+          assert.equal(refused.code, 6, refused.err);
+          assert.match(refused.err, /prompt "[\w-]+" version 1 .* does not exist/);
+          assert.match(refused.err, /Nothing was sent/);
+          assert.equal(empty.spans.length, 0);
+        });
+      });
+    });
+  });
+
+  it("refuses --no-prompts for a source whose spans carry no prompt text", async () => {
+    const result = await run(["record", "--from-otlp", "x.jsonl", "--no-prompts"]);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /--no-prompts applies to Langfuse sources/);
+  });
+});
+
 describe("record on the command line", () => {
   it("writes scripts from a file target's output and refuses to overwrite them without --force", async () => {
     const dir = await tempDir();
@@ -157,27 +222,46 @@ describe("record on the command line", () => {
     );
   });
 
+  it("without --out writes into out/recorded/, outside the conversations/*.yaml glob, with the schema's path from there", async () => {
+    const dir = await tempDir();
+    const spans = join(dir, "spans.otlp.jsonl");
+    const sent = await run([
+      "replay",
+      "conversations/refund.yaml",
+      "--target",
+      "file",
+      "--out",
+      spans,
+      "--no-manifest",
+      "--quiet",
+    ]);
+    assert.equal(sent.code, 0, sent.err);
+    const name = `default-out-${Date.now()}`;
+    const file = join(DEFAULT_RECORD_OUT, `${name}.yaml`);
+    try {
+      const recorded = await run(["record", "--from-otlp", spans, "--name", name]);
+      assert.equal(recorded.code, 0, recorded.err);
+      assert.equal(DEFAULT_RECORD_OUT, "out/recorded");
+      assert.match(recorded.out, new RegExp(`Wrote ${file} `));
+      assert.match(recorded.out, new RegExp(`Check: ${taskCommand("validate")} ${file}$`, "m"));
+      const schema = /\$schema=(\S+)/.exec(await readFile(file, "utf8"))![1];
+      assert.equal(schema, "../../schema/conversation.schema.json");
+      assert.ok((await stat(join(DEFAULT_RECORD_OUT, schema))).isFile(), "the editor finds it");
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
   it("records a plain OpenTelemetry SDK app with --listen, flags its mistakes and writes a valid script", async () => {
     const dir = await tempDir();
-    let ready: (url: string) => void = () => {};
-    const url = new Promise<string>((resolve) => (ready = resolve));
-    const lines: string[] = [];
-    const io = captureIo({}, {
-      out: (text) => {
-        lines.push(text);
-        const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
-        if (found) ready(found[1]);
-      },
-    });
-    const done = main(
-      ["record", "--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
-      io.io,
+    const listen = await startRecordListen(
+      ["--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
     );
-    const exporter = new OTLPTraceExporter({ url: await url });
+    const exporter = new OTLPTraceExporter({ url: listen.url });
     await sdkConversation([new BatchSpanProcessor({ exporter })], { mistakes: true });
-    const code = await done;
-    const text = lines.join("\n");
-    assert.equal(code, 0, text + io.err());
+    const code = await listen.done;
+    const text = listen.out();
+    assert.equal(code, 0, text + listen.err());
     assert.match(text, /Tags sent as a string \("support,vip"\)/);
     assert.match(text, /Prompt version "3" of span "answer" is a string attribute/);
     assert.match(text, /Span "lookup-order" has no session id/);
@@ -269,7 +353,6 @@ describe("record on the command line", () => {
         ["record", "--session", "a", "--from-otlp", "b", "--out", "x"],
         /give one source, not --session and --from-otlp/,
       ],
-      [["record", "--session", "a"], /record needs --out/],
       [
         ["record", "--user", "u", "--out", "x.yaml"],
         /--out x\.yaml is a file, but this source may record several sessions/,
@@ -310,3 +393,123 @@ describe("record on the command line", () => {
     assert.match((await run(["--help"])).out, /record --session ID/);
   });
 });
+
+/**
+ * Sessions as OTLP/JSON requests of at most 500 spans each, root spans last as exporters send
+ * them: "sound" (two good turns), "self" (a span that is its own parent, then a good turn),
+ * "cycle" (three spans naming each other as parents) and "deep" (a chain 50,000 spans deep).
+ */
+function brokenTraces(): string[] {
+  const sound = conversation({ seed: 1, sessionId: "conv_sound", turns: 2 });
+  const self = conversation({ seed: 2, sessionId: "conv_self", turns: 2 });
+  self[1].parentSpanId = self[1].spanId;
+  const cycle = conversation({ seed: 3, sessionId: "conv_cycle", turns: 1 });
+  const [x, y] = [hexId(3, 100, 8), hexId(3, 101, 8)];
+  cycle.push({ ...cycle[1], spanId: x, parentSpanId: y, name: "x" });
+  cycle.push({ ...cycle[1], spanId: y, parentSpanId: cycle[1].spanId, name: "y" });
+  cycle[1].parentSpanId = x;
+  const deep = conversation({ seed: 4, sessionId: "conv_deep", turns: 1 });
+  for (let i = 0; i < 50_000; i++) {
+    deep.push({
+      ...deep[1],
+      spanId: hexId(4, 100 + i, 8),
+      parentSpanId: i === 0 ? deep[1].spanId : hexId(4, 99 + i, 8),
+      name: "nested",
+      attributes: {},
+    });
+  }
+  const all = [sound, self, cycle, deep].flat();
+  const ordered = [
+    ...all.filter((s) => s.parentSpanId !== undefined),
+    ...all.filter((s) => s.parentSpanId === undefined),
+  ];
+  const requests: string[] = [];
+  for (let at = 0; at < ordered.length; at += 500) {
+    requests.push(otlpJson(ordered.slice(at, at + 500)));
+  }
+  return requests;
+}
+
+/** What record must make of brokenTraces(): the sound turns written, each broken trace named. */
+async function assertBrokenSkipped(dir: string, result: { code: number; err: string }) {
+  assert.equal(result.code, 0, result.err);
+  assert.doesNotMatch(result.err, /RangeError|Internal error/);
+  const skipped = result.err.split("\n").filter((line) => line.startsWith("Skipped trace"));
+  assert.deepEqual(
+    skipped.sort(),
+    [
+      `Skipped trace ${hexId(2, 1, 16)}: its span "compose-reply" names itself as its parent`,
+      `Skipped trace ${hexId(3, 1, 16)}: its spans "compose-reply", "x", "y" name each other ` +
+      `as parents in a cycle`,
+      `Skipped trace ${hexId(4, 1, 16)}: its spans nest 50002 levels deep, more than the 100 ` +
+      `a script keeps`,
+    ].sort(),
+  );
+  const files = (await readdir(dir)).sort();
+  assert.equal(files.length, 2, files.join(", "));
+  const turns = await Promise.all(
+    files.map(async (file) => (await loadScriptFile(join(dir, file))).script.turns.length),
+  );
+  assert.deepEqual(turns.sort(), [1, 2], "conv_self keeps its sound turn, conv_sound both");
+}
+
+describe("record with broken traces", () => {
+  it("--from-otlp skips a span that is its own parent, a parent cycle and a 50,000-deep chain, and writes the rest", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "broken.otlp.jsonl");
+    await writeFile(file, brokenTraces().join("\n") + "\n");
+    const out = join(dir, "recorded");
+    await assertBrokenSkipped(out, await run(["record", "--from-otlp", file, "--out", out]));
+  });
+
+  it("--listen shows and skips them the same way, and writes the rest", async () => {
+    const dir = await tempDir();
+    const listen = await startRecordListen(
+      ["--listen", "0", "--sessions", "4", "--idle", "100ms", "--out", dir],
+    );
+    for (const body of brokenTraces()) {
+      const response = await fetch(listen.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      assert.equal(response.status, 200, await response.text());
+    }
+    await assertBrokenSkipped(dir, { code: await listen.done, err: listen.err() });
+    const text = listen.out();
+    assert.match(text, /Span "compose-reply" names itself as its parent; it is shown at the top/);
+    assert.match(text, /Spans "compose-reply", "x", "y" name each other as parents in a cycle/);
+    assert.match(text, /└─ … 49962 spans nested deeper/);
+    assert.match(text, /Received 50014 spans in 6 traces/);
+  });
+});
+
+for (const mode of ["v4", "v3"] as FakeMode[]) {
+  it(`record --session on ${mode} skips a trace whose observations are their own parents, and writes the rest`, async () => {
+    await withFakeLangfuse({ mode }, async (fake) => {
+      const spans = conversation({ seed: 5, sessionId: "conv_mixed", turns: 3 });
+      spans[1].parentSpanId = spans[1].spanId;
+      const [x, y] = [hexId(5, 100, 8), hexId(5, 101, 8)];
+      spans.push({ ...spans[3], spanId: x, parentSpanId: y, name: "x" });
+      spans.push({ ...spans[3], spanId: y, parentSpanId: x, name: "y" });
+      const sent = await sendSpans(fake, spans);
+      assert.equal(sent.status, 200, await sent.text());
+      const file = join(await tempDir(), "mixed.yaml");
+      const recorded = await run(
+        ["record", "--session", "conv_mixed", "--out", file],
+        langfuseEnv(fake),
+        { clock: new FakeClock() },
+      );
+      assert.equal(recorded.code, 0, recorded.err);
+      assert.match(
+        recorded.err,
+        new RegExp(`Skipped trace ${hexId(5, 1, 16)}: its span "compose-reply" names itself`),
+      );
+      assert.match(
+        recorded.err,
+        new RegExp(`Skipped trace ${hexId(5, 2, 16)}: its spans "x", "y" name each other`),
+      );
+      assert.equal((await loadScriptFile(file)).script.turns.length, 1);
+    });
+  });
+}

@@ -4,6 +4,7 @@ import { loadScriptFile } from "../script/load.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { parseCommandArgs } from "./options.ts";
+import { count } from "../report/count.ts";
 
 /** `validate --help`. */
 export const VALIDATE_HELP = `Usage: session-replay validate <script.yaml>...
@@ -12,7 +13,7 @@ Checks conversation scripts against the script schema and the privacy rules, and
 every problem as file:line:column. Sends nothing.
 
 Exit codes: 0 all valid, 1 internal error (a bug), 2 usage, 3 a script is invalid,
-130 interrupted (Ctrl-C).`;
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
 
 /** Runs `validate`; returns the exit code. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
@@ -28,7 +29,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   for (const file of parsed.positionals) {
     try {
       const { script } = await loadScriptFile(file);
-      io.out(`${file}: ok (${script.turns.length} turns)`);
+      io.out(`${file}: ok (${count(script.turns.length, "turn")})`);
     } catch (error) {
       if (!(error instanceof ScriptError)) throw error;
       invalid++;

@@ -8,7 +8,7 @@ import { emitTurn } from "../emit/emit.ts";
 import type { Pipeline } from "../export/pipeline.ts";
 import { backfillTimes } from "../plan/backfill.ts";
 import type { SessionFactory } from "../plan/instances.ts";
-import { partIndexes, type Partition, WHOLE } from "../plan/partition.ts";
+import { holds, type Partition, WHOLE } from "../plan/partition.ts";
 import { Rng } from "../plan/random.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import type { Clock } from "./clock.ts";
@@ -38,6 +38,8 @@ export interface LoadRunOptions {
   stopped: () => boolean;
   /** Called with each session as sent (turns not sent are left out) and its index in the run. */
   onSession: (plan: SessionPlan, index: number) => void;
+  /** Called with a session the stop cut short, whole, and how many of its turns were sent. */
+  onCut?: (plan: SessionPlan, sent: number) => void;
   /** The part of the run's sessions to send (`--shard`, a worker's share); default all. */
   partition?: Partition;
   /** Live: the run's start, epoch ms, shared by the workers of one run; default now. */
@@ -82,10 +84,11 @@ async function runBackfill(
     rng: new Rng(options.seed, "backfill"),
   });
   const emit = emitOptions(options);
+  const partition = options.partition ?? WHOLE;
   let started = 0;
-  for (const index of partIndexes(ends.length, options.partition ?? WHOLE)) {
+  // Every session of the run arrives (users are given in order); this part plans its own.
+  for (const [index, plan] of options.factory.backfill(ends, (i) => holds(partition, i))) {
     if (stop(options)) break;
-    const plan = options.factory.plan(index, { endMs: ends[index] });
     started++;
     let sent = 0;
     for (const turn of plan.turns) {
@@ -93,6 +96,7 @@ async function runBackfill(
       await emitTurn(plan, turn, emit);
       sent++;
     }
+    if (sent < plan.turns.length) options.onCut?.(plan, sent);
     options.onSession(
       sent === plan.turns.length ? plan : { ...plan, turns: plan.turns.slice(0, sent) },
       index,

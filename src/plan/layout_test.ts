@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StepInput, TurnInput } from "../script/schema.ts";
+import type { Consequence } from "./failures.ts";
 import { type Layout, layoutTurn, place, streamed } from "./layout.ts";
 import { modelProfile } from "./models.ts";
 import { Rng } from "./random.ts";
@@ -13,30 +14,33 @@ function leaves(layout: Layout): Layout[] {
   return layout.children.length === 0 ? [layout] : layout.children.flatMap(leaves);
 }
 
-const ALWAYS_SLOW = { outlierRate: 1, failed: new Set<StepInput>() };
+const ALWAYS_SLOW = { outlierRate: 1, failed: new Map<StepInput, Consequence>() };
 
-test("a step with a timeout lasts exactly its timeout, also where every step is a slow outlier", () => {
-  const step: StepInput = { type: "tool", name: "issue_refund", timeout: "5s", level: "ERROR" };
+test("a step whose status message names a timeout lasts exactly that, also as a slow outlier", () => {
+  const step: StepInput = {
+    type: "tool",
+    name: "issue_refund",
+    level: "ERROR",
+    statusMessage: "payment provider timeout after 5s",
+  };
   for (let seed = 0; seed < 50; seed++) {
     const layout = layoutTurn(turnOf([step]), "t", new Rng(seed, "timeout"), ALWAYS_SLOW);
-    const [tool] = leaves(layout);
-    assert.equal(tool.durationMs, 5000);
-    assert.equal(tool.timedOut, true);
+    assert.equal(leaves(layout)[0].durationMs, 5000);
   }
 });
 
-test("an injected timeout lasts its error.timeout; the call that succeeds ends before it", () => {
+test("an injected failure whose message names a timeout lasts it; the call that succeeds ends before", () => {
   const step: StepInput = {
     type: "tool",
     name: "carrier_tracking",
     duration: "250ms..1.4s",
-    error: { rate: 0.04, message: "carrier API timeout after 3s", timeout: "3s" },
+    error: { rate: 0.04, message: "carrier API timeout after 3s" },
   };
   for (let seed = 0; seed < 50; seed++) {
     const rng = () => new Rng(seed, "injected");
     const failed = layoutTurn(turnOf([step]), "t", rng(), {
       outlierRate: 1,
-      failed: new Set([step]),
+      failed: new Map([[step, {}]]),
     });
     assert.equal(leaves(failed)[0].durationMs, 3000);
     const succeeded = layoutTurn(turnOf([step]), "t", rng(), ALWAYS_SLOW);
@@ -58,7 +62,7 @@ test("a streamed generation lasts its first token plus its output at a speed in 
   for (let seed = 0; seed < 200; seed++) {
     const layout = layoutTurn(turnOf([step]), "t", new Rng(seed, "speed"), {
       outlierRate: 0.02,
-      failed: new Set(),
+      failed: new Map(),
     });
     const [generation] = leaves(layout);
     streamed(generation, 60);
@@ -96,7 +100,6 @@ test("place() lays children one after another, or all from the start when parall
     tailMs: 0,
     usage: {},
     failed: false,
-    timedOut: false,
     children: [],
   });
   const parent = (parallel: boolean): Layout => ({
@@ -113,4 +116,24 @@ test("place() lays children one after another, or all from the start when parall
   place(parallel);
   assert.deepEqual(parallel.children.map((c) => c.offsetMs), [10, 20]);
   assert.equal(parallel.durationMs, 115);
+});
+
+test("a retry follows its failed attempt after the backoff, also in a parallel parent", () => {
+  const tool: StepInput = {
+    type: "tool",
+    name: "lookup",
+    duration: "100ms",
+    gap: "10ms",
+    error: { rate: 1, message: "upstream timeout after 2s", retry: { gap: "1s", event: "retry" } },
+  };
+  const other: StepInput = { type: "tool", name: "other", duration: "50ms", gap: "20ms" };
+  const parent: StepInput = { type: "agent", name: "tools", parallel: true, steps: [tool, other] };
+  const failed = new Map<StepInput, Consequence>([[tool, tool.error!]]);
+  const layout = layoutTurn(turnOf([parent]), "t", new Rng(1), { outlierRate: 0, failed });
+  const [attempt, event, retry, sibling] = layout.children[0].children;
+  assert.deepEqual(
+    [attempt, event, retry, sibling].map((l) => [l.step.name, l.offsetMs, l.durationMs]),
+    [["lookup", 10, 2000], ["retry", 2010, 0], ["lookup", 3010, 100], ["other", 20, 50]],
+  );
+  assert.equal(layout.children[0].durationMs, 3110 + layout.children[0].tailMs);
 });

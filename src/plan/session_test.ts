@@ -225,16 +225,22 @@ function generations(plans: SessionPlan[]): ObservationPlan[] {
   return found;
 }
 
-/** OpenAI's chat billing, counted here with gpt-tokenizer itself. */
+/**
+ * OpenAI's chat billing, counted here with gpt-tokenizer itself: 3 per message, its role,
+ * content, name (and 1 more), tool calls and tool call id, and 3 priming the reply.
+ */
 function openAiPromptTokens(messages: Json): number {
   const count = (value: Json) =>
     o200k(typeof value === "string" ? value : JSON.stringify(value), {
       disallowedSpecial: new Set(),
     });
-  return (messages as { role: string; content: Json }[]).reduce(
-    (sum, message) => sum + 3 + count(message.role) + count(message.content),
-    3,
-  );
+  return (messages as Record<string, Json>[]).reduce((sum, message) => {
+    let tokens = 3 + count(message.role) + (message.content === null ? 0 : count(message.content));
+    if (message.name !== undefined) tokens += count(message.name) + 1;
+    if (message.tool_calls !== undefined) tokens += count(message.tool_calls);
+    if (message.tool_call_id !== undefined) tokens += count(message.tool_call_id);
+    return sum + tokens;
+  }, 3);
 }
 
 test("the same output text counts the same tokens in every session", () => {
@@ -301,14 +307,123 @@ test("a step that times out lasts its timeout, as its status message says, slow 
   for (const plan of POPULATION) {
     for (const turn of plan.turns) {
       walk(turn.root, (obs) => {
-        if (obs.statusMessage?.includes("timeout after")) timedOut.push(obs);
+        // A retry's WARNING event quotes the message; it is an instant, not a call.
+        if (obs.type !== "event" && obs.statusMessage?.includes("timeout after")) {
+          timedOut.push(obs);
+        }
       });
     }
   }
   const names = new Set(timedOut.map((obs) => obs.name));
-  assert.deepEqual([...names].sort(), ["carrier_tracking", "issue_refund"]);
+  for (const name of ["carrier_tracking", "issue_refund", "policy-search"]) {
+    assert.ok(names.has(name), `${name} timed out in some session`);
+  }
   for (const obs of timedOut) {
     const said = Number(/timeout after (\d+)s/.exec(obs.statusMessage!)![1]) * 1000;
     assert.equal(obs.endMs - obs.startMs, said, obs.name);
   }
+});
+
+const SCORED = parseScript(
+  `name: scored
+session: { id: "conv_{hex:21}" }
+user: { id: "usr_{hex:12}" }
+trace: { name: scored-turn, version: local }
+scores:
+  - name: resolution
+    dataType: CATEGORICAL
+    value: escalated
+    comments:
+      escalated: Asked for a person
+      resolved: [Happy customer, Sorted in one go]
+    byOutcome: { answered: { resolved: 0.7, abandoned: 0.3 } }
+    byFinding: { unsolved: { resolved: 0 } }
+findings:
+  rates: { unsolved: 0.5 }
+  variants:
+    - { finding: unsolved, turn: status, output: Parcels arrive eventually., reaction: That doesn't help. }
+turns:
+  - kind: status
+    input: Where is my order?
+    output: It arrives on Friday.
+    outcome: answered
+    scores:
+      - name: user_feedback
+        dataType: BOOLEAN
+        value: 1
+        comment: Thumbs up
+        byOutcome: { answered: { 1: 0.9, 0: 0.1 } }
+        byFinding: { unsolved: { 1: 0.1 } }
+    steps:
+      - { type: generation, name: answer, model: m, messages: [{ role: user, content: Where is my order? }] }
+  - kind: delay
+    input: Why so late?
+    output: A backlog at the depot.
+    outcome: answered
+    steps:
+      - { type: generation, name: answer, model: m, messages: [{ role: user, content: Why so late? }] }
+`,
+  "scored.yaml",
+);
+
+function loadPlans(count: number) {
+  return Array.from(
+    { length: count },
+    (_, seed) => planSession(SCORED, { seed, endMs: END, file: "scored.yaml", branching: true }),
+  );
+}
+
+test("in load mode each score value carries its own comment, never another value's", () => {
+  const commentsByValue = new Map<string, Set<string | undefined>>();
+  for (const plan of loadPlans(600)) {
+    for (const score of plan.scores) {
+      const key = `${score.name}=${score.value}`;
+      commentsByValue.set(key, (commentsByValue.get(key) ?? new Set()).add(score.comment));
+    }
+  }
+  assert.deepEqual(
+    commentsByValue.get("resolution=resolved"),
+    new Set(["Happy customer", "Sorted in one go"]),
+  );
+  assert.deepEqual(commentsByValue.get("resolution=abandoned"), new Set([undefined]));
+  // `comment` goes with `value` (1) only; a thumbs down gets none.
+  assert.deepEqual(commentsByValue.get("user_feedback=1"), new Set(["Thumbs up"]));
+  assert.deepEqual(commentsByValue.get("user_feedback=0"), new Set([undefined]));
+});
+
+test("a planted finding shifts its session's scores: unsolved is never resolved, feedback turns down", () => {
+  let unsolved = 0;
+  let downWhenUnsolved = 0;
+  let feedbackWhenUnsolved = 0;
+  let resolvedOtherwise = 0;
+  for (const plan of loadPlans(600)) {
+    const resolution = plan.scores.find((score) => score.name === "resolution")!;
+    const feedback = plan.scores.find((score) => score.name === "user_feedback")!;
+    if (plan.findings[0]?.finding === "unsolved") {
+      unsolved++;
+      assert.equal(resolution.value, "abandoned");
+      feedbackWhenUnsolved++;
+      if (feedback.value === 0) downWhenUnsolved++;
+    } else if (resolution.value === "resolved") resolvedOtherwise++;
+  }
+  assert.ok(unsolved > 250 && unsolved < 350, `${unsolved} of 600 unsolved at rate 0.5`);
+  assert.ok(resolvedOtherwise > 150, "sessions without the finding are still resolved");
+  // Thumbs up weighs 0.9 × 0.1 against 0.1: about half are down instead of a tenth.
+  const down = downWhenUnsolved / feedbackWhenUnsolved;
+  assert.ok(down > 0.4 && down < 0.6, `thumbs down on unsolved: ${down}`);
+});
+
+test("the user reacts to a planted finding in the next turn, before saying what it says", () => {
+  const plan = planSession(SCORED, { seed: 1, endMs: END, file: "scored.yaml", plant: "unsolved" });
+  const next = plan.turns[1];
+  assert.equal(next.root.input, "That doesn't help. Why so late?");
+  const answer = next.root.children[0];
+  // The history holds the unsolved answer the user reacts to.
+  assert.deepEqual(answer.input, [
+    { role: "user", content: "Where is my order?" },
+    { role: "assistant", content: "Parcels arrive eventually." },
+    { role: "user", content: "That doesn't help. Why so late?" },
+  ]);
+  const plain = planSession(SCORED, { seed: 1, endMs: END, file: "scored.yaml" });
+  assert.equal(plain.turns[1].root.input, "Why so late?");
 });

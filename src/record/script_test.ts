@@ -11,7 +11,12 @@ import { findPersonalData } from "../script/privacy.ts";
 import { type ScriptInput, type StepInput, stepPaths } from "../script/schema.ts";
 import { recordedSession } from "./plan_recording_testing.ts";
 import { RecordError, toScripts } from "./script.ts";
-import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
+import type {
+  RecordedObservation,
+  RecordedPrompt,
+  RecordedSession,
+  RecordedTrace,
+} from "./types.ts";
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
 
@@ -195,6 +200,79 @@ function steps(script: ScriptInput): StepInput[] {
   for (const turn of script.turns) turn.steps.forEach(visit);
   return all;
 }
+
+/** The planted session with its linked prompt versions read: turn 2 links an older version. */
+function sessionWithPrompts(): RecordedSession {
+  const session = plantedSession();
+  const older = session.traces[1].root!.children.find((o) => o.type === "generation")!;
+  older.prompt = { name: "support-answer", version: 2 };
+  const prompt = (version: number, system: string): RecordedPrompt => ({
+    name: "support-answer",
+    version,
+    type: "chat",
+    prompt: [
+      { role: "system", content: system },
+      { type: "placeholder", name: "history" },
+    ],
+    config: { model: "gpt-4o-2024-08-06", temperature: 0.3, escalate_to: P.email },
+  });
+  session.prompts = [
+    prompt(3, `You help {{company}}'s customers. ${SENTENCE} ${SECRETS} Escalate to ${P.email}.`),
+    prompt(2, "You help {{company}}'s customers."),
+  ];
+  return session;
+}
+
+describe("toScripts with the linked prompt versions read", () => {
+  const [recorded] = toScripts([sessionWithPrompts()], { name: "prompted" });
+  const script = parseScript(recorded.yaml, "prompted.yaml");
+
+  it("declares each linked prompt with the newest linked version's text, its personal data replaced", () => {
+    assert.equal(Array.isArray(script.prompts), true);
+    const [declared] = script.prompts as Exclude<ScriptInput["prompts"], string | undefined>;
+    assert.equal(declared.name, "support-answer");
+    assert.equal(declared.type, "chat");
+    assert.deepEqual(declared.labels, [], "a replay never moves a label");
+    const [system, history] = declared.prompt as { role?: string; content?: string }[];
+    assert.deepEqual(history, { type: "placeholder", name: "history" });
+    assert.match(String(system.content), /^You help \{\{company\}\}'s customers\. Hi, my name is /);
+    assert.match(String(system.content), /Escalate to \[e-mail\]\.$/);
+    assert.deepEqual(declared.config, {
+      model: "gpt-4o-2024-08-06",
+      temperature: 0.3,
+      escalate_to: "[e-mail]",
+    });
+    const text = recorded.yaml.toLowerCase();
+    for (const value of forbidden()) {
+      assert.ok(!text.includes(value.toLowerCase()), `"${value}" survived:\n${recorded.yaml}`);
+    }
+  });
+
+  it("links every generation to the declared prompt by name, and says which versions it merged", () => {
+    const prompts = steps(script).filter((step) => step.type === "generation")
+      .map((step) => step.prompt);
+    assert.deepEqual(prompts, ["support-answer", "support-answer"]);
+    const notes = recorded.notes.join("\n");
+    assert.match(notes, /Prompts support-answer: declared with the recorded version's text/);
+    assert.match(
+      notes,
+      /"support-answer": the generations linked versions 2, 3; the script declares version 3's text/,
+    );
+  });
+
+  it("keeps a link as { name, version } when Langfuse no longer had that version, with a note", () => {
+    const session = sessionWithPrompts();
+    session.prompts = [];
+    const [kept] = toScripts([session], { name: "unread" });
+    const generations = steps(parseScript(kept.yaml, "unread.yaml"))
+      .filter((step) => step.type === "generation");
+    assert.deepEqual(generations[0].prompt, { name: "support-answer", version: 3 });
+    assert.match(
+      kept.notes.join("\n"),
+      /Prompt support-answer: linked by name and version without text/,
+    );
+  });
+});
 
 describe("toScripts on sessions with planted personal data", () => {
   const [recorded] = toScripts([plantedSession()], { name: "planted" });
@@ -570,6 +648,23 @@ describe("guesses and fallbacks", () => {
     assert.match(recorded.notes.join("\n"), /1 prompt links dropped/);
   });
 
+  it("gives a step whose status names a timeout that one duration, so the script validates and replays it exactly", () => {
+    const { turn } = turnOf(bare([
+      observation(
+        {
+          id: "t-1",
+          type: "tool",
+          name: "issue_refund",
+          level: "ERROR",
+          statusMessage: "payment provider timeout after 5s",
+        },
+        T0 + 1,
+        T0 + 5_043,
+      ),
+    ]));
+    assert.equal(turn.steps[0].duration, "5s");
+  });
+
   it("makes a given name a valid script name", () => {
     const [script] = toScripts([bare([])], { name: "My Support Bot" });
     assert.equal(script.name, "my-support-bot");
@@ -653,7 +748,12 @@ describe("the conversation so far in a main generation", () => {
     const main = mainGeneration(replayed.turns[1])!;
     // The recorded input holds the system message, turn 1's question and answer, then its own.
     assert.equal((planned.input as unknown[]).length, main.messages!.length + 2);
-    assert.deepEqual(main.messages!.map((m) => m.role), ["system", "user", "tool"]);
+    assert.deepEqual(main.messages!.map((m) => [m.role, m.name]), [
+      ["system", undefined],
+      ["user", undefined],
+      ["tool", "carrier_incidents"],
+      ["tool", "policy-search"],
+    ]);
     const own = planned.usage!.input -
       history.reduce((sum, m) => sum + messageTokens(m, planned.model!), 0);
     const [lo, hi] = String(main.usage!.input).split("..").map(Number);
@@ -836,21 +936,5 @@ describe("recordings beyond the default vocabularies", () => {
     assert.ok(Array.isArray(third.input));
     assert.match(notes, /Tool call ids in generation messages are replaced by call_1, call_2/);
     assert.doesNotMatch(JSON.stringify(script), /call_Ab12xYz|call_Q9/);
-  });
-});
-describe("a step whose status names a timeout", () => {
-  it("is recorded with that timeout instead of a duration, so the script validates", async () => {
-    const { script } = await loadScriptFile("conversations/refund.yaml");
-    const plan = planSession(script, { seed: 3, endMs: T0, file: "refund.yaml" });
-    const [recorded] = toScripts([recordedSession(plan)], {});
-    const replayed = parseScript(recorded.yaml, "recorded.yaml");
-    const [timedOut] = stepPaths(replayed.turns[1].steps, []).filter(({ step }) =>
-      step.statusMessage === "payment provider timeout after 5s"
-    );
-    assert.equal(timedOut.step.timeout, "5s");
-    assert.equal(timedOut.step.duration, undefined);
-    const again = planSession(replayed, { seed: 4, endMs: T0, file: "recorded.yaml" });
-    const tool = again.turns[1].root.children[0].children[2];
-    assert.equal(tool.endMs - tool.startMs, 5000);
   });
 });

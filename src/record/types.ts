@@ -91,6 +91,17 @@ export interface RecordedTrace {
   scores: RecordedScore[];
 }
 
+/** A prompt version a recorded generation links to, with its content as Langfuse stores it. */
+export interface RecordedPrompt {
+  name: string;
+  version: number;
+  type: "text" | "chat";
+  /** The text (text prompts) or the messages and placeholders (chat prompts), as stored. */
+  prompt: Json;
+  /** The prompt's config as stored (`{}` when none). */
+  config: Json;
+}
+
 /** One session's traces ordered by start time. `source` describes where it came from, for the script's header (never a secret, never an id). */
 export interface RecordedSession {
   /** Recorded session id (never written into a script). */
@@ -103,6 +114,21 @@ export interface RecordedSession {
   scores: RecordedScore[];
   /** Where the session came from, for the header (never a secret, never an id). */
   source: string;
+  /**
+   * The prompt versions its generations link to, read with their content (Langfuse sources);
+   * absent when not read, and then generations link to prompts by name and version only.
+   */
+  prompts?: RecordedPrompt[];
+  /** Traces left out because they cannot become a turn (see broken_trace.ts). */
+  skipped?: SkippedTrace[];
+}
+
+/** A recorded trace left out of its script, and why. */
+export interface SkippedTrace {
+  /** The recorded trace id (shown to the user, never written into a script). */
+  traceId: string;
+  /** Why, e.g. its spans' parent ids form a cycle. */
+  reason: string;
 }
 
 /** One script made from a recorded session. */

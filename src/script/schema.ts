@@ -10,12 +10,27 @@ import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
 import { Content } from "./schema_content.ts";
 import { timeoutProblems } from "./schema_timeouts.ts";
-import { UsageCosts, UsageCounts, usageProblems } from "./schema_usage.ts";
+import {
+  MAX_COST_USD,
+  MAX_PRICE_PER_MILLION,
+  UsageCosts,
+  UsageCounts,
+  UsagePrices,
+  usageProblems,
+} from "./schema_usage.ts";
 import { Vocabulary, vocabularyField, vocabularyProblems } from "./schema_vocabulary.ts";
 import { type MessageInput, MessageList, messageListProblems } from "./schema_messages.ts";
-import { LEVELS, METADATA_VALUES, type MetadataKey, OBSERVATION_TYPES } from "./vocabulary.ts";
+import { Persona, personaProblems } from "./schema_persona.ts";
+import {
+  FINDINGS,
+  LEVELS,
+  METADATA_VALUES,
+  type MetadataKey,
+  OBSERVATION_TYPES,
+} from "./vocabulary.ts";
 import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schema_prompts.ts";
 import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
+import { freeText } from "./schema_text.ts";
 
 const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
 
@@ -36,6 +51,9 @@ export const Duration = z.union([
 ]).describe(
   'Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds; at most 1d',
 );
+
+/** Highest weight (a script's, or a score value's per outcome): a million. */
+export const MAX_WEIGHT = 1_000_000;
 
 const PseudonymousId = z.string().superRefine((value, ctx) => {
   const problem = checkPseudonymousId(value);
@@ -59,7 +77,7 @@ const metadataShape = Object.fromEntries(
 
 const FlatMetadata = z.record(
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be a short snake_case key" }),
-  z.union([z.string().max(200), z.number(), z.boolean()]),
+  z.union([freeText(z.string().max(200)), z.number(), z.boolean()]),
 );
 
 /** One observation in a turn's tree. Type-specific fields are checked in `checkStep`. */
@@ -86,35 +104,89 @@ export interface StepInput {
   price?: Record<string, number>;
   /** Input tokens the messages do not show (tool schemas), added to their count. */
   hiddenInputTokens?: number;
-  /** The step gives up after this long: it lasts exactly that. */
-  timeout?: number | string;
   timeToFirstToken?: number | string;
   prompt?: PromptRefInput;
   main?: true;
   error?: StepErrorInput;
 }
 
-/** An injected failure: in load mode the step fails with this probability. */
-export interface StepErrorInput {
+/** What follows an injected failure: a retry, another answer, another outcome, the end. */
+export interface FailureConsequenceInput {
+  retry?: { gap?: number | string; event?: string };
+  answer?: z.infer<typeof Content>;
+  outcome?: string;
+  end?: boolean;
+}
+
+/** One of several consequences of a failure, picked by weight. */
+export interface FailureVariantInput extends FailureConsequenceInput {
+  weight: number;
+}
+
+/**
+ * An injected failure: in load mode the step fails with this probability, and what follows is
+ * its consequence (given inline, or several `variants` picked by weight).
+ */
+export interface StepErrorInput extends FailureConsequenceInput {
   rate: number;
   message: string;
-  /** The failure is a timeout: the failed step lasts exactly this long. */
-  timeout?: number | string;
   output?: z.infer<typeof Content>;
-  outcome?: "failed" | "recovered";
+  duration?: number | string;
+  variants?: FailureVariantInput[];
 }
+
+const consequenceShape = {
+  retry: z.strictObject({
+    gap: Duration.optional().describe("Backoff before the second attempt; default 500ms..1.5s"),
+    event: z.string().min(1).max(80).optional().describe(
+      "A WARNING event between the attempts, with this name",
+    ),
+  }).optional().describe(
+    "The step runs again after the gap and succeeds (metadata attempt 1 and 2); the next " +
+      "generation sees the error and then the result",
+  ),
+  answer: Content.optional().describe(
+    "The turn's answer after the failure (trace output and main generation); default the " +
+      "turn's output, which must then not quote the failed step",
+  ),
+  outcome: vocabularyField("outcomes").optional().describe(
+    "The turn's outcome after the failure; default recovered with a retry, else failed",
+  ),
+  end: z.boolean().optional().describe("The conversation ends after this turn"),
+};
+
+const FailureVariant = z.strictObject({
+  ...consequenceShape,
+  weight: z.number().positive().default(1).describe("How often this variant is picked"),
+});
 
 const StepError = z.strictObject({
   rate: z.number().min(0).max(1).describe("Probability that the step fails (load mode)"),
-  message: z.string().min(1).max(500).describe("Status message of the failed step"),
-  timeout: Duration.optional().describe(
-    "The failure is a timeout: the failed step lasts exactly this long (one duration; a message " +
-      "naming a timeout must name this one)",
+  message: freeText(z.string().min(1).max(500)).describe(
+    'Status message of the failed step; when it names a timeout ("timeout after 5s") the ' +
+      "failed attempt lasts exactly that",
   ),
   output: Content.optional().describe("Output of the failed step; default { error: message }"),
-  outcome: z.enum(["failed", "recovered"]).optional().describe(
-    "The turn's outcome when the step fails; default failed",
+  duration: Duration.optional().describe(
+    "Duration of the failed attempt; default the step's, or the timeout the message names " +
+      "(then it may only be that one duration)",
   ),
+  ...consequenceShape,
+  variants: z.array(FailureVariant).min(1).optional().describe(
+    "Several consequences (retry, apology, escalation), picked by weight; instead of the " +
+      "inline retry, answer, outcome and end",
+  ),
+}).superRefine((error, ctx) => {
+  if (!error.variants) return;
+  for (const field of ["retry", "answer", "outcome", "end"] as const) {
+    if (error[field] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [field],
+        message: "give the consequence either inline or in variants, not both",
+      });
+    }
+  }
 });
 
 /** Fields of a model call: generations and embeddings. */
@@ -136,7 +208,10 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   duration: Duration.optional(),
   gap: Duration.optional().describe("Wait before this step starts; default 2ms..15ms"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional().describe(
+    'When it names a timeout ("timeout after 5s"), a step without child steps lasts exactly ' +
+      "that (its duration may only be that one duration)",
+  ),
   input: Content.optional(),
   output: Content.optional(),
   metadata: FlatMetadata.optional(),
@@ -156,19 +231,15 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
       "prompt repeats an earlier one",
   ),
   cost: UsageCosts.optional().describe(
-    "Cost in USD per usage type, fixed",
+    `Cost in USD per usage type, fixed; at most ${MAX_COST_USD} each`,
   ),
-  price: UsageCosts.optional().describe(
-    "USD per million tokens for every usage type the step counts; the cost follows the usage " +
-      "(cached input without its own price costs the input price)",
+  price: UsagePrices.optional().describe(
+    `USD per million tokens for every usage type the step counts, at most ${MAX_PRICE_PER_MILLION}; ` +
+      "the cost follows the usage (cached input without its own price costs the input price)",
   ),
   hiddenInputTokens: z.int().nonnegative().optional().describe(
     "Input tokens the messages do not show (tool schemas, a hidden preamble), added to their " +
       "counted tokens; they go before the messages in the prompt",
-  ),
-  timeout: Duration.optional().describe(
-    "The step times out: it lasts exactly this long, instead of a duration (one duration; a " +
-      "status message naming a timeout must name this one)",
   ),
   timeToFirstToken: Duration.optional().describe(
     "The generation streams: without a duration it lasts this plus its output tokens at the " +
@@ -227,20 +298,39 @@ function addProblem(ctx: z.core.$RefinementCtx, { path, message, key }: PathProb
 }
 
 /** A score's value: a number (NUMERIC, BOOLEAN 0/1) or a category. */
-const ScoreValue = z.union([z.number(), z.string().min(1).max(40)]);
+const ScoreValue = z.union([z.number(), freeText(z.string().min(1).max(40))]);
+
+const ScoreComment = freeText(z.string().min(1).max(500));
 
 /** A feedback score, sent through Langfuse's API (not expressible in OTLP). */
 export const Score = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { error: "must be a short snake_case name" }),
   dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
   value: ScoreValue.describe("The value a replay sends"),
-  comment: z.string().max(500).optional(),
+  comment: freeText(z.string().max(500)).optional().describe(
+    "The comment sent with `value`, and only with it (load mode may draw another value)",
+  ),
+  comments: z.record(z.string(), z.union([ScoreComment, z.array(ScoreComment).min(1)]))
+    .optional().describe(
+      "Load mode: the comment sent with each value, e.g. 0: Wanted a person; several " +
+        "wordings are picked among; a value without one gets no comment",
+    ),
   rate: z.number().min(0).max(1).optional().describe(
     "Load mode: share of turns (or sessions) that get this score; default 1",
   ),
-  byOutcome: z.record(vocabularyField("outcomes"), z.record(z.string(), z.number().nonnegative()))
+  byOutcome: z.record(
+    vocabularyField("outcomes"),
+    z.record(z.string(), z.number().nonnegative().max(MAX_WEIGHT)),
+  )
     .optional().describe(
       "Load mode: the value's weights per outcome, e.g. escalated: { 0: 0.8, 1: 0.2 }",
+    ),
+  byFinding: z.partialRecord(z.enum(FINDINGS), z.record(z.string(), z.number().nonnegative()))
+    .optional().describe(
+      "Load mode: factors on the value's weights in a session carrying a planted finding (its " +
+        "session scores, and turn scores from the changed turn on), e.g. unsolved: " +
+        "{ resolved: 0 } never scores an unsolved session resolved; unlisted values keep " +
+        "their weight",
     ),
   ...SCORE_CONFIG_FIELDS,
 }).superRefine((score, ctx) => {
@@ -257,11 +347,21 @@ export const Score = z.strictObject({
       : "must be a number for NUMERIC";
     if (problem) ctx.addIssue({ code: "custom", path, message: problem });
   };
+  const checkKey = (key: string, path: PropertyKey[]) =>
+    check(score.dataType === "CATEGORICAL" ? key : Number(key), path);
   check(score.value, ["value"]);
-  for (const [outcome, weights] of Object.entries(score.byOutcome ?? {})) {
-    for (const key of Object.keys(weights ?? {})) {
-      check(score.dataType === "CATEGORICAL" ? key : Number(key), ["byOutcome", outcome, key]);
+  for (const field of ["byOutcome", "byFinding"] as const) {
+    for (const [name, weights] of Object.entries(score[field] ?? {})) {
+      for (const key of Object.keys(weights ?? {})) checkKey(key, [field, name, key]);
     }
+  }
+  for (const key of Object.keys(score.comments ?? {})) checkKey(key, ["comments", key]);
+  if (score.comment !== undefined && score.comments?.[String(score.value)] !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["comment"],
+      message: `gives a second comment for value ${score.value}, which comments also has`,
+    });
   }
 });
 
@@ -283,7 +383,7 @@ export const Turn = z.strictObject({
   ),
   thinkTime: Duration.optional().describe("Pause before this turn; default timing.thinkTime"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   reach: z.number().gt(0).max(1).optional().describe(
     "Share of sessions that reach this turn in load mode (1 = all); never more than an earlier turn's",
   ),
@@ -342,11 +442,12 @@ export const Script = z.strictObject({
     z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, { error: "must be a camelCase or snake_case name" }),
     z.string(),
   ).optional().describe("Values drawn once per session, used as {{name}} in content"),
+  persona: Persona.optional(),
   scores: z.array(Score).optional().describe(
     "Scores of the whole session (byOutcome uses the last turn's outcome)",
   ),
   prompts: Prompts.optional(),
-  weight: z.number().positive().default(1).describe(
+  weight: z.number().positive().max(MAX_WEIGHT).default(1).describe(
     "How often load mode picks this script relative to others",
   ),
   turns: z.array(Turn).min(1),
@@ -364,6 +465,9 @@ export const Script = z.strictObject({
     ctx.addIssue({ code: "custom", path, message });
   }
   for (const problem of findingProblems(script)) ctx.addIssue({ code: "custom", ...problem });
+  for (const problem of personaProblems(script.persona, script.trace.metadata)) {
+    ctx.addIssue({ code: "custom", ...problem });
+  }
   let reach = 1;
   for (const [t, turn] of script.turns.entries()) {
     if (turn.reach === undefined) continue;

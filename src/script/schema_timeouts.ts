@@ -1,8 +1,8 @@
 /**
- * Steps that time out. A step that times out lasts its timeout, so the script's numbers must
- * agree: a status message that names a timeout needs the same `timeout` (or `error.timeout` for
- * an injected failure's message), a timeout is one duration and does not sit beside a duration,
- * and a call that succeeds ends before its timeout.
+ * Steps that time out. A status message that names a timeout ("payment provider timeout after
+ * 5s") says how long the step lasted: a step without child steps lasts exactly that timeout,
+ * never stretched as a slow outlier. So a duration given beside it may only be that one
+ * duration, and a step whose injected failure is a timeout ends before it when it succeeds.
  */
 import { formatDuration, mentionedTimeout, parseDurationRange } from "./duration.ts";
 import type { PathProblem } from "./errors.ts";
@@ -12,72 +12,53 @@ export interface TimedStep {
   type: string;
   duration?: number | string;
   statusMessage?: string;
-  timeout?: number | string;
   steps?: unknown[];
-  error?: { message: string; timeout?: number | string };
+  error?: { message: string; duration?: number | string };
 }
 
-/** Problems of a step's timeouts and the status messages that name them. */
+/** Problems of durations that disagree with the timeout a step's messages name. */
 export function timeoutProblems(step: TimedStep): PathProblem[] {
+  if (step.type === "event" || step.steps?.length) return [];
   const problems: PathProblem[] = [];
-  const agree = (text: string | undefined, timeout: PropertyKey[], said: PropertyKey[]) => {
+  const agree = (text: string | undefined, duration: number | string | undefined, paths: {
+    text: PropertyKey[];
+    duration: PropertyKey[];
+  }) => {
     const mention = text === undefined ? undefined : mentionedTimeout(text);
-    if (!mention) return;
-    const declared = longestMs(valueAt(step, timeout));
-    if (valueAt(step, timeout) === undefined) {
-      problems.push({
-        path: said,
-        message: `names "${mention.words}"; add ${timeout.join(".")}: ${
-          formatDuration(mention.ms)
-        } so the step lasts exactly that`,
-      });
-    } else if (declared !== undefined && declared !== mention.ms) {
-      problems.push({
-        path: timeout,
-        message: `is ${formatDuration(declared)}, but ${said.join(".")} names "${mention.words}"`,
-      });
-    }
-  };
-  agree(step.statusMessage, ["timeout"], ["statusMessage"]);
-  agree(step.error?.message, ["error", "timeout"], ["error", "message"]);
-  for (const path of [["timeout"], ["error", "timeout"]]) {
-    const value = valueAt(step, path);
-    if (value === undefined) continue;
-    if (typeof value === "string" && value.includes("..")) {
-      problems.push({ path, message: 'must be one duration like "5s", not a range' });
-    }
-    if (step.type === "event" || step.steps?.length) {
-      problems.push({
-        path,
-        message: "is only allowed on a step that lasts and has no child steps",
-      });
-    }
-  }
-  if (step.timeout !== undefined && step.duration !== undefined) {
+    if (!mention || duration === undefined) return;
+    const range = rangeOf(duration);
+    if (range && range.min === mention.ms && range.max === mention.ms) return;
     problems.push({
-      path: ["duration"],
-      message: "give either duration or timeout (a step that times out lasts its timeout)",
+      path: paths.duration,
+      message: `is ${show(duration)}, but ${paths.text.join(".")} names "${mention.words}": a ` +
+        `step that times out lasts its timeout; give ${formatDuration(mention.ms)} or leave it out`,
     });
-  }
-  const timeout = longestMs(step.error?.timeout);
-  const longest = longestMs(step.duration);
-  if (timeout !== undefined && longest !== undefined && longest >= timeout) {
+  };
+  agree(step.statusMessage, step.duration, { text: ["statusMessage"], duration: ["duration"] });
+  agree(step.error?.message, step.error?.duration, {
+    text: ["error", "message"],
+    duration: ["error", "duration"],
+  });
+  const timeout = step.error ? mentionedTimeout(step.error.message) : undefined;
+  const longest = step.duration === undefined ? undefined : rangeOf(step.duration)?.max;
+  if (timeout && longest !== undefined && longest >= timeout.ms) {
     problems.push({
       path: ["duration"],
-      message: `runs to ${formatDuration(longest)}, not less than error.timeout ${
-        formatDuration(timeout)
-      }: a call that succeeds ends before its timeout`,
+      message:
+        `runs to ${formatDuration(longest)}, not less than the timeout error.message names ` +
+        `(${formatDuration(timeout.ms)}): a call that succeeds ends before its timeout`,
     });
   }
   return problems;
 }
 
-function valueAt(step: TimedStep, path: PropertyKey[]): number | string | undefined {
-  return path.length === 1 ? step.timeout : step.error?.timeout;
+function rangeOf(duration: number | string) {
+  if (typeof duration === "number") {
+    return { min: Math.round(duration), max: Math.round(duration) };
+  }
+  return parseDurationRange(duration);
 }
 
-/** The longest a duration field allows, in ms; undefined when absent or malformed. */
-function longestMs(value: number | string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === "number" ? Math.round(value) : parseDurationRange(value)?.max;
+function show(duration: number | string): string {
+  return typeof duration === "number" ? `${duration}ms` : duration;
 }
