@@ -145,9 +145,10 @@ export function processIo(command?: string): Io {
   } catch {
     // Windows has no SIGTERM to listen for; the process is ended there without one.
   }
-  // Deno's node:fs rejects some promises out of reach of any await (access() without
-  // --allow-sys): they end the run here, in the same words, instead of as Deno's crash.
-  process.on("unhandledRejection", (reason) => {
+  // Deno's node: modules throw some permission errors out of reach of any await or try
+  // (access() without --allow-sys rejects, listen() without --allow-net throws on a later
+  // tick): they end the run here, in the same words, instead of as Deno's crash.
+  const end = (reason: unknown) => {
     let out = io;
     try {
       out = redactedIo(io);
@@ -155,7 +156,9 @@ export function processIo(command?: string): Io {
       // The environment cannot be read, so it holds no secret to redact.
     }
     process.exit(failed(reason, out, command));
-  });
+  };
+  process.on("unhandledRejection", end);
+  process.on("uncaughtException", end);
   const io: Io = {
     out: (text) => console.log(text),
     err: (text) => console.error(text),

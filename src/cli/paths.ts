@@ -7,10 +7,10 @@
  * the file (see {@link writeOutput}).
  */
 import { constants } from "node:fs";
-import { access, mkdir, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { access, mkdir, open, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import process from "node:process";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { permissionReason } from "./permissions.ts";
 import { fsReason } from "../report/fs_reason.ts";
 import { LinesFile, LinesFileError } from "../report/lines_file.ts";
 
@@ -24,7 +24,7 @@ export async function prepareDir(dir: string, flag: string): Promise<void> {
       await mkdir(dir, { recursive: true });
     } catch (error) {
       throw new CliError(
-        `${flag}: cannot create the directory ${dir}: ${why(error)}`,
+        `${flag}: cannot create the directory ${dir}: ${fsReason(error)}`,
         EXIT.usage,
       );
     }
@@ -37,13 +37,24 @@ export async function prepareDir(dir: string, flag: string): Promise<void> {
     );
   }
   try {
-    await access(dir, constants.W_OK);
+    await probeWrite(dir);
   } catch (error) {
     throw new CliError(
-      `${flag}: cannot write in the directory ${dir}: ${why(error)}`,
+      `${flag}: cannot write in the directory ${dir}: ${fsReason(error)}`,
       EXIT.usage,
     );
   }
+}
+
+/**
+ * Creates and removes a file in `dir`: a real write, since access(W_OK) asks the file system
+ * only, and Deno answers it yes where its own permissions refuse the write that follows.
+ */
+async function probeWrite(dir: string): Promise<void> {
+  const probe = join(dir, `.session-replay-probe-${process.pid}-${Date.now()}`);
+  const handle = await open(probe, "wx");
+  await handle.close();
+  await unlink(probe);
 }
 
 /** Checks that `file` can be written: not a directory, writable if it exists, its directory ready. */
@@ -56,7 +67,7 @@ export async function prepareFile(file: string, flag: string): Promise<void> {
     try {
       await access(file, constants.W_OK);
     } catch (error) {
-      throw new CliError(`${flag}: cannot write ${file}: ${why(error)}`, EXIT.usage);
+      throw new CliError(`${flag}: cannot write ${file}: ${fsReason(error)}`, EXIT.usage);
     }
   }
   await prepareDir(dirname(file), flag);
@@ -72,7 +83,7 @@ export async function writeOutput(path: string, text: string, flag: string): Pro
   try {
     await writeFile(path, text);
   } catch (error) {
-    throw new OutputWriteError(`${flag}: cannot write ${path}: ${why(error)}`);
+    throw new OutputWriteError(`${flag}: cannot write ${path}: ${fsReason(error)}`);
   }
 }
 
@@ -96,7 +107,7 @@ async function statOrRefuse(path: string, flag: string) {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new CliError(`${flag}: cannot write ${path}: ${why(error)}`, EXIT.usage);
+    throw new CliError(`${flag}: cannot write ${path}: ${fsReason(error)}`, EXIT.usage);
   }
 }
 
@@ -119,15 +130,10 @@ function asUsageError<T>(fn: () => T, flag: string): T {
   } catch (error) {
     if (error instanceof LinesFileError) {
       throw new CliError(
-        `${flag}: cannot write ${error.path}: ${why(error.cause)}`,
+        `${flag}: cannot write ${error.path}: ${fsReason(error.cause)}`,
         EXIT.usage,
       );
     }
     throw error;
   }
-}
-
-/** Why a path could not be used: a missing permission in the flag's words, else the system's. */
-function why(error: unknown): string {
-  return permissionReason(error) ?? fsReason(error);
 }

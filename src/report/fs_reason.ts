@@ -15,13 +15,32 @@ export function fsReason(error: unknown): string {
   if (code === "EDQUOT") return "the disk quota is used up";
   if (code === "EISDIR") return "it is a directory";
   if (code === "ENOENT") return "no such file or directory";
-  // Deno's permission errors: the deno tasks grant reading and writing files, which does not
-  // cover devices such as /dev/full.
-  if (name === "NotCapable" || name === "PermissionDenied") {
-    const needs = /Requires (\w+) access/.exec((error as Error).message)?.[1];
-    return `Deno's permissions for this run do not allow it${
-      needs === "all" ? " (a device file needs --allow-all)" : needs ? ` (it needs ${needs})` : ""
-    }; choose a regular file in a directory you can write`;
+  const denial = denoDenial(error);
+  if (denial) {
+    // The deno tasks grant reading and writing files, which does not cover devices.
+    return `Deno was not given ${denial.kind} access (${denial.flag})` +
+      (denial.kind === "all"
+        ? ", which a device file such as /dev/full needs; choose a regular file in a directory " +
+          "you can write"
+        : "");
   }
   return (error as Error)?.message ?? String(error);
+}
+
+/** An access Deno refused: its kind (read, write, net, env, sys, run, all), what for, the flag. */
+export interface DenoDenial {
+  kind: string;
+  /** The path, host, variable or item asked for, when Deno names it. */
+  target?: string;
+  /** The flag that grants it, e.g. `--allow-write`. */
+  flag: string;
+}
+
+/** The access Deno refused, when `error` is Deno's NotCapable error; else undefined. */
+export function denoDenial(error: unknown): DenoDenial | undefined {
+  if (!(error instanceof Error) || error.name !== "NotCapable") return undefined;
+  const access = /Requires (\w+) access(?: to "([^"]*)")?/.exec(error.message);
+  if (!access) return undefined;
+  const flag = /--allow-[a-z-]+/.exec(error.message)?.[0] ?? `--allow-${access[1]}`;
+  return { kind: access[1], ...(access[2] !== undefined ? { target: access[2] } : {}), flag };
 }
