@@ -4,6 +4,7 @@
  * `Intl`, so the text is the same on every runtime and ICU version.
  */
 import type { ContentLocale } from "../script/template.ts";
+import { DAYS, MONTHS } from "./calendar.ts";
 
 /** How a date template shows a date: ISO, weekday and day, a time, an ISO timestamp. */
 export type DateFormat = "iso" | "long" | "time" | "datetime";
@@ -25,21 +26,8 @@ const pad = (n: number) => String(n).padStart(2, "0");
 
 const LOCALES: Record<ContentLocale, LocaleNames> = {
   en: {
-    days: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-    months: [
-      "January",
-      "February",
-      "March",
-      "April",
-      "May",
-      "June",
-      "July",
-      "August",
-      "September",
-      "October",
-      "November",
-      "December",
-    ],
+    days: DAYS,
+    months: MONTHS,
     long: (day, date, month) => `${day} ${date} ${month}`,
     numeric: (date, month, year) => `${year}-${pad(month)}-${pad(date)}`,
     // Amounts in English content stay plain ("1234.50"), as they always were.
