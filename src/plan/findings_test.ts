@@ -92,6 +92,54 @@ test("unsolved replaces the turn's answer and its main generation's, and nothing
   assert.deepEqual(plan.turns.map(shape), plain.turns.map(shape));
 });
 
+test("a replaced answer also reaches the steps after it that repeat it, such as speech synthesis", () => {
+  const voice = parseScript(
+    `name: voice
+session: { id: "call_{hex:20}" }
+user: { id: "usr_{hex:12}" }
+trace: { name: voice-turn, version: local }
+findings:
+  rates: { unsolved: 1 }
+  variants:
+    - { finding: unsolved, turn: status, output: The front desk has a dining guide. }
+turns:
+  - kind: status
+    input: can you book us a table
+    output: Sable has a table for 4 at 7:30.
+    outcome: answered
+    steps:
+      - type: generation
+        name: reply
+        main: true
+        model: m
+        messages: [{ role: user, content: can you book us a table }]
+        output: { role: assistant, content: Sable has a table for 4 at 7:30. }
+      - type: generation
+        name: speak
+        model: m
+        messages: [{ role: user, content: Sable has a table for 4 at 7:30. }]
+        output: { role: assistant, audio: { transcript: Sable has a table for 4 at 7:30. } }
+      - type: tool
+        name: log_reply
+        input: { text: Sable has a table for 4 at 7:30., channel: voice }
+`,
+    "voice.yaml",
+  );
+  const plan = planSession(voice, { seed: 1, endMs: END, file: "voice.yaml", plant: "unsolved" });
+  const planted = "The front desk has a dining guide.";
+  const root = plan.turns[0].root;
+  assert.equal(root.output, planted);
+  assert.deepEqual(named(root, "speak").input, [{ role: "user", content: planted }]);
+  assert.deepEqual(named(root, "speak").output, {
+    role: "assistant",
+    audio: { transcript: planted },
+  });
+  assert.deepEqual(named(root, "log_reply").input, { text: planted, channel: "voice" });
+  assert.deepEqual(named(root, "reply").input, [
+    { role: "user", content: "can you book us a table" },
+  ], "what came before the answer is as it was");
+});
+
 test("repeated_answer makes the turn's answer the previous turn's answer", () => {
   const plan = replay("repeated_answer");
   assert.equal(plan.turns[1].root.output, plan.turns[0].root.output);
