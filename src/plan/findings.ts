@@ -23,7 +23,8 @@ export interface Planting {
 
 /**
  * The variant a session carries, if any. `played` are the script turn indexes the session plays,
- * in order. With `plant`, the first variant of that finding whose turn is played (PlantError when
+ * in order; a variant changes the first played turn of its kind. With `plant`, the first
+ * variant of that finding whose turn is played (PlantError when
  * there is none); else, in load mode (`branching`), one session in `findings.rate` gets one,
  * picked by weight among the variants whose turn it plays, or, with `findings.rates`, each
  * finding its rate of the sessions that play one of its variants' turns; a replay plants nothing.
@@ -36,7 +37,8 @@ export function choosePlanting(
 ): Planting | undefined {
   const variants = script.findings?.variants ?? [];
   const fits = (variant: FindingVariantInput): Planting | undefined => {
-    const position = played.indexOf(script.turns.findIndex((turn) => turn.kind === variant.turn));
+    // The first turn of the kind this session plays: with `when` alternatives, the one it took.
+    const position = played.findIndex((index) => script.turns[index].kind === variant.turn);
     if (position < 0 || (position === 0 && variant.finding !== "unsolved")) return undefined;
     return { variant, position };
   };

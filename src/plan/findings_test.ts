@@ -207,6 +207,57 @@ test("late_escalation answers the escalation request without escalating, then es
   );
 });
 
+test("a finding on a turn kind with alternative turns changes the alternative the session plays", () => {
+  const script = parseScript(
+    `name: alternatives
+session: { id: "conv_{hex:21}" }
+user: { id: "usr_{hex:12}" }
+trace: { name: alt-turn, version: local }
+vars:
+  path: "{{pick quick|slow}}"
+findings:
+  rates: { lost_state: 1 }
+  variants:
+    - { finding: lost_state, turn: delay, output: Which order was it again? }
+turns:
+  - kind: status
+    when: { var: path, in: [quick] }
+    input: Where is my order? Quick please.
+    output: It ships today.
+    outcome: answered
+    steps: [{ type: generation, name: answer, model: m }]
+  - kind: status
+    when: { var: path, in: [slow] }
+    input: Where is my order?
+    output: It ships today.
+    outcome: answered
+    steps: [{ type: generation, name: answer, model: m }]
+  - kind: delay
+    when: { var: path, in: [quick] }
+    input: Why so late?
+    output: A backlog at the depot.
+    outcome: answered
+    steps: [{ type: generation, name: answer, model: m }]
+  - kind: delay
+    when: { var: path, in: [slow] }
+    input: Why is it late?
+    output: A backlog at the depot.
+    outcome: answered
+    steps: [{ type: generation, name: answer, model: m }]
+`,
+    "alternatives.yaml",
+  );
+  const inputs = new Set<string>();
+  for (let seed = 0; seed < 20; seed++) {
+    const plan = planSession(script, { seed, endMs: END, file: "x.yaml", branching: true });
+    assert.equal(plan.turns.length, 2);
+    assert.deepEqual(plan.findings.map((f) => [f.finding, f.turn]), [["lost_state", 2]]);
+    assert.equal(plan.turns[1].root.output, "Which order was it again?");
+    inputs.add(String(plan.turns[1].root.input));
+  }
+  assert.deepEqual([...inputs].sort(), ["Why is it late?", "Why so late?"], "both paths");
+});
+
 test("the answer key goes into the manifest session as planned", () => {
   const plan = replay("lost_state");
   const manifest = manifestSession(plan);
