@@ -74,6 +74,18 @@ export const TAIL = "1ms..6ms";
 /** The backoff before a retry without `retry.gap`. */
 export const DEFAULT_BACKOFF = "500ms..1.5s";
 
+/** The longest leaf a slow outlier stretches: a call, not a wait that takes minutes anyway. */
+export const OUTLIER_MAX_MS = 60_000;
+
+/**
+ * Whether a slow outlier may stretch a leaf of this type and duration: calls (generations,
+ * embeddings, tools, retrievers, guardrails, evaluators) of up to a minute. A leaf span (a wait
+ * for a person, audio playing) and a longer step last what the script says.
+ */
+export function outlierStretches(type: StepInput["type"], durationMs: number): boolean {
+  return type !== "span" && type !== "agent" && type !== "chain" && durationMs <= OUTLIER_MAX_MS;
+}
+
 /** Plans a session: ids, timestamps and rendered content for every turn. */
 export function planSession(script: ScriptInput, options: PlanOptions): SessionPlan {
   const rng = new Rng(options.seed, options.label ?? script.name);
@@ -482,7 +494,8 @@ function layoutStep(
     durationMs = draw(step.duration ?? DEFAULT_LEAF, rng);
     // Drawn only when asked for, so plans without outliers stay as they were.
     if (options.outlierRate > 0 && rng.next() < options.outlierRate) {
-      durationMs = Math.round(durationMs * (3 + rng.next() * 5));
+      const factor = 3 + rng.next() * 5;
+      if (outlierStretches(step.type, durationMs)) durationMs = Math.round(durationMs * factor);
     }
   }
   const failed = attempt !== 2 && options.failed.has(step);

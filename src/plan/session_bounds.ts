@@ -6,7 +6,14 @@
  */
 import { parseDurationRange } from "../script/duration.ts";
 import type { ScriptInput, StepInput } from "../script/schema.ts";
-import { DEFAULT_BACKOFF, DEFAULT_GAP, DEFAULT_LEAF, TAIL } from "./session.ts";
+import {
+  DEFAULT_BACKOFF,
+  DEFAULT_GAP,
+  DEFAULT_LEAF,
+  OUTLIER_MAX_MS,
+  outlierStretches,
+  TAIL,
+} from "./session.ts";
 
 /** A slow outlier lasts at most this many times its drawn duration (see `layoutStep`). */
 const OUTLIER_FACTOR = 8;
@@ -33,9 +40,14 @@ function stepsMs(step: StepInput, options: BoundOptions): number {
   if (step.type === "event") return 0;
   const children = step.steps ?? [];
   if (children.length === 0) {
-    const outlier = options.outlierRate > 0 ? OUTLIER_FACTOR : 1;
+    const duration = step.duration ?? DEFAULT_LEAF;
+    const longest = maxMs(duration);
+    // The slowest a leaf gets: the longest draw an outlier stretches, at its largest factor.
+    const stretched = options.outlierRate > 0 && outlierStretches(step.type, minMs(duration))
+      ? Math.min(longest, OUTLIER_MAX_MS) * OUTLIER_FACTOR
+      : 0;
     const failed = step.error?.duration === undefined ? 0 : maxMs(step.error.duration);
-    return Math.max(maxMs(step.duration ?? DEFAULT_LEAF) * outlier, failed);
+    return Math.max(longest, stretched, failed);
   }
   const spans = children.map((child) =>
     maxMs(child.gap ?? DEFAULT_GAP) + withRetryMs(child, options)
@@ -53,6 +65,11 @@ function withRetryMs(step: StepInput, options: BoundOptions): number {
   if (retries.length === 0) return once;
   const backoff = Math.max(...retries.map((c) => maxMs(c.retry!.gap ?? DEFAULT_BACKOFF)));
   return once + backoff + once;
+}
+
+function minMs(duration: number | string): number {
+  if (typeof duration === "number") return Math.floor(duration);
+  return parseDurationRange(duration)?.min ?? 0;
 }
 
 function maxMs(duration: number | string): number {
