@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
-import { loadScriptFile } from "../script/load.ts";
+import { loadScriptFile, parseScript } from "../script/load.ts";
 import { DEFAULT_OUTLIER_RATE } from "./instances.ts";
 import { planSession } from "./session.ts";
 import { longestSessionMs } from "./session_bounds.ts";
@@ -31,8 +31,7 @@ test("no load-mode session of a shipped script lasts longer than its longest-ses
   }
 });
 
-test("slow outliers stretch calls of up to a minute, never a wait: a leaf span or a longer step lasts as written", async () => {
-  const { parseScript } = await import("../script/load.ts");
+test("slow outliers stretch calls of up to a minute, never a wait: a leaf span or a longer step lasts as written", () => {
   const script = parseScript(
     `name: waits
 session: { id: "conv_{hex:21}" }
