@@ -96,7 +96,12 @@ test("in a default load a user's sessions carry the same first name and tenant t
   for (const [user, values] of [...names, ...tiers]) assert.equal(values.size, 1, user);
   const allTiers = new Set([...tiers.values()].flatMap((values) => [...values]));
   assert.deepEqual([...allTiers].sort(), ["enterprise", "free", "team"]);
-  assert.ok(new Set([...names.values()].flatMap((values) => [...values])).size > 50);
+  // Different users have different names (as many scripts share the load, so fewer users each).
+  const distinct = new Set([...names.values()].flatMap((values) => [...values])).size;
+  assert.ok(
+    names.size > 10 && distinct > names.size * 0.8,
+    `${distinct} names, ${names.size} users`,
+  );
 });
 
 function find(root: ObservationPlan, name: string): ObservationPlan | undefined {
