@@ -208,7 +208,8 @@ export class TextCounter {
 function reportedInputTokens(usage: NonNullable<ObservationPlan["usage"]>): number {
   let sum = 0;
   for (const [type, count] of Object.entries(usage)) {
-    if (type.startsWith("input") && count !== undefined) sum += count;
+    // Audio and image tokens are not text the tokenizer can count against what is shown.
+    if (type.startsWith("input") && !/audio|image/.test(type) && count !== undefined) sum += count;
   }
   return sum;
 }
