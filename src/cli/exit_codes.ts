@@ -14,6 +14,11 @@ export const EXIT = {
   verifyMismatch: 5,
   /** Langfuse's API refused or failed. */
   langfuseApi: 6,
+  /**
+   * A `--threshold` (or a profile's threshold) was missed, or `--abort-on-fail` stopped the run
+   * on one; every span was delivered. 99 as k6's "thresholds have failed".
+   */
+  thresholdMissed: 99,
   /** Interrupted (Ctrl-C): stopped gracefully, what was in flight delivered, report written. */
   interrupted: 130,
   /** Terminated (SIGTERM, as Kubernetes stops a pod): stopped as on Ctrl-C; 128 + 15. */

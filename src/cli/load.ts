@@ -22,7 +22,23 @@ import {
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { longestSessionMs } from "../plan/session_bounds.ts";
 import { defaultPoolSize, userPoolCapacity } from "../plan/users.ts";
-import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
+import {
+  checkThresholds,
+  formatLoadReport,
+  type LoadReport,
+  withChecks,
+} from "../report/load_report.ts";
+import {
+  isAbortable,
+  judgeThresholds,
+  latencyObservations,
+  parseThreshold,
+  rateOf,
+  type Threshold,
+  THRESHOLD_METRICS,
+  ThresholdError,
+} from "../plan/thresholds.ts";
+import { AbortWatch, DEFAULT_ABORT_DELAY_MS } from "./abort_watch.ts";
 import { redactorFor } from "../report/redact.ts";
 import { fsReason } from "../report/fs_reason.ts";
 import { shardFacts } from "../report/shard_report.ts";
@@ -142,6 +158,14 @@ Population and output:
                       running N processes or machines at once: needs --seed and, for a
                       backfill, an absolute --at; combine their reports with report merge
   --min-rate R        least acknowledged spans per second, e.g. 500/s
+  --threshold EXPR    a threshold the run must meet, k6 style (repeatable; also a profile's
+                      thresholds list): METRIC OP VALUE with OP one of < <= > >= and METRIC
+                      one of ${THRESHOLD_METRICS.join(", ")};
+                      e.g. export_p95<2s, failed_rate<0.1%, spans_per_s>=500. Each is
+                      listed met or missed; a miss exits 99
+  --abort-on-fail     stop the run as Ctrl-C does once a latency or rate threshold is missed
+                      (judged every second after --abort-delay), report written, exit 99
+  --abort-delay D     how long the run goes before --abort-on-fail judges (default 10s)
   --target langfuse|otlp|file, --protocol http/protobuf|http/json, --gzip, --out FILE
                       as for replay; load needs a real target (not the preview)
   --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT, a script or
@@ -156,10 +180,11 @@ SIGTERM (as Kubernetes stops a pod) does the same and exits 143. Sessions cut sh
 counted, and scores and the review layer of a stopped run are reported as not sent.
 Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
 schedule that starts no session, or production refused), 3 invalid script or load profile
-(nothing sent), 4 spans failed, arrivals dropped or a threshold missed (also keys refused when
-asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
+(nothing sent), 4 spans failed, arrivals dropped or --max-failed, --max-dropped or --min-rate
+missed (also keys refused when asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
 comments not made, or the keys' project could not be asked, or a prompt or score config
-refused or not fitting: nothing sent), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
+refused or not fitting: nothing sent), 99 a --threshold missed (or --abort-on-fail stopped
+the run on one) with every span delivered, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {
@@ -176,7 +201,8 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   checkWorkersFit(values, io.cores?.());
   const scripts = await loadAll(positionals);
   const review = await prepareReview(scripts, values);
-  const schedule = await buildSchedule(values, io);
+  const { schedule, thresholds: profileThresholds } = await buildSchedule(values, io);
+  const expressions = thresholdsOf(values, profileThresholds);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
   const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
 
@@ -286,6 +312,15 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (values.workers !== undefined && workers < asked) {
     io.out(`--workers ${asked}: using ${workers}, one per session of this backfill`);
   }
+  const abortWatch = values["abort-on-fail"]
+    ? new AbortWatch({
+      thresholds: expressions,
+      delayMs: values["abort-delay"] === undefined
+        ? DEFAULT_ABORT_DELAY_MS
+        : duration(values["abort-delay"], "--abort-delay"),
+      now: io.now,
+    })
+    : undefined;
   const html = values.html === undefined ? undefined : new HtmlRecording({
     now: io.now,
     sessions: () => schedule.kind === "live" ? running.view.live.started : running.view.sessions,
@@ -313,16 +348,17 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     maxAlive: DEFAULT_MAX_ALIVE,
     // Only Langfuse gets the review layer; elsewhere nothing is selected (see deliverReview).
     ...(!selector.empty && target.kind === "langfuse" ? { review: review.sources } : {}),
-    // The HTML report's time series need the workers' export latencies and session starts.
-    ...(html ? { timeline: true } : {}),
+    // The HTML report's time series and --abort-on-fail need the workers' export latencies.
+    ...(html || abortWatch ? { timeline: true } : {}),
   }, {
     clock: io.clock ?? systemClock,
-    stopped: io.interrupted,
+    stopped: () => io.interrupted() || abortWatch?.missed !== undefined,
     onLine: (line) => sessionsOut.write(clean(line)),
     onStart: html ? (startMs) => html.start(startMs) : undefined,
   }, workers);
   const view = running.view;
-  html?.attach(running.delivery);
+  const delivery = abortWatch ? abortWatch.watch(running.delivery, view) : running.delivery;
+  html?.attach(delivery);
   const stopProgress = startProgress({
     stats: view,
     sessions: () => schedule.kind === "live" ? view.live.started : view.sessions,
@@ -340,6 +376,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   } finally {
     stopProgress();
     html?.stop();
+    abortWatch?.stop();
     sessionsUnwritten = await attemptWrite(() => closeLines(sessionsOut, "--out-dir"));
   }
   for (const selection of result.reviews) selector.absorb(selection);
@@ -349,8 +386,11 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
 
   // Scores and the review layer follow a run that delivered everything; otherwise they are
   // counted as not sent, with why, instead of being left out of the report.
+  const aborted = abortWatch?.missed;
   const notSent = sessionsUnwritten !== undefined
     ? "the sessions file they are read from could not be written"
+    : aborted
+    ? "the run was stopped on a threshold missed"
     : heldBack({
       crashed: crashed !== undefined,
       stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
@@ -374,6 +414,13 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     ...(schedule.kind === "live" ? { maxDropped } : {}),
   };
   const live = result.live;
+  const verdict = checkThresholds(thresholds, stats.failed, spansPerSecond, live?.dropped ?? 0);
+  const checks = judgeThresholds(expressions, {
+    exportLatencyMs: latencyObservations(stats.latency),
+    failedRate: rateOf(stats.failed, stats.acknowledged + stats.failed),
+    droppedRate: live ? rateOf(live.dropped, live.scheduled) : undefined,
+    spansPerSecond,
+  });
   const report: LoadReport = {
     tool: "session-replay",
     kind: "load",
@@ -437,14 +484,13 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       : {}),
     sessionsFile,
     ...(shape.sessions <= LISTED_SESSIONS ? { sessionIds: result.listed.map(([, id]) => id) } : {}),
-    thresholds: {
-      ...thresholds,
-      ...checkThresholds(thresholds, stats.failed, spansPerSecond, live?.dropped ?? 0),
-    },
+    thresholds: { ...thresholds, ...withChecks(verdict, checks) },
     ...(fatal
       ? { stopped: fatal }
       : crashed
       ? { stopped: `internal error in ${crashed.split("\n")[0]}` }
+      : aborted
+      ? { stopped: AbortWatch.stoppedText(aborted) }
       : io.interrupted()
       ? { stopped: stopText(io.stopSignal?.()) }
       : {}),
@@ -479,7 +525,10 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   }
   if (unwritten.length > 0) return EXIT.usage;
   if (io.interrupted()) return EXIT.interrupted;
-  if (failed) return EXIT.deliveryFailed;
+  // Spans failed or dropped beyond their budgets (or a fatal export) say delivery failed;
+  // a run that delivered everything and only missed a --threshold says so with its own code.
+  if (!verdict.met || (report.stopped !== undefined && !aborted)) return EXIT.deliveryFailed;
+  if (failed) return EXIT.thresholdMissed;
   const reviewFailed = reviewFailures(report.review) > 0;
   return Object.keys(scores?.failed ?? {}).length > 0 || reviewFailed ? EXIT.langfuseApi : EXIT.ok;
 }
@@ -493,7 +542,8 @@ export async function checkLoadArgs(args: string[], nowMs: number) {
   const { values, positionals } = parse(args);
   checkLoadFlags(values);
   const scale = scaleFromFlags(values, 1);
-  const schedule = await buildSchedule(values, { now: () => nowMs });
+  const { schedule, thresholds } = await buildSchedule(values, { now: () => nowMs });
+  thresholdsOf(values, thresholds);
   if (values.seed !== undefined) parseSeed(values.seed);
   return { scripts: positionals, scale, schedule };
 }
@@ -578,7 +628,41 @@ function round(value: number | undefined): number | undefined {
 
 type Values = ReturnType<typeof parse>["values"];
 
-async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<LoadSchedule> {
+/** The schedule, and the load profile's threshold expressions (checked by its schema). */
+interface Scheduled {
+  schedule: LoadSchedule;
+  thresholds: string[];
+}
+
+/**
+ * The run's threshold expressions, from --threshold and the profile, parsed; a bad one is a
+ * usage error naming it. --abort-on-fail needs one it can judge during the run.
+ */
+function thresholdsOf(values: Values, fromProfile: string[]): Threshold[] {
+  const parsed = [...fromProfile, ...(values.threshold ?? [])].map((text) => {
+    try {
+      return parseThreshold(text);
+    } catch (error) {
+      if (error instanceof ThresholdError) {
+        throw new CliError(`--threshold: ${error.message}`, EXIT.usage);
+      }
+      throw error;
+    }
+  });
+  if (values["abort-on-fail"] && !parsed.some(isAbortable)) {
+    throw new CliError(
+      "--abort-on-fail needs a --threshold on export latency (export_p95<2s) or a failure or " +
+        "drop rate (failed_rate<1%) to judge while the run goes",
+      EXIT.usage,
+    );
+  }
+  if (values["abort-delay"] !== undefined && !values["abort-on-fail"]) {
+    throw new CliError("--abort-delay applies with --abort-on-fail", EXIT.usage);
+  }
+  return parsed;
+}
+
+async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<Scheduled> {
   const live = values.duration !== undefined || values.rate !== undefined ||
     values.profile !== undefined;
   if (values.sessions !== undefined && live) {
@@ -589,10 +673,13 @@ async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<LoadS
   }
   if (values.sessions !== undefined) {
     return {
-      kind: "backfill",
-      sessions: positiveInt(values.sessions, "--sessions"),
-      endMs: parseAt(values.at, io.now()),
-      spreadMs: duration(values.spread ?? "1d", "--spread"),
+      schedule: {
+        kind: "backfill",
+        sessions: positiveInt(values.sessions, "--sessions"),
+        endMs: parseAt(values.at, io.now()),
+        spreadMs: duration(values.spread ?? "1d", "--spread"),
+      },
+      thresholds: [],
     };
   }
   if (!live) {
@@ -603,11 +690,13 @@ async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<LoadS
   }
   let phases: Phase[];
   let poisson = values.poisson ?? false;
+  let thresholds: string[] = [];
   if (values.profile !== undefined) {
     const text = await readInputText(values.profile);
     const profile = parseYaml(text, values.profile, LoadProfile).value;
     phases = toPhases(profile);
     poisson = values.poisson ?? profile.poisson ?? false;
+    thresholds = profile.thresholds ?? [];
   } else {
     if (values.duration === undefined || values.rate === undefined) {
       throw new CliError("a live run needs both --duration and --rate (or --profile)", EXIT.usage);
@@ -633,7 +722,7 @@ async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<LoadS
       EXIT.usage,
     );
   }
-  return { kind: "live", phases, poisson, timeScale };
+  return { schedule: { kind: "live", phases, poisson, timeScale }, thresholds };
 }
 
 /** Refuses a schedule that asks for less than one session, before anything is sent. */
@@ -776,6 +865,9 @@ function parse(args: string[]) {
     "batch-size": { type: "string" },
     "max-in-flight": { type: "string" },
     "min-rate": { type: "string" },
+    threshold: { type: "string", multiple: true },
+    "abort-on-fail": { type: "boolean" },
+    "abort-delay": { type: "string" },
     "max-dropped": { type: "string" },
     shard: { type: "string" },
     workers: { type: "string" },

@@ -10,11 +10,13 @@
  *   - { duration: 10m, rate: 20/s }               # hold
  *   - { duration: 1m, rate: 20/s, rampTo: 0/s }   # drain
  * poisson: true
+ * thresholds: [export_p95<2s, failed_rate<0.1%]
  * ```
  */
 import { z } from "zod";
 import { MAX_LIVE_DURATION_MS, parseDuration } from "../script/duration.ts";
 import { parseRate, type Phase } from "./arrivals.ts";
+import { parseThreshold, ThresholdError } from "./thresholds.ts";
 
 const RATE_HINT = 'must be a rate like "20/s", "300/m" or "5000/h"';
 
@@ -43,6 +45,14 @@ export const LoadProfile = z.strictObject({
   poisson: z.boolean().optional().describe(
     "Exponential gaps around the rate (a Poisson process) instead of even spacing; default false",
   ),
+  thresholds: z.array(
+    z.string().superRefine((text, ctx) => {
+      const problem = thresholdProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  ).optional().describe(
+    'Threshold expressions, as --threshold takes them: "export_p95<2s", "failed_rate<0.1%"',
+  ),
 });
 
 /** A validated load profile, as written. */
@@ -57,6 +67,16 @@ export function toPhases(profile: LoadProfileInput): Phase[] {
     if (phase.rampTo !== undefined) converted.rampTo = parseRate(phase.rampTo);
     return converted;
   });
+}
+
+function thresholdProblem(text: string): string | undefined {
+  try {
+    parseThreshold(text);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ThresholdError) return error.message;
+    throw error;
+  }
 }
 
 function isRate(text: string): boolean {

@@ -10,6 +10,7 @@ import { formatFixtures, formatScores, type RunAnchor, type ScoreDelivery } from
 import type { RunFixtures } from "../plan/fixtures.ts";
 import type { ShardFacts, ShardsMerged } from "./shard_report.ts";
 import type { RunIdentity } from "./run_identity.ts";
+import { formatCheck, type ThresholdCheck } from "../plan/thresholds.ts";
 
 /** Thresholds given on the command line. */
 export interface Thresholds {
@@ -89,7 +90,11 @@ export interface LoadReport {
   sessionsFile: string;
   /** Session ids, for runs of up to 1000 sessions. */
   sessionIds?: string[];
-  thresholds: Thresholds & { met: boolean; missed: string[] };
+  /**
+   * `met` and `missed` cover all thresholds; `checks` lists each `--threshold` expression (or
+   * profile threshold) met or missed, with the value observed.
+   */
+  thresholds: Thresholds & { met: boolean; missed: string[]; checks?: ThresholdCheck[] };
   stopped?: string;
 }
 
@@ -126,6 +131,29 @@ export function checkThresholds(
     missed.push(`${spansPerSecond} spans/s is below --min-rate ${thresholds.minRate}/s`);
   }
   return { met: missed.length === 0, missed };
+}
+
+/** The `missed` line of a threshold expression missed. */
+export function checkMissedText(check: ThresholdCheck): string {
+  return `threshold ${formatCheck(check)}`;
+}
+
+/**
+ * Adds the expression checks to the thresholds' verdict: their misses join `missed`, and the
+ * run met its thresholds only if it met every one.
+ */
+export function withChecks<T extends { met: boolean; missed: string[] }>(
+  verdict: T,
+  checks: ThresholdCheck[],
+): T & { checks?: ThresholdCheck[] } {
+  if (checks.length === 0) return verdict;
+  const missed = checks.filter((check) => !check.met).map(checkMissedText);
+  return {
+    ...verdict,
+    met: verdict.met && missed.length === 0,
+    missed: [...verdict.missed, ...missed],
+    checks,
+  };
 }
 
 /** The human summary of a load run, or of shards merged. */
@@ -172,7 +200,14 @@ export function formatLoadReport(
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores     "));
   }
-  for (const missed of report.thresholds.missed) lines.push(`  missed     ${missed}`);
+  const checks = report.thresholds.checks ?? [];
+  for (const check of checks) {
+    lines.push(`  threshold  ${check.met ? "met   " : "MISSED"} ${formatCheck(check)}`);
+  }
+  const listed = new Set(checks.map(checkMissedText));
+  for (const missed of report.thresholds.missed) {
+    if (!listed.has(missed)) lines.push(`  missed     ${missed}`);
+  }
   if (report.stopped) lines.push(`  stopped    ${report.stopped}`);
   const files = "sessionsFiles" in report ? report.sessionsFiles : [report.sessionsFile];
   files.forEach((file, i) => lines.push(`  ${i === 0 ? "sessions " : "         "}  ${file}`));
