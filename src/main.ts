@@ -22,6 +22,8 @@ import { validateCommand } from "./cli/validate.ts";
 import { TargetError } from "./export/target.ts";
 import { ScriptError } from "./script/errors.ts";
 import { VERSION } from "./version.ts";
+import { permissionMessage } from "./cli/permissions.ts";
+import { taskCommand } from "./runtime.ts";
 
 const HELP =
   `session-replay ${VERSION}: replays scripted agent conversations as OpenTelemetry traces into Langfuse.
@@ -29,18 +31,27 @@ const HELP =
 Usage: session-replay <command> [options]
 
 Commands:
-  replay <script.yaml>...    replay each script as one session (deno task replay ...)
-  load <script.yaml>...      many varied sessions, backfilled or live (deno task load ...)
-  validate <script.yaml>...  check scripts without sending (deno task validate ...)
-  verify <out/run.json>      read a run back from Langfuse and compare (deno task verify ...)
-  purge <out/run.json>       delete a run's traces from Langfuse (deno task purge ...)
-  grade <out/run.json>       grade reviewers' annotations against the run's answer key (deno task grade ...)
-  record --session ID ...    real sessions (Langfuse, OTLP file, live app) into scripts (deno task record ...)
-  report merge <shard.load.json>...  combine the load reports of a run's shards (deno task report merge ...)
+  replay <script.yaml>...    replay each script as one session (${taskCommand("replay")} ...)
+  load <script.yaml>...      many varied sessions, backfilled or live (${taskCommand("load")} ...)
+  validate <script.yaml>...  check scripts without sending (${taskCommand("validate")} ...)
+  verify <out/run.json>      read a run back from Langfuse and compare (${
+    taskCommand("verify")
+  } ...)
+  purge <out/run.json>       delete a run's traces from Langfuse (${taskCommand("purge")} ...)
+  grade <out/run.json>       grade reviewers' annotations against the run's answer key (${
+    taskCommand("grade")
+  } ...)
+  record --session ID ...    real sessions (Langfuse, OTLP file, live app) into scripts (${
+    taskCommand("record")
+  } ...)
+  report merge <shard.load.json>...  combine the load reports of a run's shards (${
+    taskCommand("report")
+  } merge ...)
 
 Run a command with --help for its options.`;
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+/** Every command, by the name its task and script carry. */
+export const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   replay: replayCommand,
   load: loadCommand,
   verify: verifyCommand,
@@ -53,9 +64,18 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
 
 /** Runs the CLI with `argv` (without the program name); returns the exit code. */
 export async function main(argv: string[], rawIo: Io): Promise<number> {
-  // Every line printed, on every path, has the run's secrets removed here.
-  const io = redactedIo(rawIo);
   const [command, ...args] = argv;
+  let io = rawIo;
+  try {
+    // Every line printed, on every path, has the run's secrets removed here.
+    io = redactedIo(rawIo);
+    return await dispatch(command, args, io);
+  } catch (error) {
+    return failed(error, io, command);
+  }
+}
+
+async function dispatch(command: string | undefined, args: string[], io: Io): Promise<number> {
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     io.out(HELP);
     return command === undefined ? EXIT.usage : EXIT.ok;
@@ -69,24 +89,33 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     io.err(`Unknown command "${command}".\n\n${HELP}`);
     return EXIT.usage;
   }
-  try {
-    return await run(args, io);
-  } catch (error) {
-    if (error instanceof CliError) {
-      io.err(error.message);
-      return error.exitCode;
-    }
-    if (error instanceof ScriptError) {
-      io.err(`${error.message}\nNothing was sent.`);
-      return EXIT.invalidScript;
-    }
-    if (error instanceof TargetError) {
-      io.err(error.message);
-      return EXIT.usage;
-    }
-    io.err(`Internal error: ${(error as Error).stack ?? String(error)}`);
-    return EXIT.internal;
+  return await run(args, io);
+}
+
+/** Prints what ended `command` and answers its exit code: the one place errors become codes. */
+function failed(error: unknown, io: Io, command: string | undefined): number {
+  if (error instanceof CliError) {
+    io.err(error.message);
+    return error.exitCode;
   }
+  if (error instanceof ScriptError) {
+    io.err(`${error.message}\nNothing was sent.`);
+    return EXIT.invalidScript;
+  }
+  if (error instanceof TargetError) {
+    io.err(error.message);
+    return EXIT.usage;
+  }
+  const denied = permissionMessage(
+    error,
+    command && Object.hasOwn(COMMANDS, command) ? command : undefined,
+  );
+  if (denied !== undefined) {
+    io.err(denied);
+    return EXIT.usage;
+  }
+  io.err(`Internal error: ${(error as Error).stack ?? String(error)}`);
+  return EXIT.internal;
 }
 
 /** Commands that stop gracefully on Ctrl-C; the others quit at once. */
@@ -104,7 +133,18 @@ export function processIo(command?: string): Io {
     onQuit: () => process.exit(EXIT.interrupted),
   });
   process.on("SIGINT", () => interrupt.handle());
-  return {
+  // Deno's node:fs rejects some promises out of reach of any await (access() without
+  // --allow-sys): they end the run here, in the same words, instead of as Deno's crash.
+  process.on("unhandledRejection", (reason) => {
+    let out = io;
+    try {
+      out = redactedIo(io);
+    } catch {
+      // The environment cannot be read, so it holds no secret to redact.
+    }
+    process.exit(failed(reason, out, command));
+  });
+  const io: Io = {
     out: (text) => console.log(text),
     err: (text) => console.error(text),
     env: process.env,
@@ -117,6 +157,7 @@ export function processIo(command?: string): Io {
     errIsTty: process.stderr.isTTY === true,
     cores: () => availableParallelism(),
   };
+  return io;
 }
 
 if (import.meta.main) {

@@ -9,6 +9,7 @@ import { startOtlpReceiver } from "./export/receiver.ts";
 import { startFakeLangfuse } from "./testing/fake_langfuse/server.ts";
 import { GOLDEN, goldenArgs } from "../scripts/update_golden.ts";
 import { captureIo } from "./testing/io.ts";
+import { taskCommand } from "./runtime.ts";
 
 /** A captured Io whose unseeded runs get a fresh random seed each. */
 const io = (env: Record<string, string> = {}) =>
@@ -57,7 +58,7 @@ test("without a seed each replay adds new traces to the same fixed session", asy
   assert.equal(new Set(traceIds).size, 6, "two sets of three traces");
 });
 
-test("the default preview shows the session, its traces and how to send them to Langfuse", async () => {
+test("the default preview starts with the session, its traces, and ends with how to send them to Langfuse", async () => {
   const run = io();
   const dir = await tmp();
   assert.equal(
@@ -71,16 +72,24 @@ test("the default preview shows the session, its traces and how to send them to 
   const text = run.out();
   assert.match(
     text,
-    /Session conv_82d9535867844b4c8cdff · user usr_pseudo_7f31c2 · 3 traces · 20 spans/,
+    /^Session conv_82d9535867844b4c8cdff · user usr_pseudo_7f31c2 · 3 traces · 20 spans/,
+    "nothing comes before the session",
+  );
+  assert.match(
+    text,
+    /\n {2}manifest .*\n {2}prompts {3}intent-router, support-answer: not linked here \(Langfuse numbers their versions; the langfuse target creates them and links every generation\)\n/,
+    "why declared prompts are not linked is one line of the summary",
   );
   assert.match(text, /└─ agent support-agent/);
   assert.match(text, /generation compose-answer .* gpt-4o-2024-08-06 · \d+→\d+ tok/);
   assert.match(text, /tool create_handoff_ticket .*⚠ WARNING/);
   assert.match(text, /No contract problems found\./);
   assert.match(text, /spans {5}20 generated, 20 acknowledged, 0 failed/);
-  assert.match(
-    text,
-    /LANGFUSE_PUBLIC_KEY=pk-lf-\.\.\. .*\n.*deno task replay conversations\/order-status\.yaml/,
+  assert.ok(
+    text.endsWith(
+      `LANGFUSE_SECRET_KEY=sk-lf-... ${taskCommand("replay")} conversations/order-status.yaml`,
+    ),
+    "the hint names the runtime running",
   );
 });
 

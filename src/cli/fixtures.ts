@@ -27,7 +27,10 @@ export interface PreparedFixtures {
   links: FixtureLinks;
   /** Langfuse targets with anything to make sure of. */
   fixtures?: RunFixtures;
-  /** Non-Langfuse targets with declared prompts: why their generations are not linked. */
+  /**
+   * Non-Langfuse targets with declared prompts: one summary line on why their generations are
+   * not linked, printed after the run's summary.
+   */
   note?: string;
 }
 
@@ -60,9 +63,8 @@ export async function prepareFixtures(
     const names = needs.prompts.map((p) => p.name).join(", ");
     return {
       links: NO_LINKS,
-      note: `Prompts ${names}: declared, so their versions are known only to Langfuse; the\n` +
-        "generations naming them carry no prompt link here. Sent to Langfuse, the prompts are\n" +
-        "created when missing and every generation links to its version.",
+      note: `  prompts   ${names}: not linked here (Langfuse numbers their versions; ` +
+        "the langfuse target creates them and links every generation)",
     };
   }
   const empty = needs.prompts.length + needs.pinned.length + needs.scoreConfigs.length === 0;

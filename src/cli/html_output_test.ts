@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import { captureIo } from "../testing/io.ts";
-import { renderInChromium } from "../testing/chromium.ts";
+import { chromiumOrNotRun, renderInChromium } from "../testing/chromium.ts";
+import { checkHtmlPage } from "../testing/html_page.ts";
 import type { HtmlReportData } from "../report/html_report.ts";
 import type { TimelinePoint } from "../report/timeline_series.ts";
 
@@ -28,7 +29,7 @@ function marks(dom: string, id: string): number {
   return (svg.match(/class="mark/g) ?? []).length;
 }
 
-test("load --html writes a page a real browser renders with every chart and no error", async () => {
+test("load --html writes a whole page whose scripts compile, and a real browser renders every chart with no error", async () => {
   const receiver = await startOtlpReceiver({
     respond: ({ index }) => {
       if (index === 1) return { status: 503, headers: { "retry-after": "0" } };
@@ -80,6 +81,16 @@ test("load --html writes a page a real browser renders with every chart and no e
     assert.equal(sum((p) => p.statuses["503"] ?? 0), 1);
     assert.equal(sum((p) => p.latency?.count ?? 0), data.requests.byStatus["200"]);
 
+    const read = checkHtmlPage(html);
+    assert.deepEqual(read.problems, [], "the markup is whole and its scripts compile");
+    assert.deepEqual(read.sections, ["summary", "over-time", "rhythm", "users", "population"]);
+    assert.equal(read.scripts, 2, "the error recorder and the tooltip script");
+    assert.ok(
+      Object.values(read.charts).every((points) => points > 0),
+      JSON.stringify(read.charts),
+    );
+
+    if (!(await chromiumOrNotRun("load --html: the page in a real browser"))) return;
     const { dom, console } = await renderInChromium(page);
     assert.deepEqual(console, [], "the browser logged no console message or error");
     assert.match(dom, /<html lang="en" data-errors=""/, "the page recorded no script error");
@@ -116,7 +127,7 @@ test("load --html writes a page a real browser renders with every chart and no e
   }
 });
 
-test("replay --html writes a page a real browser renders with its charts and no error", async () => {
+test("replay --html writes a whole page whose scripts compile, and a real browser renders its charts with no error", async () => {
   const receiver = await startOtlpReceiver();
   try {
     const dir = await mkdtemp(join(tmpdir(), "replay-html-"));
@@ -135,6 +146,12 @@ test("replay --html writes a page a real browser renders with its charts and no 
       "--quiet",
     ], run.io);
     assert.equal(code, 0, run.err());
+    const read = checkHtmlPage(await readFile(page, "utf8"));
+    assert.deepEqual(read.problems, [], "the markup is whole and its scripts compile");
+    assert.deepEqual(read.sections, ["summary", "over-time", "users", "population"]);
+    assert.equal(read.charts.scripts, 2);
+
+    if (!(await chromiumOrNotRun("replay --html: the page in a real browser"))) return;
     const { dom, console } = await renderInChromium(page);
     assert.deepEqual(console, []);
     assert.match(dom, /<html lang="en" data-errors=""/);

@@ -7,9 +7,17 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { expectedArrivals, parseRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
-import { SessionFactory, type WeightedScript } from "../plan/instances.ts";
+import {
+  expectedArrivals,
+  parseRate,
+  peakRate,
+  type Phase,
+  phasesFromFlags,
+} from "../plan/arrivals.ts";
+import { DEFAULT_OUTLIER_RATE, SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
+import { longestSessionMs } from "../plan/session_bounds.ts";
+import { defaultPoolSize } from "../plan/users.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
 import { redactorFor } from "../report/redact.ts";
 import { shardFacts } from "../report/shard_report.ts";
@@ -31,11 +39,12 @@ import { prepareFixtures } from "./fixtures.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
+import { MAX_WEIGHT, type ScriptInput } from "../script/schema.ts";
 import { startProgress } from "../load/progress.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import { startSessions } from "../load/workers.ts";
 import { LISTED_SESSIONS } from "../load/part.ts";
-import { describeShard, scaleFromFlags } from "./scale_flags.ts";
+import { checkWorkersFit, describeShard, scaleFromFlags } from "./scale_flags.ts";
 import { systemClock } from "../load/clock.ts";
 import {
   DEFAULT_CONCURRENCY,
@@ -45,7 +54,7 @@ import {
 } from "../load/live.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { checkLoadFlags } from "./load_flags.ts";
+import { checkLoadFlags, MAX_TIME_SCALE } from "./load_flags.ts";
 import { closeLines, openLines, prepareDir, prepareFile } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import { parseAt } from "./time.ts";
@@ -71,8 +80,8 @@ Turns may branch (reach, when) and steps may fail (error.rate) as the scripts de
 Backfill flags and live flags do not mix; each is refused in the other mode.
 
 Backfill (sessions placed in the past with a daily rhythm, sent as fast as the target takes):
-  --sessions N        how many sessions
-  --spread D          over how long before now, e.g. 14d (default 1d, at most 1826d)
+  --sessions N        how many sessions (at most 10,000,000)
+  --spread D          over how long before now, e.g. 14d (default 1d, from 1m to 1826d)
   --at TIME           end the window at TIME instead of now: -2h, 2026-11-20T14:00:00Z
                       (from 2000-01-01 to a day ahead)
 Live (sessions arrive now at the rate, each turn sent when its time comes):
@@ -83,30 +92,35 @@ Live (sessions arrive now at the rate, each turn sent when its time comes):
   --profile FILE      arrival phases from a YAML load profile instead of --duration,
                       --rate and --ramp (see README)
   --poisson           Poisson arrivals instead of evenly spaced ones
-  --time-scale K      play every session K times faster (default 1): think times, step
-                      durations, gaps and times to first token are all divided by K, so the
-                      waits between turns and until each turn's end shrink by K, and so do
-                      the latencies the spans show; arrivals keep their rate
-  --concurrency N     sessions sending at once (default 64): a session holds a slot only
-                      while its turn is due and waiting for the export queue; a session
-                      waiting out a think time holds none. At most 10,000 sessions are alive
-                      at once (about 20 KB each).
+  --time-scale K      play every session K times faster (default 1, at most 10000): think
+                      times, step durations, gaps and times to first token are all divided
+                      by K, so the waits between turns and until each turn's end shrink by
+                      K, and so do the latencies the spans show; arrivals keep their rate
+  --concurrency N     sessions sending at once (default 64, at most 10000): a session holds
+                      a slot only while its turn is due and waiting for the export queue; a
+                      session waiting out a think time holds none. At most 10,000 sessions
+                      are alive at once (about 20 KB each).
   --max-dropped N     most arrivals allowed to be dropped (default 0). An arrival is dropped,
                       never queued, when it cannot start within 1s of its time (the target
                       or this machine is too slow for the rate) or 10,000 sessions are alive
 
 Population and output:
-  --users N           size of the user pool (default: sessions / 10, at least 1; 100 live)
+  --users N           size of the user pool, at most 10,000,000 (default: a user for every
+                      4 sessions; live runs also 1.5 users for each session that can be
+                      under way at once, up to one a session). A user is in one session at
+                      a time, at most 12 a day, and mostly comes back to the same script,
+                      as long as the pool is large enough
   --weight NAME=W     weight of the script named NAME (repeatable; default its own weight)
   --seed N            reproducible population; a re-run overwrites the same traces
   --report FILE       write the JSON report here too
   --html FILE         write a self-contained HTML report with charts (opens offline)
   --out-dir DIR       where the sessions file and the default report go (default out)
-  --batch-size N      spans per export request (default 512)
-  --max-in-flight N   export requests at once (default 4)
+  --batch-size N      spans per export request (default 512, at most 10000)
+  --max-in-flight N   export requests at once (default 4, at most 64)
   --max-failed N      most spans allowed to fail (default 0)
   --workers N         worker threads sending at once, each with its own pipeline (default:
-                      the machine's cores, 1 for --target file; 1 sends from this thread);
+                      the machine's cores, 1 for --target file; 1 sends from this thread;
+                      at most the machine's cores, and no more than a backfill's sessions);
                       the sessions are the same whatever N
   --shard K/N         send only part K of N (K from 1 to N) of the seeded population, for
                       running N processes or machines at once: needs --seed and, for a
@@ -141,6 +155,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   }
   checkLoadFlags(values);
   const scale = scaleFromFlags(values, io.cores?.() ?? 1);
+  checkWorkersFit(values, io.cores?.());
   const scripts = await loadAll(positionals);
   const review = await prepareReview(scripts, values);
   const schedule = await buildSchedule(values, io);
@@ -163,9 +178,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   }));
   const users = values.users !== undefined
     ? positiveInt(values.users, "--users")
-    : schedule.kind === "backfill"
-    ? Math.max(1, Math.round(schedule.sessions / 10))
-    : 100;
+    : defaultUsers(schedule, scripts.map(({ script }) => script));
   const backfill = schedule.kind === "backfill";
   const identity = runIdentity({
     command: "load",
@@ -236,7 +249,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     undefined,
     reviewScoreConfigs(review),
   );
-  if (fixtures.note) io.out(fixtures.note);
   await prepareQueues(target, review, io, configIdsOf(fixtures.fixtures));
   const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
@@ -249,6 +261,9 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const workers = backfill
     ? Math.max(1, Math.min(asked, Math.ceil(schedule.sessions / scale.shard.count)))
     : asked;
+  if (values.workers !== undefined && workers < asked) {
+    io.out(`--workers ${asked}: using ${workers}, one per session of this backfill`);
+  }
   const html = values.html === undefined ? undefined : new HtmlRecording({
     now: io.now,
     sessions: () => schedule.kind === "live" ? running.view.live.started : running.view.sessions,
@@ -398,6 +413,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   if (html) await html.writeLoad(values.html!, report, population, io.env);
   const failed = !report.thresholds.met || report.stopped !== undefined;
   (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
+  if (fixtures.note) io.out(fixtures.note);
   if (reviewed.text) (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
@@ -454,6 +470,18 @@ async function deliverLoadScores(
   return total;
 }
 
+/** The default user pool of a run (see `defaultPoolSize`). */
+function defaultUsers(schedule: LoadSchedule, scripts: ScriptInput[]): number {
+  if (schedule.kind === "backfill") return defaultPoolSize({ sessions: schedule.sessions });
+  const longestMs = Math.max(
+    ...scripts.map((script) => longestSessionMs(script, { outlierRate: DEFAULT_OUTLIER_RATE })),
+  );
+  return defaultPoolSize({
+    sessions: expectedArrivals(schedule.phases),
+    underWay: peakRate(schedule.phases) * longestMs / 1000 / schedule.timeScale,
+  });
+}
+
 function round(value: number | undefined): number | undefined {
   return value === undefined ? undefined : Math.round(value * 10) / 10;
 }
@@ -507,9 +535,11 @@ async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<LoadS
   }
   refuseEmpty(phases, values.profile);
   const timeScale = values["time-scale"] === undefined ? 1 : Number(values["time-scale"]);
-  if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
+  if (!(timeScale > 0) || !(timeScale <= MAX_TIME_SCALE)) {
     throw new CliError(
-      `--time-scale must be a positive number, not "${values["time-scale"]}"`,
+      `--time-scale must be a positive number up to ${MAX_TIME_SCALE}, not "${
+        values["time-scale"]
+      }"`,
       EXIT.usage,
     );
   }
@@ -565,8 +595,12 @@ function parseWeights(entries: string[], names: string[]): Map<string, number> {
   const weights = new Map<string, number>();
   for (const entry of entries) {
     const match = /^([a-z][a-z0-9-]*)=(\d+(?:\.\d+)?)$/.exec(entry);
-    if (!match || Number(match[2]) <= 0) {
-      throw new CliError(`--weight must look like order-status=3, not "${entry}"`, EXIT.usage);
+    if (!match || Number(match[2]) <= 0 || Number(match[2]) > MAX_WEIGHT) {
+      throw new CliError(
+        `--weight must look like order-status=3, a weight above 0 and at most ${MAX_WEIGHT}, ` +
+          `not "${entry}"`,
+        EXIT.usage,
+      );
     }
     if (!names.includes(match[1])) {
       throw new CliError(
@@ -579,15 +613,33 @@ function parseWeights(entries: string[], names: string[]): Map<string, number> {
   return weights;
 }
 
-function positiveInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new CliError(`${flag} must be a whole number of at least 1, not "${text}"`, EXIT.usage);
+/**
+ * The bounds of `load`'s count flags; above them a run is a typo or cannot fit in memory (a
+ * backfill plans its sessions' times up front): sessions and users ten million, sessions alive
+ * at once {@link DEFAULT_MAX_ALIVE}, spans a request ten thousand (requests split at 4 MiB
+ * anyway), requests in flight 64 per worker, a failure or drop budget any whole number.
+ */
+export const LOAD_COUNT_BOUNDS = {
+  "--sessions": 10_000_000,
+  "--users": 10_000_000,
+  "--concurrency": DEFAULT_MAX_ALIVE,
+  "--batch-size": 10_000,
+  "--max-in-flight": 64,
+} as const;
+
+function positiveInt(text: string, flag: keyof typeof LOAD_COUNT_BOUNDS): number {
+  const max = LOAD_COUNT_BOUNDS[flag];
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new CliError(
+      `${flag} must be a whole number from 1 to ${max}, not "${text}"`,
+      EXIT.usage,
+    );
   }
   return Number(text);
 }
 
 function nonNegativeInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text)) {
+  if (!/^\d+$/.test(text) || Number(text) > Number.MAX_SAFE_INTEGER) {
     throw new CliError(`${flag} must be a whole number, not "${text}"`, EXIT.usage);
   }
   return Number(text);

@@ -4,7 +4,7 @@
  * scripts are read, so nothing is sent.
  */
 import { CliError, EXIT } from "./exit_codes.ts";
-import { durationFlag, MAX_LIVE_DURATION_MS, MAX_SPREAD_MS } from "./limits.ts";
+import { durationFlag, MAX_LIVE_DURATION_MS, MAX_SPREAD_MS, MIN_SPREAD_MS } from "./limits.ts";
 
 /** The `load` flag values this module looks at. */
 export interface LoadFlagValues {
@@ -20,6 +20,12 @@ export interface LoadFlagValues {
   concurrency?: string;
   "max-dropped"?: string;
 }
+
+/**
+ * The largest `--time-scale`: 10,000 plays a day-long session in under 9 s; more squeezes every
+ * duration to nothing.
+ */
+export const MAX_TIME_SCALE = 10_000;
 
 const BACKFILL_ONLY = ["spread", "at"] as const;
 const LIVE_ONLY = ["ramp", "poisson", "time-scale", "concurrency", "max-dropped"] as const;
@@ -65,7 +71,12 @@ export function checkLoadFlags(values: LoadFlagValues): void {
     }
   }
   if (values.spread !== undefined) {
-    durationFlag(values.spread, "--spread", { maxMs: MAX_SPREAD_MS, maxText: "1826d (5 years)" });
+    durationFlag(values.spread, "--spread", {
+      maxMs: MAX_SPREAD_MS,
+      maxText: "1826d (5 years)",
+      minMs: MIN_SPREAD_MS,
+      minText: "1m (sessions last minutes; a shorter window ends them all at once)",
+    });
   }
   for (const flag of ["duration", "ramp"] as const) {
     const text = values[flag];
@@ -74,9 +85,13 @@ export function checkLoadFlags(values: LoadFlagValues): void {
     }
   }
   const scale = values["time-scale"];
-  if (scale !== undefined && (!/^\d+(\.\d+)?$/.test(scale) || !(Number(scale) > 0))) {
+  if (
+    scale !== undefined &&
+    (!/^\d+(\.\d+)?$/.test(scale) || !(Number(scale) > 0) || Number(scale) > MAX_TIME_SCALE)
+  ) {
     throw new CliError(
-      `--time-scale must be a positive number like 10 or 0.5, not "${scale}"`,
+      `--time-scale must be a positive number like 10 or 0.5, at most ${MAX_TIME_SCALE}, ` +
+        `not "${scale}"`,
       EXIT.usage,
     );
   }

@@ -294,7 +294,7 @@ test("load refuses bad flags and the preview target", async () => {
     ],
     [
       ["load", "conversations/refund.yaml", "--sessions", "0"],
-      /--sessions must be a whole number of at least 1/,
+      /--sessions must be a whole number from 1 to 10000000, not "0"/,
     ],
     [
       ["load", "conversations/refund.yaml", "--sessions", "5", "--weight", "nope=2"],
@@ -473,8 +473,60 @@ test("an empty live run is refused before anything is sent, saying why", async (
 test("load --help says what --concurrency, --time-scale and --max-dropped mean", async () => {
   const run = io({});
   assert.equal(await main(["load", "--help"], run.io), 0);
-  assert.match(run.out(), /--concurrency N +sessions sending at once \(default 64\)/);
-  assert.match(run.out(), /a session\s+waiting out a think time holds none/);
+  assert.match(
+    run.out(),
+    /--concurrency N +sessions sending at once \(default 64, at most 10000\)/,
+  );
+  assert.match(run.out(), /a\s+session waiting out a think time holds none/);
   assert.match(run.out(), /--time-scale K +play every session K times faster/);
   assert.match(run.out(), /--max-dropped N +most arrivals allowed to be dropped \(default 0\)/);
+});
+
+test("a default load gives each user one session at a time, at most 12 a day, whatever --workers", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "load-people-"));
+  const run = io({});
+  const code = await main([
+    "load",
+    "conversations/order-status.yaml",
+    "conversations/refund.yaml",
+    "conversations/handoff.yaml",
+    "--sessions",
+    "400",
+    "--seed",
+    "7",
+    "--at",
+    "2026-11-20T14:00:00Z",
+    "--workers",
+    "2",
+    "--target",
+    "file",
+    "--out",
+    join(dir, "spans.jsonl"),
+    "--out-dir",
+    dir,
+    "--report",
+    join(dir, "report.json"),
+  ], run.io);
+  assert.equal(code, 0, run.err());
+  const result = await report(dir);
+  assert.equal(result.population.users <= 100, true, "a pool of a user for every 4 sessions");
+  assert.ok(result.population.maxSessionsPerUser <= 12, `${result.population.maxSessionsPerUser}`);
+  const sessions = (await readFile(result.sessionsFile, "utf8")).trim().split("\n").map((line) =>
+    JSON.parse(line) as { userId: string; traces: { startTime: string; endTime: string }[] }
+  );
+  const byUser = new Map<string, [number, number][]>();
+  for (const { userId, traces } of sessions) {
+    const span: [number, number] = [
+      Date.parse(traces[0].startTime),
+      Date.parse(traces.at(-1)!.endTime),
+    ];
+    byUser.set(userId, [...(byUser.get(userId) ?? []), span]);
+  }
+  assert.ok([...byUser.values()].some((spans) => spans.length >= 5), "heavy users come back");
+  for (const [user, spans] of byUser) {
+    spans.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) {
+      assert.ok(spans[i][0] >= spans[i - 1][1], `${user} is in two sessions at once`);
+    }
+  }
 });

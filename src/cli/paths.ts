@@ -7,6 +7,7 @@ import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { permissionReason } from "./permissions.ts";
 import { LinesFile, LinesFileError } from "../report/lines_file.ts";
 
 /** Creates `dir` if needed and checks that it is a directory this process may write in. */
@@ -39,9 +40,7 @@ export async function prepareFile(file: string, flag: string): Promise<void> {
 function why(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === "EEXIST" || code === "ENOTDIR") return "a file is in the way";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EROFS") return "the file system is read-only";
-  return (error as Error).message ?? String(error);
+  return permissionReason(error) ?? (error as Error).message ?? String(error);
 }
 
 /** Opens a JSON-lines file a run writes as it goes (the sessions file); exit 2 if it cannot. */

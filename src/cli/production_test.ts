@@ -66,6 +66,50 @@ test("replay and load refuse a project named like production before any span, sa
   }
 });
 
+test("look-alike letters do not hide production: Greek and Cyrillic homoglyphs, fullwidth, accents, invisible characters", async () => {
+  const spellings = [
+    "pr\u03bfduction", // Greek small omicron
+    "\u03a1ROD-eu", // Greek capital rho
+    "\u0440rod", // Cyrillic small er
+    "liv\u0435", // Cyrillic small ie
+    "\uff50\uff52\uff44", // fullwidth prd
+    "pr\u00f3d", // an accent
+    "pro\u200bd", // a zero-width space
+  ];
+  for (const name of spellings) {
+    await withFakeLangfuse({ projectName: name }, async (fake) => {
+      const run = captureIo(langfuseEnv(fake));
+      assert.equal(await main(replayArgs(await tmp()), run.io), 2, name);
+      assert.match(
+        run.err(),
+        /the keys belong to the Langfuse project ".+" \(read as "[^"]+"\), named like production/,
+        name,
+      );
+      assert.deepEqual(calls(fake), [PROJECTS], "nothing but the question was sent");
+    });
+    await withFakeLangfuse({}, async (fake) => {
+      const env = { ...langfuseEnv(fake), LANGFUSE_TRACING_ENVIRONMENT: name };
+      const run = captureIo(env);
+      assert.equal(await main(replayArgs(await tmp()), run.io), 2, name);
+      assert.match(run.err(), /LANGFUSE_TRACING_ENVIRONMENT .* is named like production/, name);
+      assert.deepEqual(calls(fake), []);
+    });
+  }
+});
+
+test("a punycode host that spells production with look-alike letters is refused without contacting it", async () => {
+  const run = captureIo({
+    LANGFUSE_BASE_URL: "https://langfuse-pr\u03bfduction.example.com",
+    LANGFUSE_PUBLIC_KEY: "pk-lf-x",
+    LANGFUSE_SECRET_KEY: "sk-lf-x",
+  });
+  assert.equal(await main(replayArgs(await tmp()), run.io), 2);
+  assert.match(
+    run.err(),
+    /the host "xn--langfuse-prduction-p5m\.example\.com" \(read as "langfuse-production\.example\.com"\) is named like production/,
+  );
+});
+
 test("--allow-production sends to a production project without asking which it is", async () => {
   await withFakeLangfuse({ projectName: "production" }, async (fake) => {
     const run = captureIo(langfuseEnv(fake));

@@ -25,9 +25,11 @@ import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { productionReasons, resolveTarget } from "../export/target.ts";
 import { guardProduction, parseCommandArgs } from "./options.ts";
+import { prepareFile } from "./paths.ts";
 import { langfuseProjectName } from "./production.ts";
 import { apiFailure, langfuseClientFromEnv, openRun } from "./verify.ts";
 import { COMMENTS_STAY, purgeReview } from "../langfuse/purge_review.ts";
+import { count } from "../report/count.ts";
 
 /** `purge --help`. */
 export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.load.json> [options]
@@ -168,6 +170,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     io.out("Nothing to delete.");
     return EXIT.ok;
   }
+  await checkLeftFile(run.path);
   if (!values.yes) {
     const yes = await io.confirm!(
       `Delete ${traces}${scores}${itemsText} of ${run.runId} at ${host}?`,
@@ -219,6 +222,24 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
   return EXIT.ok;
 }
 
+/**
+ * Checks, before anything is deleted, that what a spent delete budget leaves can be kept
+ * beside the run file: otherwise a later run could not tell what is left.
+ */
+async function checkLeftFile(runPath: string): Promise<void> {
+  const path = leftFilePath(runPath);
+  try {
+    await prepareFile(path, path);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    throw new CliError(
+      `${error.message}. purge keeps there what Langfuse's delete budget leaves for a later ` +
+        "run; nothing was deleted",
+      EXIT.usage,
+    );
+  }
+}
+
 /** The `keep` line for a run's prompts and score configs, which purge never deletes. */
 function keptFixtures(fixtures: RunFixtures | undefined): string[] {
   if (!fixtures || fixtures.prompts.length + fixtures.scoreConfigs.length === 0) return [];
@@ -255,10 +276,6 @@ function batchSizeFlag(text: string): number {
     );
   }
   return value;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /**

@@ -6,12 +6,12 @@
  * them. The sessions become anonymised scripts (record/script.ts), written without overwriting.
  *
  * @example
- * deno task record --session 7f3c... --out conversations/recorded.yaml
- * deno task record --listen 4318 --sessions 1 --out recorded/
+ * deno task record --session 7f3c...                  # into out/recorded/
+ * deno task record --listen 4318 --sessions 1 --out out/recorded/live/
  */
 import { constants } from "node:fs";
 import { access, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { systemClock } from "../load/clock.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { sessionsFromOtlpFile } from "../record/from_otlp.ts";
@@ -26,15 +26,24 @@ import { durationFlag } from "./limits.ts";
 import { parseCommandArgs } from "./options.ts";
 import { prepareDir } from "./paths.ts";
 import { parseAt } from "./time.ts";
+import { taskCommand } from "../runtime.ts";
+import { count as counted } from "../report/count.ts";
 import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
 
 /** Default `--limit`: sessions read for `--user` / `--from` / `--to`. */
 export const DEFAULT_RECORD_LIMIT = 5;
 /** Largest `--limit`. */
 export const MAX_RECORD_LIMIT = 100;
+/**
+ * Default `--out`: a directory outside conversations/, so that a recorded script, which needs
+ * a review before use, is not picked up by `conversations/*.yaml`.
+ */
+export const DEFAULT_RECORD_OUT = "out/recorded";
+/** The conversation script's JSON Schema, from the project's root. */
+const SCHEMA_FILE = "schema/conversation.schema.json";
 
 /** `record --help`. */
-export const RECORD_HELP = `Usage: session-replay record <source> --out FILE|DIR [options]
+export const RECORD_HELP = `Usage: session-replay record <source> [--out FILE|DIR] [options]
 
 Turns real sessions into conversation scripts: one turn per trace with its observation tree,
 models, prompt links, levels and scores, timings and usage as ranges, and every id and piece of
@@ -59,7 +68,8 @@ LANGFUSE_SECRET_KEY, and only read.
 
 Options:
   --out FILE|DIR        where to write: a .yaml file for one session, else a directory
-                        (created if needed); required
+                        (created if needed); default ${DEFAULT_RECORD_OUT}, outside conversations/ so
+                        that conversations/*.yaml does not pick up a script not reviewed yet
   --limit N             most sessions for --user, --from, --to (default ${DEFAULT_RECORD_LIMIT}, at most ${MAX_RECORD_LIMIT})
   --sessions N          --listen: stop after N sessions, once nothing arrived for --idle
   --idle D              --listen: how long a session must be quiet to count (default ${
@@ -67,6 +77,11 @@ Options:
 }s)
   --name NAME           the script name (kebab-case; also the file name)
   --force               overwrite existing files (refused otherwise)
+  --no-prompts          Langfuse sources: link the prompts generations use by name and version
+                        only; by default each linked version is read (GET
+                        /api/public/v2/prompts/{name}?version=) and declared under prompts: with
+                        its text, scrubbed like the content, so the script replays into a
+                        project that lacks the prompts (a replay creates them there)
   --reads-per-second R  most Langfuse API reads a second (default ${DEFAULT_READS_PER_SECOND}; see verify --help)
   -h, --help            show this help
 
@@ -91,6 +106,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     out: { type: "string" },
     name: { type: "string" },
     force: { type: "boolean" },
+    "no-prompts": { type: "boolean" },
     "reads-per-second": { type: "string" },
     help: { type: "boolean", short: "h" },
   }, "record");
@@ -115,11 +131,14 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     );
   }
   if (sources.length > 1) throw usage(`give one source, not ${sources.join(" and ")}`);
-  if (values.out === undefined) {
-    throw usage("record needs --out: a .yaml file for one session, or a directory");
-  }
   if (values.limit !== undefined && !recent) {
     throw usage("--limit applies to --user, --from and --to");
+  }
+  if (values["no-prompts"] && (values["from-otlp"] !== undefined || values.listen !== undefined)) {
+    throw usage(
+      "--no-prompts applies to Langfuse sources (--session, --user, --from, --to): spans " +
+        "carry a prompt's name and version, never its text",
+    );
   }
   if ((values.sessions !== undefined || values.idle !== undefined) && values.listen === undefined) {
     throw usage("--sessions and --idle apply to --listen");
@@ -127,7 +146,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   if (values.name !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(values.name)) {
     throw usage(`--name must be kebab-case (a-z, 0-9 and "-"), not "${values.name}"`);
   }
-  const out = values.out;
+  const out = values.out ?? DEFAULT_RECORD_OUT;
   const toFile = /\.ya?ml$/i.test(out);
   if (toFile && (recent || values.listen !== undefined)) {
     throw usage(
@@ -146,7 +165,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
       sessions = await sessionsFromOtlpFile(values["from-otlp"]);
     } else if (values.listen !== undefined) {
       const port = portFlag(values.listen);
-      const count = values.sessions === undefined
+      const sessionsWanted = values.sessions === undefined
         ? undefined
         : positiveInt(values.sessions, "--sessions");
       const idleMs = values.idle === undefined ? undefined : durationFlag(values.idle, "--idle", {
@@ -156,7 +175,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
       });
       const result = await listenForSessions({
         port,
-        ...(count !== undefined ? { sessions: count } : {}),
+        ...(sessionsWanted !== undefined ? { sessions: sessionsWanted } : {}),
         ...(idleMs !== undefined ? { idleMs } : {}),
         stopped: io.interrupted,
         color: io.color,
@@ -165,18 +184,17 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
             `Listening for OTLP/HTTP traces on ${url} (JSON or protobuf). ` +
               `Point your exporter at it, e.g.\n` +
               `  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${url}\n` +
-              (count === undefined
+              (sessionsWanted === undefined
                 ? `Ctrl-C writes the sessions seen as scripts into ${out}.\n`
-                : `Stops after ${count} session${count === 1 ? "" : "s"} (Ctrl-C sooner), ` +
+                : `Stops after ${counted(sessionsWanted, "session")} (Ctrl-C sooner), ` +
                   `then writes them into ${out}.\n`),
           ),
         onTurn: (text) => io.out(text),
+        onRefused: (reason) => io.err(`Refused a request from the app: ${reason}`),
       });
       io.out(
-        `Received ${result.spans} span${result.spans === 1 ? "" : "s"} in ${result.traces} ` +
-          `trace${result.traces === 1 ? "" : "s"}; ${result.problems} contract problem${
-            result.problems === 1 ? "" : "s"
-          } flagged.`,
+        `Received ${counted(result.spans, "span")} in ${counted(result.traces, "trace")}; ` +
+          `${counted(result.problems, "contract problem")} flagged.`,
       );
       if (result.spans === 0) {
         throw new RecordInputError("--listen: no spans arrived; nothing to write");
@@ -190,9 +208,14 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
         sleep: (ms) => clock.sleepUntil(clock.now() + ms),
       });
       const source = new LangfuseSource(client);
+      // The prompt versions linked, with their text, so the script replays into any project.
+      const read = async (id: string) => {
+        const session = await source.session(id);
+        return values["no-prompts"] ? session : await source.withPrompts(session);
+      };
       if (values.session !== undefined) {
         if (values.session.trim() === "") throw usage("--session needs a session id");
-        sessions = [await source.session(values.session)];
+        sessions = [await read(values.session)];
       } else {
         const nowMs = io.now();
         const fromMs = values.from === undefined
@@ -224,7 +247,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
             interrupted = true;
             break;
           }
-          sessions.push(await source.session(id));
+          sessions.push(await read(id));
         }
       }
     }
@@ -242,7 +265,10 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   }
   let scripts: RecordedScript[];
   try {
-    scripts = toScripts(sessions, values.name === undefined ? {} : { name: values.name });
+    scripts = toScripts(sessions, {
+      ...(values.name === undefined ? {} : { name: values.name }),
+      schemaPath: schemaPathFrom(toFile ? dirname(out) : out),
+    });
   } catch (error) {
     if (error instanceof RecordError) throw new CliError(error.message, EXIT.invalidScript);
     throw error;
@@ -254,12 +280,12 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   }
   const written = await writeScripts(scripts, out, toFile, values.force ?? false);
   for (const { path, script, turns } of written) {
-    io.out(`Wrote ${path} (${turns} turn${turns === 1 ? "" : "s"})`);
+    io.out(`Wrote ${path} (${counted(turns, "turn")})`);
     for (const note of script.notes) io.out(`  ${note}`);
   }
   io.out(
     `\nReview before sharing: the scrubber replaces what it recognises, free text can hide more.\n` +
-      `Check: deno task validate ${written.map((w) => w.path).join(" ")}`,
+      `Check: ${taskCommand("validate")} ${written.map((w) => w.path).join(" ")}`,
   );
   return interrupted ? EXIT.interrupted : EXIT.ok;
 
@@ -300,6 +326,14 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     }
     return planned;
   }
+}
+
+/**
+ * The JSON Schema's path from the directory a script is written to (the editor line of its
+ * header), for a command run from the project's root.
+ */
+function schemaPathFrom(dir: string): string {
+  return relative(resolve(dir), resolve(SCHEMA_FILE)).replaceAll("\\", "/");
 }
 
 /** The --out target checked before reading: a file's directory, or the directory itself. */

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -13,8 +13,11 @@ import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/lan
 import { withFakeLangfuse } from "../testing/servers.ts";
 import type { FakeMode } from "../testing/fake_langfuse/server.ts";
 import { sdkConversation } from "../testing/sdk_conversation.ts";
+import { startRecordListen } from "../testing/listen.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { loadScriptFile, parseScript } from "../script/load.ts";
+import { taskCommand } from "../runtime.ts";
+import { DEFAULT_RECORD_OUT } from "./record.ts";
 import type { RecordedObservation, RecordedSession } from "../record/types.ts";
 
 const SCRIPTS = [
@@ -112,6 +115,67 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
   });
 }
 
+describe("record from one Langfuse project, replay into another", () => {
+  it("records the linked prompts with their text, so a project without them gets them created and its generations linked", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "recorded.yaml");
+    await withFakeLangfuse({ mode: "v4", projectId: "production-copy" }, async (a) => {
+      await withFakeLangfuse({ mode: "v4", projectId: "staging" }, async (b) => {
+        const sent = await replayWithScores(a, 41, ["conversations/order-status.yaml"]);
+        const sessionId = sent.manifest.sessions[0].sessionId;
+        const recorded = await run(
+          ["record", "--session", sessionId, "--out", file],
+          langfuseEnv(a),
+          { clock: new FakeClock() },
+        );
+        assert.equal(recorded.code, 0, recorded.err);
+        const text = await readFile(file, "utf8");
+        assert.equal((await run(["validate", file])).code, 0, text);
+
+        assert.equal(b.prompts.length, 0, "the second project lacks the prompts");
+        const replayed = await replayWithScores(b, 42, [file]);
+        const content = (p: { name: string; type: string; prompt: unknown; config: unknown }) =>
+          JSON.stringify([p.name, p.type, p.prompt, p.config]);
+        assert.deepEqual(
+          b.prompts.map(content).sort(),
+          a.prompts.map(content).sort(),
+          "created with the recorded text",
+        );
+        const source = new LangfuseSource(langfuseClientFor(a));
+        const again = new LangfuseSource(langfuseClientFor(b));
+        const original = await source.session(sessionId);
+        const copy = await again.session(replayed.manifest.sessions[0].sessionId);
+        assert.deepEqual(shape(copy), shape(original), text);
+        const links = shape(copy).flat().join(" ").match(/\|[\w-]+@\d+/g) ?? [];
+        assert.ok(links.length >= 2, `generations link the created prompts: ${links}`);
+        assert.ok(links.every((link) => !link.endsWith("@?")));
+
+        // --no-prompts links by name and version only: that project then refuses, saying why.
+        const pinned = join(dir, "pinned.yaml");
+        const bare = await run(
+          ["record", "--session", sessionId, "--out", pinned, "--no-prompts"],
+          langfuseEnv(a),
+          { clock: new FakeClock() },
+        );
+        assert.equal(bare.code, 0, bare.err);
+        await withFakeLangfuse({ mode: "v4" }, async (empty) => {
+          const refused = await run(["replay", pinned, "--quiet"], langfuseEnv(empty));
+          assert.equal(refused.code, 6, refused.err);
+          assert.match(refused.err, /prompt "[\w-]+" version 1 .* does not exist/);
+          assert.match(refused.err, /Nothing was sent/);
+          assert.equal(empty.spans.length, 0);
+        });
+      });
+    });
+  });
+
+  it("refuses --no-prompts for a source whose spans carry no prompt text", async () => {
+    const result = await run(["record", "--from-otlp", "x.jsonl", "--no-prompts"]);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /--no-prompts applies to Langfuse sources/);
+  });
+});
+
 describe("record on the command line", () => {
   it("writes scripts from a file target's output and refuses to overwrite them without --force", async () => {
     const dir = await tempDir();
@@ -157,27 +221,46 @@ describe("record on the command line", () => {
     );
   });
 
+  it("without --out writes into out/recorded/, outside the conversations/*.yaml glob, with the schema's path from there", async () => {
+    const dir = await tempDir();
+    const spans = join(dir, "spans.otlp.jsonl");
+    const sent = await run([
+      "replay",
+      "conversations/refund.yaml",
+      "--target",
+      "file",
+      "--out",
+      spans,
+      "--no-manifest",
+      "--quiet",
+    ]);
+    assert.equal(sent.code, 0, sent.err);
+    const name = `default-out-${Date.now()}`;
+    const file = join(DEFAULT_RECORD_OUT, `${name}.yaml`);
+    try {
+      const recorded = await run(["record", "--from-otlp", spans, "--name", name]);
+      assert.equal(recorded.code, 0, recorded.err);
+      assert.equal(DEFAULT_RECORD_OUT, "out/recorded");
+      assert.match(recorded.out, new RegExp(`Wrote ${file} `));
+      assert.match(recorded.out, new RegExp(`Check: ${taskCommand("validate")} ${file}$`, "m"));
+      const schema = /\$schema=(\S+)/.exec(await readFile(file, "utf8"))![1];
+      assert.equal(schema, "../../schema/conversation.schema.json");
+      assert.ok((await stat(join(DEFAULT_RECORD_OUT, schema))).isFile(), "the editor finds it");
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
   it("records a plain OpenTelemetry SDK app with --listen, flags its mistakes and writes a valid script", async () => {
     const dir = await tempDir();
-    let ready: (url: string) => void = () => {};
-    const url = new Promise<string>((resolve) => (ready = resolve));
-    const lines: string[] = [];
-    const io = captureIo({}, {
-      out: (text) => {
-        lines.push(text);
-        const found = /Listening for OTLP\/HTTP traces on (\S+)/.exec(text);
-        if (found) ready(found[1]);
-      },
-    });
-    const done = main(
-      ["record", "--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
-      io.io,
+    const listen = await startRecordListen(
+      ["--listen", "0", "--sessions", "1", "--idle", "100ms", "--out", dir],
     );
-    const exporter = new OTLPTraceExporter({ url: await url });
+    const exporter = new OTLPTraceExporter({ url: listen.url });
     await sdkConversation([new BatchSpanProcessor({ exporter })], { mistakes: true });
-    const code = await done;
-    const text = lines.join("\n");
-    assert.equal(code, 0, text + io.err());
+    const code = await listen.done;
+    const text = listen.out();
+    assert.equal(code, 0, text + listen.err());
     assert.match(text, /Tags sent as a string \("support,vip"\)/);
     assert.match(text, /Prompt version "3" of span "answer" is a string attribute/);
     assert.match(text, /Span "lookup-order" has no session id/);
@@ -269,7 +352,6 @@ describe("record on the command line", () => {
         ["record", "--session", "a", "--from-otlp", "b", "--out", "x"],
         /give one source, not --session and --from-otlp/,
       ],
-      [["record", "--session", "a"], /record needs --out/],
       [
         ["record", "--user", "u", "--out", "x.yaml"],
         /--out x\.yaml is a file, but this source may record several sessions/,

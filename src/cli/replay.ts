@@ -48,6 +48,7 @@ import {
   targetFromFlags,
 } from "./options.ts";
 import type { Io } from "./io.ts";
+import { taskCommand } from "../runtime.ts";
 
 /** `replay --help`. */
 export const REPLAY_HELP = `Usage: session-replay replay <script.yaml>... [options]
@@ -179,7 +180,6 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     undefined,
     reviewScoreConfigs(review),
   );
-  if (fixtures.note && !values.quiet) io.out(fixtures.note);
   await prepareQueues(target, review, io, configIdsOf(fixtures.fixtures));
   const linked = plans.map((plan) => linkSession(plan, fixtures.links));
   const html = values.html === undefined ? undefined : new HtmlRecording({ now: io.now });
@@ -213,6 +213,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   if (html) await html.writeReplay(values.html!, report, linked, latency, io.env);
   const failed = !delivered;
   if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
+  if (fixtures.note && !values.quiet) io.out(fixtures.note);
   if (reviewed.text && (!values.quiet || reviewFailures(report.review) > 0)) {
     (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
   }
@@ -241,7 +242,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
 const LANGFUSE_HINT = (files: string[]) =>
   `\nNothing left this machine. To send the same sessions to Langfuse:\n` +
   `  LANGFUSE_BASE_URL=https://cloud.langfuse.com LANGFUSE_PUBLIC_KEY=pk-lf-... \\\n` +
-  `  LANGFUSE_SECRET_KEY=sk-lf-... deno task replay ${files.join(" ")}`;
+  `  LANGFUSE_SECRET_KEY=sk-lf-... ${taskCommand("replay")} ${files.join(" ")}`;
 
 /** `--plant NAME`: one of the findings, checked before anything is planned or sent. */
 function plantFlag(value: string | undefined): string | undefined {

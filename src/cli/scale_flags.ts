@@ -68,6 +68,24 @@ export function scaleFromFlags(values: ScaleFlagValues, defaultWorkers: number):
   return { shard, sharded: values.shard !== undefined, workers: Math.max(1, workers) };
 }
 
+/**
+ * Refuses more worker threads than the machine has cores: each worker is a thread that keeps a
+ * core busy, so more only share the cores and slow each other down. Absent cores (in-process
+ * tests) are not checked.
+ */
+export function checkWorkersFit(values: ScaleFlagValues, cores: number | undefined): void {
+  if (values.workers === undefined || cores === undefined) return;
+  const workers = Number(values.workers);
+  if (workers > cores) {
+    throw new CliError(
+      `--workers ${workers} is more than this machine's ${cores} core${cores === 1 ? "" : "s"}: ` +
+        `each worker is a thread that keeps a core busy; use at most ${cores}, or --shard to ` +
+        "spread a run over machines",
+      EXIT.usage,
+    );
+  }
+}
+
 /** "shard 2/4" or "" for an unsharded run. */
 export function describeShard(scale: Scale): string {
   return scale.sharded ? `shard ${formatShard(scale.shard)}` : "";

@@ -4,6 +4,7 @@ import { loadScriptFile } from "../script/load.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { parseCommandArgs } from "./options.ts";
+import { count } from "../report/count.ts";
 
 /** `validate --help`. */
 export const VALIDATE_HELP = `Usage: session-replay validate <script.yaml>...
@@ -28,7 +29,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   for (const file of parsed.positionals) {
     try {
       const { script } = await loadScriptFile(file);
-      io.out(`${file}: ok (${script.turns.length} turns)`);
+      io.out(`${file}: ok (${count(script.turns.length, "turn")})`);
     } catch (error) {
       if (!(error instanceof ScriptError)) throw error;
       invalid++;

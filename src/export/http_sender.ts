@@ -10,6 +10,7 @@ import { gzipSync } from "node:zlib";
 import { RefusalCircuit } from "./circuit.ts";
 import { type TraceRequestEncoder, traceRequestEncoder } from "./otlp_encode.ts";
 import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
+import { escapeControls } from "../report/escape.ts";
 import { answerBody, BODY_READ_LIMIT } from "./answer_body.ts";
 import { headerSecrets } from "../report/redact.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
@@ -244,7 +245,11 @@ export class HttpSender implements SpanSender {
     if (data.length === 0) return { rejected: 0 };
     try {
       const partial = this.#serializer.deserializeResponse(data).partialSuccess;
-      return { rejected: Number(partial?.rejectedSpans ?? 0), message: partial?.errorMessage };
+      const message = partial?.errorMessage;
+      return {
+        rejected: Number(partial?.rejectedSpans ?? 0),
+        message: message === undefined ? undefined : escapeControls(message),
+      };
     } catch {
       // A 2xx whose body is not an OTLP response still means accepted, per the OTLP spec.
       return { rejected: 0 };

@@ -27,10 +27,35 @@ export function checkBasicAuth(header: string | undefined, keys: KeyPair): 401 |
 }
 
 /** The request's whole body as sent (still gzipped if it was). */
-export function readBody(req: IncomingMessage): Promise<Uint8Array> {
+export async function readBody(req: IncomingMessage): Promise<Uint8Array> {
+  return (await readBoundedBody(req, Infinity)) as Uint8Array;
+}
+
+/**
+ * The request's body as sent, or undefined as soon as it is known to exceed `limit` bytes:
+ * from its Content-Length before a byte is read, else when the bytes read pass it. What is
+ * over the limit is never held; the caller answers 413 and closes the connection.
+ */
+export function readBoundedBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      chunks.length = 0;
+      req.off("data", onData);
+      resolve(undefined);
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
     req.on("error", reject);
   });

@@ -53,6 +53,25 @@ test("productionWord() finds prod, prd, production and live in any spelling, and
   for (const [text, word] of cases) assert.equal(productionWord(text), word, text);
 });
 
+test("productionWord() reads look-alike letters as the Latin ones they look like", () => {
+  const cases: [string, string | undefined][] = [
+    ["pr\u03bfduction", "production"], // Greek omicron
+    ["\u03a1RD", "prd"], // Greek capital rho
+    ["\u0440rod", "prod"], // Cyrillic er
+    ["PR\u041eD-eu", "prod"], // Cyrillic capital O
+    ["liv\u0435", "live"], // Cyrillic ie
+    ["\uff50\uff52\uff4f\uff44", "prod"], // fullwidth
+    ["pr\u00f3d", "prod"], // an accent
+    ["pro\u200bd", "prod"], // a zero-width space
+    ["pro\u00add", "prod"], // a soft hyphen
+    ["xn--langfuse-prduction-p5m.example.com", "production"], // punycode
+    ["st\u0430ging", undefined],
+    ["al\u0456ve", undefined],
+    ["pr\u03bfduct", undefined],
+  ];
+  for (const [text, word] of cases) assert.equal(productionWord(text), word, JSON.stringify(text));
+});
+
 const KEYS = { LANGFUSE_PUBLIC_KEY: "pk-lf-1", LANGFUSE_SECRET_KEY: "sk-lf-1" };
 
 test("productionReasons() says what matched in the host, the environment, the scripts and the project", () => {

@@ -1,16 +1,21 @@
 /**
  * A loopback OTLP/HTTP trace receiver that behaves like Langfuse's `/api/public/otel/v1/traces`
- * route (or a Collector): the CLI's local preview sink, and a scriptable fake server for tests.
+ * route (or a Collector): the CLI's local preview sink, `record --listen`'s receiver, and a
+ * scriptable fake server for tests. A request body is bounded on the wire and after gunzip
+ * ({@link MAX_REQUEST_BYTES}): a larger one is answered 413, as a Collector answers a body over
+ * its `max_request_body_size`, without holding more than the bound, so a small gzip bomb cannot
+ * inflate into gigabytes.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { gunzip } from "node:zlib";
+import { formatBytes } from "../report/bytes.ts";
 import {
   checkBasicAuth,
   closeServer,
   type KeyPair,
   listenOnLoopback,
-  readBody,
+  readBoundedBody,
 } from "./loopback_http.ts";
 import {
   decodeTraceRequest,
@@ -58,10 +63,28 @@ export interface ReceivedRequest {
   accepted: number;
 }
 
+/**
+ * Largest request body taken, in bytes, on the wire and again after gunzip: 32 MiB. Our own
+ * exporter sends at most 4 MiB a request and Langfuse Cloud takes about 5 MB; a Collector's
+ * default is 20 MiB.
+ */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
+/** A request refused before its spans were read: what was answered and why. */
+export interface RefusedRequest {
+  index: number;
+  status: number;
+  message: string;
+}
+
 /** Options for {@link startOtlpReceiver}. */
 export interface ReceiverOptions {
   /** Port to listen on; default 0 (any free port). Host is always 127.0.0.1. */
   port?: number;
+  /** Largest body in bytes, on the wire and after gunzip; default {@link MAX_REQUEST_BYTES}. */
+  maxBodyBytes?: number;
+  /** Told of each request refused before decoding (too large, bad gzip, not OTLP, …). */
+  onRefused?: (refused: RefusedRequest) => void;
   /** Basic-auth credentials to demand; default none (any request accepted). */
   auth?: KeyPair;
   /** Decides per request (after decoding) what to do; default accept. index counts from 0 over all requests. */
@@ -111,9 +134,17 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function gunzipAsync(data: Uint8Array): Promise<Uint8Array> {
+/**
+ * Inflates `data`, or answers undefined as soon as the output would pass `limit` bytes: zlib
+ * stops there, so a bomb costs no more memory than the limit.
+ */
+function gunzipBounded(data: Uint8Array, limit: number): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
-    gunzip(data, (err, out) => (err ? reject(err) : resolve(new Uint8Array(out))));
+    gunzip(data, { maxOutputLength: limit }, (err, out) => {
+      if ((err as { code?: string } | null)?.code === "ERR_BUFFER_TOO_LARGE") resolve(undefined);
+      else if (err) reject(err);
+      else resolve(new Uint8Array(out));
+    });
   });
 }
 
@@ -163,8 +194,9 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       status: 0,
       accepted: 0,
     };
-    const raw = await readBody(req);
-    entry.bodyBytes = raw.length;
+    const limit = options.maxBodyBytes ?? MAX_REQUEST_BYTES;
+    const raw = await readBoundedBody(req, limit);
+    entry.bodyBytes = raw?.length ?? Number(headers["content-length"] ?? 0);
 
     const answer = (
       status: number,
@@ -180,8 +212,17 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       res.writeHead(status, { "content-type": type, ...extra });
       res.end(body);
     };
-    const fail = (status: number, message: string, extra: Record<string, string> = {}): void =>
+    const fail = (status: number, message: string, extra: Record<string, string> = {}): void => {
+      options.onRefused?.({ index, status, message });
       answer(status, JSON.stringify({ message }), JSON_TYPE, extra);
+    };
+    // The rest of a body too large is read and dropped, never held.
+    const tooLarge = (what: string): void =>
+      fail(
+        413,
+        `${what} ${formatBytes(limit)}, the most this receiver takes; send smaller batches`,
+      );
+    if (raw === undefined) return tooLarge("the request body is larger than");
 
     const pathname = (req.url ?? "/").split("?")[0];
     if (!pathname.endsWith("/v1/traces")) return fail(404, `no route for ${pathname}`);
@@ -210,15 +251,18 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
     if (encoding !== "" && encoding !== "identity" && encoding !== "gzip") {
       return fail(415, `unsupported content encoding "${encoding}"`);
     }
-    const badRequest = (message: string): void =>
+    const badRequest = (message: string): void => {
+      options.onRefused?.({ index, status: 400, message });
       answer(400, encodeRpcStatus(3, message, otlpType), otlpType);
-    let body = raw;
+    };
+    let body: Uint8Array | undefined = raw;
     if (entry.gzip) {
       try {
-        body = await gunzipAsync(raw);
+        body = await gunzipBounded(raw, limit);
       } catch (e) {
         return badRequest(`invalid gzip body: ${(e as Error).message}`);
       }
+      if (body === undefined) return tooLarge("the gzip body inflates to more than");
     }
     try {
       entry.spans = decodeTraceRequest(body, otlpType);

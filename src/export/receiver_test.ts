@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { request } from "node:http";
 import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { context, trace } from "@opentelemetry/api";
@@ -153,6 +154,51 @@ test("400 with a message for a bad content type, an undecodable body, or broken 
 
     assert.equal(receiver.spans.length, 0, "no spans accepted from rejected requests");
     assert.deepEqual(receiver.requests.map((r) => r.status), [400, 400, 400, 400]);
+  });
+});
+
+test("413 for a body over the bound, from its length or as it streams, and for a gzip bomb; then carries on", async () => {
+  const refused: string[] = [];
+  await withOtlpReceiver({
+    maxBodyBytes: 64 * 1024,
+    onRefused: ({ status, message }) => refused.push(`${status} ${message}`),
+  }, async (receiver) => {
+    const declared = await post(receiver, new Uint8Array(65 * 1024), { "content-type": JSON_TYPE });
+    assert.equal(declared.status, 413);
+    assert.match((await declared.json()).message, /request body is larger than 64 KiB/);
+
+    // No Content-Length: refused once the bytes read pass the bound, the rest read and dropped.
+    const streamed = await new Promise<number>((resolve, reject) => {
+      const req = request(`${receiver.url}${TRACES_PATH}`, {
+        method: "POST",
+        headers: { "content-type": JSON_TYPE },
+      }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      for (let i = 0; i < 10; i++) req.write(Buffer.alloc(16 * 1024));
+      req.end();
+    });
+    assert.equal(streamed, 413);
+
+    // 8 MiB of zeros, 8 KiB gzipped: zlib stops at the bound.
+    const bomb = gzipSync(new Uint8Array(8 * 1024 * 1024));
+    assert.ok(bomb.length < 64 * 1024);
+    const inflated = await post(receiver, bomb, {
+      "content-type": JSON_TYPE,
+      "content-encoding": "gzip",
+    });
+    assert.equal(inflated.status, 413);
+    assert.match((await inflated.json()).message, /gzip body inflates to more than 64 KiB/);
+
+    const fine = await post(receiver, body(sdkSpans(), JSON_TYPE), { "content-type": JSON_TYPE });
+    assert.equal(fine.status, 200);
+    await fine.body?.cancel();
+    assert.equal(receiver.spans.length, 3);
+    assert.deepEqual(receiver.requests.map((r) => r.status), [413, 413, 413, 200]);
+    assert.equal(refused.length, 3);
+    assert.ok(refused.every((line) => line.startsWith("413 ")), refused.join("\n"));
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { Protocol } from "./http_sender.ts";
-import { productionWord } from "./production.ts";
+import { foldConfusables, productionWord } from "./production.ts";
 
 /** Kinds of target. */
 export const TARGET_KINDS = ["langfuse", "otlp", "file", "preview"] as const;
@@ -368,12 +368,12 @@ export function productionReasons(
   const reasons: string[] = [];
   const host = new URL(target.url!).hostname;
   const hostWord = productionWord(host);
-  if (hostWord) reasons.push(`the host "${host}" is named like production ("${hostWord}")`);
+  if (hostWord) reasons.push(`the host ${named(host)} is named like production ("${hostWord}")`);
   const tracing = env.LANGFUSE_TRACING_ENVIRONMENT ?? "";
   const tracingWord = productionWord(tracing);
   if (tracingWord) {
     reasons.push(
-      `LANGFUSE_TRACING_ENVIRONMENT "${tracing}" is named like production ("${tracingWord}")`,
+      `LANGFUSE_TRACING_ENVIRONMENT ${named(tracing)} is named like production ("${tracingWord}")`,
     );
   }
   const scriptWord = scriptEnvironments.map((name) => productionWord(name ?? "")).find(Boolean);
@@ -381,8 +381,16 @@ export function productionReasons(
   const projectWord = productionWord(projectName ?? "");
   if (projectWord) {
     reasons.push(
-      `the keys belong to the Langfuse project "${projectName}", named like production ("${projectWord}")`,
+      `the keys belong to the Langfuse project ${
+        named(projectName!)
+      }, named like production ("${projectWord}")`,
     );
   }
   return reasons;
+}
+
+/** `"text"`, and how it reads when look-alike letters or a punycode host hid the word. */
+function named(text: string): string {
+  const folded = foldConfusables(text);
+  return folded === text ? `"${text}"` : `"${text}" (read as "${folded}")`;
 }

@@ -3,6 +3,7 @@
  * message fit for the user. Messages never carry key values, only the variables' names.
  */
 
+import { escapeControls } from "../report/escape.ts";
 import { redact } from "../report/redact.ts";
 
 /** The environment variables that hold the API keys, named in auth failures. */
@@ -73,7 +74,7 @@ export function malformedAnswer(endpoint: string, what: string): LangfuseApiErro
   return new LangfuseApiError(200, endpoint, `Langfuse answered ${endpoint} with ${what}`);
 }
 
-/** The `message` of a JSON error body, else the body's first line, shortened. */
+/** The `message` of a JSON error body, else the body's text, on one line, shortened, escaped. */
 function serverMessage(body: string): string {
   let text = body;
   try {
@@ -85,5 +86,5 @@ function serverMessage(body: string): string {
   } catch {
     // Not JSON: keep the raw text.
   }
-  return text.replace(/\s+/g, " ").trim().slice(0, 200);
+  return escapeControls(text.replace(/\s+/g, " ").trim().slice(0, 200));
 }

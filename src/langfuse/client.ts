@@ -213,6 +213,11 @@ const COMMENTS = "/api/public/comments";
 export interface PromptSelector {
   version?: number;
   label?: string;
+  /**
+   * Whether Langfuse inlines the prompts this one references (`@@@langfusePrompt:…@@@`), as
+   * an application gets it; default false: the text as stored.
+   */
+  resolved?: boolean;
 }
 
 /** Filters of {@link LangfuseClient.allComments}; `objectId` needs `objectType`. */
@@ -478,9 +483,9 @@ export class LangfuseClient {
       query: {
         version: select.version === undefined ? undefined : String(select.version),
         label: select.label,
-        // The stored text, not one with @@@langfusePrompt dependencies inlined: it is compared
-        // with the declared content, and a resolved copy would never match.
-        resolve: "false",
+        // By default the stored text, not one with @@@langfusePrompt dependencies inlined: it
+        // is compared with the declared content, and a resolved copy would never match.
+        resolve: select.resolved ? undefined : "false",
       },
       pass: [404],
     });

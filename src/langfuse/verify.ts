@@ -13,6 +13,7 @@
  * if (!result.ok) console.log(result.traces.filter((t) => t.status !== "matched"));
  * ```
  */
+import { escapeControls } from "../report/escape.ts";
 import type { ManifestScore, ManifestSession, ManifestTrace } from "../report/run_report.ts";
 import type { RunFixtures } from "../plan/fixtures.ts";
 import { promptLinkDiffs, scoreConfigDiffs } from "./verify_fixtures.ts";
@@ -262,10 +263,12 @@ function sum(list: readonly number[]): number {
   return list.reduce((a, b) => a + b, 0);
 }
 
-/** A value as the table prints it: strings quoted, lists bracketed, nothing as "(none)". */
+/**
+ * A value as the table prints it: strings quoted, lists bracketed, nothing as "(none)"; what
+ * Langfuse answered is outside text, so control characters are escaped.
+ */
 function show(value: unknown): string {
   if (value === undefined || value === null) return "(none)";
-  if (Array.isArray(value)) return `[${value.map((v) => String(v)).join(", ")}]`;
-  if (typeof value === "string") return JSON.stringify(value);
-  return String(value);
+  if (Array.isArray(value)) return escapeControls(`[${value.map((v) => String(v)).join(", ")}]`);
+  return escapeControls(typeof value === "string" ? JSON.stringify(value) : String(value));
 }

@@ -11,7 +11,7 @@
 import { emitTurn } from "../emit/emit.ts";
 import type { Pipeline } from "../export/pipeline.ts";
 import { arrivalStream, type Phase } from "../plan/arrivals.ts";
-import type { SessionFactory } from "../plan/instances.ts";
+import type { Arrival, SessionFactory } from "../plan/instances.ts";
 import { holds, type Partition, WHOLE } from "../plan/partition.ts";
 import { Rng } from "../plan/random.ts";
 import type { SessionPlan } from "../plan/types.ts";
@@ -135,6 +135,7 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
   // Arrivals of the whole schedule drawn so far; the next one of this part is `arrivalIndex`.
   let drawn = 0;
   let arrivalIndex = -1;
+  let arrival: Arrival | undefined;
   const alive = new Set<LiveSession>();
   const line: LiveSession[] = [];
   let worker: Promise<void> | undefined;
@@ -146,8 +147,14 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
       const next = arrivals.next();
       if (next.done) return;
       const index = drawn++;
+      // Every arrival of the run is given its user, in order, whichever part starts it.
+      const given = options.factory.arrive(index, {
+        startMs: start + next.value,
+        timeScale: schedule.timeScale,
+      });
       if (!holds(partition, index)) continue;
       arrivalIndex = index;
+      arrival = given;
       events.push(start + next.value, ARRIVAL);
       return;
     }
@@ -216,6 +223,7 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
     }
     counts.scheduled++;
     const index = arrivalIndex;
+    const given = arrival!;
     nextArrival();
     if (now - due.atMs > tolerance) {
       counts.droppedLate++;
@@ -227,7 +235,7 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
       const plan = options.factory.plan(index, {
         startMs: due.atMs,
         timeScale: schedule.timeScale,
-      });
+      }, given);
       counts.started++;
       const session: LiveSession = { plan, index, sent: 0 };
       alive.add(session);

@@ -8,7 +8,7 @@ import { emitTurn } from "../emit/emit.ts";
 import type { Pipeline } from "../export/pipeline.ts";
 import { backfillTimes } from "../plan/backfill.ts";
 import type { SessionFactory } from "../plan/instances.ts";
-import { partIndexes, type Partition, WHOLE } from "../plan/partition.ts";
+import { holds, type Partition, WHOLE } from "../plan/partition.ts";
 import { Rng } from "../plan/random.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import type { Clock } from "./clock.ts";
@@ -82,10 +82,11 @@ async function runBackfill(
     rng: new Rng(options.seed, "backfill"),
   });
   const emit = emitOptions(options);
+  const partition = options.partition ?? WHOLE;
   let started = 0;
-  for (const index of partIndexes(ends.length, options.partition ?? WHOLE)) {
+  // Every session of the run arrives (users are given in order); this part plans its own.
+  for (const [index, plan] of options.factory.backfill(ends, (i) => holds(partition, i))) {
     if (stop(options)) break;
-    const plan = options.factory.plan(index, { endMs: ends[index] });
     started++;
     let sent = 0;
     for (const turn of plan.turns) {

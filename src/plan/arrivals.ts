@@ -68,6 +68,11 @@ export function expectedArrivals(phases: readonly Phase[]): number {
   );
 }
 
+/** The highest arrival rate of the schedule, sessions per second (0 for no phase). */
+export function peakRate(phases: readonly Phase[]): number {
+  return Math.max(0, ...phases.map((phase) => Math.max(phase.rate, phase.rampTo ?? 0)));
+}
+
 function* naturals(): Generator<number, void, undefined> {
   for (let k = 0;; k++) yield k;
 }

@@ -6,6 +6,7 @@
 import { faker } from "@faker-js/faker/locale/en";
 import type { Faker, FakerOptions, Randomizer } from "@faker-js/faker";
 import { parseTemplate, type TemplateExpr, type TemplatePart } from "../script/template.ts";
+import { DAYS, MONTHS } from "./calendar.ts";
 import { Rng } from "./random.ts";
 import type { Json } from "./types.ts";
 
@@ -143,22 +144,6 @@ function parsedTemplate(text: string): TemplatePart[] {
   }
   return parts;
 }
-
-const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
 
 /** Formats a date in UTC, so output does not depend on the machine's time zone. */
 export function formatDate(date: Date, format: "iso" | "long" | "time" | "datetime"): string {

@@ -25,7 +25,8 @@ export interface Planting {
  * The variant a session carries, if any. `played` are the script turn indexes the session plays,
  * in order. With `plant`, the first variant of that finding whose turn is played (PlantError when
  * there is none); else, in load mode (`branching`), one session in `findings.rate` gets one,
- * picked by weight among the variants whose turn it plays; a replay plants nothing.
+ * picked by weight among the variants whose turn it plays, or, with `findings.rates`, each
+ * finding its rate of the sessions that play one of its variants' turns; a replay plants nothing.
  */
 export function choosePlanting(
   script: ScriptInput,
@@ -60,10 +61,30 @@ export function choosePlanting(
     }
     return planting;
   }
-  const rate = script.findings?.rate ?? 0;
-  if (!options.branching || rate === 0 || rng.next() >= rate) return undefined;
+  if (!options.branching) return undefined;
   const fitting = variants.map(fits).filter((fit): fit is Planting => fit !== undefined);
+  const rates = script.findings?.rates;
+  if (rates) {
+    // One draw, cut into each fitting finding's share: a finding is planted in exactly its
+    // rate of the sessions it fits, whatever the others do.
+    const draw = rng.next();
+    let below = 0;
+    for (const finding of FINDINGS) {
+      const rate = rates[finding] ?? 0;
+      const ofFinding = fitting.filter((fit) => fit.variant.finding === finding);
+      if (rate === 0 || ofFinding.length === 0) continue;
+      below += rate;
+      if (draw < below) return byWeight(ofFinding, rng);
+    }
+    return undefined;
+  }
+  const rate = script.findings?.rate ?? 0;
+  if (rate === 0 || rng.next() >= rate) return undefined;
   if (fitting.length === 0) return undefined;
+  return byWeight(fitting, rng);
+}
+
+function byWeight(fitting: Planting[], rng: Rng): Planting {
   let draw = rng.next() * fitting.reduce((sum, fit) => sum + fit.variant.weight, 0);
   return fitting.find((fit) => (draw -= fit.variant.weight) < 0) ?? fitting.at(-1)!;
 }

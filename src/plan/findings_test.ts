@@ -60,7 +60,7 @@ function shape(turn: TurnPlan): unknown {
 }
 
 test("a replay plants nothing unless asked, whatever the script's rate", () => {
-  assert.ok((ORDER_STATUS.findings?.rate ?? 0) > 0);
+  assert.ok(Object.values(ORDER_STATUS.findings?.rates ?? {}).some((rate) => rate > 0));
   const plan = replay();
   assert.deepEqual(plan.findings, []);
   assert.deepEqual(manifestSession(plan).findings, []);
@@ -228,7 +228,7 @@ turns:
   }
 });
 
-test("order-status in load mode plants each finding, at the rate among sessions that reach its turn", () => {
+test("order-status in load mode plants each finding at its rate among sessions that reach its turn", () => {
   const factory = new SessionFactory([{ file: FILE, script: ORDER_STATUS }], {
     seed: 5,
     users: 50,
@@ -242,9 +242,16 @@ test("order-status in load mode plants each finding, at the rate among sessions 
     }
   }
   assert.deepEqual(Object.keys(counts).sort(), [...FINDINGS].sort());
-  const planted = plans.filter((plan) => plan.findings.length > 0).length;
-  // Every session plays the status turn, which the unsolved variant changes.
-  assert.ok(planted > 3000 * 0.17 && planted < 3000 * 0.23, `${planted} of 3000`);
+  const rates = ORDER_STATUS.findings!.rates!;
+  for (const finding of FINDINGS) {
+    const kind = ORDER_STATUS.findings!.variants.find((v) => v.finding === finding)!.turn;
+    const reached = plans.filter((plan) => plan.turns.some((turn) => turn.kind === kind)).length;
+    const rate = rates[finding]!;
+    const share = counts[finding] / reached;
+    // Within four standard deviations of a binomial draw.
+    const slack = 4 * Math.sqrt(rate * (1 - rate) / reached);
+    assert.ok(Math.abs(share - rate) < slack, `${finding}: ${counts[finding]} of ${reached}`);
+  }
   const escalated = plans.filter((plan) => plan.findings[0]?.finding === "late_escalation");
   for (const plan of escalated) {
     assert.deepEqual(plan.turns.map((t) => t.kind).slice(-2), ["delay", "escalation"]);

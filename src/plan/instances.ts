@@ -2,15 +2,22 @@
  * Turns a set of scripts into a population of session plans: session number i of a load run
  * draws its script (by weight), a fresh session id in the script's format and a user from a
  * pool of recurring users, all from the run's seed, so the same seed gives the same sessions.
+ * Users are given in the order of the sessions' times (see `UserSchedule`): a part of a run
+ * still has every session of the run arrive, in order, and plans only its own.
  */
 import { type IdFormat, parseIdFormat } from "../script/privacy.ts";
 import type { ScriptInput } from "../script/schema.ts";
 import { firstAbove, Rng } from "./random.ts";
 import { planSession } from "./session.ts";
+import { longestSessionMs } from "./session_bounds.ts";
+import { UserSchedule } from "./user_schedule.ts";
 import { type FixtureLinks, linkSession, NO_LINKS } from "./fixtures.ts";
 import { compressTimeline } from "./timeline.ts";
 import type { SessionPlan } from "./types.ts";
 import { UserPool } from "./users.ts";
+
+/** The share of leaf steps a load run makes slow outliers. */
+export const DEFAULT_OUTLIER_RATE = 0.02;
 
 /** A script in a load run, with its weight. */
 export interface WeightedScript {
@@ -26,12 +33,14 @@ export interface PopulationOptions {
   seed: number;
   /** Size of the user pool. */
   users: number;
-  /** Share of leaf steps that become slow outliers; default 0.02. */
+  /** Share of leaf steps that become slow outliers; default DEFAULT_OUTLIER_RATE (0.02). */
   outlierRate?: number;
   /** The run's id, sent on every trace (see PlanOptions.runId). */
   runId?: string;
   /** Zipf exponent of user activity; default 0.8 (the busiest of 150 users has about 8%). */
   skew?: number;
+  /** The most sessions one user has in any 24 hours; default 12. */
+  maxSessionsPerDay?: number;
   /** Resolved prompt versions and score configs the plans link to; default none. */
   fixtures?: FixtureLinks;
 }
@@ -55,11 +64,22 @@ export function inferIdFormat(id: string): IdFormat {
   };
 }
 
+/** Session i's script and user, decided when it arrives (see `SessionFactory.arrive`). */
+export interface Arrival {
+  /** The script's index in the factory's scripts. */
+  script: number;
+  /** The user's rank in the pool. */
+  user: number;
+}
+
 /** Plans session number i of a population. */
 export class SessionFactory {
   readonly #scripts: WeightedScript[];
   readonly #cumulative: number[];
   readonly #pool: UserPool;
+  readonly #schedule: UserSchedule;
+  /** Each script's longest session, ms. */
+  readonly #longest: number[];
   readonly #seed: number;
   readonly #outlierRate: number;
   readonly #runId: string | undefined;
@@ -72,13 +92,21 @@ export class SessionFactory {
     let sum = 0;
     this.#cumulative = scripts.map((entry) => (sum += entry.weight ?? entry.script.weight));
     this.#seed = options.seed;
-    this.#outlierRate = options.outlierRate ?? 0.02;
+    this.#outlierRate = options.outlierRate ?? DEFAULT_OUTLIER_RATE;
     this.#runId = options.runId;
     this.#links = options.fixtures ?? NO_LINKS;
     this.#pool = new UserPool(options.users, new Rng(options.seed, "users"), {
       format: inferIdFormat(scripts[0].script.user.id),
       skew: options.skew ?? 0.8,
     });
+    this.#schedule = new UserSchedule(this.#pool, {
+      seed: options.seed,
+      scriptWeights: scripts.map((entry) => entry.weight ?? entry.script.weight),
+      maxPerDay: options.maxSessionsPerDay,
+    });
+    this.#longest = scripts.map(({ script }) =>
+      longestSessionMs(script, { outlierRate: this.#outlierRate })
+    );
   }
 
   /** The user ids of the pool. */
@@ -86,12 +114,33 @@ export class SessionFactory {
     return this.#pool.ids();
   }
 
-  /** Plans session number `index` at `time`. */
-  plan(index: number, time: SessionTime): SessionPlan {
+  /**
+   * Session `index` arrives at `time`: its script is drawn and a user given to it. Every
+   * session of the run must arrive, in index order (their times ascending), before or when it
+   * is planned, in every part of the run, so each part gives its sessions the same users.
+   */
+  arrive(index: number, time: SessionTime): Arrival {
+    const script = this.#drawScript(new Rng(this.#seed, `session:${index}`));
+    const scale = "startMs" in time ? time.timeScale ?? 1 : 1;
+    const longest = this.#longest[script] / scale;
+    const backfill = "endMs" in time;
+    const user = this.#schedule.assign({
+      atMs: backfill ? time.endMs : time.startMs,
+      beforeMs: backfill ? longest : 0,
+      afterMs: backfill ? 0 : longest,
+      script,
+    }, new Rng(this.#seed, `user:${index}`));
+    return { script, user };
+  }
+
+  /**
+   * Plans session number `index` at `time`, with the script and user of its arrival (default:
+   * it arrives now, which is right when every session is planned in index order).
+   */
+  plan(index: number, time: SessionTime, arrival: Arrival = this.arrive(index, time)): SessionPlan {
     const rng = new Rng(this.#seed, `session:${index}`);
-    const total = this.#cumulative.at(-1)!;
-    const draw = rng.next() * total;
-    const entry = this.#scripts[firstAbove(this.#cumulative, draw)];
+    this.#drawScript(rng);
+    const entry = this.#scripts[arrival.script];
     const format = inferIdFormat(entry.script.session.id);
     const sessionId = format.prefix +
       (format.alphabet === "hex" ? rng.hex(format.length) : rng.alnum(format.length));
@@ -104,12 +153,31 @@ export class SessionFactory {
       branching: true,
       outlierRate: this.#outlierRate,
       sessionId,
-      userId: this.#pool.pick(rng),
+      userId: this.#pool.id(arrival.user),
       runId: this.#runId,
     });
     const linked = linkSession(plan, this.#links);
     return "startMs" in time && time.timeScale !== undefined
       ? compressTimeline(linked, time.startMs, time.timeScale)
       : linked;
+  }
+
+  /**
+   * The sessions of a backfill whose sessions end at `ends` (ascending), planned in order:
+   * [index, plan] of each session `holds` keeps (default all); every session arrives.
+   */
+  *backfill(
+    ends: readonly number[],
+    holds: (index: number) => boolean = () => true,
+  ): Generator<[number, SessionPlan], void> {
+    for (const [index, endMs] of ends.entries()) {
+      const arrival = this.arrive(index, { endMs });
+      if (holds(index)) yield [index, this.plan(index, { endMs }, arrival)];
+    }
+  }
+
+  /** The index of the script a session's stream draws first. */
+  #drawScript(rng: Rng): number {
+    return firstAbove(this.#cumulative, rng.next() * this.#cumulative.at(-1)!);
   }
 }

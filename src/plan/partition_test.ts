@@ -53,19 +53,22 @@ describe("partition", () => {
     assert.throws(() => checkPartition({ index: 0, count: 0 }), RangeError);
   });
 
-  it("a session planned alone is the same as planned among all the others: per-index streams, one user pool", async () => {
+  it("a session planned in a part is the same as planned among all the others: per-index streams, one user pool, every session arriving", async () => {
     const order = await loadScriptFile("conversations/order-status.yaml");
     const handoff = await loadScriptFile("conversations/handoff.yaml");
     const scripts = [order, handoff];
     const options = { seed: 9, users: 30, runId: "run_0123456789ab" };
     const all = new SessionFactory(scripts, options);
-    const sequential = [...Array(60).keys()].map((i) => all.plan(i, { endMs: END + i }));
-    // Each shard its own factory, planning only its own sessions, in reverse for good measure.
+    const at = (i: number) => ({ endMs: END + i * 60_000 });
+    const sequential = [...Array(60).keys()].map((i) => all.plan(i, at(i)));
+    // Each shard its own factory: every session arrives in order, the shard plans only its
+    // own, in reverse for good measure.
     for (const k of [0, 1, 2]) {
       const factory = new SessionFactory(scripts, options);
       assert.deepEqual(factory.userIds(), all.userIds(), "the same user pool in every shard");
+      const arrivals = [...Array(60).keys()].map((i) => factory.arrive(i, at(i)));
       const mine = [...partIndexes(60, { index: k, count: 3 })].reverse();
-      for (const i of mine) assert.deepEqual(factory.plan(i, { endMs: END + i }), sequential[i]);
+      for (const i of mine) assert.deepEqual(factory.plan(i, at(i), arrivals[i]), sequential[i]);
     }
   });
 

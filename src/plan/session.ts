@@ -2,15 +2,24 @@
  * Plans one session from a script: pure and deterministic for a seed and an end (or start)
  * time. Durations are drawn first, then turns are laid out so the last one ends at `endMs`
  * (or the first starts at `startMs`), separated by think time. In load mode (`branching`)
- * the session may stop early or skip turns, and steps may fail at their declared rate.
+ * the session may stop early or skip turns, steps may fail at their declared rate (with the
+ * consequences in failures.ts), and scores follow outcomes and planted findings.
  */
 import { type MsRange, parseDurationRange } from "../script/duration.ts";
 import { parseIdFormat } from "../script/privacy.ts";
 import type { ScoreInput, ScriptInput, StepInput, TurnInput } from "../script/schema.ts";
 import { type ChatMessage, mainGeneration, turnMessages, withHistory } from "./chat.ts";
 import { ContentRenderer } from "./content.ts";
+import {
+  type Consequence,
+  drawFailure,
+  failureOutcome,
+  type PlannedFailure,
+  showFailures,
+} from "./failures.ts";
 import { choosePlanting, replaceAnswer, replaceQuestion } from "./findings.ts";
 import { openAiMessages } from "./messages.ts";
+import { drawPersona, personaMetadata, personaVars } from "./persona.ts";
 import { hashHex, Rng } from "./random.ts";
 import type {
   Cost,
@@ -56,9 +65,14 @@ export interface PlanOptions {
   plant?: string;
 }
 
-const DEFAULT_GAP = "2ms..15ms";
-const DEFAULT_LEAF = "5ms..40ms";
-const TAIL = "1ms..6ms";
+/** The gap before a step without `gap`. */
+export const DEFAULT_GAP = "2ms..15ms";
+/** The duration of a leaf step without `duration`. */
+export const DEFAULT_LEAF = "5ms..40ms";
+/** How much longer than its children a container lasts. */
+export const TAIL = "1ms..6ms";
+/** The backoff before a retry without `retry.gap`. */
+export const DEFAULT_BACKOFF = "500ms..1.5s";
 
 /** Plans a session: ids, timestamps and rendered content for every turn. */
 export function planSession(script: ScriptInput, options: PlanOptions): SessionPlan {
@@ -71,7 +85,8 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
   const sessionId = options.sessionId ??
     resolveId(script.session.id, rng.fork(`session@${anchorMs}`));
   const userId = options.userId ?? resolveId(script.user.id, rng.fork("user"));
-  const builtins = { sessionId, userId };
+  const persona = drawPersona(script, userId);
+  const builtins = { sessionId, userId, ...personaVars(persona) };
 
   const selection = options.branching
     ? selectTurns(script, rng.fork("branch"), () => {
@@ -81,7 +96,7 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
       provisional.drawVars(script.vars ?? {}, anchorMs);
       return provisional;
     })
-    : script.turns.map((_, t) => ({ index: t, failed: new Set<StepInput>() }));
+    : script.turns.map((_, t) => ({ index: t, failed: new Map<StepInput, Consequence>() }));
 
   const planting = choosePlanting(
     script,
@@ -96,7 +111,7 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
   if (planting?.variant.finding === "late_escalation") {
     entries.splice(planting.position, 0, {
       index: selection[planting.position - 1].index,
-      failed: new Set(),
+      failed: new Map(),
       stall: true,
     });
   }
@@ -137,11 +152,22 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
     const renderer = stall ? plantedContent! : content;
     const turnIds = stall ? stallIds : ids;
     const traceId = turnIds.hex(32);
-    const root = materialize(layouts[position], cursor, turnIds, renderer);
+    const failures: PlannedFailure[] = [];
+    const root = materialize(layouts[position], cursor, {
+      ids: turnIds,
+      content: renderer,
+      failures,
+    });
     root.input = renderer.render(turn.input, cursor);
     root.output = renderer.render(turn.output, cursor);
     const mainStep = mainGeneration(turn);
     const main = mainStep && findObservation(layouts[position], root, mainStep);
+    showFailures(root, failures);
+    // The first failure that declares an answer gives the turn's answer.
+    const failedAnswer = [...failed.values()].find((consequence) => consequence.answer)?.answer;
+    if (failedAnswer !== undefined) {
+      replaceAnswer(root, main, renderer.render(failedAnswer as Json, cursor));
+    }
     if (planting && plantedContent) {
       const variant = planting.variant;
       if (stall) {
@@ -159,13 +185,20 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
             ? turns[position - 1].root.output as Json
             : plantedContent.render(variant.output as Json, cursor),
         );
+      } else if (
+        changed !== undefined && position === changed + 1 && variant.reaction !== undefined &&
+        typeof root.input === "string"
+      ) {
+        // The user reacts to the finding before saying what the turn says.
+        const reaction = plantedContent.render(variant.reaction as Json, cursor);
+        replaceQuestion(root, `${reaction} ${root.input}`);
       }
     }
     if (main && mainStep) withHistory(main, mainStep, history);
     history.push(...turnMessages(root.input, root.output));
     cursor = root.endMs;
-    const firstFailure = [...failed][0];
-    const outcome = firstFailure ? firstFailure.error?.outcome ?? "failed" : turn.outcome;
+    const firstFailure = [...failed.values()][0];
+    const outcome = firstFailure ? failureOutcome(firstFailure) : turn.outcome;
     turns.push({ index: position, kind: turn.kind, outcome, traceId, root });
   }
   const findings: PlantedFinding[] = planting
@@ -181,28 +214,29 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
       typeof entry[1] === "string"
     ),
   );
+  Object.assign(metadata, personaMetadata(script, persona));
   if (options.runId) metadata.run_id = options.runId;
   const scoreRng = rng.fork("scores");
   const stallScoreRng = rng.fork("scores/findings");
+  const branching = options.branching ?? false;
+  // A finding shifts the scores of its session, and of its turn and the turns after it.
+  const finding = findings[0];
   const scores: ScorePlan[] = turns.flatMap((turn, position) =>
     planScores(
       script.turns[entries[position].index].scores ?? [],
       turn.outcome,
       { traceId: turn.traceId },
       entries[position].stall ? stallScoreRng : scoreRng,
-      options.branching ?? false,
+      { branching, finding: finding && position + 1 >= finding.turn ? finding.finding : undefined },
     )
   );
   const lastOutcome = turns.at(-1)?.outcome;
   if (lastOutcome) {
     scores.push(
-      ...planScores(
-        script.scores ?? [],
-        lastOutcome,
-        { sessionId },
-        scoreRng,
-        options.branching ?? false,
-      ),
+      ...planScores(script.scores ?? [], lastOutcome, { sessionId }, scoreRng, {
+        branching,
+        finding: finding?.finding,
+      }),
     );
   }
   return {
@@ -223,47 +257,78 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
   };
 }
 
+/** How scores are drawn for one trace or session. */
+interface ScoreOptions {
+  /** Load mode: rates, weights per outcome and finding, comments per value. */
+  branching: boolean;
+  /** The finding planted on this trace (or an earlier turn) or session, if any. */
+  finding?: string;
+}
+
 /**
  * The scores of a trace or session: as written in a replay; in load mode each is given at its
- * `rate` and its value drawn from the weights for the outcome, so feedback follows outcomes.
+ * `rate` and its value drawn from the weights for the outcome, times the factors for a planted
+ * finding, so feedback follows outcomes and findings. A score whose weights all come to 0 is
+ * not given. Each value carries its own comment, never another value's.
  */
 function planScores(
   scores: ScoreInput[],
   outcome: string,
   target: { traceId: string } | { sessionId: string },
   rng: Rng,
-  branching: boolean,
+  options: ScoreOptions,
 ): ScorePlan[] {
   const planned: ScorePlan[] = [];
   const targetId = "traceId" in target ? target.traceId : target.sessionId;
   for (const score of scores) {
     let value: number | string = score.value;
-    if (branching) {
+    if (options.branching) {
       if (rng.next() >= (score.rate ?? 1)) continue;
-      const weights = score.byOutcome?.[outcome as keyof typeof score.byOutcome];
-      if (weights && Object.keys(weights).length > 0) {
-        const entries = Object.entries(weights);
-        let draw = rng.next() * entries.reduce((sum, [, weight]) => sum + weight, 0);
+      const weights = score.byOutcome?.[outcome as keyof typeof score.byOutcome] ?? {};
+      const factors = options.finding === undefined
+        ? undefined
+        : score.byFinding?.[options.finding as keyof typeof score.byFinding];
+      const given: [string, number][] = Object.keys(weights).length > 0
+        ? Object.entries(weights)
+        : [[String(score.value), 1]];
+      const entries = given.map(([key, weight]): [string, number] => [
+        key,
+        weight * (factors?.[key] ?? 1),
+      ]);
+      let total = 0;
+      for (const [, weight] of entries) total += weight;
+      if (total === 0) continue;
+      if (entries.length > 1) {
+        let draw = rng.next() * total;
         const [key] = entries.find(([, weight]) => (draw -= weight) < 0) ?? entries.at(-1)!;
         value = score.dataType === "CATEGORICAL" ? key : Number(key);
       }
     }
+    const comment = commentOf(score, value, rng);
     planned.push({
       id: `sr_${hashHex(`${targetId}:${score.name}`)}`,
       name: score.name,
       dataType: score.dataType,
       value,
-      ...(score.comment ? { comment: score.comment } : {}),
+      ...(comment ? { comment } : {}),
       ...target,
     });
   }
   return planned;
 }
 
-/** A turn a session reaches, and the steps that fail in it. */
+/** The comment of a score's value: from `comments` (one wording picked), else `comment` for `value`. */
+function commentOf(score: ScoreInput, value: number | string, rng: Rng): string | undefined {
+  const given = score.comments?.[String(value)];
+  if (typeof given === "string") return given;
+  if (given) return given.length === 1 ? given[0] : rng.pick(given);
+  return value === score.value ? score.comment : undefined;
+}
+
+/** A turn a session reaches, and the steps that fail in it with what follows each failure. */
 interface SelectedTurn {
   index: number;
-  failed: Set<StepInput>;
+  failed: Map<StepInput, Consequence>;
 }
 
 /** A turn as played: a selected one, or the turn a late_escalation inserts (`stall`). */
@@ -288,7 +353,8 @@ function findObservation(
 /**
  * Draws the turns a session reaches: one uniform draw against each turn's absolute `reach`
  * (so reach 1, 0.4, 0.15 ends 60% after the first turn, 25% after the second), `when`
- * conditions checked in order, and each step's injected failure drawn at its `error.rate`.
+ * conditions checked in order, and each step's injected failure drawn at its `error.rate`
+ * with its consequence; a consequence that ends the conversation ends it after its turn.
  */
 function selectTurns(script: ScriptInput, rng: Rng, vars: () => ContentRenderer): SelectedTurn[] {
   const depth = rng.next();
@@ -302,18 +368,21 @@ function selectTurns(script: ScriptInput, rng: Rng, vars: () => ContentRenderer)
       renderer ??= vars();
       if (!turn.when.in.includes(String(renderer.varValue(turn.when.var)))) continue;
     }
-    const failed = new Set<StepInput>();
+    const failed = new Map<StepInput, Consequence>();
     const stack = [...turn.steps];
     while (stack.length > 0) {
       const step = stack.shift()!;
       if (step.level === "ERROR") anyFailed = true;
-      if (step.error && rng.fork(`error${index}:${step.name}`).next() < step.error.rate) {
-        failed.add(step);
+      const consequence = step.error &&
+        drawFailure(step.error, rng.fork(`error${index}:${step.name}`));
+      if (consequence) {
+        failed.set(step, consequence);
         anyFailed = true;
       }
       stack.push(...(step.steps ?? []));
     }
     selected.push({ index, failed });
+    if ([...failed.values()].some((consequence) => consequence.end)) break;
   }
   return selected;
 }
@@ -351,12 +420,16 @@ interface Layout {
   cost?: Cost;
   /** The step's injected failure happened. */
   failed: boolean;
+  /** A retried step's attempt: 1 failed, 2 succeeded. */
+  attempt?: number;
+  /** The second attempt of a failed step that is retried (a later sibling). */
+  retry?: Layout;
   children: Layout[];
 }
 
 interface LayoutOptions {
   outlierRate: number;
-  failed: Set<StepInput>;
+  failed: Map<StepInput, Consequence>;
 }
 
 function layoutTurn(turn: TurnInput, traceName: string, rng: Rng, options: LayoutOptions): Layout {
@@ -370,7 +443,13 @@ function layoutTurn(turn: TurnInput, traceName: string, rng: Rng, options: Layou
   return layoutStep(rootStep, 0, rng, options);
 }
 
-function layoutStep(step: StepInput, offsetMs: number, rng: Rng, options: LayoutOptions): Layout {
+function layoutStep(
+  step: StepInput,
+  offsetMs: number,
+  rng: Rng,
+  options: LayoutOptions,
+  attempt?: number,
+): Layout {
   const children: Layout[] = [];
   let cursor = 0;
   let needed = 0;
@@ -380,6 +459,18 @@ function layoutStep(step: StepInput, offsetMs: number, rng: Rng, options: Layout
     const layout = layoutStep(child, start, rng.fork(`s${i}`), options);
     children.push(layout);
     cursor = start + layout.durationMs;
+    const retry = layout.failed ? options.failed.get(child)?.retry : undefined;
+    if (retry) {
+      // After the backoff the step runs again, and succeeds; its own streams keep the other
+      // steps' draws as they are without the failure.
+      const retryRng = rng.fork(`s${i}:retry`);
+      const backoff = draw(retry.gap ?? DEFAULT_BACKOFF, retryRng);
+      if (retry.event) children.push(retryEvent(child, retry.event, cursor, backoff));
+      layout.attempt = 1;
+      layout.retry = layoutStep(child, cursor + backoff, retryRng, options, 2);
+      children.push(layout.retry);
+      cursor = layout.retry.offsetMs + layout.retry.durationMs;
+    }
     needed = Math.max(needed, cursor);
   }
   let durationMs: number;
@@ -394,8 +485,13 @@ function layoutStep(step: StepInput, offsetMs: number, rng: Rng, options: Layout
       durationMs = Math.round(durationMs * (3 + rng.next() * 5));
     }
   }
+  const failed = attempt !== 2 && options.failed.has(step);
+  if (failed && children.length === 0 && step.error?.duration !== undefined) {
+    durationMs = draw(step.error.duration, rng.fork("failed"));
+  }
 
-  const layout: Layout = { step, offsetMs, durationMs, failed: options.failed.has(step), children };
+  const layout: Layout = { step, offsetMs, durationMs, failed, children };
+  if (attempt) layout.attempt = attempt;
   if (step.type === "generation" && step.timeToFirstToken !== undefined) {
     layout.ttftMs = Math.min(draw(step.timeToFirstToken, rng), durationMs);
   }
@@ -412,8 +508,33 @@ function isModelCall(step: StepInput): boolean {
   return step.type === "generation" || step.type === "embedding";
 }
 
-function materialize(layout: Layout, parentStartMs: number, ids: Rng, content: ContentRenderer) {
+/** The WARNING event between a failed step and its retry. */
+function retryEvent(step: StepInput, name: string, atMs: number, backoffMs: number): Layout {
+  const event: StepInput = {
+    type: "event",
+    name,
+    level: "WARNING",
+    statusMessage: `Retrying ${step.name} after ${step.error?.message ?? "a failure"} (attempt 2)`,
+    input: { tool: step.name, attempt: 2, backoff_ms: backoffMs },
+  };
+  return { step: event, offsetMs: atMs, durationMs: 0, failed: false, children: [] };
+}
+
+/** What materializing a turn draws from and collects. */
+interface MaterializeContext {
+  ids: Rng;
+  content: ContentRenderer;
+  /** Collects the turn's failed steps (with their retries), in document order. */
+  failures: PlannedFailure[];
+}
+
+function materialize(
+  layout: Layout,
+  parentStartMs: number,
+  context: MaterializeContext,
+): ObservationPlan {
   const { step } = layout;
+  const { ids, content } = context;
   const startMs = parentStartMs + layout.offsetMs;
   const observation: ObservationPlan = {
     spanId: ids.hex(16),
@@ -426,6 +547,7 @@ function materialize(layout: Layout, parentStartMs: number, ids: Rng, content: C
   if (step.level) observation.level = step.level;
   if (step.statusMessage) observation.statusMessage = step.statusMessage;
   if (step.metadata) observation.metadata = step.metadata;
+  if (layout.attempt) observation.metadata = { ...step.metadata, attempt: layout.attempt };
   if (isModelCall(step)) {
     if (step.model !== undefined) observation.model = step.model;
     if (step.modelParameters) observation.modelParameters = step.modelParameters;
@@ -449,6 +571,12 @@ function materialize(layout: Layout, parentStartMs: number, ids: Rng, content: C
       ? { error: step.error.message }
       : content.render(step.error.output as Json, startMs);
   }
-  observation.children = layout.children.map((child) => materialize(child, startMs, ids, content));
+  const children = layout.children;
+  observation.children = children.map((child) => materialize(child, startMs, context));
+  for (const [i, child] of children.entries()) {
+    if (!child.failed) continue;
+    const retry = child.retry && observation.children[children.indexOf(child.retry)];
+    context.failures.push({ failed: observation.children[i], ...(retry ? { retry } : {}) });
+  }
   return observation;
 }

@@ -189,3 +189,107 @@ test("in load mode a declared outcome's byOutcome weights decide the score's val
   }
   assert.ok(Math.abs(ones / 1000 - 0.9) < 0.04, `${ones} of 1000 helpful`);
 });
+
+const SCORED = parseScript(
+  `name: scored
+session: { id: "conv_{hex:21}" }
+user: { id: "usr_{hex:12}" }
+trace: { name: scored-turn, version: local }
+scores:
+  - name: resolution
+    dataType: CATEGORICAL
+    value: escalated
+    comments:
+      escalated: Asked for a person
+      resolved: [Happy customer, Sorted in one go]
+    byOutcome: { answered: { resolved: 0.7, abandoned: 0.3 } }
+    byFinding: { unsolved: { resolved: 0 } }
+findings:
+  rates: { unsolved: 0.5 }
+  variants:
+    - { finding: unsolved, turn: status, output: Parcels arrive eventually., reaction: That doesn't help. }
+turns:
+  - kind: status
+    input: Where is my order?
+    output: It arrives on Friday.
+    outcome: answered
+    scores:
+      - name: user_feedback
+        dataType: BOOLEAN
+        value: 1
+        comment: Thumbs up
+        byOutcome: { answered: { 1: 0.9, 0: 0.1 } }
+        byFinding: { unsolved: { 1: 0.1 } }
+    steps:
+      - { type: generation, name: answer, model: m, messages: [{ role: user, content: Where is my order? }] }
+  - kind: delay
+    input: Why so late?
+    output: A backlog at the depot.
+    outcome: answered
+    steps:
+      - { type: generation, name: answer, model: m, messages: [{ role: user, content: Why so late? }] }
+`,
+  "scored.yaml",
+);
+
+function loadPlans(count: number) {
+  return Array.from(
+    { length: count },
+    (_, seed) => planSession(SCORED, { seed, endMs: END, file: "scored.yaml", branching: true }),
+  );
+}
+
+test("in load mode each score value carries its own comment, never another value's", () => {
+  const commentsByValue = new Map<string, Set<string | undefined>>();
+  for (const plan of loadPlans(600)) {
+    for (const score of plan.scores) {
+      const key = `${score.name}=${score.value}`;
+      commentsByValue.set(key, (commentsByValue.get(key) ?? new Set()).add(score.comment));
+    }
+  }
+  assert.deepEqual(
+    commentsByValue.get("resolution=resolved"),
+    new Set(["Happy customer", "Sorted in one go"]),
+  );
+  assert.deepEqual(commentsByValue.get("resolution=abandoned"), new Set([undefined]));
+  // `comment` goes with `value` (1) only; a thumbs down gets none.
+  assert.deepEqual(commentsByValue.get("user_feedback=1"), new Set(["Thumbs up"]));
+  assert.deepEqual(commentsByValue.get("user_feedback=0"), new Set([undefined]));
+});
+
+test("a planted finding shifts its session's scores: unsolved is never resolved, feedback turns down", () => {
+  let unsolved = 0;
+  let downWhenUnsolved = 0;
+  let feedbackWhenUnsolved = 0;
+  let resolvedOtherwise = 0;
+  for (const plan of loadPlans(600)) {
+    const resolution = plan.scores.find((score) => score.name === "resolution")!;
+    const feedback = plan.scores.find((score) => score.name === "user_feedback")!;
+    if (plan.findings[0]?.finding === "unsolved") {
+      unsolved++;
+      assert.equal(resolution.value, "abandoned");
+      feedbackWhenUnsolved++;
+      if (feedback.value === 0) downWhenUnsolved++;
+    } else if (resolution.value === "resolved") resolvedOtherwise++;
+  }
+  assert.ok(unsolved > 250 && unsolved < 350, `${unsolved} of 600 unsolved at rate 0.5`);
+  assert.ok(resolvedOtherwise > 150, "sessions without the finding are still resolved");
+  // Thumbs up weighs 0.9 × 0.1 against 0.1: about half are down instead of a tenth.
+  const down = downWhenUnsolved / feedbackWhenUnsolved;
+  assert.ok(down > 0.4 && down < 0.6, `thumbs down on unsolved: ${down}`);
+});
+
+test("the user reacts to a planted finding in the next turn, before saying what it says", () => {
+  const plan = planSession(SCORED, { seed: 1, endMs: END, file: "scored.yaml", plant: "unsolved" });
+  const next = plan.turns[1];
+  assert.equal(next.root.input, "That doesn't help. Why so late?");
+  const answer = next.root.children[0];
+  // The history holds the unsolved answer the user reacts to.
+  assert.deepEqual(answer.input, [
+    { role: "user", content: "Where is my order?" },
+    { role: "assistant", content: "Parcels arrive eventually." },
+    { role: "user", content: "That doesn't help. Why so late?" },
+  ]);
+  const plain = planSession(SCORED, { seed: 1, endMs: END, file: "scored.yaml" });
+  assert.equal(plain.turns[1].root.input, "Why so late?");
+});

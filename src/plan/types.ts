@@ -114,3 +114,14 @@ export function traceMetadata(plan: SessionPlan, turn: TurnPlan): Record<string,
 export function countSpans(root: ObservationPlan): number {
   return 1 + root.children.reduce((sum, child) => sum + countSpans(child), 0);
 }
+
+/** The observations of a tree in document order: a parent before its children. */
+export function preOrder(root: ObservationPlan): ObservationPlan[] {
+  const out: ObservationPlan[] = [];
+  const visit = (obs: ObservationPlan) => {
+    out.push(obs);
+    obs.children.forEach(visit);
+  };
+  visit(root);
+  return out;
+}

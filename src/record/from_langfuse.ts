@@ -4,8 +4,10 @@
  * with the core, basic, time, io, metadata, model, usage, prompt and trace_context field groups,
  * following cursors, and `GET /api/public/v3/scores` (by trace ids, and by session id for the
  * session's own scores); v3: `GET /api/public/sessions/{id}`, v1 `GET /api/public/observations`
- * per trace and `GET /api/public/v2/scores` (per trace, and by session id). Every request goes
- * through the client, which spaces reads and waits out 429s as Langfuse's headers say.
+ * per trace and `GET /api/public/v2/scores` (per trace, and by session id). With
+ * `withPrompts`, each prompt version the generations link: `GET /api/public/v2/prompts/{name}`.
+ * Every request goes through the client, which spaces reads and waits out 429s as Langfuse's
+ * headers say.
  */
 import type { LangfuseClient, LangfuseGeneration } from "../langfuse/client.ts";
 import {
@@ -32,6 +34,7 @@ import { modelParameters, RecordInputError } from "./from_spans.ts";
 import { perUsageType } from "./usage_details.ts";
 import type {
   RecordedObservation,
+  RecordedPrompt,
   RecordedScore,
   RecordedSession,
   RecordedTrace,
@@ -67,6 +70,8 @@ export interface RecentQuery {
 /** Reads sessions from one Langfuse project. */
 export class LangfuseSource {
   #generation: LangfuseGeneration | undefined;
+  /** Prompt versions read so far, by `name@version`; undefined: Langfuse has no such version. */
+  readonly #prompts = new Map<string, RecordedPrompt | undefined>();
 
   /** `generation` skips the detection request when known. */
   constructor(private readonly client: LangfuseClient, generation?: LangfuseGeneration) {
@@ -102,6 +107,34 @@ export class LangfuseSource {
       scores,
       source: `a Langfuse session (${generation} API)`,
     };
+  }
+
+  /**
+   * The session with the prompt versions its generations link to, each read once per source
+   * (`GET /api/public/v2/prompts/{name}?version=`, with the prompts it references inlined, as
+   * an application gets it); a version Langfuse no longer has is left out.
+   */
+  async withPrompts(session: RecordedSession): Promise<RecordedSession> {
+    const prompts: RecordedPrompt[] = [];
+    for (const { name, version } of linkedPrompts(session)) {
+      const key = `${name}@${version}`;
+      if (!this.#prompts.has(key)) {
+        const stored = await this.client.getPrompt(name, { version, resolved: true });
+        this.#prompts.set(
+          key,
+          stored && {
+            name,
+            version,
+            type: stored.type,
+            prompt: stored.prompt as Json,
+            config: (stored.config ?? {}) as Json,
+          },
+        );
+      }
+      const found = this.#prompts.get(key);
+      if (found) prompts.push(found);
+    }
+    return { ...session, prompts };
   }
 
   /** The session's own scores (subject kind "session"), from `GET /api/public/v3/scores?sessionId=`. */
@@ -247,6 +280,23 @@ export class LangfuseSource {
     }
     return out;
   }
+}
+
+/** Every distinct prompt version the session's observations link to, in order of first use. */
+function linkedPrompts(session: RecordedSession): { name: string; version: number }[] {
+  const found = new Map<string, { name: string; version: number }>();
+  const visit = (observation: RecordedObservation) => {
+    const link = observation.prompt;
+    if (link?.version !== undefined) {
+      found.set(`${link.name}@${link.version}`, { ...link, version: link.version });
+    }
+    observation.children.forEach(visit);
+  };
+  for (const trace of session.traces) {
+    if (trace.root) visit(trace.root);
+    trace.orphans.forEach(visit);
+  }
+  return [...found.values()];
 }
 
 function fromV3Trace(trace: ApiTrace, rows: ObservationV1[], scores: ScoreV2[]): RecordedTrace {

@@ -7,10 +7,17 @@
  * `exportMessageAsBuffer` in the Collector's exporter/fileexporter/file_writer.go writes it).
  * A gzip-compressed file is unpacked first. Malformed input throws {@link RecordInputError}
  * naming the file and the line (JSON) or message and byte offset (protobuf).
+ *
+ * Input is bounded, since decoded spans take about ten times their file's size in memory: a file
+ * (after gunzip) holds at most {@link MAX_OTLP_FILE_BYTES}, and one line or message at most
+ * what a receiver takes in one request ({@link MAX_REQUEST_BYTES}). A gzip file is inflated
+ * only up to the bound, so a small gzip bomb is refused without inflating it.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { decodeTraceRequest, OtlpDecodeError, type ReceivedSpan } from "../export/otlp_decode.ts";
+import { MAX_REQUEST_BYTES } from "../export/receiver.ts";
+import { formatBytes } from "../report/bytes.ts";
 import { RecordInputError, sessionsFromSpans } from "./from_spans.ts";
 import type { RecordedSession } from "./types.ts";
 
@@ -24,6 +31,14 @@ export interface OtlpFileSpans {
   format: OtlpFileFormat;
   spans: ReceivedSpan[];
 }
+
+/**
+ * Largest OTLP file `record --from-otlp` reads, after gunzip: 64 MiB (about 700 MB of memory
+ * once decoded). A Collector file exporter rotating at `max_megabytes: 64` or less stays within it.
+ */
+export const MAX_OTLP_FILE_BYTES = 64 * 1024 * 1024;
+
+const SPLIT_HINT = "split it (JSON lines: split -l 1000) or keep only the traces you want";
 
 const JSON_TYPE = "application/json";
 const PROTO_TYPE = "application/x-protobuf";
@@ -39,8 +54,12 @@ export async function sessionsFromOtlpFile(path: string): Promise<RecordedSessio
 export async function readOtlpFile(path: string): Promise<OtlpFileSpans> {
   let bytes: Uint8Array;
   try {
+    // Refused by its size before a byte is read.
+    const { size } = await stat(path);
+    if (size > MAX_OTLP_FILE_BYTES) throw tooLarge(path, `is ${formatBytes(size)}`);
     bytes = new Uint8Array(await readFile(path));
   } catch (error) {
+    if (error instanceof RecordInputError) throw error;
     const code = (error as { code?: string }).code;
     const why = code === "ENOENT"
       ? "no such file"
@@ -57,10 +76,15 @@ export async function readOtlpFile(path: string): Promise<OtlpFileSpans> {
 /** Decodes an OTLP file's bytes; `path` names it in errors. */
 export function decodeOtlpFile(input: Uint8Array, path: string): OtlpFileSpans {
   let bytes = input;
+  if (bytes.length > MAX_OTLP_FILE_BYTES) throw tooLarge(path, `is ${formatBytes(bytes.length)}`);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = new Uint8Array(gunzipSync(bytes));
+      // zlib stops at the bound: a bomb never inflates further.
+      bytes = new Uint8Array(gunzipSync(bytes, { maxOutputLength: MAX_OTLP_FILE_BYTES }));
     } catch (error) {
+      if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        throw tooLarge(path, `inflates (gzip) to more than ${formatBytes(MAX_OTLP_FILE_BYTES)}`);
+      }
       throw new RecordInputError(`${path}: not a valid gzip file: ${(error as Error).message}`);
     }
   }
@@ -91,8 +115,15 @@ function decodeJsonLines(bytes: Uint8Array, path: string): OtlpFileSpans {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "") continue;
+    const encoded = new TextEncoder().encode(line);
+    if (encoded.length > MAX_REQUEST_BYTES) {
+      throw new RecordInputError(
+        `${path}:${i + 1}: the line is ${formatBytes(encoded.length)}, more than the ` +
+          `${formatBytes(MAX_REQUEST_BYTES)} one export request may hold; is it OTLP JSON lines?`,
+      );
+    }
     try {
-      out.push(...decodeTraceRequest(new TextEncoder().encode(line), JSON_TYPE));
+      out.push(...decodeTraceRequest(encoded, JSON_TYPE));
     } catch (error) {
       if (!(error instanceof OtlpDecodeError)) throw error;
       // A single pretty-printed document spans several lines: accept the file as one.
@@ -136,6 +167,16 @@ function decodeFrames(bytes: Uint8Array, path: string): ReceivedSpan[] | undefin
       );
     }
     const size = view.getUint32(at, false);
+    if (size > MAX_REQUEST_BYTES && at + 4 + size <= bytes.length) {
+      throw framing(
+        path,
+        frames.length,
+        at,
+        `the message is ${formatBytes(size)}, more than the ${
+          formatBytes(MAX_REQUEST_BYTES)
+        } one export request may hold`,
+      );
+    }
     if (at + 4 + size > bytes.length) {
       if (frames.length === 0) {
         throw new RecordInputError(
@@ -166,6 +207,13 @@ function decodeFrames(bytes: Uint8Array, path: string): ReceivedSpan[] | undefin
   });
   if (out.length === 0) throw new RecordInputError(`${path}: the file holds no spans`);
   return out;
+}
+
+function tooLarge(path: string, what: string): RecordInputError {
+  return new RecordInputError(
+    `${path}: the file ${what}; record reads OTLP files of up to ` +
+      `${formatBytes(MAX_OTLP_FILE_BYTES)}: ${SPLIT_HINT}`,
+  );
 }
 
 function framing(path: string, index: number, at: number, why: string): RecordInputError {

@@ -34,6 +34,8 @@ export interface ListenOptions {
   onTurn: (text: string) => void;
   /** Called once listening, with the OTLP traces URL. */
   onReady?: (tracesUrl: string) => void;
+  /** Called with the reason of each request refused (too large, not OTLP, …), e.g. a 413. */
+  onRefused?: (reason: string) => void;
   /** ANSI colours in the turn text; default false. */
   color?: boolean;
   /** Default 100 ms. */
@@ -85,6 +87,7 @@ export async function listenForSessions(options: ListenOptions): Promise<ListenR
   try {
     receiver = await startOtlpReceiver({
       port: options.port,
+      onRefused: ({ status, message }) => options.onRefused?.(`HTTP ${status}: ${message}`),
       respond: ({ spans: batch }) => {
         arrived(batch);
         return undefined;

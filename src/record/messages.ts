@@ -23,7 +23,7 @@ export interface MessageContext {
   callIds: Map<string, string>;
 }
 
-const MESSAGE_KEYS = ["role", "content", "tool_calls", "tool_call_id"];
+const MESSAGE_KEYS = ["name", "role", "content", "tool_calls", "tool_call_id"];
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
@@ -52,6 +52,10 @@ function scriptMessage(item: Json, ctx: MessageContext): MessageInput | undefine
   const role = item.role;
   if (!(MESSAGE_ROLES as readonly Json[]).includes(role)) return undefined;
   const message: MessageInput = { role: role as MessageInput["role"] };
+  // A tool message's step name, as scripts write it, when it is safe to keep.
+  if (typeof item.name === "string" && item.name.length <= 80 && ctx.clean(item.name)) {
+    message.name = item.name;
+  }
   if ("content" in item) message.content = ctx.content(item.content);
   if (item.tool_calls !== undefined) {
     if (role !== "assistant" || !Array.isArray(item.tool_calls)) return undefined;

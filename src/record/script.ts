@@ -3,8 +3,11 @@
  *
  * - One turn per trace, in order; the root span's children are the turn's steps, with their
  *   types, names, nesting, `parallel` when siblings overlap in time, models, model parameters,
- *   prompt links (`{ name, version }`), levels, status messages, usage and scores; the
- *   session's own scores become the script's top-level `scores:`.
+ *   prompt links, levels, status messages, usage and scores; the session's own scores become
+ *   the script's top-level `scores:`.
+ * - Prompts whose versions were read (Langfuse sources) are declared under `prompts:` with
+ *   their content, scrubbed, and generations name them, so the script replays into a project
+ *   without them; other links stay `{ name, version }`.
  * - Durations, gaps, time to first token, token usage and think times become ranges of
  *   ±`spread` (default 20%) around what was observed, so a replay varies around the recording.
  * - Costs become a `price` (USD per million tokens) when the recorded cost and usage give both
@@ -37,6 +40,7 @@ import { scriptMessages } from "./messages.ts";
 import { type IdReplacement, KIND_PLURALS, Scrubber } from "./scrub.ts";
 import type {
   RecordedObservation,
+  RecordedPrompt,
   RecordedScore,
   RecordedScript,
   RecordedSession,
@@ -45,6 +49,7 @@ import type {
 import { intRange, msRange } from "./ranges.ts";
 import { usageFields } from "./usage_fields.ts";
 import { scriptYaml } from "./yaml_text.ts";
+import { count, noun } from "../report/count.ts";
 
 /** How recorded sessions become scripts. */
 export interface ToScriptsOptions {
@@ -135,6 +140,8 @@ interface Context {
   vocabulary: DeclaredVocabulary;
   /** Recorded tool call id -> its replacement (`call_1`, …), for the whole session. */
   callIds: Map<string, string>;
+  /** Names of the prompts the script declares; generations linking one name it. */
+  declared: Set<string>;
 }
 
 function toScript(
@@ -152,6 +159,7 @@ function toScript(
     observedInput: new WeakMap(),
     vocabulary: new DeclaredVocabulary(),
     callIds: new Map(),
+    declared: new Set(),
   };
   if (session.traces.length === 0) {
     throw new RecordError(`a recorded session (${session.source}) has no traces to make turns of`);
@@ -159,6 +167,7 @@ function toScript(
   observeSession(session, scrubber);
 
   const trace = traceFields(session, name, ctx);
+  const prompts = declaredPrompts(session, ctx);
   const turns: TurnInput[] = [];
   const history: { recorded: ChatMessage[]; scrubbed: string[] } = { recorded: [], scrubbed: [] };
   for (const [t, recorded] of session.traces.entries()) {
@@ -183,13 +192,14 @@ function toScript(
   }
   const script: Record<string, unknown> = {
     name,
-    description: `Recorded session, ${turns.length} turn${turns.length === 1 ? "" : "s"}; ` +
+    description: `Recorded session, ${count(turns.length, "turn")}; ` +
       "content scrubbed, review before sharing.",
     session: { id: SESSION_ID_FORMAT },
     user: { id: USER_ID_FORMAT },
     ...(vocabulary ? { vocabulary } : {}),
     trace,
     ...(Object.keys(vars).length > 0 ? { vars } : {}),
+    ...(prompts.length > 0 ? { prompts } : {}),
     ...(sessionScores.length > 0 ? { scores: sessionScores } : {}),
     turns,
   };
@@ -336,7 +346,7 @@ function traceFields(session: RecordedSession, scriptName: string, ctx: Context)
   }
   if (droppedTags > 0) {
     notes.add(
-      `Dropped ${droppedTags} tag${droppedTags === 1 ? "" : "s"}: personal data, a secret, ` +
+      `Dropped ${count(droppedTags, "tag")}: personal data, a secret, ` +
         "not a short token, or more than 20.",
     );
   }
@@ -741,10 +751,10 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
   }
   const prompt = observation.prompt;
   if (prompt) {
-    if (
+    if (ctx.declared.has(prompt.name)) fields.prompt = prompt.name;
+    else if (
       prompt.version !== undefined && Number.isInteger(prompt.version) && prompt.version > 0 &&
-      promptNameProblem(prompt.name) === undefined && prompt.name.length <= 200 &&
-      clean(prompt.name, ctx)
+      usablePromptName(prompt.name, ctx)
     ) {
       fields.prompt = { name: prompt.name, version: prompt.version };
     } else {
@@ -754,6 +764,125 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
     }
   }
   return fields;
+}
+
+/** Whether a recorded prompt name can be written: Langfuse takes it and the guard passes it. */
+function usablePromptName(name: string, ctx: Context): boolean {
+  return promptNameProblem(name) === undefined && name.length <= 200 && clean(name, ctx);
+}
+
+/**
+ * The `prompts:` of the script: each prompt the generations link to, declared with the content
+ * of the newest version they link (scrubbed: prompt text is sent as written, so found values
+ * become placeholders), so that a replay into another project creates it there. Links to a
+ * version that was not read stay `{ name, version }`, with a note.
+ */
+function declaredPrompts(session: RecordedSession, ctx: Context): Record<string, unknown>[] {
+  const linked = linkedVersions(session);
+  if (session.prompts === undefined) {
+    if (linked.size > 0) {
+      ctx.notes.add(
+        "Prompts are linked by name and version, without their text: replay into a project " +
+          "that has those versions (a Langfuse source records their text).",
+      );
+    }
+    return [];
+  }
+  const newest = new Map<string, RecordedPrompt>();
+  for (const prompt of session.prompts) {
+    const other = newest.get(prompt.name);
+    if (other === undefined || prompt.version > other.version) newest.set(prompt.name, prompt);
+  }
+  const declared: Record<string, unknown>[] = [];
+  for (const [name, prompt] of newest) {
+    const content = usablePromptName(name, ctx) ? promptContent(prompt, ctx) : undefined;
+    if (content === undefined) continue;
+    ctx.declared.add(name);
+    const config = isPlainObject(prompt.config) ? plainJson(prompt.config, ctx) : {};
+    declared.push({ name, type: prompt.type, prompt: content, config });
+    const versions = [...(linked.get(name) ?? [])].sort((a, b) => a - b);
+    if (versions.length > 1) {
+      ctx.notes.add(
+        `Prompt "${name}": the generations linked versions ${versions.join(", ")}; the script ` +
+          `declares version ${prompt.version}'s text, so a replay links all of them to one version.`,
+      );
+    }
+  }
+  if (declared.length > 0) {
+    ctx.notes.add(
+      `Prompts ${[...ctx.declared].join(", ")}: declared with the recorded version's text ` +
+        "(scrubbed like the content); a replay into another Langfuse project creates them " +
+        "there when missing and links the generations (record --no-prompts links by name and " +
+        "version only).",
+    );
+  }
+  const missing = [...linked.keys()].filter((name) => !ctx.declared.has(name));
+  if (missing.length > 0) {
+    ctx.notes.add(
+      `${noun(missing.length, "Prompt")} ${missing.join(", ")}: linked by name and ` +
+        "version without text (Langfuse no longer has the version, or its content or name " +
+        "cannot be written); replay into a project that has them.",
+    );
+  }
+  return declared;
+}
+
+/** The prompt versions linked in the session, by name. */
+function linkedVersions(session: RecordedSession): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  const visit = (observation: RecordedObservation) => {
+    const link = observation.prompt;
+    if (observation.type === "generation" && link?.version !== undefined) {
+      out.set(link.name, (out.get(link.name) ?? new Set()).add(link.version));
+    }
+    observation.children.forEach(visit);
+  };
+  for (const trace of session.traces) {
+    if (trace.root) visit(trace.root);
+    trace.orphans.forEach(visit);
+  }
+  return out;
+}
+
+/** A prompt's text or messages as a declaration holds them, scrubbed; undefined when malformed. */
+function promptContent(prompt: RecordedPrompt, ctx: Context): Json | undefined {
+  const { scrubber } = ctx;
+  if (prompt.type === "text") {
+    return typeof prompt.prompt === "string" && prompt.prompt !== ""
+      ? scrubber.plain(prompt.prompt)
+      : undefined;
+  }
+  if (!Array.isArray(prompt.prompt) || prompt.prompt.length === 0) return undefined;
+  const messages: Json[] = [];
+  for (const entry of prompt.prompt) {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return undefined;
+    if (entry.type === "placeholder" && typeof entry.name === "string") {
+      if (!PLACEHOLDER_NAME.test(entry.name)) return undefined;
+      messages.push({ type: "placeholder", name: entry.name });
+    } else if (typeof entry.role === "string" && typeof entry.content === "string") {
+      if (entry.role === "" || !clean(entry.role, ctx)) return undefined;
+      messages.push({ role: entry.role, content: scrubber.plain(entry.content) });
+    } else return undefined;
+  }
+  return messages;
+}
+
+/** A JSON value with found values in its strings (and keys) replaced by placeholders. */
+function plainJson(value: Json, ctx: Context): Json {
+  if (typeof value === "string") return ctx.scrubber.plain(value);
+  if (Array.isArray(value)) return value.map((item) => plainJson(item, ctx));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [ctx.scrubber.plain(key), plainJson(item, ctx)]),
+    );
+  }
+  return value;
+}
+
+const PLACEHOLDER_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+
+function isPlainObject(value: Json): value is Record<string, Json> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function stepMetadata(

@@ -10,7 +10,12 @@ import { findPersonalData } from "../script/privacy.ts";
 import type { ScriptInput, StepInput } from "../script/schema.ts";
 import { recordedSession } from "./plan_recording_testing.ts";
 import { RecordError, toScripts } from "./script.ts";
-import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
+import type {
+  RecordedObservation,
+  RecordedPrompt,
+  RecordedSession,
+  RecordedTrace,
+} from "./types.ts";
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
 
@@ -194,6 +199,79 @@ function steps(script: ScriptInput): StepInput[] {
   for (const turn of script.turns) turn.steps.forEach(visit);
   return all;
 }
+
+/** The planted session with its linked prompt versions read: turn 2 links an older version. */
+function sessionWithPrompts(): RecordedSession {
+  const session = plantedSession();
+  const older = session.traces[1].root!.children.find((o) => o.type === "generation")!;
+  older.prompt = { name: "support-answer", version: 2 };
+  const prompt = (version: number, system: string): RecordedPrompt => ({
+    name: "support-answer",
+    version,
+    type: "chat",
+    prompt: [
+      { role: "system", content: system },
+      { type: "placeholder", name: "history" },
+    ],
+    config: { model: "gpt-4o-2024-08-06", temperature: 0.3, escalate_to: P.email },
+  });
+  session.prompts = [
+    prompt(3, `You help {{company}}'s customers. ${SENTENCE} ${SECRETS} Escalate to ${P.email}.`),
+    prompt(2, "You help {{company}}'s customers."),
+  ];
+  return session;
+}
+
+describe("toScripts with the linked prompt versions read", () => {
+  const [recorded] = toScripts([sessionWithPrompts()], { name: "prompted" });
+  const script = parseScript(recorded.yaml, "prompted.yaml");
+
+  it("declares each linked prompt with the newest linked version's text, its personal data replaced", () => {
+    assert.equal(Array.isArray(script.prompts), true);
+    const [declared] = script.prompts as Exclude<ScriptInput["prompts"], string | undefined>;
+    assert.equal(declared.name, "support-answer");
+    assert.equal(declared.type, "chat");
+    assert.deepEqual(declared.labels, [], "a replay never moves a label");
+    const [system, history] = declared.prompt as { role?: string; content?: string }[];
+    assert.deepEqual(history, { type: "placeholder", name: "history" });
+    assert.match(String(system.content), /^You help \{\{company\}\}'s customers\. Hi, my name is /);
+    assert.match(String(system.content), /Escalate to \[e-mail\]\.$/);
+    assert.deepEqual(declared.config, {
+      model: "gpt-4o-2024-08-06",
+      temperature: 0.3,
+      escalate_to: "[e-mail]",
+    });
+    const text = recorded.yaml.toLowerCase();
+    for (const value of forbidden()) {
+      assert.ok(!text.includes(value.toLowerCase()), `"${value}" survived:\n${recorded.yaml}`);
+    }
+  });
+
+  it("links every generation to the declared prompt by name, and says which versions it merged", () => {
+    const prompts = steps(script).filter((step) => step.type === "generation")
+      .map((step) => step.prompt);
+    assert.deepEqual(prompts, ["support-answer", "support-answer"]);
+    const notes = recorded.notes.join("\n");
+    assert.match(notes, /Prompts support-answer: declared with the recorded version's text/);
+    assert.match(
+      notes,
+      /"support-answer": the generations linked versions 2, 3; the script declares version 3's text/,
+    );
+  });
+
+  it("keeps a link as { name, version } when Langfuse no longer had that version, with a note", () => {
+    const session = sessionWithPrompts();
+    session.prompts = [];
+    const [kept] = toScripts([session], { name: "unread" });
+    const generations = steps(parseScript(kept.yaml, "unread.yaml"))
+      .filter((step) => step.type === "generation");
+    assert.deepEqual(generations[0].prompt, { name: "support-answer", version: 3 });
+    assert.match(
+      kept.notes.join("\n"),
+      /Prompt support-answer: linked by name and version without text/,
+    );
+  });
+});
 
 describe("toScripts on sessions with planted personal data", () => {
   const [recorded] = toScripts([plantedSession()], { name: "planted" });
@@ -652,7 +730,12 @@ describe("the conversation so far in a main generation", () => {
     const main = mainGeneration(replayed.turns[1])!;
     // The recorded input holds the system message, turn 1's question and answer, then its own.
     assert.equal((planned.input as unknown[]).length, main.messages!.length + 2);
-    assert.deepEqual(main.messages!.map((m) => m.role), ["system", "user", "tool"]);
+    assert.deepEqual(main.messages!.map((m) => [m.role, m.name]), [
+      ["system", undefined],
+      ["user", undefined],
+      ["tool", "carrier_incidents"],
+      ["tool", "policy-search"],
+    ]);
     const own = planned.usage!.input - history.reduce((sum, m) => sum + messageTokens(m), 0);
     const [lo, hi] = String(main.usage!.input).split("..").map(Number);
     assert.ok(lo <= own && own <= hi, `${own} outside ${main.usage!.input}`);

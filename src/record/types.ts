@@ -91,6 +91,17 @@ export interface RecordedTrace {
   scores: RecordedScore[];
 }
 
+/** A prompt version a recorded generation links to, with its content as Langfuse stores it. */
+export interface RecordedPrompt {
+  name: string;
+  version: number;
+  type: "text" | "chat";
+  /** The text (text prompts) or the messages and placeholders (chat prompts), as stored. */
+  prompt: Json;
+  /** The prompt's config as stored (`{}` when none). */
+  config: Json;
+}
+
 /** One session's traces ordered by start time. `source` describes where it came from, for the script's header (never a secret, never an id). */
 export interface RecordedSession {
   /** Recorded session id (never written into a script). */
@@ -103,6 +114,11 @@ export interface RecordedSession {
   scores: RecordedScore[];
   /** Where the session came from, for the header (never a secret, never an id). */
   source: string;
+  /**
+   * The prompt versions its generations link to, read with their content (Langfuse sources);
+   * absent when not read, and then generations link to prompts by name and version only.
+   */
+  prompts?: RecordedPrompt[];
 }
 
 /** One script made from a recorded session. */

@@ -1,12 +1,20 @@
 /**
  * Writes a recorded script as readable YAML: the editor's schema line and the notes as comments
  * at the top, block style with short mappings (usage, price, cost, model parameters, prompt
- * links) on one line, and a blank line between turns. Pure.
+ * links, prompt configs) on one line, and a blank line between turns. Pure.
  */
 import { Document, isMap, isPair, isScalar, isSeq, visit } from "yaml";
 
 /** Keys whose small mappings read best on one line. */
-const FLOW_KEYS = new Set(["usage", "price", "cost", "modelParameters", "prompt", "metadata"]);
+const FLOW_KEYS = new Set([
+  "usage",
+  "price",
+  "cost",
+  "modelParameters",
+  "prompt",
+  "metadata",
+  "config",
+]);
 
 /** The longest short mapping (as JSON text) written on one line. */
 const MAX_FLOW_CHARS = 72;

@@ -27,9 +27,7 @@ export function sumCost(values: number[]): number {
 }
 
 /** `count` and `noun`, with an "s" unless the count is 1; for problem messages. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
+export { count as plural } from "./count.ts";
 
 /** `value` as a JSON string literal, so empty or odd names stay visible in messages. */
 export function quote(value: string): string {

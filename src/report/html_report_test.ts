@@ -9,6 +9,8 @@ import {
 } from "./html_report.ts";
 import { TimelineRecorder } from "./timeline_series.ts";
 import { SessionRhythm } from "./session_rhythm.ts";
+import { TOOLTIP } from "./_html_assets.ts";
+import { checkHtmlPage } from "../testing/html_page.ts";
 
 const T0 = Date.UTC(2026, 10, 25, 12);
 const HOSTILE = `</script><img src=x onerror="alert(1)">&'`;
@@ -120,6 +122,34 @@ describe("renderHtmlReport", () => {
     const html = renderHtmlReport(data());
     assert.doesNotMatch(html, /<link|@import|src="http|url\(/);
     assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1)/, "no address but the target's");
+  });
+
+  it("reads as a whole page without a browser: every element closed, its scripts compile, its JSON parses", () => {
+    const html = renderHtmlReport(data());
+    const read = checkHtmlPage(html);
+    assert.deepEqual(read.problems, []);
+    assert.deepEqual(read.sections, ["summary", "over-time", "rhythm", "users", "population"]);
+    assert.equal(read.scripts, 2);
+    assert.deepEqual(read.charts, charts(html));
+  });
+
+  it("a script that does not compile, an unclosed element, bad data or a missing id fail that reading", () => {
+    const html = renderHtmlReport(data());
+    const broken: [string, RegExp][] = [
+      [
+        html.replace(TOOLTIP, TOOLTIP.replace("function text(p){", "function text(p){{")),
+        /<script> does not compile/,
+      ],
+      [html.replace("</section>", ""), /<section> \(opened at \d+\)|<section> is never closed/],
+      [
+        html.replace(/id="report-data">\{/, 'id="report-data">{,'),
+        /holds JSON that does not parse/,
+      ],
+      [html.replace('id="tooltip"', 'id="tip"'), /looks up the id "tooltip", which no element has/],
+    ];
+    for (const [page, problem] of broken) {
+      assert.match(checkHtmlPage(page).problems.join("\n"), problem);
+    }
   });
 
   it("shows an empty run as charts that say no data", () => {

@@ -1,10 +1,15 @@
 /**
  * The local preview's text: sessions, their traces with observation trees, users and contract
  * problems, as a user reads them after a replay. Pure and deterministic: no clock, no locale.
+ * Every text that came with the spans (names, ids, attributes, content) is escaped with
+ * `shown` (report/escape.ts): spans may come from any app, and their text must not drive the
+ * terminal.
  */
 import { formatMs } from "../script/duration.ts";
 import type { Json } from "../plan/types.ts";
+import { escapeControls as shown } from "./escape.ts";
 import type { LangfuseView, ViewObservation, ViewTrace } from "./langfuse_view.ts";
+import { count } from "./count.ts";
 
 /** How the preview is drawn. */
 export interface PreviewOptions {
@@ -24,13 +29,13 @@ export function renderPreview(view: LangfuseView, options: PreviewOptions = {}):
   const groups: { title: string; users: string[]; traces: ViewTrace[] }[] = view.sessions.map((
     session,
   ) => ({
-    title: `Session ${session.id}`,
-    users: session.userIds,
+    title: `Session ${shown(session.id)}`,
+    users: session.userIds.map((id) => shown(id)),
     traces: session.traceIds.flatMap((id) => byId.get(id) ?? []),
   }));
   const loose = view.traces.filter((trace) => trace.sessionId === undefined);
   if (loose.length > 0) {
-    const users = [...new Set(loose.flatMap((t) => t.userId ?? []))].sort();
+    const users = [...new Set(loose.flatMap((t) => t.userId ?? []))].sort().map((id) => shown(id));
     groups.push({ title: "No session", users, traces: loose });
   }
 
@@ -45,7 +50,9 @@ export function renderPreview(view: LangfuseView, options: PreviewOptions = {}):
   if (view.users.length === 0) lines.push("  No user ids found.");
   for (const user of view.users) {
     lines.push(
-      `  ${user.id} · ${count(user.sessionCount, "session")} · ${count(user.traceCount, "trace")}` +
+      `  ${shown(user.id)} · ${count(user.sessionCount, "session")} · ${
+        count(user.traceCount, "trace")
+      }` +
         ` · ${user.totalTokens} tok · ${formatCost(user.totalCost)}`,
     );
   }
@@ -69,8 +76,8 @@ export function renderTurn(
   if (trace === undefined) return "";
   const lines = [
     paint.bold(
-      `${trace.sessionId === undefined ? "No session" : `Session ${trace.sessionId}`} · ${
-        trace.userId === undefined ? "no user" : `user ${trace.userId}`
+      `${trace.sessionId === undefined ? "No session" : `Session ${shown(trace.sessionId)}`} · ${
+        trace.userId === undefined ? "no user" : `user ${shown(trace.userId)}`
       }`,
     ),
     ...renderTrace(trace, index, options.width ?? 100, paint),
@@ -86,7 +93,7 @@ function problemLines(problems: LangfuseView["problems"], paint: Paint): string[
       problem.traceId === undefined ? "" : `trace ${problem.traceId}`,
       problem.spanId === undefined ? "" : `span ${problem.spanId}`,
     ].filter((part) => part !== "").join(", ");
-    return paint.yellow(`  ⚠ ${where === "" ? "" : `${where}: `}${problem.message}`);
+    return paint.yellow(`  ⚠ ${shown(where === "" ? "" : `${where}: `)}${shown(problem.message)}`);
   });
 }
 
@@ -119,7 +126,9 @@ function groupHeader(title: string, users: string[], traces: ViewTrace[]): strin
 function renderTrace(trace: ViewTrace, index: number, width: number, paint: Paint): string[] {
   const time = new Date(trace.startMs).toISOString().replace(/\.\d{3}Z$/, "Z");
   const lines = [
-    `  ${index}. ${paint.dim(time)}  ${trace.name ?? "(unnamed)"}  ${paint.dim(trace.id)}`,
+    `  ${index}. ${paint.dim(time)}  ${
+      trace.name === undefined ? "(unnamed)" : shown(trace.name)
+    }  ${paint.dim(shown(trace.id))}`,
   ];
   const facts: string[] = [];
   if (trace.tags.length > 0) facts.push(`tags ${trace.tags.join(", ")}`);
@@ -129,17 +138,17 @@ function renderTrace(trace: ViewTrace, index: number, width: number, paint: Pain
   if (trace.release !== undefined) facts.push(`release ${trace.release}`);
   facts.push(`env ${trace.environment}`);
   if (trace.public) facts.push("public");
-  lines.push(`     ${facts.join(" · ")}`);
+  lines.push(`     ${shown(facts.join(" · "))}`);
   // What v4 shows, then the trace record's own (langfuse.trace.input) where it differs.
   const io: [string, Json | undefined, Json | undefined][] = [
     ["input ", trace.input, trace.traceInput],
     ["output", trace.output, trace.traceOutput],
   ];
-  for (const [label, shown] of io) {
-    if (shown !== undefined) lines.push(truncate(`     ${label} ${oneLine(shown)}`, width));
+  for (const [label, value] of io) {
+    if (value !== undefined) lines.push(truncate(`     ${label} ${oneLine(value)}`, width));
   }
-  for (const [label, shown, recorded] of io) {
-    if (recorded === undefined || JSON.stringify(recorded) === JSON.stringify(shown)) continue;
+  for (const [label, value, recorded] of io) {
+    if (recorded === undefined || JSON.stringify(recorded) === JSON.stringify(value)) continue;
     lines.push(
       truncate(`     ${label} ${oneLine(recorded)} ${paint.dim("(v3, trace evaluators)")}`, width),
     );
@@ -164,8 +173,8 @@ function renderTree(
 }
 
 function observationLine(obs: ViewObservation, paint: Paint): string {
-  const parts = [`${paint.cyan(obs.type)} ${obs.name} ${formatMs(obs.durationMs)}`];
-  if (obs.model !== undefined) parts.push(obs.model);
+  const parts = [`${paint.cyan(shown(obs.type))} ${shown(obs.name)} ${formatMs(obs.durationMs)}`];
+  if (obs.model !== undefined) parts.push(shown(obs.model));
   if (obs.usage !== undefined) {
     const { input, output, total, details } = obs.usage;
     const other = Object.entries(details ?? {}).map(([type, n]) => `${type} ${n}`);
@@ -180,7 +189,7 @@ function observationLine(obs: ViewObservation, paint: Paint): string {
   if (obs.completionStartMs !== undefined) {
     parts.push(`TTFT ${formatMs(obs.completionStartMs - obs.startMs)}`);
   }
-  const note = obs.statusMessage === undefined ? "" : `: ${obs.statusMessage}`;
+  const note = obs.statusMessage === undefined ? "" : `: ${shown(obs.statusMessage)}`;
   if (obs.level === "WARNING") parts.push(paint.yellow(`⚠ WARNING${note}`));
   if (obs.level === "ERROR") parts.push(paint.red(`✖ ERROR${note}`));
   return parts.join(" · ");
@@ -188,17 +197,13 @@ function observationLine(obs: ViewObservation, paint: Paint): string {
 
 function oneLine(value: Json): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  return text.replace(/\s*\n\s*/g, " ");
+  return shown(text.replace(/\s*\n\s*/g, " "));
 }
 
 /** Cuts `line` to `width` characters (code points), ending in … when cut. */
 function truncate(line: string, width: number): string {
   const chars = Array.from(line);
   return chars.length <= width ? line : chars.slice(0, Math.max(0, width - 1)).join("") + "…";
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 interface Paint {

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { LangfuseView, ViewObservation, ViewTrace } from "./langfuse_view.ts";
 import { formatCost, renderPreview, renderTurn } from "./preview.ts";
+import { rawControl } from "../testing/terminal.ts";
 
 const T0 = 1_741_083_302_000; // 2025-03-04T10:15:02Z
 const TRACE_A = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -269,4 +270,57 @@ test("renderTurn() draws one arriving trace with its session, user and only its 
   );
   assert.match(renderTurn(view, TRACE_B, 1), /No session · no user[\s\S]*not this one/);
   assert.equal(renderTurn(view, "0".repeat(32), 1), "");
+});
+
+test("renderPreview() and renderTurn() show the spans' own text with control characters escaped", () => {
+  const bad = "\x1b]0;OWNED\x07\x1b[2J";
+  const view: LangfuseView = {
+    traces: [
+      trace({
+        id: TRACE_A,
+        name: `turn${bad}`,
+        sessionId: `conv\n  2. fake`,
+        userId: `usr${bad}`,
+        tags: [`vip${bad}`],
+        metadata: { [`k${bad}`]: `v${bad}` },
+        version: `v${bad}`,
+        input: `hi${bad}`,
+        observations: [
+          obs({
+            id: "a1",
+            name: `tool${bad}`,
+            type: "tool",
+            model: `m${bad}`,
+            level: "ERROR",
+            statusMessage: `failed${bad}`,
+          }),
+        ],
+      }),
+    ],
+    sessions: [{
+      id: `conv\n  2. fake`,
+      userIds: [`usr${bad}`],
+      traceIds: [TRACE_A],
+      startMs: T0,
+      durationMs: 0,
+      spanCount: 1,
+      totalCost: 0,
+      totalTokens: 0,
+    }],
+    users: [{
+      id: `usr${bad}`,
+      sessionCount: 1,
+      traceCount: 1,
+      totalTokens: 0,
+      totalCost: 0,
+    }],
+    problems: [{ traceId: TRACE_A, message: `Span "x${bad}" has no session id` }],
+  };
+  for (const color of [false, true]) {
+    for (const text of [renderPreview(view, { color }), renderTurn(view, TRACE_A, 1, { color })]) {
+      assert.equal(rawControl(text, true), undefined, text);
+      assert.ok(text.includes("turn\\x1b]0;OWNED\\x07\\x1b[2J"), text);
+      assert.ok(text.includes("conv\\x0a  2. fake"), text);
+    }
+  }
 });

@@ -15,6 +15,7 @@ import { formatMs } from "../script/duration.ts";
 import type { RunReview } from "./review_report.ts";
 import { promptLinksOf, type RunFixtures } from "../plan/fixtures.ts";
 import type { RunIdentity } from "./run_identity.ts";
+import { count, noun } from "./count.ts";
 
 /** Delivery counts, as the export stage reports them. */
 export interface DeliveryCounts {
@@ -216,7 +217,7 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
       const duration = formatMs(Date.parse(trace.endTime) - Date.parse(trace.startTime));
       lines.push(
         `  trace ${trace.turn}   ${trace.traceId}  ${trace.name}  ${trace.kind.padEnd(10)} ` +
-          `${String(trace.spans).padStart(3)} spans  ${duration}`,
+          `${String(trace.spans).padStart(3)} ${noun(trace.spans, "span").padEnd(5)}  ${duration}`,
       );
     }
   }
@@ -258,7 +259,6 @@ export function formatScores(scores: ScoreDelivery, prefix: string): string {
 
 /** One line on the run's fixtures, e.g. `2 prompts (router v3, answer v12; 1 created), 1 score config (reused)`. */
 export function formatFixtures(fixtures: RunFixtures, prefix: string): string {
-  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   const created = (list: readonly { created: boolean }[]) => {
     const n = list.filter((item) => item.created).length;
     return n === 0 ? "reused" : n === list.length ? "created" : `${n} created`;

@@ -1,10 +1,12 @@
 /**
  * Checks for content that YAML or a fixed id quietly turns into something the author did not
  * mean: a flow mapping split at an unquoted comma (`{ text: Hi, where is my order? }` is
- * `{ text: "Hi", "where is my order?": null }`), and content that spells out the script's
- * fixed session or user id, which load mode replaces with drawn ones.
+ * `{ text: "Hi", "where is my order?": null }`), content that spells out the script's
+ * fixed session or user id, which load mode replaces with drawn ones, and content too large
+ * for one span attribute.
  */
 import { type Document, isMap, isPair, isScalar, isSeq, Scalar } from "yaml";
+import { formatBytes } from "../report/bytes.ts";
 import { parseIdFormat } from "./privacy.ts";
 import type { ScriptInput } from "./schema.ts";
 
@@ -81,6 +83,35 @@ export function fixedIdsInContent(
           `because load mode draws other ${what}s and the content would not match them`,
       });
     }
+  }
+  return problems;
+}
+
+/**
+ * Most bytes one content field may hold, as the JSON it is sent as: 1 MiB. A turn's output
+ * travels twice in its root span (trace and observation output), our exporter splits requests
+ * at 4 MiB but cannot split a span, and Langfuse Cloud takes about 5 MB a request.
+ */
+export const MAX_CONTENT_BYTES = 1024 * 1024;
+
+/** Content fields larger than {@link MAX_CONTENT_BYTES}. */
+export function oversizeContent(
+  fields: Iterable<{ path: PropertyKey[]; value: unknown }>,
+): { path: PropertyKey[]; message: string }[] {
+  const problems: { path: PropertyKey[]; message: string }[] = [];
+  const encoder = new TextEncoder();
+  for (const { path, value } of fields) {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: a short text needs no encoding to be measured.
+    if (text.length * 3 <= MAX_CONTENT_BYTES) continue;
+    const bytes = encoder.encode(text).length;
+    if (bytes <= MAX_CONTENT_BYTES) continue;
+    problems.push({
+      path,
+      message: `is ${formatBytes(bytes)}; one content field may hold at most ` +
+        `${formatBytes(MAX_CONTENT_BYTES)}, since it is sent as one span attribute ` +
+        "(a turn's output twice) and Langfuse Cloud takes about 5 MB a request",
+    });
   }
   return problems;
 }

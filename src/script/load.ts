@@ -13,12 +13,12 @@ import {
   visit,
 } from "yaml";
 import type { z } from "zod";
-import { fixedIdsInContent, splitFlowMappings } from "./content_checks.ts";
+import { fixedIdsInContent, oversizeContent, splitFlowMappings } from "./content_checks.ts";
 import { AT_KEY, formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
 import { Script, type ScriptInput } from "./schema.ts";
 import { promptProblems } from "./schema_prompts.ts";
 import { loadPromptsFile } from "./prompts_file.ts";
-import { parseTemplate, type TemplatePart } from "./template.ts";
+import { scanTemplate } from "./template.ts";
 import { readTextFile, TextFileError } from "./text_file.ts";
 
 /** A validated script and the file it came from. */
@@ -63,27 +63,54 @@ export async function readInputText(file: string): Promise<string> {
   }
 }
 
-/** Validates script text; `file` names it in errors. Throws ScriptError. */
+/**
+ * Validates script text; `file` names it in errors. Throws ScriptError. Templates are checked
+ * in the same pass as the schema, so every problem shows at once.
+ */
 export function parseScript(text: string, file: string): ScriptInput {
-  return parseYaml(text, file, Script, (script) => [
-    ...checkTemplates(script),
-    ...fixedIdsInContent(script, templatedStrings(script)),
-  ]).value;
+  return parseYaml(text, file, Script, {
+    valid: (script) => [
+      ...fixedIdsInContent(script, templatedStrings(script)),
+      ...oversizeContent(contentFields(script)),
+    ],
+    raw: checkTemplates,
+  }).value;
 }
 
-/** Checks a validated value beyond its schema; answers each problem with its path. */
-export type ValueCheck<T> = (value: T) => { path: PropertyKey[]; message: string }[];
+/** One problem a check found: its path, what is wrong, and optionally where in a string value. */
+export interface ValueProblem {
+  path: PropertyKey[];
+  message: string;
+  /** The part of the string at `path` the problem is about: its index there and its text. */
+  within?: { index: number; raw: string };
+}
+
+/** Checks a value beyond its schema; answers each problem with its path. */
+export type ValueCheck<T> = (value: T) => ValueProblem[];
 
 /**
- * Parses YAML text and validates it with `schema`, then with `check` when the schema passed;
- * every problem carries its position, and all of them are thrown together as a ScriptError.
+ * The checks {@link parseYaml} runs besides the schema: `valid` on the validated value when
+ * the schema passed, `raw` on the parsed YAML always, so its problems come with the schema's.
+ */
+export interface YamlChecks<T> {
+  valid?: ValueCheck<T>;
+  raw?: ValueCheck<unknown>;
+}
+
+/**
+ * Parses YAML text and validates it with `schema`, then with `check` when the schema passed
+ * (or the checks of a {@link YamlChecks}); every problem carries its position, and all of them
+ * are thrown together as a ScriptError.
  */
 export function parseYaml<T extends z.ZodType>(
   text: string,
   file: string,
   schema: T,
-  check?: ValueCheck<z.output<T>>,
+  check?: ValueCheck<z.output<T>> | YamlChecks<z.output<T>>,
 ): { value: z.output<T>; doc: Document; at: At } {
+  const checks: YamlChecks<z.output<T>> = typeof check === "function"
+    ? { valid: check }
+    : check ?? {};
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -125,14 +152,18 @@ export function parseYaml<T extends z.ZodType>(
     field: formatPath(path),
     message,
   }));
+  const placed = ({ path, message, within }: ValueProblem) => ({
+    ...at(within ? offsetWithin(doc, text, path, within) : offsetOf(doc, path)),
+    field: formatPath(path),
+    message,
+  });
   const result = schema.safeParse(data, { reportInput: true });
-  const problems = result.success
-    ? (check?.(result.data) ?? []).map(({ path, message }) => ({
-      ...at(offsetOf(doc, path)),
-      field: formatPath(path),
-      message,
-    }))
-    : result.error.issues.flatMap((issue) => toProblems(issue, doc, at));
+  const problems = [
+    ...(checks.raw?.(data) ?? []).map(placed),
+    ...(result.success
+      ? (checks.valid?.(result.data) ?? []).map(placed)
+      : result.error.issues.flatMap((issue) => toProblems(issue, doc, at))),
+  ];
   if (!result.success || split.length > 0 || problems.length > 0) {
     throw new ScriptError(file, sortProblems([...split, ...problems]));
   }
@@ -225,6 +256,28 @@ function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
   return 0;
 }
 
+/**
+ * The offset of `within.raw` inside the string at `path`, found in the scalar's source (so
+ * quotes, escapes and folded lines before it are counted); the scalar's start if not found.
+ */
+function offsetWithin(
+  doc: Document,
+  text: string,
+  path: readonly PropertyKey[],
+  within: { index: number; raw: string },
+): number {
+  const node = doc.getIn(path as unknown[], true);
+  if (!isScalar(node) || !node.range || typeof node.value !== "string") return offsetOf(doc, path);
+  const before = node.value.slice(0, within.index).split(within.raw).length - 1;
+  const source = text.slice(node.range[0], node.range[1]);
+  let found = -1;
+  for (let n = 0; n <= before; n++) {
+    found = source.indexOf(within.raw, found + 1);
+    if (found < 0) return node.range[0];
+  }
+  return node.range[0] + found;
+}
+
 function keyOffset(doc: Document, path: readonly PropertyKey[], key: string): number {
   const map = path.length === 0 ? doc.contents : doc.getIn(path as unknown[], true);
   if (isMap(map)) {
@@ -241,30 +294,62 @@ function sortProblems(problems: ScriptProblem[]): ScriptProblem[] {
   return problems.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-/** Every templated string in a script, with its path. */
+/**
+ * Every templated string in a script, with its path. It also reads a script that failed its
+ * schema (skipping what is not where content belongs), so template problems are reported with
+ * the schema's.
+ */
 export function* templatedStrings(
-  script: ScriptInput,
+  script: ScriptInput | unknown,
 ): Generator<{ path: PropertyKey[]; text: string }> {
-  for (const [name, text] of Object.entries(script.vars ?? {})) {
-    yield { path: ["vars", name], text };
+  for (const { path, value } of contentFields(script)) yield* strings(value, path);
+}
+
+/**
+ * Every field of a script that becomes content (persona values, vars, finding variants, turn
+ * and step inputs and outputs, failure answers, message contents and tool call arguments), with
+ * its path; absent fields are left out. It reads a script that failed its schema too, skipping
+ * what is not where content belongs.
+ */
+export function* contentFields(
+  script: ScriptInput | unknown,
+): Generator<{ path: PropertyKey[]; value: unknown }> {
+  const field = (value: unknown, path: PropertyKey[]) =>
+    value === undefined ? [] : [{ path, value }];
+  const top = record(script);
+  for (const [name, text] of Object.entries(record(top?.persona) ?? {})) {
+    if (typeof text === "string") yield { path: ["persona", name], value: text };
   }
-  for (const [v, variant] of (script.findings?.variants ?? []).entries()) {
-    yield* strings(variant.output, ["findings", "variants", v, "output"]);
-    yield* strings(variant.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
+  for (const [name, text] of Object.entries(record(top?.vars) ?? {})) {
+    if (typeof text === "string") yield { path: ["vars", name], value: text };
   }
-  for (const [t, turn] of script.turns.entries()) {
-    yield* strings(turn.input, ["turns", t, "input"]);
-    yield* strings(turn.output, ["turns", t, "output"]);
-    const stack = turn.steps.map((step, s) => ({ step, path: ["turns", t, "steps", s] }));
+  for (const [v, item] of list(record(top?.findings)?.variants).entries()) {
+    const variant = record(item);
+    yield* field(variant?.output, ["findings", "variants", v, "output"]);
+    yield* field(variant?.repeatedInput, ["findings", "variants", v, "repeatedInput"]);
+    yield* field(variant?.reaction, ["findings", "variants", v, "reaction"]);
+  }
+  for (const [t, item] of list(top?.turns).entries()) {
+    const turn = record(item);
+    yield* field(turn?.input, ["turns", t, "input"]);
+    yield* field(turn?.output, ["turns", t, "output"]);
+    const stack = list(turn?.steps).map((step, s) => ({ step, path: ["turns", t, "steps", s] }));
     while (stack.length > 0) {
-      const { step, path } = stack.pop()!;
-      yield* strings(step.input, [...path, "input"]);
-      yield* strings(step.output, [...path, "output"]);
-      yield* strings(step.error?.output, [...path, "error", "output"]);
-      for (const [m, message] of (step.messages ?? []).entries()) {
-        yield* strings(message.content, [...path, "messages", m, "content"]);
-        for (const [c, call] of (message.tool_calls ?? []).entries()) {
-          yield* strings(call.function.arguments, [
+      const { step: raw, path } = stack.pop()!;
+      const step = record(raw);
+      const error = record(step?.error);
+      yield* field(step?.input, [...path, "input"]);
+      yield* field(step?.output, [...path, "output"]);
+      yield* field(error?.output, [...path, "error", "output"]);
+      yield* field(error?.answer, [...path, "error", "answer"]);
+      for (const [v, variant] of list(error?.variants).entries()) {
+        yield* field(record(variant)?.answer, [...path, "error", "variants", v, "answer"]);
+      }
+      for (const [m, item] of list(step?.messages).entries()) {
+        const message = record(item);
+        yield* field(message?.content, [...path, "messages", m, "content"]);
+        for (const [c, call] of list(message?.tool_calls).entries()) {
+          yield* field(record(record(call)?.function)?.arguments, [
             ...path,
             "messages",
             m,
@@ -275,11 +360,21 @@ export function* templatedStrings(
           ]);
         }
       }
-      for (const [c, child] of (step.steps ?? []).entries()) {
+      for (const [c, child] of list(step?.steps).entries()) {
         stack.push({ step: child, path: [...path, "steps", c] });
       }
     }
   }
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : undefined;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 function* strings(
@@ -294,30 +389,42 @@ function* strings(
   }
 }
 
-function checkTemplates(script: ScriptInput): { path: PropertyKey[]; message: string }[] {
-  const declared = Object.keys(script.vars ?? {});
+/** Every problem of every template in a script (valid or not): each with its place in its string. */
+function checkTemplates(script: unknown): ValueProblem[] {
+  const declared = Object.keys(record(record(script)?.vars) ?? {});
+  const persona = Object.keys(record(record(script)?.persona) ?? {}).map((name) =>
+    `persona.${name}`
+  );
   const builtins = ["sessionId", "userId"];
-  const problems: { path: PropertyKey[]; message: string }[] = [];
+  const problems: ValueProblem[] = [];
   for (const { path, text } of templatedStrings(script)) {
-    const parts = parseTemplate(text);
-    if ("error" in parts) {
-      problems.push({ path, message: parts.error });
-      continue;
+    const scanned = scanTemplate(text);
+    for (const { index, raw, message } of scanned.problems) {
+      problems.push({ path, message, within: { index, raw } });
     }
-    // A var may use the vars declared before it; content may use all of them.
-    const visible = [
+    // A var may use the vars declared before it; content may use all of them. A persona value
+    // is drawn once per user, before any session, so it uses no var.
+    const visible = path[0] === "persona" ? [] : [
       ...builtins,
+      ...persona,
       ...(path[0] === "vars" ? declared.slice(0, declared.indexOf(String(path[1]))) : declared),
     ];
-    for (const part of parts as TemplatePart[]) {
-      if (typeof part !== "string" && part.kind === "var" && !visible.includes(part.name)) {
-        problems.push({
-          path,
-          message: `uses {{${part.name}}}, which is not declared in vars` +
-            (path[0] === "vars" ? " before it" : ""),
-        });
+    for (const { index, raw, expr } of scanned.spans) {
+      if ("kind" in expr && expr.kind === "var" && !visible.includes(expr.name)) {
+        problems.push({ path, message: undeclared(expr.name, path[0]), within: { index, raw } });
       }
     }
   }
   return problems;
+}
+
+function undeclared(name: string, section: PropertyKey): string {
+  if (section === "persona") {
+    return `uses {{${name}}}: a persona value is drawn once per user and cannot use vars`;
+  }
+  if (name.startsWith("persona.")) {
+    return `uses {{${name}}}, which is not declared in persona`;
+  }
+  return `uses {{${name}}}, which is not declared in vars` +
+    (section === "vars" ? " before it" : "");
 }

@@ -145,16 +145,64 @@ test("duplicate keys are an error, not a silent overwrite", () => {
   assert.match(problems[0].message, /not valid YAML.*[Mm]ap keys must be unique/);
 });
 
-test("unknown templates and undeclared vars are errors at the templated field", () => {
+test("unknown templates and undeclared vars are errors at the template itself", () => {
   const problems = problemsOf(
     VALID.replace("It ships {{date +1d}}.", "'{{carrier}} ships {{tomorrow}}.'"),
   );
   assert.deepEqual(problems.map((p) => [p.line, p.column, p.field, p.message]), [
-    [15, 13, "turns[0].output", "uses {{carrier}}, which is not declared in vars"],
-    [15, 13, "turns[0].output", "uses {{tomorrow}}, which is not declared in vars"],
+    [15, 14, "turns[0].output", "uses {{carrier}}, which is not declared in vars"],
+    [15, 32, "turns[0].output", "uses {{tomorrow}}, which is not declared in vars"],
   ]);
   const faker = problemsOf(VALID.replace("{{date +1d}}", "{{faker.nope.city}}"));
   assert.match(faker[0].message, /not a faker method/);
+});
+
+test("schema and template problems come in one pass, every template problem of a string at its own column", () => {
+  const output = `"It ships {{datee +1d}} via {{pick DHL}}, {{carrier}} }} or {{int 9..2}}"`;
+  const text = VALID.replace("kind: status", "kind: nope").replace(
+    "It ships {{date +1d}}.",
+    output,
+  );
+  const line = text.split("\n")[14];
+  const column = (part: string) => line.indexOf(part) + 1;
+  assert.deepEqual(problemsOf(text).map((p) => [p.line, p.column, p.field, p.message]), [
+    [
+      13,
+      11,
+      "turns[0].kind",
+      "must be one of greeting, status, delay, escalation, refund, handoff, clarification, resolution, followup; declare others under vocabulary.turnKinds",
+    ],
+    [
+      15,
+      column("{{datee"),
+      "turns[0].output",
+      "{{datee +1d}}: unknown template; use date, longdate, time, datetime, pick, int, money, faker.<module>.<method>, a declared var or persona.<name>",
+    ],
+    [
+      15,
+      column("{{pick"),
+      "turns[0].output",
+      "{{pick DHL}}: expected two or more options like {{pick DHL|UPS}}",
+    ],
+    [15, column("{{carrier"), "turns[0].output", "uses {{carrier}}, which is not declared in vars"],
+    [15, column("}} or"), "turns[0].output", `has a stray "}}" in ${output}`],
+    [
+      15,
+      column("{{int"),
+      "turns[0].output",
+      "{{int 9..2}}: expected a range like {{int 2..9}} (whole numbers)",
+    ],
+  ]);
+});
+
+test("a template problem in a block of several lines is reported on its own line", () => {
+  const text = VALID.replace(
+    "output: It ships {{date +1d}}.",
+    "output: |\n      It ships {{date +1d}}.\n      Call {{later}} if not.",
+  );
+  assert.deepEqual(problemsOf(text).map((p) => [p.line, p.column, p.message]), [
+    [17, 12, "uses {{later}}, which is not declared in vars"],
+  ]);
 });
 
 test("an unquoted template at the start of a value gets a hint", () => {
@@ -193,4 +241,47 @@ test("durations longer than a day are refused where they are written", () => {
     "21:19 turns[0].steps[0].duration must be at most 1d (86400000 ms)",
   ]);
   assert.doesNotThrow(() => parseScript(VALID.replace("100ms..200ms", "1d"), "x.yaml"));
+});
+
+test("score comments per value are checked like values, and a value gets one comment", () => {
+  const scored = VALID.replace(
+    "turns:",
+    `scores:
+  - name: thumbs
+    dataType: BOOLEAN
+    value: 0
+    comment: Too slow
+    comments: { 0: Wanted a person, 2: Never }
+    byFinding: { unsolved: { 3: 0 } }
+turns:`,
+  );
+  assert.deepEqual(
+    problemsOf(scored).map(({ field, message }) => `${field}: ${message}`),
+    [
+      "scores[0].comment: gives a second comment for value 0, which comments also has",
+      "scores[0].comments.2: must be 0 or 1 for BOOLEAN",
+      "scores[0].byFinding.unsolved.3: must be 0 or 1 for BOOLEAN",
+    ],
+  );
+});
+
+test("a score's comments and byFinding keys must be among its categories", () => {
+  const scored = VALID.replace(
+    "turns:",
+    `scores:
+  - name: resolution
+    dataType: CATEGORICAL
+    value: resolved
+    categories: [resolved, abandoned]
+    comments: { resolved: Thanks, escalated: Asked for a person }
+    byFinding: { unsolved: { solved: 0 } }
+turns:`,
+  );
+  assert.deepEqual(
+    problemsOf(scored).map(({ field, message }) => `${field}: ${message}`),
+    [
+      'scores[0].comments.escalated: "escalated" is not one of the categories (resolved, abandoned)',
+      'scores[0].byFinding.unsolved.solved: "solved" is not one of the categories (resolved, abandoned)',
+    ],
+  );
 });

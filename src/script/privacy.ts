@@ -1,8 +1,10 @@
 /**
  * The privacy guard: session and user ids, the trace's name, version, release and tags are
  * copied onto every span, so they must be pseudonymous, bounded tokens that hold no personal
- * data and no secret. Each check returns why a value is refused, or undefined when it is
- * acceptable. Refusals never quote a value that looks like a secret or personal data.
+ * data and no secret; free text that goes to Langfuse beside the spans' content (review
+ * comments, queue names, score comments, status messages, …) must hold no secret or personal
+ * data either. Each check returns why a value is refused, or undefined when it is acceptable.
+ * Refusals name the kind of value, never the value: the caller names the field and its place.
  */
 
 // A prefix of lowercase words, then a random-looking token: conv_82d9535867844b4c8cdff.
@@ -62,27 +64,27 @@ export function checkPseudonymousId(value: string): string | undefined {
   const format = parseIdFormat(value);
   if (format) {
     if (format.length < 6 || format.length > 64) {
-      return `"${value}" must generate between 6 and 64 characters`;
+      return "must generate between 6 and 64 characters";
     }
-    return checkPrefix(value, format.prefix);
+    return checkPrefix(format.prefix);
   }
   if (!PSEUDONYMOUS.test(value)) {
-    return `"${value}" is not a pseudonymous id: expected lowercase words and a random token ` +
+    return "is not a pseudonymous id: expected lowercase words and a random token " +
       `of 6 to 64 characters, like conv_82d9535867844b4c8cdff or conv_{hex:21}`;
   }
   const token = value.slice(value.lastIndexOf("_") + 1);
   if (/^\d+$/.test(token)) {
-    return `"${value}" ends in digits only, like an account number; use a random token`;
+    return "ends in digits only, like an account number; use a random token";
   }
-  return checkPrefix(value, value.slice(0, value.lastIndexOf("_") + 1));
+  return checkPrefix(value.slice(0, value.lastIndexOf("_") + 1));
 }
 
-function checkPrefix(value: string, prefix: string): string | undefined {
+function checkPrefix(prefix: string): string | undefined {
   const word = prefix.split("_").find((part) => SENSITIVE_WORDS.has(part));
   if (word === undefined) return undefined;
-  return `"${value}" is named like ${
+  return `is named like ${
     /order|ord|inv/.test(word) ? "an order reference" : "an account number or key"
-  } ("${word}_"); use a pseudonymous prefix such as conv_ or usr_`;
+  } (a "${word}_" prefix); use a pseudonymous prefix such as conv_ or usr_`;
 }
 
 const TOKEN = /^[a-z0-9][a-z0-9_.:-]{0,39}$/;
@@ -93,7 +95,16 @@ export function checkToken(value: string): string | undefined {
   const found = findPersonalData(value);
   if (found) return refusal(found, "it would be copied onto every span");
   if (TOKEN.test(value)) return undefined;
-  return `"${value}" is not a short token: use 1 to 40 lowercase letters, digits, "_", "-", "." or ":"`;
+  return 'is not a short token: use 1 to 40 lowercase letters, digits, "_", "-", "." or ":"';
+}
+
+/**
+ * Why free text sent to Langfuse beside the spans' content (a review comment, a queue name, a
+ * score comment, a status message) is refused: it holds a secret or personal data.
+ */
+export function checkFreeText(value: string): string | undefined {
+  const found = findPersonalData(value);
+  return found && refusal(found, "free text sent to Langfuse must hold no personal data");
 }
 
 /** The kinds of secret or personal value the guard recognises. */

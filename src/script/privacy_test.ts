@@ -213,3 +213,98 @@ test("every propagated field refuses every kind of secret and personal data at i
     }
   }
 });
+
+/**
+ * A script whose free text sent to Langfuse beside the spans' content (scores, status and error
+ * messages, observation metadata, the review layer) is ordinary text, each field marked by its
+ * path so one at a time can be replaced.
+ */
+const FREE_TEXT = `name: demo
+session: { id: conv_82d9535867844b4c8cdff }
+user: { id: usr_pseudo_7f31c2 }
+trace: { name: demo-turn, version: local }
+scores:
+  - name: resolution
+    dataType: CATEGORICAL
+    value: resolved
+    comment: "<scores[0].comment>"
+    description: "<scores[0].description>"
+turns:
+  - kind: status
+    input: a
+    output: b
+    outcome: answered
+    statusMessage: "<turns[0].statusMessage>"
+    steps:
+      - type: tool
+        name: s
+        statusMessage: "<turns[0].steps[0].statusMessage>"
+        metadata: { note: "<turns[0].steps[0].metadata.note>" }
+        error: { rate: 0.1, message: "<turns[0].steps[0].error.message>" }
+review:
+  scoreConfigs:
+    - name: justified
+      dataType: CATEGORICAL
+      categories: ["<review.scoreConfigs[0].categories[0]>", other]
+      description: "<review.scoreConfigs[0].description>"
+  queues:
+    - name: "<review.queues[0].name>"
+      description: "<review.queues[0].description>"
+      objectType: SESSION
+      scoreConfigs: [resolution, justified]
+  comments:
+    - on: session
+      content: "<review.comments[0].content>"
+`;
+
+test("free text sent to Langfuse refuses every kind of secret and personal data, naming field and kind, never the value", () => {
+  const fields = [...FREE_TEXT.matchAll(/"<([^>]+)>"/g)].map((match) => match[1]);
+  assert.equal(fields.length, 11);
+  const ordinary = (text: string) =>
+    text.replace(/"<([^>]+)>"/g, (_match, field: string) => JSON.stringify(`ok ${field.length}`));
+  // Ordinary text passes everywhere.
+  parseScript(ordinary(FREE_TEXT), "x.yaml");
+  for (const field of fields) {
+    const placed = FREE_TEXT.replace(`"<${field}>"`, "@");
+    const before = placed.slice(0, placed.indexOf("@")).split("\n");
+    const at = { line: before.length, column: before.at(-1)!.length + 1 };
+    for (const [value, kind] of PERSONAL) {
+      const label = `${field} = ${value}`;
+      assert.throws(
+        () => parseScript(ordinary(placed).replace("@", JSON.stringify(value)), "x.yaml"),
+        (error: unknown) => {
+          assert.ok(error instanceof ScriptError, label);
+          // A long value may also be too long for its field; the guard's problem is the one here.
+          const guard = error.problems.filter((p) => p.message.startsWith("looks like"));
+          assert.deepEqual(
+            guard.map(({ line, column, field, message }) => ({ line, column, field, message })),
+            [{ ...at, field, message: guard[0]?.message }],
+            `${label}: ${error.message}`,
+          );
+          assert.ok(
+            guard[0].message.startsWith(`looks like a${/^[aeiou]/.test(kind) ? "n" : ""} ${kind}`),
+            `${label}: ${error.message}`,
+          );
+          assert.ok(!error.message.includes(value), `${label}: the value is not echoed`);
+          return true;
+        },
+      );
+    }
+  }
+});
+
+test("a refused id or token is never quoted, whatever the reason", () => {
+  for (
+    const [value, problem] of [
+      ["Customer Jane", checkToken("Customer Jane")],
+      ["password=hunter2", checkToken("password=hunter2")],
+      ["Jane Doe", checkPseudonymousId("Jane Doe")],
+      ["usr_99812345", checkPseudonymousId("usr_99812345")],
+      ["token_abcdef123", checkPseudonymousId("token_abcdef123")],
+      ["conv_{hex:3}", checkPseudonymousId("conv_{hex:3}")],
+    ]
+  ) {
+    assert.ok(problem !== undefined, value);
+    assert.ok(!problem!.includes(value!), `${value}: ${problem}`);
+  }
+});

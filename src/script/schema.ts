@@ -9,12 +9,27 @@ import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
 import { Content } from "./schema_content.ts";
-import { UsageCosts, UsageCounts, usageProblems } from "./schema_usage.ts";
+import {
+  MAX_COST_USD,
+  MAX_PRICE_PER_MILLION,
+  UsageCosts,
+  UsageCounts,
+  UsagePrices,
+  usageProblems,
+} from "./schema_usage.ts";
 import { Vocabulary, vocabularyField, vocabularyProblems } from "./schema_vocabulary.ts";
 import { type MessageInput, MessageList, messageListProblems } from "./schema_messages.ts";
-import { LEVELS, METADATA_VALUES, type MetadataKey, OBSERVATION_TYPES } from "./vocabulary.ts";
+import { Persona, personaProblems } from "./schema_persona.ts";
+import {
+  FINDINGS,
+  LEVELS,
+  METADATA_VALUES,
+  type MetadataKey,
+  OBSERVATION_TYPES,
+} from "./vocabulary.ts";
 import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schema_prompts.ts";
 import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
+import { freeText } from "./schema_text.ts";
 
 const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
 
@@ -35,6 +50,9 @@ export const Duration = z.union([
 ]).describe(
   'Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds; at most 1d',
 );
+
+/** Highest weight (a script's, or a score value's per outcome): a million. */
+export const MAX_WEIGHT = 1_000_000;
 
 const PseudonymousId = z.string().superRefine((value, ctx) => {
   const problem = checkPseudonymousId(value);
@@ -58,7 +76,7 @@ const metadataShape = Object.fromEntries(
 
 const FlatMetadata = z.record(
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "must be a short snake_case key" }),
-  z.union([z.string().max(200), z.number(), z.boolean()]),
+  z.union([freeText(z.string().max(200)), z.number(), z.boolean()]),
 );
 
 /** One observation in a turn's tree. Type-specific fields are checked in `checkStep`. */
@@ -89,21 +107,77 @@ export interface StepInput {
   error?: StepErrorInput;
 }
 
-/** An injected failure: in load mode the step fails with this probability. */
-export interface StepErrorInput {
+/** What follows an injected failure: a retry, another answer, another outcome, the end. */
+export interface FailureConsequenceInput {
+  retry?: { gap?: number | string; event?: string };
+  answer?: z.infer<typeof Content>;
+  outcome?: string;
+  end?: boolean;
+}
+
+/** One of several consequences of a failure, picked by weight. */
+export interface FailureVariantInput extends FailureConsequenceInput {
+  weight: number;
+}
+
+/**
+ * An injected failure: in load mode the step fails with this probability, and what follows is
+ * its consequence (given inline, or several `variants` picked by weight).
+ */
+export interface StepErrorInput extends FailureConsequenceInput {
   rate: number;
   message: string;
   output?: z.infer<typeof Content>;
-  outcome?: "failed" | "recovered";
+  duration?: number | string;
+  variants?: FailureVariantInput[];
 }
+
+const consequenceShape = {
+  retry: z.strictObject({
+    gap: Duration.optional().describe("Backoff before the second attempt; default 500ms..1.5s"),
+    event: z.string().min(1).max(80).optional().describe(
+      "A WARNING event between the attempts, with this name",
+    ),
+  }).optional().describe(
+    "The step runs again after the gap and succeeds (metadata attempt 1 and 2); the next " +
+      "generation sees the error and then the result",
+  ),
+  answer: Content.optional().describe(
+    "The turn's answer after the failure (trace output and main generation); default the " +
+      "turn's output, which must then not quote the failed step",
+  ),
+  outcome: vocabularyField("outcomes").optional().describe(
+    "The turn's outcome after the failure; default recovered with a retry, else failed",
+  ),
+  end: z.boolean().optional().describe("The conversation ends after this turn"),
+};
+
+const FailureVariant = z.strictObject({
+  ...consequenceShape,
+  weight: z.number().positive().default(1).describe("How often this variant is picked"),
+});
 
 const StepError = z.strictObject({
   rate: z.number().min(0).max(1).describe("Probability that the step fails (load mode)"),
-  message: z.string().min(1).max(500).describe("Status message of the failed step"),
+  message: freeText(z.string().min(1).max(500)).describe("Status message of the failed step"),
   output: Content.optional().describe("Output of the failed step; default { error: message }"),
-  outcome: z.enum(["failed", "recovered"]).optional().describe(
-    "The turn's outcome when the step fails; default failed",
+  duration: Duration.optional().describe("Duration of the failed attempt; default the step's"),
+  ...consequenceShape,
+  variants: z.array(FailureVariant).min(1).optional().describe(
+    "Several consequences (retry, apology, escalation), picked by weight; instead of the " +
+      "inline retry, answer, outcome and end",
   ),
+}).superRefine((error, ctx) => {
+  if (!error.variants) return;
+  for (const field of ["retry", "answer", "outcome", "end"] as const) {
+    if (error[field] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [field],
+        message: "give the consequence either inline or in variants, not both",
+      });
+    }
+  }
 });
 
 /** Fields of a model call: generations and embeddings. */
@@ -119,7 +193,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   duration: Duration.optional(),
   gap: Duration.optional().describe("Wait before this step starts; default 2ms..15ms"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   input: Content.optional(),
   output: Content.optional(),
   metadata: FlatMetadata.optional(),
@@ -137,10 +211,10 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
       "add up (input counts the input tokens no other input type counts); total is their sum",
   ),
   cost: UsageCosts.optional().describe(
-    "Cost in USD per usage type, fixed",
+    `Cost in USD per usage type, fixed; at most ${MAX_COST_USD} each`,
   ),
-  price: UsageCosts.optional().describe(
-    "USD per million tokens for every usage type of usage; the cost follows the drawn usage",
+  price: UsagePrices.optional().describe(
+    `USD per million tokens for every usage type of usage, at most ${MAX_PRICE_PER_MILLION}; the cost follows the drawn usage`,
   ),
   timeToFirstToken: Duration.optional(),
   prompt: PromptRef.optional(),
@@ -202,20 +276,39 @@ function addProblem(ctx: z.core.$RefinementCtx, { path, message, key }: PathProb
 }
 
 /** A score's value: a number (NUMERIC, BOOLEAN 0/1) or a category. */
-const ScoreValue = z.union([z.number(), z.string().min(1).max(40)]);
+const ScoreValue = z.union([z.number(), freeText(z.string().min(1).max(40))]);
+
+const ScoreComment = freeText(z.string().min(1).max(500));
 
 /** A feedback score, sent through Langfuse's API (not expressible in OTLP). */
 export const Score = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { error: "must be a short snake_case name" }),
   dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
   value: ScoreValue.describe("The value a replay sends"),
-  comment: z.string().max(500).optional(),
+  comment: freeText(z.string().max(500)).optional().describe(
+    "The comment sent with `value`, and only with it (load mode may draw another value)",
+  ),
+  comments: z.record(z.string(), z.union([ScoreComment, z.array(ScoreComment).min(1)]))
+    .optional().describe(
+      "Load mode: the comment sent with each value, e.g. 0: Wanted a person; several " +
+        "wordings are picked among; a value without one gets no comment",
+    ),
   rate: z.number().min(0).max(1).optional().describe(
     "Load mode: share of turns (or sessions) that get this score; default 1",
   ),
-  byOutcome: z.record(vocabularyField("outcomes"), z.record(z.string(), z.number().nonnegative()))
+  byOutcome: z.record(
+    vocabularyField("outcomes"),
+    z.record(z.string(), z.number().nonnegative().max(MAX_WEIGHT)),
+  )
     .optional().describe(
       "Load mode: the value's weights per outcome, e.g. escalated: { 0: 0.8, 1: 0.2 }",
+    ),
+  byFinding: z.partialRecord(z.enum(FINDINGS), z.record(z.string(), z.number().nonnegative()))
+    .optional().describe(
+      "Load mode: factors on the value's weights in a session carrying a planted finding (its " +
+        "session scores, and turn scores from the changed turn on), e.g. unsolved: " +
+        "{ resolved: 0 } never scores an unsolved session resolved; unlisted values keep " +
+        "their weight",
     ),
   ...SCORE_CONFIG_FIELDS,
 }).superRefine((score, ctx) => {
@@ -232,11 +325,21 @@ export const Score = z.strictObject({
       : "must be a number for NUMERIC";
     if (problem) ctx.addIssue({ code: "custom", path, message: problem });
   };
+  const checkKey = (key: string, path: PropertyKey[]) =>
+    check(score.dataType === "CATEGORICAL" ? key : Number(key), path);
   check(score.value, ["value"]);
-  for (const [outcome, weights] of Object.entries(score.byOutcome ?? {})) {
-    for (const key of Object.keys(weights ?? {})) {
-      check(score.dataType === "CATEGORICAL" ? key : Number(key), ["byOutcome", outcome, key]);
+  for (const field of ["byOutcome", "byFinding"] as const) {
+    for (const [name, weights] of Object.entries(score[field] ?? {})) {
+      for (const key of Object.keys(weights ?? {})) checkKey(key, [field, name, key]);
     }
+  }
+  for (const key of Object.keys(score.comments ?? {})) checkKey(key, ["comments", key]);
+  if (score.comment !== undefined && score.comments?.[String(score.value)] !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["comment"],
+      message: `gives a second comment for value ${score.value}, which comments also has`,
+    });
   }
 });
 
@@ -258,7 +361,7 @@ export const Turn = z.strictObject({
   ),
   thinkTime: Duration.optional().describe("Pause before this turn; default timing.thinkTime"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: z.string().max(500).optional(),
+  statusMessage: freeText(z.string().max(500)).optional(),
   reach: z.number().gt(0).max(1).optional().describe(
     "Share of sessions that reach this turn in load mode (1 = all); never more than an earlier turn's",
   ),
@@ -317,11 +420,12 @@ export const Script = z.strictObject({
     z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, { error: "must be a camelCase or snake_case name" }),
     z.string(),
   ).optional().describe("Values drawn once per session, used as {{name}} in content"),
+  persona: Persona.optional(),
   scores: z.array(Score).optional().describe(
     "Scores of the whole session (byOutcome uses the last turn's outcome)",
   ),
   prompts: Prompts.optional(),
-  weight: z.number().positive().default(1).describe(
+  weight: z.number().positive().max(MAX_WEIGHT).default(1).describe(
     "How often load mode picks this script relative to others",
   ),
   turns: z.array(Turn).min(1),
@@ -339,6 +443,9 @@ export const Script = z.strictObject({
     ctx.addIssue({ code: "custom", path, message });
   }
   for (const problem of findingProblems(script)) ctx.addIssue({ code: "custom", ...problem });
+  for (const problem of personaProblems(script.persona, script.trace.metadata)) {
+    ctx.addIssue({ code: "custom", ...problem });
+  }
   let reach = 1;
   for (const [t, turn] of script.turns.entries()) {
     if (turn.reach === undefined) continue;

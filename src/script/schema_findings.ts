@@ -58,10 +58,22 @@ export const FindingVariant = z.strictObject({
   repeatedInput: VariantContent.optional().describe(
     "late_escalation only: what the user says when asking again; the escalation turn answers it",
   ),
+  reaction: VariantContent.optional().describe(
+    "What the user says first in the next turn, before its own message: \"That's not what I " +
+      'asked."; not for late_escalation (its repeatedInput is the reaction)',
+  ),
   weight: z.number().positive().default(1).describe(
-    "How often load mode picks this variant relative to the others that fit the session",
+    "How often load mode picks this variant relative to the others of its finding (or, " +
+      "with rate, to all others) that fit the session",
   ),
 }).superRefine((variant, ctx) => {
+  if (variant.finding === "late_escalation" && variant.reaction !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["reaction"],
+      message: "is not used by late_escalation: its repeatedInput is the user's reaction",
+    });
+  }
   const needs = NEEDS[variant.finding];
   for (const field of ["output", "repeatedInput"] as const) {
     const given = variant[field] !== undefined;
@@ -84,6 +96,10 @@ export const Findings = z.strictObject({
     "Load mode: share of sessions (among those that reach a variant's turn) that get one " +
       "planted finding; default 0. A replay plants only when asked (plant option)",
   ),
+  rates: z.partialRecord(z.enum(FINDINGS), z.number().min(0).max(1)).optional().describe(
+    "Load mode, instead of rate: each finding's share of the sessions that play its variants' " +
+      "turn, e.g. { unsolved: 0.05, late_escalation: 0.2 }; at most 1 together",
+  ),
   variants: z.array(FindingVariant).min(1),
 }).describe(
   "Planted findings for reviewer training; the answer key goes into the manifest, never to Langfuse",
@@ -102,6 +118,7 @@ interface ScriptShape {
 export function findingProblems(script: ScriptShape): { path: PropertyKey[]; message: string }[] {
   const problems: { path: PropertyKey[]; message: string }[] = [];
   const kinds = [...new Set(script.turns.map((turn) => turn.kind))];
+  problems.push(...rateProblems(script.findings));
   for (const [v, variant] of (script.findings?.variants ?? []).entries()) {
     const path = ["findings", "variants", v, "turn"];
     const index = script.turns.findIndex((turn) => turn.kind === variant.turn);
@@ -135,6 +152,39 @@ export function findingProblems(script: ScriptShape): { path: PropertyKey[]; mes
         }), but the first "${variant.turn}" turn's outcome is ${outcome}`,
       });
     }
+  }
+  return problems;
+}
+
+/** `rate` and `rates` do not mix; `rates` names findings that have variants and sums to <= 1. */
+function rateProblems(
+  findings: FindingsInput | undefined,
+): { path: PropertyKey[]; message: string }[] {
+  if (!findings?.rates) return [];
+  const problems: { path: PropertyKey[]; message: string }[] = [];
+  if (findings.rate > 0) {
+    problems.push({
+      path: ["findings", "rates"],
+      message: "give either rate (one share for all findings) or rates (one per finding), not both",
+    });
+  }
+  const planted = new Set(findings.variants.map((variant) => variant.finding));
+  let sum = 0;
+  for (const [finding, rate] of Object.entries(findings.rates)) {
+    sum += rate ?? 0;
+    if (!planted.has(finding as Finding)) {
+      problems.push({
+        path: ["findings", "rates", finding],
+        message: `names ${finding}, which no variant plants`,
+      });
+    }
+  }
+  if (sum > 1 + 1e-9) {
+    problems.push({
+      path: ["findings", "rates"],
+      message: `add up to ${Number(sum.toFixed(6))}; a session carries at most one finding, ` +
+        "so they must add up to at most 1",
+    });
   }
   return problems;
 }

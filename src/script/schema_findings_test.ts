@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ScriptError } from "./errors.ts";
 import { parseScript } from "./load.ts";
+import { scriptErrors } from "../testing/scripts.ts";
 
 const HEAD = `name: demo
 session: { id: conv_82d9535867844b4c8cdff }
@@ -24,16 +24,6 @@ const TURNS = `turns:
     steps:
       - { type: generation, name: g, model: m }
 `;
-
-function errorsOf(text: string): string[] {
-  try {
-    parseScript(text, "x.yaml");
-  } catch (error) {
-    assert.ok(error instanceof ScriptError);
-    return error.message.split("\n");
-  }
-  assert.fail("expected a ScriptError");
-}
 
 function findings(variants: string, rate = "0.5"): string {
   return `${HEAD}findings:\n  rate: ${rate}\n  variants:\n${variants}${TURNS}`;
@@ -64,7 +54,7 @@ test("a findings section with every finding's content is accepted, rate defaulti
 });
 
 test("a finding outside the bounded list is refused with the list", () => {
-  assert.deepEqual(errorsOf(findings("    - { finding: sarcasm, turn: status }\n")), [
+  assert.deepEqual(scriptErrors(findings("    - { finding: sarcasm, turn: status }\n")), [
     "x.yaml:9:18: findings.variants[0].finding must be one of repeated_answer, lost_state, " +
     "late_escalation, unsolved",
   ]);
@@ -72,7 +62,7 @@ test("a finding outside the bounded list is refused with the list", () => {
 
 test("each finding's required and unused content fields are named", () => {
   assert.deepEqual(
-    errorsOf(findings(
+    scriptErrors(findings(
       `    - { finding: repeated_answer, turn: escalation, output: Same again. }
     - { finding: lost_state, turn: escalation }
     - { finding: late_escalation, turn: escalation, output: Not yet. }
@@ -93,7 +83,7 @@ test("each finding's required and unused content fields are named", () => {
 
 test("a variant's turn must exist and fit the finding", () => {
   assert.deepEqual(
-    errorsOf(findings(
+    scriptErrors(findings(
       `    - { finding: repeated_answer, turn: status }
     - { finding: lost_state, turn: refund, output: Which item? }
     - { finding: late_escalation, turn: status, output: Not yet., repeatedInput: Please. }
@@ -114,19 +104,19 @@ test("a variant's turn must exist and fit the finding", () => {
 
 test("a variant's templates are checked like the turns'", () => {
   assert.deepEqual(
-    errorsOf(findings('    - { finding: unsolved, turn: status, output: "{{eta}} maybe" }\n')),
-    ["x.yaml:9:50: findings.variants[0].output uses {{eta}}, which is not declared in vars"],
+    scriptErrors(findings('    - { finding: unsolved, turn: status, output: "{{eta}} maybe" }\n')),
+    ["x.yaml:9:51: findings.variants[0].output uses {{eta}}, which is not declared in vars"],
   );
 });
 
 test("a rate outside 0..1 and an empty variant list are refused", () => {
   assert.deepEqual(
-    errorsOf(findings("    - { finding: unsolved, turn: status, output: x }\n", "1.5")),
+    scriptErrors(findings("    - { finding: unsolved, turn: status, output: x }\n", "1.5")),
     [
       "x.yaml:7:9: findings.rate must be at most 1",
     ],
   );
-  assert.deepEqual(errorsOf(`${HEAD}findings: { variants: [] }\n${TURNS}`), [
+  assert.deepEqual(scriptErrors(`${HEAD}findings: { variants: [] }\n${TURNS}`), [
     "x.yaml:6:23: findings.variants must have at least 1 item(s)",
   ]);
 });
@@ -145,14 +135,14 @@ test("a turn has at most one main generation, and main is for generations only",
           - { type: generation, name: b, model: m, main: true }
           - { type: tool, name: t, main: true }
 `;
-  assert.deepEqual(errorsOf(text), [
+  assert.deepEqual(scriptErrors(text), [
     "x.yaml:16:58: turns[0].steps[0].steps[1].main a turn has at most one main generation; " +
     "steps[0].steps[0] is already main",
     "x.yaml:17:42: turns[0].steps[0].steps[2].main is only allowed on a generation step, " +
     'not on type "tool"',
   ]);
   assert.deepEqual(
-    errorsOf(
+    scriptErrors(
       text.replace(/, main: true \}/g, ", main: false }").replace(
         "name: t, main: false",
         "name: t",
@@ -161,6 +151,45 @@ test("a turn has at most one main generation, and main is for generations only",
     [
       "x.yaml:15:58: turns[0].steps[0].steps[0].main must be one of true",
       "x.yaml:16:58: turns[0].steps[0].steps[1].main must be one of true",
+    ],
+  );
+});
+
+test("rates per finding are accepted, and refused beside a rate, for an unplanted finding or above 1", () => {
+  const variants = `    - { finding: unsolved, turn: status, output: "Parcels arrive eventually." }
+    - { finding: lost_state, turn: escalation, output: Which order?, reaction: I told you. }
+`;
+  const ok = parseScript(
+    `${HEAD}findings:\n  rates: { unsolved: 0.1, lost_state: 0.3 }\n  variants:\n${variants}${TURNS}`,
+    "x.yaml",
+  );
+  assert.deepEqual(ok.findings?.rates, { unsolved: 0.1, lost_state: 0.3 });
+  assert.equal(ok.findings?.variants[1].reaction, "I told you.");
+  assert.deepEqual(
+    scriptErrors(
+      `${HEAD}findings:\n  rate: 0.2\n  rates: { unsolved: 0.7, repeated_answer: 0.4 }\n  variants:\n${variants}${TURNS}`,
+    ),
+    [
+      "x.yaml:8:10: findings.rates give either rate (one share for all findings) or rates (one " +
+      "per finding), not both",
+      "x.yaml:8:10: findings.rates add up to 1.1; a session carries at most one finding, so they " +
+      "must add up to at most 1",
+      "x.yaml:8:44: findings.rates.repeated_answer names repeated_answer, which no variant plants",
+    ],
+  );
+});
+
+test("late_escalation takes no reaction: its repeatedInput is the user's reaction", () => {
+  assert.deepEqual(
+    scriptErrors(findings(`    - finding: late_escalation
+      turn: escalation
+      output: Soon.
+      repeatedInput: A person!
+      reaction: Hm.
+`)),
+    [
+      "x.yaml:13:17: findings.variants[0].reaction is not used by late_escalation: its " +
+      "repeatedInput is the user's reaction",
     ],
   );
 });

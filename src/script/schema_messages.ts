@@ -39,6 +39,10 @@ export type ToolCallInput = z.infer<typeof ToolCall>;
 /** One chat message. */
 export const Message = z.strictObject({
   role: z.enum(MESSAGE_ROLES),
+  name: z.string().min(1).max(80).optional().describe(
+    "A tool message's step name: when that step fails in load mode, the message carries its " +
+      "error result instead",
+  ),
   content: Content.optional().describe(
     "What the message says; only an assistant message with tool_calls may leave it out",
   ),

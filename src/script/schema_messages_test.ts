@@ -114,7 +114,7 @@ test("templates in tool call arguments are checked like other content", () => {
   tool_calls: [{ id: call_1, function: { name: f, arguments: { when: "{{tomorrow}}" } } }]
 ${ANSWER}`);
   assert.deepEqual(problems(text), [
-    `16:80 ${M}[0].tool_calls[0].function.arguments.when uses {{tomorrow}}, which is not ` +
+    `16:81 ${M}[0].tool_calls[0].function.arguments.when uses {{tomorrow}}, which is not ` +
     "declared in vars",
   ]);
 });

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { notInVocabulary, vocabularyField } from "./schema_vocabulary.ts";
 import { scriptVocabulary } from "./vocabulary.ts";
+import { freeText } from "./schema_text.ts";
 
 /** Most characters of a comment in Langfuse (after trimming, rule 26). */
 export const MAX_COMMENT_CHARS = 5000;
@@ -64,13 +65,15 @@ export const ReviewSelect = z.union([ReviewRule, z.array(ReviewRule).min(1)]);
 export const ReviewScoreConfig = z.strictObject({
   name: ConfigName,
   dataType: z.enum(["NUMERIC", "BOOLEAN", "CATEGORICAL"]),
-  categories: z.array(z.string().min(1).max(40)).min(1).max(50).optional().describe(
+  categories: z.array(freeText(z.string().min(1).max(40))).min(1).max(50).optional().describe(
     "CATEGORICAL: the categories (numbered 0, 1, ... in Langfuse); required there",
   ),
   range: z.strictObject({ min: z.number(), max: z.number() }).optional().describe(
     "NUMERIC: the minimum and maximum; default none",
   ),
-  description: z.string().min(1).max(500).optional().describe("Shown to reviewers in Langfuse"),
+  description: freeText(z.string().min(1).max(500)).optional().describe(
+    "Shown to reviewers in Langfuse",
+  ),
 }).superRefine((config, ctx) => {
   if (config.dataType === "CATEGORICAL" && config.categories === undefined) {
     ctx.addIssue({ code: "custom", path: ["categories"], message: "is required for CATEGORICAL" });
@@ -95,8 +98,8 @@ export const ReviewScoreConfig = z.strictObject({
 
 /** An annotation queue: reused by name in Langfuse, created when missing. */
 export const ReviewQueue = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(1000).optional(),
+  name: freeText(z.string().trim().min(1).max(100)),
+  description: freeText(z.string().max(1000)).optional(),
   objectType: z.enum(["SESSION", "TRACE"]).describe("What the queue's items are"),
   scoreConfigs: z.array(z.string().min(1).max(40)).min(1).describe(
     "Score configs reviewers fill in: the script's score names or review.scoreConfigs names",
@@ -111,7 +114,7 @@ export const ReviewComment = z.strictObject({
     "observation: the name of the step whose observation gets the comment",
   ),
   select: ReviewSelect.optional().describe("Which sessions or traces; default all"),
-  content: z.string().trim().min(1).max(MAX_COMMENT_CHARS).describe(
+  content: freeText(z.string().trim().min(1).max(MAX_COMMENT_CHARS)).describe(
     "The comment (Markdown); a re-run does not add the same comment twice",
   ),
 });

@@ -5,19 +5,20 @@
  * `fixtures/langfuse/review/README.md`).
  */
 import { z } from "zod";
+import { freeText } from "./schema_text.ts";
 
 /** Most characters of a score config name in Langfuse (rule 12); the score's name names it. */
 export const MAX_CONFIG_NAME = 35;
 
 /** The score fields for its config, spread into the score's schema. */
 export const SCORE_CONFIG_FIELDS = {
-  categories: z.array(z.string().min(1).max(40)).min(1).max(50).optional().describe(
+  categories: z.array(freeText(z.string().min(1).max(40))).min(1).max(50).optional().describe(
     "CATEGORICAL: the config's categories; default the value and every byOutcome key",
   ),
   range: z.strictObject({ min: z.number(), max: z.number() }).optional().describe(
     "NUMERIC: the config's minimum and maximum; default none (any number)",
   ),
-  description: z.string().min(1).max(500).optional().describe(
+  description: freeText(z.string().min(1).max(500)).optional().describe(
     "The config's description, shown to reviewers in Langfuse",
   ),
 };
@@ -27,6 +28,8 @@ interface ScoreLike {
   dataType: "NUMERIC" | "BOOLEAN" | "CATEGORICAL";
   value: number | string;
   byOutcome?: Partial<Record<string, Record<string, number>>>;
+  byFinding?: Partial<Record<string, Record<string, number>>>;
+  comments?: Record<string, unknown>;
   categories?: string[];
   range?: { min: number; max: number };
 }
@@ -91,15 +94,23 @@ export function scoreConfigProblems(score: ScoreLike): { path: PropertyKey[]; me
   return problems;
 }
 
-/** Where each value of a score is written: `value` and `byOutcome.<outcome>.<key>`. */
+/**
+ * Where each value of a score is written: `value`, `byOutcome.<outcome>.<key>`,
+ * `byFinding.<finding>.<key>` and `comments.<key>`.
+ */
 function valuePlaces(score: ScoreLike): { path: PropertyKey[]; value: number | string }[] {
   const places: { path: PropertyKey[]; value: number | string }[] = [
     { path: ["value"], value: score.value },
   ];
-  for (const [outcome, weights] of Object.entries(score.byOutcome ?? {})) {
-    for (const key of Object.keys(weights ?? {})) {
-      places.push({ path: ["byOutcome", outcome, key], value: key });
+  for (const field of ["byOutcome", "byFinding"] as const) {
+    for (const [name, weights] of Object.entries(score[field] ?? {})) {
+      for (const key of Object.keys(weights ?? {})) {
+        places.push({ path: [field, name, key], value: key });
+      }
     }
+  }
+  for (const key of Object.keys(score.comments ?? {})) {
+    places.push({ path: ["comments", key], value: key });
   }
   return places;
 }

@@ -7,9 +7,21 @@ import { z } from "zod";
 import type { PathProblem } from "./errors.ts";
 import { USAGE_TYPES } from "./vocabulary.ts";
 
-/** A whole number or an inclusive range "700..900". */
+/**
+ * Most tokens one model step may count of one usage type: ten million, several times the largest
+ * context window; more is a typo that would make costs and totals meaningless.
+ */
+export const MAX_TOKENS = 10_000_000;
+/** Highest price in USD per million tokens: 1,000 (the dearest models cost well under that). */
+export const MAX_PRICE_PER_MILLION = 1_000;
+/** Highest fixed cost of one model step in USD: 1,000. */
+export const MAX_COST_USD = 1_000;
+
+const TOO_MANY_TOKENS = `must be at most ${MAX_TOKENS} tokens`;
+
+/** A whole number of tokens or an inclusive range "700..900"; at most {@link MAX_TOKENS}. */
 export const IntRange = z.union([
-  z.int().nonnegative(),
+  z.int().nonnegative().max(MAX_TOKENS, { error: TOO_MANY_TOKENS }),
   z.string().regex(/^\d+\.\.\d+$/, {
     error: 'must be a whole number or a range like "700..900"',
     abort: true,
@@ -17,8 +29,14 @@ export const IntRange = z.union([
     .refine((text) => {
       const [a, b] = text.split("..").map(Number);
       return a <= b;
-    }, { error: "range must run from the smaller to the larger number" }),
+    }, { error: "range must run from the smaller to the larger number", abort: true })
+    .refine((text) => Number(text.split("..")[1]) <= MAX_TOKENS, { error: TOO_MANY_TOKENS }),
 ]);
+
+/** USD amounts from 0 to `max`. */
+function usd(max: number, what: string) {
+  return z.number().nonnegative().max(max, { error: `must be at most ${max} (${what})` });
+}
 
 /**
  * Counts or prices per Langfuse usage type: the default types as fields (so editors offer them),
@@ -37,8 +55,11 @@ function perUsageType<T extends z.ZodType>(value: T) {
 /** Tokens per usage type: a number or a range "700..900". */
 export const UsageCounts = perUsageType(IntRange);
 
-/** USD per usage type: a fixed cost, or a price per million tokens. */
-export const UsageCosts = perUsageType(z.number().nonnegative());
+/** USD per usage type as a fixed cost of one step. */
+export const UsageCosts = perUsageType(usd(MAX_COST_USD, "USD for one step"));
+
+/** USD per million tokens per usage type. */
+export const UsagePrices = perUsageType(usd(MAX_PRICE_PER_MILLION, "USD per million tokens"));
 
 /** The parts of a step the usage checks read. */
 export interface ModelStep {

@@ -1,11 +1,21 @@
 /**
  * Content templates: `{{date +2d}}`, `{{pick DHL|UPS|DPD}}`, `{{int 2..5}}`, `{{money 20..90}}`,
- * `{{faker.location.city}}`, `{{name}}` for a session variable, and `{{sessionId}}` /
- * `{{userId}}`. Parsed and checked when a
- * script loads, so a typo is a script error with a position; rendered by the planner.
+ * `{{faker.location.city}}`, `{{name}}` for a session variable, `{{persona.name}}` for a
+ * value of the session's user, and `{{sessionId}}` / `{{userId}}`. Parsed and checked when a script loads, so a typo is a script error with a
+ * position (returned, never thrown, so it is reported with every other problem); rendered by
+ * the planner. Numbers are bounded (see the MAX_ constants), names are looked up as own
+ * properties of our tables only (`{{constructor}}` is no date format), and faker methods come
+ * from an explicit list (faker_methods.ts).
  */
-import { faker } from "@faker-js/faker/locale/en";
 import { parseDuration } from "./duration.ts";
+import { FAKER_METHODS, isFakerMethod } from "./faker_methods.ts";
+
+/** Largest `{{int}}` bound: the largest integer a number holds exactly (2^53 - 1). */
+export const MAX_TEMPLATE_INT = Number.MAX_SAFE_INTEGER;
+/** Largest `{{money}}` bound: a billion. */
+export const MAX_TEMPLATE_MONEY = 1_000_000_000;
+/** Largest date offset either way: 3650 days (about ten years), so dates stay four-digit years. */
+export const MAX_TEMPLATE_OFFSET_MS = 3650 * 86_400_000;
 
 /** One `{{…}}` expression. */
 export type TemplateExpr =
@@ -21,23 +31,62 @@ export type TemplatePart = string | TemplateExpr;
 
 const EXPR = /\{\{\s*(.*?)\s*\}\}/g;
 
-/** Parses a template; returns the parts or the reason it is malformed. */
-export function parseTemplate(text: string): TemplatePart[] | { error: string } {
+/** One `{{…}}` of a template, where it starts in the text, and what it is. */
+export interface TemplateSpan {
+  /** Its first character's index in the text. */
+  index: number;
+  /** As written, braces included. */
+  raw: string;
+  /** The parsed expression, or why it is malformed. */
+  expr: TemplateExpr | { error: string };
+}
+
+/** A template read in one pass: its parts, each `{{…}}`, and every problem with where it is. */
+export interface ScannedTemplate {
+  /** Literal text and expressions in order; malformed expressions are left out. */
+  parts: TemplatePart[];
+  spans: TemplateSpan[];
+  /** Every malformed expression and stray brace pair, in text order. */
+  problems: { index: number; raw: string; message: string }[];
+}
+
+/** Reads a template, collecting every problem rather than stopping at the first. */
+export function scanTemplate(text: string): ScannedTemplate {
   const parts: TemplatePart[] = [];
+  const spans: TemplateSpan[] = [];
+  const problems: ScannedTemplate["problems"] = [];
   let last = 0;
+  const literal = (from: number, to: number) => {
+    if (to <= from) return;
+    const piece = text.slice(from, to);
+    parts.push(piece);
+    for (const stray of piece.matchAll(/\{\{|\}\}/g)) {
+      problems.push({
+        index: from + stray.index,
+        raw: stray[0],
+        message: stray[0] === "{{"
+          ? `has an unclosed "{{" in "${text}"`
+          : `has a stray "}}" in "${text}"`,
+      });
+    }
+  };
   for (const match of text.matchAll(EXPR)) {
-    if (match.index > last) parts.push(text.slice(last, match.index));
+    literal(last, match.index);
     const expr = parseExpr(match[1]);
-    if ("error" in expr) return expr;
-    parts.push(expr);
+    spans.push({ index: match.index, raw: match[0], expr });
+    if ("error" in expr) problems.push({ index: match.index, raw: match[0], message: expr.error });
+    else parts.push(expr);
     last = match.index + match[0].length;
   }
-  if (last < text.length) parts.push(text.slice(last));
-  const rest = parts.filter((part) => typeof part === "string").join("");
-  if (rest.includes("{{") || rest.includes("}}")) {
-    return { error: `has an unclosed "{{" or a stray "}}" in "${text}"` };
-  }
-  return parts;
+  literal(last, text.length);
+  problems.sort((a, b) => a.index - b.index);
+  return { parts, spans, problems };
+}
+
+/** Parses a template; returns the parts or the reason it is malformed (its first problem). */
+export function parseTemplate(text: string): TemplatePart[] | { error: string } {
+  const { parts, problems } = scanTemplate(text);
+  return problems.length > 0 ? { error: problems[0].message } : parts;
 }
 
 /** Whether a string holds any template expression. */
@@ -45,16 +94,22 @@ export function hasTemplate(text: string): boolean {
   return text.includes("{{");
 }
 
+const INT_RANGE = /^(\d+)\.\.(\d+)$/;
+const MONEY_RANGE = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/;
+
 const DATE_FORMATS = { date: "iso", longdate: "long", time: "time", datetime: "datetime" } as const;
 
 function parseExpr(source: string): TemplateExpr | { error: string } {
   const [head, ...rest] = source.split(/\s+/);
   const arg = rest.join(" ");
-  if (head in DATE_FORMATS) {
+  if (Object.hasOwn(DATE_FORMATS, head)) {
     const match = /^([+-])(.+)$/.exec(arg || "+0s");
     const ms = match ? parseDuration(match[2]) : undefined;
     if (!match || ms === undefined) {
       return { error: `{{${source}}}: expected an offset like +2d or -3h` };
+    }
+    if (ms > MAX_TEMPLATE_OFFSET_MS) {
+      return { error: `{{${source}}}: the offset must be at most 3650d (about ten years)` };
     }
     const format = DATE_FORMATS[head as keyof typeof DATE_FORMATS];
     return { kind: "date", offsetMs: match[1] === "-" ? -ms : ms, format };
@@ -67,25 +122,41 @@ function parseExpr(source: string): TemplateExpr | { error: string } {
     return { kind: "pick", options };
   }
   if (head === "int" || head === "money") {
-    const match = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/.exec(arg);
+    const match = (head === "int" ? INT_RANGE : MONEY_RANGE).exec(arg);
     if (!match || Number(match[1]) > Number(match[2])) {
-      return { error: `{{${source}}}: expected a range like {{${head} 2..9}}` };
+      const example = head === "int" ? "{{int 2..9}} (whole numbers)" : "{{money 10..90}}";
+      return { error: `{{${source}}}: expected a range like ${example}` };
+    }
+    const max = head === "int" ? MAX_TEMPLATE_INT : MAX_TEMPLATE_MONEY;
+    if (Number(match[2]) > max) {
+      return {
+        error: `{{${source}}}: the range must end at ${max} at most` +
+          (head === "int" ? " (2^53 - 1, the largest whole number kept exactly)" : ""),
+      };
     }
     return { kind: head, min: Number(match[1]), max: Number(match[2]) };
   }
   if (head.startsWith("faker.")) {
-    const [, module, method, extra] = head.split(".");
-    const target = (faker as unknown as Record<string, Record<string, unknown> | undefined>)[
-      module ?? ""
-    ];
-    if (extra !== undefined || rest.length || typeof target?.[method ?? ""] !== "function") {
-      return { error: `{{${source}}}: not a faker method (use faker.<module>.<method>)` };
+    const [, module = "", method = "", extra] = head.split(".");
+    if (extra !== undefined || rest.length > 0 || !isFakerMethod(module, method)) {
+      const methods = Object.hasOwn(FAKER_METHODS, module) ? FAKER_METHODS[module] : undefined;
+      return {
+        error: `{{${source}}}: not a faker method templates may use: ` +
+          (methods
+            ? `faker.${module} has ${methods.join(", ")}`
+            : `use faker.<module>.<method> without arguments, e.g. faker.location.city; ` +
+              `the modules are ${Object.keys(FAKER_METHODS).join(", ")}`) +
+          " (src/script/faker_methods.ts)",
+      };
     }
     return { kind: "faker", module, method };
   }
-  if (/^[a-z][a-zA-Z0-9_]*$/.test(head) && rest.length === 0) return { kind: "var", name: head };
+  // `persona.firstName`: a value of the session's user (see schema_persona.ts).
+  if (/^(?:persona\.)?[a-z][a-zA-Z0-9_]*$/.test(head) && rest.length === 0) {
+    return { kind: "var", name: head };
+  }
   return {
     error: `{{${source}}}: unknown template; use date, longdate, time, datetime, pick, int, ` +
-      `money, faker.<module>.<method> or a declared var`,
+      `money, faker.<module>.<method>, a declared var or persona.<name>`,
   };
 }

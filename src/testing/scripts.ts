@@ -2,6 +2,7 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { ScriptError } from "../script/errors.ts";
 import { parseScript } from "../script/load.ts";
@@ -56,4 +57,15 @@ export function scriptProblems(text: string): string[] {
     if (!(error instanceof ScriptError)) throw error;
     return error.problems.map((p) => `${p.line}:${p.column} ${p.field} ${p.message}`);
   }
+}
+
+/** The problems of script text as printed (one `file:line:col: …` line each); fails when valid. */
+export function scriptErrors(text: string): string[] {
+  try {
+    parseScript(text, "x.yaml");
+  } catch (error) {
+    assert.ok(error instanceof ScriptError);
+    return error.message.split("\n");
+  }
+  assert.fail("expected a ScriptError");
 }

@@ -1,0 +1,61 @@
+/**
+ * The longest a session of a script can last in load mode, worked out from the script alone
+ * (no session planned): every turn reached, each think time and step at its maximum, leaves at
+ * the largest slow outlier, failures at their failed duration with their retry, and the turn a
+ * late_escalation adds. The user schedule keeps a user's sessions this far apart. Pure.
+ */
+import { parseDurationRange } from "../script/duration.ts";
+import type { ScriptInput, StepInput } from "../script/schema.ts";
+import { DEFAULT_BACKOFF, DEFAULT_GAP, DEFAULT_LEAF, TAIL } from "./session.ts";
+
+/** A slow outlier lasts at most this many times its drawn duration (see `layoutStep`). */
+const OUTLIER_FACTOR = 8;
+
+/** How sessions are planned, as far as their length goes. */
+export interface BoundOptions {
+  /** Share of leaf steps that become slow outliers; above 0, leaves may last 8 times as long. */
+  outlierRate: number;
+}
+
+/** An upper bound of a session's duration, ms, from its first turn's start to its last turn's end. */
+export function longestSessionMs(script: ScriptInput, options: BoundOptions): number {
+  const turns = script.turns.map((turn, t) =>
+    (t === 0 ? 0 : maxMs(turn.thinkTime ?? script.timing.thinkTime)) +
+    stepsMs({ type: "span", name: "", steps: turn.steps }, options)
+  );
+  const total = turns.reduce((sum, ms) => sum + ms, 0);
+  const stalls = script.findings?.variants.some((variant) => variant.finding === "late_escalation");
+  // Rounding of each draw adds well under a millisecond per step; a second covers it.
+  return total + (stalls ? Math.max(...turns) : 0) + 1_000;
+}
+
+function stepsMs(step: StepInput, options: BoundOptions): number {
+  if (step.type === "event") return 0;
+  const children = step.steps ?? [];
+  if (children.length === 0) {
+    const outlier = options.outlierRate > 0 ? OUTLIER_FACTOR : 1;
+    const failed = step.error?.duration === undefined ? 0 : maxMs(step.error.duration);
+    return Math.max(maxMs(step.duration ?? DEFAULT_LEAF) * outlier, failed);
+  }
+  const spans = children.map((child) =>
+    maxMs(child.gap ?? DEFAULT_GAP) + withRetryMs(child, options)
+  );
+  const needed = step.parallel ? Math.max(...spans) : spans.reduce((sum, ms) => sum + ms, 0);
+  const own = step.duration === undefined ? 0 : maxMs(step.duration);
+  return Math.max(own, needed + maxMs(TAIL));
+}
+
+/** A step's longest time, with the backoff and second attempt of a retry it may get. */
+function withRetryMs(step: StepInput, options: BoundOptions): number {
+  const once = stepsMs(step, options);
+  const error = step.error;
+  const retries = error ? [error, ...(error.variants ?? [])].filter((c) => c.retry) : [];
+  if (retries.length === 0) return once;
+  const backoff = Math.max(...retries.map((c) => maxMs(c.retry!.gap ?? DEFAULT_BACKOFF)));
+  return once + backoff + once;
+}
+
+function maxMs(duration: number | string): number {
+  if (typeof duration === "number") return Math.ceil(duration);
+  return parseDurationRange(duration)?.max ?? 0;
+}
