@@ -23,7 +23,7 @@ export interface UserScheduleOptions {
   scriptWeights: readonly number[];
   /** The most sessions one user has in any 24 hours; default 12. */
   maxPerDay?: number;
-  /** Share of a session's skewed user draws kept only when it is the user's favourite script; default 0.85. */
+  /** Share of the sessions given to a user whose favourite script is the session's; default 0.85. */
   affinity?: number;
 }
 
@@ -66,29 +66,34 @@ export class UserSchedule {
   }
 
   /**
-   * The user (rank in the pool) of the next session: the first of up to 16 skewed draws who is
-   * free, under the daily cap and, but for 1 - affinity of the draws, fond of the script; else
-   * the first user from a random one on who is free and under the cap; else (the pool is too
-   * small for the sessions at once) the one free soonest among those.
+   * The user (rank in the pool) of the next session. In `affinity` of the sessions it goes to a
+   * user fond of the script (decided once per session, so the share holds however many scripts
+   * the run has): the first of up to 16 skewed draws who is free, under the daily cap and, in
+   * those sessions, fond of the script; else the first such user from a random one on; else the
+   * first there who is free and under the cap; else (the pool is too small for the sessions at
+   * once) the one free soonest among those.
    */
   assign(slot: Slot, rng: Rng): number {
     const fits = (user: number) =>
       slot.atMs - slot.beforeMs >= this.#freeAt[user] && this.#underCap(user, slot);
+    const fondOnly = rng.next() < this.#affinity;
+    const wanted = (user: number) =>
+      fits(user) && (!fondOnly || this.#favourite(user) === slot.script);
     for (let t = 0; t < TRIES; t++) {
       const user = this.#pool.pickIndex(rng);
-      if (!fits(user)) continue;
-      if (this.#favourite(user) !== slot.script && rng.next() < this.#affinity) continue;
-      return this.#take(user, slot);
+      if (wanted(user)) return this.#take(user, slot);
     }
     const size = this.#pool.size;
     const start = Math.floor(rng.next() * size);
     let soonest = start;
+    let free: number | undefined;
     for (let k = 0; k < Math.min(size, PROBE); k++) {
       const user = (start + k) % size;
-      if (fits(user)) return this.#take(user, slot);
+      if (wanted(user)) return this.#take(user, slot);
+      if (free === undefined && fits(user)) free = user;
       if (this.#freeAt[user] < this.#freeAt[soonest]) soonest = user;
     }
-    return this.#take(soonest, slot);
+    return this.#take(free ?? soonest, slot);
   }
 
   /** The favourite script of the user of rank `user`, drawn from the seed and the user id. */
