@@ -33,7 +33,9 @@ Usage: session-replay <command> [options]
 Commands:
   replay <script.yaml>...    replay each script as one session (${taskCommand("replay")} ...)
   load <script.yaml>...      many varied sessions, backfilled or live (${taskCommand("load")} ...)
-  validate <script.yaml>...  check scripts without sending (${taskCommand("validate")} ...)
+  validate <script.yaml>...  check scripts without sending, --realism: how real a load reads (${
+    taskCommand("validate")
+  } ...)
   verify <out/run.json>      read a run back from Langfuse and compare (${
     taskCommand("verify")
   } ...)
@@ -69,10 +71,15 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
   try {
     // Every line printed, on every path, has the run's secrets removed here.
     io = redactedIo(rawIo);
-    return await dispatch(command, args, io);
+    return stopped(await dispatch(command, args, io), io);
   } catch (error) {
     return failed(error, io, command);
   }
+}
+
+/** A run stopped by SIGTERM ends as on Ctrl-C, with SIGTERM's own exit code. */
+function stopped(code: number, io: Io): number {
+  return code === EXIT.interrupted && io.stopSignal?.() === "SIGTERM" ? EXIT.terminated : code;
 }
 
 async function dispatch(command: string | undefined, args: string[], io: Io): Promise<number> {
@@ -96,7 +103,7 @@ async function dispatch(command: string | undefined, args: string[], io: Io): Pr
 function failed(error: unknown, io: Io, command: string | undefined): number {
   if (error instanceof CliError) {
     io.err(error.message);
-    return error.exitCode;
+    return stopped(error.exitCode, io);
   }
   if (error instanceof ScriptError) {
     io.err(`${error.message}\nNothing was sent.`);
@@ -118,24 +125,32 @@ function failed(error: unknown, io: Io, command: string | undefined): number {
   return EXIT.internal;
 }
 
-/** Commands that stop gracefully on Ctrl-C; the others quit at once. */
+/** Commands that stop gracefully on Ctrl-C or SIGTERM; the others quit at once. */
 const GRACEFUL = ["replay", "load", "record"];
 
-/** The real process's Io; `command` decides what a first Ctrl-C does (see interrupt.ts). */
+/** The real process's Io; `command` decides what a first Ctrl-C or SIGTERM does (see interrupt.ts). */
 export function processIo(command?: string): Io {
   const interrupt = interruptHandler({
     now: () => performance.now(),
     graceful: command === undefined || GRACEFUL.includes(command),
-    onStop: () =>
+    onStop: (signal) =>
       process.stderr.write(
-        "\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n",
+        signal === "SIGTERM"
+          ? "\nTerminated: finishing what is in flight (SIGTERM again later to quit now)\n"
+          : "\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n",
       ),
-    onQuit: () => process.exit(EXIT.interrupted),
+    onQuit: (code) => process.exit(code),
   });
-  process.on("SIGINT", () => interrupt.handle());
-  // Deno's node:fs rejects some promises out of reach of any await (access() without
-  // --allow-sys): they end the run here, in the same words, instead of as Deno's crash.
-  process.on("unhandledRejection", (reason) => {
+  process.on("SIGINT", () => interrupt.handle("SIGINT"));
+  try {
+    process.on("SIGTERM", () => interrupt.handle("SIGTERM"));
+  } catch {
+    // Windows has no SIGTERM to listen for; the process is ended there without one.
+  }
+  // Deno's node: modules throw some permission errors out of reach of any await or try
+  // (access() without --allow-sys rejects, listen() without --allow-net throws on a later
+  // tick): they end the run here, in the same words, instead of as Deno's crash.
+  const end = (reason: unknown) => {
     let out = io;
     try {
       out = redactedIo(io);
@@ -143,7 +158,9 @@ export function processIo(command?: string): Io {
       // The environment cannot be read, so it holds no secret to redact.
     }
     process.exit(failed(reason, out, command));
-  });
+  };
+  process.on("unhandledRejection", end);
+  process.on("uncaughtException", end);
   const io: Io = {
     out: (text) => console.log(text),
     err: (text) => console.error(text),
@@ -151,6 +168,7 @@ export function processIo(command?: string): Io {
     now: () => Date.now(),
     randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0],
     interrupted: interrupt.interrupted,
+    stopSignal: interrupt.signal,
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
     progress: (text) => process.stderr.write(text),
     confirm: terminalConfirm(),
@@ -162,8 +180,8 @@ export function processIo(command?: string): Io {
 
 if (import.meta.main) {
   const code = await main(process.argv.slice(2), processIo(process.argv[2]));
-  // After a SIGINT listener ran, a runtime may end the process by the signal instead of the
-  // exit code; exiting explicitly reports 130 as a normal exit code.
-  if (code === EXIT.interrupted) process.exit(code);
+  // After a signal listener ran, a runtime may end the process by the signal instead of the
+  // exit code; exiting explicitly reports 130 (or 143) as a normal exit code.
+  if (code === EXIT.interrupted || code === EXIT.terminated) process.exit(code);
   process.exitCode = code;
 }

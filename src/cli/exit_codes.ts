@@ -14,8 +14,10 @@ export const EXIT = {
   verifyMismatch: 5,
   /** Langfuse's API refused or failed. */
   langfuseApi: 6,
-  /** Interrupted (Ctrl-C). */
+  /** Interrupted (Ctrl-C): stopped gracefully, what was in flight delivered, report written. */
   interrupted: 130,
+  /** Terminated (SIGTERM, as Kubernetes stops a pod): stopped as on Ctrl-C; 128 + 15. */
+  terminated: 143,
 } as const;
 
 /** An error that ends the command with a given exit code and a message for the user. */

@@ -16,8 +16,8 @@ test("replay and load refuse a review comment, queue name or score comment holdi
   const dir = await mkdtemp(join(tmpdir(), "free-text-"));
   const script = (await readFile("conversations/order-status.yaml", "utf8"))
     .replace(
-      "comment: Customer asked for a human",
-      `comment: "Customer wrote from ${EMAIL}"`,
+      "1: Quick handover to a person",
+      `1: "Customer wrote from ${EMAIL}"`,
     )
     .replace(
       "name: order-status-escalations",
@@ -40,7 +40,7 @@ test("replay and load refuse a review comment, queue name or score comment holdi
       [
         ["replay", file, "--manifest-dir", dir],
         [
-          /scores\[0\]\.comment looks like an e-mail address/,
+          /scores\[0\]\.comments\.1 looks like an e-mail address/,
           /review\.queues\[0\]\.name looks like a key or token/,
         ],
       ],

@@ -4,7 +4,6 @@
  * backfill's window) and writes the self-contained HTML report at the end, its data and its
  * text through the run's redactor like every other file.
  */
-import { writeFile } from "node:fs/promises";
 import { clearInterval, setInterval } from "node:timers";
 import type { DeliveryFeed, DeliveryStats } from "../export/stats.ts";
 import type { SessionPlan } from "../plan/types.ts";
@@ -21,6 +20,7 @@ import {
   type TimelineTotals,
   zeroTotals,
 } from "../report/timeline_series.ts";
+import { writeOutput } from "./paths.ts";
 
 /** What the recording reads and how. */
 export interface HtmlRecordingOptions {
@@ -212,5 +212,5 @@ async function write(
   // The data is cleaned before it is escaped into HTML and JSON (where a secret's form could
   // change), then the whole page once more, as every file leaving the process.
   const clean = redactorFor(env);
-  await writeFile(path, clean(renderHtmlReport(cleanDeep(data, clean))));
+  await writeOutput(path, clean(renderHtmlReport(cleanDeep(data, clean))), "--html");
 }

@@ -1,48 +1,69 @@
 /**
- * What Ctrl-C means to a run. A terminal sends SIGINT to the whole foreground process group, and
- * `deno task` / `bun run` forward it to their child as well, so one key press can reach the tool
- * twice within milliseconds: signals that close together count as one Ctrl-C. The first stops
- * the run gracefully (no new sessions, in-flight spans delivered, report written, exit 130); a
- * second, deliberate one later quits at once.
+ * What Ctrl-C (SIGINT) and SIGTERM mean to a run. SIGTERM is how Kubernetes, Docker and systemd
+ * ask a process to stop, so it is treated as Ctrl-C is. A terminal sends SIGINT to the whole
+ * foreground process group, and `deno task` / `bun run` forward it to their child as well, so
+ * one key press can reach the tool twice within milliseconds: signals that close together
+ * count as one. The first stops the run gracefully (no new sessions, in-flight spans delivered,
+ * report written, exit 130 for SIGINT or 143 for SIGTERM); a second, deliberate one later
+ * quits at once.
  */
+import { EXIT } from "./exit_codes.ts";
+
+/** The signals that stop a run. */
+export type StopSignal = "SIGINT" | "SIGTERM";
 
 /** Options for {@link interruptHandler}. */
 export interface InterruptOptions {
   /** The clock, in ms. */
   now: () => number;
-  /** Signals within this many ms after the first count as the same Ctrl-C; default 1 000. */
+  /** Signals within this many ms after the first count as the same one; default 1 000. */
   sameWithinMs?: number;
-  /** Whether the command stops gracefully on the first Ctrl-C; default true. */
+  /** Whether the command stops gracefully on the first signal; default true. */
   graceful?: boolean;
-  /** Called once, on the first Ctrl-C of a graceful command. */
-  onStop?: () => void;
-  /** Called when the tool should quit at once (exit 130). */
-  onQuit: () => void;
+  /** Called once, on the first signal to a graceful command. */
+  onStop?: (signal: StopSignal) => void;
+  /** Called when the tool should quit at once, with the exit code for the signal. */
+  onQuit: (code: number) => void;
 }
 
-/** The SIGINT listener and whether it has fired; `handle` is what the signal calls. */
+/** The signal listener and whether it has fired; `handle` is what each signal calls. */
 export interface InterruptHandler {
-  /** Call on every SIGINT. */
-  handle(): void;
-  /** Whether a Ctrl-C was received. */
+  /** Call on every SIGINT (the default) or SIGTERM. */
+  handle(signal?: StopSignal): void;
+  /** Whether a stop signal was received. */
   interrupted(): boolean;
+  /** The first signal received, if any. */
+  signal(): StopSignal | undefined;
 }
 
-/** A Ctrl-C policy: first stops gracefully, echoes within `sameWithinMs` are ignored, later quits. */
+/** A stop policy: first stops gracefully, echoes within `sameWithinMs` are ignored, later quits. */
 export function interruptHandler(options: InterruptOptions): InterruptHandler {
   const sameWithinMs = options.sameWithinMs ?? 1_000;
   let firstMs: number | undefined;
+  let first: StopSignal | undefined;
   return {
-    handle() {
+    handle(signal = "SIGINT") {
       const now = options.now();
       if (firstMs === undefined) {
         firstMs = now;
-        if (options.graceful ?? true) options.onStop?.();
-        else options.onQuit();
+        first = signal;
+        if (options.graceful ?? true) options.onStop?.(signal);
+        else options.onQuit(exitCodeFor(signal));
         return;
       }
-      if (now - firstMs > sameWithinMs) options.onQuit();
+      if (now - firstMs > sameWithinMs) options.onQuit(exitCodeFor(first!));
     },
     interrupted: () => firstMs !== undefined,
+    signal: () => first,
   };
+}
+
+/** The exit code of a run stopped by `signal`: 130 for SIGINT, 143 for SIGTERM (128 + 15). */
+export function exitCodeFor(signal: StopSignal): number {
+  return signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
+}
+
+/** How a report names why the run stopped: "interrupted (Ctrl-C)" or "terminated (SIGTERM)". */
+export function stopText(signal: StopSignal | undefined): string {
+  return signal === "SIGTERM" ? "terminated (SIGTERM)" : "interrupted (Ctrl-C)";
 }

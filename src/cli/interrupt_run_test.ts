@@ -1,64 +1,15 @@
-import process from "node:process";
-import { test } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startOtlpReceiver } from "../export/receiver.ts";
 import type { LoadReport } from "../report/load_report.ts";
-
-/**
- * Node starts the command as a process group leader, waits until spans reach its output file,
- * sends SIGINT to the whole group as a terminal's Ctrl-C does, and prints how the command
- * exited. (Deno's node:child_process can neither start a process group nor report a
- * signalled child's own exit code.)
- */
-const RELAY = `const { spawn } = require("node:child_process");
-const { statSync } = require("node:fs");
-const [spans, command, ...args] = process.argv.slice(1);
-const child = spawn(command, args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
-let stderr = "";
-child.stderr.on("data", (chunk) => (stderr += chunk));
-const poll = setInterval(() => {
-  let size = 0;
-  try { size = statSync(spans).size; } catch {}
-  if (size > 0) { clearInterval(poll); process.kill(-child.pid, "SIGINT"); }
-}, 20);
-const guard = setTimeout(() => process.kill(-child.pid, "SIGKILL"), 30000);
-child.on("exit", (code, signal) => {
-  clearInterval(poll);
-  clearTimeout(guard);
-  console.log(JSON.stringify({ code, signal, stderr }));
-});`;
-
-/** The package script `load` under the runtime running the tests. */
-function loadTask(args: string[]): string[] {
-  const isDeno = "Deno" in globalThis;
-  return [process.execPath, ...(isDeno ? ["task", "load"] : ["run", "load"]), ...args];
-}
-
-function relay(spans: string, command: string[]): Promise<{
-  code: number | null;
-  signal: string | null;
-  stderr: string;
-}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("node", ["-e", RELAY, spans, ...command], {
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.on("error", reject);
-    child.on("exit", () => {
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new Error(`the relay printed ${JSON.stringify(stdout)}`));
-      }
-    });
-  });
-}
+import type { RunReport } from "../report/run_report.ts";
+import { relay, taskCommand, until } from "../testing/cli_process.ts";
+import { conversation, otlpJson } from "../testing/otlp.ts";
 
 /** Spans in an OTLP/JSON lines file. */
 function spansIn(text: string): number {
@@ -75,43 +26,156 @@ function spansIn(text: string): number {
   return count;
 }
 
-test(
-  "Ctrl-C in a terminal under the load task always delivers what is in flight, writes the report and exits 130",
-  {
-    timeout: 180_000,
-  },
-  async () => {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const dir = await mkdtemp(join(tmpdir(), "interrupt-"));
-      const spans = join(dir, "spans.jsonl");
-      const reportFile = join(dir, "report.json");
-      const { code, signal, stderr } = await relay(
-        spans,
-        loadTask([
+const size = (file: string) => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
+/** A port free a moment ago on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("a run stopped by a signal", () => {
+  it(
+    "Ctrl-C in a terminal under the load task always delivers what is in flight, writes the report and exits 130",
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const dir = await mkdtemp(join(tmpdir(), "interrupt-"));
+        const spans = join(dir, "spans.jsonl");
+        const reportFile = join(dir, "report.json");
+        const run = relay(taskCommand("load", [
           "conversations/order-status.yaml",
-          "--sessions",
-          "200000",
-          "--target",
-          "file",
-          "--out",
-          spans,
-          "--out-dir",
-          dir,
-          "--report",
-          reportFile,
+          ...["--sessions", "200000", "--target", "file", "--out", spans],
+          ...["--out-dir", dir, "--report", reportFile],
+        ]));
+        await until(() => size(spans) > 0);
+        run.signal("SIGINT");
+        const { code, signal, stderr } = await run.exited;
+        const where = `attempt ${attempt}:\n${stderr}`;
+        assert.equal(signal, null, where);
+        assert.equal(code, 130, where);
+        const text = await readFile(reportFile, "utf8").catch(() => "");
+        assert.notEqual(text, "", `${where}\nno report was written`);
+        const report: LoadReport = JSON.parse(text);
+        assert.equal(report.stopped, "interrupted (Ctrl-C)", where);
+        assert.equal(
+          report.spans.generated,
+          report.spans.acknowledged + report.spans.failed,
+          where,
+        );
+        assert.equal(report.spans.failed, 0, where);
+        assert.ok(report.sessions > 0 && report.sessions < 200_000, where);
+        assert.equal(spansIn(await readFile(spans, "utf8")), report.spans.acknowledged, where);
+      }
+    },
+  );
+
+  it(
+    "SIGTERM to the load task (as Kubernetes stops a pod) stops it as Ctrl-C does: in-flight spans delivered, the report written, exit 143",
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      // Slow answers keep requests in flight when the signal comes.
+      const receiver = await startOtlpReceiver({ respond: () => ({ delayMs: 300 }) });
+      try {
+        const dir = await mkdtemp(join(tmpdir(), "sigterm-"));
+        const reportFile = join(dir, "report.json");
+        const run = relay(
+          taskCommand("load", [
+            "conversations/order-status.yaml",
+            ...["--sessions", "200000", "--workers", "2", "--max-in-flight", "4"],
+            ...["--out-dir", dir, "--report", reportFile],
+          ]),
+          { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+        );
+        await until(() => receiver.requests.length >= 4);
+        run.signal("SIGTERM", "leader");
+        const { code, signal, stderr, afterSignalMs } = await run.exited;
+        assert.equal(signal, null, stderr);
+        assert.equal(code, 143, stderr);
+        assert.ok(afterSignalMs! < 20_000, `ended ${afterSignalMs}ms after SIGTERM`);
+        assert.match(stderr, /Terminated: finishing what is in flight/);
+        assert.match(stderr, /stopped {4}terminated \(SIGTERM\)/);
+        const report: LoadReport = JSON.parse(await readFile(reportFile, "utf8"));
+        assert.equal(report.stopped, "terminated (SIGTERM)");
+        assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
+        assert.equal(report.spans.failed, 0, stderr);
+        assert.equal(report.spans.acknowledged, receiver.spans.length, "in-flight spans delivered");
+        assert.ok(report.sessions > 0 && report.sessions < 200_000);
+      } finally {
+        await receiver.close();
+      }
+    },
+  );
+
+  it("SIGTERM to the replay task writes the manifest, says it was terminated and exits 143", {
+    timeout: 120_000,
+  }, async () => {
+    let arrived = 0;
+    const receiver = await startOtlpReceiver({
+      respond: () => {
+        arrived++;
+        return { delayMs: 2_000 };
+      },
+    });
+    try {
+      const dir = await mkdtemp(join(tmpdir(), "sigterm-replay-"));
+      const run = relay(
+        taskCommand("replay", [
+          ...["conversations/order-status.yaml", "conversations/refund.yaml"],
+          ...["--manifest-dir", dir, "--seed", "4"],
         ]),
+        { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
       );
-      const where = `attempt ${attempt}:\n${stderr}`;
-      assert.equal(signal, null, where);
-      assert.equal(code, 130, where);
-      const text = await readFile(reportFile, "utf8").catch(() => "");
-      assert.notEqual(text, "", `${where}\nno report was written`);
-      const report: LoadReport = JSON.parse(text);
-      assert.equal(report.stopped, "interrupted (Ctrl-C)", where);
-      assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed, where);
-      assert.equal(report.spans.failed, 0, where);
-      assert.ok(report.sessions > 0 && report.sessions < 200_000, where);
-      assert.equal(spansIn(await readFile(spans, "utf8")), report.spans.acknowledged, where);
+      // The signal comes while the spans wait for their answer.
+      await until(() => arrived >= 1);
+      run.signal("SIGTERM", "leader");
+      const { code, signal, stderr } = await run.exited;
+      assert.equal(signal, null, stderr);
+      assert.equal(code, 143, stderr);
+      const [manifest] = await readdir(dir);
+      const report: RunReport = JSON.parse(await readFile(join(dir, manifest), "utf8"));
+      assert.equal(report.stopped, "terminated (SIGTERM)");
+      assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
+      assert.equal(report.spans.acknowledged, receiver.spans.length);
+    } finally {
+      await receiver.close();
     }
-  },
-);
+  });
+
+  it("SIGTERM to record --listen writes the sessions seen as scripts, as Ctrl-C does", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sigterm-record-"));
+    const port = await freePort();
+    const run = relay(taskCommand("record", ["--listen", String(port), "--out", dir]));
+    const url = `http://127.0.0.1:${port}/v1/traces`;
+    const body = otlpJson(conversation({ seed: 9, sessionId: "conv_sigterm", turns: 2 }));
+    await until(async () => {
+      const answer = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }).catch(() => undefined);
+      await answer?.body?.cancel();
+      return answer?.status === 200;
+    });
+    run.signal("SIGTERM", "leader");
+    const { code, signal, stderr } = await run.exited;
+    assert.equal(signal, null, stderr);
+    assert.equal(code, 0, stderr);
+    assert.equal((await readdir(dir)).length, 1, stderr);
+  });
+});

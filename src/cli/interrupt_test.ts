@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { interruptHandler } from "./interrupt.ts";
+import { exitCodeFor, interruptHandler, stopText } from "./interrupt.ts";
 
 function setup(graceful?: boolean) {
   let now = 1_000_000;
@@ -46,5 +46,31 @@ describe("Ctrl-C", () => {
     const { handler, events } = setup(false);
     handler.handle();
     assert.deepEqual(events, ["quit"]);
+  });
+});
+
+describe("SIGTERM", () => {
+  it("stops the run as Ctrl-C does, and the run remembers which signal it was", () => {
+    const { handler, events } = setup();
+    handler.handle("SIGTERM");
+    assert.deepEqual(events, ["stop"]);
+    assert.equal(handler.signal(), "SIGTERM");
+    assert.equal(stopText(handler.signal()), "terminated (SIGTERM)");
+    assert.equal(exitCodeFor("SIGTERM"), 143);
+    assert.equal(stopText(undefined), "interrupted (Ctrl-C)");
+    assert.equal(exitCodeFor("SIGINT"), 130);
+  });
+
+  it("quits with 143 when the command cannot stop gracefully, or on a second signal later", () => {
+    const codes: number[] = [];
+    let now = 0;
+    const at = (graceful: boolean) =>
+      interruptHandler({ now: () => now, graceful, onQuit: (code) => codes.push(code) });
+    at(false).handle("SIGTERM");
+    const graceful = at(true);
+    graceful.handle("SIGTERM");
+    now += 2_000;
+    graceful.handle("SIGINT");
+    assert.deepEqual(codes, [143, 143], "the first signal names the stop");
   });
 });

@@ -1,4 +1,5 @@
 import type { Clock } from "../load/clock.ts";
+import type { StopSignal } from "./interrupt.ts";
 
 /** What commands need from the outside world, passed in so tests can run them in-process. */
 export interface Io {
@@ -8,8 +9,10 @@ export interface Io {
   now(): number;
   /** A fresh random seed for unseeded runs. */
   randomSeed(): number;
-  /** Whether Ctrl-C was pressed. */
+  /** Whether Ctrl-C was pressed (or SIGTERM received). */
   interrupted(): boolean;
+  /** Which signal stopped the run, when one did; absent: Ctrl-C (SIGINT). */
+  stopSignal?: () => StopSignal | undefined;
   /** Whether output may use ANSI colours. */
   color: boolean;
   /** Progress output of long runs (stderr); default none. */

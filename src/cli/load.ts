@@ -5,7 +5,6 @@
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   expectedArrivals,
@@ -14,24 +13,31 @@ import {
   type Phase,
   phasesFromFlags,
 } from "../plan/arrivals.ts";
-import { DEFAULT_OUTLIER_RATE, SessionFactory, type WeightedScript } from "../plan/instances.ts";
+import {
+  DEFAULT_OUTLIER_RATE,
+  inferIdFormat,
+  SessionFactory,
+  type WeightedScript,
+} from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { longestSessionMs } from "../plan/session_bounds.ts";
-import { defaultPoolSize } from "../plan/users.ts";
+import { defaultPoolSize, userPoolCapacity } from "../plan/users.ts";
 import { checkThresholds, formatLoadReport, type LoadReport } from "../report/load_report.ts";
 import { redactorFor } from "../report/redact.ts";
+import { fsReason } from "../report/fs_reason.ts";
 import { shardFacts } from "../report/shard_report.ts";
 import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
 import type { IdentityValue } from "../report/run_identity.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
-import { deliverScores, scoresNotSent } from "./scores.ts";
+import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
 import {
   deliverReview,
   prepareQueues,
   prepareReview,
   REVIEW_HELP,
   REVIEW_OPTIONS,
+  reviewNotMade,
   reviewScoreConfigs,
 } from "./review.ts";
 import { configIdsOf, reviewFailures } from "../report/review_report.ts";
@@ -54,8 +60,16 @@ import {
 } from "../load/live.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { stopText } from "./interrupt.ts";
 import { checkLoadFlags, MAX_TIME_SCALE } from "./load_flags.ts";
-import { closeLines, openLines, prepareDir, prepareFile } from "./paths.ts";
+import {
+  attemptWrite,
+  closeLines,
+  openLines,
+  prepareDir,
+  prepareFile,
+  writeOutput,
+} from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import { parseAt } from "./time.ts";
 import { resolveAnchor } from "./anchor.ts";
@@ -105,11 +119,12 @@ Live (sessions arrive now at the rate, each turn sent when its time comes):
                       or this machine is too slow for the rate) or 10,000 sessions are alive
 
 Population and output:
-  --users N           size of the user pool, at most 10,000,000 (default: a user for every
-                      4 sessions; live runs also 1.5 users for each session that can be
-                      under way at once, up to one a session). A user is in one session at
-                      a time, at most 12 a day, and mostly comes back to the same script,
-                      as long as the pool is large enough
+  --users N           size of the user pool, at most 10,000,000 and what the script's user
+                      id format can draw (default: a user for every 4 sessions; live runs
+                      also 1.5 users for each session that can be under way at once, up
+                      to one a session). A user is in one session at a time, at most 12 a
+                      day, and mostly comes back to the same script, as long as the pool is
+                      large enough
   --weight NAME=W     weight of the script named NAME (repeatable; default its own weight)
   --seed N            reproducible population; a re-run overwrites the same traces
   --report FILE       write the JSON report here too
@@ -135,13 +150,15 @@ Population and output:
 ${REVIEW_HELP}
   -h, --help          show this help
 
-Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130.
+Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130;
+SIGTERM (as Kubernetes stops a pod) does the same and exits 143. Sessions cut short are
+counted, and scores and the review layer of a stopped run are reported as not sent.
 Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
 schedule that starts no session, or production refused), 3 invalid script or load profile
 (nothing sent), 4 spans failed, arrivals dropped or a threshold missed (also keys refused when
 asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
 comments not made, or the keys' project could not be asked, or a prompt or score config
-refused or not fitting: nothing sent), 130 interrupted (Ctrl-C).`;
+refused or not fitting: nothing sent), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {
@@ -176,9 +193,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     script,
     weight: weights.get(script.name),
   }));
-  const users = values.users !== undefined
-    ? positiveInt(values.users, "--users")
-    : defaultUsers(schedule, scripts.map(({ script }) => script));
+  const users = userPoolSize(values.users, schedule, scripts);
   const backfill = schedule.kind === "backfill";
   const identity = runIdentity({
     command: "load",
@@ -253,7 +268,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
-  const sessionsOut = openLines(sessionsFile);
+  const sessionsOut = openLines(sessionsFile, "--out-dir");
   // A file target is written by one thread as it goes unless --workers asks for more (their
   // parts are joined at the end); a backfill uses no more workers than it has sessions.
   // The review layer selects in each worker (see part.ts).
@@ -311,23 +326,35 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     now: io.now,
   });
   let result;
+  // A file that cannot be written at the end is said after the summary: the run was sent.
+  let sessionsUnwritten: string | undefined;
   try {
     result = await running.done;
   } finally {
     stopProgress();
     html?.stop();
-    closeLines(sessionsOut);
+    sessionsUnwritten = await attemptWrite(() => closeLines(sessionsOut, "--out-dir"));
   }
   for (const selection of result.reviews) selector.absorb(selection);
   const fatal = result.fatal;
+  const crashed = result.crashed;
   const population = result.population;
 
-  const scores = result.stats.failed === 0 && !fatal && !io.interrupted()
-    ? await deliverLoadScores(target, sessionsFile, result.population.scores, io)
-    : undefined;
-  const reviewed = scores !== undefined
+  // Scores and the review layer follow a run that delivered everything; otherwise they are
+  // counted as not sent, with why, instead of being left out of the report.
+  const notSent = sessionsUnwritten !== undefined
+    ? "the sessions file they are read from could not be written"
+    : heldBack({
+      crashed: crashed !== undefined,
+      stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
+      delivered: result.stats.failed === 0 && !fatal,
+    });
+  const scores = notSent === undefined
+    ? await deliverLoadScores(target, sessionsFile, population.scores, io)
+    : scoresNotSent(population.scores, target.kind === "langfuse" ? notSent : undefined);
+  const reviewed = notSent === undefined
     ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
-    : { text: "" };
+    : reviewNotMade(target, review, notSent);
   const finishedMs = io.now();
   const stats = result.stats;
   const counts = stats.snapshot();
@@ -407,14 +434,43 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       ...thresholds,
       ...checkThresholds(thresholds, stats.failed, spansPerSecond, live?.dropped ?? 0),
     },
-    ...(fatal ? { stopped: fatal } : io.interrupted() ? { stopped: "interrupted (Ctrl-C)" } : {}),
+    ...(fatal
+      ? { stopped: fatal }
+      : crashed
+      ? { stopped: `internal error in ${crashed.split("\n")[0]}` }
+      : io.interrupted()
+      ? { stopped: stopText(io.stopSignal?.()) }
+      : {}),
   };
-  await writeFile(reportPath, clean(JSON.stringify(report, null, 2)) + "\n");
-  if (html) await html.writeLoad(values.html!, report, population, io.env);
-  const failed = !report.thresholds.met || report.stopped !== undefined;
-  (failed ? io.err : io.out)(formatLoadReport(report, reportPath));
+  const reportUnwritten = await attemptWrite(() =>
+    writeOutput(reportPath, clean(JSON.stringify(report, null, 2)) + "\n", "--report")
+  );
+  const htmlUnwritten = html
+    ? await attemptWrite(() => html.writeLoad(values.html!, report, population, io.env))
+    : undefined;
+  const unjoined = result.unjoined === undefined
+    ? undefined
+    : `--out: cannot write ${target.path}: ${
+      fsReason(result.unjoined)
+    }; the workers' parts not joined are left beside it (.workerN)`;
+  const unwritten = [unjoined, sessionsUnwritten, reportUnwritten, htmlUnwritten].filter((
+    problem,
+  ) => problem !== undefined);
+  const failed = !report.thresholds.met || report.stopped !== undefined || unwritten.length > 0;
+  (failed ? io.err : io.out)(
+    formatLoadReport(report, reportUnwritten === undefined ? reportPath : undefined),
+  );
   if (fixtures.note) io.out(fixtures.note);
   if (reviewed.text) (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
+  for (const problem of unwritten) io.err(problem);
+  if (crashed) {
+    io.err(
+      `Internal error in ${crashed}\nThe run was stopped; every span it generated is counted ` +
+        `in the report above. This is a bug in session-replay: please report it with this message.`,
+    );
+    return EXIT.internal;
+  }
+  if (unwritten.length > 0) return EXIT.usage;
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
   const reviewFailed = reviewFailures(report.review) > 0;
@@ -480,6 +536,33 @@ function defaultUsers(schedule: LoadSchedule, scripts: ScriptInput[]): number {
     sessions: expectedArrivals(schedule.phases),
     underWay: peakRate(schedule.phases) * longestMs / 1000 / schedule.timeScale,
   });
+}
+
+/**
+ * `--users`, or its default (see `defaultUsers`), within what the first script's user id
+ * format can draw unique (see userPoolCapacity): more is a usage error naming the bound,
+ * refused here rather than thrown by a worker; a default beyond it is lowered to it.
+ */
+function userPoolSize(
+  flag: string | undefined,
+  schedule: LoadSchedule,
+  scripts: { file: string; script: ScriptInput }[],
+): number {
+  const first = scripts[0];
+  const capacity = userPoolCapacity(inferIdFormat(first.script.user.id));
+  if (flag === undefined) {
+    const wanted = defaultUsers(schedule, scripts.map(({ script }) => script));
+    return Math.max(1, Math.min(wanted, capacity));
+  }
+  const users = positiveInt(flag, "--users");
+  if (users > capacity) {
+    throw new CliError(
+      `--users must be at most ${capacity}, the distinct user ids ${first.file}'s user.id ` +
+        `"${first.script.user.id}" can draw, not "${flag}" (a longer token holds more)`,
+      EXIT.usage,
+    );
+  }
+  return users;
 }
 
 function round(value: number | undefined): number | undefined {

@@ -8,6 +8,7 @@ import type { LoadReport } from "../report/load_report.ts";
 import { captureIo } from "../testing/io.ts";
 import { langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
+import { until } from "../testing/cli_process.ts";
 
 const SCRIPTS = ["conversations/order-status.yaml", "conversations/refund.yaml"];
 
@@ -58,3 +59,62 @@ test("a load run sends its scores in ingestion batches of 1,000, and a seeded re
     assert.equal(fake.scores.length, planned, "a seeded re-run replaces its scores");
   });
 });
+
+test(
+  "Ctrl-C during a live load to Langfuse reports the scores and review as not sent, with counts, and counts the sessions in progress",
+  {
+    timeout: 90_000,
+  },
+  async () => {
+    await withFakeLangfuse({}, async (fake) => {
+      const dir = await mkdtemp(join(tmpdir(), "load-stopped-"));
+      let stop = false;
+      const run = captureIo(langfuseEnv(fake), { now: () => Date.now(), interrupted: () => stop });
+      const done = main([
+        "load",
+        "conversations/order-status.yaml",
+        ...["--duration", "60s", "--rate", "20/s", "--time-scale", "20", "--seed", "4"],
+        ...["--out-dir", dir, "--report", join(dir, "report.json")],
+      ], run.io);
+      // Sessions take seconds at this time scale: many are between turns when Ctrl-C comes.
+      await until(() => fake.spans.length >= 150);
+      stop = true;
+      assert.equal(await done, 130, run.err());
+      const report: LoadReport = JSON.parse(await readFile(join(dir, "report.json"), "utf8"));
+      const why = "the run was interrupted (Ctrl-C)";
+      assert.equal(report.stopped, "interrupted (Ctrl-C)");
+      assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
+
+      assert.ok(report.scores!.planned > 0, "the delivered sessions planned scores");
+      assert.equal(report.scores!.sent, 0);
+      assert.equal(report.scores!.skipped, why);
+      assert.equal(fake.scores.length, 0, "none were sent");
+      assert.equal(report.review?.notMade?.reason, why);
+      assert.equal(report.review?.items.length, 0);
+
+      const cut = report.population.stoppedInProgress!;
+      assert.ok(cut.sessions > 0, "sessions were in progress");
+      assert.ok(cut.spansNotSent > cut.turnsNotSent && cut.turnsNotSent >= cut.sessions);
+      // A session cut short before its first turn is counted only as in progress.
+      assert.ok(report.arrivals!.started > report.sessions, "some had sent nothing yet");
+      assert.ok(report.arrivals!.started - report.sessions <= cut.sessions);
+      const summary = run.err();
+      assert.match(
+        summary,
+        new RegExp(
+          `scores +${report.scores!.planned} planned, not sent: ${why.replace(/[()]/g, "\\$&")}`,
+        ),
+      );
+      assert.match(
+        summary,
+        new RegExp(
+          `in progress +${cut.sessions} sessions? cut short by the stop: ${cut.turnsNotSent} turns? \\(${cut.spansNotSent} spans?\\) not sent`,
+        ),
+      );
+      assert.match(
+        run.out(),
+        /review +not made: \d+ queue items? and \d+ comments? selected, not sent: the run was interrupted/,
+      );
+    });
+  },
+);

@@ -1,63 +1,139 @@
 /**
- * Output paths checked before anything is sent: a run's ids live in its manifest or report, so
- * a directory that cannot be created must stop the run before the first span goes out, not
- * after. Each failure is a usage error naming the flag.
+ * Output paths: checked before anything is sent, and written at the end in the tool's own
+ * words. A run's ids live in its manifest or report, so a directory that cannot be created or
+ * a file that cannot be written must stop the run before the first span goes out, not after.
+ * Each failure is a usage error naming the flag. A write can still fail at the end (a disk that
+ * fills up, a device such as /dev/full): the command then prints its summary anyway and names
+ * the file (see {@link writeOutput}).
  */
 import { constants } from "node:fs";
-import { access, mkdir, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { access, mkdir, open, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import process from "node:process";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { permissionReason } from "./permissions.ts";
+import { fsReason } from "../report/fs_reason.ts";
 import { LinesFile, LinesFileError } from "../report/lines_file.ts";
 
 /** Creates `dir` if needed and checks that it is a directory this process may write in. */
 export async function prepareDir(dir: string, flag: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw new CliError(`${flag}: cannot create the directory ${dir}: ${why(error)}`, EXIT.usage);
+  // An existing directory is not created again: mkdir asks for more than a write into it
+  // (Deno refuses mkdir on /dev even when the file in it may be written).
+  let info = await statOrRefuse(dir, flag);
+  if (info === undefined) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new CliError(
+        `${flag}: cannot create the directory ${dir}: ${fsReason(error)}`,
+        EXIT.usage,
+      );
+    }
+    info = await statOrRefuse(dir, flag);
   }
-  const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new CliError(`${flag}: ${dir} is a file, not a directory`, EXIT.usage);
+    throw new CliError(
+      `${flag}: cannot create the directory ${dir}: a file is in the way`,
+      EXIT.usage,
+    );
   }
   try {
-    await access(dir, constants.W_OK);
+    await probeWrite(dir);
   } catch (error) {
-    throw new CliError(`${flag}: cannot write in the directory ${dir}: ${why(error)}`, EXIT.usage);
+    throw new CliError(
+      `${flag}: cannot write in the directory ${dir}: ${fsReason(error)}`,
+      EXIT.usage,
+    );
   }
 }
 
-/** Checks that `file` can be written: not a directory, and its directory ready (see above). */
+/**
+ * Creates and removes a file in `dir`: a real write, since access(W_OK) asks the file system
+ * only, and Deno answers it yes where its own permissions refuse the write that follows.
+ */
+async function probeWrite(dir: string): Promise<void> {
+  const probe = join(dir, `.session-replay-probe-${process.pid}-${Date.now()}`);
+  const handle = await open(probe, "wx");
+  await handle.close();
+  await unlink(probe);
+}
+
+/** Checks that `file` can be written: not a directory, writable if it exists, its directory ready. */
 export async function prepareFile(file: string, flag: string): Promise<void> {
-  const info = await stat(file).catch(() => undefined);
+  const info = await statOrRefuse(file, flag);
   if (info?.isDirectory()) {
     throw new CliError(`${flag}: ${file} is a directory; give a file name`, EXIT.usage);
+  }
+  if (info !== undefined) {
+    try {
+      await access(file, constants.W_OK);
+    } catch (error) {
+      throw new CliError(`${flag}: cannot write ${file}: ${fsReason(error)}`, EXIT.usage);
+    }
   }
   await prepareDir(dirname(file), flag);
 }
 
-function why(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  if (code === "EEXIST" || code === "ENOTDIR") return "a file is in the way";
-  return permissionReason(error) ?? (error as Error).message ?? String(error);
+/** A file written at the end could not be written; the message names the flag and the file. */
+export class OutputWriteError extends Error {
+  override readonly name = "OutputWriteError";
 }
 
-/** Opens a JSON-lines file a run writes as it goes (the sessions file); exit 2 if it cannot. */
-export function openLines(file: string): LinesFile {
-  return asUsageError(() => LinesFile.open(file));
+/** Writes `text` to `path`, named by `flag`; throws OutputWriteError in the tool's words. */
+export async function writeOutput(path: string, text: string, flag: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    throw new OutputWriteError(`${flag}: cannot write ${path}: ${fsReason(error)}`);
+  }
 }
 
-/** Closes it; a write that failed on the way (a full disk) ends the command with exit 2. */
-export function closeLines(file: LinesFile): void {
-  asUsageError(() => file.close());
+/** Runs `write`; answers the message of an OutputWriteError (or CliError) instead of throwing it. */
+export async function attemptWrite(
+  write: () => Promise<void> | void,
+): Promise<string | undefined> {
+  try {
+    await write();
+    return undefined;
+  } catch (error) {
+    if (error instanceof OutputWriteError || error instanceof CliError) return error.message;
+    throw error;
+  }
 }
 
-function asUsageError<T>(fn: () => T): T {
+/** `path`'s stat, or undefined when nothing is there; a path that cannot be looked at is refused. */
+async function statOrRefuse(path: string, flag: string) {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new CliError(`${flag}: cannot write ${path}: ${fsReason(error)}`, EXIT.usage);
+  }
+}
+
+/**
+ * Opens a JSON-lines file a run writes as it goes (the sessions file, in the directory `flag`
+ * names); exit 2 if it cannot.
+ */
+export function openLines(file: string, flag: string): LinesFile {
+  return asUsageError(() => LinesFile.open(file), flag);
+}
+
+/** Closes it; a write that failed on the way (a full disk) is a usage error naming the file. */
+export function closeLines(file: LinesFile, flag: string): void {
+  asUsageError(() => file.close(), flag);
+}
+
+function asUsageError<T>(fn: () => T, flag: string): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof LinesFileError) throw new CliError(error.message, EXIT.usage);
+    if (error instanceof LinesFileError) {
+      throw new CliError(
+        `${flag}: cannot write ${error.path}: ${fsReason(error.cause)}`,
+        EXIT.usage,
+      );
+    }
     throw error;
   }
 }

@@ -22,6 +22,7 @@ import {
   writePurgeLeft,
 } from "../langfuse/purge.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { fsReason } from "../report/fs_reason.ts";
 import type { Io } from "./io.ts";
 import { productionReasons, resolveTarget } from "../export/target.ts";
 import { guardProduction, parseCommandArgs } from "./options.ts";
@@ -66,7 +67,8 @@ keeps what is left in <run file>.purge-left.json, says when the budget opens aga
 Exit codes: 0 deleted (or nothing to delete, or not confirmed), 1 internal error (a bug),
 2 usage (also a refused production project, or a run not sent to Langfuse), 6 Langfuse API
 error (also when the keys' project cannot be asked, or a spent delete budget left part of the
-run undeleted), 130 interrupted (Ctrl-C; some deletes may have been sent).`;
+run undeleted), 130 interrupted (Ctrl-C; some deletes may have been sent), 143 terminated
+(SIGTERM; likewise).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
 export interface PurgeIo extends Io {
@@ -186,9 +188,15 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     // Items first: their budget is per minute, so a spent daily trace budget cannot strand them.
     review = run.review && await purgeReview(client, run.review);
     result = await purgeRun(client, plan, { batchSize });
-    await writePurgeLeft(run.path, result.left);
   } catch (error) {
     throw apiFailure(error);
+  }
+  // Deletes were sent: a left-over file that cannot be written is said, not thrown past them.
+  let unwritten: string | undefined;
+  try {
+    await writePurgeLeft(run.path, result.left);
+  } catch (error) {
+    unwritten = `cannot write ${leftFilePath(run.path)}: ${fsReason(error)}`;
   }
   if (result.left !== undefined) {
     const { traceIds, sessionScoreIds, resource, until } = result.left;
@@ -198,9 +206,15 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     throw new CliError(
       `Deleted ${result.traceIds.length} of ${count(plan.traceIds.length, "trace")} of ` +
         `${run.runId}; ${rest}: Langfuse's ${resource} budget is spent until ${until}; ` +
-        `run purge again after it (what is left is listed in ${leftFilePath(run.path)})`,
+        (unwritten === undefined
+          ? `run purge again after it (what is left is listed in ${leftFilePath(run.path)})`
+          : `run purge again after it; the list of what is left was not kept (${unwritten}), ` +
+            `so it plans from the manifest again`),
       EXIT.langfuseApi,
     );
+  }
+  if (unwritten !== undefined) {
+    io.err(`An earlier purge's left-over list could not be removed: ${unwritten}`);
   }
   io.out(
     `Deleted ${count(result.traceIds.length, "trace")} of ${run.runId} ` +

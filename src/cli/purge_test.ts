@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, symlink } from "node:fs/promises";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -239,5 +239,27 @@ test("purge within a daily delete budget deletes what it may, keeps the rest, an
     );
     assert.deepEqual(fake.deletedTraceIds, traceIds, "each trace deleted once");
     await assert.rejects(stat(`${path}.purge-left.json`), { code: "ENOENT" });
+  });
+});
+
+test("purge that cannot keep its left-over list says so in its own words after the deletes", async () => {
+  const start = Date.UTC(2026, 11, 3, 7, 0, 0);
+  const limits = { "trace-delete": { points: 3, windowMs: 86_400_000 } };
+  await withFakeLangfuseOnClock(start, { mode: "v4", rateLimits: limits }, async (fake) => {
+    const { path, run: manifest } = await replay(fake, 24);
+    // The left-over file leads into a directory that does not exist: writing it fails.
+    await symlink(join(path, "..", "no-such-dir", "left.json"), `${path}.purge-left.json`);
+    const run = io(langfuseEnv(fake));
+    assert.equal(await purge([path, "--yes", "--batch-size", "1"], run.io), 6);
+    assert.equal(fake.deletedTraceIds.length, 2, "the deletes were sent");
+    assert.match(
+      run.err(),
+      new RegExp(
+        `Deleted 2 of \\d traces of ${manifest.runId}; \\d left: .*; run purge again after it; ` +
+          `the list of what is left was not kept \\(cannot write ${path}\\.purge-left\\.json: ` +
+          "no such file or directory\\), so it plans from the manifest again",
+      ),
+    );
+    assert.doesNotMatch(run.err(), /Internal error|ENOENT/);
   });
 });

@@ -25,6 +25,7 @@ import type { Io } from "./io.ts";
 import { durationFlag } from "./limits.ts";
 import { parseCommandArgs } from "./options.ts";
 import { prepareDir } from "./paths.ts";
+import { fsReason } from "../report/fs_reason.ts";
 import { parseAt } from "./time.ts";
 import { taskCommand } from "../runtime.ts";
 import { count as counted } from "../report/count.ts";
@@ -85,11 +86,15 @@ Options:
   --reads-per-second R  most Langfuse API reads a second (default ${DEFAULT_READS_PER_SECOND}; see verify --help)
   -h, --help            show this help
 
+A trace that cannot become a turn (a span that is its own parent, a parent cycle, spans
+nested more than 100 deep) is reported and left out; the other traces are still written.
+
 Exit codes: 0 scripts written (also after Ctrl-C ends --listen), 1 internal error (a bug),
 2 usage (also an existing file without --force, a port in use), 3 unreadable input (an OTLP
-file that is not OTLP, a session Langfuse does not have, nothing received), 6 Langfuse API error
+file that is not OTLP, a session Langfuse does not have, nothing received, no trace that can
+become a turn), 6 Langfuse API error
 (e.g. refused keys), 130 interrupted (Ctrl-C while reading from Langfuse; what was read in full
-is written).`;
+is written), 143 terminated (SIGTERM, likewise; SIGTERM ends --listen as Ctrl-C does).`;
 
 /** Runs `record`; returns the exit code. */
 export async function recordCommand(args: string[], io: Io): Promise<number> {
@@ -257,6 +262,16 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     throw apiFailure(error);
   }
 
+  // A trace that cannot become a turn is reported and left out; the others are still written.
+  const skipped = sessions.flatMap((session) => session.skipped ?? []);
+  for (const { traceId, reason } of skipped) io.err(`Skipped trace ${traceId}: ${reason}`);
+  sessions = sessions.filter((session) => session.traces.length > 0);
+  if (sessions.length === 0 && skipped.length > 0) {
+    throw new CliError(
+      `no trace could become a turn (${skipped.length} skipped, see above): nothing written`,
+      EXIT.invalidScript,
+    );
+  }
   if (sessions.length === 0 && interrupted) {
     throw new CliError("Interrupted before a session was read: nothing written", EXIT.interrupted);
   }
@@ -317,12 +332,17 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
         );
       }
     }
+    const written: string[] = [];
     for (const { path, script } of planned) {
       try {
         await writeFile(path, script.yaml, { flag: force ? "w" : "wx" });
       } catch (error) {
-        throw usage(`--out: cannot write ${path}: ${(error as Error).message}`);
+        throw usage(
+          `--out: cannot write ${path}: ${fsReason(error)}` +
+            (written.length === 0 ? "; nothing was written" : `; written: ${written.join(", ")}`),
+        );
       }
+      written.push(path);
     }
     return planned;
   }

@@ -13,6 +13,7 @@ import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/lan
 import { withFakeLangfuse } from "../testing/servers.ts";
 import type { FakeMode } from "../testing/fake_langfuse/server.ts";
 import { sdkConversation } from "../testing/sdk_conversation.ts";
+import { conversation, hexId, otlpJson, sendSpans } from "../testing/otlp.ts";
 import { startRecordListen } from "../testing/listen.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { loadScriptFile, parseScript } from "../script/load.ts";
@@ -392,3 +393,123 @@ describe("record on the command line", () => {
     assert.match((await run(["--help"])).out, /record --session ID/);
   });
 });
+
+/**
+ * Sessions as OTLP/JSON requests of at most 500 spans each, root spans last as exporters send
+ * them: "sound" (two good turns), "self" (a span that is its own parent, then a good turn),
+ * "cycle" (three spans naming each other as parents) and "deep" (a chain 50,000 spans deep).
+ */
+function brokenTraces(): string[] {
+  const sound = conversation({ seed: 1, sessionId: "conv_sound", turns: 2 });
+  const self = conversation({ seed: 2, sessionId: "conv_self", turns: 2 });
+  self[1].parentSpanId = self[1].spanId;
+  const cycle = conversation({ seed: 3, sessionId: "conv_cycle", turns: 1 });
+  const [x, y] = [hexId(3, 100, 8), hexId(3, 101, 8)];
+  cycle.push({ ...cycle[1], spanId: x, parentSpanId: y, name: "x" });
+  cycle.push({ ...cycle[1], spanId: y, parentSpanId: cycle[1].spanId, name: "y" });
+  cycle[1].parentSpanId = x;
+  const deep = conversation({ seed: 4, sessionId: "conv_deep", turns: 1 });
+  for (let i = 0; i < 50_000; i++) {
+    deep.push({
+      ...deep[1],
+      spanId: hexId(4, 100 + i, 8),
+      parentSpanId: i === 0 ? deep[1].spanId : hexId(4, 99 + i, 8),
+      name: "nested",
+      attributes: {},
+    });
+  }
+  const all = [sound, self, cycle, deep].flat();
+  const ordered = [
+    ...all.filter((s) => s.parentSpanId !== undefined),
+    ...all.filter((s) => s.parentSpanId === undefined),
+  ];
+  const requests: string[] = [];
+  for (let at = 0; at < ordered.length; at += 500) {
+    requests.push(otlpJson(ordered.slice(at, at + 500)));
+  }
+  return requests;
+}
+
+/** What record must make of brokenTraces(): the sound turns written, each broken trace named. */
+async function assertBrokenSkipped(dir: string, result: { code: number; err: string }) {
+  assert.equal(result.code, 0, result.err);
+  assert.doesNotMatch(result.err, /RangeError|Internal error/);
+  const skipped = result.err.split("\n").filter((line) => line.startsWith("Skipped trace"));
+  assert.deepEqual(
+    skipped.sort(),
+    [
+      `Skipped trace ${hexId(2, 1, 16)}: its span "compose-reply" names itself as its parent`,
+      `Skipped trace ${hexId(3, 1, 16)}: its spans "compose-reply", "x", "y" name each other ` +
+      `as parents in a cycle`,
+      `Skipped trace ${hexId(4, 1, 16)}: its spans nest 50002 levels deep, more than the 100 ` +
+      `a script keeps`,
+    ].sort(),
+  );
+  const files = (await readdir(dir)).sort();
+  assert.equal(files.length, 2, files.join(", "));
+  const turns = await Promise.all(
+    files.map(async (file) => (await loadScriptFile(join(dir, file))).script.turns.length),
+  );
+  assert.deepEqual(turns.sort(), [1, 2], "conv_self keeps its sound turn, conv_sound both");
+}
+
+describe("record with broken traces", () => {
+  it("--from-otlp skips a span that is its own parent, a parent cycle and a 50,000-deep chain, and writes the rest", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "broken.otlp.jsonl");
+    await writeFile(file, brokenTraces().join("\n") + "\n");
+    const out = join(dir, "recorded");
+    await assertBrokenSkipped(out, await run(["record", "--from-otlp", file, "--out", out]));
+  });
+
+  it("--listen shows and skips them the same way, and writes the rest", async () => {
+    const dir = await tempDir();
+    const listen = await startRecordListen(
+      ["--listen", "0", "--sessions", "4", "--idle", "100ms", "--out", dir],
+    );
+    for (const body of brokenTraces()) {
+      const response = await fetch(listen.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      assert.equal(response.status, 200, await response.text());
+    }
+    await assertBrokenSkipped(dir, { code: await listen.done, err: listen.err() });
+    const text = listen.out();
+    assert.match(text, /Span "compose-reply" names itself as its parent; it is shown at the top/);
+    assert.match(text, /Spans "compose-reply", "x", "y" name each other as parents in a cycle/);
+    assert.match(text, /└─ … 49962 spans nested deeper/);
+    assert.match(text, /Received 50014 spans in 6 traces/);
+  });
+});
+
+for (const mode of ["v4", "v3"] as FakeMode[]) {
+  it(`record --session on ${mode} skips a trace whose observations are their own parents, and writes the rest`, async () => {
+    await withFakeLangfuse({ mode }, async (fake) => {
+      const spans = conversation({ seed: 5, sessionId: "conv_mixed", turns: 3 });
+      spans[1].parentSpanId = spans[1].spanId;
+      const [x, y] = [hexId(5, 100, 8), hexId(5, 101, 8)];
+      spans.push({ ...spans[3], spanId: x, parentSpanId: y, name: "x" });
+      spans.push({ ...spans[3], spanId: y, parentSpanId: x, name: "y" });
+      const sent = await sendSpans(fake, spans);
+      assert.equal(sent.status, 200, await sent.text());
+      const file = join(await tempDir(), "mixed.yaml");
+      const recorded = await run(
+        ["record", "--session", "conv_mixed", "--out", file],
+        langfuseEnv(fake),
+        { clock: new FakeClock() },
+      );
+      assert.equal(recorded.code, 0, recorded.err);
+      assert.match(
+        recorded.err,
+        new RegExp(`Skipped trace ${hexId(5, 1, 16)}: its span "compose-reply" names itself`),
+      );
+      assert.match(
+        recorded.err,
+        new RegExp(`Skipped trace ${hexId(5, 2, 16)}: its spans "x", "y" name each other`),
+      );
+      assert.equal((await loadScriptFile(file)).script.turns.length, 1);
+    });
+  });
+}

@@ -3,7 +3,6 @@
  * through the export pipeline, then prints the summary (and the preview) and writes the
  * manifest. Nothing is sent unless every script is valid and the target resolves.
  */
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { emitSession } from "../emit/emit.ts";
 import { createPipeline } from "../export/pipeline.ts";
@@ -19,13 +18,15 @@ import { redactorFor } from "../report/redact.ts";
 import { buildRunReport, formatSummary, type RunReport } from "../report/run_report.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { deliverScores } from "./scores.ts";
+import { stopText } from "./interrupt.ts";
+import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
 import {
   deliverReview,
   prepareQueues,
   prepareReview,
   REVIEW_HELP,
   REVIEW_OPTIONS,
+  reviewNotMade,
   reviewScoreConfigs,
 } from "./review.ts";
 import { configIdsOf, reviewFailures } from "../report/review_report.ts";
@@ -37,7 +38,7 @@ import { resolveAnchor, type TimeAnchor } from "./anchor.ts";
 import { runIdentity, runIdOf } from "./run_identity.ts";
 import type { RunIdentity } from "../report/run_identity.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
-import { prepareDir, prepareFile } from "./paths.ts";
+import { attemptWrite, prepareDir, prepareFile, writeOutput } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import type { DeliveryStats } from "../export/stats.ts";
 import {
@@ -95,7 +96,7 @@ production refused), 3 invalid script (nothing sent), 4 spans not delivered (als
 when asking for their project), 5 --verify found differences, 6 Langfuse API error (scores not
 sent, review queues, items or comments not made, --verify reading, or the keys' project could
 not be asked: nothing sent; a prompt or score config refused or not fitting: nothing sent),
-130 interrupted (Ctrl-C).`;
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM); both deliver what is in flight first.`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {
@@ -193,10 +194,17 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }, html);
   if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
-  if (delivered) report.scores = await deliverScores(target, scoresOf(report.sessions), io);
-  const reviewed = delivered
+  const notSent = heldBack({
+    stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
+    delivered,
+  });
+  const planned = scoresOf(report.sessions);
+  report.scores = notSent === undefined
+    ? await deliverScores(target, planned, io)
+    : scoresNotSent(planned.length, target.kind === "langfuse" ? notSent : undefined);
+  const reviewed = notSent === undefined
     ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
-    : { text: "" };
+    : reviewNotMade(target, review, notSent);
   if (reviewed.review) report.review = reviewed.review;
 
   if (receiver) {
@@ -205,19 +213,30 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     await receiver.close();
   }
   let manifestPath: string | undefined;
+  // A file that cannot be written is said after the summary: the run was sent.
+  let manifestUnwritten: string | undefined;
   if (!values["no-manifest"]) {
     manifestPath = join(manifestDir, `${runId}.json`);
     // The manifest leaves the process too: the run's secrets are removed from it.
-    await writeFile(manifestPath, redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n");
+    const text = redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n";
+    manifestUnwritten = await attemptWrite(() =>
+      writeOutput(manifestPath!, text, "--manifest-dir")
+    );
+    if (manifestUnwritten) manifestPath = undefined;
   }
-  if (html) await html.writeReplay(values.html!, report, linked, latency, io.env);
-  const failed = !delivered;
+  const htmlUnwritten = html
+    ? await attemptWrite(() => html.writeReplay(values.html!, report, linked, latency, io.env))
+    : undefined;
+  const unwritten = [manifestUnwritten, htmlUnwritten].filter((problem) => problem !== undefined);
+  const failed = !delivered || unwritten.length > 0;
   if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
   if (fixtures.note && !values.quiet) io.out(fixtures.note);
   if (reviewed.text && (!values.quiet || reviewFailures(report.review) > 0)) {
     (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
   }
   if (target.kind === "preview" && !values.quiet) io.out(LANGFUSE_HINT(positionals));
+  for (const problem of unwritten) io.err(problem);
+  if (unwritten.length > 0) return EXIT.usage;
   if (io.interrupted()) return EXIT.interrupted;
   if (failed) return EXIT.deliveryFailed;
   const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0 ||
@@ -319,7 +338,7 @@ async function deliver(
       ...(target.path ? { path: target.path } : {}),
       protocol: sendTo.protocol,
     },
-    stopped: pipeline.batcher.fatal ?? (io.interrupted() ? "interrupted (Ctrl-C)" : undefined),
+    stopped: pipeline.batcher.fatal ?? (io.interrupted() ? stopText(io.stopSignal?.()) : undefined),
   });
   return { report, receiver, latency: stats.latency };
 }

@@ -6,7 +6,6 @@
  * @example
  * deno task report merge out/*.load.json --out out/run.merged.json
  */
-import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { formatLoadReport, isWholeRun } from "../report/load_report.ts";
 import { mergeShardReports, ReportMergeError, type ShardInput } from "../report/shard_report.ts";
@@ -15,7 +14,7 @@ import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { parseCommandArgs } from "./options.ts";
-import { prepareFile } from "./paths.ts";
+import { attemptWrite, prepareFile, writeOutput } from "./paths.ts";
 import { writeMergedHtml } from "./html_output.ts";
 
 /** `report --help`. */
@@ -103,9 +102,19 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   const out = values.out ?? join(dirname(files[0]), `${merged.runId}.merged.json`);
   if (values.out === undefined) await prepareFile(out, "--out");
   const clean = redactorFor(io.env);
-  await writeFile(out, clean(JSON.stringify(merged, null, 2)) + "\n");
-  if (values.html !== undefined) await writeMergedHtml(values.html, merge, io.env);
+  // A file that cannot be written is said after the summary, which is printed anyway.
+  const outUnwritten = await attemptWrite(() =>
+    writeOutput(out, clean(JSON.stringify(merged, null, 2)) + "\n", "--out")
+  );
+  const htmlUnwritten = values.html === undefined
+    ? undefined
+    : await attemptWrite(() => writeMergedHtml(values.html!, merge, io.env));
+  const unwritten = [outUnwritten, htmlUnwritten].filter((problem) => problem !== undefined);
   const failed = !isWholeRun(merged) || !merged.thresholds.met || merged.stopped !== undefined;
-  (failed ? io.err : io.out)(formatLoadReport(merged, out));
+  (failed || unwritten.length > 0 ? io.err : io.out)(
+    formatLoadReport(merged, outUnwritten === undefined ? out : undefined),
+  );
+  for (const problem of unwritten) io.err(problem);
+  if (unwritten.length > 0) return EXIT.usage;
   return failed ? EXIT.deliveryFailed : EXIT.ok;
 }

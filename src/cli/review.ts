@@ -180,6 +180,37 @@ export interface ReviewOutcome {
   text: string;
 }
 
+const PREFIX = "  review    ";
+
+/** The outcome when there is nothing to make, or no Langfuse to make it in. */
+function reviewSkipped(target: Target, run: ReviewRun): ReviewOutcome | undefined {
+  if (run.selector.empty) return { text: "" };
+  if (target.kind === "langfuse") return undefined;
+  return {
+    text: `${PREFIX}skipped: annotation queues and comments are made through Langfuse's API, ` +
+      `so only the langfuse target gets them (this run went to ${target.kind})`,
+  };
+}
+
+/**
+ * The review layer of a run that did not deliver everything (stopped, or spans failed): not
+ * made, and counted, with `reason`, so the report says what is missing.
+ */
+export function reviewNotMade(target: Target, run: ReviewRun, reason: string): ReviewOutcome {
+  const skipped = reviewSkipped(target, run);
+  if (skipped) return skipped;
+  const plan = run.selector.result();
+  const items = plan.queues.reduce((sum, queue) => sum + queue.items.length, 0);
+  const review: RunReview = {
+    queues: [],
+    items: [],
+    comments: [],
+    failed: {},
+    notMade: { reason, items, comments: plan.comments.length },
+  };
+  return { review, text: formatReview(review, PREFIX) };
+}
+
 /**
  * Makes the run's queues, items and comments exist in Langfuse. Other targets skip it, saying
  * why. `configIds` are the score config ids the fixtures step resolved, by name.
@@ -190,14 +221,8 @@ export async function deliverReview(
   io: Io,
   configIds?: ReadonlyMap<string, string>,
 ): Promise<ReviewOutcome> {
-  const prefix = "  review    ";
-  if (run.selector.empty) return { text: "" };
-  if (target.kind !== "langfuse") {
-    return {
-      text: `${prefix}skipped: annotation queues and comments are made through Langfuse's API, ` +
-        `so only the langfuse target gets them (this run went to ${target.kind})`,
-    };
-  }
+  const skipped = reviewSkipped(target, run);
+  if (skipped) return skipped;
   const clock = io.clock ?? systemClock;
   const sleep = (ms: number) => clock.sleepUntil(clock.now() + ms);
   const { client } = langfuseClientFromEnv(io.env, "review", { now: clock.now, sleep });
@@ -224,5 +249,5 @@ export async function deliverReview(
   for (const queue of plan.queues) {
     mix.planted[queue.name] = [queue.items.length, queue.items.filter((i) => i.planted).length];
   }
-  return { review, text: formatReview(review, prefix, mix) };
+  return { review, text: formatReview(review, PREFIX, mix) };
 }

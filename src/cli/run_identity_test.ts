@@ -10,7 +10,7 @@ import type { ManifestSession, RunReport } from "../report/run_report.ts";
 import { captureIo } from "../testing/io.ts";
 import { langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
-import { runTask } from "../testing/task.ts";
+import { runTask } from "../testing/tasks.ts";
 
 const SCRIPT = "conversations/order-status.yaml";
 const AT = "2026-11-20T14:00:00Z";

@@ -4,18 +4,44 @@ import type { LangfuseClient } from "../langfuse/client.ts";
 import { type ScoreToSend, sendScores } from "../langfuse/scores.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
 import type { Io } from "./io.ts";
+import { type StopSignal, stopText } from "./interrupt.ts";
 import { langfuseClientFromEnv } from "./verify.ts";
 
-/** What becomes of `planned` scores on a target other than Langfuse: counted, not sent. */
-export function scoresNotSent(planned: number): ScoreDelivery {
+/**
+ * What becomes of `planned` scores that are not sent: counted, with why. On a target other
+ * than Langfuse the reason is always that OTLP cannot carry them; `reason` says why a Langfuse
+ * run held them back (it was stopped, or not every span was delivered).
+ */
+export function scoresNotSent(planned: number, reason?: string): ScoreDelivery {
   if (planned === 0) return { planned: 0, sent: 0, failed: {} };
   return {
     planned,
     sent: 0,
     failed: {},
-    skipped:
+    skipped: reason ??
       "OTLP cannot carry scores; they go through Langfuse's API, so only the langfuse target sends them",
   };
+}
+
+/** What a run's end says about sending its scores and review layer (see heldBack). */
+export interface RunEnd {
+  /** The run ended with an internal error. */
+  crashed?: boolean;
+  /** The signal that stopped the run, when one did. */
+  stopped?: StopSignal;
+  /** Every span was delivered. */
+  delivered: boolean;
+}
+
+/**
+ * Why a run's scores and review layer are not sent, or undefined to send them: they follow
+ * only a run that delivered everything, and are otherwise counted as not sent, with this.
+ */
+export function heldBack(end: RunEnd): string | undefined {
+  if (end.crashed) return "the run ended with an internal error";
+  if (end.stopped) return `the run was ${stopText(end.stopped)}`;
+  if (!end.delivered) return "not every span was delivered";
+  return undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import { NOW } from "../testing/clock.ts";
 import { captureIo } from "../testing/io.ts";
 import { langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
-import { runTask } from "../testing/task.ts";
+import { runTask } from "../testing/tasks.ts";
 import type { ManifestSession } from "../report/run_report.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
 import { sortedDigests } from "../testing/spans.ts";

@@ -7,7 +7,7 @@ import { COMMANDS } from "../main.ts";
 import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
-import { runTask, type TaskResult } from "../testing/task.ts";
+import { runTask, type TaskResult } from "../testing/tasks.ts";
 import { taskCommand } from "../runtime.ts";
 import { parse, stringify } from "yaml";
 

@@ -125,6 +125,23 @@ describe("flags that do not apply to the chosen mode or target", () => {
   });
 });
 
+describe("a user pool that cannot be drawn", () => {
+  it("is refused up front with exit 2, naming the bound, before a worker could throw", async () => {
+    const dir = await tmp();
+    const load = ["load", "--sessions", "5", "--target", "file", "--out-dir", dir];
+    // Within the flag's bound, but more ids than the script's user id format can draw.
+    await expect(
+      [...load, "conversations/order-status.yaml", "--users", "9000000"],
+      2,
+      new RegExp(
+        "--users must be at most 8388608, the distinct user ids conversations/order-status\\.yaml's " +
+          'user\\.id "usr_pseudo_7f31c2" can draw, not "9000000"',
+      ),
+    );
+    assert.deepEqual(await readdir(dir), [], "nothing was written");
+  });
+});
+
 describe("times outside sane bounds", () => {
   it("are refused on the command line with exit 2, naming the flag", async () => {
     const backfill = ["load", SCRIPT, "--sessions", "5", "--target", "file"];
@@ -218,6 +235,30 @@ describe("input files that cannot be used", () => {
       await expect([command, latin1, ...extra], 2, /run\.json:2:35: is not UTF-8 text/, LANGFUSE);
       await expect([command, empty, ...extra], 2, /empty\.json: is empty/, LANGFUSE);
       await expect([command, dir, ...extra], 2, /: cannot be read: it is a directory/, LANGFUSE);
+    }
+  });
+});
+
+describe("an endpoint that answers 200 with something other than OTLP", () => {
+  it("is not counted as delivered: replay exits 4 and names the variable to check", async () => {
+    const receiver = await startOtlpReceiver({
+      respond: () => ({
+        body: "<!doctype html><html><body>Sign in</body></html>",
+        headers: { "content-type": "text/html" },
+      }),
+    });
+    try {
+      const dir = await tmp();
+      const run = captureIo({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+      const code = await main(["replay", SCRIPT, "--manifest-dir", dir], run.io);
+      assert.equal(code, 4, run.err());
+      assert.match(
+        run.err(),
+        /failed: HTTP 200 with an HTML page, not an OTLP response: check OTEL_EXPORTER_OTLP_ENDPOINT/,
+      );
+      assert.match(run.err(), /0 acknowledged/);
+    } finally {
+      await receiver.close();
     }
   });
 });

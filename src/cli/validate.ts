@@ -1,40 +1,136 @@
-/** `validate`: checks scripts without sending anything. */
+/** `validate`: checks scripts without sending anything, and with --realism, how real a load reads. */
+import { loadPlans } from "../plan/load_plans.ts";
+import { RealismCounter } from "../plan/realism_stats.ts";
+import {
+  formatRealismReport,
+  REALISM_THRESHOLDS,
+  realismReport,
+} from "../report/realism_report.ts";
 import { ScriptError } from "../script/errors.ts";
-import { loadScriptFile } from "../script/load.ts";
+import { type LoadedScript, loadScriptFile } from "../script/load.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { parseCommandArgs } from "./options.ts";
+import { parseCommandArgs, parseSeed } from "./options.ts";
 import { count } from "../report/count.ts";
 
+/** Sessions `--realism` plans by default. */
+export const DEFAULT_REALISM_SESSIONS = 500;
+/** The most sessions `--realism` plans (in-process, in memory). */
+export const MAX_REALISM_SESSIONS = 100_000;
+/** The seed `--realism` plans with by default, so two checks of one script agree. */
+export const DEFAULT_REALISM_SEED = 1;
+
+const t = REALISM_THRESHOLDS;
+
 /** `validate --help`. */
-export const VALIDATE_HELP = `Usage: session-replay validate <script.yaml>...
+export const VALIDATE_HELP = `Usage: session-replay validate <script.yaml>... [--realism]
 
 Checks conversation scripts against the script schema and the privacy rules, and reports
 every problem as file:line:column. Sends nothing.
 
-Exit codes: 0 all valid, 1 internal error (a bug), 2 usage, 3 a script is invalid,
-130 interrupted (Ctrl-C).`;
+  --realism        also plan a load of the scripts in-process, as load --sessions N --seed S
+                   would (nothing sent), and show how real it reads: distinct user messages and
+                   answers (numbers and dates masked), the most common user message's share of
+                   turns, sessions with an ERROR, failures the agent sees, planted findings,
+                   scores against findings, score comments, sessions per user a day, a user's
+                   sessions at once, and input tokens per visible character; each with a
+                   verdict and, for a miss, a hint
+  --sessions N     sessions to plan (default ${DEFAULT_REALISM_SESSIONS}, at most ${MAX_REALISM_SESSIONS})
+  --seed N         the load's seed (default ${DEFAULT_REALISM_SEED})
+  --json           print the result as JSON
+  --strict         a realism miss fails the check (exit 3)
+  -h, --help       show this help
+
+${thresholdsHelp()}
+
+Exit codes: 0 all valid (realism misses are warnings), 1 internal error (a bug), 2 usage,
+3 a script is invalid, or a realism measure missed with --strict, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM).`;
 
 /** Runs `validate`; returns the exit code. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(args, { help: { type: "boolean", short: "h" } }, "validate");
-  if (parsed.values.help) {
+  const parsed = parseCommandArgs(args, {
+    help: { type: "boolean", short: "h" },
+    realism: { type: "boolean" },
+    sessions: { type: "string" },
+    seed: { type: "string" },
+    json: { type: "boolean" },
+    strict: { type: "boolean" },
+  }, "validate");
+  const { values } = parsed;
+  if (values.help) {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
   if (parsed.positionals.length === 0) {
     throw new CliError("validate needs at least one script file", EXIT.usage);
   }
-  let invalid = 0;
+  for (const flag of ["sessions", "seed", "strict"] as const) {
+    if (values[flag] !== undefined && !values.realism) {
+      throw new CliError(`--${flag} needs --realism`, EXIT.usage);
+    }
+  }
+  const sessions = values.sessions === undefined
+    ? DEFAULT_REALISM_SESSIONS
+    : sessionCount(values.sessions);
+  const seed = values.seed === undefined ? DEFAULT_REALISM_SEED : parseSeed(values.seed);
+
+  const loaded: LoadedScript[] = [];
+  const checked: { file: string; ok: boolean; turns?: number }[] = [];
   for (const file of parsed.positionals) {
     try {
-      const { script } = await loadScriptFile(file);
-      io.out(`${file}: ok (${count(script.turns.length, "turn")})`);
+      const script = await loadScriptFile(file);
+      loaded.push(script);
+      checked.push({ file, ok: true, turns: script.script.turns.length });
+      if (!values.json) io.out(`${file}: ok (${count(script.script.turns.length, "turn")})`);
     } catch (error) {
       if (!(error instanceof ScriptError)) throw error;
-      invalid++;
+      checked.push({ file, ok: false });
       io.err(error.message);
     }
   }
-  return invalid > 0 ? EXIT.invalidScript : EXIT.ok;
+  const invalid = checked.length - loaded.length;
+  if (!values.realism || invalid > 0) {
+    if (values.json) io.out(JSON.stringify({ scripts: checked }, null, 2));
+    return invalid > 0 ? EXIT.invalidScript : EXIT.ok;
+  }
+
+  const counter = new RealismCounter();
+  const plans = loadPlans(loaded, { sessions, seed, endMs: io.now() });
+  for (const plan of plans) {
+    if (io.interrupted()) return EXIT.interrupted;
+    counter.add(plan);
+  }
+  const report = realismReport(counter.stats(), seed);
+  io.out(
+    values.json
+      ? JSON.stringify({ scripts: checked, realism: report }, null, 2)
+      : formatRealismReport(report),
+  );
+  return values.strict && report.missed > 0 ? EXIT.invalidScript : EXIT.ok;
+}
+
+/** The thresholds, as the help lists them. */
+function thresholdsHelp(): string {
+  const pct = (share: number) => `${share * 100}%`;
+  return [
+    `Thresholds: the most common user message at most ${pct(t.maxTopMessageShare)} of turns;`,
+    `${t.minDistinctPer1000} distinct user messages and as many distinct answers per 1,000 ` +
+    "sessions (fewer sessions: that share);",
+    `${pct(t.minErrorShare)} to ${pct(t.maxErrorShare)} of sessions with an ERROR; at least ` +
+    `${pct(t.minFailuresShown)} of failed steps shown to the next generation;`,
+    "no unsolved session scored resolved; no score comment sent with two values;",
+    `at most ${t.maxSessionsPerUserDay} sessions per user a day; no two sessions of a user at once;`,
+    `${t.minTokensPerCharacter} to ${t.maxTokensPerCharacter} input tokens per visible character.`,
+  ].join("\n");
+}
+
+function sessionCount(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_REALISM_SESSIONS) {
+    throw new CliError(
+      `--sessions must be a whole number from 1 to ${MAX_REALISM_SESSIONS}, not "${text}"`,
+      EXIT.usage,
+    );
+  }
+  return Number(text);
 }

@@ -4,6 +4,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { SendResult, SpanSender } from "./sender.ts";
+import { fsReason } from "../report/fs_reason.ts";
 
 /** A sender whose acknowledgement is a completed write. */
 export class FileSender implements SpanSender {
@@ -43,7 +44,7 @@ export class FileSender implements SpanSender {
   #failed(count: number, error: unknown): SendResult {
     return {
       acknowledged: 0,
-      failures: [{ count, reason: `cannot write ${this.path}: ${(error as Error).message}` }],
+      failures: [{ count, reason: `cannot write ${this.path}: ${fsReason(error)}` }],
     };
   }
 

@@ -4,14 +4,13 @@
  * every request counted. The SDK's stock transport retries out of sight and reports no
  * statuses, so accounting needs this one.
  */
-import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { gzipSync } from "node:zlib";
 import { RefusalCircuit } from "./circuit.ts";
 import { type TraceRequestEncoder, traceRequestEncoder } from "./otlp_encode.ts";
 import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
-import { escapeControls } from "../report/escape.ts";
 import { answerBody, BODY_READ_LIMIT } from "./answer_body.ts";
+import { readExportResponse } from "./export_response.ts";
 import { headerSecrets } from "../report/redact.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
 import type { DeliveryStats } from "./stats.ts";
@@ -64,7 +63,6 @@ const CONTENT_TYPE: Record<Protocol, string> = {
 /** An OTLP/HTTP span sender that counts every request into `stats`. */
 export class HttpSender implements SpanSender {
   readonly #protocol: Protocol;
-  readonly #serializer;
   readonly #encoder: TraceRequestEncoder;
   #fatal: string | undefined;
   /** The header values in every form, removed from answers a server echoes them in. */
@@ -78,9 +76,6 @@ export class HttpSender implements SpanSender {
   constructor(private readonly options: HttpSenderOptions, private readonly stats: DeliveryStats) {
     this.#protocol = options.protocol ?? "http/protobuf";
     this.#secrets = headerSecrets(options.headers);
-    this.#serializer = this.#protocol === "http/json"
-      ? JsonTraceSerializer
-      : ProtobufTraceSerializer;
     this.#encoder = traceRequestEncoder(this.#protocol);
     this.#circuit = new RefusalCircuit({ windowMs: options.refusalWindowMs });
     this.#tripped = new Promise((resolve) => this.#trip = resolve);
@@ -226,8 +221,16 @@ export class HttpSender implements SpanSender {
     }
     this.stats.response(String(response.status));
     if (response.ok) {
-      const partial = this.#partialSuccess(data);
-      return { kind: "ok", rejected: partial.rejected, message: partial.message };
+      const answer = readExportResponse(data, {
+        contentType: response.headers.get("content-type"),
+        protocol: this.#protocol,
+        urlHint: this.options.urlHint,
+        secrets: this.#secrets,
+      });
+      if ("unreadable" in answer) {
+        return { kind: "unreadable", status: response.status, reason: answer.unreadable };
+      }
+      return { kind: "ok", rejected: answer.rejected, message: answer.message };
     }
     return {
       kind: "http",
@@ -239,21 +242,6 @@ export class HttpSender implements SpanSender {
         this.#secrets,
       ).slice(0, 500),
     };
-  }
-
-  #partialSuccess(data: Uint8Array): { rejected: number; message?: string } {
-    if (data.length === 0) return { rejected: 0 };
-    try {
-      const partial = this.#serializer.deserializeResponse(data).partialSuccess;
-      const message = partial?.errorMessage;
-      return {
-        rejected: Number(partial?.rejectedSpans ?? 0),
-        message: message === undefined ? undefined : escapeControls(message),
-      };
-    } catch {
-      // A 2xx whose body is not an OTLP response still means accepted, per the OTLP spec.
-      return { rejected: 0 };
-    }
   }
 
   /** Nothing to release: fetch pools its own connections. */

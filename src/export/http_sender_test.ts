@@ -124,6 +124,54 @@ test("a partial-success answer counts the rejected spans as failed, with the ser
   );
 });
 
+test("a 200 with an HTML page or unparsable JSON is no acknowledgement: the batch fails once, with what came back", async () => {
+  const html = "<!DOCTYPE html><html><head><title>Langfuse</title></head><body></body></html>";
+  const cases = [
+    {
+      answer: { body: html, headers: { "content-type": "text/html; charset=utf-8" } },
+      reason: "HTTP 200 with an HTML page, not an OTLP response: check LANGFUSE_BASE_URL",
+    },
+    {
+      answer: { body: '{"partialSuccess":', headers: { "content-type": "application/json" } },
+      reason: "HTTP 200 with a body that is not an OTLP JSON response " +
+        '(content-type "application/json"): "{\\"partialSuccess\\":"',
+    },
+    {
+      answer: { body: "OK", headers: { "content-type": "application/x-protobuf" } },
+      reason: "HTTP 200 with a body that is not an OTLP protobuf response " +
+        '(content-type "application/x-protobuf"): "OK"',
+    },
+  ];
+  for (const { answer, reason } of cases) {
+    await withReceiver({ respond: () => answer }, async (url) => {
+      const stats = new DeliveryStats();
+      const sender = new HttpSender({ url, urlHint: "LANGFUSE_BASE_URL" }, stats);
+      const result = await sender.send(spans(3));
+      assert.deepEqual(result, { acknowledged: 0, failures: [{ count: 3, reason }] });
+      assert.equal(stats.requests, 1, "not retried: the server may have kept the spans");
+    });
+  }
+});
+
+test("a 200 with an empty body, or JSON {} to a protobuf request, acknowledges the batch", async () => {
+  const answers = [
+    { body: "", headers: { "content-type": "application/x-protobuf" } },
+    { body: "", headers: { "content-type": "application/json" } },
+    { body: "" },
+    // Some servers answer every encoding in JSON.
+    { body: "{}", headers: { "content-type": "application/json" } },
+  ];
+  for (const answer of answers) {
+    await withReceiver({ respond: () => answer }, async (url, received) => {
+      for (const protocol of ["http/json", "http/protobuf"] as const) {
+        const result = await new HttpSender({ url, protocol }, new DeliveryStats()).send(spans(2));
+        assert.deepEqual(result, { acknowledged: 2, failures: [] }, JSON.stringify(answer));
+      }
+      assert.equal(received(), 4);
+    });
+  }
+});
+
 test("retries stop at the deadline: a Retry-After beyond it fails the batch with the reason", async () => {
   await withReceiver(
     { respond: () => ({ status: 503, headers: { "retry-after": "120" } }) },

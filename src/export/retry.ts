@@ -1,7 +1,8 @@
 /**
  * The retry policy, a pure function of what one attempt returned: success, a retryable answer
  * (429, 5xx, a dropped connection, a timeout) or a final failure. Auth failures are fatal:
- * every further request would fail the same way.
+ * every further request would fail the same way. A success whose body is not the protocol's
+ * answer (an HTML page, broken JSON) fails without a retry: the server may have kept the data.
  */
 
 /** What one HTTP attempt returned. */
@@ -9,7 +10,9 @@ export type AttemptOutcome =
   | { kind: "ok"; rejected: number; message?: string }
   | { kind: "http"; status: number; retryAfterMs?: number; body: string }
   | { kind: "network"; message: string }
-  | { kind: "timeout"; afterMs: number };
+  | { kind: "timeout"; afterMs: number }
+  /** A 2xx whose body is not the answer the protocol promises; `reason` says what it was. */
+  | { kind: "unreadable"; status: number; reason: string };
 
 /** What to do next. */
 export type RetryDecision =
@@ -46,7 +49,9 @@ export function decide(
     return { action: "fail", reason: `HTTP ${outcome.status}`, fatal: true };
   }
   const reason = describeOutcome(outcome);
-  if (outcome.kind === "http" && !RETRYABLE.has(outcome.status)) {
+  if (
+    outcome.kind === "unreadable" || (outcome.kind === "http" && !RETRYABLE.has(outcome.status))
+  ) {
     return { action: "fail", reason, fatal: false };
   }
   const backoff = Math.min(
@@ -91,6 +96,8 @@ export function describeOutcome(outcome: AttemptOutcome): string {
       return outcome.message;
     case "timeout":
       return `no answer within ${Math.round(outcome.afterMs / 1000)}s`;
+    case "unreadable":
+      return `HTTP ${outcome.status} with ${outcome.reason}`;
   }
 }
 

@@ -82,3 +82,10 @@ test("parseRetryAfter() reads seconds and HTTP dates", () => {
   assert.equal(parseRetryAfter(null, now), undefined);
   assert.equal(parseRetryAfter("soon", now), undefined);
 });
+
+test("decide() fails a 200 that is not an OTLP answer at once, not fatal, with what it was", () => {
+  assert.deepEqual(
+    decide({ kind: "unreadable", status: 200, reason: "an HTML page, not an OTLP response" }, 1, 0),
+    { action: "fail", reason: "HTTP 200 with an HTML page, not an OTLP response", fatal: false },
+  );
+});

@@ -46,6 +46,8 @@ export interface LiveOptions {
   stopped: () => boolean;
   /** Called with each session once done (turns not sent are left out) and its arrival index. */
   onSession: (plan: SessionPlan, index: number) => void;
+  /** Called with a session the stop cut short, whole, and how many of its turns were sent. */
+  onCut?: (plan: SessionPlan, sent: number) => void;
   /**
    * The arrivals this process starts: arrival i (0-based, in the whole schedule) is session i
    * and belongs to one part (see `partition.ts`); the others are other shards'. Default all.
@@ -121,7 +123,11 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
   const maxAlive = options.maxAlive ?? DEFAULT_MAX_ALIVE;
   const tolerance = options.lateToleranceMs ?? DEFAULT_LATE_TOLERANCE_MS;
   const counts = options.counts ?? new LiveCounts();
-  const stop = () => options.stopped() || pipeline.batcher.fatal !== undefined;
+  // An error while planning or sending ends the run: the loop and the sender both stop, what
+  // was handed over is delivered, and the error is thrown once they have.
+  let failure: { error: unknown } | undefined;
+  const stop = () =>
+    options.stopped() || pipeline.batcher.fatal !== undefined || failure !== undefined;
   const emit = {
     tracer: pipeline.tracer,
     ids: pipeline.ids,
@@ -163,6 +169,7 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
     alive.delete(session);
     counts.alive = alive.size;
     const { plan, sent } = session;
+    if (sent < plan.turns.length) options.onCut?.(plan, sent);
     options.onSession(
       sent === plan.turns.length ? plan : { ...plan, turns: plan.turns.slice(0, sent) },
       session.index,
@@ -181,72 +188,86 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
   // Hands due turns to the export queue in the order they came due; one turn at a time, so
   // the queue overruns its bound by one turn at most.
   const work = async () => {
-    while (line.length > 0 && !stop()) {
-      const session = line[0];
-      await emitTurn(session.plan, session.plan.turns[session.sent], emit);
-      line.shift();
-      counts.sending = line.length;
-      session.sent++;
-      nextTurn(session);
+    try {
+      while (line.length > 0 && !stop()) {
+        const session = line[0];
+        await emitTurn(session.plan, session.plan.turns[session.sent], emit);
+        line.shift();
+        counts.sending = line.length;
+        session.sent++;
+        nextTurn(session);
+        signal();
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      worker = undefined;
       signal();
     }
-    worker = undefined;
-    signal();
   };
   const until = () => new Promise<void>((resolve) => (wake = resolve));
 
-  nextArrival();
-  while (!stop()) {
-    const due = events.peek();
-    if (due === undefined) {
-      if (worker === undefined) break;
-      await until();
-      continue;
-    }
-    const now = clock.now();
-    if (now < due.atMs) {
-      await clock.sleepUntil(Math.min(due.atMs, now + POLL_MS));
-      continue;
-    }
-    if (due.value !== ARRIVAL && line.length >= concurrency) {
-      // Every sending slot is taken: the target (or this machine) is slower than the schedule.
-      await until();
-      continue;
-    }
-    events.pop();
-    counts.maxLagMs = Math.max(counts.maxLagMs, now - due.atMs);
-    if (due.value !== ARRIVAL) {
-      line.push(due.value);
-      counts.sending = line.length;
-      worker ??= work();
-      continue;
-    }
-    counts.scheduled++;
-    const index = arrivalIndex;
-    const given = arrival!;
-    nextArrival();
-    if (now - due.atMs > tolerance) {
-      counts.droppedLate++;
-    } else if (alive.size >= maxAlive) {
-      counts.droppedAlive++;
-    } else {
-      // Planned at its scheduled time, so a run's sessions start on the schedule's offsets.
-      // Session i is arrival i, so a dropped arrival does not shift the sessions after it.
-      const plan = options.factory.plan(index, {
-        startMs: due.atMs,
-        timeScale: schedule.timeScale,
-      }, given);
-      counts.started++;
-      const session: LiveSession = { plan, index, sent: 0 };
-      alive.add(session);
-      counts.alive = alive.size;
-      counts.peakAlive = Math.max(counts.peakAlive, alive.size);
-      nextTurn(session);
-    }
+  try {
+    await loop();
+  } catch (error) {
+    failure ??= { error };
   }
   // Stopped (or done): the turn being handed over finishes; what was not sent is left out.
   while (worker !== undefined) await worker;
   for (const session of [...alive]) finish(session);
   counts.sending = 0;
+  if (failure !== undefined) throw failure.error;
   return counts;
+
+  async function loop(): Promise<void> {
+    nextArrival();
+    while (!stop()) {
+      const due = events.peek();
+      if (due === undefined) {
+        if (worker === undefined) break;
+        await until();
+        continue;
+      }
+      const now = clock.now();
+      if (now < due.atMs) {
+        await clock.sleepUntil(Math.min(due.atMs, now + POLL_MS));
+        continue;
+      }
+      if (due.value !== ARRIVAL && line.length >= concurrency) {
+        // Every sending slot is taken: the target (or this machine) is slower than the schedule.
+        await until();
+        continue;
+      }
+      events.pop();
+      counts.maxLagMs = Math.max(counts.maxLagMs, now - due.atMs);
+      if (due.value !== ARRIVAL) {
+        line.push(due.value);
+        counts.sending = line.length;
+        worker ??= work();
+        continue;
+      }
+      counts.scheduled++;
+      const index = arrivalIndex;
+      const given = arrival!;
+      nextArrival();
+      if (now - due.atMs > tolerance) {
+        counts.droppedLate++;
+      } else if (alive.size >= maxAlive) {
+        counts.droppedAlive++;
+      } else {
+        // Planned at its scheduled time, so a run's sessions start on the schedule's offsets.
+        // Session i is arrival i, so a dropped arrival does not shift the sessions after it.
+        const plan = options.factory.plan(index, {
+          startMs: due.atMs,
+          timeScale: schedule.timeScale,
+        }, given);
+        counts.started++;
+        const session: LiveSession = { plan, index, sent: 0 };
+        alive.add(session);
+        counts.alive = alive.size;
+        counts.peakAlive = Math.max(counts.peakAlive, alive.size);
+        nextTurn(session);
+      }
+    }
+  }
 }

@@ -30,9 +30,13 @@ if (parentPort) {
     lines = [];
   };
   // Every worker starts on the main thread's word, so the live schedule has one start for all.
+  // A stop before the start (another worker failed to load) starts nothing and reports at once.
   const startMs = await new Promise<number | undefined>((resolve) => {
     port.on("message", (message: { type: string; startMs?: number }) => {
-      if (message.type === "stop") stopped = true;
+      if (message.type === "stop") {
+        stopped = true;
+        resolve(undefined);
+      }
       if (message.type === "start") resolve(message.startMs);
     });
     post({ type: "ready" });
@@ -59,6 +63,7 @@ if (parentPort) {
         retried: stats.retried,
         requests: stats.requests,
         byStatus: Object.fromEntries(stats.byStatus),
+        failures: Object.fromEntries(stats.failures),
         sessions: part.population.sessions,
         started: counts.started,
         alive: counts.alive,
@@ -79,6 +84,7 @@ if (parentPort) {
         population: result.population.tally(),
         ...(result.live ? { live: { ...result.live, dropped: result.live.dropped } } : {}),
         ...(result.fatal ? { fatal: result.fatal } : {}),
+        ...(result.crashed ? { crashed: result.crashed } : {}),
         listed: result.listed,
         ...(result.review ? { review: result.review } : {}),
       });

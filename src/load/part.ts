@@ -55,6 +55,11 @@ export interface PartResult {
   live?: LiveCounts;
   /** Why the export stopped for good (the target refused or went away), if it did. */
   fatal?: string;
+  /**
+   * An unexpected error that ended the part early (a bug, or input no check caught), with its
+   * stack; the part's pipeline was still closed, so every span it generated is counted.
+   */
+  crashed?: string;
   /** The first sessions by index, [index, session id], at most LISTED_SESSIONS. */
   listed: [number, string][];
   /** What the review sections selected among this part's sessions, when given. */
@@ -82,9 +87,11 @@ export interface PartHost {
   onStart?: (startMs: number) => void;
 }
 
-/** Starts a part; its pipeline is closed (every span accounted for) before `done` settles. */
+/**
+ * Starts a part; its pipeline is closed (every span accounted for) before `done` settles, and
+ * `done` settles with the counts even when the run throws (see `PartResult.crashed`).
+ */
 export function startPart(spec: PartSpec, host: PartHost): RunningPart {
-  const factory = new SessionFactory(spec.scripts, spec.population);
   const pipeline = createPipeline(spec.target, spec.pipeline);
   const population = new PopulationCounter();
   const counts = new LiveCounts();
@@ -93,7 +100,9 @@ export function startPart(spec: PartSpec, host: PartHost): RunningPart {
   const selector = spec.review ? new ReviewSelector(spec.review, spec.seed) : undefined;
   const run = async (): Promise<PartResult> => {
     let result;
+    let crashed: string | undefined;
     try {
+      const factory = new SessionFactory(spec.scripts, spec.population);
       result = await runLoad({
         factory,
         pipeline,
@@ -115,15 +124,24 @@ export function startPart(spec: PartSpec, host: PartHost): RunningPart {
           host.onLine(JSON.stringify(manifestSession(plan)));
           host.onStart?.(plan.turns[0].root.startMs);
         },
+        onCut: (plan, sent) => population.cut(plan, sent),
       });
+    } catch (error) {
+      // The part stops here; the sessions already handed over are delivered and counted.
+      crashed = (error as Error)?.stack ?? String(error);
     } finally {
       await pipeline.close();
     }
     return {
       stats: pipeline.stats,
       population,
-      ...(result.live ? { live: result.live } : {}),
+      ...(result?.live
+        ? { live: result.live }
+        : spec.schedule.kind === "live"
+        ? { live: counts }
+        : {}),
       ...(pipeline.batcher.fatal ? { fatal: pipeline.batcher.fatal } : {}),
+      ...(crashed !== undefined ? { crashed } : {}),
       listed,
       ...(selector ? { review: selector.selection() } : {}),
     };

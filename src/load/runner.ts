@@ -38,6 +38,8 @@ export interface LoadRunOptions {
   stopped: () => boolean;
   /** Called with each session as sent (turns not sent are left out) and its index in the run. */
   onSession: (plan: SessionPlan, index: number) => void;
+  /** Called with a session the stop cut short, whole, and how many of its turns were sent. */
+  onCut?: (plan: SessionPlan, sent: number) => void;
   /** The part of the run's sessions to send (`--shard`, a worker's share); default all. */
   partition?: Partition;
   /** Live: the run's start, epoch ms, shared by the workers of one run; default now. */
@@ -94,6 +96,7 @@ async function runBackfill(
       await emitTurn(plan, turn, emit);
       sent++;
     }
+    if (sent < plan.turns.length) options.onCut?.(plan, sent);
     options.onSession(
       sent === plan.turns.length ? plan : { ...plan, turns: plan.turns.slice(0, sent) },
       index,

@@ -5,7 +5,8 @@
  * exactly the one a single worker sends. The main thread merges their counts exactly (spans,
  * failures by reason, requests, statuses, the latency histogram, the population), writes the
  * sessions file from their lines, stops them all on Ctrl-C or when one's export failed for
- * good, and concatenates their parts of a file target in worker order.
+ * good or one crashed (a worker that throws or dies ends the run, never hangs it), and
+ * concatenates their parts of a file target in worker order.
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
@@ -30,6 +31,8 @@ export type WorkerMessage =
     retried: number;
     requests: number;
     byStatus: Record<string, number>;
+    /** Failed spans by reason, so a worker that dies still has its failures counted. */
+    failures: Record<string, number>;
     sessions: number;
     started: number;
     alive: number;
@@ -46,6 +49,7 @@ export type WorkerMessage =
     population: PopulationTally;
     live?: LiveCountsData;
     fatal?: string;
+    crashed?: string;
     listed: [number, string][];
     review?: ReviewSelection;
   }
@@ -77,6 +81,11 @@ export interface SessionsResult extends Omit<PartResult, "review"> {
   reviews: ReviewSelection[];
   /** Worker threads used (1: in-process). */
   workers: number;
+  /**
+   * When the workers' parts of a file target could not be joined into it: the file system's
+   * error; the parts not joined are left beside it.
+   */
+  unjoined?: unknown;
 }
 
 /** A run under way. */
@@ -193,8 +202,17 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
     });
     threads.push(thread);
     results.push(
-      new Promise<Done>((resolve, reject) => {
+      new Promise<Done>((resolve) => {
         let done: Done | undefined;
+        // A worker that throws or dies ends the run as a crash: the others are stopped, and
+        // its spans not yet acknowledged or failed are counted failed (see `lost`).
+        const crash = (why: string) => {
+          if (done) return;
+          done = lost(progress[w], `load worker ${w + 1}: ${why}`);
+          stopAll();
+          resolve(done);
+          void thread.terminate();
+        };
         thread.on("message", (message: WorkerMessage) => {
           switch (message.type) {
             case "ready":
@@ -216,25 +234,20 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
               break;
             case "done":
               // Everything the worker sends comes before this (messages keep their order).
-              done = message;
-              if (message.fatal) stopAll();
-              resolve(message);
+              done = message.crashed
+                ? { ...message, crashed: `load worker ${w + 1}: ${message.crashed}` }
+                : message;
+              if (message.fatal || message.crashed) stopAll();
+              resolve(done);
               void thread.terminate();
               break;
             case "error":
-              stopAll();
-              reject(new Error(`load worker ${w + 1} failed: ${message.message}`));
+              crash(message.message);
               break;
           }
         });
-        thread.on("error", (error) => {
-          stopAll();
-          reject(error);
-        });
-        thread.on("exit", (code) => {
-          if (done) return;
-          reject(new Error(`load worker ${w + 1} ended (exit code ${code}) before its report`));
-        });
+        thread.on("error", (error) => crash((error as Error)?.stack ?? String(error)));
+        thread.on("exit", (code) => crash(`ended (exit code ${code}) before its report`));
       }),
     );
   }
@@ -242,13 +255,18 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
     if (host.stopped()) stopAll();
   }, 50);
   const done = (async (): Promise<SessionsResult> => {
-    const settled = await Promise.allSettled(results);
+    // Each result settles, crashed or not: every worker has ended (or was ended) by now.
+    const parts = await Promise.all(results);
     clearInterval(poll);
-    const failure = settled.find((s) => s.status === "rejected");
-    if (failure) throw (failure as PromiseRejectedResult).reason;
-    const parts = settled.map((s) => (s as PromiseFulfilledResult<Done>).value);
-    if (spec.target.path) await concatenate(spec.target.path, parts.map((_, w) => filePart(w)));
-    return merge(parts, spec.schedule.kind === "live");
+    const merged = merge(parts, spec.schedule.kind === "live");
+    if (spec.target.path) {
+      try {
+        await concatenate(spec.target.path, parts.map((_, w) => filePart(w)));
+      } catch (error) {
+        merged.unjoined = error;
+      }
+    }
+    return merged;
   })();
   return { view, delivery, done };
 }
@@ -329,11 +347,13 @@ function merge(parts: Done[], live: boolean): SessionsResult {
     }
   }
   const fatal = parts.find((part) => part.fatal)?.fatal;
+  const crashed = parts.find((part) => part.crashed)?.crashed;
   return {
     stats,
     population,
     ...(live ? { live: counts } : {}),
     ...(fatal ? { fatal } : {}),
+    ...(crashed ? { crashed } : {}),
     listed,
     // Joined by the main thread's selector, which orders them by session index.
     reviews: parts.flatMap((part) => part.review ? [part.review] : []),
@@ -341,21 +361,66 @@ function merge(parts: Done[], live: boolean): SessionsResult {
   };
 }
 
-/** Joins the workers' file-target parts into `path`, in worker order, and removes them. */
+/**
+ * The report of a worker that ended without its own, from its last progress message: its
+ * spans neither acknowledged nor failed by then are counted failed, with `crashed` as the
+ * reason's cause. Its sessions were written to the sessions file as they went; they are not
+ * in the population counts.
+ */
+function lost(last: Progress | undefined, crashed: string): Done {
+  const stats = new DeliveryStats();
+  if (last) {
+    stats.merge({
+      generated: last.generated,
+      acknowledged: last.acknowledged,
+      failures: last.failures,
+      requests: last.requests,
+      retried: last.retried,
+      byStatus: last.byStatus,
+      latency: new DeliveryStats().latency.state(),
+    });
+  }
+  stats.fail(stats.pending, `not delivered: ${crashed.split("\n")[0]}`);
+  return {
+    type: "done",
+    stats: stats.state(),
+    population: new PopulationCounter().tally(),
+    crashed,
+    listed: [],
+  };
+}
+
+/**
+ * Joins the workers' file-target parts into `path`, in worker order, and removes each once it
+ * is in; throws the first write error (a full disk), leaving the parts not yet joined.
+ */
 async function concatenate(path: string, parts: string[]): Promise<void> {
   const out = createWriteStream(path);
+  let failure: Error | undefined;
+  // Kept for the whole join: an error with no listener would end the process.
+  out.on("error", (error) => failure ??= error);
   for (const part of parts) {
     await new Promise<void>((resolve, reject) => {
       const input = createReadStream(part);
+      const stop = (error: Error) => {
+        input.destroy();
+        reject(error);
+      };
+      if (failure) return stop(failure);
+      out.once("error", stop);
+      const done = () => {
+        out.off("error", stop);
+        resolve();
+      };
       input.on("error", (error: Error & { code?: string }) =>
         // A worker that sent nothing wrote no file.
-        error.code === "ENOENT" ? resolve() : reject(error));
-      input.on("end", () => resolve());
+        error.code === "ENOENT" ? done() : stop(error));
+      input.on("end", done);
       input.pipe(out, { end: false });
     });
     await rm(part, { force: true });
   }
   await new Promise<void>((resolve, reject) =>
-    out.end((error?: Error | null) => error ? reject(error) : resolve())
+    out.end((error?: Error | null) => (error ?? failure) ? reject(error ?? failure) : resolve())
   );
 }

@@ -65,18 +65,18 @@ export function isInstruction(message: Json): boolean {
 
 /**
  * Puts the conversation so far into a main generation's messages: its system and developer
- * message(s) first, then `history` (earlier turns' user and assistant messages, in order), then its own other
- * messages (this turn's user message, tool messages). Only a generation whose input is its
- * `messages` (a list) changes. The history's estimated tokens (`messageTokens`) are added to
- * the sampled input usage; with a `price` the cost follows the new usage, a fixed `cost` stays
- * as the script gives it.
+ * message(s) first (its linked prompt's, or its own), then `history` (earlier turns' user and
+ * assistant messages, in order), then its other messages (this turn's user message, tool
+ * messages). Only a generation whose input is a list of messages changes. The history's
+ * estimated tokens (`messageTokens`) are added to the sampled input usage; with a `price` the
+ * cost follows the new usage, a fixed `cost` stays as the script gives it.
  */
 export function withHistory(
   observation: ObservationPlan,
   step: StepInput,
   history: ChatMessage[],
 ): void {
-  if (history.length === 0 || !step.messages || step.input !== undefined) return;
+  if (history.length === 0 || step.input !== undefined) return;
   if (!Array.isArray(observation.input)) return;
   const own = observation.input;
   observation.input = [

@@ -34,10 +34,10 @@ test("turn N's main generation carries the N user messages so far and the earlie
     assert.deepEqual(byRole(main, "user"), [...earlier, turn].map((t) => t.root.input));
     assert.deepEqual(byRole(main, "assistant"), earlier.map((t) => t.root.output));
     const roles = messages(main).map((message) => message.role);
-    assert.equal(roles[0], "system", "the system prompt comes first");
+    assert.equal(roles[0], "system", "the linked prompt's system message comes first");
     assert.equal(roles.filter((role) => role === "system").length, 1);
     // This turn's own messages come after the history, as the script wrote them.
-    const own = ORDER_STATUS.turns[n].steps[0].steps!.at(-1)!.messages!.slice(1);
+    const own = ORDER_STATUS.turns[n].steps[0].steps!.at(-1)!.messages!;
     assert.deepEqual(roles.slice(-own.length), own.map((message) => message.role));
     assert.equal(messages(main).at(-own.length)!.content, turn.root.input);
   }

@@ -25,10 +25,14 @@ export class ContentRenderer {
     for (const [name, value] of Object.entries(builtins)) this.#vars.set(name, value);
   }
 
-  /** Draws the session's vars, in declaration order, relative to `atMs`. */
-  drawVars(vars: Record<string, string>, atMs: number): void {
+  /**
+   * Draws the session's vars, in declaration order, relative to `atMs`: a template rendered, or
+   * one of a list of alternatives picked and rendered.
+   */
+  drawVars(vars: Record<string, string | readonly string[]>, atMs: number): void {
     for (const [name, template] of Object.entries(vars)) {
-      this.#vars.set(name, this.renderString(template, atMs));
+      const chosen = typeof template === "string" ? template : this.rng.pick(template);
+      this.#vars.set(name, this.renderString(chosen, atMs));
     }
   }
 

@@ -108,7 +108,8 @@ test("lost_state gives the turn the variant's answer that asks again", () => {
   const plan = replay("lost_state");
   assert.match(String(plan.turns[1].root.output), /when your order was supposed to arrive/);
   assert.equal(answer(plan.turns[1]), plan.turns[1].root.output);
-  assert.match(String(plan.turns[0].root.input), /supposed to arrive yesterday/);
+  // The customer said when it was due; the planted answer asks for it again.
+  assert.match(String(plan.turns[0].root.input), /yesterday|[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+/);
   assert.deepEqual(plan.findings, [{
     finding: "lost_state",
     turn: 2,

@@ -27,7 +27,15 @@ turns:
     output: Hello
     outcome: answered
 ${scores}    steps:
-      - { type: generation, name: route, model: gpt-4o-mini, prompt: ${prompt} }
+      - type: generation
+        name: route
+        model: gpt-4o-mini
+        prompt: ${prompt}
+${
+      extra.includes("{{message}}") && prompt === "router"
+        ? "        promptVariables: { message: Hi }\n"
+        : ""
+    }
       - { type: generation, name: answer, model: gpt-4o, prompt: { name: legacy, version: 4 } }
 `,
     `${name}.yaml`,

@@ -2,8 +2,10 @@
  * How real a load's sessions read, measured on their plans: how many sessions have an error
  * and whether the agent saw its failures, whether people behave like people (sessions a day,
  * never two at once, coming back to the same kind of conversation), and whether planted
- * findings and scores agree. Pure: plans in, numbers out.
+ * findings and scores agree, and whether what users say and agents answer varies (see
+ * realism_text.ts). Pure: plans in, numbers out.
  */
+import { TextCounter, type TextStats } from "./realism_text.ts";
 import { type ObservationPlan, preOrder, type SessionPlan } from "./types.ts";
 
 /** A load's realism numbers. Shares are 0..1. */
@@ -19,6 +21,8 @@ export interface RealismStats {
   failuresShown: number;
   /** failuresShown / failedSteps (1 when no step failed). */
   failuresShownShare: number;
+  /** Failed steps no later generation of their turn shows, by `script: step`. */
+  failuresNotShown: Record<string, number>;
   /** The most sessions one user started on one UTC day. */
   maxSessionsPerUserDay: number;
   /** Pairs of one user's sessions that overlap in time, over all users. */
@@ -37,6 +41,8 @@ export interface RealismStats {
   commentValues: Record<string, Record<string, (string | number)[]>>;
   /** Comments sent with more than one value of their score. */
   commentsOnSeveralValues: number;
+  /** What users say and agents answer, and the input tokens generations report. */
+  text: TextStats;
 }
 
 /** A session's span in time and script, as the user side of the numbers needs it. */
@@ -53,15 +59,18 @@ export class RealismCounter {
   #failedSteps = 0;
   #failuresShown = 0;
   #unsolvedResolved = 0;
+  readonly #notShown = new Map<string, number>();
   readonly #kinds = new Map<string, number>();
   readonly #perScript = new Map<string, number>();
   readonly #visits = new Map<string, Visit[]>();
   readonly #comments = new Map<string, Map<string, Set<string | number>>>();
+  readonly #text = new TextCounter();
 
   /** Counts one session (its turns as sent). */
   add(plan: SessionPlan): void {
     if (plan.turns.length === 0) return;
     this.#sessions++;
+    this.#text.add(plan.script, plan.turns);
     let error = false;
     for (const turn of plan.turns) {
       const order = preOrder(turn.root);
@@ -72,6 +81,7 @@ export class RealismCounter {
         this.#failedSteps++;
         const next = order.slice(i + 1).find((later) => later.type === "generation");
         if (next && showsFailure(next, obs)) this.#failuresShown++;
+        else bump(this.#notShown, `${plan.script}: ${obs.name}`);
       }
     }
     if (error) this.#withError++;
@@ -141,6 +151,7 @@ export class RealismCounter {
       failedSteps: this.#failedSteps,
       failuresShown: this.#failuresShown,
       failuresShownShare: this.#failedSteps === 0 ? 1 : this.#failuresShown / this.#failedSteps,
+      failuresNotShown: Object.fromEntries(this.#notShown),
       maxSessionsPerUserDay: maxPerDay,
       overlappingPairs: overlapping,
       returningUsers: returning,
@@ -150,6 +161,7 @@ export class RealismCounter {
       unsolvedScoredResolved: this.#unsolvedResolved,
       commentValues,
       commentsOnSeveralValues: several,
+      text: this.#text.stats(),
     };
   }
 }

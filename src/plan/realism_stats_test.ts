@@ -3,12 +3,9 @@ import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { loadScriptFile } from "../script/load.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
-import { backfillTimes } from "./backfill.ts";
-import { SessionFactory } from "./instances.ts";
-import { Rng } from "./random.ts";
+import { loadPlans } from "./load_plans.ts";
 import { realismStats, showsFailure } from "./realism_stats.ts";
 import type { ObservationPlan, SessionPlan } from "./types.ts";
-import { defaultPoolSize } from "./users.ts";
 
 const END = Date.parse("2026-11-25T12:00:00.000Z");
 const HOUR = 3_600_000;
@@ -20,13 +17,7 @@ const scripts = await Promise.all(files.map((file) => loadScriptFile(file)));
 
 /** What `load conversations/*.yaml --sessions 1000 --seed N` plans: its defaults, in-process. */
 function defaultLoad(seed: number, sessions = 1000): SessionPlan[] {
-  const factory = new SessionFactory(scripts, { seed, users: defaultPoolSize({ sessions }) });
-  const ends = backfillTimes(sessions, {
-    endMs: END,
-    spreadMs: DAY,
-    rng: new Rng(seed, "backfill"),
-  });
-  return [...factory.backfill(ends)].map(([, plan]) => plan);
+  return [...loadPlans(scripts, { sessions, seed, endMs: END })];
 }
 
 const LOADS = [7, 42].map((seed) => ({ seed, plans: defaultLoad(seed) }));
@@ -64,6 +55,17 @@ for (const { seed, plans } of LOADS) {
     assert.equal(stats.unsolvedScoredResolved, 0);
     assert.equal(stats.commentsOnSeveralValues, 0, JSON.stringify(stats.commentValues));
     assert.ok(Object.keys(stats.commentValues.resolution ?? {}).length >= 2);
+    // Words: people word the same request many ways, and the agent its answers.
+    const { text } = stats;
+    assert.ok(text.distinctUserMessages >= 300, `${text.distinctUserMessages} user messages`);
+    assert.ok(text.distinctAnswers >= 300, `${text.distinctAnswers} answers`);
+    assert.ok(
+      text.top!.count / text.turns <= 0.03,
+      `"${text.top!.text}" is ${text.top!.count} of ${text.turns} turns`,
+    );
+    for (const turn of text.perTurn.filter((turn) => turn.plays >= 50)) {
+      assert.ok(turn.distinctMessages >= 8, `turn ${turn.turn} of ${turn.script}`);
+    }
   });
 }
 

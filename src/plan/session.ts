@@ -19,6 +19,8 @@ import {
 } from "./failures.ts";
 import { choosePlanting, replaceAnswer, replaceQuestion } from "./findings.ts";
 import { openAiMessages } from "./messages.ts";
+import { promptInput } from "./prompt_render.ts";
+import type { PromptDeclarationInput } from "../script/schema_prompts.ts";
 import { drawPersona, personaMetadata, personaVars } from "./persona.ts";
 import { hashHex, Rng } from "./random.ts";
 import type {
@@ -142,6 +144,7 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
   content.drawVars(script.vars ?? {}, startMs);
   const plantedContent = planting && content.withStream(rng.fork("findings/content"));
   const stallIds = rng.fork(`ids@${anchorMs}/findings`);
+  const prompts = declaredPrompts(script);
 
   let cursor = startMs;
   const history: ChatMessage[] = [];
@@ -157,6 +160,7 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
       ids: turnIds,
       content: renderer,
       failures,
+      prompts,
     });
     root.input = renderer.render(turn.input, cursor);
     root.output = renderer.render(turn.output, cursor);
@@ -526,6 +530,15 @@ interface MaterializeContext {
   content: ContentRenderer;
   /** Collects the turn's failed steps (with their retries), in document order. */
   failures: PlannedFailure[];
+  /** The script's declared prompts by name, rendered at the head of linked generations. */
+  prompts: ReadonlyMap<string, PromptDeclarationInput>;
+}
+
+/** The declared prompts of a loaded script by name (none while `prompts:` is still a path). */
+function declaredPrompts(script: ScriptInput): Map<string, PromptDeclarationInput> {
+  return new Map(
+    (Array.isArray(script.prompts) ? script.prompts : []).map((prompt) => [prompt.name, prompt]),
+  );
 }
 
 function materialize(
@@ -555,7 +568,16 @@ function materialize(
     if (layout.cost) observation.cost = layout.cost;
   }
   if (step.type === "generation") {
-    if (step.messages) {
+    const prompt = typeof step.prompt === "string" ? context.prompts.get(step.prompt) : undefined;
+    if (prompt) {
+      const variables: Record<string, string> = {};
+      for (const [name, value] of Object.entries(step.promptVariables ?? {})) {
+        const rendered = content.render(value, startMs);
+        variables[name] = typeof rendered === "string" ? rendered : JSON.stringify(rendered);
+      }
+      const messages = content.render((step.messages ?? []) as Json, startMs) as Json[];
+      observation.input = openAiMessages(promptInput(prompt, variables, messages));
+    } else if (step.messages) {
       observation.input = openAiMessages(content.render(step.messages as Json, startMs));
     }
     if (layout.ttftMs !== undefined) observation.completionStartMs = startMs + layout.ttftMs;

@@ -17,6 +17,14 @@ export interface UserPoolOptions {
 const DEFAULT_FORMAT: IdFormat = { prefix: "usr_", alphabet: "hex", length: 12 };
 const DEFAULT_SKEW = 1.1;
 
+/**
+ * The most users a pool of `format` ids holds: half the ids its token can spell, so drawing
+ * them unique stays quick. A `usr_{hex:6}` format holds 8,388,608.
+ */
+export function userPoolCapacity(format: IdFormat): number {
+  return Math.floor((format.alphabet === "hex" ? 16 : 36) ** format.length / 2);
+}
+
 /** A fixed set of unique pseudonymous user ids with Zipf-like activity, picked in O(log n). */
 export class UserPool {
   readonly #ids: string[];
@@ -36,8 +44,7 @@ export class UserPool {
     const pattern = `${format.prefix}{${format.alphabet}:${format.length}}`;
     const problem = checkPseudonymousId(pattern);
     if (problem) throw new RangeError(`Cannot make user ids: "${pattern}" ${problem}`);
-    const space = (format.alphabet === "hex" ? 16 : 36) ** format.length;
-    if (size > space / 2) {
+    if (size > userPoolCapacity(format)) {
       throw new RangeError(`Cannot draw ${size} unique ids from ${pattern}: use a longer token`);
     }
 

@@ -30,6 +30,8 @@ import {
   OBSERVATION_TYPES,
   type ObservationType,
 } from "../script/vocabulary.ts";
+import { linkTree, orderTree } from "../report/parent_tree.ts";
+import { brokenTrace } from "./broken_trace.ts";
 import { modelParameters, RecordInputError } from "./from_spans.ts";
 import { perUsageType } from "./usage_details.ts";
 import type {
@@ -87,14 +89,18 @@ export class LangfuseSource {
   /** One session; RecordInputError when Langfuse has no trace in it. */
   async session(sessionId: string): Promise<RecordedSession> {
     const generation = await this.generation();
-    const traces = generation === "v4"
+    const built = generation === "v4"
       ? await this.#v4Traces(sessionId)
       : await this.#v3Traces(sessionId);
-    if (traces.length === 0) {
+    if (built.length === 0) {
       throw new RecordInputError(
         `Langfuse has no session "${sessionId}" (no traces found; ingestion takes a few seconds)`,
       );
     }
+    const traces = built.flatMap(({ trace, broken }) => broken === undefined ? [trace] : []);
+    const skipped = built.flatMap(({ trace, broken }) =>
+      broken === undefined ? [] : [{ traceId: trace.id, reason: broken }]
+    );
     traces.sort((a, b) => a.startMs - b.startMs || compare(a.id, b.id));
     const userId = traces.find((t) => t.userId !== undefined)?.userId;
     const scores = generation === "v4"
@@ -106,6 +112,7 @@ export class LangfuseSource {
       traces,
       scores,
       source: `a Langfuse session (${generation} API)`,
+      ...(skipped.length > 0 ? { skipped } : {}),
     };
   }
 
@@ -207,7 +214,7 @@ export class LangfuseSource {
     return found;
   }
 
-  async #v4Traces(sessionId: string): Promise<RecordedTrace[]> {
+  async #v4Traces(sessionId: string): Promise<BuiltTrace[]> {
     const rows = await this.client.observationsBySession(sessionId, {
       fields: RECORD_FIELD_GROUPS,
       limit: MAX_OBSERVATIONS_LIMIT,
@@ -263,10 +270,10 @@ export class LangfuseSource {
     return out;
   }
 
-  async #v3Traces(sessionId: string): Promise<RecordedTrace[]> {
+  async #v3Traces(sessionId: string): Promise<BuiltTrace[]> {
     const session = await this.client.session(sessionId);
     if (!session) return [];
-    const out: RecordedTrace[] = [];
+    const out: BuiltTrace[] = [];
     for (const trace of session.traces) {
       const rows = await this.client.allObservationsV1({
         traceId: trace.id,
@@ -299,7 +306,7 @@ function linkedPrompts(session: RecordedSession): { name: string; version: numbe
   return [...found.values()];
 }
 
-function fromV3Trace(trace: ApiTrace, rows: ObservationV1[], scores: ScoreV2[]): RecordedTrace {
+function fromV3Trace(trace: ApiTrace, rows: ObservationV1[], scores: ScoreV2[]): BuiltTrace {
   const metadata = flatMetadata(trace.metadata);
   const ids = new Set<string>();
   const own = rows.filter((row) => {
@@ -416,19 +423,26 @@ function normalise(
 /** A trace's own fields as read, with its observation rows still flat. */
 type TraceFacts = Omit<RecordedTrace, "startMs" | "endMs" | "root" | "orphans"> & { rows: Row[] };
 
-/** The observation tree from parent links; a row whose parent is missing is an orphan. */
-function buildTrace(facts: TraceFacts): RecordedTrace {
-  const byId = new Map(facts.rows.map((row) => [row.id, row]));
-  const top: RecordedObservation[] = [];
-  for (const row of facts.rows) {
-    const parent = row.parentId === null ? undefined : byId.get(row.parentId);
-    (parent ? parent.observation.children : top).push(row.observation);
-  }
-  const sortTree = (list: RecordedObservation[]) => {
-    list.sort((a, b) => a.startMs - b.startMs || compare(a.id, b.id));
-    for (const obs of list) sortTree(obs.children);
-  };
-  sortTree(top);
+/** A trace as read, and why it cannot become a turn when it cannot (see broken_trace.ts). */
+interface BuiltTrace {
+  trace: RecordedTrace;
+  broken?: string;
+}
+
+/**
+ * The observation tree from parent links, without recursion and cycle-safe (see
+ * parent_tree.ts); a row whose parent is missing is an orphan.
+ */
+function buildTrace(facts: TraceFacts): BuiltTrace {
+  const parents = new Map(facts.rows.map((row) => [row.observation, row.parentId]));
+  const byStart = (a: RecordedObservation, b: RecordedObservation) =>
+    a.startMs - b.startMs || compare(a.id, b.id);
+  // In start order, so a cycle is cut (and named) the same way whatever order the API answers in.
+  const { top, cycles } = linkTree(
+    facts.rows.map((row) => row.observation).sort(byStart),
+    (obs) => parents.get(obs),
+  );
+  orderTree(top, byStart);
   const rootRow = facts.rows.find((row) => row.parentId === null);
   const root = rootRow?.observation;
   const startMs = facts.rows.reduce((min, row) => Math.min(min, row.observation.startMs), Infinity);
@@ -449,7 +463,8 @@ function buildTrace(facts: TraceFacts): RecordedTrace {
   }
   if (facts.input !== undefined) trace.input = facts.input;
   if (facts.output !== undefined) trace.output = facts.output;
-  return trace;
+  const broken = brokenTrace(top, cycles[0]?.map((obs) => obs.name));
+  return broken === undefined ? { trace } : { trace, broken };
 }
 
 function recordedScore(

@@ -8,7 +8,8 @@ import type { AttrValue, ReceivedSpan } from "../export/otlp_decode.ts";
 import { OBSERVATION, OBSERVATION_METADATA_PREFIX } from "../emit/attributes.ts";
 import type { Json } from "../plan/types.ts";
 import { interpretSpans, type ViewObservation, type ViewTrace } from "../report/langfuse_view.ts";
-import type { RecordedObservation, RecordedSession, RecordedTrace } from "./types.ts";
+import { brokenTrace } from "./broken_trace.ts";
+import type { RecordedObservation, RecordedSession, RecordedTrace, SkippedTrace } from "./types.ts";
 import { perUsageType } from "./usage_details.ts";
 
 /** Input that cannot be read or is not what it should be; the message names the file or id. */
@@ -32,17 +33,23 @@ export function sessionsFromSpans(
 ): RecordedSession[] {
   const view = interpretSpans([...spans]);
   const bySpan = new Map(spans.map((span) => [`${span.traceId}/${span.spanId}`, span]));
-  const groups = new Map<string | undefined, RecordedTrace[]>();
+  const groups = new Map<
+    string | undefined,
+    { traces: RecordedTrace[]; skipped: SkippedTrace[] }
+  >();
   for (const trace of view.traces) {
+    const group = groups.get(trace.sessionId) ?? { traces: [], skipped: [] };
+    groups.set(trace.sessionId, group);
     const recorded = recordTrace(trace, (id) => bySpan.get(`${trace.id}/${id}`));
-    const list = groups.get(trace.sessionId) ?? [];
-    list.push(recorded);
-    groups.set(trace.sessionId, list);
+    const top = [...(recorded.root ? [recorded.root] : []), ...recorded.orphans];
+    const reason = brokenTrace(top, trace.parentCycle);
+    if (reason === undefined) group.traces.push(recorded);
+    else group.skipped.push({ traceId: trace.id, reason });
   }
   const ordered = [...groups].sort(([a], [b]) =>
     (a === undefined ? 1 : 0) - (b === undefined ? 1 : 0)
   );
-  return ordered.map(([sessionId, traces]) => {
+  return ordered.map(([sessionId, { traces, skipped }]) => {
     const userId = traces.find((t) => t.userId !== undefined)?.userId;
     return {
       ...(sessionId !== undefined ? { sessionId } : {}),
@@ -51,6 +58,7 @@ export function sessionsFromSpans(
       // OTLP carries no scores (Langfuse's scores come through its API).
       scores: [],
       source: options.source,
+      ...(skipped.length > 0 ? { skipped } : {}),
     };
   });
 }
@@ -59,7 +67,16 @@ function recordTrace(
   trace: ViewTrace,
   spanOf: (id: string) => ReceivedSpan | undefined,
 ): RecordedTrace {
-  const top = trace.observations.map((obs) => recordObservation(obs, spanOf));
+  // Without recursion: a trace from outside may nest tens of thousands of spans deep.
+  const recorded = new Map<ViewObservation, RecordedObservation>();
+  const stack = [...trace.observations];
+  while (stack.length > 0) {
+    const obs = stack.pop()!;
+    recorded.set(obs, recordObservation(obs, spanOf));
+    for (const child of obs.children) stack.push(child);
+  }
+  for (const [obs, out] of recorded) out.children = obs.children.map((c) => recorded.get(c)!);
+  const top = trace.observations.map((obs) => recorded.get(obs)!);
   const root = trace.hasRoot
     ? top.find((obs) => spanOf(obs.id)?.parentSpanId === undefined)
     : undefined;
@@ -105,7 +122,8 @@ function recordObservation(
     startMs: obs.startMs,
     endMs: obs.startMs + obs.durationMs,
     level: obs.level,
-    children: obs.children.map((child) => recordObservation(child, spanOf)),
+    // Filled in by recordTrace.
+    children: [],
   };
   if (obs.statusMessage !== undefined) out.statusMessage = obs.statusMessage;
   const input = attrs[OBSERVATION.input];

@@ -32,7 +32,10 @@ import type { Json } from "../plan/types.ts";
 import { findPersonalData } from "../script/privacy.ts";
 import { checkToken } from "../script/privacy.ts";
 import type { ScoreInput, StepInput, TurnInput } from "../script/schema.ts";
-import { promptNameProblem } from "../script/schema_prompts.ts";
+import { type PromptDeclarationInput, promptNameProblem } from "../script/schema_prompts.ts";
+import { promptVariableNames } from "../script/prompt_links.ts";
+import type { MessageInput } from "../script/schema_messages.ts";
+import { matchPrompt } from "../plan/prompt_render.ts";
 import { MAX_CONFIG_NAME } from "../script/schema_score_configs.ts";
 import { MAX_DECLARED_VALUES, METADATA_VALUES } from "../script/vocabulary.ts";
 import { DeclaredVocabulary } from "./declared.ts";
@@ -140,8 +143,8 @@ interface Context {
   vocabulary: DeclaredVocabulary;
   /** Recorded tool call id -> its replacement (`call_1`, …), for the whole session. */
   callIds: Map<string, string>;
-  /** Names of the prompts the script declares; generations linking one name it. */
-  declared: Set<string>;
+  /** The prompts the script declares, by name; generations linking one name it. */
+  declared: Map<string, PromptDeclarationInput>;
 }
 
 function toScript(
@@ -159,7 +162,7 @@ function toScript(
     observedInput: new WeakMap(),
     vocabulary: new DeclaredVocabulary(),
     callIds: new Map(),
-    declared: new Set(),
+    declared: new Map(),
   };
   if (session.traces.length === 0) {
     throw new RecordError(`a recorded session (${session.source}) has no traces to make turns of`);
@@ -638,7 +641,9 @@ function toStep(observation: RecordedObservation, gapMs: number, ctx: Context): 
         "(the script format does not hold them there).",
     );
   }
-  if (!step.messages && observation.input !== undefined) {
+  // A generation linked to a declared prompt gets its input from the prompt (and messages).
+  const fromPrompt = typeof step.prompt === "string";
+  if (!step.messages && !fromPrompt && observation.input !== undefined) {
     step.input = scrubber.content(observation.input);
   }
   if (observation.output !== undefined) step.output = scrubber.content(observation.output);
@@ -664,6 +669,7 @@ const STEP_ORDER: (keyof StepInput)[] = [
   "model",
   "modelParameters",
   "timeToFirstToken",
+  "promptVariables",
   "messages",
   "input",
   "output",
@@ -751,8 +757,14 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
   }
   const prompt = observation.prompt;
   if (prompt) {
-    if (ctx.declared.has(prompt.name)) fields.prompt = prompt.name;
-    else if (
+    const declared = ctx.declared.get(prompt.name);
+    // An input that is not messages is kept as recorded, so its link keeps the version.
+    if (declared && (fields.messages !== undefined || observation.input === undefined)) {
+      fields.prompt = prompt.name;
+      const linked = linkedMessages(declared, fields.messages ?? [], ctx);
+      delete fields.messages;
+      Object.assign(fields, linked);
+    } else if (
       prompt.version !== undefined && Number.isInteger(prompt.version) && prompt.version > 0 &&
       usablePromptName(prompt.name, ctx)
     ) {
@@ -764,6 +776,35 @@ function generationFields(observation: RecordedObservation, ctx: Context): Parti
     }
   }
   return fields;
+}
+
+/**
+ * A generation linked to a declared prompt gets that prompt's text when replayed, so its
+ * messages keep only what follows the prompt's, and its variables' values are read from the
+ * recorded text. When the recorded instructions are not the declared version's text (another
+ * version, or an app that changed them), they are left out, and each variable gets "[name]".
+ */
+function linkedMessages(
+  prompt: PromptDeclarationInput,
+  messages: MessageInput[],
+  ctx: Context,
+): Pick<StepInput, "messages" | "promptVariables"> {
+  const matched = matchPrompt(prompt, messages as Json[]);
+  const own = matched
+    ? matched.messages as MessageInput[]
+    : messages.filter((m) => !isInstruction(m));
+  const variables = matched?.variables ??
+    Object.fromEntries(promptVariableNames(prompt).map((name) => [name, `[${name}]`]));
+  if (!matched) {
+    ctx.notes.count(
+      "generations whose instructions were not their linked prompt's text: a replay sends the " +
+        "declared text, with [name] for the variables it could not read",
+    );
+  }
+  return {
+    ...(own.length > 0 ? { messages: own } : {}),
+    ...(Object.keys(variables).length > 0 ? { promptVariables: variables } : {}),
+  };
 }
 
 /** Whether a recorded prompt name can be written: Langfuse takes it and the guard passes it. */
@@ -797,7 +838,13 @@ function declaredPrompts(session: RecordedSession, ctx: Context): Record<string,
   for (const [name, prompt] of newest) {
     const content = usablePromptName(name, ctx) ? promptContent(prompt, ctx) : undefined;
     if (content === undefined) continue;
-    ctx.declared.add(name);
+    ctx.declared.set(name, {
+      name,
+      type: prompt.type,
+      prompt: content as PromptDeclarationInput["prompt"],
+      labels: [],
+      config: {},
+    });
     const config = isPlainObject(prompt.config) ? plainJson(prompt.config, ctx) : {};
     declared.push({ name, type: prompt.type, prompt: content, config });
     const versions = [...(linked.get(name) ?? [])].sort((a, b) => a - b);
@@ -810,7 +857,7 @@ function declaredPrompts(session: RecordedSession, ctx: Context): Record<string,
   }
   if (declared.length > 0) {
     ctx.notes.add(
-      `Prompts ${[...ctx.declared].join(", ")}: declared with the recorded version's text ` +
+      `Prompts ${[...ctx.declared.keys()].join(", ")}: declared with the recorded version's text ` +
         "(scrubbed like the content); a replay into another Langfuse project creates them " +
         "there when missing and links the generations (record --no-prompts links by name and " +
         "version only).",

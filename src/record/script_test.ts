@@ -259,6 +259,17 @@ describe("toScripts with the linked prompt versions read", () => {
     );
   });
 
+  it("leaves out instructions that are not the linked prompt's text, which a replay then sends", () => {
+    for (const generation of steps(script).filter((step) => step.type === "generation")) {
+      assert.ok(generation.messages!.every((m) => m.role !== "system"), generation.name);
+      assert.deepEqual(generation.promptVariables, { company: "[company]" });
+    }
+    assert.match(
+      recorded.notes.join("\n"),
+      /2 generations whose instructions were not their linked prompt's text: a replay sends the declared text/,
+    );
+  });
+
   it("keeps a link as { name, version } when Langfuse no longer had that version, with a note", () => {
     const session = sessionWithPrompts();
     session.prompts = [];
@@ -716,6 +727,46 @@ describe("a planned session of each shipped script records into a script of the 
     });
   }
 });
+
+describe("a recorded generation that carries its linked prompt's text", () => {
+  it("keeps the link and its variables' values, and its replay sends the same instructions", async () => {
+    const { script } = await loadScriptFile("conversations/order-status.yaml");
+    const plan = planSession(script, { seed: 3, endMs: T0, file: "order-status.yaml" });
+    const session = recordedSession(plan);
+    session.prompts = (script.prompts as Exclude<ScriptInput["prompts"], string | undefined>)
+      .map(({ name, type, prompt, config }) => ({ name, version: 1, type, prompt, config }));
+    const [recorded] = toScripts([session], {});
+    const replayed = parseScript(recorded.yaml, "recorded.yaml");
+    const generations = steps(replayed).filter((step) => step.type === "generation");
+    assert.deepEqual(
+      generations.map((step) => [step.prompt, step.promptVariables?.company]),
+      [
+        ["intent-router", undefined],
+        ["support-answer", "an online shop"],
+        ["support-answer", "an online shop"],
+        ["intent-router", undefined],
+        ["support-answer", "an online shop"],
+      ],
+    );
+    assert.ok(generations.every((step) => (step.messages ?? []).every((m) => m.role !== "system")));
+    assert.equal(generations[0].promptVariables?.intents, "order_status, delay, refund, other");
+    assert.ok(!recorded.notes.join("\n").includes("not their linked prompt's text"));
+    // The recorded script declares the prompts inline: its replay renders them as the original.
+    const again = planSession(replayed, { seed: 3, endMs: T0, file: "recorded.yaml" });
+    const systems = (p: typeof plan) =>
+      p.turns.flatMap((turn) => generationsOf(turn.root)).map((g) =>
+        (g.input as { content: string }[])[0]
+      );
+    assert.deepEqual(systems(again), systems(plan));
+  });
+});
+
+function generationsOf(root: ObservationPlan): ObservationPlan[] {
+  return [
+    ...(root.type === "generation" ? [root] : []),
+    ...root.children.flatMap(generationsOf),
+  ];
+}
 
 describe("the conversation so far in a main generation", () => {
   it("is left out with its estimated tokens, so a replay adds it back once, not twice", async () => {

@@ -119,6 +119,16 @@ export interface RecordedSession {
    * absent when not read, and then generations link to prompts by name and version only.
    */
   prompts?: RecordedPrompt[];
+  /** Traces left out because they cannot become a turn (see broken_trace.ts). */
+  skipped?: SkippedTrace[];
+}
+
+/** A recorded trace left out of its script, and why. */
+export interface SkippedTrace {
+  /** The recorded trace id (shown to the user, never written into a script). */
+  traceId: string;
+  /** Why, e.g. its spans' parent ids form a cycle. */
+  reason: string;
 }
 
 /** One script made from a recorded session. */

@@ -71,6 +71,8 @@ export interface ViewTrace {
   startMs: number;
   /** Earliest start to latest end over all spans, as Langfuse computes latency. */
   durationMs: number;
+  /** When parent ids form a cycle (cut to show a tree): the names of the first cycle's spans. */
+  parentCycle?: string[];
   hasRoot: boolean;
   spanCount: number;
   totalCost: number;

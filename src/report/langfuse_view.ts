@@ -10,6 +10,7 @@
 import type { ReceivedSpan } from "../export/otlp_decode.ts";
 import { OBSERVATION, TRACE } from "../emit/attributes.ts";
 import { buildObservation } from "./_view_observation.ts";
+import { linkTree, orderTree } from "./parent_tree.ts";
 import {
   checkTraceLevel,
   disagreements,
@@ -79,7 +80,6 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
   const spans = [...group].sort(byStart);
   const traceId = spans[0].traceId;
   const add = (message: string, spanId?: string) => problems.add(message, traceId, spanId);
-  const ids = new Set(spans.map((span) => span.spanId));
   const roots = spans.filter((span) => span.parentSpanId === undefined);
   const root = roots[0];
   if (!root) {
@@ -108,15 +108,10 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
     return buildObservation(span, (message) => notes.push(message));
   });
   const byId = new Map(observations.map((obs) => [obs.id, obs]));
-  const top: ViewObservation[] = [];
-  for (const obs of observations) {
-    const parent = obs.parentId !== undefined && ids.has(obs.parentId)
-      ? byId.get(obs.parentId)
-      : undefined;
-    (parent ? parent.children : top).push(obs);
-  }
+  const { top, cycles } = linkTree(observations, (obs) => obs.parentId);
   const spanById = new Map(spans.map((span) => [span.spanId, span]));
-  const ordered = orderTree(top, observations);
+  const ordered = orderTree(top, (a, b) => a.startMs - b.startMs || compare(a.id, b.id));
+  for (const cycle of cycles) add(cycleProblem(cycle), cycle[0].id);
 
   for (const obs of ordered) {
     const span = spanById.get(obs.id)!;
@@ -154,6 +149,7 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
   };
   const name = fromAny(traceNameOf) ?? (root ? byId.get(root.spanId)!.name : undefined);
   if (name !== undefined) trace.name = name;
+  if (cycles.length > 0) trace.parentCycle = cycles[0].map((obs) => obs.name);
   if (sessionId !== undefined) trace.sessionId = sessionId;
   if (userId !== undefined) trace.userId = userId;
   const version = fromAny(versionOf);
@@ -215,27 +211,16 @@ function checkTraceIo(root: ReceivedSpan, add: (message: string, spanId?: string
   }
 }
 
-/** Sorts every child list by start time and returns the observations in tree order. */
-function orderTree(top: ViewObservation[], all: ViewObservation[]): ViewObservation[] {
-  const out: ViewObservation[] = [];
-  const seen = new Set<ViewObservation>();
-  const visit = (list: ViewObservation[]) => {
-    list.sort((a, b) => a.startMs - b.startMs || compare(a.id, b.id));
-    for (const obs of list) {
-      if (seen.has(obs)) continue;
-      seen.add(obs);
-      out.push(obs);
-      visit(obs.children);
-    }
-  };
-  visit(top);
-  // Spans whose parents form a cycle are unreachable from the top; show them at the top.
-  const stranded = all.filter((obs) => !seen.has(obs));
-  if (stranded.length > 0) {
-    top.push(...stranded);
-    visit(top);
+/** What a cut parent cycle (see linkTree) tells the user. */
+function cycleProblem(cycle: ViewObservation[]): string {
+  const first = quote(cycle[0].name);
+  if (cycle.length === 1) {
+    return `Span ${first} names itself as its parent; it is shown at the top, not nested`;
   }
-  return out;
+  const names = cycle.slice(0, 3).map((obs) => quote(obs.name)).join(", ") +
+    (cycle.length > 3 ? ` and ${cycle.length - 3} more` : "");
+  return `Spans ${names} name each other as parents in a cycle; ` +
+    `${first} is shown at the top, the others under it`;
 }
 
 function checkNesting(

@@ -14,13 +14,18 @@
  * ```
  */
 import { closeSync, openSync, writeSync } from "node:fs";
+import { fsReason } from "./fs_reason.ts";
 
 /** Bytes (UTF-16 code units, close enough) gathered before one write. */
 export const CHUNK_BYTES = 64 * 1024;
 
-/** Why a lines file could not be written, naming it. */
+/** Why a lines file could not be written, naming it; `cause` is the file system's error. */
 export class LinesFileError extends Error {
   override readonly name = "LinesFileError";
+  /** `path`: the file; `cause`: what the file system threw. */
+  constructor(message: string, readonly path: string, override readonly cause?: unknown) {
+    super(message);
+  }
 }
 
 /** A lines file open for writing; see the module's doc. */
@@ -29,7 +34,7 @@ export class LinesFile {
   #fd: number | undefined;
   #chunk: string[] = [];
   #size = 0;
-  #error: string | undefined;
+  #error: { reason: string; cause: unknown } | undefined;
 
   private constructor(path: string, fd: number) {
     this.path = path;
@@ -41,13 +46,15 @@ export class LinesFile {
     try {
       return new LinesFile(path, openSync(path, "w"));
     } catch (error) {
-      throw new LinesFileError(`cannot write ${path}: ${reason(error)}`);
+      throw new LinesFileError(`cannot write ${path}: ${fsReason(error)}`, path, error);
     }
   }
 
   /** Adds one line (without its newline). After a failed write, lines are dropped; close() says so. */
   write(line: string): void {
-    if (this.#fd === undefined) throw new LinesFileError(`${this.path} is already closed`);
+    if (this.#fd === undefined) {
+      throw new LinesFileError(`${this.path} is already closed`, this.path);
+    }
     this.#chunk.push(line, "\n");
     this.#size += line.length + 1;
     if (this.#size >= CHUNK_BYTES) this.#flush();
@@ -60,11 +67,15 @@ export class LinesFile {
     try {
       closeSync(this.#fd);
     } catch (error) {
-      this.#error ??= reason(error);
+      this.#error ??= { reason: fsReason(error), cause: error };
     }
     this.#fd = undefined;
     if (this.#error !== undefined) {
-      throw new LinesFileError(`cannot write ${this.path}: ${this.#error}`);
+      throw new LinesFileError(
+        `cannot write ${this.path}: ${this.#error.reason}`,
+        this.path,
+        this.#error.cause,
+      );
     }
   }
 
@@ -82,15 +93,7 @@ export class LinesFile {
         written += writeSync(this.#fd, bytes, written, bytes.length - written);
       }
     } catch (error) {
-      this.#error = reason(error);
+      this.#error = { reason: fsReason(error), cause: error };
     }
   }
-}
-
-function reason(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code ? `${code} (${error.message})` : error.message;
-  }
-  return String(error);
 }

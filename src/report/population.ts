@@ -3,7 +3,7 @@
  * sessions per script, turns per session, escalation and error rates. Printed at the end of a
  * load run so users can see it matches what they asked for.
  */
-import type { ObservationPlan, SessionPlan } from "../plan/types.ts";
+import { countSpans, type ObservationPlan, type SessionPlan } from "../plan/types.ts";
 import { ESCALATING_OUTCOMES } from "../script/vocabulary.ts";
 
 /** The population shape as the report shows it. */
@@ -24,6 +24,18 @@ export interface PopulationShape {
   maxSessionsPerUser: number;
   traces: number;
   spans: number;
+  /**
+   * Sessions the run's stop (Ctrl-C, SIGTERM, a failed export) cut short: started, not every
+   * turn sent. Those with turns sent are counted above with them; the rest only here.
+   */
+  stoppedInProgress?: { sessions: number; turnsNotSent: number; spansNotSent: number };
+}
+
+/** Sessions cut short by a stop, and what of them was not sent. */
+export interface InProgressTally {
+  sessions: number;
+  turns: number;
+  spans: number;
 }
 
 /** Everything a PopulationCounter counted, as plain data, to merge counters exactly. */
@@ -40,6 +52,8 @@ export interface PopulationTally {
   outcomes: Record<string, number>;
   /** Sessions per user id. */
   users: Record<string, number>;
+  /** Sessions cut short by a stop (absent in reports written before it was counted). */
+  inProgress?: InProgressTally;
 }
 
 const ESCALATED = new Set(ESCALATING_OUTCOMES);
@@ -57,6 +71,20 @@ export class PopulationCounter {
   readonly #turns = new Map<string, number>();
   readonly #outcomes = new Map<string, number>();
   readonly #users = new Map<string, number>();
+  readonly #inProgress: InProgressTally = { sessions: 0, turns: 0, spans: 0 };
+
+  /**
+   * Counts a session the run's stop cut short after `sent` of its turns (those sent are
+   * counted with `add`); the turns and spans not sent are counted here.
+   */
+  cut(plan: SessionPlan, sent: number): void {
+    if (sent >= plan.turns.length) return;
+    this.#inProgress.sessions++;
+    for (const turn of plan.turns.slice(sent)) {
+      this.#inProgress.turns++;
+      this.#inProgress.spans += countSpans(turn.root);
+    }
+  }
 
   /** Counts one session. */
   add(plan: SessionPlan): void {
@@ -95,6 +123,7 @@ export class PopulationCounter {
       turns: Object.fromEntries(this.#turns),
       outcomes: Object.fromEntries(this.#outcomes),
       users: Object.fromEntries(this.#users),
+      ...(this.#inProgress.sessions > 0 ? { inProgress: { ...this.#inProgress } } : {}),
     };
   }
 
@@ -106,6 +135,9 @@ export class PopulationCounter {
     this.#traces += other.traces;
     this.#spans += other.spans;
     this.#scores += other.scores;
+    this.#inProgress.sessions += other.inProgress?.sessions ?? 0;
+    this.#inProgress.turns += other.inProgress?.turns ?? 0;
+    this.#inProgress.spans += other.inProgress?.spans ?? 0;
     const add = (map: Map<string, number>, from: Record<string, number>) => {
       for (const [key, count] of Object.entries(from)) map.set(key, (map.get(key) ?? 0) + count);
     };
@@ -151,6 +183,15 @@ export class PopulationCounter {
       maxSessionsPerUser: this.#busiest,
       traces: this.#traces,
       spans: this.#spans,
+      ...(this.#inProgress.sessions > 0
+        ? {
+          stoppedInProgress: {
+            sessions: this.#inProgress.sessions,
+            turnsNotSent: this.#inProgress.turns,
+            spansNotSent: this.#inProgress.spans,
+          },
+        }
+        : {}),
     };
   }
 }
@@ -182,6 +223,14 @@ export function formatShape(shape: PopulationShape): string {
       pct(shape.errorRate)
     }`,
   ];
+  const cut = shape.stoppedInProgress;
+  if (cut) {
+    lines.push(
+      `    in progress  ${cut.sessions} session${cut.sessions === 1 ? "" : "s"} cut short by ` +
+        `the stop: ${cut.turnsNotSent} turn${cut.turnsNotSent === 1 ? "" : "s"} ` +
+        `(${cut.spansNotSent} span${cut.spansNotSent === 1 ? "" : "s"}) not sent`,
+    );
+  }
   return lines.join("\n");
 }
 

@@ -45,3 +45,29 @@ test("usersBySessions counts how many users had each number of sessions, the Zip
   }
   assert.deepEqual(counter.usersBySessions(), { "1": 3, "2": 1, "3": 2 });
 });
+
+test("sessions a stop cut short are counted with the turns and spans not sent, and merge across parts", () => {
+  const plan = session("usr_a");
+  const child = { spanId: "1".repeat(16), name: "c", type: "span" as const, startMs: 0, endMs: 1 };
+  const turn = (index: number) => ({
+    ...plan.turns[0],
+    index,
+    root: { ...plan.turns[0].root, children: [{ ...child, children: [] }] },
+  });
+  const three = { ...plan, turns: [turn(0), turn(1), turn(2)] };
+  const part = new PopulationCounter();
+  part.cut(three, 1);
+  part.cut(three, 0);
+  part.cut(three, 3);
+  assert.deepEqual(part.tally().inProgress, { sessions: 2, turns: 5, spans: 10 });
+  const run = new PopulationCounter();
+  run.merge(part.tally());
+  run.merge(part.tally());
+  run.merge(new PopulationCounter().tally());
+  assert.deepEqual(run.shape().stoppedInProgress, {
+    sessions: 4,
+    turnsNotSent: 10,
+    spansNotSent: 20,
+  });
+  assert.equal(new PopulationCounter().shape().stoppedInProgress, undefined);
+});

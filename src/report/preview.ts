@@ -157,19 +157,46 @@ function renderTrace(trace: ViewTrace, index: number, width: number, paint: Pain
   return lines;
 }
 
-/** Draws `obs` after `lead`, and its children after `rest` with ├─ └─ │ branches. */
+/** Levels of a tree drawn; deeper spans are counted, not drawn (the lines would not fit). */
+export const MAX_DRAWN_DEPTH = 40;
+
+/** Draws `root` after `lead`, and its descendants with ├─ └─ │ branches, without recursion. */
 function renderTree(
-  obs: ViewObservation,
+  root: ViewObservation,
   lead: string,
   rest: string,
   lines: string[],
   paint: Paint,
 ): void {
-  lines.push(lead + observationLine(obs, paint));
-  obs.children.forEach((child, i) => {
-    const last = i === obs.children.length - 1;
-    renderTree(child, rest + (last ? "└─ " : "├─ "), rest + (last ? "   " : "│  "), lines, paint);
-  });
+  const stack = [{ obs: root, lead, rest, depth: 0 }];
+  while (stack.length > 0) {
+    const { obs, lead, rest, depth } = stack.pop()!;
+    lines.push(lead + observationLine(obs, paint));
+    if (obs.children.length === 0) continue;
+    if (depth + 1 >= MAX_DRAWN_DEPTH) {
+      lines.push(`${rest}└─ ${paint.dim(`… ${count(descendants(obs), "span")} nested deeper`)}`);
+      continue;
+    }
+    for (let i = obs.children.length - 1; i >= 0; i--) {
+      const last = i === obs.children.length - 1;
+      stack.push({
+        obs: obs.children[i],
+        lead: rest + (last ? "└─ " : "├─ "),
+        rest: rest + (last ? "   " : "│  "),
+        depth: depth + 1,
+      });
+    }
+  }
+}
+
+function descendants(obs: ViewObservation): number {
+  let n = 0;
+  const stack = [...obs.children];
+  while (stack.length > 0) {
+    n++;
+    stack.push(...stack.pop()!.children);
+  }
+  return n;
 }
 
 function observationLine(obs: ViewObservation, paint: Paint): string {

@@ -17,6 +17,8 @@ export interface RunReview {
   }[];
   /** What could not be made, by reason -> count. */
   failed: Record<string, number>;
+  /** When the run did not deliver everything: nothing was made; what was selected, and why. */
+  notMade?: { reason: string; items: number; comments: number };
 }
 
 /** Local facts printed with the review, never sent: the planted share of each queue. */
@@ -47,6 +49,14 @@ export function formatReview(review: RunReview, prefix: string, mix?: ReviewMix)
     );
   }
   for (const [reason, n] of Object.entries(review.failed)) lines.push(`${n} failed: ${reason}`);
+  if (review.notMade) {
+    const { items, comments, reason } = review.notMade;
+    lines.push(
+      `not made: ${items} queue item${items === 1 ? "" : "s"} and ${comments} comment${
+        comments === 1 ? "" : "s"
+      } selected, not sent: ${reason}`,
+    );
+  }
   if (lines.length === 0) lines.push("nothing selected");
   return lines.map((line, i) => `${i === 0 ? prefix : pad}${line}`).join("\n");
 }

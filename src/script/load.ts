@@ -17,6 +17,7 @@ import { fixedIdsInContent, oversizeContent, splitFlowMappings } from "./content
 import { AT_KEY, formatPath, ScriptError, type ScriptProblem } from "./errors.ts";
 import { Script, type ScriptInput } from "./schema.ts";
 import { promptProblems } from "./schema_prompts.ts";
+import { promptLinkProblems } from "./prompt_links.ts";
 import { loadPromptsFile } from "./prompts_file.ts";
 import { scanTemplate } from "./template.ts";
 import { readTextFile, TextFileError } from "./text_file.ts";
@@ -39,9 +40,13 @@ export async function loadScriptFile(file: string): Promise<LoadedScript> {
   const script = parseScript(text, file);
   if (typeof script.prompts !== "string") return { file, script };
   const loaded = await loadPromptsFile(script.prompts, file);
-  // Generations' prompt names are checked against the file, at their place in the script.
+  // Generations' prompt names and links are checked against the file, at their place in the
+  // script.
   const names = loaded.prompts.map((prompt) => prompt.name);
-  parseYaml(text, file, Script, (parsed) => promptProblems(parsed, names));
+  parseYaml(text, file, Script, (parsed) => [
+    ...promptProblems(parsed, names),
+    ...promptLinkProblems(parsed.turns, loaded.prompts),
+  ]);
   return { file, script: { ...script, prompts: loaded.prompts }, promptsFile: loaded.file };
 }
 
@@ -83,6 +88,8 @@ export interface ValueProblem {
   message: string;
   /** The part of the string at `path` the problem is about: its index there and its text. */
   within?: { index: number; raw: string };
+  /** The problem is about the key that ends `path` (of a mapping): point at the key. */
+  key?: boolean;
 }
 
 /** Checks a value beyond its schema; answers each problem with its path. */
@@ -152,8 +159,14 @@ export function parseYaml<T extends z.ZodType>(
     field: formatPath(path),
     message,
   }));
-  const placed = ({ path, message, within }: ValueProblem) => ({
-    ...at(within ? offsetWithin(doc, text, path, within) : offsetOf(doc, path)),
+  const placed = ({ path, message, within, key }: ValueProblem) => ({
+    ...at(
+      within
+        ? offsetWithin(doc, text, path, within)
+        : key && typeof path.at(-1) === "string"
+        ? keyOffset(doc, path.slice(0, -1), String(path.at(-1)))
+        : offsetOf(doc, path),
+    ),
     field: formatPath(path),
     message,
   });
@@ -321,7 +334,10 @@ export function* contentFields(
     if (typeof text === "string") yield { path: ["persona", name], value: text };
   }
   for (const [name, text] of Object.entries(record(top?.vars) ?? {})) {
-    if (typeof text === "string") yield { path: ["vars", name], value: text };
+    // A template, or a list of alternatives (each a template).
+    if (typeof text === "string" || Array.isArray(text)) {
+      yield { path: ["vars", name], value: text };
+    }
   }
   for (const [v, item] of list(record(top?.findings)?.variants).entries()) {
     const variant = record(item);
@@ -340,6 +356,7 @@ export function* contentFields(
       const error = record(step?.error);
       yield* field(step?.input, [...path, "input"]);
       yield* field(step?.output, [...path, "output"]);
+      yield* field(step?.promptVariables, [...path, "promptVariables"]);
       yield* field(error?.output, [...path, "error", "output"]);
       yield* field(error?.answer, [...path, "error", "answer"]);
       for (const [v, variant] of list(error?.variants).entries()) {

@@ -28,6 +28,7 @@ import {
   OBSERVATION_TYPES,
 } from "./vocabulary.ts";
 import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schema_prompts.ts";
+import { promptLinkProblems } from "./prompt_links.ts";
 import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
 import { freeText } from "./schema_text.ts";
 
@@ -50,6 +51,9 @@ export const Duration = z.union([
 ]).describe(
   'Duration: "250ms", "1.5s", "2m", a range "200ms..900ms", or milliseconds; at most 1d',
 );
+
+/** Most alternatives one var lists. */
+export const MAX_ALTERNATIVES = 1000;
 
 /** Highest weight (a script's, or a score value's per outcome): a million. */
 export const MAX_WEIGHT = 1_000_000;
@@ -103,6 +107,8 @@ export interface StepInput {
   price?: Record<string, number>;
   timeToFirstToken?: number | string;
   prompt?: PromptRefInput;
+  /** The linked prompt's `{{variables}}`, content templates. */
+  promptVariables?: Record<string, string | number | boolean>;
   main?: true;
   error?: StepErrorInput;
 }
@@ -184,7 +190,13 @@ const StepError = z.strictObject({
 const MODEL_FIELDS = ["model", "modelParameters", "usage", "cost", "price"] as const;
 
 /** Fields only a generation has. */
-const GENERATION_ONLY = ["messages", "timeToFirstToken", "prompt", "main"] as const;
+const GENERATION_ONLY = [
+  "messages",
+  "timeToFirstToken",
+  "prompt",
+  "promptVariables",
+  "main",
+] as const;
 
 /** A step: an observation with a type, timing, content and optional children. */
 export const Step: z.ZodType<StepInput> = z.strictObject({
@@ -218,6 +230,14 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   ),
   timeToFirstToken: Duration.optional(),
   prompt: PromptRef.optional(),
+  promptVariables: z.record(
+    z.string().regex(/^[^{}\s]+$/, { error: "must be a prompt variable name, without spaces" }),
+    z.union([z.string(), z.number(), z.boolean()]),
+  ).optional().describe(
+    "The linked declared prompt's {{variables}} (content templates allowed): the prompt, " +
+      "filled in, heads the generation's input (its system message, or a chat prompt's " +
+      "messages, with these messages at its placeholder)",
+  ),
   main: z.literal(true).optional().describe(
     "The turn's main generation: it carries the conversation so far (earlier turns' user and " +
       "assistant messages after its system messages), and its input usage grows by their " +
@@ -418,8 +438,12 @@ export const Script = z.strictObject({
   }).default({ thinkTime: "15s..45s" }),
   vars: z.record(
     z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, { error: "must be a camelCase or snake_case name" }),
-    z.string(),
-  ).optional().describe("Values drawn once per session, used as {{name}} in content"),
+    z.union([z.string(), z.array(z.string().min(1)).min(2).max(MAX_ALTERNATIVES)]),
+  ).optional().describe(
+    "Values drawn once per session, used as {{name}} in content: a template, or a list of " +
+      "alternatives (whole sentences, each a template that may use persona values and the " +
+      "vars before it), one picked per session",
+  ),
   persona: Persona.optional(),
   scores: z.array(Score).optional().describe(
     "Scores of the whole session (byOutcome uses the last turn's outcome)",
@@ -441,6 +465,11 @@ export const Script = z.strictObject({
   }
   for (const { path, message } of promptProblems(script)) {
     ctx.addIssue({ code: "custom", path, message });
+  }
+  if (Array.isArray(script.prompts)) {
+    for (const problem of promptLinkProblems(script.turns, script.prompts)) {
+      addProblem(ctx, problem);
+    }
   }
   for (const problem of findingProblems(script)) ctx.addIssue({ code: "custom", ...problem });
   for (const problem of personaProblems(script.persona, script.trace.metadata)) {

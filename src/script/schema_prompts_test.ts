@@ -12,18 +12,18 @@ user: { id: usr_pseudo_7f31c2 }
 trace: { name: demo-turn, version: local }
 `;
 
-const turn = (prompt: string, scores = "") =>
+const turn = (prompt: string, options: { scores?: string; variables?: string } = {}) =>
   `turns:
   - kind: status
     input: Where is my order?
     output: On its way.
     outcome: answered
-${scores}    steps:
+${options.scores ?? ""}    steps:
       - type: generation
         name: answer
         model: gpt-4o
         prompt: ${prompt}
-`;
+${options.variables ? `        promptVariables: ${options.variables}\n` : ""}`;
 
 function problems(text: string): string[] {
   try {
@@ -45,13 +45,17 @@ const DECLARED = `prompts:
 `;
 
 test("a generation may name a declared prompt, and the declaration gets its defaults", () => {
-  const script = parseScript(HEAD + DECLARED + turn("support-answer"), "x.yaml");
+  const script = parseScript(
+    HEAD + DECLARED + turn("support-answer", { variables: "{ customer: you, topic: orders }" }),
+    "x.yaml",
+  );
   assert.ok(Array.isArray(script.prompts));
   assert.deepEqual(script.prompts[0].labels, []);
   assert.equal(script.prompts[0].type, "chat");
   assert.equal(script.turns[0].steps[0].prompt, "support-answer");
   const text = parseScript(
-    HEAD + 'prompts:\n  - { name: r, prompt: "Classify {{q}}" }\n' + turn("r"),
+    HEAD + 'prompts:\n  - { name: r, prompt: "Classify {{q}}" }\n' +
+      turn("r", { variables: "{ q: Where is my order? }" }),
     "x.yaml",
   );
   assert.ok(Array.isArray(text.prompts));
@@ -97,9 +101,8 @@ test("prompt declarations are checked by Langfuse's rules before anything is sen
 
 test("score config fields must hold every value the score can send", () => {
   const found = problems(
-    HEAD + turn(
-      "{ name: p, version: 1 }",
-      `    scores:
+    HEAD + turn("{ name: p, version: 1 }", {
+      scores: `    scores:
       - name: resolution
         dataType: CATEGORICAL
         value: resolved
@@ -109,7 +112,7 @@ test("score config fields must hold every value the score can send", () => {
       - { name: thumbs, dataType: BOOLEAN, value: 1, categories: [yes, no] }
       - { name: a_name_that_is_longer_than_thirty_five, dataType: NUMERIC, value: 1 }
 `,
-    ),
+    }),
   );
   assert.ok(
     found.some((p) =>
@@ -128,7 +131,10 @@ test("prompts: may name a YAML file beside the script; its problems carry its ow
     join(dir, "shared.yaml"),
     'prompts:\n  - { name: router, prompt: "Classify {{q}}" }\n',
   );
-  await writeFile(join(dir, "ok.yaml"), HEAD + "prompts: shared.yaml\n" + turn("router"));
+  await writeFile(
+    join(dir, "ok.yaml"),
+    HEAD + "prompts: shared.yaml\n" + turn("router", { variables: "{ q: Where is my order? }" }),
+  );
   const loaded = await loadScriptFile(join(dir, "ok.yaml"));
   assert.equal(loaded.promptsFile, join(dir, "shared.yaml"));
   assert.ok(Array.isArray(loaded.script.prompts));

@@ -18,7 +18,7 @@ export async function withoutFixtures(file: string): Promise<string> {
     if (value === null || typeof value !== "object") return value;
     return Object.fromEntries(
       Object.entries(value).filter(([key]) =>
-        !["prompts", "prompt", "scores", "review"].includes(key)
+        !["prompts", "prompt", "promptVariables", "scores", "review"].includes(key)
       )
         .map(([key, item]) => [key, strip(item)]),
     );

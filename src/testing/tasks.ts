@@ -14,6 +14,10 @@ export interface TaskResult {
 export interface TaskOptions {
   /** Added to the environment; NO_COLOR is always set. */
   env?: Record<string, string>;
+  /** Leave out this process's Langfuse and OpenTelemetry variables; default false. */
+  isolated?: boolean;
+  /** Keep the task runner's own line about the command it runs out of stderr; default false. */
+  quiet?: boolean;
   /** Called with stdout as printed so far, after each chunk. */
   onStdout?: (stdout: string) => void;
   /** Killed (SIGKILL) after this long; default 60 s. */
@@ -27,9 +31,15 @@ export function startTask(
   options: TaskOptions = {},
 ): Promise<TaskResult> {
   const { command, args: argv } = taskProcess(name, args);
+  if (options.quiet) argv.splice(1, 0, "Deno" in globalThis ? "--quiet" : "--silent");
+  const inherited = options.isolated
+    ? Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(LANGFUSE_|OTEL_)/.test(name)),
+    )
+    : process.env;
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
-      env: { ...process.env, ...options.env, NO_COLOR: "1" },
+      env: { ...inherited, ...options.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -46,4 +56,16 @@ export function startTask(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `task` with `args` as a user does, quietly, in an environment without this process's
+ * Langfuse and OpenTelemetry variables, plus `env`.
+ */
+export function runTask(
+  task: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<TaskResult> {
+  return startTask(task, args, { env, isolated: true, quiet: true, timeoutMs: 300_000 });
 }
