@@ -81,7 +81,12 @@ test("the default preview starts with the session, its traces, and ends with how
     "why declared prompts are not linked is one line of the summary",
   );
   assert.match(text, /└─ agent support-agent/);
-  assert.match(text, /generation compose-answer .* gpt-4o-2024-08-06 · \d+→\d+ tok/);
+  assert.match(text, /generation compose-answer .* gpt-5\.4 · \d+→\d+ tok/);
+  // Later turns repeat the tool schemas, system prompt and first question: cached.
+  assert.match(
+    text,
+    /generation compose-answer .* gpt-5\.4 · \d+→\d+ tok \(input_cached_tokens 1152\)/,
+  );
   assert.match(text, /tool create_handoff_ticket .*⚠ WARNING/);
   assert.match(text, /No contract problems found\./);
   assert.match(text, /spans {5}20 generated, 20 acknowledged, 0 failed/);

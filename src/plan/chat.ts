@@ -5,7 +5,6 @@
  */
 import type { StepInput, TurnInput } from "../script/schema.ts";
 import type { Json, ObservationPlan } from "./types.ts";
-import { pricedCost, withTotal } from "./usage.ts";
 
 /** A chat message as a generation's input holds it. */
 export interface ChatMessage {
@@ -13,21 +12,6 @@ export interface ChatMessage {
   role: "system" | "developer" | "user" | "assistant" | "tool";
   content: Json;
 }
-
-/**
- * Tokens a message adds to a prompt, estimated: its content's characters / 4 (rounded up; JSON
- * content counts as its JSON text) plus 4 for the message's framing (role, separators), which
- * is about what OpenAI's chat format costs. Good enough for growth, not a tokenizer.
- */
-export function messageTokens(message: ChatMessage): number {
-  const text = typeof message.content === "string"
-    ? message.content
-    : JSON.stringify(message.content);
-  return Math.ceil(text.length / 4) + MESSAGE_FRAMING_TOKENS;
-}
-
-/** Tokens of a message's framing in `messageTokens`. */
-export const MESSAGE_FRAMING_TOKENS = 4;
 
 /**
  * The turn's main generation: the one marked `main: true`, else the turn's last generation in
@@ -67,25 +51,22 @@ export function isInstruction(message: Json): boolean {
  * Puts the conversation so far into a main generation's messages: its system and developer
  * message(s) first (its linked prompt's, or its own), then `history` (earlier turns' user and
  * assistant messages, in order), then its other messages (this turn's user message, tool
- * messages). Only a generation whose input is a list of messages changes. The history's
- * estimated tokens (`messageTokens`) are added to the sampled input usage; with a `price` the
- * cost follows the new usage, a fixed `cost` stays as the script gives it.
+ * messages). Only a generation whose input is a list of messages changes. Returns the messages
+ * put in (none when nothing changed): a counted input counts them with the rest, a fixed
+ * `usage.input` gets their tokens.
  */
 export function withHistory(
   observation: ObservationPlan,
   step: StepInput,
   history: ChatMessage[],
-): void {
-  if (history.length === 0 || step.input !== undefined) return;
-  if (!Array.isArray(observation.input)) return;
+): ChatMessage[] {
+  if (history.length === 0 || step.input !== undefined) return [];
+  if (!Array.isArray(observation.input)) return [];
   const own = observation.input;
   observation.input = [
     ...own.filter(isInstruction),
     ...history,
     ...own.filter((message) => !isInstruction(message)),
   ];
-  if (!observation.usage) return;
-  const extra = history.reduce((sum, message) => sum + messageTokens(message), 0);
-  observation.usage = withTotal({ ...observation.usage, input: observation.usage.input + extra });
-  if (step.price) observation.cost = pricedCost(observation.usage, step.price);
+  return history.slice();
 }

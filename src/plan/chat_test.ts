@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadScriptFile, parseScript } from "../script/load.ts";
-import { type ChatMessage, mainGeneration, messageTokens } from "./chat.ts";
+import { type ChatMessage, mainGeneration } from "./chat.ts";
 import { SessionFactory } from "./instances.ts";
 import { planSession } from "./session.ts";
+import { messageTokens } from "./tokens.ts";
 import type { Json, ObservationPlan, SessionPlan } from "./types.ts";
 
 const END = Date.parse("2026-11-25T12:00:00.000Z");
@@ -81,7 +82,7 @@ ${
 }
 `;
 
-test("input usage grows turn by turn by the history's estimated tokens, and a price-based cost follows", () => {
+test("a fixed input usage grows turn by turn by the history's tokens, and a fixed cost stays", () => {
   const script = parseScript(FIXED_USAGE.replace(/\n {8}main: true/g, ""), "fixed.yaml");
   const plan = planSession(script, { seed: 1, endMs: END, file: "fixed.yaml" });
   const mains = plan.turns.map((turn) => find(turn.root, "fixed-cost")[0]);
@@ -93,7 +94,7 @@ test("input usage grows turn by turn by the history's estimated tokens, and a pr
       { role: "user" as const, content: turn.root.input! },
       { role: "assistant" as const, content: turn.root.output! },
     ]);
-    const extra = history.reduce((sum, message) => sum + messageTokens(message), 0);
+    const extra = history.reduce((sum, message) => sum + messageTokens(message, "gpt-4o"), 0);
     assert.deepEqual(main.usage, { input: 100 + extra, output: 20, total: 120 + extra });
     // A fixed cost is what the script says it is.
     assert.deepEqual(main.cost, { input: 0.001, output: 0.002, total: 0.003 });
@@ -117,12 +118,6 @@ test("a price-based main generation's cost follows its grown input usage", () =>
   assert.equal(main.cost!.output, 20 * 10 / 1e6);
   assert.equal(byRole(main, "user").length, 3);
   assert.equal(find(plan.turns[2].root, "fixed-cost")[0].usage!.input, 100);
-});
-
-test("messageTokens() estimates characters / 4 plus 4 tokens of framing per message", () => {
-  assert.equal(messageTokens({ role: "user", content: "12345678" }), 6);
-  assert.equal(messageTokens({ role: "user", content: "123456789" }), 7);
-  assert.equal(messageTokens({ role: "tool", content: { a: 1 } }), 2 + 4); // {"a":1}
 });
 
 test("mainGeneration() takes the generation marked main, else the turn's last one in document order", () => {

@@ -78,10 +78,18 @@ test("unsolved replaces the turn's answer and its main generation's, and nothing
     turn: 1,
     traceId: plan.turns[0].traceId,
   }]);
-  // Ids, times and the other answers are those of the session without the finding.
+  // Ids, later turns' times and the other answers are those of the session without the
+  // finding; the changed answer streams for as long as its own tokens take.
   assert.equal(plan.sessionId, plain.sessionId);
   assert.deepEqual(plan.turns.map((t) => t.traceId), plain.turns.map((t) => t.traceId));
-  assert.deepEqual(plan.turns.map((t) => t.root.startMs), plain.turns.map((t) => t.root.startMs));
+  assert.deepEqual(
+    plan.turns.slice(1).map((t) => t.root.startMs),
+    plain.turns.slice(1).map((t) => t.root.startMs),
+  );
+  assert.notEqual(
+    named(plan.turns[0].root, "compose-answer").usage!.output,
+    named(plain.turns[0].root, "compose-answer").usage!.output,
+  );
   assert.deepEqual(
     plan.turns.slice(1).map((t) => t.root.output),
     plain.turns.slice(1).map((t) => t.root.output),
@@ -275,9 +283,10 @@ async function emitted(plan: SessionPlan): Promise<ReadableSpan[]> {
   return exporter.getFinishedSpans();
 }
 
-const CONTENT_KEYS = /\.(input|output|usage_details|cost_details)$/;
+// Content, and the numbers that follow it: tokens, cost and when streaming started.
+const CONTENT_KEYS = /\.(input|output|usage_details|cost_details|completion_start_time)$/;
 
-test("a planted session's spans carry no finding label and differ only in content", async () => {
+test("a planted session's spans carry no finding label and differ only in content and its numbers", async () => {
   const plain = await emitted(replay());
   const describe = (spans: ReadableSpan[]) =>
     spans.map((span) => ({

@@ -4,7 +4,7 @@
  * reviewer), counted per turn of each script, and how many input tokens a generation reports
  * for the text it shows. Pure.
  */
-import { MESSAGE_FRAMING_TOKENS } from "./chat.ts";
+import { TOKENS_PER_MESSAGE } from "./tokens.ts";
 import { DAYS, MONTHS } from "./calendar.ts";
 import type { Json, ObservationPlan, TurnPlan } from "./types.ts";
 
@@ -217,7 +217,7 @@ export function visibleCharacters(input: Json | undefined): number {
   if (!Array.isArray(input)) return contentText(input).length;
   let chars = 0;
   for (const message of input) {
-    chars += MESSAGE_FRAMING_TOKENS * 4;
+    chars += TOKENS_PER_MESSAGE * 4;
     if (message === null || typeof message !== "object" || Array.isArray(message)) {
       chars += contentText(message).length;
       continue;

@@ -1,15 +1,17 @@
 /**
  * Plans one session from a script: pure and deterministic for a seed and an end (or start)
- * time. Durations are drawn first, then turns are laid out so the last one ends at `endMs`
- * (or the first starts at `startMs`), separated by think time. In load mode (`branching`)
- * the session may stop early or skip turns, steps may fail at their declared rate (with the
- * consequences in failures.ts), and scores follow outcomes and planted findings.
+ * time. Timing is drawn first (layout.ts) and content rendered at those times; then the numbers
+ * that follow the content (token usage, cost, streamed generations' durations) are settled, and
+ * the turns are laid out so the last one ends at `endMs` (or the first starts at `startMs`),
+ * separated by think time. In load mode (`branching`) the session may stop early or skip turns,
+ * steps may fail at their declared rate (with the consequences in failures.ts), and scores
+ * follow outcomes and planted findings.
  */
-import { type MsRange, parseDurationRange } from "../script/duration.ts";
 import { parseIdFormat } from "../script/privacy.ts";
-import type { ScoreInput, ScriptInput, StepInput, TurnInput } from "../script/schema.ts";
+import type { ScoreInput, ScriptInput, StepInput } from "../script/schema.ts";
 import { type ChatMessage, mainGeneration, turnMessages, withHistory } from "./chat.ts";
 import { ContentRenderer } from "./content.ts";
+import { countedUsage, modelCost, PromptCache } from "./counted_usage.ts";
 import {
   type Consequence,
   drawFailure,
@@ -18,22 +20,23 @@ import {
   showFailures,
 } from "./failures.ts";
 import { choosePlanting, replaceAnswer, replaceQuestion } from "./findings.ts";
+import { draw, type Layout, layoutTurn, place, streamed } from "./layout.ts";
 import { openAiMessages } from "./messages.ts";
 import { promptInput } from "./prompt_render.ts";
 import type { PromptDeclarationInput } from "../script/schema_prompts.ts";
 import { drawPersona, personaMetadata, personaVars } from "./persona.ts";
 import { hashHex, Rng } from "./random.ts";
+import { messageTokens } from "./tokens.ts";
 import type {
-  Cost,
   Json,
   ObservationPlan,
   PlantedFinding,
   ScorePlan,
   SessionPlan,
   TurnPlan,
-  Usage,
 } from "./types.ts";
-import { drawUsage, fixedCost, pricedCost } from "./usage.ts";
+
+export { draw } from "./layout.ts";
 
 /** How to plan a session. */
 export interface PlanOptions {
@@ -66,15 +69,6 @@ export interface PlanOptions {
    */
   plant?: string;
 }
-
-/** The gap before a step without `gap`. */
-export const DEFAULT_GAP = "2ms..15ms";
-/** The duration of a leaf step without `duration`. */
-export const DEFAULT_LEAF = "5ms..40ms";
-/** How much longer than its children a container lasts. */
-export const TAIL = "1ms..6ms";
-/** The backoff before a retry without `retry.gap`. */
-export const DEFAULT_BACKOFF = "500ms..1.5s";
 
 /** Plans a session: ids, timestamps and rendered content for every turn. */
 export function planSession(script: ScriptInput, options: PlanOptions): SessionPlan {
@@ -137,8 +131,12 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
       timing.fork(stall ? `think${index}:stall` : `think${index}`),
     )
   );
-  const total = layouts.reduce((sum, layout, t) => sum + layout.durationMs + thinks[t], 0);
-  const startMs = options.startMs ?? options.endMs - total;
+  // Content is rendered at times worked out from the drawn timing; streamed generations then
+  // take as long as their output, and the turns are laid out again below. The content's dates
+  // may be a few seconds off the final times, which no reader can tell.
+  const sessionMs = () =>
+    layouts.reduce((sum, layout, t) => sum + layout.durationMs + thinks[t], 0);
+  const startMs = options.startMs ?? options.endMs - sessionMs();
 
   const content = new ContentRenderer(rng.fork("content"), startMs, builtins);
   content.drawVars(script.vars ?? {}, startMs);
@@ -148,6 +146,7 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
 
   let cursor = startMs;
   const history: ChatMessage[] = [];
+  const promptCache = new PromptCache();
   const turns: TurnPlan[] = [];
   for (const [position, { index, failed, stall }] of entries.entries()) {
     const turn = script.turns[index];
@@ -198,13 +197,21 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
         replaceQuestion(root, `${reaction} ${root.input}`);
       }
     }
-    if (main && mainStep) withHistory(main, mainStep, history);
+    const inserted = main && mainStep ? withHistory(main, mainStep, history) : [];
     history.push(...turnMessages(root.input, root.output));
+    settleNumbers(layouts[position], root, { prompts: promptCache, main, inserted });
     cursor = root.endMs;
     const firstFailure = [...failed.values()][0];
     const outcome = firstFailure ? failureOutcome(firstFailure) : turn.outcome;
     turns.push({ index: position, kind: turn.kind, outcome, traceId, root });
   }
+  cursor = options.startMs ?? options.endMs - sessionMs();
+  for (const [position, turn] of turns.entries()) {
+    cursor += thinks[position];
+    placeTimes(layouts[position], turn.root, cursor);
+    cursor = turn.root.endMs;
+  }
+
   const findings: PlantedFinding[] = planting
     ? [{
       finding: planting.variant.finding,
@@ -399,129 +406,56 @@ export function resolveId(id: string, rng: Rng): string {
     (format.alphabet === "hex" ? rng.hex(format.length) : rng.alnum(format.length));
 }
 
-/** Draws a duration in ms from a duration field, skewed towards its minimum. */
-export function draw(duration: number | string, rng: Rng): number {
-  if (typeof duration === "number") return Math.round(duration);
-  let range = RANGES.get(duration);
-  if (range === undefined) {
-    range = parseDurationRange(duration);
-    if (!range) throw new Error(`unchecked duration "${duration}"`);
-    RANGES.set(duration, range);
-  }
-  return Math.round(rng.skewed(range.min, range.max));
+/** What settling a turn's numbers needs besides its timing and observations. */
+interface SettleContext {
+  /** The session's earlier prompts, for cached input tokens. */
+  prompts: PromptCache;
+  /** The turn's main generation and the earlier turns' messages put into it. */
+  main: ObservationPlan | undefined;
+  inserted: ChatMessage[];
 }
 
-// Durations come from the loaded scripts, a bounded set, and each is drawn many times.
-const RANGES = new Map<string, MsRange>();
-
-/** A step's timing decided, relative to its parent's start, before ids and content. */
-interface Layout {
-  step: StepInput;
-  offsetMs: number;
-  durationMs: number;
-  ttftMs?: number;
-  usage?: Usage;
-  cost?: Cost;
-  /** The step's injected failure happened. */
-  failed: boolean;
-  /** A retried step's attempt: 1 failed, 2 succeeded. */
-  attempt?: number;
-  /** The second attempt of a failed step that is retried (a later sibling). */
-  retry?: Layout;
-  children: Layout[];
-}
-
-interface LayoutOptions {
-  outlierRate: number;
-  failed: Map<StepInput, Consequence>;
-}
-
-function layoutTurn(turn: TurnInput, traceName: string, rng: Rng, options: LayoutOptions): Layout {
-  const rootStep: StepInput = {
-    type: "span",
-    name: turn.name ?? traceName,
-    level: turn.level,
-    statusMessage: turn.statusMessage,
-    steps: turn.steps,
+/**
+ * Settles the numbers that follow a turn's content, in document order: each model call's usage
+ * and cost, and a streamed generation's duration; then lays the turn out again.
+ */
+function settleNumbers(root: Layout, observation: ObservationPlan, context: SettleContext): void {
+  const visit = (layout: Layout, obs: ObservationPlan) => {
+    const { step } = layout;
+    if (isModelCall(step)) {
+      const model = step.model ?? "";
+      const historyTokens = obs === context.main
+        ? context.inserted.reduce((sum, message) => sum + messageTokens(message, model), 0)
+        : 0;
+      obs.usage = countedUsage(step, obs, {
+        fixed: layout.usage,
+        historyTokens,
+        failed: layout.failed,
+        cache: context.prompts,
+      });
+      const cost = modelCost(step, obs.usage);
+      if (cost) obs.cost = cost;
+      if (obs.usage.output !== undefined) streamed(layout, obs.usage.output);
+    }
+    layout.children.forEach((child, i) => visit(child, obs.children[i]));
   };
-  return layoutStep(rootStep, 0, rng, options);
+  visit(root, observation);
+  place(root);
 }
 
-function layoutStep(
-  step: StepInput,
-  offsetMs: number,
-  rng: Rng,
-  options: LayoutOptions,
-  attempt?: number,
-): Layout {
-  const children: Layout[] = [];
-  let cursor = 0;
-  let needed = 0;
-  for (const [i, child] of (step.steps ?? []).entries()) {
-    const gap = draw(child.gap ?? DEFAULT_GAP, rng);
-    const start = step.parallel ? gap : cursor + gap;
-    const layout = layoutStep(child, start, rng.fork(`s${i}`), options);
-    children.push(layout);
-    cursor = start + layout.durationMs;
-    const retry = layout.failed ? options.failed.get(child)?.retry : undefined;
-    if (retry) {
-      // After the backoff the step runs again, and succeeds; its own streams keep the other
-      // steps' draws as they are without the failure.
-      const retryRng = rng.fork(`s${i}:retry`);
-      const backoff = draw(retry.gap ?? DEFAULT_BACKOFF, retryRng);
-      if (retry.event) children.push(retryEvent(child, retry.event, cursor, backoff));
-      layout.attempt = 1;
-      layout.retry = layoutStep(child, cursor + backoff, retryRng, options, 2);
-      children.push(layout.retry);
-      cursor = layout.retry.offsetMs + layout.retry.durationMs;
-    }
-    needed = Math.max(needed, cursor);
-  }
-  let durationMs: number;
-  if (step.type === "event") durationMs = 0;
-  else if (children.length > 0) {
-    const own = step.duration === undefined ? 0 : draw(step.duration, rng);
-    durationMs = Math.max(own, needed + draw(TAIL, rng));
-  } else {
-    durationMs = draw(step.duration ?? DEFAULT_LEAF, rng);
-    // Drawn only when asked for, so plans without outliers stay as they were.
-    if (options.outlierRate > 0 && rng.next() < options.outlierRate) {
-      durationMs = Math.round(durationMs * (3 + rng.next() * 5));
-    }
-  }
-  const failed = attempt !== 2 && options.failed.has(step);
-  if (failed && children.length === 0 && step.error?.duration !== undefined) {
-    durationMs = draw(step.error.duration, rng.fork("failed"));
-  }
-
-  const layout: Layout = { step, offsetMs, durationMs, failed, children };
-  if (attempt) layout.attempt = attempt;
-  if (step.type === "generation" && step.timeToFirstToken !== undefined) {
-    layout.ttftMs = Math.min(draw(step.timeToFirstToken, rng), durationMs);
-  }
-  if (isModelCall(step) && step.usage) {
-    layout.usage = drawUsage(step.usage, rng);
-    if (step.cost) layout.cost = fixedCost(step.cost);
-    if (step.price) layout.cost = pricedCost(layout.usage, step.price);
-  }
-  return layout;
+/** Puts a turn's observations at their final times, the root starting at `startMs`. */
+function placeTimes(layout: Layout, obs: ObservationPlan, startMs: number): void {
+  obs.startMs = startMs;
+  obs.endMs = startMs + layout.durationMs;
+  if (layout.ttftMs !== undefined) obs.completionStartMs = startMs + layout.ttftMs;
+  layout.children.forEach((child, i) =>
+    placeTimes(child, obs.children[i], startMs + child.offsetMs)
+  );
 }
 
 /** Whether a step calls a model: a generation or an embedding (model, usage and cost). */
 function isModelCall(step: StepInput): boolean {
   return step.type === "generation" || step.type === "embedding";
-}
-
-/** The WARNING event between a failed step and its retry. */
-function retryEvent(step: StepInput, name: string, atMs: number, backoffMs: number): Layout {
-  const event: StepInput = {
-    type: "event",
-    name,
-    level: "WARNING",
-    statusMessage: `Retrying ${step.name} after ${step.error?.message ?? "a failure"} (attempt 2)`,
-    input: { tool: step.name, attempt: 2, backoff_ms: backoffMs },
-  };
-  return { step: event, offsetMs: atMs, durationMs: 0, failed: false, children: [] };
 }
 
 /** What materializing a turn draws from and collects. */
@@ -564,8 +498,6 @@ function materialize(
   if (isModelCall(step)) {
     if (step.model !== undefined) observation.model = step.model;
     if (step.modelParameters) observation.modelParameters = step.modelParameters;
-    if (layout.usage) observation.usage = layout.usage;
-    if (layout.cost) observation.cost = layout.cost;
   }
   if (step.type === "generation") {
     const prompt = typeof step.prompt === "string" ? context.prompts.get(step.prompt) : undefined;
@@ -580,7 +512,6 @@ function materialize(
     } else if (step.messages) {
       observation.input = openAiMessages(content.render(step.messages as Json, startMs));
     }
-    if (layout.ttftMs !== undefined) observation.completionStartMs = startMs + layout.ttftMs;
     if (typeof step.prompt === "string") observation.promptRef = step.prompt;
     else if (step.prompt) observation.prompt = step.prompt;
   }

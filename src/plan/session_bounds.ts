@@ -1,16 +1,30 @@
 /**
  * The longest a session of a script can last in load mode, worked out from the script alone
  * (no session planned): every turn reached (of turns that need different values of a var, the
- * longest combination), each think time and step at its maximum, leaves at
- * the largest slow outlier, failures at their failed duration with their retry, and the turn a
+ * longest combination), each think time and step at its maximum, leaves at the largest slow
+ * outlier, failures at their failed duration with their retry, streamed generations writing
+ * their most tokens at their model's slowest speed, and the turn a
  * late_escalation adds. The user schedule keeps a user's sessions this far apart. Pure.
  */
 import { parseDurationRange } from "../script/duration.ts";
 import type { ScriptInput, StepInput } from "../script/schema.ts";
-import { DEFAULT_BACKOFF, DEFAULT_GAP, DEFAULT_LEAF, TAIL } from "./session.ts";
+import {
+  DEFAULT_BACKOFF,
+  DEFAULT_GAP,
+  DEFAULT_LEAF,
+  failedTimeoutMs,
+  OUTLIER_FACTOR as STRETCH,
+  TAIL,
+  timeoutOf,
+} from "./layout.ts";
+import { modelProfile } from "./models.ts";
+import { outputTokens } from "./tokens.ts";
 
 /** A slow outlier lasts at most this many times its drawn duration (see `layoutStep`). */
-const OUTLIER_FACTOR = 8;
+const OUTLIER_FACTOR = STRETCH.max;
+
+/** The output parameters that cap a generation's output tokens, as providers name them. */
+const OUTPUT_CAPS = ["max_completion_tokens", "max_tokens", "max_output_tokens"];
 
 /** How sessions are planned, as far as their length goes. */
 export interface BoundOptions {
@@ -59,9 +73,20 @@ function stepsMs(step: StepInput, options: BoundOptions): number {
   if (step.type === "event") return 0;
   const children = step.steps ?? [];
   if (children.length === 0) {
+    const timeout = timeoutOf(step);
+    if (timeout !== undefined) return timeout;
     const outlier = options.outlierRate > 0 ? OUTLIER_FACTOR : 1;
-    const failed = step.error?.duration === undefined ? 0 : maxMs(step.error.duration);
-    return Math.max(maxMs(step.duration ?? DEFAULT_LEAF) * outlier, failed);
+    const failed = Math.max(
+      step.error?.duration === undefined ? 0 : maxMs(step.error.duration),
+      failedTimeoutMs(step) ?? 0,
+    );
+    const streams = step.type === "generation" && step.timeToFirstToken !== undefined &&
+      step.duration === undefined;
+    const runs = streams
+      ? maxMs(step.timeToFirstToken!) * outlier +
+        Math.ceil(mostOutputTokens(step) * 1000 / modelProfile(step.model ?? "").outputSpeed.min)
+      : maxMs(step.duration ?? DEFAULT_LEAF) * outlier;
+    return Math.max(runs, failed);
   }
   const spans = children.map((child) =>
     maxMs(child.gap ?? DEFAULT_GAP) + withRetryMs(child, options)
@@ -79,6 +104,20 @@ function withRetryMs(step: StepInput, options: BoundOptions): number {
   if (retries.length === 0) return once;
   const backoff = Math.max(...retries.map((c) => maxMs(c.retry!.gap ?? DEFAULT_BACKOFF)));
   return once + backoff + once;
+}
+
+/**
+ * The most output tokens a generation writes: its fixed count, else the cap its model
+ * parameters set, else (templates unrendered) twice its output's tokens and 256 more.
+ */
+function mostOutputTokens(step: StepInput): number {
+  const fixed = step.usage?.output;
+  if (fixed !== undefined) return typeof fixed === "number" ? fixed : Number(fixed.split("..")[1]);
+  const cap = OUTPUT_CAPS.map((key) => step.modelParameters?.[key]).find((value) =>
+    typeof value === "number"
+  );
+  if (typeof cap === "number") return cap;
+  return 2 * outputTokens(step.output, step.model ?? "") + 256;
 }
 
 function maxMs(duration: number | string): number {

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { loadScriptFile, parseScript } from "../script/load.ts";
+import { oneTurnScript } from "../testing/scripts.ts";
 import { DEFAULT_OUTLIER_RATE } from "./instances.ts";
 import { planSession } from "./session.ts";
 import { longestSessionMs } from "./session_bounds.ts";
@@ -79,4 +80,27 @@ test("longestSessionMs() counts one of the turns that need different values of a
     bound(alternatives([{ seconds: 10 }, { seconds: 20 }, { seconds: 30 }])),
     bound(alternatives([{ seconds: 10 }, { seconds: 20 }])) + 60_000 + one - 1_000,
   );
+});
+
+test("the bound holds streamed generations at their slowest and steps at their named timeout", () => {
+  const script = parseScript(
+    oneTurnScript(`- type: generation
+  name: answer
+  model: gpt-5.4
+  modelParameters: { max_completion_tokens: 500 }
+  timeToFirstToken: 300ms..600ms
+  output: { role: assistant, content: A long answer. }
+  usage: { output: 450..500 }
+- { type: tool, name: pay, statusMessage: payment provider timeout after 5s }`),
+    "bounded.yaml",
+  );
+  const bound = longestSessionMs(script, { outlierRate: 1 });
+  // 500 tokens at the large models' slowest 30 tokens/s, the first token 8 times late, and 5s.
+  assert.ok(bound >= 600 * 8 + Math.ceil(500 * 1000 / 30) + 5000, `${bound}`);
+  for (let seed = 0; seed < 200; seed++) {
+    const plan = planSession(script, { seed, endMs: END, file: "b.yaml", outlierRate: 1 });
+    const root = plan.turns[0].root;
+    assert.ok(root.endMs - root.startMs <= bound);
+    assert.equal(root.children[1].endMs - root.children[1].startMs, 5000);
+  }
 });

@@ -1,9 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseScript } from "../script/load.ts";
+import { countTokens as o200k } from "gpt-tokenizer/encoding/o200k_base";
+import { loadScriptFile, parseScript } from "../script/load.ts";
+import { stepPaths } from "../script/schema.ts";
+import { SessionFactory } from "./instances.ts";
+import { modelProfile } from "./models.ts";
 import { draw, planSession, resolveId } from "./session.ts";
 import { Rng } from "./random.ts";
-import { countSpans, type ObservationPlan } from "./types.ts";
+import { countSpans, type Json, type ObservationPlan, type SessionPlan } from "./types.ts";
 
 const SCRIPT = parseScript(
   `name: demo
@@ -188,6 +192,136 @@ test("in load mode a declared outcome's byOutcome weights decide the score's val
     if (plan.scores.find((score) => score.name === "helpful")?.value === 1) ones++;
   }
   assert.ok(Math.abs(ones / 1000 - 0.9) < 0.04, `${ones} of 1000 helpful`);
+});
+
+// The numbers a reviewer can check, over a load-mode population of the shipped scripts.
+const SHIPPED = await Promise.all(
+  ["order-status", "refund", "handoff"].map(async (name) => {
+    const file = `conversations/${name}.yaml`;
+    return { file, script: (await loadScriptFile(file)).script };
+  }),
+);
+const POPULATION = (() => {
+  const factory = new SessionFactory(SHIPPED, { seed: 7, users: 20, outlierRate: 0.02 });
+  return Array.from({ length: 150 }, (_, i) => factory.plan(i, { endMs: END }));
+})();
+const HIDDEN = new Map<string, number>(
+  SHIPPED.flatMap(({ script }) =>
+    script.turns.flatMap((turn) =>
+      stepPaths(turn.steps, []).map(({ step }) =>
+        [step.name, step.hiddenInputTokens ?? 0] as [string, number]
+      )
+    )
+  ),
+);
+
+function generations(plans: SessionPlan[]): ObservationPlan[] {
+  const found: ObservationPlan[] = [];
+  for (const plan of plans) {
+    for (const turn of plan.turns) {
+      walk(turn.root, (obs) => obs.type === "generation" && found.push(obs));
+    }
+  }
+  return found;
+}
+
+/**
+ * OpenAI's chat billing, counted here with gpt-tokenizer itself: 3 per message, its role,
+ * content, name (and 1 more), tool calls and tool call id, and 3 priming the reply.
+ */
+function openAiPromptTokens(messages: Json): number {
+  const count = (value: Json) =>
+    o200k(typeof value === "string" ? value : JSON.stringify(value), {
+      disallowedSpecial: new Set(),
+    });
+  return (messages as Record<string, Json>[]).reduce((sum, message) => {
+    let tokens = 3 + count(message.role) + (message.content === null ? 0 : count(message.content));
+    if (message.name !== undefined) tokens += count(message.name) + 1;
+    if (message.tool_calls !== undefined) tokens += count(message.tool_calls);
+    if (message.tool_call_id !== undefined) tokens += count(message.tool_call_id);
+    return sum + tokens;
+  }, 3);
+}
+
+test("the same output text counts the same tokens in every session", () => {
+  const counts = new Map<string, { tokens: Set<number>; seen: number }>();
+  for (const obs of generations(POPULATION)) {
+    const key = `${obs.model} ${JSON.stringify(obs.output)}`;
+    const entry = counts.get(key) ?? { tokens: new Set(), seen: 0 };
+    entry.tokens.add(obs.usage!.output!);
+    entry.seen++;
+    counts.set(key, entry);
+  }
+  const repeated = [...counts.values()].filter((entry) => entry.seen > 1);
+  assert.ok(repeated.length > 10, `${repeated.length} texts repeat`);
+  for (const [key, entry] of counts) assert.equal(entry.tokens.size, 1, key);
+});
+
+test("input tokens are the tokenizer's count of the messages as sent plus the declared hidden part", () => {
+  for (const obs of generations(POPULATION)) {
+    const usage = obs.usage!;
+    const sent = openAiPromptTokens(obs.input!) + HIDDEN.get(obs.name)!;
+    assert.equal(usage.input + (usage.input_cached_tokens ?? 0), sent, obs.name);
+    assert.equal(usage.total, sent + usage.output!);
+  }
+});
+
+test("cached input tokens appear from the second turn, once the shared prefix reaches 1,024", () => {
+  let cachedTurns = 0;
+  for (const plan of POPULATION) {
+    for (const [t, turn] of plan.turns.entries()) {
+      walk(turn.root, (obs) => {
+        if (obs.name !== "compose-answer") return;
+        // Tool schemas (1,110 tokens), the system prompt and the first question repeat.
+        if (t === 0) assert.equal(obs.usage!.input_cached_tokens, undefined);
+        else {
+          assert.ok(obs.usage!.input_cached_tokens! >= 1024, `turn ${t + 1}`);
+          assert.equal((obs.usage!.input_cached_tokens! - 1024) % 128, 0);
+          cachedTurns++;
+        }
+      });
+    }
+  }
+  assert.ok(cachedTurns > 30);
+  // The router's prompts stay far under 1,024 tokens: never cached.
+  const routers = generations(POPULATION).filter((obs) => obs.name === "route-intent");
+  assert.ok(routers.every((obs) => obs.usage!.input_cached_tokens === undefined));
+});
+
+test("streamed generations run at a speed inside their model's band after the first token", () => {
+  for (const obs of generations(POPULATION)) {
+    assert.ok(obs.completionStartMs !== undefined, obs.name);
+    const { min, max } = modelProfile(obs.model!).outputSpeed;
+    const streamMs = obs.endMs - obs.completionStartMs;
+    const output = obs.usage!.output!;
+    // Durations are whole milliseconds: allow half a millisecond either way.
+    assert.ok(
+      output * 1000 / max - 0.5 <= streamMs && streamMs <= output * 1000 / min + 0.5,
+      `${obs.name}: ${output} tokens in ${streamMs}ms`,
+    );
+  }
+});
+
+test("a step that times out lasts its timeout, as its status message says, slow outliers or not", () => {
+  const timedOut: ObservationPlan[] = [];
+  for (const plan of POPULATION) {
+    for (const turn of plan.turns) {
+      walk(turn.root, (obs) => {
+        // A retry's WARNING event quotes the message; it is an instant, not a call.
+        if (obs.type !== "event" && obs.statusMessage?.includes("timeout after")) {
+          timedOut.push(obs);
+        }
+      });
+    }
+  }
+  const names = new Set(timedOut.map((obs) => obs.name));
+  for (const name of ["carrier_tracking", "issue_refund", "policy-search"]) {
+    assert.ok(names.has(name), `${name} timed out in some session`);
+  }
+  for (const obs of timedOut) {
+    const said = Number(/timeout after (\d+)s/.exec(obs.statusMessage!)![1]) * 1000;
+    assert.equal(obs.endMs - obs.startMs, said, obs.name);
+  }
 });
 
 const SCORED = parseScript(

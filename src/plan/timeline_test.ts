@@ -21,8 +21,10 @@ test("a time scale of 10 plays the whole session 10 times faster: think times an
   const factory = new SessionFactory([{ file, script }], { seed: 5, users: 10 });
   let checked = 0;
   for (let index = 0; index < 50; index++) {
-    const real = factory.plan(index, { startMs: START });
-    const fast = factory.plan(index, { startMs: START, timeScale: 10 });
+    // One arrival for both: the same user, so the same content and the durations that follow it.
+    const arrival = factory.arrive(index, { startMs: START, timeScale: 10 });
+    const real = factory.plan(index, { startMs: START }, arrival);
+    const fast = factory.plan(index, { startMs: START, timeScale: 10 }, arrival);
     assert.equal(fast.turns.length, real.turns.length, "the same session, only faster");
     assert.equal(fast.sessionId, real.sessionId);
     const realLength = real.turns.at(-1)!.root.endMs - START;

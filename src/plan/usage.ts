@@ -12,9 +12,17 @@ import type { Cost, Usage } from "./types.ts";
  * the script's order.
  */
 export function drawUsage(ranges: Readonly<Record<string, number | string>>, rng: Rng): Usage {
+  return withTotal(drawCounts(ranges, rng));
+}
+
+/** Draws each usage type's count as `drawUsage` does, without a total or defaults. */
+export function drawCounts(
+  ranges: Readonly<Record<string, number | string>>,
+  rng: Rng,
+): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const type of inOrder(Object.keys(ranges))) counts[type] = drawInt(ranges[type], rng);
-  return withTotal(counts);
+  return counts;
 }
 
 /** The counts with `total`, their sum, in the order Langfuse gets them: input, output, others. */

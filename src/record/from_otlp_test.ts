@@ -96,8 +96,12 @@ describe("record --from-otlp", () => {
       ["guardrail pii-input-filter", "generation route-intent", "tool lookup_order"],
     );
     const route = agent.children[1];
-    assert.equal(route.model, "gpt-4o-mini-2024-07-18");
-    assert.deepEqual(route.modelParameters, { temperature: 0, max_tokens: 64 });
+    assert.equal(route.model, "gpt-5.4-nano");
+    assert.deepEqual(route.modelParameters, {
+      reasoning_effort: "none",
+      temperature: 0,
+      max_completion_tokens: 64,
+    });
     assert.ok(route.completionStartMs! > route.startMs);
     assert.ok(route.cost?.total !== undefined && route.cost.total > 0);
     // Turns are in time order.

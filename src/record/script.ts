@@ -21,14 +21,10 @@
  *   answered; the kind is refund when the user's message says refund, status for the first
  *   turn, followup after it. A WARNING alone decides nothing (apps warn for many reasons).
  */
-import {
-  type ChatMessage,
-  isInstruction,
-  mainGeneration,
-  messageTokens,
-  turnMessages,
-} from "../plan/chat.ts";
+import { type ChatMessage, isInstruction, mainGeneration, turnMessages } from "../plan/chat.ts";
+import { messageTokens } from "../plan/tokens.ts";
 import type { Json } from "../plan/types.ts";
+import { formatDuration, mentionedTimeout } from "../script/duration.ts";
 import { findPersonalData } from "../script/privacy.ts";
 import { checkToken } from "../script/privacy.ts";
 import type { ScoreInput, StepInput, TurnInput } from "../script/schema.ts";
@@ -476,8 +472,8 @@ function toTurn(
 /**
  * A replay gives the main generation the conversation so far (earlier turns' user and
  * assistant messages after its system messages). When the recorded main generation holds
- * exactly that, it is left out here, and its estimated tokens come off the usage, so a replay
- * adds it back instead of doubling it.
+ * exactly that, it is left out here, and its tokens come off the usage, so a replay adds it
+ * back instead of doubling it.
  */
 function stripHistory(
   steps: StepInput[],
@@ -494,14 +490,15 @@ function stripHistory(
     return;
   }
   main.messages.splice(systems, history.scrubbed.length);
-  const extra = history.recorded.reduce((sum, message) => sum + messageTokens(message), 0);
+  const model = main.model ?? "";
+  const extra = history.recorded.reduce((sum, message) => sum + messageTokens(message, model), 0);
   const observed = ctx.observedInput.get(main);
   if (main.usage && observed !== undefined) {
     main.usage.input = intRange(Math.max(0, observed - extra), ctx.spread);
   }
   ctx.notes.add(
     "The main generations' earlier-turn messages (the conversation so far) are left out, " +
-      "with their estimated tokens; a replay adds them back.",
+      "with their tokens; a replay adds them back.",
   );
 }
 
@@ -622,6 +619,11 @@ function toStep(observation: RecordedObservation, gapMs: number, ctx: Context): 
   if (observation.level && observation.level !== "DEFAULT") step.level = observation.level;
   if (observation.statusMessage) {
     step.statusMessage = scrubber.plain(observation.statusMessage).slice(0, 500);
+    // A step whose status names its timeout lasts exactly that timeout when replayed.
+    const timeout = mentionedTimeout(step.statusMessage);
+    if (timeout && type !== "event" && observation.children.length === 0) {
+      step.duration = formatDuration(timeout.ms);
+    }
   }
   const metadata = stepMetadata(observation.metadata, ctx);
   if (metadata) step.metadata = metadata;

@@ -1,13 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { mainGeneration, messageTokens, turnMessages } from "../plan/chat.ts";
+import { mainGeneration, turnMessages } from "../plan/chat.ts";
+import { messageTokens } from "../plan/tokens.ts";
 import { planSession } from "../plan/session.ts";
 import type { ObservationPlan } from "../plan/types.ts";
 import { parseDurationRange } from "../script/duration.ts";
 import { loadScriptFile, parseScript, templatedStrings } from "../script/load.ts";
 import { findPersonalData } from "../script/privacy.ts";
-import type { ScriptInput, StepInput } from "../script/schema.ts";
+import { type ScriptInput, type StepInput, stepPaths } from "../script/schema.ts";
 import { recordedSession } from "./plan_recording_testing.ts";
 import { RecordError, toScripts } from "./script.ts";
 import type {
@@ -658,6 +659,23 @@ describe("guesses and fallbacks", () => {
     assert.match(recorded.notes.join("\n"), /1 prompt links dropped/);
   });
 
+  it("gives a step whose status names a timeout that one duration, so the script validates and replays it exactly", () => {
+    const { turn } = turnOf(bare([
+      observation(
+        {
+          id: "t-1",
+          type: "tool",
+          name: "issue_refund",
+          level: "ERROR",
+          statusMessage: "payment provider timeout after 5s",
+        },
+        T0 + 1,
+        T0 + 5_043,
+      ),
+    ]));
+    assert.equal(turn.steps[0].duration, "5s");
+  });
+
   it("makes a given name a valid script name", () => {
     const [script] = toScripts([bare([])], { name: "My Support Bot" });
     assert.equal(script.name, "my-support-bot");
@@ -769,7 +787,7 @@ function generationsOf(root: ObservationPlan): ObservationPlan[] {
 }
 
 describe("the conversation so far in a main generation", () => {
-  it("is left out with its estimated tokens, so a replay adds it back once, not twice", async () => {
+  it("is left out with its tokens, so a replay adds it back once, not twice", async () => {
     const { script } = await loadScriptFile("conversations/order-status.yaml");
     const plan = planSession(script, { seed: 3, endMs: T0, file: "order-status.yaml" });
     const [recorded] = toScripts([recordedSession(plan)], {});
@@ -787,7 +805,8 @@ describe("the conversation so far in a main generation", () => {
       ["tool", "carrier_incidents"],
       ["tool", "policy-search"],
     ]);
-    const own = planned.usage!.input - history.reduce((sum, m) => sum + messageTokens(m), 0);
+    const own = planned.usage!.input -
+      history.reduce((sum, m) => sum + messageTokens(m, planned.model!), 0);
     const [lo, hi] = String(main.usage!.input).split("..").map(Number);
     assert.ok(lo <= own && own <= hi, `${own} outside ${main.usage!.input}`);
   });

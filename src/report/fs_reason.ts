@@ -7,7 +7,6 @@
 /** Why a file operation failed, e.g. "no space left on the device". */
 export function fsReason(error: unknown): string {
   const code = (error as { code?: string } | undefined)?.code;
-  const name = (error as Error | undefined)?.name;
   if (code === "EEXIST" || code === "ENOTDIR") return "a file is in the way";
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   if (code === "EROFS") return "the file system is read-only";

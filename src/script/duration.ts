@@ -46,6 +46,13 @@ export function parseDurationRange(text: string): MsRange | undefined {
   return { min, max };
 }
 
+/** Formats milliseconds as a script writes a duration: 250ms, 1.5s, 3s, 2m. */
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1_000) return `${ms / 1_000}s`;
+  return `${ms}ms`;
+}
+
 /** Formats milliseconds the way a person reads a latency: 850ms, 1.24s, 3m 05s. */
 export function formatMs(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
@@ -54,4 +61,30 @@ export function formatMs(ms: number): string {
   const minutes = Math.floor(totalSeconds / 60);
   const seconds = totalSeconds % 60;
   return `${minutes}m ${String(seconds).padStart(2, "0")}s`;
+}
+
+const MENTION_UNIT_MS: [RegExp, number][] = [
+  [/^(ms|milliseconds?)$/i, 1],
+  [/^(s|secs?|seconds?)$/i, 1_000],
+  [/^(m|mins?|minutes?)$/i, 60_000],
+];
+const NUMBER_UNIT = String
+  .raw`(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)(?![a-z])`;
+const TIMEOUT_MENTIONS = [
+  new RegExp(String.raw`\b(?:timeout|timed out|times out)\s+(?:after|of)\s+${NUMBER_UNIT}`, "i"),
+  new RegExp(String.raw`\b${NUMBER_UNIT}\s+timeout\b`, "i"),
+];
+
+/**
+ * The timeout a message names ("timeout after 5s", "timed out after 30 seconds", "a 3s
+ * timeout"): its words and milliseconds; undefined when it names none.
+ */
+export function mentionedTimeout(text: string): { words: string; ms: number } | undefined {
+  for (const pattern of TIMEOUT_MENTIONS) {
+    const match = pattern.exec(text);
+    if (!match) continue;
+    const unit = MENTION_UNIT_MS.find(([names]) => names.test(match[2]))!;
+    return { words: match[0], ms: Math.round(Number(match[1]) * unit[1]) };
+  }
+  return undefined;
 }

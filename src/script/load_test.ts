@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { loadScriptFile, parseScript } from "./load.ts";
 import { ScriptError } from "./errors.ts";
+import { stepPaths } from "./schema.ts";
 
 const VALID = `name: demo
 session:
@@ -241,6 +243,34 @@ test("durations longer than a day are refused where they are written", () => {
     "21:19 turns[0].steps[0].duration must be at most 1d (86400000 ms)",
   ]);
   assert.doesNotThrow(() => parseScript(VALID.replace("100ms..200ms", "1d"), "x.yaml"));
+});
+
+test("the shipped scripts use current models at Langfuse's default prices, cached price included", async () => {
+  const table = JSON.parse(await readFile("fixtures/langfuse/default_model_prices.json", "utf8"));
+  const prices = new Map<string, Record<string, number>>(
+    table.models.map((
+      entry: { modelName: string; pricingTier: { prices: Record<string, number> } },
+    ) => [entry.modelName, entry.pricingTier.prices]),
+  );
+  const perMillion = (usd: number) => Math.round(usd * 1e6 * 1e6) / 1e6;
+  let generations = 0;
+  for (const name of ["order-status", "refund", "handoff"]) {
+    const { script } = await loadScriptFile(`conversations/${name}.yaml`);
+    for (const turn of script.turns) {
+      for (const { step } of stepPaths(turn.steps, [])) {
+        if (step.type !== "generation") continue;
+        generations++;
+        const price = prices.get(step.model!);
+        assert.ok(price, `${name}: ${step.model} is in Langfuse's default price table`);
+        assert.deepEqual(step.price, {
+          input: perMillion(price.input),
+          output: perMillion(price.output),
+          input_cached_tokens: perMillion(price.input_cached_tokens),
+        });
+      }
+    }
+  }
+  assert.ok(generations > 10);
 });
 
 test("score comments per value are checked like values, and a value gets one comment", () => {

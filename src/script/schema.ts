@@ -9,6 +9,7 @@ import { checkPseudonymousId, checkToken } from "./privacy.ts";
 import { Review, reviewContext, reviewProblems } from "./schema_review.ts";
 import { findingProblems, Findings } from "./schema_findings.ts";
 import { Content } from "./schema_content.ts";
+import { timeoutProblems } from "./schema_timeouts.ts";
 import {
   MAX_COST_USD,
   MAX_PRICE_PER_MILLION,
@@ -105,6 +106,8 @@ export interface StepInput {
   cost?: Record<string, number>;
   /** USD per million tokens, per usage type. */
   price?: Record<string, number>;
+  /** Input tokens the messages do not show (tool schemas), added to their count. */
+  hiddenInputTokens?: number;
   timeToFirstToken?: number | string;
   prompt?: PromptRefInput;
   /** The linked prompt's `{{variables}}`, content templates. */
@@ -165,9 +168,15 @@ const FailureVariant = z.strictObject({
 
 const StepError = z.strictObject({
   rate: z.number().min(0).max(1).describe("Probability that the step fails (load mode)"),
-  message: freeText(z.string().min(1).max(500)).describe("Status message of the failed step"),
+  message: freeText(z.string().min(1).max(500)).describe(
+    'Status message of the failed step; when it names a timeout ("timeout after 5s") the ' +
+      "failed attempt lasts exactly that",
+  ),
   output: Content.optional().describe("Output of the failed step; default { error: message }"),
-  duration: Duration.optional().describe("Duration of the failed attempt; default the step's"),
+  duration: Duration.optional().describe(
+    "Duration of the failed attempt; default the step's, or the timeout the message names " +
+      "(then it may only be that one duration)",
+  ),
   ...consequenceShape,
   variants: z.array(FailureVariant).min(1).optional().describe(
     "Several consequences (retry, apology, escalation), picked by weight; instead of the " +
@@ -192,6 +201,7 @@ const MODEL_FIELDS = ["model", "modelParameters", "usage", "cost", "price"] as c
 /** Fields only a generation has. */
 const GENERATION_ONLY = [
   "messages",
+  "hiddenInputTokens",
   "timeToFirstToken",
   "prompt",
   "promptVariables",
@@ -205,7 +215,10 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   duration: Duration.optional(),
   gap: Duration.optional().describe("Wait before this step starts; default 2ms..15ms"),
   level: z.enum(LEVELS).optional(),
-  statusMessage: freeText(z.string().max(500)).optional(),
+  statusMessage: freeText(z.string().max(500)).optional().describe(
+    'When it names a timeout ("timeout after 5s"), a step without child steps lasts exactly ' +
+      "that (its duration may only be that one duration)",
+  ),
   input: Content.optional(),
   output: Content.optional(),
   metadata: FlatMetadata.optional(),
@@ -218,17 +231,27 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
     .optional(),
   messages: MessageList.optional(),
   usage: UsageCounts.optional().describe(
-    "Tokens per Langfuse usage type, drawn per replay: input and output (a generation needs " +
-      "both, an embedding input), input_cached_tokens, output_reasoning_tokens, ... The types " +
-      "add up (input counts the input tokens no other input type counts); total is their sum",
+    "Tokens per Langfuse usage type, fixed or drawn per replay: input, output, " +
+      "input_cached_tokens, output_reasoning_tokens, ... The types add up (input counts the " +
+      "input tokens no other input type counts); total is their sum. Input and output left " +
+      "out are counted from the content with the model's tokenizer, cached input when the " +
+      "prompt repeats an earlier one",
   ),
   cost: UsageCosts.optional().describe(
     `Cost in USD per usage type, fixed; at most ${MAX_COST_USD} each`,
   ),
   price: UsagePrices.optional().describe(
-    `USD per million tokens for every usage type of usage, at most ${MAX_PRICE_PER_MILLION}; the cost follows the drawn usage`,
+    `USD per million tokens for every usage type the step counts, at most ${MAX_PRICE_PER_MILLION}; ` +
+      "the cost follows the usage (cached input without its own price costs the input price)",
   ),
-  timeToFirstToken: Duration.optional(),
+  hiddenInputTokens: z.int().nonnegative().optional().describe(
+    "Input tokens the messages do not show (tool schemas, a hidden preamble), added to their " +
+      "counted tokens; they go before the messages in the prompt",
+  ),
+  timeToFirstToken: Duration.optional().describe(
+    "The generation streams: without a duration it lasts this plus its output tokens at the " +
+      "model's output speed",
+  ),
   prompt: PromptRef.optional(),
   promptVariables: z.record(
     z.string().regex(/^[^{}\s]+$/, { error: "must be a prompt variable name, without spaces" }),
@@ -240,8 +263,8 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
   ),
   main: z.literal(true).optional().describe(
     "The turn's main generation: it carries the conversation so far (earlier turns' user and " +
-      "assistant messages after its system messages), and its input usage grows by their " +
-      "estimated tokens (characters / 4 + 4 per message); default the turn's last generation",
+      "assistant messages after its system messages), and its input tokens grow by theirs; " +
+      "default the turn's last generation",
   ),
   error: StepError.optional(),
 }).superRefine((step, ctx) => {
@@ -274,13 +297,7 @@ export const Step: z.ZodType<StepInput> = z.strictObject({
       message: "give either cost or price, not both",
     });
   }
-  if ((step.cost || step.price) && !step.usage) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["usage"],
-      message: "is required when cost or price is given",
-    });
-  }
+  for (const problem of timeoutProblems(step)) addProblem(ctx, problem);
   if (step.type === "event" && (step.steps?.length || step.duration !== undefined)) {
     ctx.addIssue({
       code: "custom",

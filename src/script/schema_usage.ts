@@ -67,56 +67,67 @@ export interface ModelStep {
   usage?: Record<string, number | string>;
   price?: Record<string, number>;
   cost?: Record<string, number>;
+  hiddenInputTokens?: number;
 }
 
-/** The usage types each model step must count. */
+/**
+ * The usage types each model step reports: what its `usage` leaves out is counted from its
+ * content (src/plan/counted_usage.ts).
+ */
 export const REQUIRED_USAGE: Readonly<Record<string, readonly string[]>> = {
   generation: ["input", "output"],
   embedding: ["input"],
 };
 
+/** Usage types a step may report without its script counting them: cached input of a generation. */
+const COUNTED_WHEN_THEY_OCCUR: Readonly<Record<string, readonly string[]>> = {
+  generation: ["input_cached_tokens"],
+};
+
 /**
- * Problems of a model step's usage, price and cost: the usage types its type needs, a price for
- * every usage type counted (a type without one would be free), nothing priced or costed that
- * is not counted.
+ * Problems of a model step's usage, price and cost: a price for every usage type the step
+ * counts (a type without one would be free), nothing priced or costed that it does not count,
+ * and hidden input tokens only where the input is counted from the messages.
  */
 export function usageProblems(step: ModelStep): PathProblem[] {
   const problems: PathProblem[] = [];
   const { usage, price, cost } = step;
-  if (usage) {
-    for (const type of REQUIRED_USAGE[step.type] ?? []) {
-      if (usage[type] === undefined) {
-        problems.push({
-          path: ["usage", type],
-          message: `is required on a${step.type === "embedding" ? "n" : ""} ${step.type} step`,
-        });
-      }
-    }
-  }
-  if (usage && price) {
-    for (const type of Object.keys(usage)) {
+  const counted = [
+    ...(REQUIRED_USAGE[step.type] ?? []),
+    ...Object.keys(usage ?? {}).filter((type) => !REQUIRED_USAGE[step.type]?.includes(type)),
+  ];
+  if (price) {
+    for (const type of counted) {
       if (price[type] === undefined) {
         problems.push({
           path: ["price", type],
-          message: `is required: usage counts ${type} (USD per million tokens; 0 when free)`,
+          message: `is required: the step counts ${type} (USD per million tokens; 0 when free)`,
         });
       }
     }
   }
+  const allowed = [...counted, ...(COUNTED_WHEN_THEY_OCCUR[step.type] ?? [])];
   for (const [field, given] of [["price", price], ["cost", cost]] as const) {
-    if (!usage || !given) continue;
+    if (!given) continue;
     if (Object.keys(given).length === 0) {
       problems.push({ path: [field], message: "must give at least one usage type" });
     }
     for (const type of Object.keys(given)) {
-      if (usage[type] === undefined) {
+      if (!allowed.includes(type)) {
         problems.push({
           path: [field, type],
-          message: `is a usage type usage does not count (${Object.keys(usage).join(", ")})`,
+          message: `is a usage type the step does not count (${counted.join(", ")})`,
           key: true,
         });
       }
     }
+  }
+  if (step.hiddenInputTokens !== undefined && usage?.input !== undefined) {
+    problems.push({
+      path: ["hiddenInputTokens"],
+      message: "give either usage.input (the input tokens, fixed) or hiddenInputTokens (the " +
+        "tokens the messages do not show, added to their count), not both",
+    });
   }
   return problems;
 }

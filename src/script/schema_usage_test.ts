@@ -21,6 +21,11 @@ test("usage, price and cost take Langfuse's usage types, and embeddings take mod
     `${EMB}, usage: { input: 8 }, price: { input: 0.02 }, input: [a text], output: { vectors: 1 }`,
     `${EMB}, modelParameters: { dimensions: 512 }, usage: { input: 8 }, cost: { input: 0.0000002 }`,
     "type: embedding, name: embed",
+    // Input and output left out are counted from the content; cached input may occur.
+    `${GEN}, price: { input: 1.1, output: 4.4, input_cached_tokens: 0.275 }`,
+    `${GEN}, usage: { output_reasoning_tokens: 200 }, price: { input: 1, output: 4, output_reasoning_tokens: 4 }`,
+    `${GEN}, hiddenInputTokens: 1110, usage: { output: 20 }, cost: { input: 0.001 }`,
+    `${EMB}, price: { input: 0.02 }`,
   ];
   for (const step of accepted) assert.deepEqual(problems(step), [], step);
 });
@@ -30,27 +35,31 @@ test("usage, price and cost are refused where they do not add up", () => {
     [
       `${GEN}, usage: { input: 10, output: 5, input_cached_tokens: 4 }, price: { input: 1, output: 2 }`,
       [
-        "123 price.input_cached_tokens is required: usage counts input_cached_tokens " +
+        "123 price.input_cached_tokens is required: the step counts input_cached_tokens " +
         "(USD per million tokens; 0 when free)",
       ],
     ],
     [
       `${GEN}, usage: { input: 10, output: 5 }, price: { input: 1, output: 2, output_reasoning_tokens: 4 }`,
-      ["122 price.output_reasoning_tokens is a usage type usage does not count (input, output)"],
+      ["122 price.output_reasoning_tokens is a usage type the step does not count (input, output)"],
     ],
     [
       `${GEN}, usage: { input: 10, output: 5 }, cost: { input_audio_tokens: 0.1 }`,
-      ["100 cost.input_audio_tokens is a usage type usage does not count (input, output)"],
+      ["100 cost.input_audio_tokens is a usage type the step does not count (input, output)"],
     ],
     [`${GEN}, usage: { input: 10, output: 5 }, cost: {}`, [
       "98 cost must give at least one usage type",
     ]],
-    [`${GEN}, usage: { input: 10 }`, ["66 usage.output is required on a generation step"]],
-    [
-      `${EMB}, usage: { output: 10 }`,
-      ["79 usage.input is required on an embedding step"],
-    ],
-    [`${EMB}, price: { input: 0.02 }`, ["9 usage is required when cost or price is given"]],
+    [`${GEN}, price: { input: 1 }`, [
+      "66 price.output is required: the step counts output (USD per million tokens; 0 when free)",
+    ]],
+    [`${EMB}, price: { input: 0.02, input_cached_tokens: 0.01 }`, [
+      "94 price.input_cached_tokens is a usage type the step does not count (input)",
+    ]],
+    [`${GEN}, usage: { input: 900, output: 5 }, hiddenInputTokens: 850`, [
+      "112 hiddenInputTokens give either usage.input (the input tokens, fixed) or " +
+      "hiddenInputTokens (the tokens the messages do not show, added to their count), not both",
+    ]],
     [
       `${GEN}, usage: { input: 10, output: 5 }, cost: { input: 1, output: 1 }, price: { input: 1, output: 1 }`,
       ["130 price give either cost or price, not both"],
