@@ -68,6 +68,7 @@ import {
   openLines,
   prepareDir,
   prepareFile,
+  refuseSamePath,
   writeOutput,
 } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
@@ -250,7 +251,14 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
   const startedMs = io.now();
   const shardSuffix = scale.sharded ? `.shard${scale.shard.index + 1}of${scale.shard.count}` : "";
   const reportPath = values.report ?? join(outDir, `${runId}${shardSuffix}.load.json`);
+  const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
   // Checked before sending: the report and the sessions file hold the run's ids.
+  refuseSamePath([
+    { flag: "--report", path: reportPath },
+    { flag: "--out-dir", path: sessionsFile },
+    { flag: "--out", path: target.path },
+    { flag: "--html", path: values.html },
+  ]);
   await prepareDir(outDir, "--out-dir");
   await prepareFile(reportPath, "--report");
   if (target.path) await prepareFile(target.path, "--out");
@@ -265,7 +273,6 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     reviewScoreConfigs(review),
   );
   await prepareQueues(target, review, io, configIdsOf(fixtures.fixtures));
-  const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
   const sessionsOut = openLines(sessionsFile, "--out-dir");

@@ -22,6 +22,22 @@ async function run(args: string[], env: Record<string, string> = {}) {
   return { code, out: io.out(), err: io.err() };
 }
 
+/** Runs both shards of one seeded backfill to files in `dir`; answers their reports' paths. */
+async function twoShards(dir: string): Promise<string[]> {
+  const shards: string[] = [];
+  for (const shard of ["1/2", "2/2"]) {
+    const file = join(dir, `shard${shard[0]}.load.json`);
+    const sent = await run([
+      ...["load", SCRIPT, "--sessions", "10", "--seed", "5", "--at", "2026-11-20T14:00:00Z"],
+      ...["--shard", shard, "--target", "file", "--out", join(dir, `s${shard[0]}.jsonl`)],
+      ...["--out-dir", dir, "--report", file],
+    ]);
+    assert.equal(sent.code, 0, sent.err);
+    shards.push(file);
+  }
+  return shards;
+}
+
 /** The summary was printed, the failed file named in the tool's words, and nothing else broke. */
 function assertNamed(result: { code: number; err: string }, flag: string, summary: RegExp) {
   assert.equal(result.code, 2, result.err);
@@ -91,19 +107,86 @@ describe("an output file that fails when written at the end (a full disk)", { sk
 
   it("report merge --out: the merged summary is printed, the file named, exit 2", async () => {
     const dir = await tmp();
-    const shards: string[] = [];
-    for (const shard of ["1/2", "2/2"]) {
-      const file = join(dir, `shard${shard[0]}.load.json`);
-      const sent = await run([
-        ...["load", SCRIPT, "--sessions", "10", "--seed", "5", "--at", "2026-11-20T14:00:00Z"],
-        ...["--shard", shard, "--target", "file", "--out", join(dir, `s${shard[0]}.jsonl`)],
-        ...["--out-dir", dir, "--report", file],
-      ]);
-      assert.equal(sent.code, 0, sent.err);
-      shards.push(file);
-    }
+    const shards = await twoShards(dir);
     const merged = await run(["report", "merge", ...shards, "--out", FULL]);
     assertNamed(merged, "--out", /Load run complete.*\n.*\n {2}shards {5}2 of 2 merged/);
+  });
+});
+
+describe("one path named for two outputs", () => {
+  /** Refused before anything is sent, naming both flags; the path is left as it was. */
+  function assertRefused(result: { code: number; err: string }, first: string, second: string) {
+    assert.equal(result.code, 2, result.err);
+    assert.match(
+      result.err,
+      new RegExp(`^${first} and ${second} name the same file .*: give each its own`, "m"),
+    );
+    assert.doesNotMatch(result.err, /Internal error|\n\s+at /);
+  }
+
+  it("load --out and --report: refused before the first span, the spans file not overwritten", async () => {
+    const dir = await tmp();
+    const same = join(dir, "run.json");
+    const result = await run([
+      ...["load", SCRIPT, "--sessions", "5", "--seed", "2", "--target", "file", "--out", same],
+      ...["--out-dir", dir, "--report", same],
+    ]);
+    assertRefused(result, "--report", "--out");
+    assert.deepEqual(await readdir(dir), [], "nothing was written");
+  });
+
+  it("load --report and --html, and --out and the sessions file in --out-dir, are refused", async () => {
+    const dir = await tmp();
+    const load = [
+      ...["load", SCRIPT, "--sessions", "5", "--seed", "2", "--at", "2026-11-20T14:00:00Z"],
+      ...["--target", "file", "--out-dir", dir],
+    ];
+    const report = join(dir, "r.json");
+    const both = await run([
+      ...load,
+      "--out",
+      join(dir, "x.jsonl"),
+      "--report",
+      report,
+      "--html",
+      report,
+    ]);
+    assertRefused(both, "--report", "--html");
+    assert.deepEqual(await readdir(dir), [], "nothing was written");
+    // The same seeded run again: its sessions file is where the first run put it.
+    const first = await run([...load, "--out", join(dir, "x.jsonl")]);
+    assert.equal(first.code, 0, first.err);
+    const sessions = (await readdir(dir)).find((name) => name.endsWith(".sessions.jsonl"))!;
+    const clash = await run([...load, "--out", join(dir, sessions)]);
+    assertRefused(clash, "--out-dir", "--out");
+  });
+
+  it("replay --out and --html: refused before the first span", async () => {
+    const dir = await tmp();
+    const same = join(dir, "spans.jsonl");
+    const result = await run([
+      ...["replay", SCRIPT, "--target", "file", "--out", same, "--html", same],
+      ...["--manifest-dir", dir],
+    ]);
+    assertRefused(result, "--out", "--html");
+    assert.deepEqual(await readdir(dir), [], "nothing was written");
+  });
+
+  it("report merge --out naming a shard's own report: refused, the shard left whole", async () => {
+    const dir = await tmp();
+    const shards = await twoShards(dir);
+    const before = await readFile(shards[0], "utf8");
+    const out = await run(["report", "merge", ...shards, "--out", shards[0]]);
+    assertRefused(out, "report merge's input", "--out");
+    const html = await run([
+      "report",
+      "merge",
+      ...shards,
+      "--html",
+      join(dir, ".", "shard2.load.json"),
+    ]);
+    assertRefused(html, "report merge's input", "--html");
+    assert.equal(await readFile(shards[0], "utf8"), before, "the shard's report is unchanged");
   });
 });
 

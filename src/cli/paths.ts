@@ -8,7 +8,7 @@
  */
 import { constants } from "node:fs";
 import { access, mkdir, open, stat, unlink, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { fsReason } from "../report/fs_reason.ts";
@@ -71,6 +71,33 @@ export async function prepareFile(file: string, flag: string): Promise<void> {
     }
   }
   await prepareDir(dirname(file), flag);
+}
+
+/** A file a command writes (or reads, where a write must not replace it) and the flag naming it. */
+export interface NamedPath {
+  flag: string;
+  /** Absent: the command does not write it this time. */
+  path: string | undefined;
+}
+
+/**
+ * Refuses two of `paths` that are one file: the later write would replace the earlier one (a
+ * report over the spans it counts, a merge over a shard it reads). Checked before anything is
+ * sent.
+ */
+export function refuseSamePath(paths: readonly NamedPath[]): void {
+  const seen = new Map<string, string>();
+  for (const { flag, path } of paths) {
+    if (path === undefined) continue;
+    const first = seen.get(resolve(path));
+    if (first !== undefined) {
+      throw new CliError(
+        `${first} and ${flag} name the same file ${path}: give each its own`,
+        EXIT.usage,
+      );
+    }
+    seen.set(resolve(path), flag);
+  }
 }
 
 /** A file written at the end could not be written; the message names the flag and the file. */

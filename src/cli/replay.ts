@@ -38,7 +38,7 @@ import { resolveAnchor, type TimeAnchor } from "./anchor.ts";
 import { runIdentity, runIdOf } from "./run_identity.ts";
 import type { RunIdentity } from "../report/run_identity.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
-import { attemptWrite, prepareDir, prepareFile, writeOutput } from "./paths.ts";
+import { attemptWrite, prepareDir, prepareFile, refuseSamePath, writeOutput } from "./paths.ts";
 import { HtmlRecording } from "./html_output.ts";
 import type { DeliveryStats } from "../export/stats.ts";
 import {
@@ -169,6 +169,14 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   );
   // Checked before sending: the manifest holds the run's ids.
   const manifestDir = values["manifest-dir"] ?? "out";
+  refuseSamePath([
+    {
+      flag: "--manifest-dir",
+      path: values["no-manifest"] ? undefined : join(manifestDir, `${runId}.json`),
+    },
+    { flag: "--out", path: target.path },
+    { flag: "--html", path: values.html },
+  ]);
   if (!values["no-manifest"]) await prepareDir(manifestDir, "--manifest-dir");
   if (target.path) await prepareFile(target.path, "--out");
   if (values.html !== undefined) await prepareFile(values.html, "--html");

@@ -14,7 +14,7 @@ import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { parseCommandArgs } from "./options.ts";
-import { attemptWrite, prepareFile, writeOutput } from "./paths.ts";
+import { attemptWrite, prepareFile, refuseSamePath, writeOutput } from "./paths.ts";
 import { writeMergedHtml } from "./html_output.ts";
 
 /** `report --help`. */
@@ -64,6 +64,11 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   if (files.length === 0) {
     throw new CliError("report merge needs the shards' load reports", EXIT.usage);
   }
+  refuseSamePath([
+    ...files.map((path) => ({ flag: "report merge's input", path })),
+    { flag: "--out", path: values.out },
+    { flag: "--html", path: values.html },
+  ]);
   if (values.out !== undefined) await prepareFile(values.out, "--out");
   if (values.html !== undefined) await prepareFile(values.html, "--html");
   const inputs: ShardInput[] = [];

@@ -202,9 +202,16 @@ describe("input files that cannot be used", () => {
           `${name}: &${name} [${Array(9).fill(`*${"abcde"[i]}`).join(",")}]\n`
         ).join(""),
     );
+    const early = join(dir, "early.yaml");
+    await writeFile(early, "name: x\ndescription: *about\nnote: &about Hotel concierge\n");
     const folder = join(dir, "folder.yaml");
     await mkdir(folder);
     await expect(["validate", empty], 3, /empty\.yaml: is empty$/);
+    await expect(
+      ["validate", early],
+      3,
+      /early\.yaml:2:14: uses the alias \*about before its anchor &about; YAML needs the anchor first$/m,
+    );
     await expect(["validate", latin1], 3, /latin1\.yaml:1:10: is not UTF-8 text/);
     await expect(["validate", bomb], 3, /bomb\.yaml:2:8: uses YAML aliases .* more than 100/);
     await expect(["validate", folder], 3, /folder\.yaml: cannot be read: it is a directory/);

@@ -5,6 +5,7 @@ import {
   formatRealismReport,
   REALISM_THRESHOLDS,
   realismReport,
+  tokenFitTolerance,
 } from "../report/realism_report.ts";
 import { ScriptError } from "../script/errors.ts";
 import { type LoadedScript, loadScriptFile } from "../script/load.ts";
@@ -33,8 +34,8 @@ every problem as file:line:column. Sends nothing.
                    answers (numbers and dates masked), the most common user message's share of
                    turns, sessions with an ERROR, failures the agent sees, planted findings,
                    scores against findings, score comments, sessions per user a day, a user's
-                   sessions at once, and input tokens per visible character; each with a
-                   verdict and, for a miss, a hint
+                   sessions at once, and generations whose input tokens fit what the
+                   tokenizer counts in their input; each with a verdict and, for a miss, a hint
   --sessions N     sessions to plan (default ${DEFAULT_REALISM_SESSIONS}, at most ${MAX_REALISM_SESSIONS})
   --seed N         the load's seed (default ${DEFAULT_REALISM_SEED})
   --json           print the result as JSON
@@ -121,7 +122,8 @@ function thresholdsHelp(): string {
     `${pct(t.minFailuresShown)} of failed steps shown to the next generation;`,
     "no unsolved session scored resolved; no score comment sent with two values;",
     `at most ${t.maxSessionsPerUserDay} sessions per user a day; no two sessions of a user at once;`,
-    `${t.minTokensPerCharacter} to ${t.maxTokensPerCharacter} input tokens per visible character.`,
+    `at least ${pct(t.minTokenFitShare)} of generations reporting the input tokens the tokenizer ` +
+    `counts in their input plus their hiddenInputTokens, within ${tokenFitTolerance()}.`,
   ].join("\n");
 }
 

@@ -25,9 +25,24 @@ turns:
         output: { status: packed }
 `;
 
-async function tinyScript(): Promise<string> {
+/** A generation whose script fixes its input tokens, far from what its one message holds. */
+const FIXED_USAGE = ONE_MESSAGE.slice(0, ONE_MESSAGE.indexOf("    steps:\n")).replace(
+  "name: tiny",
+  "name: fixed",
+) + `    steps:
+      - type: generation
+        name: answer
+        model: gpt-5.4-mini
+        messages:
+          - role: user
+            content: Where is my order?
+        output: { role: assistant, content: It ships today. }
+        usage: { input: 5000, output: 10 }
+`;
+
+async function tinyScript(text = ONE_MESSAGE): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), "realism-")), "tiny.yaml");
-  await writeFile(file, ONE_MESSAGE);
+  await writeFile(file, text);
   return file;
 }
 
@@ -84,7 +99,7 @@ test("validate --realism --strict fails a miss with exit 3; --json gives every m
   assert.equal(out.realism.stats.text.top!.text, "Where is my order?");
 });
 
-test("validate --realism of the shipped support scripts meets the variety, error, failure and people thresholds", async () => {
+test("validate --realism of the shipped support scripts meets the variety, error, failure, people and token fit thresholds", async () => {
   const run = await runTask("validate", [...SHIPPED, "--realism", "--sessions", "1000", "--json"]);
   assert.equal(run.code, 0, run.stderr);
   const { realism } = JSON.parse(run.stdout) as { realism: RealismReport };
@@ -102,9 +117,29 @@ test("validate --realism of the shipped support scripts meets the variety, error
       "commentsPerValue",
       "maxSessionsPerUserDay",
       "overlappingSessions",
+      "tokenFit",
     ]
   ) assert.match(verdicts[key], /^ok /, `${key}: ${verdicts[key]}`);
   assert.ok(realism.stats.text.distinctUserMessages >= 300);
+  const fit = realism.stats.text.tokenFit;
+  assert.equal(fit.method, "tokenizer");
+  assert.ok(fit.generations > 1000, `${fit.generations} generations`);
+  assert.equal(fit.fitting, fit.generations);
+});
+
+test("validate --realism shows a generation with a fixed usage.input missing token fit, and names it", async () => {
+  const file = await tinyScript(FIXED_USAGE);
+  const run = await runTask("validate", [file, "--realism", "--sessions", "20"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    run.stdout,
+    /generations whose input tokens fit +0 of 20 +MISS +\(≥ 99% within max\(2, 1%\) tokens of the tokenizer\)/,
+  );
+  // 12 tokens: the user message (5), its role (1) and framing (3), and 3 priming the reply.
+  assert.match(
+    run.stdout,
+    /hint: answer in turn 1 of fixed reports 5000 input tokens for 12 tokens of visible input \+ hidden: remove its fixed usage\.input/,
+  );
 });
 
 test("validate refuses realism flags without --realism and a session count out of range (exit 2)", async () => {

@@ -10,6 +10,7 @@ import {
 import { ensureContextManager } from "../export/pipeline.ts";
 import { loadScriptFile, parseScript } from "../script/load.ts";
 import { planSession } from "../plan/session.ts";
+import type { ObservationPlan } from "../plan/types.ts";
 import { LangfuseBaggageSpanProcessor } from "./baggage_processor.ts";
 import { type LangfuseContext, withLangfuseContext } from "./context.ts";
 import { emitSession } from "./emit.ts";
@@ -237,4 +238,21 @@ test("emitSession() sends developer messages, tool calls, usage and cost per typ
   assert.equal(root["langfuse.trace.metadata.workflow"], "docs-search");
   assert.equal(root["langfuse.trace.metadata.turn_kind"], "question");
   assert.equal(root["langfuse.trace.metadata.outcome"], "cited");
+});
+
+test("emitSession() keeps the hidden input tokens a step declares in the plan, out of its span", async () => {
+  const { script, file } = await loadScriptFile("conversations/order-status.yaml");
+  const plan = planSession(script, { seed: 5, endMs: Date.parse("2026-11-25T12:00:00Z"), file });
+  const all = (obs: ObservationPlan): ObservationPlan[] => [obs, ...obs.children.flatMap(all)];
+  const observations = plan.turns.flatMap((turn) => all(turn.root));
+  const attributes = async () => {
+    const { exporter, ids, tracer } = setup();
+    await emitSession(plan, { tracer, ids, backpressure: () => Promise.resolve() });
+    return exporter.getFinishedSpans().map((span) => span.attributes);
+  };
+  const sent = await attributes();
+  const declared = observations.filter((obs) => obs.hiddenInputTokens !== undefined);
+  assert.ok(declared.length > 0);
+  for (const obs of declared) delete obs.hiddenInputTokens;
+  assert.deepEqual(await attributes(), sent);
 });

@@ -31,6 +31,7 @@ export interface ExportResponseOptions {
 export function readExportResponse(body: Uint8Array, options: ExportResponseOptions): ExportAnswer {
   if (body.length === 0) return { rejected: 0 };
   const type = (options.contentType ?? "").toLowerCase();
+  // The start is enough to tell an HTML page and to quote; JSON is parsed whole.
   const text = () => new TextDecoder().decode(body.subarray(0, 4096));
   if (type.includes("text/html") || isHtml(text())) {
     return {
@@ -41,7 +42,7 @@ export function readExportResponse(body: Uint8Array, options: ExportResponseOpti
   }
   const json = type.includes("json") ||
     (!type.includes("protobuf") && options.protocol === "http/json");
-  const answer = json ? fromJson(text()) : fromProtobuf(body);
+  const answer = json ? fromJson(new TextDecoder().decode(body)) : fromProtobuf(body);
   if (answer !== undefined) return answer;
   const quoted = escapeControls(
     redact(text(), options.secrets ?? []).replace(/\s+/g, " ").trim().slice(0, 80),

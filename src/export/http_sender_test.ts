@@ -153,6 +153,22 @@ test("a 200 with an HTML page or unparsable JSON is no acknowledgement: the batc
   }
 });
 
+test("a long JSON partial-success answer is read whole: its rejected spans fail with its message", async () => {
+  const message = `level ${"x".repeat(6000)} is not one of DEBUG, DEFAULT, WARNING, ERROR`;
+  const body = JSON.stringify({ partialSuccess: { rejectedSpans: "2", errorMessage: message } });
+  await withReceiver(
+    { respond: () => ({ body, headers: { "content-type": "application/json" } }) },
+    async (url) => {
+      const result = await new HttpSender({ url, protocol: "http/json" }, new DeliveryStats())
+        .send(spans(5));
+      assert.deepEqual(result, {
+        acknowledged: 3,
+        failures: [{ count: 2, reason: `rejected by the target: ${message}` }],
+      });
+    },
+  );
+});
+
 test("a 200 with an empty body, or JSON {} to a protobuf request, acknowledges the batch", async () => {
   const answers = [
     { body: "", headers: { "content-type": "application/x-protobuf" } },

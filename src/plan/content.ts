@@ -6,7 +6,7 @@
 import { faker } from "@faker-js/faker/locale/en";
 import type { Faker, FakerOptions, Randomizer } from "@faker-js/faker";
 import { parseTemplate, type TemplateExpr, type TemplatePart } from "../script/template.ts";
-import { DAYS, MONTHS } from "./calendar.ts";
+import { formatDate, formatMoney } from "./locale_format.ts";
 import { Rng } from "./random.ts";
 import type { Json } from "./types.ts";
 
@@ -96,9 +96,9 @@ export class ContentRenderer {
       case "int":
         return this.rng.int(expr.min, expr.max);
       case "money":
-        return (expr.min + this.rng.next() * (expr.max - expr.min)).toFixed(2);
+        return formatMoney(expr.min + this.rng.next() * (expr.max - expr.min), expr.locale);
       case "date":
-        return formatDate(new Date(atMs + expr.offsetMs), expr.format);
+        return formatDate(new Date(atMs + expr.offsetMs), expr.format, expr.locale);
       case "faker": {
         // One shared faker drawing from a fresh stream per value, re-anchored per session.
         FAKER_STREAM.source = new Rng(this.rng.uint32(), "faker");
@@ -147,13 +147,4 @@ function parsedTemplate(text: string): TemplatePart[] {
     PARSED.set(text, parts);
   }
   return parts;
-}
-
-/** Formats a date in UTC, so output does not depend on the machine's time zone. */
-export function formatDate(date: Date, format: "iso" | "long" | "time" | "datetime"): string {
-  const iso = date.toISOString();
-  if (format === "iso") return iso.slice(0, 10);
-  if (format === "time") return iso.slice(11, 16);
-  if (format === "datetime") return `${iso.slice(0, 19)}Z`;
-  return `${DAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
 }

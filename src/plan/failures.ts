@@ -65,11 +65,14 @@ function withFailure(messages: Json[], failure: PlannedFailure): Json[] {
     message !== null && typeof message === "object" && !Array.isArray(message) &&
     message.role === "tool" && message.name === name;
   if (messages.some(named)) {
-    return messages.flatMap((message) =>
-      named(message)
-        ? (failure.retry ? [result(failure.failed), message] : [result(failure.failed)])
-        : [message]
-    );
+    return messages.flatMap((message) => {
+      if (!named(message)) return [message];
+      if (failure.retry) return [result(failure.failed), message];
+      // The error result answers the same call, so the assistant's tool call stays answered.
+      const id = (message as { tool_call_id?: Json }).tool_call_id;
+      const failed = result(failure.failed) as Record<string, Json>;
+      return [id === undefined ? failed : { role: "tool", tool_call_id: id, ...failed }];
+    });
   }
   const added = [result(failure.failed), ...(failure.retry ? [result(failure.retry)] : [])];
   const lastTool = messages.findLastIndex((message) =>

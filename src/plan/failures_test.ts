@@ -201,6 +201,51 @@ test("showFailures() adds the error after the last tool message when none names 
   );
 });
 
+test("showFailures() keeps the tool_call_id of the tool message the error result replaces", () => {
+  const failed: ObservationPlan = {
+    spanId: "a",
+    name: "lookup_guest",
+    type: "tool",
+    startMs: 0,
+    endMs: 1,
+    level: "ERROR",
+    output: { error: "PMS unavailable" },
+    children: [],
+  };
+  const call = {
+    id: "call_1",
+    type: "function",
+    function: { name: "lookup_guest", arguments: "{}" },
+  };
+  const generation: ObservationPlan = {
+    spanId: "b",
+    name: "agent",
+    type: "generation",
+    startMs: 2,
+    endMs: 3,
+    input: [
+      { role: "assistant", content: null, tool_calls: [call] },
+      { role: "tool", tool_call_id: "call_1", name: "lookup_guest", content: "room=412" },
+    ],
+    children: [],
+  };
+  const root: ObservationPlan = {
+    spanId: "r",
+    name: "turn",
+    type: "span",
+    startMs: 0,
+    endMs: 3,
+    children: [failed, generation],
+  };
+  showFailures(root, [{ failed }]);
+  assert.deepEqual((generation.input as Json[])[1], {
+    role: "tool",
+    tool_call_id: "call_1",
+    name: "lookup_guest",
+    content: '{"error":"PMS unavailable"}',
+  }, "the call is still answered, as OpenAI requires");
+});
+
 test("an error with inline consequences and variants is refused at the field", () => {
   assert.throws(
     () =>

@@ -23,7 +23,8 @@ export interface Planting {
 
 /**
  * The variant a session carries, if any. `played` are the script turn indexes the session plays,
- * in order. With `plant`, the first variant of that finding whose turn is played (PlantError when
+ * in order; a variant changes the first played turn of its kind. With `plant`, the first
+ * variant of that finding whose turn is played (PlantError when
  * there is none); else, in load mode (`branching`), one session in `findings.rate` gets one,
  * picked by weight among the variants whose turn it plays, or, with `findings.rates`, each
  * finding its rate of the sessions that play one of its variants' turns; a replay plants nothing.
@@ -36,7 +37,8 @@ export function choosePlanting(
 ): Planting | undefined {
   const variants = script.findings?.variants ?? [];
   const fits = (variant: FindingVariantInput): Planting | undefined => {
-    const position = played.indexOf(script.turns.findIndex((turn) => turn.kind === variant.turn));
+    // The first turn of the kind this session plays: with `when` alternatives, the one it took.
+    const position = played.findIndex((index) => script.turns[index].kind === variant.turn);
     if (position < 0 || (position === 0 && variant.finding !== "unsolved")) return undefined;
     return { variant, position };
   };
@@ -91,13 +93,16 @@ function byWeight(fitting: Planting[], rng: Rng): Planting {
 
 /**
  * Gives a turn another answer: the trace output, and the main generation's output (its
- * `content` when it is a message, else the whole output) become `answer`.
+ * `content` when it is a message, else the whole output) become `answer`, and so does every
+ * text in the turn's observations that is the old answer (speech synthesis reading it out, a
+ * tool posting it), so the steps after the answer carry what the agent now says.
  */
 export function replaceAnswer(
   root: ObservationPlan,
   main: ObservationPlan | undefined,
   answer: Json,
 ): void {
+  replaceText(root, root.output, answer, ["input", "output"]);
   root.output = answer;
   if (!main) return;
   const output = main.output;
@@ -113,9 +118,20 @@ export function replaceAnswer(
  * messages), so the turn's steps work on what the user now says.
  */
 export function replaceQuestion(root: ObservationPlan, question: Json): void {
-  const old = root.input;
+  replaceText(root, root.input, question, ["input"]);
+  root.input = question;
+}
+
+/** Replaces every string that is `old` in the given fields of the turn's observations. */
+function replaceText(
+  root: ObservationPlan,
+  old: Json | undefined,
+  text: Json,
+  fields: readonly ("input" | "output")[],
+): void {
+  if (typeof old !== "string") return;
   const swap = (value: Json): Json => {
-    if (typeof old === "string" && value === old) return question;
+    if (value === old) return text;
     if (Array.isArray(value)) return value.map(swap);
     if (value !== null && typeof value === "object") {
       return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, swap(item)]));
@@ -123,9 +139,8 @@ export function replaceQuestion(root: ObservationPlan, question: Json): void {
     return value;
   };
   const visit = (obs: ObservationPlan) => {
-    if (obs.input !== undefined) obs.input = swap(obs.input);
+    for (const field of fields) if (obs[field] !== undefined) obs[field] = swap(obs[field]);
     obs.children.forEach(visit);
   };
   visit(root);
-  root.input = question;
 }

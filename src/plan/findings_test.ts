@@ -100,6 +100,54 @@ test("unsolved replaces the turn's answer and its main generation's, and nothing
   assert.deepEqual(plan.turns.map(shape), plain.turns.map(shape));
 });
 
+test("a replaced answer also reaches the steps after it that repeat it, such as speech synthesis", () => {
+  const voice = parseScript(
+    `name: voice
+session: { id: "call_{hex:20}" }
+user: { id: "usr_{hex:12}" }
+trace: { name: voice-turn, version: local }
+findings:
+  rates: { unsolved: 1 }
+  variants:
+    - { finding: unsolved, turn: status, output: The front desk has a dining guide. }
+turns:
+  - kind: status
+    input: can you book us a table
+    output: Sable has a table for 4 at 7:30.
+    outcome: answered
+    steps:
+      - type: generation
+        name: reply
+        main: true
+        model: m
+        messages: [{ role: user, content: can you book us a table }]
+        output: { role: assistant, content: Sable has a table for 4 at 7:30. }
+      - type: generation
+        name: speak
+        model: m
+        messages: [{ role: user, content: Sable has a table for 4 at 7:30. }]
+        output: { role: assistant, audio: { transcript: Sable has a table for 4 at 7:30. } }
+      - type: tool
+        name: log_reply
+        input: { text: Sable has a table for 4 at 7:30., channel: voice }
+`,
+    "voice.yaml",
+  );
+  const plan = planSession(voice, { seed: 1, endMs: END, file: "voice.yaml", plant: "unsolved" });
+  const planted = "The front desk has a dining guide.";
+  const root = plan.turns[0].root;
+  assert.equal(root.output, planted);
+  assert.deepEqual(named(root, "speak").input, [{ role: "user", content: planted }]);
+  assert.deepEqual(named(root, "speak").output, {
+    role: "assistant",
+    audio: { transcript: planted },
+  });
+  assert.deepEqual(named(root, "log_reply").input, { text: planted, channel: "voice" });
+  assert.deepEqual(named(root, "reply").input, [
+    { role: "user", content: "can you book us a table" },
+  ], "what came before the answer is as it was");
+});
+
 test("repeated_answer makes the turn's answer the previous turn's answer", () => {
   const plan = replay("repeated_answer");
   assert.equal(plan.turns[1].root.output, plan.turns[0].root.output);
@@ -166,6 +214,57 @@ test("late_escalation answers the escalation request without escalating, then es
     [plan.turns[0].traceId, delay.traceId, escalation.traceId],
     plain.turns.map((t) => t.traceId),
   );
+});
+
+test("a finding on a turn kind with alternative turns changes the alternative the session plays", () => {
+  const script = parseScript(
+    `name: alternatives
+session: { id: "conv_{hex:21}" }
+user: { id: "usr_{hex:12}" }
+trace: { name: alt-turn, version: local }
+vars:
+  path: "{{pick quick|slow}}"
+findings:
+  rates: { lost_state: 1 }
+  variants:
+    - { finding: lost_state, turn: delay, output: Which order was it again? }
+turns:
+  - kind: status
+    when: { var: path, in: [quick] }
+    input: Where is my order? Quick please.
+    output: It ships today.
+    outcome: answered
+    steps: [{ type: generation, name: answer, model: m }]
+  - kind: status
+    when: { var: path, in: [slow] }
+    input: Where is my order?
+    output: It ships today.
+    outcome: answered
+    steps: [{ type: generation, name: answer, model: m }]
+  - kind: delay
+    when: { var: path, in: [quick] }
+    input: Why so late?
+    output: A backlog at the depot.
+    outcome: answered
+    steps: [{ type: generation, name: answer, model: m }]
+  - kind: delay
+    when: { var: path, in: [slow] }
+    input: Why is it late?
+    output: A backlog at the depot.
+    outcome: answered
+    steps: [{ type: generation, name: answer, model: m }]
+`,
+    "alternatives.yaml",
+  );
+  const inputs = new Set<string>();
+  for (let seed = 0; seed < 20; seed++) {
+    const plan = planSession(script, { seed, endMs: END, file: "x.yaml", branching: true });
+    assert.equal(plan.turns.length, 2);
+    assert.deepEqual(plan.findings.map((f) => [f.finding, f.turn]), [["lost_state", 2]]);
+    assert.equal(plan.turns[1].root.output, "Which order was it again?");
+    inputs.add(String(plan.turns[1].root.input));
+  }
+  assert.deepEqual([...inputs].sort(), ["Why is it late?", "Why so late?"], "both paths");
 });
 
 test("the answer key goes into the manifest session as planned", () => {

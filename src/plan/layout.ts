@@ -25,6 +25,18 @@ export const DEFAULT_BACKOFF = "500ms..1.5s";
 /** A slow outlier lasts this many times its drawn duration, at most. */
 export const OUTLIER_FACTOR = { min: 3, max: 8 };
 
+/** The longest leaf a slow outlier stretches: a call, not a wait that takes minutes anyway. */
+export const OUTLIER_MAX_MS = 60_000;
+
+/**
+ * Whether a slow outlier may stretch a leaf of this type and duration: calls (generations,
+ * embeddings, tools, retrievers, guardrails, evaluators) of up to a minute. A leaf span (a wait
+ * for a person, audio playing) and a longer step last what the script says.
+ */
+export function outlierStretches(type: StepInput["type"], durationMs: number): boolean {
+  return type !== "span" && type !== "agent" && type !== "chain" && durationMs <= OUTLIER_MAX_MS;
+}
+
 /** A step's timing, relative to its parent's start, with its children's. */
 export interface Layout {
   step: StepInput;
@@ -131,7 +143,7 @@ function layoutStep(step: StepInput, rng: Rng, options: LayoutOptions, attempt?:
   else if (!streamed) {
     layout.durationMs = draw(step.duration ?? DEFAULT_LEAF, rng);
     const stretch = outlier(rng, options);
-    if (stretch !== undefined) {
+    if (stretch !== undefined && outlierStretches(step.type, layout.durationMs)) {
       layout.durationMs = Math.round(layout.durationMs * stretch);
       // A call that succeeds ends before its client gives up.
       const limit = failedTimeoutMs(step);

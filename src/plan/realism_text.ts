@@ -1,10 +1,10 @@
 /**
  * Text measures of how real a load reads: what users say and agents answer, with numbers and
  * dates masked (a message that differs only in its order number or date reads the same to a
- * reviewer), counted per turn of each script, and how many input tokens a generation reports
- * for the text it shows. Pure.
+ * reviewer), counted per turn of each script, and whether the input tokens a generation reports
+ * are what a tokenizer counts in the input it shows, plus what its script declares hidden. Pure.
  */
-import { TOKENS_PER_MESSAGE } from "./tokens.ts";
+import { inputTokens } from "./tokens.ts";
 import { DAYS, MONTHS } from "./calendar.ts";
 import type { Json, ObservationPlan, TurnPlan } from "./types.ts";
 
@@ -16,10 +16,11 @@ const ISO = /\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?\b/g;
 const NUMBER = /\d+(?:[.,:]\d+)*/g;
 
 /**
- * Tokens per character of English text and JSON with OpenAI's tokenizers: about four
- * characters a token.
+ * How far a generation's reported input tokens may be from the tokenizer's count and still fit:
+ * this many tokens, or this share of the count when that is more (a provider's own framing
+ * differs by a token or two).
  */
-export const TEXT_TOKENS_PER_CHARACTER = 0.25;
+export const TOKEN_FIT_TOLERANCE = { tokens: 2, share: 0.01 } as const;
 
 /** The text with its dates as `<date>` and every other number as `#`. */
 export function maskNumbers(text: string): string {
@@ -54,17 +55,33 @@ export interface TopMessage {
   kind: string;
 }
 
-/** A generation's input tokens against the text its input shows, summed per name. */
+/**
+ * Generations whose reported input tokens (every input usage type summed) are the tokenizer's
+ * count of the input they show plus the hidden part their script declares.
+ */
 export interface TokenFit {
-  /** How the visible text is counted: characters, until a tokenizer counts tokens. */
-  method: "characters";
+  /** How the input is counted: the tokenizer usage is counted with (src/plan/tokens.ts). */
+  method: "tokenizer";
+  /** Generations with usage. */
   generations: number;
-  inputTokens: number;
-  visibleCharacters: number;
-  /** inputTokens / visibleCharacters (0 when nothing was counted). */
-  tokensPerCharacter: number;
-  /** The generation (script and name) whose ratio is furthest from TEXT_TOKENS_PER_CHARACTER. */
-  worst?: { script: string; name: string; tokensPerCharacter: number };
+  /** Those within TOKEN_FIT_TOLERANCE of their count. */
+  fitting: number;
+  /** fitting / generations (1 when there is none). */
+  share: number;
+  /** The generation furthest from its count, in tokens, among those that do not fit. */
+  worst?: TokenMisfit;
+}
+
+/** A generation whose input tokens do not fit its input. */
+export interface TokenMisfit {
+  script: string;
+  /** The turn's position in its session, from 1. */
+  turn: number;
+  name: string;
+  /** Its input usage types summed. */
+  reported: number;
+  /** The tokenizer's count of its input plus its declared hidden tokens. */
+  expected: number;
 }
 
 /** The text numbers of a load. */
@@ -101,11 +118,9 @@ export class TextCounter {
   readonly #messages = new Map<string, MessageTally>();
   readonly #answers = new Set<string>();
   readonly #perTurn = new Map<string, TurnTally>();
-  readonly #tokens = new Map<
-    string,
-    { script: string; name: string; tokens: number; chars: number }
-  >();
   #generations = 0;
+  #fitting = 0;
+  #worst: TokenMisfit | undefined;
 
   /** Counts the turns of one session of `script`. */
   add(script: string, turns: readonly TurnPlan[]): void {
@@ -135,22 +150,27 @@ export class TextCounter {
       else {
         this.#messages.set(message, { count: 1, script, turn: position + 1, kind: turn.kind });
       }
-      this.#countTokens(script, turn.root);
+      this.#fitTokens(script, position + 1, turn.root);
     }
   }
 
-  #countTokens(script: string, root: ObservationPlan): void {
+  #fitTokens(script: string, turn: number, root: ObservationPlan): void {
     const stack = [root];
     while (stack.length > 0) {
       const obs = stack.pop()!;
       stack.push(...obs.children);
       if (obs.type !== "generation" || !obs.usage) continue;
       this.#generations++;
-      const key = `${script}\u0000${obs.name}`;
-      let sum = this.#tokens.get(key);
-      if (!sum) this.#tokens.set(key, sum = { script, name: obs.name, tokens: 0, chars: 0 });
-      sum.tokens += inputTokens(obs.usage);
-      sum.chars += visibleCharacters(obs.input);
+      const reported = reportedInputTokens(obs.usage);
+      const expected = inputTokens(obs.input, obs.model ?? "") + (obs.hiddenInputTokens ?? 0);
+      if (tokensFit(reported, expected)) {
+        this.#fitting++;
+        continue;
+      }
+      const off = Math.abs(reported - expected);
+      if (!this.#worst || off > Math.abs(this.#worst.reported - this.#worst.expected)) {
+        this.#worst = { script, turn, name: obs.name, reported, expected };
+      }
     }
   }
 
@@ -159,20 +179,6 @@ export class TextCounter {
     let top: TopMessage | undefined;
     for (const [text, tally] of this.#messages) {
       if (!top || tally.count > top.count) top = { text, ...tally };
-    }
-    let tokens = 0;
-    let chars = 0;
-    for (const sum of this.#tokens.values()) {
-      tokens += sum.tokens;
-      chars += sum.chars;
-    }
-    let worst: TokenFit["worst"];
-    for (const sum of this.#tokens.values()) {
-      const own = ratio(sum.tokens, sum.chars);
-      if (own === 0) continue;
-      if (!worst || offText(own) > offText(worst.tokensPerCharacter)) {
-        worst = { script: sum.script, name: sum.name, tokensPerCharacter: own };
-      }
     }
     return {
       turns: this.#turns,
@@ -188,53 +194,28 @@ export class TextCounter {
         distinctAnswers: tally.answers.size,
       })),
       tokenFit: {
-        method: "characters",
+        method: "tokenizer",
         generations: this.#generations,
-        inputTokens: tokens,
-        visibleCharacters: chars,
-        tokensPerCharacter: ratio(tokens, chars),
-        ...(worst ? { worst } : {}),
+        fitting: this.#fitting,
+        share: this.#generations === 0 ? 1 : this.#fitting / this.#generations,
+        ...(this.#worst ? { worst: { ...this.#worst } } : {}),
       },
     };
   }
 }
 
 /** Every input usage type summed: `input` counts what the others do not. */
-function inputTokens(usage: NonNullable<ObservationPlan["usage"]>): number {
+function reportedInputTokens(usage: NonNullable<ObservationPlan["usage"]>): number {
   let sum = 0;
   for (const [type, count] of Object.entries(usage)) {
-    if (type.startsWith("input") && count !== undefined) sum += count;
+    // Audio and image tokens are not text the tokenizer can count against what is shown.
+    if (type.startsWith("input") && !/audio|image/.test(type) && count !== undefined) sum += count;
   }
   return sum;
 }
 
-/**
- * The characters of what a generation's input shows: each message's content (tool calls'
- * arguments included) as text, plus what `messageTokens` counts for a message's framing in
- * characters; an input that is not a message list counts as its text.
- */
-export function visibleCharacters(input: Json | undefined): number {
-  if (!Array.isArray(input)) return contentText(input).length;
-  let chars = 0;
-  for (const message of input) {
-    chars += TOKENS_PER_MESSAGE * 4;
-    if (message === null || typeof message !== "object" || Array.isArray(message)) {
-      chars += contentText(message).length;
-      continue;
-    }
-    if (message.content !== undefined && message.content !== null) {
-      chars += contentText(message.content).length;
-    }
-    if (message.tool_calls !== undefined) chars += contentText(message.tool_calls).length;
-  }
-  return chars;
-}
-
-/** How far a ratio is from text's, either way (2x and 0.5x are as far). */
-function offText(tokensPerCharacter: number): number {
-  return Math.abs(Math.log(tokensPerCharacter / TEXT_TOKENS_PER_CHARACTER));
-}
-
-function ratio(tokens: number, chars: number): number {
-  return chars === 0 ? 0 : tokens / chars;
+/** Whether `reported` input tokens are within TOKEN_FIT_TOLERANCE of `expected`. */
+export function tokensFit(reported: number, expected: number): boolean {
+  const { tokens, share } = TOKEN_FIT_TOLERANCE;
+  return Math.abs(reported - expected) <= Math.max(tokens, share * expected);
 }

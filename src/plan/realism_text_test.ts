@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { maskNumbers, TextCounter, visibleCharacters } from "./realism_text.ts";
+import { maskNumbers, TextCounter, tokensFit } from "./realism_text.ts";
 import type { Json, ObservationPlan, TurnPlan } from "./types.ts";
 
 test("maskNumbers() masks dates as <date> and other numbers as #, so only wording differs", () => {
@@ -70,30 +70,69 @@ test("TextCounter counts distinct masked messages and answers, the top message a
   ]);
 });
 
-test("token fit sums each generation's input tokens against the characters its input shows", () => {
-  const messages = [{ role: "system", content: "x".repeat(84) }, {
-    role: "user",
-    content: "y".repeat(68),
-  }];
-  // 84 + 68 characters, and 16 (four tokens of framing) for each of the two messages.
-  assert.equal(visibleCharacters(messages), 184);
-  assert.equal(visibleCharacters("plain text"), 10);
-  const generation = (name: string, input: number) =>
+test("tokensFit() allows 2 tokens either way, or 1% of the count when that is more", () => {
+  assert.deepEqual(
+    [[38, 36], [34, 36], [39, 36], [33, 36], [1010, 1000], [990, 1000], [1011, 1000]].map(
+      ([reported, expected]) => tokensFit(reported, expected),
+    ),
+    [true, true, false, false, true, true, false],
+  );
+});
+
+test("token fit checks each generation's input usage against the tokenizer's count of its input plus its hidden part", () => {
+  // o200k_base: 36 tokens with the chat framing (3 a message, 3 priming the reply); Anthropic's
+  // tokenizer is taken as 1.2 times that per text: 43.
+  const messages = [
+    { role: "system", content: "You answer questions about orders for an online shop." },
+    { role: "user", content: "Where is my order ORD-48350? It was due on Tuesday." },
+  ];
+  const generation = (
+    name: string,
+    usage: { input: number; input_cached_tokens?: number },
+    fields: Partial<ObservationPlan> = {},
+  ) =>
     obs({
       type: "generation",
       name,
+      model: "gpt-5.4-mini",
       input: messages,
-      usage: { input, output: 5, total: input + 5 },
+      usage: { ...usage, output: 5, total: usage.input + (usage.input_cached_tokens ?? 0) + 5 },
+      ...fields,
     });
   const counter = new TextCounter();
   counter.add("shop", [
-    turn("status", "q", "a", [generation("route", 46), generation("answer", 460)]),
+    turn("status", "q", "a", [
+      generation("route", { input: 36 }),
+      // 36 shown and 1,110 of tool schemas, 1,024 of them a cached prefix.
+      generation("answer", { input: 122, input_cached_tokens: 1024 }, {
+        hiddenInputTokens: 1110,
+      }),
+      generation("summarize", { input: 45 }, { model: "claude-sonnet-4-5" }),
+      // Not generations with usage: not counted.
+      obs({ type: "embedding", name: "embed", input: "q", usage: { input: 900, total: 900 } }),
+      obs({ type: "generation", name: "no-usage", input: messages }),
+    ]),
+    turn("delay", "q", "a", [
+      generation("fixed", { input: 5000 }),
+      generation("short", { input: 30 }),
+    ]),
   ]);
-  const fit = counter.stats().tokenFit;
-  assert.equal(fit.generations, 2);
-  assert.equal(fit.inputTokens, 506);
-  assert.equal(fit.visibleCharacters, 368);
-  assert.equal(fit.tokensPerCharacter, 506 / 368);
-  // 46 tokens for 184 characters is text's 0.25; 460 is ten times that.
-  assert.deepEqual(fit.worst, { script: "shop", name: "answer", tokensPerCharacter: 2.5 });
+  assert.deepEqual(counter.stats().tokenFit, {
+    method: "tokenizer",
+    generations: 5,
+    fitting: 3,
+    share: 0.6,
+    worst: { script: "shop", turn: 2, name: "fixed", reported: 5000, expected: 36 },
+  });
+});
+
+test("token fit of no generation is a full share with no worst", () => {
+  const counter = new TextCounter();
+  counter.add("shop", [turn("status", "q", "a")]);
+  assert.deepEqual(counter.stats().tokenFit, {
+    method: "tokenizer",
+    generations: 0,
+    fitting: 0,
+    share: 1,
+  });
 });

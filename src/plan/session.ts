@@ -501,6 +501,7 @@ function materialize(
   if (isModelCall(step)) {
     if (step.model !== undefined) observation.model = step.model;
     if (step.modelParameters) observation.modelParameters = step.modelParameters;
+    if (step.hiddenInputTokens) observation.hiddenInputTokens = step.hiddenInputTokens;
   }
   if (step.type === "generation") {
     const prompt = typeof step.prompt === "string" ? context.prompts.get(step.prompt) : undefined;

@@ -14,6 +14,8 @@ import {
   DEFAULT_LEAF,
   failedTimeoutMs,
   OUTLIER_FACTOR as STRETCH,
+  OUTLIER_MAX_MS,
+  outlierStretches,
   TAIL,
   timeoutOf,
 } from "./layout.ts";
@@ -75,18 +77,25 @@ function stepsMs(step: StepInput, options: BoundOptions): number {
   if (children.length === 0) {
     const timeout = timeoutOf(step);
     if (timeout !== undefined) return timeout;
-    const outlier = options.outlierRate > 0 ? OUTLIER_FACTOR : 1;
     const failed = Math.max(
       step.error?.duration === undefined ? 0 : maxMs(step.error.duration),
       failedTimeoutMs(step) ?? 0,
     );
     const streams = step.type === "generation" && step.timeToFirstToken !== undefined &&
       step.duration === undefined;
-    const runs = streams
-      ? maxMs(step.timeToFirstToken!) * outlier +
-        Math.ceil(mostOutputTokens(step) * 1000 / modelProfile(step.model ?? "").outputSpeed.min)
-      : maxMs(step.duration ?? DEFAULT_LEAF) * outlier;
-    return Math.max(runs, failed);
+    if (streams) {
+      const outlier = options.outlierRate > 0 ? OUTLIER_FACTOR : 1;
+      const runs = maxMs(step.timeToFirstToken!) * outlier +
+        Math.ceil(mostOutputTokens(step) * 1000 / modelProfile(step.model ?? "").outputSpeed.min);
+      return Math.max(runs, failed);
+    }
+    const duration = step.duration ?? DEFAULT_LEAF;
+    const longest = maxMs(duration);
+    // The slowest a leaf gets: the longest draw an outlier stretches, at its largest factor.
+    const stretched = options.outlierRate > 0 && outlierStretches(step.type, minMs(duration))
+      ? Math.min(longest, OUTLIER_MAX_MS) * OUTLIER_FACTOR
+      : 0;
+    return Math.max(longest, stretched, failed);
   }
   const spans = children.map((child) =>
     maxMs(child.gap ?? DEFAULT_GAP) + withRetryMs(child, options)
@@ -118,6 +127,11 @@ function mostOutputTokens(step: StepInput): number {
   );
   if (typeof cap === "number") return cap;
   return 2 * outputTokens(step.output, step.model ?? "") + 256;
+}
+
+function minMs(duration: number | string): number {
+  if (typeof duration === "number") return Math.floor(duration);
+  return parseDurationRange(duration)?.min ?? 0;
 }
 
 function maxMs(duration: number | string): number {

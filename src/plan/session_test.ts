@@ -266,6 +266,14 @@ test("input tokens are the tokenizer's count of the messages as sent plus the de
   }
 });
 
+test("each generation keeps the hidden input tokens its step declares, for the realism check", () => {
+  const declared = generations(POPULATION).filter((obs) => obs.hiddenInputTokens !== undefined);
+  assert.ok(declared.length > 100, `${declared.length} generations declare hidden input`);
+  for (const obs of generations(POPULATION)) {
+    assert.equal(obs.hiddenInputTokens ?? 0, HIDDEN.get(obs.name), obs.name);
+  }
+});
+
 test("cached input tokens appear from the second turn, once the shared prefix reaches 1,024", () => {
   let cachedTurns = 0;
   for (const plan of POPULATION) {

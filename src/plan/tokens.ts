@@ -80,7 +80,8 @@ export function textsTokens(input: Json | undefined, model: string): number {
 
 /**
  * Tokens a generation's output holds: an assistant message's content and tool calls, not its
- * role (output is billed for what the model wrote); any other value as its JSON text.
+ * role (output is billed for what the model wrote), and a spoken answer's transcript (billed
+ * as text output tokens beside its audio tokens); any other value as its JSON text.
  */
 export function outputTokens(output: Json | undefined, model: string): number {
   if (output === undefined || output === null) return 0;
@@ -89,6 +90,10 @@ export function outputTokens(output: Json | undefined, model: string): number {
     for (const key of ["content", "tool_calls"]) {
       const value = output[key];
       if (value !== undefined && value !== null) tokens += jsonTokens(value, model);
+    }
+    const audio = output.audio;
+    if (isObject(audio) && typeof audio.transcript === "string") {
+      tokens += textTokens(audio.transcript, model);
     }
     return tokens;
   }

@@ -92,6 +92,17 @@ test("outputTokens() counts what the model wrote: an answer's content, tool call
   }
 });
 
+test("a spoken answer's transcript counts as its text output tokens, beside the audio tokens", () => {
+  // OpenAI bills an audio reply's transcript as text output tokens (completion_tokens_details.
+  // text_tokens); its audio tokens are a usage type of their own, which the script declares.
+  const spoken = {
+    role: "assistant",
+    audio: { format: "pcm16", transcript: "I'm sorry your electric kettle arrived cracked." },
+  };
+  assert.equal(outputTokens(spoken, "gpt-4o-audio-preview"), 8);
+  assert.equal(outputTokens({ role: "assistant", audio: { format: "pcm16" } }, "gpt-4o"), 0);
+});
+
 test("the count cache counts a text once while recently used and keeps at most its limit", () => {
   const counted: string[] = [];
   const cache = new CountCache(4, (text) => {

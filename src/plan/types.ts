@@ -45,6 +45,11 @@ export interface ObservationPlan {
   prompt?: { name: string; version: number };
   /** A declared prompt's name, until its version is resolved in Langfuse (then `prompt`). */
   promptRef?: string;
+  /**
+   * Input tokens the script declares its messages do not show (`hiddenInputTokens`), for the
+   * realism check's token fit; plan only, never sent.
+   */
+  hiddenInputTokens?: number;
   children: ObservationPlan[];
 }
 

@@ -691,6 +691,14 @@ function ordered(step: StepInput): StepInput {
   return out as unknown as StepInput;
 }
 
+/**
+ * A model name without the release date providers end it with (claude-sonnet-4-5-20250929,
+ * gpt-4.1-2025-04-14): the date and the version before it read like an account number.
+ */
+function withoutReleaseDate(model: string): string {
+  return model.replace(/[-@]\d{4}-?\d{2}-?\d{2}(?:-v\d+(?::\d+)?)?$/, "");
+}
+
 /** The fields of a model call: model, model parameters, usage with price or cost. */
 function modelFields(
   observation: RecordedObservation,
@@ -699,8 +707,9 @@ function modelFields(
 ): Partial<StepInput> {
   const { notes } = ctx;
   const fields: Partial<StepInput> = {};
-  if (observation.model && clean(observation.model, ctx)) fields.model = observation.model;
-  else if (type === "generation") {
+  if (observation.model && clean(withoutReleaseDate(observation.model), ctx)) {
+    fields.model = observation.model;
+  } else if (type === "generation") {
     fields.model = "recorded-model";
     notes.add(
       'A generation without a usable model name got "recorded-model" (none recorded, or it looked personal).',

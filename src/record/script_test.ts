@@ -8,7 +8,7 @@ import type { ObservationPlan } from "../plan/types.ts";
 import { parseDurationRange } from "../script/duration.ts";
 import { loadScriptFile, parseScript, templatedStrings } from "../script/load.ts";
 import { findPersonalData } from "../script/privacy.ts";
-import { type ScriptInput, type StepInput, stepPaths } from "../script/schema.ts";
+import type { ScriptInput, StepInput } from "../script/schema.ts";
 import { recordedSession } from "./plan_recording_testing.ts";
 import { RecordError, toScripts } from "./script.ts";
 import type {

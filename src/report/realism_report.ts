@@ -5,7 +5,7 @@
  */
 import type { RealismStats } from "../plan/realism_stats.ts";
 import { escapeControls } from "./escape.ts";
-import { TEXT_TOKENS_PER_CHARACTER, type TurnVariety } from "../plan/realism_text.ts";
+import { TOKEN_FIT_TOLERANCE, type TurnVariety } from "../plan/realism_text.ts";
 
 /** The thresholds a load is judged by. */
 export const REALISM_THRESHOLDS = {
@@ -21,10 +21,12 @@ export const REALISM_THRESHOLDS = {
   minFailuresShown: 0.9,
   /** Sessions one user starts on one day: at most this many. */
   maxSessionsPerUserDay: 12,
-  /** Input tokens per visible character: from… */
-  minTokensPerCharacter: 0.15,
-  /** …to. */
-  maxTokensPerCharacter: 0.5,
+  /**
+   * Generations whose input tokens fit the tokenizer's count of their input plus its declared
+   * hidden part (within TOKEN_FIT_TOLERANCE): at least this share. A fixed usage.input is what
+   * usually misses.
+   */
+  minTokenFitShare: 0.99,
 } as const;
 
 /** ok: the threshold is met; MISS: it is not; info: a number without a threshold. */
@@ -172,19 +174,16 @@ export function realismReport(stats: RealismStats, seed: number): RealismReport 
   const fit = text.tokenFit;
   add(judge({
     key: "tokenFit",
-    label: "input tokens per visible character",
-    value: fit.generations === 0 ? "no generation" : fit.tokensPerCharacter.toFixed(2),
-    ok: fit.generations === 0 ||
-      (fit.tokensPerCharacter >= t.minTokensPerCharacter &&
-        fit.tokensPerCharacter <= t.maxTokensPerCharacter),
-    threshold: `${t.minTokensPerCharacter}–${t.maxTokensPerCharacter}, text ≈ ` +
-      `${TEXT_TOKENS_PER_CHARACTER}; a proxy: characters, not a tokenizer`,
+    label: "generations whose input tokens fit",
+    value: fit.generations === 0 ? "no generation" : `${fit.fitting} of ${fit.generations}`,
+    ok: fit.share >= t.minTokenFitShare,
+    threshold: `≥ ${percent(t.minTokenFitShare)} within ${tokenFitTolerance()} of the tokenizer`,
     hint: () =>
       fit.worst
-        ? `${fit.worst.name} of ${fit.worst.script} reports ${
-          fit.worst.tokensPerCharacter.toFixed(2)
-        } input tokens per character it shows: make usage.input fit its messages ` +
-          `(about characters / 4), or show what it counts`
+        ? `${fit.worst.name} in turn ${fit.worst.turn} of ${fit.worst.script} reports ` +
+          `${fit.worst.reported} input tokens for ${fit.worst.expected} tokens of visible input ` +
+          "+ hidden: remove its fixed usage.input (then it is counted) or declare " +
+          "hiddenInputTokens (what its messages do not show)"
         : "",
   }));
   return {
@@ -272,4 +271,9 @@ function percent(share: number): string {
 
 function clip(text: string): string {
   return escapeControls(text.length <= 60 ? text : `${text.slice(0, 57)}...`);
+}
+
+/** The per-generation tolerance, as printed: "max(2, 1%) tokens". */
+export function tokenFitTolerance(): string {
+  return `max(${TOKEN_FIT_TOLERANCE.tokens}, ${percent(TOKEN_FIT_TOLERANCE.share)}) tokens`;
 }

@@ -52,12 +52,11 @@ function goodStats(): RealismStats {
         },
       ],
       tokenFit: {
-        method: "characters",
+        method: "tokenizer",
         generations: 5000,
-        inputTokens: 300_000,
-        visibleCharacters: 1_200_000,
-        tokensPerCharacter: 0.25,
-        worst: { script: "shop", name: "answer", tokensPerCharacter: 0.3 },
+        fitting: 4950,
+        share: 0.99,
+        worst: { script: "shop", turn: 2, name: "answer", reported: 500, expected: 880 },
       },
     },
   };
@@ -115,25 +114,39 @@ test("one wording said too often misses, and the hint names it, its turn and its
   assert.match(printed, /2 realism measures missed\.$/);
 });
 
-test("unseen failures, too few or too many errors and tokens that do not fit the text each name what to change", () => {
+test("unseen failures, too few or too many errors and input tokens that do not fit their input each name what to change", () => {
   const stats = goodStats();
   stats.failuresShown = 10;
   stats.failuresShownShare = 10 / 74;
   stats.failuresNotShown = { "shop: lookup_order": 60, "shop: search": 4 };
   stats.errorShare = 0.01;
-  stats.text.tokenFit.tokensPerCharacter = 2.2;
-  stats.text.tokenFit.worst = { script: "shop", name: "answer", tokensPerCharacter: 4.05 };
+  stats.text.tokenFit.fitting = 4949;
+  stats.text.tokenFit.share = 4949 / 5000;
+  stats.text.tokenFit.worst = {
+    script: "shop",
+    turn: 1,
+    name: "route",
+    reported: 5000,
+    expected: 212,
+  };
   const byKey = new Map(realismReport(stats, 1).measures.map((m) => [m.key, m]));
   assert.match(
     byKey.get("failuresShown")!.hint!,
     /^shop: lookup_order failed 60 times unseen: .*name: lookup_order/,
   );
   assert.match(byKey.get("errorShare")!.hint!, /give tool and retriever steps an error:/);
-  assert.match(
+  assert.equal(byKey.get("tokenFit")!.verdict, "MISS");
+  assert.equal(byKey.get("tokenFit")!.value, "4949 of 5000");
+  assert.equal(
     byKey.get("tokenFit")!.hint!,
-    /^answer of shop reports 4\.05 input tokens per character/,
+    "route in turn 1 of shop reports 5000 input tokens for 212 tokens of visible input + " +
+      "hidden: remove its fixed usage.input (then it is counted) or declare hiddenInputTokens " +
+      "(what its messages do not show)",
   );
-  assert.match(byKey.get("tokenFit")!.threshold!, /a proxy: characters, not a tokenizer/);
+  assert.equal(
+    byKey.get("tokenFit")!.threshold!,
+    "≥ 99% within max(2, 1%) tokens of the tokenizer",
+  );
   stats.errorShare = 0.4;
   assert.match(
     realismReport(stats, 1).measures.find((m) => m.key === "errorShare")!.hint!,

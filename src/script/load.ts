@@ -145,6 +145,16 @@ export function parseYaml<T extends z.ZodType>(
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
+    // An alias before its anchor: yaml resolves aliases only to anchors defined earlier.
+    const early = /^Unresolved alias[^:]*: (.+)$/.exec(error.message)?.[1];
+    if (early !== undefined) {
+      throw new ScriptError(file, [{
+        ...at(firstAliasOffset(doc, early)),
+        field: "",
+        message: `uses the alias *${early} before its anchor &${early}; ` +
+          "YAML needs the anchor first",
+      }]);
+    }
     // yaml refuses aliases of aliases that would expand exponentially (a "billion laughs").
     throw new ScriptError(file, [{
       ...at(firstAliasOffset(doc)),
@@ -189,10 +199,12 @@ type At = (offset: number) => { line: number; column: number };
 const MAX_ALIAS_COUNT = 100;
 
 /** Where the document's first alias is, as an offset. */
-function firstAliasOffset(doc: Document): number {
+/** Where the document's first alias is (of the anchor `name`, when given). */
+function firstAliasOffset(doc: Document, name?: string): number {
   let offset = 0;
   visit(doc, {
     Alias(_key, node) {
+      if (name !== undefined && node.source !== name) return;
       if (isAlias(node) && node.range) offset = node.range[0];
       return visit.BREAK;
     },

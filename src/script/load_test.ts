@@ -267,8 +267,10 @@ test("the shipped scripts use current models at Langfuse's default prices, cache
         const entry = entries.get(step.model!);
         assert.ok(entry, `${name}: ${step.model} is in Langfuse's default price table`);
         const price = entry.pricingTier.prices;
-        // An embedding's tokens are all input, which Langfuse prices as total.
-        const expected = (type: string) => perMillion(price[type] ?? price.total);
+        // An embedding's tokens are all input, which Langfuse prices as total; an audio model
+        // prices its text tokens as input_text_tokens and output_text_tokens.
+        const expected = (type: string) =>
+          perMillion(price[type] ?? price[`${type}_text_tokens`] ?? price.total);
         for (const [type, usd] of Object.entries(step.price ?? {})) {
           assert.equal(usd, expected(type), `${name}: ${step.name} ${type}`);
         }

@@ -48,7 +48,7 @@ export const FindingVariant = z.strictObject({
     "The finding planted: repeated_answer, lost_state, late_escalation or unsolved",
   ),
   turn: vocabularyField("turnKinds").describe(
-    "The kind of the turn it changes (the script's first turn of that kind); for " +
+    "The kind of the turn it changes (the first turn of that kind a session plays); for " +
       "late_escalation the escalation turn",
   ),
   output: VariantContent.optional().describe(
@@ -121,7 +121,9 @@ export function findingProblems(script: ScriptShape): { path: PropertyKey[]; mes
   problems.push(...rateProblems(script.findings));
   for (const [v, variant] of (script.findings?.variants ?? []).entries()) {
     const path = ["findings", "variants", v, "turn"];
-    const index = script.turns.findIndex((turn) => turn.kind === variant.turn);
+    // A session changes the first turn of the kind it plays: with `when` alternatives, any.
+    const indexes = script.turns.flatMap((turn, t) => turn.kind === variant.turn ? [t] : []);
+    const index = indexes[0] ?? -1;
     if (index < 0) {
       problems.push({
         path,
@@ -131,7 +133,7 @@ export function findingProblems(script: ScriptShape): { path: PropertyKey[]; mes
       });
       continue;
     }
-    if (index === 0 && variant.finding !== "unsolved") {
+    if (indexes.every((t) => t === 0) && variant.finding !== "unsolved") {
       problems.push({
         path,
         message: `cannot be the first turn for ${variant.finding}: ${
@@ -143,13 +145,14 @@ export function findingProblems(script: ScriptShape): { path: PropertyKey[]; mes
         }`,
       });
     }
-    const outcome = script.turns[index].outcome;
-    if (variant.finding === "late_escalation" && !ESCALATING_OUTCOMES.includes(outcome)) {
+    const outcome = indexes.map((t) => script.turns[t].outcome)
+      .find((outcome) => !ESCALATING_OUTCOMES.includes(outcome));
+    if (variant.finding === "late_escalation" && outcome !== undefined) {
       problems.push({
         path,
         message: `must be an escalating turn for late_escalation (outcome ${
           ESCALATING_OUTCOMES.join(" or ")
-        }), but the first "${variant.turn}" turn's outcome is ${outcome}`,
+        }), but a "${variant.turn}" turn's outcome is ${outcome}`,
       });
     }
   }

@@ -97,7 +97,7 @@ test("a variant's turn must exist and fit the finding", () => {
       "x.yaml:11:41: findings.variants[2].turn cannot be the first turn for late_escalation: " +
       "there is no earlier turn to answer like before escalating",
       "x.yaml:11:41: findings.variants[2].turn must be an escalating turn for late_escalation " +
-      '(outcome escalated or handed_off), but the first "status" turn\'s outcome is answered',
+      '(outcome escalated or handed_off), but a "status" turn\'s outcome is answered',
     ],
   );
 });

@@ -1,8 +1,9 @@
 /**
  * Content templates: `{{date +2d}}`, `{{pick DHL|UPS|DPD}}`, `{{int 2..5}}`, `{{money 20..90}}`,
  * `{{faker.location.city}}`, `{{name}}` for a session variable, `{{persona.name}}` for a
- * value of the session's user, and `{{sessionId}}` / `{{userId}}`. Parsed and checked when a script loads, so a typo is a script error with a
- * position (returned, never thrown, so it is reported with every other problem); rendered by
+ * value of the session's user, and `{{sessionId}}` / `{{userId}}`. Dates and amounts take a
+ * content locale last (`{{longdate +2d de}}`). Parsed and checked when a script loads, so a
+ * typo is a script error with a position (returned, never thrown, so it is reported with every other problem); rendered by
  * the planner. Numbers are bounded (see the MAX_ constants), names are looked up as own
  * properties of our tables only (`{{constructor}}` is no date format), and faker methods come
  * from an explicit list (faker_methods.ts).
@@ -17,13 +18,24 @@ export const MAX_TEMPLATE_MONEY = 1_000_000_000;
 /** Largest date offset either way: 3650 days (about ten years), so dates stay four-digit years. */
 export const MAX_TEMPLATE_OFFSET_MS = 3650 * 86_400_000;
 
+/** Languages dates and amounts can be written in; en is the default. */
+export const CONTENT_LOCALES = ["en", "de", "es", "fr"] as const;
+
+/** A content locale: `{{longdate +1d fr}}` is "mercredi 25 novembre". */
+export type ContentLocale = typeof CONTENT_LOCALES[number];
+
 /** One `{{…}}` expression. */
 export type TemplateExpr =
   | { kind: "var"; name: string }
-  | { kind: "date"; offsetMs: number; format: "iso" | "long" | "time" | "datetime" }
+  | {
+    kind: "date";
+    offsetMs: number;
+    format: "iso" | "long" | "time" | "datetime";
+    locale: ContentLocale;
+  }
   | { kind: "pick"; options: string[] }
   | { kind: "int"; min: number; max: number }
-  | { kind: "money"; min: number; max: number }
+  | { kind: "money"; min: number; max: number; locale: ContentLocale }
   | { kind: "faker"; module: string; method: string };
 
 /** A parsed template: literal text and expressions in order. */
@@ -99,20 +111,33 @@ const MONEY_RANGE = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/;
 
 const DATE_FORMATS = { date: "iso", longdate: "long", time: "time", datetime: "datetime" } as const;
 
+/** The arguments of a date or money template without a trailing locale, and the locale. */
+function withLocale(rest: string[]): { arg: string; locale: ContentLocale } {
+  const last = rest.at(-1) as ContentLocale | undefined;
+  if (last !== undefined && CONTENT_LOCALES.includes(last)) {
+    return { arg: rest.slice(0, -1).join(" "), locale: last };
+  }
+  return { arg: rest.join(" "), locale: "en" };
+}
+
 function parseExpr(source: string): TemplateExpr | { error: string } {
   const [head, ...rest] = source.split(/\s+/);
   const arg = rest.join(" ");
   if (Object.hasOwn(DATE_FORMATS, head)) {
-    const match = /^([+-])(.+)$/.exec(arg || "+0s");
+    const { arg: offset, locale } = withLocale(rest);
+    const match = /^([+-])(.+)$/.exec(offset || "+0s");
     const ms = match ? parseDuration(match[2]) : undefined;
     if (!match || ms === undefined) {
-      return { error: `{{${source}}}: expected an offset like +2d or -3h` };
+      return {
+        error: `{{${source}}}: expected an offset like +2d or -3h, then optionally a locale ` +
+          `(${CONTENT_LOCALES.join(", ")})`,
+      };
     }
     if (ms > MAX_TEMPLATE_OFFSET_MS) {
       return { error: `{{${source}}}: the offset must be at most 3650d (about ten years)` };
     }
     const format = DATE_FORMATS[head as keyof typeof DATE_FORMATS];
-    return { kind: "date", offsetMs: match[1] === "-" ? -ms : ms, format };
+    return { kind: "date", offsetMs: match[1] === "-" ? -ms : ms, format, locale };
   }
   if (head === "pick") {
     const options = arg.split("|").map((option) => option.trim());
@@ -122,19 +147,25 @@ function parseExpr(source: string): TemplateExpr | { error: string } {
     return { kind: "pick", options };
   }
   if (head === "int" || head === "money") {
-    const match = (head === "int" ? INT_RANGE : MONEY_RANGE).exec(arg);
+    const { arg: range, locale } = head === "money" ? withLocale(rest) : { arg, locale: "en" };
+    const match = (head === "int" ? INT_RANGE : MONEY_RANGE).exec(range);
     if (!match || Number(match[1]) > Number(match[2])) {
-      const example = head === "int" ? "{{int 2..9}} (whole numbers)" : "{{money 10..90}}";
+      const example = head === "int"
+        ? "{{int 2..9}} (whole numbers)"
+        : "{{money 10..90}} or {{money 10..90 de}}";
       return { error: `{{${source}}}: expected a range like ${example}` };
     }
-    const max = head === "int" ? MAX_TEMPLATE_INT : MAX_TEMPLATE_MONEY;
-    if (Number(match[2]) > max) {
+    const limit = head === "int" ? MAX_TEMPLATE_INT : MAX_TEMPLATE_MONEY;
+    if (Number(match[2]) > limit) {
       return {
-        error: `{{${source}}}: the range must end at ${max} at most` +
+        error: `{{${source}}}: the range must end at ${limit} at most` +
           (head === "int" ? " (2^53 - 1, the largest whole number kept exactly)" : ""),
       };
     }
-    return { kind: head, min: Number(match[1]), max: Number(match[2]) };
+    const [min, max] = [Number(match[1]), Number(match[2])];
+    return head === "money"
+      ? { kind: "money", min, max, locale: locale as ContentLocale }
+      : { kind: "int", min, max };
   }
   if (head.startsWith("faker.")) {
     const [, module = "", method = "", extra] = head.split(".");

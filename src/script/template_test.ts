@@ -71,3 +71,36 @@ test("parseTemplate() refuses numbers beyond safe integers, money beyond a billi
   ];
   for (const [text, message] of cases) assert.match(problem(text), message, text);
 });
+
+test("a date or money template takes a content locale after its offset or range", () => {
+  assert.deepEqual(parseTemplate("am {{longdate +2d de}}"), [
+    "am ",
+    { kind: "date", offsetMs: 2 * 86_400_000, format: "long", locale: "de" },
+  ]);
+  assert.deepEqual(parseTemplate("{{date fr}}"), [
+    { kind: "date", offsetMs: 0, format: "iso", locale: "fr" },
+  ]);
+  assert.deepEqual(parseTemplate("{{money 20..90 es}} €"), [
+    { kind: "money", min: 20, max: 90, locale: "es" },
+    " €",
+  ]);
+  assert.deepEqual(parseTemplate("{{money 20..90}}"), [
+    { kind: "money", min: 20, max: 90, locale: "en" },
+  ]);
+});
+
+test("an unknown locale or a locale on a whole number is an error that shows the right form", () => {
+  assert.equal(
+    problem("{{longdate +2d it}}"),
+    "{{longdate +2d it}}: expected an offset like +2d or -3h, then optionally a locale " +
+      "(en, de, es, fr)",
+  );
+  assert.equal(
+    problem("{{int 2..9 de}}"),
+    "{{int 2..9 de}}: expected a range like {{int 2..9}} (whole numbers)",
+  );
+  assert.equal(
+    problem("{{money 20 de}}"),
+    "{{money 20 de}}: expected a range like {{money 10..90}} or {{money 10..90 de}}",
+  );
+});
