@@ -82,6 +82,29 @@ ${
 }
 `;
 
+test("a script that is not a chat (chat: false) gives no generation the earlier turns", () => {
+  const text = FIXED_USAGE.replace("turns:\n", "chat: false\nturns:\n");
+  const plan = planSession(parseScript(text, "fixed.yaml"), {
+    seed: 1,
+    endMs: END,
+    file: "f.yaml",
+  });
+  for (const turn of plan.turns) {
+    const [main] = find(turn.root, "fixed-cost");
+    assert.deepEqual(byRole(main, "user"), [turn.root.input]);
+    assert.deepEqual(byRole(main, "assistant"), []);
+    assert.equal(main.usage!.input, 100, "no history's tokens added");
+  }
+  // The same script as a chat: the last turn's main generation carries the first two.
+  const chat = planSession(parseScript(FIXED_USAGE, "fixed.yaml"), {
+    seed: 1,
+    endMs: END,
+    file: "f.yaml",
+  });
+  const [last] = find(chat.turns[2].root, "fixed-cost");
+  assert.equal(byRole(last, "user").length, 3);
+});
+
 test("a fixed input usage grows turn by turn by the history's tokens, and a fixed cost stays", () => {
   const script = parseScript(FIXED_USAGE.replace(/\n {8}main: true/g, ""), "fixed.yaml");
   const plan = planSession(script, { seed: 1, endMs: END, file: "fixed.yaml" });

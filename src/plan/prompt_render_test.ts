@@ -121,18 +121,25 @@ function checkRendered(prompt: PromptDeclarationInput, obs: ObservationPlan): Ma
 
 /**
  * The values the script gives each variable of each prompt (`prompt/variable`): the literal
- * ones, and "template" for one drawn per session.
+ * ones, and the templates of those drawn per session.
  */
 function givenValues(steps: readonly StepInput[], into = new Map<string, Set<string>>()) {
   for (const step of steps) {
     for (const [name, value] of Object.entries(step.promptVariables ?? {})) {
       const key = `${step.prompt}/${name}`;
-      const text = String(value);
-      into.set(key, (into.get(key) ?? new Set()).add(text.includes("{{") ? "template" : text));
+      into.set(key, (into.get(key) ?? new Set()).add(String(value)));
     }
     givenValues(step.steps ?? [], into);
   }
   return into;
+}
+
+/** Whether `value` is `template` filled in: its literal text around something in each `{{…}}`. */
+function fills(template: string, value: string): boolean {
+  const parts = template.split(/\{\{[^}]*\}\}/).map((part) =>
+    part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  );
+  return parts.length > 1 && new RegExp(`^${parts.join("[^]+")}$`).test(value);
 }
 
 for (const { file, script } of loaded) {
@@ -147,12 +154,16 @@ for (const { file, script } of loaded) {
       for (const { obs, turnInput } of linkedGenerations(plan)) {
         const prompt = prompts.get(obs.promptRef!);
         assert.ok(prompt, `${obs.name} links a declared prompt`);
-        // Each value is one the script gives that variable; a drawn one is what the user said
-        // in the turn (the only variable the shipped scripts draw).
+        // Each value is one the script gives that variable, or one of its templates filled in
+        // (the support scripts' only drawn variable is what the user said in the turn).
         for (const [name, value] of checkRendered(prompt, obs)) {
-          const allowed = given.get(`${prompt.name}/${name}`) ?? new Set();
-          if (allowed.has("template") && value === turnInput) continue;
-          assert.ok(allowed.has(value), `${obs.name}: {{${name}}} is "${value}"`);
+          const allowed = [...(given.get(`${prompt.name}/${name}`) ?? [])];
+          const drawn = allowed.filter((text) => text.includes("{{"));
+          if (drawn.length > 0 && value === turnInput) continue;
+          assert.ok(
+            allowed.includes(value) || drawn.some((template) => fills(template, value)),
+            `${obs.name}: {{${name}}} is "${value}"`,
+          );
         }
         checked++;
       }

@@ -197,7 +197,10 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
         replaceQuestion(root, `${reaction} ${root.input}`);
       }
     }
-    const inserted = main && mainStep ? withHistory(main, mainStep, history) : [];
+    // A run that is not a chat (an evaluation's test cases) carries no conversation.
+    const inserted = main && mainStep && script.chat !== false
+      ? withHistory(main, mainStep, history)
+      : [];
     history.push(...turnMessages(root.input, root.output));
     settleNumbers(layouts[position], root, { prompts: promptCache, main, inserted });
     cursor = root.endMs;

@@ -1,8 +1,9 @@
 /**
  * The longest a session of a script can last in load mode, worked out from the script alone
- * (no session planned): every turn reached, each think time and step at its maximum, leaves at
- * the largest slow outlier, failures at their failed duration with their retry, streamed
- * generations writing their most tokens at their model's slowest speed, and the turn a
+ * (no session planned): every turn reached (of turns that need different values of a var, the
+ * longest combination), each think time and step at its maximum, leaves at the largest slow
+ * outlier, failures at their failed duration with their retry, streamed generations writing
+ * their most tokens at their model's slowest speed, and the turn a
  * late_escalation adds. The user schedule keeps a user's sessions this far apart. Pure.
  */
 import { parseDurationRange } from "../script/duration.ts";
@@ -39,10 +40,35 @@ export function longestSessionMs(script: ScriptInput, options: BoundOptions): nu
     (t === 0 ? 0 : maxMs(turn.thinkTime ?? script.timing.thinkTime)) +
     stepsMs({ type: "span", name: "", steps: turn.steps }, options)
   );
-  const total = turns.reduce((sum, ms) => sum + ms, 0);
   const stalls = script.findings?.variants.some((variant) => variant.finding === "late_escalation");
   // Rounding of each draw adds well under a millisecond per step; a second covers it.
-  return total + (stalls ? Math.max(...turns) : 0) + 1_000;
+  return playedMs(script, turns) + (stalls ? Math.max(...turns) : 0) + 1_000;
+}
+
+/**
+ * The longest the turns a session can play take together, given each turn's longest (`turns`):
+ * a session draws one value of each var, so of the turns played `when: { var, in }` only those
+ * whose list holds that value play together, and per var the value whose turns take longest
+ * counts; every other turn counts in full.
+ */
+function playedMs(script: ScriptInput, turns: number[]): number {
+  let total = 0;
+  const byVar = new Map<string, { values: string[]; ms: number }[]>();
+  for (const [t, turn] of script.turns.entries()) {
+    const when = turn.when;
+    if (when && "var" in when) {
+      byVar.set(when.var, [...(byVar.get(when.var) ?? []), { values: when.in, ms: turns[t] }]);
+    } else total += turns[t];
+  }
+  for (const conditional of byVar.values()) {
+    const values = new Set(conditional.flatMap(({ values }) => values));
+    total += Math.max(
+      ...[...values].map((value) =>
+        conditional.reduce((sum, turn) => sum + (turn.values.includes(value) ? turn.ms : 0), 0)
+      ),
+    );
+  }
+  return total;
 }
 
 function stepsMs(step: StepInput, options: BoundOptions): number {

@@ -16,8 +16,8 @@ test("no load-mode session of a shipped script lasts longer than its longest-ses
     const { script } = await loadScriptFile(file);
     // Every slow outlier at once, so leaves reach the bound's factor.
     const bound = longestSessionMs(script, { outlierRate: 1 });
-    // Two hours at most: the bound counts every turn (when-alternatives too) and waits for a
-    // person (ops-approval's approval takes up to 15 minutes) as written.
+    // Two hours at most: an agent turn on a reasoning model takes minutes, every leaf may be an
+    // 8x outlier, and a person is waited for as written (ops-approval's takes up to 15 minutes).
     assert.ok(bound < 2 * 3_600_000, `${name}: ${bound} ms is no believable bound`);
     let longest = 0;
     for (let seed = 0; seed < 500; seed++) {
@@ -30,6 +30,57 @@ test("no load-mode session of a shipped script lasts longer than its longest-ses
       "any outlier rate above 0 allows the same slowest leaf",
     );
   }
+});
+
+/** A script whose turns each take one tool step of `seconds`, played when `topic` is in `values`. */
+function alternatives(turns: { values?: string[]; seconds: number }[]): string {
+  return `name: demo
+session: { id: conv_82d9535867844b4c8cdff }
+user: { id: usr_pseudo_7f31c2 }
+trace: { name: demo-turn, version: local }
+timing: { thinkTime: 60s }
+vars: { topic: "{{pick a|b|c}}" }
+turns:
+${
+    turns.map(({ values, seconds }) =>
+      `  - kind: status
+    input: Where is my order?
+    output: On its way.
+    outcome: answered
+${values ? `    when: { var: topic, in: [${values.join(", ")}] }\n` : ""}    steps:
+      - { type: tool, name: lookup_order, duration: ${seconds}s }
+`
+    ).join("")
+  }`;
+}
+
+test("longestSessionMs() counts one of the turns that need different values of a var", () => {
+  const bound = (text: string) => longestSessionMs(parseScript(text, "x.yaml"), { outlierRate: 0 });
+  const one = bound(alternatives([{ seconds: 30 }]));
+  // a, b and c exclude each other: the longest, c, with its think time.
+  assert.equal(
+    bound(alternatives([
+      { values: ["a"], seconds: 10 },
+      { values: ["b"], seconds: 20 },
+      { values: ["c"], seconds: 30 },
+    ])),
+    one + 60_000,
+  );
+  // b plays the first two turns, which together take longer than c's.
+  assert.equal(
+    bound(alternatives([
+      { values: ["a", "b"], seconds: 10 },
+      { values: ["b"], seconds: 20 },
+      { values: ["c"], seconds: 30 },
+    ])),
+    bound(alternatives([{ seconds: 10 }, { seconds: 20 }])),
+  );
+  // Without when, every turn plays: the third adds its think time and all of one turn but the
+  // second that the bound adds once.
+  assert.equal(
+    bound(alternatives([{ seconds: 10 }, { seconds: 20 }, { seconds: 30 }])),
+    bound(alternatives([{ seconds: 10 }, { seconds: 20 }])) + 60_000 + one - 1_000,
+  );
 });
 
 test("the bound holds streamed generations at their slowest and steps at their named timeout", () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { loadScriptFile, parseScript } from "./load.ts";
 import { ScriptError } from "./errors.ts";
 import { stepPaths } from "./schema.ts";
@@ -247,30 +247,46 @@ test("durations longer than a day are refused where they are written", () => {
 
 test("the shipped scripts use current models at Langfuse's default prices, cached price included", async () => {
   const table = JSON.parse(await readFile("fixtures/langfuse/default_model_prices.json", "utf8"));
-  const prices = new Map<string, Record<string, number>>(
-    table.models.map((
-      entry: { modelName: string; pricingTier: { prices: Record<string, number> } },
-    ) => [entry.modelName, entry.pricingTier.prices]),
+  type Entry = {
+    modelName: string;
+    tokenizerId?: string;
+    pricingTier: { prices: Record<string, number> };
+  };
+  const entries = new Map<string, Entry>(
+    table.models.map((entry: Entry) => [entry.modelName, entry]),
   );
   const perMillion = (usd: number) => Math.round(usd * 1e6 * 1e6) / 1e6;
+  const names = (await readdir("conversations")).filter((name) => name.endsWith(".yaml"));
   let generations = 0;
-  for (const name of ["order-status", "refund", "handoff"]) {
-    const { script } = await loadScriptFile(`conversations/${name}.yaml`);
+  for (const name of names) {
+    const { script } = await loadScriptFile(`conversations/${name}`);
     for (const turn of script.turns) {
       for (const { step } of stepPaths(turn.steps, [])) {
-        if (step.type !== "generation") continue;
+        if (step.type !== "generation" && step.type !== "embedding") continue;
         generations++;
-        const price = prices.get(step.model!);
-        assert.ok(price, `${name}: ${step.model} is in Langfuse's default price table`);
-        assert.deepEqual(step.price, {
-          input: perMillion(price.input),
-          output: perMillion(price.output),
-          input_cached_tokens: perMillion(price.input_cached_tokens),
-        });
+        const entry = entries.get(step.model!);
+        assert.ok(entry, `${name}: ${step.model} is in Langfuse's default price table`);
+        const price = entry.pricingTier.prices;
+        // An embedding's tokens are all input, which Langfuse prices as total; an audio model
+        // prices its text tokens as input_text_tokens and output_text_tokens.
+        const expected = (type: string) =>
+          perMillion(price[type] ?? price[`${type}_text_tokens`] ?? price.total);
+        for (const [type, usd] of Object.entries(step.price ?? {})) {
+          assert.equal(usd, expected(type), `${name}: ${step.name} ${type}`);
+        }
+        // Every counted type is priced: input, output, and cached input where the provider
+        // caches a long prompt by itself (OpenAI).
+        const caches = entry.tokenizerId === "openai";
+        const counted = step.type === "embedding"
+          ? ["input"]
+          : ["input", "output", ...(caches ? ["input_cached_tokens"] : [])];
+        for (const type of counted) {
+          assert.ok(type in (step.price ?? {}), `${name}: ${step.name} ${type}`);
+        }
       }
     }
   }
-  assert.ok(generations > 10);
+  assert.ok(generations > 100);
 });
 
 test("score comments per value are checked like values, and a value gets one comment", () => {

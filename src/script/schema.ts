@@ -453,6 +453,11 @@ export const Script = z.strictObject({
   timing: z.strictObject({
     thinkTime: Duration.default("15s..45s").describe("Pause between turns"),
   }).default({ thinkTime: "15s..45s" }),
+  chat: z.boolean().optional().describe(
+    "Whether the turns are one conversation, so each turn's main generation carries the " +
+      "earlier turns (default true); false for runs whose turns are separate tasks, such as " +
+      "the test cases of an evaluation pipeline",
+  ),
   vars: z.record(
     z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, { error: "must be a camelCase or snake_case name" }),
     z.union([z.string(), z.array(z.string().min(1)).min(2).max(MAX_ALTERNATIVES)]),
