@@ -12,9 +12,13 @@ import { createInterface } from "node:readline/promises";
 import { MAX_DELETE_IDS } from "../langfuse/api_types.ts";
 import type { LangfuseClient } from "../langfuse/client.ts";
 import {
+  DEFAULT_DELETE_BATCH,
   leftFilePath,
+  leftOver,
   partOfRun,
+  type PurgeLeft,
   purgePlan,
+  type PurgeResult,
   purgeRun,
   readPurgeLeft,
   resumePlan,
@@ -31,6 +35,16 @@ import { langfuseProjectName } from "./production.ts";
 import { apiFailure, langfuseClientFromEnv, openRun } from "./verify.ts";
 import { COMMENTS_STAY, purgeReview } from "../langfuse/purge_review.ts";
 import { count } from "../report/count.ts";
+import { confirmGone, type ConfirmResult } from "../langfuse/purge_confirm.ts";
+import { ReadProgress } from "../langfuse/read_progress.ts";
+import { systemClock } from "../load/clock.ts";
+import { formatDuration, formatMs, parseDuration } from "../script/duration.ts";
+import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
+
+/** How long purge reads deleted traces back by default. */
+const DEFAULT_CONFIRM_MS = 120_000;
+/** The longest --confirm-timeout: longer is a typo (Langfuse deletes within minutes). */
+const MAX_CONFIRM_MS = 3_600_000;
 
 /** `purge --help`. */
 export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.load.json> [options]
@@ -43,7 +57,9 @@ that was not sent to Langfuse (an OTLP endpoint, a file) is refused with exit 2.
 The queue items the run added are deleted too. Its comments stay: Langfuse's public API
 cannot delete comments (delete them in the Langfuse UI). Queues, score configs and prompts
 stay: other runs share them.
-Shows what it will delete and asks first; Langfuse then deletes asynchronously.
+Shows what it will delete and asks first. Langfuse deletes asynchronously, and has answered
+deletes that never took effect, so purge then reads each deleted trace back until it is gone
+or --confirm-timeout passes, and says which are confirmed gone, still visible, or failed.
 Prompts and score configs the run created or reused stay: other runs and reviewers share
 them, Langfuse has no delete for score configs (archive one in Langfuse if needed), and a
 prompt version once linked from a generation is part of the project's history.
@@ -53,21 +69,29 @@ Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SEC
 Options:
   --yes               delete without asking (required when the input is not a terminal)
   --session-scores    also delete a replay's session scores
-  --batch-size N      trace ids per delete request, 1 to ${MAX_DELETE_IDS} (default ${MAX_DELETE_IDS}). Langfuse Cloud
-                      allows 50 (Hobby), 200 (Core) or 1,000 (Pro and up) trace delete requests
-                      a day, and advises against more than 30-50 ids per request.
+  --batch-size N      trace ids per delete request, 1 to ${MAX_DELETE_IDS} (default ${DEFAULT_DELETE_BATCH}, as Langfuse
+                      advises 30-50). Langfuse Cloud allows 50 (Hobby), 200 (Core) or 1,000
+                      (Pro and up) trace delete requests a day.
+  --confirm-timeout D how long to read deleted traces back until they are gone (default
+                      ${
+  formatDuration(DEFAULT_CONFIRM_MS)
+}; one read a trace a pass, at most ${DEFAULT_READS_PER_SECOND} reads a second)
+  --no-confirm        send the deletes and do not read them back
   --allow-production  delete even though the host, LANGFUSE_TRACING_ENVIRONMENT or the name of
                       the keys' project (asked of Langfuse) says production (refused otherwise)
   -h, --help          show this help
 
-When Langfuse's delete budget for the day is spent (429 with a long Retry-After), purge stops,
-keeps what is left in <run file>.purge-left.json, says when the budget opens again, and exits
-6; run the same purge again after that time and it deletes only what is left.
+What is not confirmed gone is kept in <run file>.purge-left.json: traces still visible after
+the timeout, traces not read back, traces whose delete failed (with the reason), and what a
+spent delete budget (429 with a long Retry-After; purge says when it opens again) left. Run
+the same purge again (after that time) and it deletes only what is left.
 
-Exit codes: 0 deleted (or nothing to delete, or not confirmed), 1 internal error (a bug),
-2 usage (also a refused production project, or a run not sent to Langfuse), 6 Langfuse API
-error (also when the keys' project cannot be asked, or a spent delete budget left part of the
-run undeleted), 130 interrupted (Ctrl-C; some deletes may have been sent), 143 terminated
+Exit codes: 0 deleted and confirmed gone (or nothing to delete, or not confirmed at the
+prompt, or sent with --no-confirm), 1 internal error (a bug), 2 usage (also a refused
+production project, or a run not sent to Langfuse), 5 deleted but traces still visible (or
+not read) when --confirm-timeout passed, 6 Langfuse API error (also when the keys' project
+cannot be asked, a delete or read-back failed, or a spent delete budget left part of the run
+undeleted), 130 interrupted (Ctrl-C; some deletes may have been sent), 143 terminated
 (SIGTERM; likewise).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
@@ -85,6 +109,8 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     yes: { type: "boolean", short: "y" },
     "session-scores": { type: "boolean" },
     "batch-size": { type: "string" },
+    "confirm-timeout": { type: "string" },
+    "no-confirm": { type: "boolean" },
     "allow-production": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   }, "purge");
@@ -99,9 +125,12 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     );
   }
   const batchSize = values["batch-size"] === undefined
-    ? MAX_DELETE_IDS
+    ? DEFAULT_DELETE_BATCH
     : batchSizeFlag(values["batch-size"]);
-  const { client, host } = langfuseClientFromEnv(io.env, "purge");
+  const confirmMs = confirmFlags(values["confirm-timeout"], values["no-confirm"]);
+  const { client, host } = langfuseClientFromEnv(io.env, "purge", {
+    readsPerSecond: DEFAULT_READS_PER_SECOND,
+  });
   if (!values.yes && !io.confirm) {
     throw new CliError(
       "purge deletes data and cannot ask for confirmation here (the input is not a terminal): " +
@@ -191,49 +220,137 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
   } catch (error) {
     throw apiFailure(error);
   }
+  let check: ConfirmResult | undefined;
+  if (confirmMs !== undefined && result.traceIds.length > 0) {
+    const clock = io.clock ?? systemClock;
+    check = await confirmGone(client, result.traceIds, {
+      timeoutMs: confirmMs,
+      progress: new ReadProgress({
+        label: "purge",
+        write: (line) => io.progress?.(line),
+        now: clock.now,
+      }),
+      now: clock.now,
+      sleep: (ms) => clock.sleepUntil(clock.now() + ms),
+    });
+  }
+  const rest = leftOver(run.runId, result, check);
   // Deletes were sent: a left-over file that cannot be written is said, not thrown past them.
   let unwritten: string | undefined;
   try {
-    await writePurgeLeft(run.path, result.left);
+    await writePurgeLeft(run.path, rest);
   } catch (error) {
     unwritten = `cannot write ${leftFilePath(run.path)}: ${fsReason(error)}`;
   }
-  if (result.left !== undefined) {
-    const { traceIds, sessionScoreIds, resource, until } = result.left;
-    const rest = traceIds.length > 0
-      ? `${traceIds.length} left`
-      : `${count(sessionScoreIds.length, "session score")} left`;
-    throw new CliError(
-      `Deleted ${result.traceIds.length} of ${count(plan.traceIds.length, "trace")} of ` +
-        `${run.runId}; ${rest}: Langfuse's ${resource} budget is spent until ${until}; ` +
-        (unwritten === undefined
-          ? `run purge again after it (what is left is listed in ${leftFilePath(run.path)})`
-          : `run purge again after it; the list of what is left was not kept (${unwritten}), ` +
-            `so it plans from the manifest again`),
-      EXIT.langfuseApi,
+  const deleted = `Deleted ${count(result.traceIds.length, "trace")} of ${run.runId} ` +
+    `(${count(result.requests, "request")})` +
+    (plan.sessionScoreIds.length > 0 && result.left === undefined
+      ? ` and ${count(result.sessionScores, "session score")}`
+      : "") +
+    (review && items > 0
+      ? ` and ${count(review.deleted, "queue item")}` +
+        (review.gone > 0 ? ` (${review.gone} already gone)` : "")
+      : "") +
+    ` at ${host}` +
+    (check === undefined ? "; Langfuse removes them in the background." : ".");
+  const commentsLine = review && review.commentsKept > 0
+    ? `${count(review.commentsKept, "comment")} stay${
+      review.commentsKept === 1 ? "s" : ""
+    }: ${COMMENTS_STAY}.`
+    : undefined;
+  if (rest === undefined) {
+    if (unwritten !== undefined) {
+      io.err(`An earlier purge's left-over list could not be removed: ${unwritten}`);
+    }
+    io.out(
+      [
+        deleted,
+        ...(check ? [confirmedLine(check, plan.traceIds.length)] : []),
+        ...(commentsLine ? [commentsLine] : []),
+      ].join("\n"),
+    );
+    return EXIT.ok;
+  }
+  if (result.traceIds.length > 0) io.out(deleted);
+  if (check && check.gone.length > 0) io.out(confirmedLine(check, plan.traceIds.length));
+  if (commentsLine) io.out(commentsLine);
+  throw new CliError(
+    leftMessage({ run: run.runId, planned: plan.traceIds.length, result, left: rest, check }) +
+      (unwritten === undefined
+        ? ` (what is left is listed in ${leftFilePath(run.path)})`
+        : `; the list of what is left was not kept (${unwritten}), so it plans from the ` +
+          "manifest again"),
+    leftExit(result, check),
+  );
+}
+
+/** The most ids a message names; the left-over file lists them all. */
+const NAMED_IDS = 10;
+
+/** Up to {@link NAMED_IDS} ids, then how many more. */
+function someIds(ids: readonly string[]): string {
+  const named = ids.slice(0, NAMED_IDS).join(", ");
+  return ids.length > NAMED_IDS ? `${named} and ${ids.length - NAMED_IDS} more` : named;
+}
+
+/** "Confirmed gone: 3 of 3 deleted traces (read back in 1.20s)." */
+function confirmedLine(check: ConfirmResult, deleted: number): string {
+  return `Confirmed gone: ${check.gone.length} of ${count(deleted, "deleted trace")} ` +
+    `(read back in ${formatMs(check.tookMs)}).`;
+}
+
+/** What the error says of a purge that left something: each id not gone, by why. */
+function leftMessage(
+  { run, planned, result, left, check }: {
+    run: string;
+    planned: number;
+    result: PurgeResult;
+    left: PurgeLeft;
+    check?: ConfirmResult;
+  },
+): string {
+  const parts: string[] = [];
+  for (const failed of result.failed) {
+    parts.push(
+      `${failed.traceIds.length} could not be deleted (${failed.reason}): ${
+        someIds(failed.traceIds)
+      }`,
     );
   }
-  if (unwritten !== undefined) {
-    io.err(`An earlier purge's left-over list could not be removed: ${unwritten}`);
+  if (left.stillVisible) {
+    parts.push(
+      `${left.stillVisible.length} still visible after ${formatMs(check!.tookMs)}, though ` +
+        `Langfuse answered their delete: ${someIds(left.stillVisible)}`,
+    );
   }
-  io.out(
-    `Deleted ${count(result.traceIds.length, "trace")} of ${run.runId} ` +
-      `(${count(result.requests, "request")})` +
-      (plan.sessionScoreIds.length > 0
-        ? ` and ${count(result.sessionScores, "session score")}`
-        : "") +
-      (review && items > 0
-        ? ` and ${count(review.deleted, "queue item")}` +
-          (review.gone > 0 ? ` (${review.gone} already gone)` : "")
-        : "") +
-      ` at ${host}; Langfuse removes them in the background.` +
-      (review && review.commentsKept > 0
-        ? `\n${count(review.commentsKept, "comment")} stay${
-          review.commentsKept === 1 ? "s" : ""
-        }: ${COMMENTS_STAY}.`
-        : ""),
-  );
-  return EXIT.ok;
+  if (left.unchecked) {
+    const why = check?.stopped ?? "--confirm-timeout passed before they were read";
+    parts.push(`${left.unchecked.length} not read back (${why}): ${someIds(left.unchecked)}`);
+  }
+  if (result.left) {
+    const rest = result.left.traceIds.length > 0
+      ? `${result.left.traceIds.length} left`
+      : `${count(result.left.sessionScoreIds.length, "session score")} left`;
+    parts.push(
+      `${rest}: Langfuse's ${result.left.resource} budget is spent until ${result.left.until}`,
+    );
+  }
+  const head = result.left || check === undefined
+    ? `Deleted ${result.traceIds.length} of ${count(planned, "trace")} of ${run}`
+    : `${check.gone.length} of ${count(planned, "trace")} of ${run} confirmed gone`;
+  return `${head}; ${parts.join("; ")}; run purge again` +
+    (result.left ? " after it" : " to delete what is left");
+}
+
+/**
+ * The exit code of a purge that left something: 6 when a delete or read failed or a budget is
+ * spent, else 5: Langfuse answered the deletes but still shows traces (or they were not read).
+ */
+function leftExit(result: PurgeResult, check: ConfirmResult | undefined): number {
+  if (result.failed.length > 0 || result.left || check?.stopped !== undefined) {
+    return EXIT.langfuseApi;
+  }
+  return EXIT.verifyMismatch;
 }
 
 /**
@@ -279,6 +396,23 @@ export function terminalConfirm(): ((question: string) => Promise<boolean>) | un
       rl.close();
     }
   };
+}
+
+/** `--confirm-timeout` in ms, or undefined for `--no-confirm`; both together are refused. */
+function confirmFlags(timeout: string | undefined, skip: boolean | undefined): number | undefined {
+  if (skip && timeout !== undefined) {
+    throw new CliError("--confirm-timeout and --no-confirm cannot be given together", EXIT.usage);
+  }
+  if (skip) return undefined;
+  if (timeout === undefined) return DEFAULT_CONFIRM_MS;
+  const ms = parseDuration(timeout);
+  if (ms === undefined || ms <= 0 || ms > MAX_CONFIRM_MS) {
+    throw new CliError(
+      `--confirm-timeout must be a duration from 1ms to 1h, e.g. 30s or 5m, not "${timeout}"`,
+      EXIT.usage,
+    );
+  }
+  return ms;
 }
 
 function batchSizeFlag(text: string): number {

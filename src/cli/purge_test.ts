@@ -10,6 +10,7 @@ import type { RunReport } from "../report/run_report.ts";
 import { captureIo, runCommand } from "../testing/io.ts";
 import { langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
 import { withFakeLangfuse, withFakeLangfuseOnClock } from "../testing/servers.ts";
+import { relay, taskCommand } from "../testing/cli_process.ts";
 import type { Io } from "./io.ts";
 import { PURGE_HELP, purgeCommand, type PurgeIo } from "./purge.ts";
 import { COMMENTS_STAY } from "../langfuse/purge_review.ts";
@@ -51,7 +52,7 @@ test("purge --yes deletes exactly the run's traces and their scores, not another
     assert.deepEqual(fake.scores.map((score) => score.id).sort(), [...kept].sort());
     assert.ok(scoreIds(first.run).some((id) => !kept.includes(id)));
     assert.equal(
-      run.out(),
+      run.out().replace(/read back in [\d.]+m?s/, "read back in T"),
       [
         `Purge ${first.run.runId} from Langfuse at ${fake.url}`,
         `  delete    3 traces in 1 session and 1 queue item`,
@@ -62,8 +63,9 @@ test("purge --yes deletes exactly the run's traces and their scores, not another
         `  keep      2 prompt versions and 3 score configs: shared with other runs ` +
         `(Langfuse has no delete for score configs)`,
         `  sent to   ${first.run.target.describe}`,
-        `Deleted 3 traces of ${first.run.runId} (1 request) and 1 queue item at ${fake.url}; ` +
-        `Langfuse removes them in the background.`,
+        `Deleted 3 traces of ${first.run.runId} (1 request) and 1 queue item at ${fake.url}.`,
+        // Each deleted trace was read back and is gone.
+        "Confirmed gone: 3 of 3 deleted traces (read back in T).",
         `1 comment stays: ${COMMENTS_STAY}.`,
       ].join("\n"),
     );
@@ -194,6 +196,16 @@ test("purge's usage errors exit 2", async () => {
       /--batch-size must be a whole number from 1 to 1000/,
     ],
     [
+      ["out/x.json", "--yes", "--confirm-timeout", "0s"],
+      env,
+      /--confirm-timeout must be a duration from 1ms to 1h, e\.g\. 30s or 5m, not "0s"/,
+    ],
+    [
+      ["out/x.json", "--yes", "--no-confirm", "--confirm-timeout", "1m"],
+      env,
+      /--confirm-timeout and --no-confirm cannot be given together/,
+    ],
+    [
       ["out/does-not-exist.json", "--yes"],
       env,
       /does-not-exist\.json: cannot be read: no such file/,
@@ -261,5 +273,71 @@ test("purge that cannot keep its left-over list says so in its own words after t
       ),
     );
     assert.doesNotMatch(run.err(), /Internal error|ENOENT/);
+  });
+});
+
+/** Runs `deno task purge` / `bun run purge` (the runtime running the tests) against the fake. */
+const purgeTask = (fake: FakeLangfuse, args: string[]) =>
+  relay(taskCommand("purge", args), langfuseEnv(fake)).exited;
+
+test("purge reads deleted traces back until Langfuse's queued deletes take effect, then says all are gone", async () => {
+  await withFakeLangfuse({ mode: "v4", deleteAfterMs: 1_500 }, async (fake) => {
+    const { path, run: manifest } = await replay(fake, 31);
+    const traceIds = traceIdsOf(manifest);
+    const done = await purgeTask(fake, [path, "--yes"]);
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(
+      done.stdout,
+      new RegExp(
+        `Deleted ${traceIds.length} traces of ${manifest.runId} \\(1 request\\).*\\.\\n` +
+          `Confirmed gone: ${traceIds.length} of ${traceIds.length} deleted traces ` +
+          "\\(read back in [\\d.]+s\\)\\.",
+      ),
+    );
+    assert.deepEqual(fake.spans, [], "the deletes took effect");
+    // The first pass found them still there (the delete was queued), a later one gone.
+    const reads = fake.requests.filter((r) => r.path.startsWith("/api/public/v2/observations?"));
+    assert.ok(reads.length > traceIds.length, `${reads.length} reads`);
+    await assert.rejects(stat(`${path}.purge-left.json`), { code: "ENOENT" });
+  });
+});
+
+test("purge names the trace Langfuse answered 200 for but never deleted, keeps it, exits 5, and a re-run retries only it", async () => {
+  await withFakeLangfuse({ mode: "v3" }, async (fake) => {
+    const { path, run: manifest } = await replay(fake, 32);
+    const traceIds = traceIdsOf(manifest);
+    const stuck = traceIds[1];
+    fake.ignoreDeletes(stuck);
+    const first = await purgeTask(fake, [path, "--yes", "--confirm-timeout", "2s"]);
+    assert.equal(first.code, 5, first.stderr);
+    assert.match(
+      first.stderr,
+      new RegExp(
+        `${traceIds.length - 1} of ${traceIds.length} traces of ${manifest.runId} confirmed ` +
+          `gone; 1 still visible after [\\d.]+s, though Langfuse answered their delete: ${stuck}; ` +
+          `run purge again to delete what is left \\(what is left is listed in .*purge-left\\.json\\)`,
+      ),
+    );
+    const left = JSON.parse(await readFile(`${path}.purge-left.json`, "utf8"));
+    assert.deepEqual(left.traceIds, [stuck]);
+    assert.deepEqual(left.stillVisible, [stuck]);
+    const shown = [...new Set(fake.spans.map((span) => span.traceId))];
+    assert.deepEqual(shown, [stuck], "the others are gone");
+    const again = await purgeTask(fake, [path, "--yes", "--confirm-timeout", "1s"]);
+    assert.equal(again.code, 5, again.stderr);
+    assert.match(again.stdout, /Resuming an earlier purge of .*: 1 trace of/);
+    assert.match(again.stderr, new RegExp(`1 still visible .*: ${stuck};`));
+    assert.deepEqual(fake.deletedTraceIds, [...traceIds, stuck], "only the stuck one again");
+  });
+});
+
+test("purge --no-confirm sends the deletes and reads nothing back", async () => {
+  await withFake(async (fake) => {
+    const { path } = await replay(fake, 33);
+    const run = io(langfuseEnv(fake));
+    assert.equal(await purge([path, "--yes", "--no-confirm"], run.io), 0, run.err());
+    assert.match(run.out(), /Deleted 3 traces .*; Langfuse removes them in the background\.$/m);
+    assert.doesNotMatch(run.out(), /Confirmed gone/);
+    assert.ok(!fake.requests.some((r) => r.path.startsWith("/api/public/v2/observations?traceId")));
   });
 });

@@ -28,6 +28,7 @@ export interface RequestSpec {
 }
 
 const SESSIONS = "/api/public/sessions";
+const TRACES = "/api/public/traces";
 /** Network reasons (from describeNetworkError) that mean nothing is listening there. */
 const REFUSED = new Set(["connection refused", "host not found"]);
 
@@ -178,8 +179,9 @@ function budgetOf(method: Method, path: string): string {
   return "public-api";
 }
 
-/** The route of a path for messages: a session id becomes "{sessionId}". */
+/** The route of a path for messages: a session or trace id becomes "{sessionId}", "{traceId}". */
 function endpointPath(path: string): string {
+  if (path.startsWith(`${TRACES}/`)) return `${TRACES}/{traceId}`;
   return path.startsWith(`${SESSIONS}/`) ? `${SESSIONS}/{sessionId}` : path;
 }
 

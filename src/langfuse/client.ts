@@ -189,7 +189,7 @@ export interface ScoresV2Query {
 
 /** What {@link LangfuseClient.deleteTraces} did. */
 export interface DeleteTracesResult {
-  /** DELETE requests sent, one per batch of at most 1000 ids. */
+  /** DELETE requests sent, one per batch of at most {@link MAX_DELETE_IDS} ids. */
   requests: number;
   /** Ids submitted for deletion (Langfuse deletes asynchronously). */
   traceIds: number;
@@ -328,6 +328,21 @@ export class LangfuseClient {
       out.push(...answer.data);
       if (answer.data.length === 0 || page >= answer.meta.totalPages) return out;
     }
+  }
+
+  /**
+   * Whether Langfuse still shows a trace: on v4, any observation of it
+   * (`GET /api/public/v2/observations?traceId=`); on v3, `GET /api/public/traces/{traceId}`
+   * answering rather than 404. One read either way.
+   */
+  async traceVisible(traceId: string, generation: LangfuseGeneration): Promise<boolean> {
+    if (generation === "v4") {
+      const page = await this.observations({ traceId, fields: ["core"], limit: 1 });
+      return page.data.length > 0;
+    }
+    const path = `${TRACES}/${encodeURIComponent(traceId)}`;
+    const { status } = await this.#http.request<unknown>("GET", path, { pass: [404] });
+    return status !== 404;
   }
 
   /** A v3 session with its traces; undefined when Langfuse has no such session (404). */

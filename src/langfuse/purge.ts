@@ -22,8 +22,7 @@ import { createInterface } from "node:readline";
 import type { ManifestSession } from "../report/run_report.ts";
 import type { RunReview } from "../report/review_report.ts";
 import { readTextFile, TextFileError } from "../script/text_file.ts";
-import { RateLimitedError } from "./api_error.ts";
-import { MAX_DELETE_IDS } from "./api_types.ts";
+import { LangfuseApiError, RateLimitedError } from "./api_error.ts";
 import type { LangfuseClient } from "./client.ts";
 
 /** A file that is not a readable manifest or load report; the message names the file. */
@@ -249,16 +248,30 @@ export async function purgePlan(run: RunFile, options: PurgePlanOptions = {}): P
   };
 }
 
+/**
+ * Trace ids per DELETE request by default: Langfuse accepts up to 1000 (MAX_DELETE_IDS) but
+ * advises 30-50, as a large batch is one long deletion job that may time out.
+ */
+export const DEFAULT_DELETE_BATCH = 50;
+
 /** Options for {@link purgeRun}. */
 export interface PurgeOptions {
-  /** Trace ids per DELETE request, 1 to 1000; default 1000. */
+  /** Trace ids per DELETE request, 1 to 1000; default {@link DEFAULT_DELETE_BATCH}. */
   batchSize?: number;
+}
+
+/** Trace ids whose DELETE request failed, and Langfuse's (or the network's) reason. */
+export interface FailedDelete {
+  traceIds: string[];
+  reason: string;
 }
 
 /** What {@link purgeRun} deleted. */
 export interface PurgeResult {
-  /** Trace ids submitted for deletion (Langfuse deletes asynchronously). */
+  /** Trace ids submitted for deletion and answered (Langfuse deletes asynchronously). */
   traceIds: string[];
+  /** Batches whose DELETE failed; their ids were not deleted. */
+  failed: FailedDelete[];
   /** DELETE /api/public/traces requests sent. */
   requests: number;
   /** Session scores deleted (those Langfuse did not have are not counted). */
@@ -267,29 +280,39 @@ export interface PurgeResult {
   left?: PurgeLeft;
 }
 
-/** The rest of a purge stopped by a spent budget, as the sidecar file keeps it. */
+/**
+ * What a purge could not delete or confirm gone, as the sidecar file keeps it for the next
+ * purge: every trace id in `traceIds` is deleted again then.
+ */
 export interface PurgeLeft {
   runId: string;
   traceIds: string[];
   sessionScoreIds: string[];
-  /** Langfuse's budget that is spent, e.g. "trace-delete". */
-  resource: string;
+  /** Langfuse's budget that is spent, e.g. "trace-delete", when one stopped the purge. */
+  resource?: string;
   /** When it opens again, ISO 8601. */
-  until: string;
+  until?: string;
+  /** Of `traceIds`: deleted but still shown by Langfuse when the confirmation timed out. */
+  stillVisible?: string[];
+  /** Of `traceIds`: deleted but not read back (time up, or a read failed). */
+  unchecked?: string[];
+  /** Of `traceIds`: whose DELETE failed, with the reason. */
+  failed?: FailedDelete[];
 }
 
 /**
  * Deletes the plan's traces in batches, then its session scores. A budget spent for longer than
  * the client waits (Langfuse Cloud's daily trace-delete budget) ends the purge early with the
- * rest in `left`; other failures throw LangfuseApiError.
+ * rest in `left`; a batch whose DELETE fails otherwise is counted in `failed`; a failed score
+ * delete throws LangfuseApiError.
  */
 export async function purgeRun(
   client: LangfuseClient,
   plan: PurgePlan,
   options: PurgeOptions = {},
 ): Promise<PurgeResult> {
-  const batchSize = options.batchSize ?? MAX_DELETE_IDS;
-  const result: PurgeResult = { traceIds: [], requests: 0, sessionScores: 0 };
+  const batchSize = options.batchSize ?? DEFAULT_DELETE_BATCH;
+  const result: PurgeResult = { traceIds: [], failed: [], requests: 0, sessionScores: 0 };
   const scoreIds = [...plan.sessionScoreIds];
   const stop = (error: RateLimitedError, traceIds: string[]): PurgeResult => ({
     ...result,
@@ -307,7 +330,11 @@ export async function purgeRun(
       result.requests += (await client.deleteTraces(batch, batchSize)).requests;
     } catch (error) {
       if (error instanceof RateLimitedError) return stop(error, plan.traceIds.slice(i));
-      throw error;
+      if (!(error instanceof LangfuseApiError)) throw error;
+      // Counted and named, and the next batches still go: one bad batch strands no others.
+      result.requests++;
+      result.failed.push({ traceIds: batch, reason: error.message });
+      continue;
     }
     result.traceIds.push(...batch);
   }
@@ -321,6 +348,35 @@ export async function purgeRun(
     scoreIds.shift();
   }
   return result;
+}
+
+/** What a purge's confirmation found of the ids it deleted (see purge_confirm.ts). */
+export interface ConfirmedIds {
+  visible: string[];
+  unchecked: string[];
+}
+
+/**
+ * What the next purge of the run must do again: ids whose DELETE failed, ids not confirmed
+ * gone, and what a spent budget left undeleted; undefined when nothing is left.
+ */
+export function leftOver(
+  runId: string,
+  result: PurgeResult,
+  confirmed?: ConfirmedIds,
+): PurgeLeft | undefined {
+  const failed = result.failed.flatMap((f) => f.traceIds);
+  const visible = confirmed?.visible ?? [];
+  const unchecked = confirmed?.unchecked ?? [];
+  const traceIds = [...failed, ...visible, ...unchecked, ...(result.left?.traceIds ?? [])];
+  if (result.left === undefined && traceIds.length === 0) return undefined;
+  return {
+    ...(result.left ?? { runId, sessionScoreIds: [] }),
+    traceIds,
+    ...(visible.length > 0 ? { stillVisible: visible } : {}),
+    ...(unchecked.length > 0 ? { unchecked } : {}),
+    ...(result.failed.length > 0 ? { failed: result.failed } : {}),
+  };
 }
 
 /** Where a stopped purge keeps what is left of a run: beside its file, `<file>.purge-left.json`. */

@@ -7,7 +7,15 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
 import { LangfuseClient } from "./client.ts";
 import { startFakeLangfuse } from "../testing/fake_langfuse/server.ts";
-import { openRunFile, purgePlan, purgeRun, RunFileError, runSessions } from "./purge.ts";
+import {
+  leftOver,
+  openRunFile,
+  purgePlan,
+  type PurgeResult,
+  purgeRun,
+  RunFileError,
+  runSessions,
+} from "./purge.ts";
 
 const tmp = () => mkdtemp(join(tmpdir(), "purge-"));
 
@@ -187,7 +195,7 @@ test("purgeRun() deletes exactly the plan's traces in batches, with their scores
       sessionScoreIds: ["s-1-res", "never-sent"],
       keptSessionScoreIds: [],
     }, { batchSize: 2 });
-    assert.deepEqual(result, { traceIds, requests: 3, sessionScores: 1 });
+    assert.deepEqual(result, { traceIds, failed: [], requests: 3, sessionScores: 1 });
     assert.deepEqual(fake.deletedTraceIds, traceIds);
     assert.deepEqual(fake.scores, [], "the trace score went with its trace");
     const left = new Set(fake.spans.map((span) => span.traceId));
@@ -195,4 +203,46 @@ test("purgeRun() deletes exactly the plan's traces in batches, with their scores
   } finally {
     await fake.close();
   }
+});
+
+test("purgeRun() sends at most 50 trace ids per DELETE by default, as Langfuse advises", async () => {
+  const fake = await startFakeLangfuse({ mode: "v4" });
+  try {
+    const client = new LangfuseClient({ baseUrl: fake.url, ...fake.keys });
+    const traceIds = Array.from({ length: 120 }, (_, n) => hexId(9, n + 1, 16));
+    const plan = { runId: "r", traceIds, sessionIds: [], sessionScoreIds: [] };
+    const result = await purgeRun(client, { ...plan, keptSessionScoreIds: [] });
+    assert.equal(result.requests, 3);
+    assert.deepEqual(fake.deletedTraceIds, traceIds);
+    const deletes = fake.requests.filter((r) => r.method === "DELETE");
+    assert.equal(deletes.length, 3, "50 + 50 + 20");
+  } finally {
+    await fake.close();
+  }
+});
+
+test("leftOver() keeps every trace not confirmed gone: failed, still visible, unread, over budget", () => {
+  const result: PurgeResult = {
+    traceIds: ["a", "b", "c", "d"],
+    failed: [{ traceIds: ["e"], reason: "Langfuse answered HTTP 500" }],
+    requests: 3,
+    sessionScores: 0,
+  };
+  assert.equal(leftOver("r", { ...result, failed: [] }, { visible: [], unchecked: [] }), undefined);
+  assert.deepEqual(leftOver("r", result, { visible: ["b"], unchecked: ["d"] }), {
+    runId: "r",
+    traceIds: ["e", "b", "d"],
+    sessionScoreIds: [],
+    stillVisible: ["b"],
+    unchecked: ["d"],
+    failed: [{ traceIds: ["e"], reason: "Langfuse answered HTTP 500" }],
+  });
+  const budget = {
+    runId: "r",
+    traceIds: ["f"],
+    sessionScoreIds: ["s"],
+    resource: "trace-delete",
+    until: "2026-12-04T07:00:00.000Z",
+  };
+  assert.deepEqual(leftOver("r", { ...result, failed: [], left: budget }), budget);
 });

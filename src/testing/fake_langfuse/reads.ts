@@ -23,6 +23,7 @@ import {
   type ObservationsV2Response,
   type SessionWithTraces,
   type TracesResponse,
+  type TraceWithDetails,
 } from "../../langfuse/api_types.ts";
 
 /** Thrown by a handler to answer with `status` and a `{ message }` body. */
@@ -96,6 +97,17 @@ export function tracesPage(
     ),
     meta: pageMeta(page, limit, all.length),
   };
+}
+
+/** `GET /api/public/traces/{id}` (v3 servers); 404 when no visible span has that trace id. */
+export function traceAnswer(
+  id: string,
+  spans: readonly StoredSpan[],
+  facts: ViewFacts,
+): TraceWithDetails {
+  const trace = interpretSpans(spans.map((s) => s.span)).traces.find((t) => t.id === id);
+  if (!trace) throw new HttpAnswer(404, `Trace ${id} not found within authorized project`);
+  return traceWithDetails(trace, spans, facts);
 }
 
 /** `GET /api/public/sessions/{id}`; 404 when no visible trace has that session. */

@@ -3,8 +3,9 @@
  * and serves the public read API built from what it received, as a v4 server (cursor-paged
  * `/api/public/v2/observations`, `/api/public/v3/scores`) or a v3 one (`/api/public/traces`,
  * `/api/public/sessions/{id}`, v1 `/api/public/observations`, `/api/public/v2/scores`). Scores
- * and trace deletes are recorded; deleting a trace deletes its scores, as Langfuse does. Test switches: late visibility, a lost trace, mutated
- * data, rate limiting.
+ * and trace deletes are recorded; deleting a trace deletes its scores, as Langfuse does. Test
+ * switches: late visibility, a lost trace, mutated data, rate limiting, deletes that take
+ * effect late or never (answered 200 all the same, langfuse/langfuse#17554).
  *
  * @example
  * ```ts
@@ -28,10 +29,10 @@ import { ingestBatch, WithStatus } from "./ingestion.ts";
 import { FakeLimiter, type FakeRateLimits, rateLimitHeaders, resourceOf } from "./limits.ts";
 import { observationsV1Page, scoresV2Page, scoresV3Page } from "./pages.ts";
 import { checkProjectsMethod, PROJECTS_PATH, projectsAnswer } from "./projects.ts";
-import { HttpAnswer, observationsPage, sessionAnswer, tracesPage } from "./reads.ts";
+import { HttpAnswer, observationsPage, sessionAnswer, traceAnswer, tracesPage } from "./reads.ts";
 import type { StoredScore } from "./types.ts";
 import type { StoredSpan, ViewFacts } from "./views.ts";
-import { deleteTraces, ingest, score } from "./writes.ts";
+import { dropTraces, ingest, score, traceIdsToDelete } from "./writes.ts";
 import { type FakePlan, newReviewState } from "./review_state.ts";
 import { isPromptPath, NOT_REVIEW, reviewRoute } from "./review_routes.ts";
 import { LangfuseAnswer } from "./validate.ts";
@@ -80,6 +81,8 @@ export interface FakeLangfuseOptions {
   plan?: FakePlan;
   /** User ids of the organisation's members (comment authors, queue assignees); default none. */
   members?: readonly string[];
+  /** A trace delete takes effect this long after Langfuse answered it (a queued job); default 0. */
+  deleteAfterMs?: number;
 }
 
 /** One request as the fake answered it. */
@@ -102,7 +105,7 @@ export interface FakeLangfuse {
   readonly requests: FakeRequest[];
   /** Scores by id, in first-post order; re-posting an id replaces it. */
   readonly scores: StoredScore[];
-  /** Trace ids deleted, in request order. */
+  /** Trace ids asked to be deleted, in request order (taken effect or not). */
   readonly deletedTraceIds: string[];
   /** Every prompt version, in creation order (copies). */
   readonly prompts: readonly ApiPrompt[];
@@ -118,6 +121,8 @@ export interface FakeLangfuse {
   readonly droppedScores: number;
   /** Silently drops a trace: ingest answers 200, reads never show it. */
   loseTrace(traceId: string): void;
+  /** A trace whose delete is answered 200 but never takes effect (langfuse/langfuse#17554). */
+  ignoreDeletes(traceId: string): void;
   /** Changes what reads show, e.g. `(span) => { span.attributes[TRACE.tags] = ["x"]; }`. */
   mutate(fn: (span: ReceivedSpan) => void): void;
   /**
@@ -152,6 +157,17 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   const scores = new Map<string, { score: StoredScore; receivedMs: number }>();
   const requests: FakeRequest[] = [];
   const deletedTraceIds: string[] = [];
+  // Deletes answered but not yet taken effect, as Langfuse's deletion queue holds them.
+  const queuedDeletes: { ids: string[]; atMs: number }[] = [];
+  const ignored = new Set<string>();
+  const applyDeletes = () => {
+    const at = now();
+    for (let i = queuedDeletes.length - 1; i >= 0; i--) {
+      if (queuedDeletes[i].atMs > at) continue;
+      dropTraces(queuedDeletes[i].ids, stored, scores);
+      queuedDeletes.splice(i, 1);
+    }
+  };
   let reads = 0;
   const limiter = new FakeLimiter(options.rateLimits ?? {}, now, options.announceRateLimits);
   let announced: Record<string, string> = {};
@@ -191,7 +207,9 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     const url = new URL(req.url ?? "/", "http://fake");
     const path = url.pathname;
     const method = req.method ?? "GET";
-    const isV3Read = path === TRACES || path.startsWith(SESSIONS) || path === V1_OBSERVATIONS ||
+    applyDeletes();
+    const isV3Read = path === TRACES || path.startsWith(`${TRACES}/`) ||
+      path.startsWith(SESSIONS) || path === V1_OBSERVATIONS ||
       path === V2_SCORES;
     if (method === "GET" && mode === "v4" && isV3Read) {
       // A v4 events-only server refuses legacy reads before it even checks the key.
@@ -235,7 +253,14 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     if (method === "POST" && path === SCORES) return score(jsonBody(raw), scores, now, rules);
     if (method === "POST" && path === INGESTION) return ingestBatch(raw, scores, now, rules);
     if (method === "DELETE" && path === TRACES) {
-      return deleteTraces(jsonBody(raw), stored, scores, deletedTraceIds);
+      const ids = traceIdsToDelete(jsonBody(raw));
+      deletedTraceIds.push(...ids);
+      queuedDeletes.push({
+        ids: ids.filter((id) => !ignored.has(id)),
+        atMs: now() + (options.deleteAfterMs ?? 0),
+      });
+      applyDeletes();
+      return { message: "Traces deleted successfully" };
     }
     if (method === "DELETE" && path.startsWith(`${SCORES}/`)) {
       const id = decodeURIComponent(path.slice(SCORES.length + 1));
@@ -262,6 +287,9 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       return scoresV2Page(visibleScores(), visible(), url.searchParams, facts);
     }
     if (path === TRACES) return tracesPage(visible(), url.searchParams, viewFacts());
+    if (path.startsWith(`${TRACES}/`)) {
+      return traceAnswer(decodeURIComponent(path.slice(TRACES.length + 1)), visible(), viewFacts());
+    }
     if (path.startsWith(SESSIONS)) {
       return sessionAnswer(decodeURIComponent(path.slice(SESSIONS.length)), visible(), viewFacts());
     }
@@ -323,6 +351,9 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     },
     get droppedScores() {
       return review.dropped.length;
+    },
+    ignoreDeletes(traceId) {
+      ignored.add(traceId);
     },
     loseTrace(traceId: string) {
       lost.add(traceId);

@@ -93,21 +93,32 @@ export function score(
   return { id };
 }
 
-/** `DELETE /api/public/traces`: drops the traces' spans and, as Langfuse does, their scores. */
-export function deleteTraces(
-  body: unknown,
-  stored: StoredSpan[],
-  scores: Map<string, { score: StoredScore; receivedMs: number }>,
-  deletedTraceIds: string[],
-): unknown {
+/**
+ * The ids of a `DELETE /api/public/traces` body, checked as Langfuse's DeleteTracesV1Body
+ * does (a strict object: 1 to 1000 strings, no other key); throws the 400 Langfuse answers.
+ */
+export function traceIdsToDelete(body: unknown): string[] {
   const ids = isRecord(body) ? body.traceIds : undefined;
   if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) {
     throw new HttpAnswer(400, "Invalid request data: traceIds must be a list of strings");
+  }
+  const extra = Object.keys(body as Record<string, unknown>).find((key) => key !== "traceIds");
+  if (extra !== undefined) {
+    throw new HttpAnswer(400, `Invalid request data: Unrecognized key(s) in object: '${extra}'`);
   }
   if (ids.length < 1) throw new HttpAnswer(400, "At least 1 traceId is required.");
   if (ids.length > MAX_DELETE_IDS) {
     throw new HttpAnswer(400, "Cannot specify more than 1000 traces in a single request.");
   }
+  return ids;
+}
+
+/** Drops the traces' spans and, as Langfuse does, their scores: a delete taking effect. */
+export function dropTraces(
+  ids: readonly string[],
+  stored: StoredSpan[],
+  scores: Map<string, { score: StoredScore; receivedMs: number }>,
+): void {
   const gone = new Set(ids);
   for (let i = stored.length - 1; i >= 0; i--) {
     if (gone.has(stored[i].span.traceId)) stored.splice(i, 1);
@@ -115,6 +126,4 @@ export function deleteTraces(
   for (const [id, { score }] of scores) {
     if (score.traceId !== undefined && gone.has(score.traceId)) scores.delete(id);
   }
-  deletedTraceIds.push(...ids);
-  return { message: "Traces deleted successfully" };
 }
