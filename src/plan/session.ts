@@ -84,15 +84,15 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
   const persona = drawPersona(script, userId);
   const builtins = { sessionId, userId, ...personaVars(persona) };
 
-  const selection = options.branching
-    ? selectTurns(script, rng.fork("branch"), () => {
-      // Var values decide `when`; picks do not depend on the anchor time, so drawing them at
-      // the anchor gives the same values the real renderer draws below.
-      const provisional = new ContentRenderer(rng.fork("content"), anchorMs, builtins);
-      provisional.drawVars(script.vars ?? {}, anchorMs);
-      return provisional;
-    })
-    : script.turns.map((_, t) => ({ index: t, failed: new Map<StepInput, Consequence>() }));
+  // A replay plays one path too: every turn the drawn vars lead to, without drawn failures or
+  // early ends (a session that plays every `when` alternative asks the same thing twice).
+  const selection = selectTurns(script, rng.fork("branch"), () => {
+    // Var values decide `when`; picks do not depend on the anchor time, so drawing them at
+    // the anchor gives the same values the real renderer draws below.
+    const provisional = new ContentRenderer(rng.fork("content"), anchorMs, builtins);
+    provisional.drawVars(script.vars ?? {}, anchorMs);
+    return provisional;
+  }, { branching: options.branching ?? false });
 
   const planting = choosePlanting(
     script,
@@ -365,13 +365,19 @@ function findObservation(
 }
 
 /**
- * Draws the turns a session reaches: one uniform draw against each turn's absolute `reach`
- * (so reach 1, 0.4, 0.15 ends 60% after the first turn, 25% after the second), `when`
- * conditions checked in order, and each step's injected failure drawn at its `error.rate`
+ * Draws the turns a session reaches: `when` conditions checked in order, and in load mode one
+ * uniform draw against each turn's absolute `reach` (so reach 1, 0.4, 0.15 ends 60% after the
+ * first turn, 25% after the second) and each step's injected failure drawn at its `error.rate`
  * with its consequence; a consequence that ends the conversation ends it after its turn.
  */
-function selectTurns(script: ScriptInput, rng: Rng, vars: () => ContentRenderer): SelectedTurn[] {
-  const depth = rng.next();
+function selectTurns(
+  script: ScriptInput,
+  rng: Rng,
+  vars: () => ContentRenderer,
+  options: { branching: boolean },
+): SelectedTurn[] {
+  // Load mode (`branching`) also cuts sessions short at `reach` and draws step failures.
+  const depth = options.branching ? rng.next() : 0;
   let renderer: ContentRenderer | undefined;
   let anyFailed = false;
   const selected: SelectedTurn[] = [];
@@ -387,7 +393,7 @@ function selectTurns(script: ScriptInput, rng: Rng, vars: () => ContentRenderer)
     while (stack.length > 0) {
       const step = stack.shift()!;
       if (step.level === "ERROR") anyFailed = true;
-      const consequence = step.error &&
+      const consequence = options.branching && step.error &&
         drawFailure(step.error, rng.fork(`error${index}:${step.name}`));
       if (consequence) {
         failed.set(step, consequence);

@@ -435,3 +435,60 @@ test("the user reacts to a planted finding in the next turn, before saying what 
   const plain = planSession(SCORED, { seed: 1, endMs: END, file: "scored.yaml" });
   assert.equal(plain.turns[1].root.input, "Why so late?");
 });
+
+test("a replay plays one path: the turns its drawn vars lead to, none that follows a failure", () => {
+  const script = parseScript(
+    `name: paths
+session: { id: "conv_{hex:21}" }
+user: { id: "usr_{hex:12}" }
+trace: { name: paths-turn, version: local }
+vars:
+  topic: "{{pick late|refund}}"
+turns:
+  - { kind: status, input: Hi, output: Hello., outcome: answered, steps: [{ type: span, name: a }] }
+  - kind: delay
+    when: { var: topic, in: [late] }
+    input: It is late.
+    output: Sorry.
+    outcome: answered
+    steps: [{ type: span, name: b }]
+  - kind: refund
+    when: { var: topic, in: [refund] }
+    input: I want a refund.
+    output: Done.
+    outcome: resolved
+    steps: [{ type: span, name: c }]
+  - kind: escalation
+    when: { failed: true }
+    input: That failed.
+    output: A colleague takes over.
+    outcome: escalated
+    steps: [{ type: span, name: d }]
+  - { kind: followup, input: Thanks, output: Bye., outcome: answered, steps: [{ type: span, name: e }] }
+`,
+    "paths.yaml",
+  );
+  const paths = new Set<string>();
+  for (let seed = 0; seed < 30; seed++) {
+    const plan = planSession(script, { seed, endMs: END, file: "paths.yaml" });
+    paths.add(plan.turns.map((turn) => turn.kind).join(" > "));
+  }
+  assert.deepEqual([...paths].sort(), [
+    "status > delay > followup",
+    "status > refund > followup",
+  ]);
+});
+
+test("a replay of each shipped script with when-alternatives plays fewer turns than it writes", async () => {
+  const { readdir } = await import("node:fs/promises");
+  const files = (await readdir("conversations")).filter((name) => name.endsWith(".yaml"));
+  let branched = 0;
+  for (const name of files) {
+    const { script, file } = await loadScriptFile(`conversations/${name}`);
+    if (!script.turns.some((turn) => turn.when)) continue;
+    branched++;
+    const plan = planSession(script, { seed: 1, endMs: END, file });
+    assert.ok(plan.turns.length < script.turns.length, `${name}: one path, not every alternative`);
+  }
+  assert.ok(branched >= 5, `${branched} shipped scripts have when-alternatives`);
+});
