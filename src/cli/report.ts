@@ -6,7 +6,7 @@
  * @example
  * deno task report merge out/*.load.json --out out/run.merged.json
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { formatLoadReport, isWholeRun } from "../report/load_report.ts";
 import { mergeShardReports, ReportMergeError, type ShardInput } from "../report/shard_report.ts";
 import { redactorFor } from "../report/redact.ts";
@@ -64,8 +64,11 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   if (files.length === 0) {
     throw new CliError("report merge needs the shards' load reports", EXIT.usage);
   }
+  // An input named twice is the merge's to refuse (a shard given twice); here only an output
+  // that would overwrite an input or the other output.
+  const distinctInputs = [...new Map(files.map((path) => [resolve(path), path])).values()];
   refuseSamePath([
-    ...files.map((path) => ({ flag: "report merge's input", path })),
+    ...distinctInputs.map((path) => ({ flag: "report merge's input", path })),
     { flag: "--out", path: values.out },
     { flag: "--html", path: values.html },
   ]);
