@@ -16,7 +16,14 @@ import { systemClock } from "../load/clock.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { sessionsFromOtlpFile } from "../record/from_otlp.ts";
 import { RecordInputError } from "../record/from_spans.ts";
-import { DEFAULT_IDLE_MS, listenForSessions, ListenPortError } from "../record/listen.ts";
+import {
+  DEFAULT_IDLE_MS,
+  listenForSessions,
+  ListenPortError,
+  MAX_HELD_BYTES,
+  MAX_HELD_SPANS,
+} from "../record/listen.ts";
+import { formatBytes } from "../report/bytes.ts";
 import { RecordError, toScripts } from "../record/script.ts";
 import type { RecordedScript, RecordedSession } from "../record/types.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
@@ -42,6 +49,8 @@ export const MAX_RECORD_LIMIT = 100;
 export const DEFAULT_RECORD_OUT = "out/recorded";
 /** The conversation script's JSON Schema, from the project's root. */
 const SCHEMA_FILE = "schema/conversation.schema.json";
+
+const HELD_BYTES = formatBytes(MAX_HELD_BYTES);
 
 /** `record --help`. */
 export const RECORD_HELP = `Usage: session-replay record <source> [--out FILE|DIR] [options]
@@ -76,6 +85,9 @@ Options:
   --idle D              --listen: how long a session must be quiet to count (default ${
   DEFAULT_IDLE_MS / 1000
 }s)
+  --max-spans N         --listen: most spans held (default ${MAX_HELD_SPANS}; also at most ${HELD_BYTES} of
+                        requests); past it every request is answered 503 with Retry-After, so
+                        the exporter backs off, and Ctrl-C still writes what is held
   --name NAME           the script name (kebab-case; also the file name)
   --force               overwrite existing files (refused otherwise)
   --no-prompts          Langfuse sources: link the prompts generations use by name and version
@@ -108,6 +120,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     listen: { type: "string" },
     sessions: { type: "string" },
     idle: { type: "string" },
+    "max-spans": { type: "string" },
     out: { type: "string" },
     name: { type: "string" },
     force: { type: "boolean" },
@@ -145,8 +158,10 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
         "carry a prompt's name and version, never its text",
     );
   }
-  if ((values.sessions !== undefined || values.idle !== undefined) && values.listen === undefined) {
-    throw usage("--sessions and --idle apply to --listen");
+  const listenOnly = values.sessions !== undefined || values.idle !== undefined ||
+    values["max-spans"] !== undefined;
+  if (listenOnly && values.listen === undefined) {
+    throw usage("--sessions, --idle and --max-spans apply to --listen");
   }
   if (values.name !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(values.name)) {
     throw usage(`--name must be kebab-case (a-z, 0-9 and "-"), not "${values.name}"`);
@@ -178,8 +193,12 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
         maxText: "1h",
         example: "500ms, 2s or 1m",
       });
+      const maxSpans = values["max-spans"] === undefined
+        ? undefined
+        : positiveInt(values["max-spans"], "--max-spans");
       const result = await listenForSessions({
         port,
+        ...(maxSpans !== undefined ? { maxSpans } : {}),
         ...(sessionsWanted !== undefined ? { sessions: sessionsWanted } : {}),
         ...(idleMs !== undefined ? { idleMs } : {}),
         stopped: io.interrupted,
@@ -196,10 +215,14 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
           ),
         onTurn: (text) => io.out(text),
         onRefused: (reason) => io.err(`Refused a request from the app: ${reason}`),
+        onFull: (reason) => io.err(`Stopped accepting spans: ${reason}`),
       });
       io.out(
         `Received ${counted(result.spans, "span")} in ${counted(result.traces, "trace")}; ` +
-          `${counted(result.problems, "contract problem")} flagged.`,
+          `${counted(result.problems, "contract problem")} flagged.` +
+          (result.refusedSpans === 0
+            ? ""
+            : ` Refused ${counted(result.refusedSpans, "span")} past the bound (answered 503).`),
       );
       if (result.spans === 0) {
         throw new RecordInputError("--listen: no spans arrived; nothing to write");

@@ -280,6 +280,65 @@ describe("record on the command line", () => {
     }
   });
 
+  it("--listen holds at most --max-spans spans, answers later requests 503 with Retry-After, and Ctrl-C writes what it holds", async () => {
+    const dir = await tempDir();
+    let ctrlC = false;
+    const listen = await startRecordListen(
+      ["--listen", "0", "--max-spans", "6", "--out", dir],
+      { interrupted: () => ctrlC },
+    );
+    const send = (spans: ReturnType<typeof conversation>) =>
+      fetch(listen.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: otlpJson(spans),
+      });
+    const held = await send(conversation({ seed: 1, sessionId: "conv_held", turns: 3 }));
+    assert.equal(held.status, 200, await held.text());
+    // Past the bound: 503 with Retry-After is what an OTLP exporter backs off on and retries,
+    // where a 413 would make it drop the spans at once.
+    for (const [seed, turns] of [[2, 3], [3, 2]]) {
+      const refused = await send(conversation({ seed, sessionId: `conv_${seed}`, turns }));
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get("retry-after"), "60");
+      assert.deepEqual(await refused.json(), {
+        code: 14,
+        message: "record --listen holds as many spans as it may; stop it to write them",
+      });
+    }
+    ctrlC = true;
+    const code = await listen.done;
+    const text = listen.out();
+    assert.equal(code, 0, text + listen.err());
+    assert.deepEqual(listen.err().split("\n").filter((line) => line !== ""), [
+      "Stopped accepting spans: holding 6 spans, and this request would pass the bound of " +
+      "6 spans (--max-spans); later requests are answered 503 (Retry-After: 60). " +
+      "Stop (Ctrl-C) to write the scripts of the spans held.",
+    ]);
+    assert.match(
+      text,
+      /Received 6 spans in 3 traces; \d+ contract problems? flagged\. Refused 10 spans past the bound \(answered 503\)\./,
+    );
+    const files = await readdir(dir);
+    assert.equal(files.length, 1, files.join(", "));
+    const { script } = await loadScriptFile(join(dir, files[0]));
+    assert.equal(script.turns.length, 3);
+    const checked = await run(["validate", join(dir, files[0])]);
+    assert.equal(checked.code, 0, checked.err);
+  });
+
+  it("--max-spans takes a whole number from 1", async () => {
+    const dir = await tempDir();
+    for (const value of ["0", "1.5", "many"]) {
+      const result = await run(["record", "--listen", "0", "--max-spans", value, "--out", dir]);
+      assert.equal(result.code, 2, value);
+      assert.match(
+        result.err,
+        new RegExp(`--max-spans must be a whole number from 1, not "${value}"`),
+      );
+    }
+  });
+
   it("spaces its Langfuse reads at --reads-per-second", async () => {
     await withFakeLangfuse({}, async (fake) => {
       const { manifest } = await replayWithScores(fake, 33, ["conversations/refund.yaml"]);
@@ -363,7 +422,7 @@ describe("record on the command line", () => {
       ],
       [
         ["record", "--from-otlp", "f", "--sessions", "3", "--out", "d"],
-        /--sessions and --idle apply to --listen/,
+        /--sessions, --idle and --max-spans apply to --listen/,
       ],
       [["record", "--listen", "99999", "--out", "d"], /--listen must be a port from 0/],
       [

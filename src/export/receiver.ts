@@ -33,6 +33,8 @@ export interface ReceiverAction {
   headers?: Record<string, string>;
   /** Response body instead of the default OTLP one. */
   body?: string;
+  /** The error status body's message (a google.rpc.Status, as OTLP servers send); default "scripted STATUS". */
+  message?: string;
   /** Wait this long before answering (slow receiver). */
   delayMs?: number;
   /** Destroy the socket without answering (connection reset). */
@@ -87,9 +89,23 @@ export interface ReceiverOptions {
   onRefused?: (refused: RefusedRequest) => void;
   /** Basic-auth credentials to demand; default none (any request accepted). */
   auth?: KeyPair;
-  /** Decides per request (after decoding) what to do; default accept. index counts from 0 over all requests. */
+  /**
+   * Whether `requests` and `spans` keep every request and accepted span; default true. A
+   * long-running receiver (`record --listen`) passes false and keeps what it needs itself, so
+   * that refused requests are not held either.
+   */
+  keepHistory?: boolean;
+  /**
+   * Decides per request (after decoding) what to do; default accept. index counts from 0 over
+   * all requests; bodyBytes is the body's size once inflated.
+   */
   respond?: (
-    request: { index: number; spans: ReceivedSpan[]; headers: Record<string, string> },
+    request: {
+      index: number;
+      spans: ReceivedSpan[];
+      headers: Record<string, string>;
+      bodyBytes: number;
+    },
   ) => ReceiverAction | undefined | Promise<ReceiverAction | undefined>;
 }
 
@@ -97,9 +113,9 @@ export interface ReceiverOptions {
 export interface OtlpReceiver {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   readonly url: string;
-  /** Every request seen, in arrival order. */
+  /** Every request seen, in arrival order (none kept when `keepHistory` is false). */
   readonly requests: ReceivedRequest[];
-  /** Spans accepted (acknowledged), in arrival order. */
+  /** Spans accepted (acknowledged), in arrival order (none kept when `keepHistory` is false). */
   readonly spans: ReceivedSpan[];
   /** Resolves once `count` spans have been accepted or rejects after timeoutMs (default 5000). */
   waitForSpans(count: number, timeoutMs?: number): Promise<void>;
@@ -159,6 +175,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
   let closed = false;
 
   const record = (entry: ReceivedRequest, accepted: ReceivedSpan[]): void => {
+    if (options.keepHistory === false) return;
     // Insert by index: a slow (delayed) request still lands in arrival order.
     let at = requests.length;
     while (at > 0 && requests[at - 1].index > entry.index) at--;
@@ -271,7 +288,12 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       throw e;
     }
 
-    const action = (await options.respond?.({ index, spans: entry.spans, headers })) ?? {};
+    const action = (await options.respond?.({
+      index,
+      spans: entry.spans,
+      headers,
+      bodyBytes: body.length,
+    })) ?? {};
     if (action.delayMs !== undefined && action.delayMs > 0) await sleep(action.delayMs);
     if (closed) {
       record(entry, []);
@@ -286,7 +308,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
     const extra = action.headers ?? {};
     if (action.status !== undefined && action.status !== 200) {
       if (action.body !== undefined) return answer(action.status, action.body, "text/plain", extra);
-      const message = `scripted ${action.status}`;
+      const message = action.message ?? `scripted ${action.status}`;
       const code = rpcCodeFor(action.status);
       return answer(action.status, encodeRpcStatus(code, message, otlpType), otlpType, extra);
     }

@@ -4,9 +4,16 @@
  * ends, and a root ends last) it hands back what Langfuse will make of it, drawn as the preview
  * draws it with the trace's contract problems. It stops on Ctrl-C, or once `sessions` sessions
  * were seen and nothing arrived for `idleMs`, and answers the sessions it saw.
+ *
+ * What it holds is bounded ({@link MAX_HELD_SPANS}, {@link MAX_HELD_BYTES}): an app that keeps
+ * sending cannot fill the machine. Past the bound every request is answered 503 with
+ * Retry-After, the OTLP/HTTP spec's answer for a server that is overloaded: an exporter (or a
+ * Collector's queue) backs off and keeps the spans for a later try, where a 413 would make it
+ * drop them at once. The spans held are still written when the listen stops.
  */
 import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
 import type { ReceivedSpan } from "../export/otlp_decode.ts";
+import { formatBytes } from "../report/bytes.ts";
 import { interpretSpans } from "../report/langfuse_view.ts";
 import { renderTurn } from "../report/preview.ts";
 import { sessionsFromSpans } from "./from_spans.ts";
@@ -19,6 +26,22 @@ export class ListenPortError extends Error {
 
 /** Default {@link ListenOptions.idleMs}: how long a session must be quiet to count as done. */
 export const DEFAULT_IDLE_MS = 2_000;
+
+/**
+ * Default {@link ListenOptions.maxSpans}: most spans held. A decoded span measured 0.8 KB of heap
+ * without content and 2.8 KB with 1,000 characters each of input and output, so 250,000 spans
+ * hold about 200-700 MB, and writing the scripts needs about as much again.
+ */
+export const MAX_HELD_SPANS = 250_000;
+
+/**
+ * Most request-body bytes held (after gunzip), whatever the span count: 512 MiB, about 600 MB of
+ * heap once decoded. It bounds spans with large content, which {@link MAX_HELD_SPANS} does not.
+ */
+export const MAX_HELD_BYTES = 512 * 1024 * 1024;
+
+/** Seconds an exporter is asked to wait once the listen is full: it will not take more. */
+export const FULL_RETRY_AFTER_S = 60;
 
 /** Options for {@link listenForSessions}. */
 export interface ListenOptions {
@@ -36,6 +59,12 @@ export interface ListenOptions {
   onReady?: (tracesUrl: string) => void;
   /** Called with the reason of each request refused (too large, not OTLP, …), e.g. a 413. */
   onRefused?: (reason: string) => void;
+  /** Most spans held; default {@link MAX_HELD_SPANS}. */
+  maxSpans?: number;
+  /** Most request-body bytes held (after gunzip); default {@link MAX_HELD_BYTES}. */
+  maxBytes?: number;
+  /** Called once, with why, when the bound is reached and later requests are answered 503. */
+  onFull?: (reason: string) => void;
   /** ANSI colours in the turn text; default false. */
   color?: boolean;
   /** Default 100 ms. */
@@ -53,19 +82,54 @@ export interface ListenResult {
   traces: number;
   /** Problems flagged over all shown traces. */
   problems: number;
+  /** Spans refused (answered 503) because the bound was reached. */
+  refusedSpans: number;
 }
 
 /** Listens until stopped; throws ListenPortError when the port cannot be listened on. */
 export async function listenForSessions(options: ListenOptions): Promise<ListenResult> {
   const now = options.now ?? (() => performance.now());
   const spans: ReceivedSpan[] = [];
+  // Each trace's spans, so that drawing a trace does not scan every span held.
+  const byTrace = new Map<string, ReceivedSpan[]>();
+  const maxSpans = options.maxSpans ?? MAX_HELD_SPANS;
+  const maxBytes = options.maxBytes ?? MAX_HELD_BYTES;
+  let heldBytes = 0;
+  let full = false;
+  let refusedSpans = 0;
   const shown = new Set<string>();
   const turnsBySession = new Map<string, number>();
   let problems = 0;
   let lastArrival = now();
 
-  const arrived = (batch: ReceivedSpan[]): void => {
-    spans.push(...batch);
+  /** Whether a request of `batch` fits; once one does not, none does (the listen is full). */
+  const fits = (batch: ReceivedSpan[], bytes: number): boolean => {
+    if (!full && spans.length + batch.length <= maxSpans && heldBytes + bytes <= maxBytes) {
+      return true;
+    }
+    if (!full) {
+      full = true;
+      const bound = spans.length + batch.length > maxSpans
+        ? `${maxSpans} spans (--max-spans)`
+        : `${formatBytes(maxBytes)} of requests`;
+      options.onFull?.(
+        `holding ${spans.length} spans, and this request would pass the bound of ${bound}; ` +
+          `later requests are answered 503 (Retry-After: ${FULL_RETRY_AFTER_S}). ` +
+          `Stop (Ctrl-C) to write the scripts of the spans held.`,
+      );
+    }
+    refusedSpans += batch.length;
+    return false;
+  };
+
+  const arrived = (batch: ReceivedSpan[], bytes: number): void => {
+    for (const span of batch) {
+      spans.push(span);
+      const trace = byTrace.get(span.traceId);
+      if (trace) trace.push(span);
+      else byTrace.set(span.traceId, [span]);
+    }
+    heldBytes += bytes;
     lastArrival = now();
     const complete = [
       ...new Set(batch.filter((s) => s.parentSpanId === undefined).map((s) => s.traceId)),
@@ -73,7 +137,7 @@ export async function listenForSessions(options: ListenOptions): Promise<ListenR
       .filter((id) => !shown.has(id));
     for (const traceId of complete) {
       shown.add(traceId);
-      const view = interpretSpans(spans.filter((s) => s.traceId === traceId));
+      const view = interpretSpans(byTrace.get(traceId) ?? []);
       const trace = view.traces[0];
       const key = trace?.sessionId ?? "";
       const turn = (turnsBySession.get(key) ?? 0) + 1;
@@ -87,9 +151,17 @@ export async function listenForSessions(options: ListenOptions): Promise<ListenR
   try {
     receiver = await startOtlpReceiver({
       port: options.port,
+      keepHistory: false,
       onRefused: ({ status, message }) => options.onRefused?.(`HTTP ${status}: ${message}`),
-      respond: ({ spans: batch }) => {
-        arrived(batch);
+      respond: ({ spans: batch, bodyBytes }) => {
+        if (!fits(batch, bodyBytes)) {
+          return {
+            status: 503,
+            headers: { "retry-after": String(FULL_RETRY_AFTER_S) },
+            message: "record --listen holds as many spans as it may; stop it to write them",
+          };
+        }
+        arrived(batch, bodyBytes);
         return undefined;
       },
     });
@@ -120,5 +192,6 @@ export async function listenForSessions(options: ListenOptions): Promise<ListenR
     spans: spans.length,
     traces: shown.size,
     problems,
+    refusedSpans,
   };
 }

@@ -11,6 +11,8 @@ import {
 import { parseScript } from "../script/load.ts";
 import { listenForSessions, ListenPortError } from "./listen.ts";
 import { toScripts } from "./script.ts";
+import { conversation, otlpJson } from "../testing/otlp.ts";
+import { formatBytes } from "../report/bytes.ts";
 
 /** Starts listening on a free port; answers the running listen and its traces URL. */
 async function startListening(options: { sessions?: number; idleMs?: number } = {}) {
@@ -142,6 +144,47 @@ describe("record --listen", () => {
       "Where is order N?",
       "Where is order N?",
     ]);
+  });
+
+  it("refuses every request with 503 once the requests held would pass maxBytes, and says so once", async () => {
+    let stop = false;
+    const full: string[] = [];
+    let ready: (url: string) => void = () => {};
+    const url = new Promise<string>((resolve) => (ready = resolve));
+    const body = otlpJson(conversation({ seed: 1, sessionId: "conv_a", turns: 1 }));
+    const done = listenForSessions({
+      port: 0,
+      maxBytes: body.length + 10,
+      stopped: () => stop,
+      onTurn: () => {},
+      onReady: ready,
+      onFull: (reason) => full.push(reason),
+      pollMs: 10,
+    });
+    const statuses: number[] = [];
+    for (const seed of [1, 2, 3]) {
+      const response = await fetch(await url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: otlpJson(conversation({ seed, sessionId: `conv_${seed}`, turns: 1 })),
+      });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    stop = true;
+    const result = await done;
+    assert.deepEqual(statuses, [200, 503, 503]);
+    assert.equal(result.spans, 2);
+    assert.equal(result.refusedSpans, 4);
+    assert.deepEqual(result.sessions.map((s) => s.sessionId), ["conv_1"]);
+    assert.equal(full.length, 1);
+    assert.equal(
+      full[0],
+      `holding 2 spans, and this request would pass the bound of ${
+        formatBytes(body.length + 10)
+      } of requests; later requests are answered 503 (Retry-After: 60). Stop (Ctrl-C) to ` +
+        "write the scripts of the spans held.",
+    );
   });
 
   it("refuses a port in use with ListenPortError naming it", async () => {
