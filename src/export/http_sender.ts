@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import { RefusalCircuit } from "./circuit.ts";
 import { type TraceRequestEncoder, traceRequestEncoder } from "./otlp_encode.ts";
 import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
-import { answerBody, BODY_READ_LIMIT } from "./answer_body.ts";
+import { answerBody, BODY_READ_LIMIT, readAnswer } from "./answer_body.ts";
 import { readExportResponse } from "./export_response.ts";
 import { headerSecrets } from "../report/redact.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
@@ -48,6 +48,12 @@ export interface HttpSenderOptions {
 
 /** Default {@link HttpSenderOptions.maxRequestBytes}: 4 MiB. */
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The most of a 2xx answer read: an ExportTraceServiceResponse is a count and a message. More
+ * is no OTLP answer, and reading on would let an endpoint spend the process's memory.
+ */
+export const OTLP_ANSWER_LIMIT = 1024 * 1024;
 
 /** Network reasons that mean nothing is listening there (as opposed to a dropped answer). */
 const REFUSALS: Record<string, string> = {
@@ -213,13 +219,23 @@ export class HttpSender implements SpanSender {
       return { kind: "network", message: describeNetworkError(error) };
     }
     let data: Uint8Array;
+    let whole: boolean;
     try {
-      data = new Uint8Array(await response.arrayBuffer());
+      // An error answer is only shown in part; an acknowledgement is small.
+      const limit = response.ok ? OTLP_ANSWER_LIMIT : BODY_READ_LIMIT;
+      ({ bytes: data, whole } = await readAnswer(response, limit));
     } catch (error) {
       this.stats.response("network");
       return { kind: "network", message: describeNetworkError(error) };
     }
     this.stats.response(String(response.status));
+    if (response.ok && !whole) {
+      return {
+        kind: "unreadable",
+        status: response.status,
+        reason: "an answer over 1 MiB, not an OTLP response",
+      };
+    }
     if (response.ok) {
       const answer = readExportResponse(data, {
         contentType: response.headers.get("content-type"),

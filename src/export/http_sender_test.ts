@@ -10,7 +10,7 @@ import { HttpSender, releaseBody } from "./http_sender.ts";
 import { type ReceiverOptions, startOtlpReceiver } from "./receiver.ts";
 import { DeliveryStats } from "./stats.ts";
 import { resolveTarget } from "./target.ts";
-import { withOtlpReceiver } from "../testing/servers.ts";
+import { withFloodingServer, withOtlpReceiver } from "../testing/servers.ts";
 
 function spans(count: number): ReadableSpan[] {
   const exporter = new InMemorySpanExporter();
@@ -167,6 +167,40 @@ test("a long JSON partial-success answer is read whole: its rejected spans fail 
       });
     },
   );
+});
+
+test("a 200 answering 5 MiB, or a body that never ends, fails the batch once as no OTLP response, within seconds", async () => {
+  for (const bytes of [5 * 1024 * 1024, undefined]) {
+    await withFloodingServer({ bytes }, async (server) => {
+      const stats = new DeliveryStats();
+      const started = performance.now();
+      const result = await new HttpSender({ url: server.url }, stats).send(spans(3));
+      const elapsed = performance.now() - started;
+      assert.deepEqual(result, {
+        acknowledged: 0,
+        failures: [{
+          count: 3,
+          reason: "HTTP 200 with an answer over 1 MiB, not an OTLP response",
+        }],
+      }, `${bytes ?? "endless"}`);
+      assert.equal(server.requests(), 1, "not retried: the server may have kept the spans");
+      assert.ok(elapsed < 5_000, `ended after ${Math.round(elapsed)} ms`);
+      if (bytes === undefined) await server.waitForHangUps(1);
+    });
+  }
+});
+
+test("a 503 whose body never ends is retried on its status, each answer cut off after its first bytes", async () => {
+  await withFloodingServer({ status: 503, contentType: "text/plain" }, async (server) => {
+    const result = await new HttpSender({
+      url: server.url,
+      retry: { initialBackoffMs: 20, deadlineMs: 300 },
+    }, new DeliveryStats()).send(spans(2));
+    assert.equal(result.acknowledged, 0);
+    assert.match(result.failures[0].reason, /^HTTP 503, gave up after \d+ attempts/);
+    assert.ok(server.requests() >= 2, `${server.requests()} attempts`);
+    await server.waitForHangUps(server.requests());
+  });
 });
 
 test("a 200 with an empty body, or JSON {} to a protobuf request, acknowledges the batch", async () => {

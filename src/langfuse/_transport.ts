@@ -6,7 +6,7 @@
  */
 import { type AttemptOutcome, decide, parseRetryAfter } from "../export/retry.ts";
 import { describeNetworkError } from "../export/http_sender.ts";
-import { answerBody } from "../export/answer_body.ts";
+import { answerBody, BODY_READ_LIMIT, readAnswer } from "../export/answer_body.ts";
 import { RefusalCircuit } from "../export/circuit.ts";
 import { Pacer } from "../export/pacing.ts";
 import { base64, collectSecrets } from "../report/redact.ts";
@@ -29,6 +29,12 @@ export interface RequestSpec {
 
 const SESSIONS = "/api/public/sessions";
 const TRACES = "/api/public/traces";
+/**
+ * The most of a 2xx answer read. The largest page asked for is 100 traces or observations with
+ * their inputs and outputs, each at most 1 MiB from a script; more is no Langfuse answer, and
+ * reading on would let a server spend the process's memory.
+ */
+export const API_ANSWER_LIMIT = 256 * 1024 * 1024;
 /** Network reasons (from describeNetworkError) that mean nothing is listening there. */
 const REFUSED = new Set(["connection refused", "host not found"]);
 
@@ -85,10 +91,18 @@ export class Transport {
       }
       const answer = await this.#attempt(method, url, spec.body);
       if (answer.response) {
-        const { status, text, headers } = answer.response;
+        const { status, text, whole, headers } = answer.response;
         const at = this.#now();
         const closed = this.#pacer.observe(resource, status, headers, at);
-        if (status >= 200 && status < 300) return { status, data: parseJson<T>(text, endpoint) };
+        if (status >= 200 && status < 300) {
+          if (!whole) {
+            throw malformedAnswer(
+              endpoint,
+              "more than 256 MiB, more than any page it sends: check LANGFUSE_BASE_URL",
+            );
+          }
+          return { status, data: parseJson<T>(text, endpoint) };
+        }
         if (spec.pass?.includes(status)) return { status };
         if (status === 429) {
           const until = closed ?? at + 1000;
@@ -132,7 +146,10 @@ export class Transport {
     url: string,
     body: unknown,
   ): Promise<
-    { response?: { status: number; text: string; headers: Headers }; outcome: AttemptOutcome }
+    {
+      response?: { status: number; text: string; whole: boolean; headers: Headers };
+      outcome: AttemptOutcome;
+    }
   > {
     const timeoutMs = this.options.timeoutMs ?? 30_000;
     const headers: Record<string, string> = {
@@ -147,9 +164,12 @@ export class Transport {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await response.text();
+      // An error answer is only shown in part.
+      const limit = response.ok ? API_ANSWER_LIMIT : BODY_READ_LIMIT;
+      const { bytes, whole } = await readAnswer(response, limit);
+      const text = new TextDecoder().decode(bytes);
       return {
-        response: { status: response.status, text, headers: response.headers },
+        response: { status: response.status, text, whole, headers: response.headers },
         outcome: {
           kind: "http",
           status: response.status,

@@ -7,7 +7,7 @@ import { scoresOf, sendScores } from "./scores.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeClock } from "../testing/clock.ts";
-import { withFakeLangfuseOnClock } from "../testing/servers.ts";
+import { withFakeLangfuseOnClock, withFloodingServer } from "../testing/servers.ts";
 import type { ManifestSession } from "../report/run_report.ts";
 
 /** Not on a whole second, as Langfuse's Reset (Date#toString) is. */
@@ -116,4 +116,24 @@ test("a Langfuse that refuses every connection fails a request after 5 s of refu
   const waited = clock.now() - START;
   assert.ok(waited >= 5_000 && waited <= 6_000, `gave up after ${waited} ms of refusals`);
   assert.ok(attempts >= 5, `probed at least every second (${attempts} waits)`);
+});
+
+test("a Langfuse answering more than 256 MiB, sized or endless, fails the request with a LangfuseApiError, not out of memory", async () => {
+  for (const bytes of [300 * 1024 * 1024, undefined]) {
+    await withFloodingServer({ bytes }, async (server) => {
+      const client = new LangfuseClient({
+        baseUrl: server.url,
+        publicKey: "pk-lf-test",
+        secretKey: "sk-lf-test",
+      });
+      await assert.rejects(client.traces(), {
+        name: "LangfuseApiError",
+        status: 200,
+        message: "Langfuse answered GET /api/public/traces with more than 256 MiB, more than " +
+          "any page it sends: check LANGFUSE_BASE_URL",
+      });
+      assert.equal(server.requests(), 1, "not retried");
+      await server.waitForHangUps(1);
+    });
+  }
 });

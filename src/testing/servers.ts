@@ -6,6 +6,7 @@ import {
   startFakeLangfuse,
 } from "./fake_langfuse/server.ts";
 import { FakeClock } from "./clock.ts";
+import { type FloodingServer, type FloodOptions, startFloodingServer } from "./flooding_server.ts";
 
 /** Waits for `starting`, runs `fn` with the server, and always closes it. */
 export async function withServer<S extends { close(): Promise<void> }>(
@@ -47,4 +48,12 @@ export function withFakeLangfuseOnClock(
 ): Promise<void> {
   const clock = new FakeClock(startMs);
   return withFakeLangfuse({ now: clock.now, ...options }, (fake) => fn(fake, clock));
+}
+
+/** Starts a server answering every request with an oversize or endless body, runs `fn`, and always closes it. */
+export function withFloodingServer(
+  options: FloodOptions,
+  fn: (server: FloodingServer) => Promise<void>,
+): Promise<void> {
+  return withServer(startFloodingServer(options), fn);
 }
