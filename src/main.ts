@@ -10,7 +10,7 @@ import { availableParallelism } from "node:os";
 import { CliError, EXIT } from "./cli/exit_codes.ts";
 import { gradeCommand } from "./cli/grade.ts";
 import type { Io } from "./cli/io.ts";
-import { interruptHandler } from "./cli/interrupt.ts";
+import { exitCodeFor, interruptHandler, type StopSignal } from "./cli/interrupt.ts";
 import { loadCommand } from "./cli/load.ts";
 import { purgeCommand, terminalConfirm } from "./cli/purge.ts";
 import { recordCommand } from "./cli/record.ts";
@@ -77,9 +77,10 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
   }
 }
 
-/** A run stopped by SIGTERM ends as on Ctrl-C, with SIGTERM's own exit code. */
+/** A run stopped by SIGTERM or SIGHUP ends as on Ctrl-C, with that signal's own exit code. */
 function stopped(code: number, io: Io): number {
-  return code === EXIT.interrupted && io.stopSignal?.() === "SIGTERM" ? EXIT.terminated : code;
+  const signal = io.stopSignal?.();
+  return code === EXIT.interrupted && signal !== undefined ? exitCodeFor(signal) : code;
 }
 
 async function dispatch(command: string | undefined, args: string[], io: Io): Promise<number> {
@@ -125,27 +126,53 @@ function failed(error: unknown, io: Io, command: string | undefined): number {
   return EXIT.internal;
 }
 
-/** Commands that stop gracefully on Ctrl-C or SIGTERM; the others quit at once. */
+/** Commands that stop gracefully on Ctrl-C, SIGTERM or SIGHUP; the others quit at once. */
 const GRACEFUL = ["replay", "load", "record"];
 
-/** The real process's Io; `command` decides what a first Ctrl-C or SIGTERM does (see interrupt.ts). */
+/** What a graceful command prints on its first stop signal. */
+const STOPPING: Record<StopSignal, string> = {
+  SIGINT: "\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n",
+  SIGTERM: "\nTerminated: finishing what is in flight (SIGTERM again later to quit now)\n",
+  SIGHUP: "\nHung up: finishing what is in flight (SIGHUP again later to quit now)\n",
+};
+
+/**
+ * The real process's Io; `command` decides what a first Ctrl-C, SIGTERM or SIGHUP does (see
+ * interrupt.ts).
+ */
 export function processIo(command?: string): Io {
   const interrupt = interruptHandler({
     now: () => performance.now(),
     graceful: command === undefined || GRACEFUL.includes(command),
-    onStop: (signal) =>
-      process.stderr.write(
-        signal === "SIGTERM"
-          ? "\nTerminated: finishing what is in flight (SIGTERM again later to quit now)\n"
-          : "\nInterrupted: finishing what is in flight (Ctrl-C again to quit now)\n",
-      ),
+    onStop: (signal) => process.stderr.write(STOPPING[signal]),
     onQuit: (code) => process.exit(code),
   });
+  // After a hangup the terminal is gone and writes to it fail (EIO, EPIPE, synchronously or as
+  // the stream's error event): printing becomes best effort so the run still delivers and writes
+  // its report. Before one, a failed write is an error like any other.
+  let hungUp = false;
+  const hangUp = () => {
+    hungUp = true;
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+  };
+  const bestEffort = (write: (text: string) => unknown) => (text: string) => {
+    try {
+      write(text);
+    } catch (error) {
+      if (!hungUp) throw error;
+    }
+  };
   process.on("SIGINT", () => interrupt.handle("SIGINT"));
-  try {
-    process.on("SIGTERM", () => interrupt.handle("SIGTERM"));
-  } catch {
-    // Windows has no SIGTERM to listen for; the process is ended there without one.
+  for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+    try {
+      process.on(signal, () => {
+        if (signal === "SIGHUP" && !hungUp) hangUp();
+        interrupt.handle(signal);
+      });
+    } catch {
+      // Windows has no SIGTERM or SIGHUP to listen for in every runtime; the process is ended
+      // there without one.
+    }
   }
   // Deno's node: modules throw some permission errors out of reach of any await or try
   // (access() without --allow-sys rejects, listen() without --allow-net throws on a later
@@ -162,15 +189,15 @@ export function processIo(command?: string): Io {
   process.on("unhandledRejection", end);
   process.on("uncaughtException", end);
   const io: Io = {
-    out: (text) => console.log(text),
-    err: (text) => console.error(text),
+    out: bestEffort((text) => console.log(text)),
+    err: bestEffort((text) => console.error(text)),
     env: process.env,
     now: () => Date.now(),
     randomSeed: () => crypto.getRandomValues(new Uint32Array(1))[0],
     interrupted: interrupt.interrupted,
     stopSignal: interrupt.signal,
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
-    progress: (text) => process.stderr.write(text),
+    progress: bestEffort((text) => process.stderr.write(text)),
     confirm: terminalConfirm(),
     errIsTty: process.stderr.isTTY === true,
     cores: () => availableParallelism(),
@@ -181,7 +208,9 @@ export function processIo(command?: string): Io {
 if (import.meta.main) {
   const code = await main(process.argv.slice(2), processIo(process.argv[2]));
   // After a signal listener ran, a runtime may end the process by the signal instead of the
-  // exit code; exiting explicitly reports 130 (or 143) as a normal exit code.
-  if (code === EXIT.interrupted || code === EXIT.terminated) process.exit(code);
+  // exit code; exiting explicitly reports 130 (or 143, 129) as a normal exit code.
+  if (code === EXIT.interrupted || code === EXIT.terminated || code === EXIT.hungUp) {
+    process.exit(code);
+  }
   process.exitCode = code;
 }

@@ -121,10 +121,10 @@ describe("help texts", () => {
   it("list every exit code each command can return", () => {
     const codes = (help: string) =>
       help.slice(help.indexOf("Exit codes:")).match(/\b(\d+) /g)?.map((c) => Number(c));
-    assert.deepEqual(codes(REPLAY_HELP), [0, 1, 2, 3, 4, 5, 6, 130, 143]);
-    assert.deepEqual(codes(LOAD_HELP), [0, 1, 2, 3, 4, 6, 99, 130, 143]);
-    assert.deepEqual(codes(VERIFY_HELP), [0, 1, 2, 5, 6, 130, 143]);
-    assert.deepEqual(codes(PURGE_HELP), [0, 1, 2, 5, 6, 130, 143]);
-    assert.deepEqual(codes(VALIDATE_HELP), [0, 1, 2, 3, 130, 143]);
+    assert.deepEqual(codes(REPLAY_HELP), [0, 1, 2, 3, 4, 5, 6, 130, 143, 129]);
+    assert.deepEqual(codes(LOAD_HELP), [0, 1, 2, 3, 4, 6, 99, 130, 143, 129]);
+    assert.deepEqual(codes(VERIFY_HELP), [0, 1, 2, 5, 6, 130, 143, 129]);
+    assert.deepEqual(codes(PURGE_HELP), [0, 1, 2, 5, 6, 130, 143, 129]);
+    assert.deepEqual(codes(VALIDATE_HELP), [0, 1, 2, 3, 130, 143, 129]);
   });
 });

@@ -21,6 +21,11 @@ export const EXIT = {
   thresholdMissed: 99,
   /** Interrupted (Ctrl-C): stopped gracefully, what was in flight delivered, report written. */
   interrupted: 130,
+  /**
+   * Hung up (SIGHUP: the terminal closed or the SSH session dropped): stopped as on Ctrl-C, the
+   * report written even though nothing can be printed any more; 128 + 1.
+   */
+  hungUp: 129,
   /** Terminated (SIGTERM, as Kubernetes stops a pod): stopped as on Ctrl-C; 128 + 15. */
   terminated: 143,
 } as const;

@@ -1,16 +1,17 @@
 /**
- * What Ctrl-C (SIGINT) and SIGTERM mean to a run. SIGTERM is how Kubernetes, Docker and systemd
- * ask a process to stop, so it is treated as Ctrl-C is. A terminal sends SIGINT to the whole
+ * What Ctrl-C (SIGINT), SIGTERM and SIGHUP mean to a run. SIGTERM is how Kubernetes, Docker and
+ * systemd ask a process to stop, and SIGHUP is what a closed terminal or a dropped SSH session
+ * sends, so both are treated as Ctrl-C is. A terminal sends SIGINT to the whole
  * foreground process group, and `deno task` / `bun run` forward it to their child as well, so
  * one key press can reach the tool twice within milliseconds: signals that close together
  * count as one. The first stops the run gracefully (no new sessions, in-flight spans delivered,
- * report written, exit 130 for SIGINT or 143 for SIGTERM); a second, deliberate one later
+ * report written, exit 130 for SIGINT, 143 for SIGTERM or 129 for SIGHUP); a second, deliberate one later
  * quits at once.
  */
 import { EXIT } from "./exit_codes.ts";
 
 /** The signals that stop a run. */
-export type StopSignal = "SIGINT" | "SIGTERM";
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
 /** Options for {@link interruptHandler}. */
 export interface InterruptOptions {
@@ -28,7 +29,7 @@ export interface InterruptOptions {
 
 /** The signal listener and whether it has fired; `handle` is what each signal calls. */
 export interface InterruptHandler {
-  /** Call on every SIGINT (the default) or SIGTERM. */
+  /** Call on every SIGINT (the default), SIGTERM or SIGHUP. */
   handle(signal?: StopSignal): void;
   /** Whether a stop signal was received. */
   interrupted(): boolean;
@@ -58,12 +59,19 @@ export function interruptHandler(options: InterruptOptions): InterruptHandler {
   };
 }
 
-/** The exit code of a run stopped by `signal`: 130 for SIGINT, 143 for SIGTERM (128 + 15). */
+/** Each signal's exit code and how a report names the stop. */
+const STOPS: Record<StopSignal, { code: number; text: string }> = {
+  SIGINT: { code: EXIT.interrupted, text: "interrupted (Ctrl-C)" },
+  SIGTERM: { code: EXIT.terminated, text: "terminated (SIGTERM)" },
+  SIGHUP: { code: EXIT.hungUp, text: "hung up (SIGHUP)" },
+};
+
+/** The exit code of a run stopped by `signal`: 130 SIGINT, 143 SIGTERM, 129 SIGHUP (128 + n). */
 export function exitCodeFor(signal: StopSignal): number {
-  return signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
+  return STOPS[signal].code;
 }
 
-/** How a report names why the run stopped: "interrupted (Ctrl-C)" or "terminated (SIGTERM)". */
+/** How a report names why the run stopped, e.g. "interrupted (Ctrl-C)" or "hung up (SIGHUP)". */
 export function stopText(signal: StopSignal | undefined): string {
-  return signal === "SIGTERM" ? "terminated (SIGTERM)" : "interrupted (Ctrl-C)";
+  return STOPS[signal ?? "SIGINT"].text;
 }

@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import type { RunReport } from "../report/run_report.ts";
-import { relay, taskCommand, until } from "../testing/cli_process.ts";
+import {
+  relay,
+  type Relayed,
+  type RelayedExit,
+  taskCommand,
+  until,
+} from "../testing/cli_process.ts";
 import { conversation, otlpJson } from "../testing/otlp.ts";
 
 /** Spans in an OTLP/JSON lines file. */
@@ -81,42 +87,67 @@ describe("a run stopped by a signal", () => {
     },
   );
 
+  /**
+   * Starts `load` under its task against a receiver slow enough to keep requests in flight,
+   * stops it with `stop` once some are, and checks the run ended as `expected` says.
+   */
+  async function stopLoad(
+    stop: (run: Relayed) => void,
+    expected: { code: number; stopped: string },
+  ): Promise<RelayedExit> {
+    const receiver = await startOtlpReceiver({ respond: () => ({ delayMs: 300 }) });
+    try {
+      const dir = await mkdtemp(join(tmpdir(), "stop-load-"));
+      const reportFile = join(dir, "report.json");
+      const run = relay(
+        taskCommand("load", [
+          "conversations/order-status.yaml",
+          ...["--sessions", "200000", "--workers", "2", "--max-in-flight", "4"],
+          ...["--out-dir", dir, "--report", reportFile],
+        ]),
+        { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      );
+      await until(() => receiver.requests.length >= 4);
+      stop(run);
+      const exit = await run.exited;
+      const { code, signal, stderr, afterSignalMs } = exit;
+      assert.equal(signal, null, stderr);
+      assert.equal(code, expected.code, stderr);
+      assert.ok(afterSignalMs! < 20_000, `ended ${afterSignalMs}ms after the signal`);
+      const report: LoadReport = JSON.parse(await readFile(reportFile, "utf8"));
+      assert.equal(report.stopped, expected.stopped);
+      assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
+      assert.equal(report.spans.failed, 0, stderr);
+      assert.equal(report.spans.acknowledged, receiver.spans.length, "in-flight spans delivered");
+      assert.ok(report.sessions > 0 && report.sessions < 200_000);
+      return exit;
+    } finally {
+      await receiver.close();
+    }
+  }
+
   it(
     "SIGTERM to the load task (as Kubernetes stops a pod) stops it as Ctrl-C does: in-flight spans delivered, the report written, exit 143",
     {
       timeout: 180_000,
     },
     async () => {
-      // Slow answers keep requests in flight when the signal comes.
-      const receiver = await startOtlpReceiver({ respond: () => ({ delayMs: 300 }) });
-      try {
-        const dir = await mkdtemp(join(tmpdir(), "sigterm-"));
-        const reportFile = join(dir, "report.json");
-        const run = relay(
-          taskCommand("load", [
-            "conversations/order-status.yaml",
-            ...["--sessions", "200000", "--workers", "2", "--max-in-flight", "4"],
-            ...["--out-dir", dir, "--report", reportFile],
-          ]),
-          { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
-        );
-        await until(() => receiver.requests.length >= 4);
-        run.signal("SIGTERM", "leader");
-        const { code, signal, stderr, afterSignalMs } = await run.exited;
-        assert.equal(signal, null, stderr);
-        assert.equal(code, 143, stderr);
-        assert.ok(afterSignalMs! < 20_000, `ended ${afterSignalMs}ms after SIGTERM`);
-        assert.match(stderr, /Terminated: finishing what is in flight/);
-        assert.match(stderr, /stopped {4}terminated \(SIGTERM\)/);
-        const report: LoadReport = JSON.parse(await readFile(reportFile, "utf8"));
-        assert.equal(report.stopped, "terminated (SIGTERM)");
-        assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
-        assert.equal(report.spans.failed, 0, stderr);
-        assert.equal(report.spans.acknowledged, receiver.spans.length, "in-flight spans delivered");
-        assert.ok(report.sessions > 0 && report.sessions < 200_000);
-      } finally {
-        await receiver.close();
-      }
+      const { stderr } = await stopLoad((run) => run.signal("SIGTERM", "leader"), {
+        code: 143,
+        stopped: "terminated (SIGTERM)",
+      });
+      assert.match(stderr, /Terminated: finishing what is in flight/);
+      assert.match(stderr, /stopped {4}terminated \(SIGTERM\)/);
+    },
+  );
+
+  it(
+    "a closed terminal (SIGHUP, nothing can be printed any more) stops the load task as SIGTERM does: in-flight spans delivered, the report written, exit 129",
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      await stopLoad((run) => run.hangUp(), { code: 129, stopped: "hung up (SIGHUP)" });
     },
   );
 
@@ -155,27 +186,68 @@ describe("a run stopped by a signal", () => {
     }
   });
 
-  it("SIGTERM to record --listen writes the sessions seen as scripts, as Ctrl-C does", {
+  const recordStops: [string, (run: Relayed) => void][] = [
+    ["SIGTERM", (run) => run.signal("SIGTERM", "leader")],
+    ["a closed terminal (SIGHUP)", (run) => run.hangUp()],
+  ];
+  for (const [name, stop] of recordStops) {
+    it(`${name} to record --listen writes the sessions seen as scripts, as Ctrl-C does`, {
+      timeout: 120_000,
+    }, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "stop-record-"));
+      const port = await freePort();
+      const run = relay(taskCommand("record", ["--listen", String(port), "--out", dir]));
+      const url = `http://127.0.0.1:${port}/v1/traces`;
+      const body = otlpJson(conversation({ seed: 9, sessionId: "conv_sigterm", turns: 2 }));
+      await until(async () => {
+        const answer = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }).catch(() => undefined);
+        await answer?.body?.cancel();
+        return answer?.status === 200;
+      });
+      stop(run);
+      const { code, signal, stderr } = await run.exited;
+      assert.equal(signal, null, stderr);
+      assert.equal(code, 0, stderr);
+      assert.equal((await readdir(dir)).length, 1, stderr);
+    });
+  }
+
+  it("SIGHUP to the replay task says it hung up, writes the manifest and exits 129", {
     timeout: 120_000,
   }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "sigterm-record-"));
-    const port = await freePort();
-    const run = relay(taskCommand("record", ["--listen", String(port), "--out", dir]));
-    const url = `http://127.0.0.1:${port}/v1/traces`;
-    const body = otlpJson(conversation({ seed: 9, sessionId: "conv_sigterm", turns: 2 }));
-    await until(async () => {
-      const answer = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      }).catch(() => undefined);
-      await answer?.body?.cancel();
-      return answer?.status === 200;
+    let arrived = 0;
+    const receiver = await startOtlpReceiver({
+      respond: () => {
+        arrived++;
+        return { delayMs: 2_000 };
+      },
     });
-    run.signal("SIGTERM", "leader");
-    const { code, signal, stderr } = await run.exited;
-    assert.equal(signal, null, stderr);
-    assert.equal(code, 0, stderr);
-    assert.equal((await readdir(dir)).length, 1, stderr);
+    try {
+      const dir = await mkdtemp(join(tmpdir(), "sighup-replay-"));
+      const run = relay(
+        taskCommand("replay", [
+          ...["conversations/order-status.yaml", "conversations/refund.yaml"],
+          ...["--manifest-dir", dir, "--seed", "4"],
+        ]),
+        { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      );
+      await until(() => arrived >= 1);
+      run.signal("SIGHUP", "leader");
+      const { code, signal, stderr } = await run.exited;
+      assert.equal(signal, null, stderr);
+      assert.equal(code, 129, stderr);
+      assert.match(stderr, /Hung up: finishing what is in flight/);
+      const [manifest] = await readdir(dir);
+      const report: RunReport = JSON.parse(await readFile(join(dir, manifest), "utf8"));
+      assert.equal(report.stopped, "hung up (SIGHUP)");
+      assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
+      assert.equal(report.spans.acknowledged, receiver.spans.length);
+    } finally {
+      await receiver.close();
+    }
   });
 });

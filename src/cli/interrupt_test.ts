@@ -74,3 +74,18 @@ describe("SIGTERM", () => {
     assert.deepEqual(codes, [143, 143], "the first signal names the stop");
   });
 });
+
+describe("SIGHUP", () => {
+  it("stops the run as Ctrl-C does and names a closed terminal, with exit 129", () => {
+    const codes: number[] = [];
+    let now = 0;
+    const handler = interruptHandler({ now: () => now, onQuit: (code) => codes.push(code) });
+    handler.handle("SIGHUP");
+    assert.equal(handler.interrupted(), true);
+    assert.equal(stopText(handler.signal()), "hung up (SIGHUP)");
+    now += 2_000;
+    handler.handle("SIGHUP");
+    assert.deepEqual(codes, [129], "a second hangup later quits at once, still as a hangup");
+    assert.equal(exitCodeFor("SIGHUP"), 129);
+  });
+});

@@ -9,7 +9,7 @@ export interface Io {
   now(): number;
   /** A fresh random seed for unseeded runs. */
   randomSeed(): number;
-  /** Whether Ctrl-C was pressed (or SIGTERM received). */
+  /** Whether Ctrl-C was pressed (or SIGTERM or SIGHUP received). */
   interrupted(): boolean;
   /** Which signal stopped the run, when one did; absent: Ctrl-C (SIGINT). */
   stopSignal?: () => StopSignal | undefined;

@@ -176,15 +176,18 @@ ${REVIEW_HELP}
   -h, --help          show this help
 
 Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130;
-SIGTERM (as Kubernetes stops a pod) does the same and exits 143. Sessions cut short are
-counted, and scores and the review layer of a stopped run are reported as not sent.
+SIGTERM (as Kubernetes stops a pod) does the same and exits 143, and so does SIGHUP (a closed
+terminal, a dropped SSH session; the report is written even if nothing can be printed) with
+exit 129. Sessions cut short are counted, and scores and the review layer of a stopped run
+are reported as not sent.
 Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
 schedule that starts no session, or production refused), 3 invalid script or load profile
 (nothing sent), 4 spans failed, arrivals dropped or --max-failed, --max-dropped or --min-rate
 missed (also keys refused when asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
 comments not made, or the keys' project could not be asked, or a prompt or score config
 refused or not fitting: nothing sent), 99 a --threshold missed (or --abort-on-fail stopped
-the run on one) with every span delivered, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`;
+the run on one) with every span delivered, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM),
+129 hung up (SIGHUP).`;
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(args: string[], io: Io): Promise<number> {

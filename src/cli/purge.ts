@@ -92,7 +92,7 @@ production project, or a run not sent to Langfuse), 5 deleted but traces still v
 not read) when --confirm-timeout passed, 6 Langfuse API error (also when the keys' project
 cannot be asked, a delete or read-back failed, or a spent delete budget left part of the run
 undeleted), 130 interrupted (Ctrl-C; some deletes may have been sent), 143 terminated
-(SIGTERM; likewise).`;
+(SIGTERM; likewise), 129 hung up (SIGHUP: the terminal closed; likewise).`;
 
 /** What purge needs from the outside world besides {@link Io}. */
 export interface PurgeIo extends Io {

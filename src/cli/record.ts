@@ -106,7 +106,8 @@ Exit codes: 0 scripts written (also after Ctrl-C ends --listen), 1 internal erro
 file that is not OTLP, a session Langfuse does not have, nothing received, no trace that can
 become a turn), 6 Langfuse API error
 (e.g. refused keys), 130 interrupted (Ctrl-C while reading from Langfuse; what was read in full
-is written), 143 terminated (SIGTERM, likewise; SIGTERM ends --listen as Ctrl-C does).`;
+is written), 143 terminated (SIGTERM, likewise; SIGTERM ends --listen as Ctrl-C does), 129 hung
+up (SIGHUP: the terminal closed; as SIGTERM, and nothing need be printed).`;
 
 /** Runs `record`; returns the exit code. */
 export async function recordCommand(args: string[], io: Io): Promise<number> {

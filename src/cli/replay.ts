@@ -96,7 +96,8 @@ production refused), 3 invalid script (nothing sent), 4 spans not delivered (als
 when asking for their project), 5 --verify found differences, 6 Langfuse API error (scores not
 sent, review queues, items or comments not made, --verify reading, or the keys' project could
 not be asked: nothing sent; a prompt or score config refused or not fitting: nothing sent),
-130 interrupted (Ctrl-C), 143 terminated (SIGTERM); both deliver what is in flight first.`;
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP: the terminal closed;
+the manifest is written even if nothing can be printed); all deliver what is in flight first.`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
 export async function replayCommand(args: string[], io: Io): Promise<number> {

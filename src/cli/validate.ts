@@ -46,7 +46,7 @@ ${thresholdsHelp()}
 
 Exit codes: 0 all valid (realism misses are warnings), 1 internal error (a bug), 2 usage,
 3 a script is invalid, or a realism measure missed with --strict, 130 interrupted (Ctrl-C),
-143 terminated (SIGTERM).`;
+143 terminated (SIGTERM), 129 hung up (SIGHUP: the terminal closed).`;
 
 /** Runs `validate`; returns the exit code. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {

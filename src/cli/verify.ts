@@ -62,7 +62,7 @@ Options:
 
 Exit codes: 0 everything matched, 1 internal error (a bug), 2 usage, 5 differences found (or
 not all there before the timeout), 6 Langfuse API error (e.g. refused keys), 130 interrupted
-(Ctrl-C), 143 terminated (SIGTERM).`;
+(Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP: the terminal closed).`;
 
 /** Most rows listed in full; longer runs list only the problems unless --all is given. */
 const FULL_LIST_LIMIT = 50;

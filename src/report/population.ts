@@ -25,7 +25,7 @@ export interface PopulationShape {
   traces: number;
   spans: number;
   /**
-   * Sessions the run's stop (Ctrl-C, SIGTERM, a failed export) cut short: started, not every
+   * Sessions the run's stop (Ctrl-C, SIGTERM, SIGHUP, a failed export) cut short: started, not every
    * turn sent. Those with turns sent are counted above with them; the rest only here.
    */
   stoppedInProgress?: { sessions: number; turnsNotSent: number; spansNotSent: number };

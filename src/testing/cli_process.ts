@@ -34,7 +34,9 @@ export interface RelayedExit {
  * Node starts the command as a process group leader and, on each line read from its stdin,
  * sends the signal named in that line to the whole group (as a terminal's Ctrl-C does) or, for
  * a line "<SIGNAL> leader", to the leader only (as Kubernetes signals a container's first
- * process); then prints how the command exited and what it printed. Deno's node:child_process can neither start a
+ * process); a line "<SIGNAL> leader hangup" first closes the command's output, as a closed
+ * terminal does, so its writes fail from then on. Then prints how the command exited and what
+ * it printed (up to a hangup). Deno's node:child_process can neither start a
  * process group nor report a signalled child's own exit code.
  */
 const RELAY = `const { spawn } = require("node:child_process");
@@ -51,8 +53,12 @@ process.stdin.on("data", (chunk) => {
   pending += chunk;
   let at;
   while ((at = pending.indexOf("\\n")) >= 0) {
-    const [signal, who] = pending.slice(0, at).trim().split(" ");
+    const [signal, who, hangup] = pending.slice(0, at).trim().split(" ");
     pending = pending.slice(at + 1);
+    if (hangup) {
+      child.stdout.destroy();
+      child.stderr.destroy();
+    }
     signalledAt ??= Date.now();
     try { process.kill(who === "leader" ? child.pid : -child.pid, signal); } catch {}
   }
@@ -68,7 +74,12 @@ child.on("exit", (code, signal) => {
 /** A command running under the relay. */
 export interface Relayed {
   /** Sends `signal` to the command's process group, or to its first process only. */
-  signal(signal: "SIGINT" | "SIGTERM", to?: "group" | "leader"): void;
+  signal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", to?: "group" | "leader"): void;
+  /**
+   * Closes the command's output, as a closing terminal or a dropped SSH session does, then
+   * sends SIGHUP to its first process (the terminal's shell passes it to the job).
+   */
+  hangUp(): void;
   /** How the command ended. */
   exited: Promise<RelayedExit>;
 }
@@ -94,6 +105,7 @@ export function relay(command: string[], env: Record<string, string> = {}): Rela
   return {
     signal: (signal, to = "group") =>
       child.stdin!.write(`${signal}${to === "leader" ? " leader" : ""}\n`),
+    hangUp: () => child.stdin!.write("SIGHUP leader hangup\n"),
     exited,
   };
 }
