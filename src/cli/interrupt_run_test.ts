@@ -151,40 +151,61 @@ describe("a run stopped by a signal", () => {
     },
   );
 
-  it("SIGTERM to the replay task writes the manifest, says it was terminated and exits 143", {
-    timeout: 120_000,
-  }, async () => {
-    let arrived = 0;
-    const receiver = await startOtlpReceiver({
-      respond: () => {
-        arrived++;
-        return { delayMs: 2_000 };
+  const replayStops = [
+    {
+      signal: "SIGTERM",
+      code: 143,
+      says: /Terminated: finishing what is in flight/,
+      stopped: "terminated (SIGTERM)",
+    },
+    {
+      signal: "SIGHUP",
+      code: 129,
+      says: /Hung up: finishing what is in flight/,
+      stopped: "hung up (SIGHUP)",
+    },
+  ] as const;
+  for (const { signal: sent, code: exitCode, says, stopped } of replayStops) {
+    it(
+      `${sent} to the replay task writes the manifest, says why it stopped and exits ${exitCode}`,
+      {
+        timeout: 120_000,
       },
-    });
-    try {
-      const dir = await mkdtemp(join(tmpdir(), "sigterm-replay-"));
-      const run = relay(
-        taskCommand("replay", [
-          ...["conversations/order-status.yaml", "conversations/refund.yaml"],
-          ...["--manifest-dir", dir, "--seed", "4"],
-        ]),
-        { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
-      );
-      // The signal comes while the spans wait for their answer.
-      await until(() => arrived >= 1);
-      run.signal("SIGTERM", "leader");
-      const { code, signal, stderr } = await run.exited;
-      assert.equal(signal, null, stderr);
-      assert.equal(code, 143, stderr);
-      const [manifest] = await readdir(dir);
-      const report: RunReport = JSON.parse(await readFile(join(dir, manifest), "utf8"));
-      assert.equal(report.stopped, "terminated (SIGTERM)");
-      assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
-      assert.equal(report.spans.acknowledged, receiver.spans.length);
-    } finally {
-      await receiver.close();
-    }
-  });
+      async () => {
+        let arrived = 0;
+        const receiver = await startOtlpReceiver({
+          respond: () => {
+            arrived++;
+            return { delayMs: 2_000 };
+          },
+        });
+        try {
+          const dir = await mkdtemp(join(tmpdir(), "stop-replay-"));
+          const run = relay(
+            taskCommand("replay", [
+              ...["conversations/order-status.yaml", "conversations/refund.yaml"],
+              ...["--manifest-dir", dir, "--seed", "4"],
+            ]),
+            { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+          );
+          // The signal comes while the spans wait for their answer.
+          await until(() => arrived >= 1);
+          run.signal(sent, "leader");
+          const { code, signal, stderr } = await run.exited;
+          assert.equal(signal, null, stderr);
+          assert.equal(code, exitCode, stderr);
+          assert.match(stderr, says);
+          const [manifest] = await readdir(dir);
+          const report: RunReport = JSON.parse(await readFile(join(dir, manifest), "utf8"));
+          assert.equal(report.stopped, stopped);
+          assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
+          assert.equal(report.spans.acknowledged, receiver.spans.length);
+        } finally {
+          await receiver.close();
+        }
+      },
+    );
+  }
 
   const recordStops: [string, (run: Relayed) => void][] = [
     ["SIGTERM", (run) => run.signal("SIGTERM", "leader")],
@@ -215,39 +236,4 @@ describe("a run stopped by a signal", () => {
       assert.equal((await readdir(dir)).length, 1, stderr);
     });
   }
-
-  it("SIGHUP to the replay task says it hung up, writes the manifest and exits 129", {
-    timeout: 120_000,
-  }, async () => {
-    let arrived = 0;
-    const receiver = await startOtlpReceiver({
-      respond: () => {
-        arrived++;
-        return { delayMs: 2_000 };
-      },
-    });
-    try {
-      const dir = await mkdtemp(join(tmpdir(), "sighup-replay-"));
-      const run = relay(
-        taskCommand("replay", [
-          ...["conversations/order-status.yaml", "conversations/refund.yaml"],
-          ...["--manifest-dir", dir, "--seed", "4"],
-        ]),
-        { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
-      );
-      await until(() => arrived >= 1);
-      run.signal("SIGHUP", "leader");
-      const { code, signal, stderr } = await run.exited;
-      assert.equal(signal, null, stderr);
-      assert.equal(code, 129, stderr);
-      assert.match(stderr, /Hung up: finishing what is in flight/);
-      const [manifest] = await readdir(dir);
-      const report: RunReport = JSON.parse(await readFile(join(dir, manifest), "utf8"));
-      assert.equal(report.stopped, "hung up (SIGHUP)");
-      assert.equal(report.spans.generated, report.spans.acknowledged + report.spans.failed);
-      assert.equal(report.spans.acknowledged, receiver.spans.length);
-    } finally {
-      await receiver.close();
-    }
-  });
 });
