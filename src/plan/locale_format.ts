@@ -7,7 +7,7 @@ import type { ContentLocale } from "../script/template.ts";
 import { DAYS, MONTHS } from "./calendar.ts";
 
 /** How a date template shows a date: ISO, weekday and day, a time, an ISO timestamp. */
-export type DateFormat = "iso" | "long" | "time" | "datetime";
+export type DateFormat = "iso" | "long" | "time" | "datetime" | "unix";
 
 interface LocaleNames {
   days: readonly string[];
@@ -106,6 +106,8 @@ const LOCALES: Record<ContentLocale, LocaleNames> = {
 
 /** Formats a date in UTC for a locale, so output does not depend on the machine's time zone. */
 export function formatDate(date: Date, format: DateFormat, locale: ContentLocale = "en"): string {
+  // Epoch seconds with microseconds, as Slack's message ts and many APIs write a moment.
+  if (format === "unix") return (date.getTime() / 1000).toFixed(6);
   const iso = date.toISOString();
   if (format === "time") return iso.slice(11, 16);
   if (format === "datetime") return `${iso.slice(0, 19)}Z`;

@@ -20,6 +20,7 @@ test("formatDate() writes a date as each content locale writes it", () => {
 test("formatDate() keeps times and timestamps machine-readable in every locale", () => {
   assert.equal(formatDate(SATURDAY, "time", "de"), "09:05");
   assert.equal(formatDate(SATURDAY, "datetime", "fr"), "2026-11-28T09:05:00Z");
+  assert.equal(formatDate(SATURDAY, "unix"), String(SATURDAY.getTime() / 1000) + ".000000");
   assert.equal(formatDate(new Date("2026-03-01T00:00:00Z"), "iso", "de"), "01.03.2026");
 });
 

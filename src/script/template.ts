@@ -30,7 +30,7 @@ export type TemplateExpr =
   | {
     kind: "date";
     offsetMs: number;
-    format: "iso" | "long" | "time" | "datetime";
+    format: "iso" | "long" | "time" | "datetime" | "unix";
     locale: ContentLocale;
   }
   | { kind: "pick"; options: string[] }
@@ -109,7 +109,13 @@ export function hasTemplate(text: string): boolean {
 const INT_RANGE = /^(\d+)\.\.(\d+)$/;
 const MONEY_RANGE = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/;
 
-const DATE_FORMATS = { date: "iso", longdate: "long", time: "time", datetime: "datetime" } as const;
+const DATE_FORMATS = {
+  date: "iso",
+  longdate: "long",
+  time: "time",
+  datetime: "datetime",
+  unixtime: "unix",
+} as const;
 
 /** The arguments of a date or money template without a trailing locale, and the locale. */
 function withLocale(rest: string[]): { arg: string; locale: ContentLocale } {
