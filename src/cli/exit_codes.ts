@@ -1,4 +1,4 @@
-/** The process exit codes, one documented list (also in the README). */
+/** The process exit codes, one documented list (also in docs/targets.md). */
 export const EXIT = {
   /** Everything was done and delivered. */
   ok: 0,

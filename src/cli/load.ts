@@ -121,7 +121,7 @@ Live (sessions arrive now at the rate, each turn sent when its time comes):
   --rate R            arrival rate, e.g. 20/s, 300/m
   --ramp D            ramp from 0 to the rate over D first
   --profile FILE      arrival phases from a YAML load profile instead of --duration,
-                      --rate and --ramp (see README)
+                      --rate and --ramp (see docs/load.md)
   --poisson           Poisson arrivals instead of evenly spaced ones
   --time-scale K      play every session K times faster (default 1, at most 10000): think
                       times, step durations, gaps and times to first token are all divided

@@ -5,7 +5,7 @@
  * once they are resolved. The I/O that asks Langfuse and creates what is missing is
  * `src/cli/fixtures.ts`.
  *
- * Decisions, documented in the README:
+ * Decisions, documented in docs/langfuse.md:
  * - A run needs the declared prompts its generations name (a shared prompts file may declare
  *   more); `{ name, version }` references must already exist.
  * - Prompt content is its type, its prompt (text or messages) and its config. Labels, tags and
