@@ -308,7 +308,9 @@ test("purge names the trace Langfuse answered 200 for but never deleted, keeps i
     const traceIds = traceIdsOf(manifest);
     const stuck = traceIds[1];
     fake.ignoreDeletes(stuck);
-    const first = await purgeTask(fake, [path, "--yes", "--confirm-timeout", "2s"]);
+    // Long enough to read all three back at 2 reads a second on a busy machine: the stuck one
+    // is then named still visible, not "not read back".
+    const first = await purgeTask(fake, [path, "--yes", "--confirm-timeout", "8s"]);
     assert.equal(first.code, 5, first.stderr);
     assert.match(
       first.stderr,
