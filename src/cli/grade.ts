@@ -18,7 +18,7 @@ import { formatGrade } from "../report/grade_table.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { parseCommandArgs } from "./options.ts";
-import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "./verify.ts";
+import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "../run/langfuse_access.ts";
 
 /** `grade --help`. */
 export const GRADE_HELP = `Usage: session-replay grade <out/run.json | out/run.load.json> [options]

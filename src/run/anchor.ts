@@ -13,7 +13,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isRunIdentity, type RunIdentity } from "../report/run_identity.ts";
-import { parseAt } from "./time.ts";
+import { parseAt } from "../cli/time.ts";
 
 /** The anchor a run used, as recorded in its manifest / load report. */
 export interface TimeAnchor {
