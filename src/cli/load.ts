@@ -141,11 +141,52 @@ export async function loadCommand(
   io: Io,
   options: RunOptions = {},
 ): Promise<number> {
-  const { values, positionals } = parse(args);
-  if (values.help) {
+  const built = await loadSpecOf(args, io, options);
+  if (built === undefined) {
     io.out(LOAD_HELP);
     return EXIT.ok;
   }
+  const outcome = await loadRun(built.spec, { io, langfuse: built.langfuse, notes: io.out });
+  const { report } = outcome;
+  const failed = !report.thresholds.met || report.stopped !== undefined ||
+    outcome.unwritten.length > 0;
+  (failed ? io.err : io.out)(formatLoadReport(report, outcome.reportPath));
+  if (outcome.fixturesNote) io.out(outcome.fixturesNote);
+  if (outcome.reviewText) {
+    (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
+  }
+  for (const problem of outcome.unwritten) io.err(problem);
+  if (outcome.crashed) {
+    io.err(
+      `Internal error in ${outcome.crashed}\nThe run was stopped; every span it generated is ` +
+        `counted in the report above. This is a bug in session-replay: please report it with ` +
+        `this message.`,
+    );
+    return EXIT.internal;
+  }
+  if (outcome.unwritten.length > 0) return EXIT.usage;
+  if (io.interrupted()) return EXIT.interrupted;
+  // Spans failed or dropped beyond their budgets (or a fatal export) say delivery failed;
+  // a run that delivered everything and only missed a --threshold says so with its own code.
+  if (!outcome.budgetsMet || (report.stopped !== undefined && !outcome.aborted)) {
+    return EXIT.deliveryFailed;
+  }
+  if (failed) return EXIT.thresholdMissed;
+  return outcome.langfuseFailed ? EXIT.langfuseApi : EXIT.ok;
+}
+
+/**
+ * A `load` command line as the spec of its run, with the run's Langfuse access: reads the
+ * scripts and the profile and checks everything the command checks before sending (flags,
+ * mode, --shard, --workers, the target), sending nothing; undefined when it asks for --help.
+ */
+export async function loadSpecOf(
+  args: string[],
+  io: Io,
+  options: RunOptions = {},
+): Promise<{ spec: LoadSpec; langfuse: RunLangfuse } | undefined> {
+  const { values, positionals } = parse(args);
+  if (values.help) return undefined;
   if (positionals.length === 0) {
     throw new CliError("load needs at least one script file", EXIT.usage);
   }
@@ -235,48 +276,7 @@ export async function loadCommand(
       }
       : {}),
   };
-  const outcome = await loadRun(spec, { io, langfuse, notes: io.out });
-  const { report } = outcome;
-  const failed = !report.thresholds.met || report.stopped !== undefined ||
-    outcome.unwritten.length > 0;
-  (failed ? io.err : io.out)(formatLoadReport(report, outcome.reportPath));
-  if (outcome.fixturesNote) io.out(outcome.fixturesNote);
-  if (outcome.reviewText) {
-    (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
-  }
-  for (const problem of outcome.unwritten) io.err(problem);
-  if (outcome.crashed) {
-    io.err(
-      `Internal error in ${outcome.crashed}\nThe run was stopped; every span it generated is ` +
-        `counted in the report above. This is a bug in session-replay: please report it with ` +
-        `this message.`,
-    );
-    return EXIT.internal;
-  }
-  if (outcome.unwritten.length > 0) return EXIT.usage;
-  if (io.interrupted()) return EXIT.interrupted;
-  // Spans failed or dropped beyond their budgets (or a fatal export) say delivery failed;
-  // a run that delivered everything and only missed a --threshold says so with its own code.
-  if (!outcome.budgetsMet || (report.stopped !== undefined && !outcome.aborted)) {
-    return EXIT.deliveryFailed;
-  }
-  if (failed) return EXIT.thresholdMissed;
-  return outcome.langfuseFailed ? EXIT.langfuseApi : EXIT.ok;
-}
-
-/**
- * Checks a `load` command line as `loadCommand` does before it reads a script or sends
- * anything (flags, mode, --shard, --workers); throws the same CliError. For checking command
- * lines written elsewhere, such as the Kubernetes manifest in deploy/.
- */
-export async function checkLoadArgs(args: string[], nowMs: number) {
-  const { values, positionals } = parse(args);
-  checkLoadFlags(values);
-  const scale = scaleFromFlags(values, 1);
-  const { schedule, thresholds } = await buildSchedule(values, { now: () => nowMs });
-  thresholdsOf(values, thresholds);
-  if (values.seed !== undefined) parseSeed(values.seed);
-  return { scripts: positionals, scale, schedule };
+  return { spec, langfuse };
 }
 
 /** The default user pool of a run (see `defaultPoolSize`). */
