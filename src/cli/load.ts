@@ -32,7 +32,7 @@ import { DEFAULT_ABORT_DELAY_MS } from "../run/abort_watch.ts";
 import type { RunOptions } from "../run/deps.ts";
 import { RunLangfuse } from "../run/langfuse_access.ts";
 import { loadRun, type LoadSpec } from "../run/load.ts";
-import { prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review.ts";
+import { prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review_flags.ts";
 import { checkWorkersFit, scaleFromFlags } from "./scale_flags.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { checkLoadFlags, MAX_TIME_SCALE } from "./load_flags.ts";

@@ -10,7 +10,7 @@ import { reviewFailures } from "../report/review_report.ts";
 import { RunLangfuse } from "../run/langfuse_access.ts";
 import { type ReplayOutcome, replayRun, type ReplaySpec } from "../run/replay.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review.ts";
+import { prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review_flags.ts";
 import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
 import {
   loadAll,
