@@ -147,7 +147,7 @@ export async function targetFromFlags(
   const environments = scripts.map(({ script }) => script.trace.metadata.environment);
   // What the names already say is refused without contacting the host.
   guardProduction(productionReasons(target, env, environments), false);
-  if (target.kind === "langfuse") {
+  if (target.langfuseApi) {
     const project = await langfuseProjectName(options.langfuse.client, options);
     guardProduction(productionReasons(target, env, environments, project), false);
   }

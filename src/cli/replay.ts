@@ -105,7 +105,7 @@ export async function replayCommand(
   const seeded = values.seed !== undefined;
   const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
   const plant = plantFlag(values.plant);
-  if (values.verify && target.kind !== "langfuse") {
+  if (values.verify && !target.langfuseApi) {
     throw new CliError(
       "--verify reads back from Langfuse: it needs the langfuse target",
       EXIT.usage,

@@ -60,7 +60,7 @@ export async function prepareFixtures(
   // Review-only configs (the review layer's, which no score sends) are made sure of too.
   const named = new Set(needs.scoreConfigs.map((c) => c.name));
   needs.scoreConfigs.push(...reviewConfigs.filter((c) => !named.has(c.name)));
-  if (target.kind !== "langfuse") {
+  if (!target.langfuseApi) {
     if (needs.prompts.length === 0) return { links: NO_LINKS };
     const names = needs.prompts.map((p) => p.name).join(", ");
     return {

@@ -223,7 +223,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     concurrency: spec.concurrency,
     maxAlive: DEFAULT_MAX_ALIVE,
     // Only Langfuse gets the review layer; elsewhere nothing is selected (see deliverReview).
-    ...(!selector.empty && target.kind === "langfuse" ? { review: review.sources } : {}),
+    ...(!selector.empty && target.langfuseApi ? { review: review.sources } : {}),
     // The HTML report's time series and --abort-on-fail need the workers' export latencies.
     ...(html || abortWatch ? { timeline: true } : {}),
   }, {
@@ -272,7 +272,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     });
   const scores = notSent === undefined
     ? await deliverLoadScores(sessionsFile, { target, langfuse, planned: population.scores })
-    : scoresNotSent(population.scores, target.kind === "langfuse" ? notSent : undefined);
+    : scoresNotSent(population.scores, target.langfuseApi ? notSent : undefined);
   const reviewed = notSent === undefined
     ? await deliverReview(review, { target, langfuse, configIds, io })
     : reviewNotMade(target, review, notSent);
@@ -324,7 +324,7 @@ async function deliverLoadScores(
   { target, langfuse, planned }: { target: Target; langfuse: RunLangfuse; planned: number },
 ): Promise<ScoreDelivery> {
   // Only Langfuse takes scores: elsewhere they are counted, and the sessions file is not read back.
-  if (target.kind !== "langfuse") return scoresNotSent(planned);
+  if (!target.langfuseApi) return scoresNotSent(planned);
   const total: ScoreDelivery = { planned: 0, sent: 0, failed: {} };
   // Scores, not sessions, fill a chunk: one full ingestion batch (1000 events) per flush.
   const chunk: ScoreToSend[] = [];

@@ -178,7 +178,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
   const planned = scoresOf(report.sessions);
   report.scores = notSent === undefined
     ? await deliverScores(planned, { target, langfuse })
-    : scoresNotSent(planned.length, target.kind === "langfuse" ? notSent : undefined);
+    : scoresNotSent(planned.length, target.langfuseApi ? notSent : undefined);
   const reviewed = notSent === undefined
     ? await deliverReview(review, { target, langfuse, configIds, io })
     : reviewNotMade(target, review, notSent);

@@ -130,7 +130,7 @@ export async function prepareQueues(
   for (const source of run.sources) {
     for (const queue of source.review.queues ?? []) declared.set(queue.name, queue);
   }
-  if (declared.size === 0 || target.kind !== "langfuse") return;
+  if (declared.size === 0 || !target.langfuseApi) return;
   const client = langfuse.client;
   let existing: { name: string }[];
   try {
@@ -164,7 +164,7 @@ const PREFIX = "  review    ";
 /** The outcome when there is nothing to make, or no Langfuse to make it in. */
 function reviewSkipped(target: Target, run: ReviewRun): ReviewOutcome | undefined {
   if (run.selector.empty) return { text: "" };
-  if (target.kind === "langfuse") return undefined;
+  if (target.langfuseApi) return undefined;
   return {
     text: `${PREFIX}skipped: annotation queues and comments are made through Langfuse's API, ` +
       `so only the langfuse target gets them (this run went to ${target.kind})`,

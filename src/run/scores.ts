@@ -52,7 +52,7 @@ export async function deliverScores(
   { target, langfuse }: { target: Target; langfuse: RunLangfuse },
 ): Promise<ScoreDelivery> {
   if (scores.length === 0) return { planned: 0, sent: 0, failed: {} };
-  if (target.kind !== "langfuse") return scoresNotSent(scores.length);
+  if (!target.langfuseApi) return scoresNotSent(scores.length);
   const result = await sendScores(langfuse.client, scores);
   const failed: Record<string, number> = {};
   for (const { reason } of result.failed) failed[reason] = (failed[reason] ?? 0) + 1;
