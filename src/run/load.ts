@@ -17,7 +17,7 @@ import type { Threshold } from "../plan/thresholds.ts";
 import type { IdentityValue } from "../report/run_identity.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
-import { configIdsOf, reviewFailures } from "../report/review_report.ts";
+import { reviewFailures } from "../report/review_report.ts";
 import { redactorFor } from "../report/redact.ts";
 import { fsReason } from "../report/fs_reason.ts";
 import type { Target } from "../export/target.ts";
@@ -40,20 +40,12 @@ import {
 } from "../cli/paths.ts";
 import { HtmlRecording } from "../cli/html_output.ts";
 import { AbortWatch } from "./abort_watch.ts";
-import { resolveAnchor } from "./anchor.ts";
 import type { RunDeps } from "./deps.ts";
-import { prepareFixtures } from "./fixtures.ts";
 import type { RunLangfuse } from "./langfuse_access.ts";
 import { loadReportOf } from "./load_report.ts";
-import {
-  deliverReview,
-  prepareQueues,
-  reviewNotMade,
-  type ReviewRun,
-  reviewScoreConfigs,
-} from "./review.ts";
-import { runIdentity, runIdOf } from "./run_identity.ts";
+import type { ReviewRun } from "./review.ts";
 import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
+import { decideRun, prepareRun, settleRun } from "./sequence.ts";
 
 /** What to load, as the command resolved it from flags and files. */
 export interface LoadSpec {
@@ -125,9 +117,15 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   const { io, langfuse } = deps;
   const { scripts, target, review, seed, seeded, schedule, scale, users, weights } = spec;
   const backfill = schedule.kind === "backfill";
-  const identity = runIdentity({
+  const outDir = spec.outDir;
+  // The shards of a backfill share the unsharded run's id: together they send its spans. The
+  // shards of a live run each start when they start (each session's ids come from its own
+  // start): their run id is the identity's alone.
+  const { identity, anchor, runId, note } = await decideRun({
     command: "load",
     seed,
+    seeded,
+    files: spec.files,
     scripts,
     shape: {
       ...scheduleShape(schedule),
@@ -135,27 +133,13 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
       ...(weights.size > 0 ? { weights: Object.fromEntries(weights) } : {}),
     },
     target,
-  });
-  const outDir = spec.outDir;
-  const { anchor, note } = await resolveAnchor({
-    command: "load",
-    seed,
-    seeded,
-    scripts: spec.files,
-    fingerprint: identity.fingerprint,
     at: backfill ? spec.at : undefined,
     // Where this run's reports go: a re-run finds its report beside a --report outside --out-dir.
     dirs: backfill ? [outDir, ...(spec.reportPath ? [dirname(spec.reportPath)] : [])] : [],
-    nowMs: io.now(),
-  });
+    unanchored: scale.sharded && !backfill,
+  }, io.now());
   if (schedule.kind === "backfill") schedule.endMs = anchor.ms;
   if (note) deps.notes?.(note);
-  // From the identity and the anchor: a seeded re-run at the same anchor overwrites the same
-  // traces, and other scripts, flags or targets are another run. The shards of a backfill share
-  // the unsharded run's id: together they send its spans. The shards of a live run each start
-  // when they start (each session's ids come from its own start): their run id is the
-  // identity's alone.
-  const runId = runIdOf(identity, scale.sharded && !backfill ? undefined : anchor.ms);
   const selector = review.start(seed);
 
   const startedMs = io.now();
@@ -174,13 +158,9 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   if (target.path) await prepareFile(target.path, "--out");
   if (spec.html !== undefined) await prepareFile(spec.html, "--html");
   // Prompts and score configs exist before the first span; the plans link to them.
-  const fixtures = await prepareFixtures(scripts, {
-    target,
-    langfuse,
-    reviewConfigs: reviewScoreConfigs(review),
-  });
-  const configIds = configIdsOf(fixtures.fixtures);
-  await prepareQueues(review, { target, langfuse, configIds });
+  const place = { target, langfuse, review };
+  const prepared = await prepareRun(scripts, place);
+  const { fixtures } = prepared;
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
   const sessionsOut = openLines(sessionsFile, "--out-dir");
@@ -270,12 +250,13 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
       stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
       delivered: result.stats.failed === 0 && !fatal,
     });
-  const scores = notSent === undefined
-    ? await deliverLoadScores(sessionsFile, { target, langfuse, planned: population.scores })
-    : scoresNotSent(population.scores, target.langfuseApi ? notSent : undefined);
-  const reviewed = notSent === undefined
-    ? await deliverReview(review, { target, langfuse, configIds, io })
-    : reviewNotMade(target, review, notSent);
+  const { scores, reviewed } = await settleRun(notSent, {
+    ...place,
+    prepared,
+    io,
+    planned: population.scores,
+    sendScores: () => deliverLoadScores(sessionsFile, { ...place, planned: population.scores }),
+  });
   const { report, budgetsMet } = loadReportOf(spec, {
     result,
     runId,

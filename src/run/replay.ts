@@ -19,7 +19,7 @@ import type { SessionPlan } from "../plan/types.ts";
 import { interpretSpans, type LangfuseView } from "../report/langfuse_view.ts";
 import { redactorFor } from "../report/redact.ts";
 import { buildRunReport, type RunReport } from "../report/run_report.ts";
-import { configIdsOf, reviewFailures } from "../report/review_report.ts";
+import { reviewFailures } from "../report/review_report.ts";
 import { linkSession } from "../plan/fixtures.ts";
 import { scoresOf } from "../langfuse/scores.ts";
 import type { RunIdentity } from "../report/run_identity.ts";
@@ -36,17 +36,10 @@ import {
   writeOutput,
 } from "../cli/paths.ts";
 import { HtmlRecording } from "../cli/html_output.ts";
-import { resolveAnchor, type TimeAnchor } from "./anchor.ts";
-import { runIdentity, runIdOf } from "./run_identity.ts";
-import { prepareFixtures } from "./fixtures.ts";
-import {
-  deliverReview,
-  prepareQueues,
-  reviewNotMade,
-  type ReviewRun,
-  reviewScoreConfigs,
-} from "./review.ts";
-import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
+import type { TimeAnchor } from "./anchor.ts";
+import type { ReviewRun } from "./review.ts";
+import { deliverScores, heldBack } from "./scores.ts";
+import { decideRun, prepareRun, settleRun } from "./sequence.ts";
 import type { RunDeps } from "./deps.ts";
 import { runVerify } from "./verify.ts";
 
@@ -109,22 +102,19 @@ export interface ReplayDeps extends RunDeps {
 export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<ReplayOutcome> {
   const { io, langfuse } = deps;
   const { scripts, target, review, seed, seeded, plant } = spec;
-  const identity = runIdentity({ command: "replay", seed, scripts, shape: { plant }, target });
-  const { anchor, note } = await resolveAnchor({
+  const { identity, anchor, runId, note } = await decideRun({
     command: "replay",
     seed,
     seeded,
-    scripts: spec.files,
-    fingerprint: identity.fingerprint,
+    files: spec.files,
+    scripts,
+    shape: { plant },
+    target,
     at: spec.at,
     dirs: spec.manifestDir === undefined ? [] : [spec.manifestDir],
-    nowMs: io.now(),
-  });
+  }, io.now());
   if (note) deps.notes?.(note);
   const endMs = anchor.ms;
-  // From the identity and the anchor: a seeded re-run at the same anchor overwrites the same
-  // traces, and other scripts, flags or targets are another run.
-  const runId = runIdOf(identity, anchor.ms);
   const plans = scripts.map(({ script, file }) => {
     try {
       return planSession(script, { seed, endMs, file, runId, plant });
@@ -152,13 +142,9 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
   if (target.path) await prepareFile(target.path, "--out");
   if (spec.html !== undefined) await prepareFile(spec.html, "--html");
   // Prompts and score configs exist before the first span; the plans link to them.
-  const fixtures = await prepareFixtures(scripts, {
-    target,
-    langfuse,
-    reviewConfigs: reviewScoreConfigs(review),
-  });
-  const configIds = configIdsOf(fixtures.fixtures);
-  await prepareQueues(review, { target, langfuse, configIds });
+  const place = { target, langfuse, review };
+  const prepared = await prepareRun(scripts, place);
+  const { fixtures } = prepared;
   const linked = plans.map((plan) => linkSession(plan, fixtures.links));
   const html = spec.html === undefined ? undefined : new HtmlRecording({ now: io.now });
   const { report, receiver, latency } = await deliver(linked, target, deps, {
@@ -176,12 +162,14 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
     delivered,
   });
   const planned = scoresOf(report.sessions);
-  report.scores = notSent === undefined
-    ? await deliverScores(planned, { target, langfuse })
-    : scoresNotSent(planned.length, target.langfuseApi ? notSent : undefined);
-  const reviewed = notSent === undefined
-    ? await deliverReview(review, { target, langfuse, configIds, io })
-    : reviewNotMade(target, review, notSent);
+  const { scores, reviewed } = await settleRun(notSent, {
+    ...place,
+    prepared,
+    io,
+    planned: planned.length,
+    sendScores: () => deliverScores(planned, place),
+  });
+  report.scores = scores;
   if (reviewed.review) report.review = reviewed.review;
 
   let preview: LangfuseView | undefined;
