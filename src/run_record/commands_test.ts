@@ -1,0 +1,66 @@
+/**
+ * Every command that reads a run record refuses a wrong one through the reader, as a user runs
+ * it (`deno task …` / `bun run …`): the message names the file and the field, the exit code is
+ * the command's for bad input, and nothing is asked of Langfuse.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTask } from "../testing/tasks.ts";
+import { exampleLoadReport, V1, v1Json } from "../testing/run_record.ts";
+
+/** Langfuse variables that point at nothing: a command that got as far as asking would fail. */
+const ENV = {
+  LANGFUSE_BASE_URL: "http://127.0.0.1:39999",
+  LANGFUSE_PUBLIC_KEY: "pk-lf-run-record",
+  LANGFUSE_SECRET_KEY: "sk-lf-run-record",
+};
+
+/** The v1 manifest with its second trace's `turn` a string, written to a temporary file. */
+async function wrongManifest(): Promise<string> {
+  const manifest = v1Json(V1.manifest) as { sessions: { traces: Record<string, unknown>[] }[] };
+  manifest.sessions[0].traces[1].turn = "2";
+  const path = join(await mkdtemp(join(tmpdir(), "run-record-cmd-")), "run_bad.json");
+  await writeFile(path, JSON.stringify(manifest));
+  return path;
+}
+
+const FIELD = /run_bad\.json: sessions\[0\]\.traces\[1\]\.turn must be a number, not a string/;
+
+const commands: [string, string[], number][] = [
+  ["verify", [], 2],
+  ["purge", ["--yes"], 2],
+  ["grade", [], 3],
+];
+
+for (const [command, args, code] of commands) {
+  test(`${command} given a manifest with a wrong field exits ${code}, naming file and field`, {
+    timeout: 60_000,
+  }, async () => {
+    const path = await wrongManifest();
+    const result = await startTask(command, [path, ...args], { env: ENV, isolated: true });
+    assert.equal(result.code, code, result.stderr);
+    assert.match(result.stderr, FIELD);
+    assert.doesNotMatch(result.stderr, /Internal error/);
+  });
+}
+
+test("report merge given a shard report of a newer record version exits 3, naming it", {
+  timeout: 60_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "run-record-cmd-"));
+  const path = join(dir, "run_x.shard1of2.load.json");
+  await writeFile(path, JSON.stringify(exampleLoadReport({ recordVersion: 3 })));
+  const result = await startTask(
+    "report",
+    ["merge", path, "--out", join(dir, "merged.json")],
+    { env: ENV, isolated: true },
+  );
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(
+    result.stderr,
+    /run_x\.shard1of2\.load\.json: record version 3 is newer than this session-replay reads \(up to 2\)/,
+  );
+});
