@@ -457,3 +457,22 @@ export type _SchemaMatchesTypes = [
   Holds<Same<ShardFacts["latency"], HistogramState>>,
   Holds<Same<NonNullable<LoadReport["thresholds"]["checks"]>[number], ThresholdCheck>>,
 ];
+
+const versioned = { [VERSION_FIELD]: z.literal(RECORD_VERSION) };
+
+/** The JSON Schemas of the files as version 2 writes them, by file name under `schema/run-record/`. */
+export function runRecordJsonSchemas(): Record<string, Record<string, unknown>> {
+  const schemas = {
+    "manifest.schema.json": [RunReport.extend(versioned), "replay manifest"],
+    "load-report.schema.json": [LoadReport.extend(versioned), "load report"],
+    "merged-load-report.schema.json": [MergedLoadReport.extend(versioned), "merged load report"],
+    "sessions-line.schema.json": [SessionLine, "sessions file line"],
+  } as const;
+  return Object.fromEntries(
+    Object.entries(schemas).map(([name, [schema, title]]) => [name, {
+      ...z.toJSONSchema(schema, { io: "input" }),
+      $id: `https://github.com/session-replay/session-replay/schema/run-record/${name}`,
+      title: `session-replay ${title}, record version ${RECORD_VERSION}`,
+    }]),
+  );
+}
