@@ -13,6 +13,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { z } from "zod";
+import { fsReason } from "../report/fs_reason.ts";
 import { formatPath } from "../script/errors.ts";
 import { readTextFile, TextFileError } from "../script/text_file.ts";
 import {
@@ -114,7 +115,7 @@ export async function* readSessionsFile(file: string): AsyncGenerator<ManifestSe
     }
   } catch (error) {
     if (error instanceof RunRecordError) throw error;
-    throw new RunRecordError(`${file}: cannot be read: ${readFailure(error)}`, { file });
+    throw new RunRecordError(`${file}: cannot be read: ${fsReason(error)}`, { file });
   } finally {
     lines.close();
   }
@@ -190,12 +191,4 @@ function kindOf(value: unknown): string {
 
 function where(place: { file: string; line?: number }): string {
   return place.line === undefined ? place.file : `${place.file}:${place.line}`;
-}
-
-function readFailure(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EACCES") return "permission denied";
-  if (code === "EISDIR") return "it is a directory";
-  return (error as Error).message ?? String(error);
 }
