@@ -1,15 +1,18 @@
 /**
  * Every command that reads a run record refuses a wrong one through the reader, as a user runs
  * it (`deno task …` / `bun run …`): the message names the file and the field, the exit code is
- * the command's for bad input, and nothing is asked of Langfuse.
+ * the command's for bad input, and nothing is asked of Langfuse. Replay and load write records
+ * the reader reads.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTask } from "../testing/tasks.ts";
 import { exampleLoadReport, V1, v1Json } from "../testing/run_record.ts";
+import { readRunRecord } from "./read.ts";
+import { openRunFile, runSessions } from "./run_file.ts";
 
 /** Langfuse variables that point at nothing: a command that got as far as asking would fail. */
 const ENV = {
@@ -63,4 +66,42 @@ test("report merge given a shard report of a newer record version exits 3, namin
     result.stderr,
     /run_x\.shard1of2\.load\.json: record version 3 is newer than this session-replay reads \(up to 2\)/,
   );
+});
+
+test("replay and load write version-2 records that their readers read back", {
+  timeout: 90_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "run-record-cmd-"));
+  const common = ["conversations/order-status.yaml", "--target", "file", "--seed", "42"];
+  const replay = await startTask("replay", [
+    ...common,
+    "--out",
+    join(dir, "replay.otlp.jsonl"),
+    "--manifest-dir",
+    dir,
+  ], { env: ENV, isolated: true });
+  assert.equal(replay.code, 0, replay.stderr);
+  const load = await startTask("load", [
+    ...common,
+    "--sessions",
+    "3",
+    "--out",
+    join(dir, "load.otlp.jsonl"),
+    "--out-dir",
+    dir,
+  ], { env: ENV, isolated: true });
+  assert.equal(load.code, 0, load.stderr);
+  const names = await readdir(dir);
+  const manifest = join(dir, names.find((n) => /^run_[0-9a-f]+\.json$/.test(n))!);
+  const report = join(dir, names.find((n) => n.endsWith(".load.json"))!);
+  for (const file of [manifest, report]) {
+    assert.equal(JSON.parse(await readFile(file, "utf8")).recordVersion, 2, file);
+  }
+  assert.equal((await readRunRecord(manifest)).kind, "replay");
+  const run = await openRunFile(report);
+  const sessions: string[] = [];
+  for await (const session of runSessions(run)) sessions.push(session.sessionId);
+  assert.equal(sessions.length, 3);
+  const [line] = (await readFile(run.sessionsFiles![0], "utf8")).split("\n");
+  assert.match(line, /^\{"recordVersion":2,/);
 });
