@@ -8,9 +8,14 @@
  * @example
  * deno task grade out/run_0a1b2c3d4e5f.load.json --json
  */
-import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
-import { openRunFile, partOfRun, RunFileError, runSessions } from "../langfuse/purge.ts";
+import {
+  openRunFile,
+  partOfRun,
+  type RunFile,
+  RunFileError,
+  runSessions,
+} from "../langfuse/purge.ts";
 import { readReviewerScores } from "../langfuse/review_scores.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
 import { type GradeItem, gradeReviewers, hasAnswerKey, type KeySession } from "../report/grade.ts";
@@ -155,13 +160,10 @@ interface GradeRun {
 async function readRun(path: string): Promise<GradeRun> {
   const unreadable = (error: unknown): unknown =>
     error instanceof RunFileError ? new CliError(error.message, EXIT.invalidScript) : error;
-  let runId: string;
-  let part: string | undefined;
+  let run: RunFile;
   const sessions: KeySession[] = [];
   try {
-    const run = await openRunFile(path);
-    runId = run.runId;
-    part = partOfRun(run);
+    run = await openRunFile(path);
     for await (const session of runSessions(run)) {
       sessions.push({
         sessionId: session.sessionId,
@@ -179,7 +181,7 @@ async function readRun(path: string): Promise<GradeRun> {
       EXIT.invalidScript,
     );
   }
-  const items = await reviewItems(path);
+  const items = reviewItems(run);
   if (items.length === 0) {
     throw new CliError(
       `${path}: the run put nothing in an annotation queue (its manifest has no review items), ` +
@@ -188,45 +190,18 @@ async function readRun(path: string): Promise<GradeRun> {
       EXIT.invalidScript,
     );
   }
-  return { runId, sessions, items, ...(part ? { part } : {}) };
+  const part = partOfRun(run);
+  return { runId: run.runId, sessions, items, ...(part ? { part } : {}) };
 }
 
-/** The `review.items` of a manifest or load report (both keep them at the top level). */
-async function reviewItems(path: string): Promise<GradeItem[]> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readTextFile(path));
-  } catch (error) {
-    if (error instanceof TextFileError || error instanceof SyntaxError) {
-      throw new CliError(`${path}: cannot be read again: ${error.message}`, EXIT.invalidScript);
-    }
-    throw error;
-  }
-  const review = isRecord(data) ? data.review : undefined;
-  const items = isRecord(review) ? review.items : undefined;
-  if (items === undefined) return [];
-  if (
-    !Array.isArray(items) ||
-    !items.every((item) =>
-      isRecord(item) && typeof item.queueId === "string" && typeof item.objectId === "string" &&
-      typeof item.objectType === "string"
-    )
-  ) {
-    throw new CliError(
-      `${path}: review.items is not a list of { queueId, id, objectType, objectId }`,
-      EXIT.invalidScript,
-    );
-  }
-  return (items as Record<string, string>[]).map((item) => ({
-    queueId: item.queueId,
-    id: typeof item.id === "string" ? item.id : "",
-    objectType: item.objectType,
-    objectId: item.objectId,
+/** The `review.items` of a run's manifest or load report (the reader checked their shape). */
+function reviewItems(run: RunFile): GradeItem[] {
+  return (run.review?.items ?? []).map(({ queueId, id, objectType, objectId }) => ({
+    queueId,
+    id,
+    objectType,
+    objectId,
   }));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function readRate(text: string): number {

@@ -3,8 +3,6 @@
  * live at a rate, every span accounted for. Writes one line per session to a sessions file and
  * a JSON report; exits non-zero when a span failed or a threshold was missed.
  */
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import {
   expectedArrivals,
@@ -40,9 +38,11 @@ import {
 } from "../plan/thresholds.ts";
 import { AbortWatch, DEFAULT_ABORT_DELAY_MS } from "./abort_watch.ts";
 import { redactorFor } from "../report/redact.ts";
+import { readSessionsFile } from "../run_record/read.ts";
+import { recordText } from "../run_record/write.ts";
 import { fsReason } from "../report/fs_reason.ts";
 import { shardFacts } from "../report/shard_report.ts";
-import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
+import type { ScoreDelivery } from "../report/run_report.ts";
 import type { IdentityValue } from "../report/run_identity.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
@@ -466,7 +466,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     },
     spansPerSecond,
     population: shape,
-    ...(fixtures.fixtures ? { fixtures: fixtures.fixtures } : {}),
+    ...(fixtures.fixtures ? { resources: fixtures.fixtures } : {}),
     ...(scores ? { scores } : {}),
     ...(reviewed.review ? { review: reviewed.review } : {}),
     ...(live
@@ -499,7 +499,7 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
       : {}),
   };
   const reportUnwritten = await attemptWrite(() =>
-    writeOutput(reportPath, clean(JSON.stringify(report, null, 2)) + "\n", "--report")
+    writeOutput(reportPath, recordText(report, io.env), "--report")
   );
   const htmlUnwritten = html
     ? await attemptWrite(() => html.writeLoad(values.html!, report, population, io.env))
@@ -576,10 +576,8 @@ async function deliverLoadScores(
       total.failed[reason] = (total.failed[reason] ?? 0) + n;
     }
   };
-  const lines = createInterface({ input: createReadStream(sessionsFile), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === "") continue;
-    chunk.push(...scoresOf([JSON.parse(line) as ManifestSession]));
+  for await (const session of readSessionsFile(sessionsFile)) {
+    chunk.push(...scoresOf([session]));
     while (chunk.length >= 1000) await flush();
   }
   await flush();

@@ -193,7 +193,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
         ]
         : []),
       ...(comments > 0 ? [`  keep      ${count(comments, "comment")}: ${COMMENTS_STAY}`] : []),
-      ...keptFixtures(run.fixtures),
+      ...keptFixtures(run.resources),
       `  sent to   ${run.target.describe}`,
     ].join("\n"),
   );

@@ -14,7 +14,7 @@ import { FINDINGS } from "../script/vocabulary.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import { interpretSpans } from "../report/langfuse_view.ts";
 import { renderPreview } from "../report/preview.ts";
-import { redactorFor } from "../report/redact.ts";
+import { recordText } from "../run_record/write.ts";
 import { buildRunReport, formatSummary, type RunReport } from "../report/run_report.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
@@ -201,7 +201,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     anchor,
     identity,
   }, html);
-  if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
+  if (fixtures.fixtures) report.resources = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   const notSent = heldBack({
     stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
@@ -227,7 +227,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   if (!values["no-manifest"]) {
     manifestPath = join(manifestDir, `${runId}.json`);
     // The manifest leaves the process too: the run's secrets are removed from it.
-    const text = redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n";
+    const text = recordText(report, io.env);
     manifestUnwritten = await attemptWrite(() =>
       writeOutput(manifestPath!, text, "--manifest-dir")
     );
@@ -256,7 +256,7 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
         runId,
         sessions: report.sessions,
         sentTo: report.target.url,
-        ...(report.fixtures ? { fixtures: report.fixtures } : {}),
+        ...(report.resources ? { fixtures: report.resources } : {}),
         ...(report.review ? { review: report.review } : {}),
       },
       io,

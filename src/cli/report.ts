@@ -9,8 +9,8 @@
 import { dirname, join, resolve } from "node:path";
 import { formatLoadReport, isWholeRun } from "../report/load_report.ts";
 import { mergeShardReports, ReportMergeError, type ShardInput } from "../report/shard_report.ts";
-import { redactorFor } from "../report/redact.ts";
-import { readTextFile, TextFileError } from "../script/text_file.ts";
+import { readRunRecord, RunRecordError } from "../run_record/read.ts";
+import { recordText } from "../run_record/write.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { parseCommandArgs } from "./options.ts";
@@ -76,23 +76,12 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   if (values.html !== undefined) await prepareFile(values.html, "--html");
   const inputs: ShardInput[] = [];
   for (const file of files) {
-    let text: string;
     try {
-      text = await readTextFile(file);
+      inputs.push({ file, report: (await readRunRecord(file)).record });
     } catch (error) {
-      if (error instanceof TextFileError) throw new CliError(error.message, EXIT.invalidScript);
+      if (error instanceof RunRecordError) throw new CliError(error.message, EXIT.invalidScript);
       throw error;
     }
-    let report: unknown;
-    try {
-      report = JSON.parse(text);
-    } catch (error) {
-      throw new CliError(
-        `${file}: not JSON (${(error as Error).message}); give the shards' .load.json reports`,
-        EXIT.invalidScript,
-      );
-    }
-    inputs.push({ file, report });
   }
   let merge;
   try {
@@ -109,10 +98,9 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   const merged = merge.report;
   const out = values.out ?? join(dirname(files[0]), `${merged.runId}.merged.json`);
   if (values.out === undefined) await prepareFile(out, "--out");
-  const clean = redactorFor(io.env);
   // A file that cannot be written is said after the summary, which is printed anyway.
   const outUnwritten = await attemptWrite(() =>
-    writeOutput(out, clean(JSON.stringify(merged, null, 2)) + "\n", "--out")
+    writeOutput(out, recordText(merged, io.env), "--out")
   );
   const htmlUnwritten = values.html === undefined
     ? undefined

@@ -117,7 +117,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       runId: run.runId,
       sessions,
       sentTo: run.target.url,
-      ...(run.fixtures ? { fixtures: run.fixtures } : {}),
+      ...(run.resources ? { fixtures: run.resources } : {}),
       ...(run.review ? { review: run.review } : {}),
     },
     io,

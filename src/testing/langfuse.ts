@@ -11,6 +11,7 @@ import { basicAuth } from "./otlp.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
 import type { FakeLangfuse } from "./fake_langfuse/server.ts";
 import { scoresOf, sendScores } from "../langfuse/scores.ts";
+import { readRunRecord } from "../run_record/read.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { captureIo } from "./io.ts";
 
@@ -45,7 +46,9 @@ export async function replayWithScores(
   );
   assert.equal(code, 0, sent.err());
   const path = join(dir, (await readdir(dir)).find((name) => name.startsWith("run_"))!);
-  const manifest: RunReport = JSON.parse(await readFile(path, "utf8"));
+  const read = await readRunRecord(path);
+  if (read.kind !== "replay") throw new Error(`${path}: a load report, not a replay manifest`);
+  const manifest: RunReport = read.record;
   // Idempotent, so harmless should replay send them itself.
   assert.deepEqual(
     (await sendScores(langfuseClientFor(fake), scoresOf(manifest.sessions))).failed,
