@@ -26,7 +26,7 @@ import {
   type TraceWithDetails,
 } from "../../langfuse/api_types.ts";
 
-/** Thrown by a handler to answer with `status` and a `{ message }` body. */
+/** Thrown by a handler to answer with `status` and a `{ message }` body (see `body()`). */
 export class HttpAnswer extends Error {
   /** `headers` are extra response headers, e.g. Retry-After. */
   constructor(
@@ -35,6 +35,11 @@ export class HttpAnswer extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+  }
+
+  /** The JSON body Langfuse answers with: `{ message }`. */
+  body(): Record<string, unknown> {
+    return { message: this.message };
   }
 }
 

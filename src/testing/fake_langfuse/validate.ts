@@ -15,6 +15,10 @@ export class LangfuseAnswer extends HttpAnswer {
   constructor(status: number, message: string, readonly error: unknown) {
     super(status, message);
   }
+
+  override body(): Record<string, unknown> {
+    return { message: this.message, error: this.error };
+  }
 }
 
 /** 400 InvalidRequestError. */
