@@ -82,9 +82,8 @@ test("the v4 fake answers v2 observations, v3 scores, score posts and deletes an
       method: "DELETE",
       path: "/api/public/scores/never-sent",
     });
-    // A v4 events-only server refuses the legacy reads with a 404 of the same shape.
     await contract.call({
-      fixture: "error_not_found.json",
+      fixture: "error_events_only.json",
       status: 404,
       method: "GET",
       path: "/api/public/traces",

@@ -43,6 +43,18 @@ export class HttpAnswer extends Error {
   }
 }
 
+/** A Langfuse error answer: `{message, error}` where `error` is a class name or zod issues. */
+export class LangfuseAnswer extends HttpAnswer {
+  /** `error` is the body's `error` value. */
+  constructor(status: number, message: string, readonly error: unknown) {
+    super(status, message);
+  }
+
+  override body(): Record<string, unknown> {
+    return { message: this.message, error: this.error };
+  }
+}
+
 const DEFAULT_GROUPS: ObservationFieldGroup[] = ["core", "basic"];
 
 /** `GET /api/public/v2/observations`: filtered rows, newest first, cursor-paged. */
@@ -111,7 +123,13 @@ export function traceAnswer(
   facts: ViewFacts,
 ): TraceWithDetails {
   const trace = interpretSpans(spans.map((s) => s.span)).traces.find((t) => t.id === id);
-  if (!trace) throw new HttpAnswer(404, `Trace ${id} not found within authorized project`);
+  if (!trace) {
+    throw new LangfuseAnswer(
+      404,
+      `Trace ${id} not found within authorized project`,
+      "LangfuseNotFoundError",
+    );
+  }
   return traceWithDetails(trace, spans, facts);
 }
 
@@ -123,7 +141,10 @@ export function sessionAnswer(
 ): SessionWithTraces {
   const view = interpretSpans(spans.map((s) => s.span));
   const found = sessionWithTraces(id, view.traces, spans, facts);
-  if (!found) throw new HttpAnswer(404, "Session not found within authorized project");
+  if (!found) {
+    const message = "Session not found within authorized project";
+    throw new LangfuseAnswer(404, message, "LangfuseNotFoundError");
+  }
   return found;
 }
 
