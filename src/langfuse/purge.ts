@@ -92,7 +92,10 @@ export interface PurgeResult {
   failed: FailedDelete[];
   /** DELETE /api/public/traces requests sent. */
   requests: number;
-  /** Session scores deleted (those Langfuse did not have are not counted). */
+  /**
+   * Session-score deletes Langfuse accepted. It queues each without looking the score up
+   * (202 either way), so a score it never had counts too.
+   */
   sessionScores: number;
   /** What could not be deleted yet because a Langfuse budget is spent; absent when all went. */
   left?: PurgeLeft;
