@@ -39,6 +39,8 @@ export interface Flag<V = unknown, O extends FlagOption = FlagOption> {
   readonly help: string;
   /** The typed value of what was given; throws a usage error naming `flag` for a bad one. */
   readonly read: (raw: Raw, flag: string) => V;
+  /** The declared default as the help must say it (`2m`, `64`); absent without one. */
+  readonly defaultText?: string;
 }
 
 /** A command's flags by long name. */
@@ -96,13 +98,26 @@ function valueFlag<V, D extends V | undefined>(
   help: string,
   options: ValueOptions & { default?: D },
   parse: (text: string, flag: string) => V,
+  show: (value: V) => string = String,
 ): Flag<V | D, { type: "string"; short?: string }> {
   return {
     option: options.short ? { type: "string", short: options.short } : { type: "string" },
     value,
     help,
     read: (raw, flag) => raw === undefined ? options.default as D : parse(raw as string, flag),
+    ...(options.default === undefined ? {} : { defaultText: show(options.default as V) }),
   };
+}
+
+const UNITS: [string, number][] = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], [
+  "s",
+  1_000,
+]];
+
+/** `ms` in the largest unit that divides it: 1d, 2m, 10s, 250ms. */
+export function durationText(ms: number): string {
+  const [unit, size] = UNITS.find(([, size]) => ms >= size && ms % size === 0) ?? ["ms", 1];
+  return `${ms / size}${unit}`;
 }
 
 /** A text value, unchecked unless `pattern` is given. */
@@ -226,7 +241,7 @@ export function durationFlag<D extends number | undefined = undefined>(
     } catch {
       throw badValue(flag, options.what, text);
     }
-  });
+  }, durationText);
 }
 
 /** An arrival rate (`20/s`, `300/m`, `5000/h`) in sessions per second. */

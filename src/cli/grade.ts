@@ -21,7 +21,7 @@ import { flagsHelp, HELP_FLAG, numberFlag, parseFlags, switchFlag } from "./flag
 import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "./verify.ts";
 
 /** The flags of `grade`. */
-const GRADE_FLAGS = {
+export const GRADE_FLAGS = {
   json: switchFlag("print the grading as JSON instead of a table"),
   "reads-per-second": numberFlag(
     "R",

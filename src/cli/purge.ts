@@ -50,7 +50,7 @@ const MAX_CONFIRM_MS = 3_600_000;
 const MAX_CONFIRM_TEXT = "1h";
 
 /** The flags of `purge`. */
-const PURGE_FLAGS = {
+export const PURGE_FLAGS = {
   yes: switchFlag("delete without asking (required when the input is not a terminal)", {
     short: "y",
   }),

@@ -61,7 +61,7 @@ const SCHEMA_FILE = "schema/conversation.schema.json";
 const HELD_BYTES = formatBytes(MAX_HELD_BYTES);
 
 /** The flags of `record`: its sources, then its options. */
-const RECORD_FLAGS = {
+export const RECORD_FLAGS = {
   session: textFlag("ID", "one Langfuse session; --out names a .yaml file (or a directory)"),
   user: textFlag("ID", "that user's newest sessions into the --out directory"),
   from: textFlag(

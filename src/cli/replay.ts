@@ -56,7 +56,7 @@ import type { Io } from "./io.ts";
 import { taskCommand } from "../runtime.ts";
 
 /** The flags of `replay`. */
-const REPLAY_FLAGS = {
+export const REPLAY_FLAGS = {
   seed: seedFlag("reproducible ids, timing and content; a re-run overwrites the same traces"),
   at: textFlag(
     "TIME",

@@ -18,7 +18,7 @@ import { attemptWrite, prepareFile, refuseSamePath, writeOutput } from "./paths.
 import { writeMergedHtml } from "./html_output.ts";
 
 /** The flags of `report`. */
-const REPORT_FLAGS = {
+export const REPORT_FLAGS = {
   out: textFlag(
     "FILE",
     "where to write the merged report (default <run id>.merged.json beside the first)",

@@ -24,7 +24,7 @@ export const DEFAULT_REALISM_SEED = 1;
 const t = REALISM_THRESHOLDS;
 
 /** The flags of `validate`. */
-const VALIDATE_FLAGS = {
+export const VALIDATE_FLAGS = {
   realism: switchFlag(
     "also plan a load of the scripts in-process, as load --sessions N --seed S would (nothing " +
       "sent), and show how real it reads: distinct user messages and answers (numbers and " +

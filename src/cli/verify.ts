@@ -48,7 +48,7 @@ import {
 const FULL_LIST_LIMIT = 50;
 
 /** The flags of `verify`. */
-const VERIFY_FLAGS = {
+export const VERIFY_FLAGS = {
   timeout: durationFlag("D", "stop reading after D, e.g. 30s, 5m (default 2m, at most 1d)", {
     maxMs: MAX_TIMEOUT_MS,
     maxText: "1d",
