@@ -282,7 +282,8 @@ export function optionsOf<T extends FlagTable>(table: T): OptionsOf<T> {
 
 /**
  * Parses a command's arguments by its table: `values` as parseArgs gives them (text as typed),
- * `flags` typed with defaults applied, and the positionals. An unknown flag, a value flag without
+ * `flags` typed with defaults applied (not read when `--help` is given: the help answers
+ * whatever else is on the line), and the positionals. An unknown flag, a value flag without
  * its value, a value flag given twice or a bad value is a usage error naming the flag; a value
  * may start with a dash and a digit in the space form (`--at -3d`, see args.ts).
  */
