@@ -22,8 +22,19 @@ import { type GradeItem, gradeReviewers, hasAnswerKey, type KeySession } from ".
 import { formatGrade } from "../report/grade_table.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { parseCommandArgs } from "./options.ts";
+import { flagsHelp, HELP_FLAG, numberFlag, parseFlags, switchFlag } from "./flags.ts";
 import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "./verify.ts";
+
+/** The flags of `grade`. */
+export const GRADE_FLAGS = {
+  json: switchFlag("print the grading as JSON instead of a table"),
+  "reads-per-second": numberFlag(
+    "R",
+    `most API reads a second (default ${DEFAULT_READS_PER_SECOND}; 0.5 on Langfuse Cloud Hobby)`,
+    { default: DEFAULT_READS_PER_SECOND },
+  ),
+  help: HELP_FLAG,
+};
 
 /** `grade --help`. */
 export const GRADE_HELP = `Usage: session-replay grade <out/run.json | out/run.load.json> [options]
@@ -43,9 +54,7 @@ Findings: ${FINDINGS.join(", ")}.
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
 Options:
-  --json                  print the grading as JSON instead of a table
-  --reads-per-second R    most API reads a second (default ${DEFAULT_READS_PER_SECOND}; 0.5 on Langfuse Cloud Hobby)
-  -h, --help              show this help
+${flagsHelp(GRADE_FLAGS)}
 
 Exit codes: 0 graded (also when no reviewer has annotated yet, which is said), 1 internal
 error (a bug), 2 usage (also: the run's queues are not in the keys' project), 3 the manifest
@@ -54,11 +63,7 @@ cannot be read or has no answer key or no queue items,
 
 /** Runs `grade`; returns the exit code. */
 export async function gradeCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    json: { type: "boolean" },
-    "reads-per-second": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  }, "grade");
+  const { values, flags, positionals } = parseFlags(args, GRADE_FLAGS, "grade");
   if (values.help) {
     io.out(GRADE_HELP);
     return EXIT.ok;
@@ -69,9 +74,7 @@ export async function gradeCommand(args: string[], io: Io): Promise<number> {
       EXIT.usage,
     );
   }
-  const readsPerSecond = values["reads-per-second"] === undefined
-    ? DEFAULT_READS_PER_SECOND
-    : readRate(values["reads-per-second"]);
+  const readsPerSecond = flags["reads-per-second"];
   langfuseEnv(io.env, "grade");
   const path = positionals[0];
   const run = await readRun(path);
@@ -202,15 +205,4 @@ function reviewItems(run: RunFile): GradeItem[] {
     objectType,
     objectId,
   }));
-}
-
-function readRate(text: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0)) {
-    throw new CliError(
-      `--reads-per-second must be a number above 0, e.g. 2 or 0.5, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-  return value;
 }
