@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import type { PlantedFinding, ScorePlan } from "../plan/types.ts";
-import type { RunFixtures } from "../plan/fixtures.ts";
+import type { RunFixtures as PlannedResources } from "../plan/fixtures.ts";
 import type { HistogramState } from "../plan/stats.ts";
 import type { ThresholdCheck } from "../plan/thresholds.ts";
 import type { PopulationShape as PopulationShapeOf } from "../report/population.ts";
@@ -451,7 +451,7 @@ type Holds<T extends true> = T;
 export type _SchemaMatchesTypes = [
   Holds<Same<ManifestScore, ScorePlan>>,
   Holds<Same<z.infer<typeof PlantedFindingRecord>, PlantedFinding>>,
-  Holds<Same<RunResources, RunFixtures>>,
+  Holds<Same<RunResources, PlannedResources>>,
   Holds<Same<z.infer<typeof Identity>, RunIdentity>>,
   Holds<Same<z.infer<typeof PopulationShape>, PopulationShapeOf>>,
   Holds<Same<ShardFacts["latency"], HistogramState>>,
