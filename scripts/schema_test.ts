@@ -1,10 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { schemaText } from "./gen_schema.ts";
+import { runRecordSchemaTexts, schemaText } from "./gen_schema.ts";
 
 test("the committed JSON Schema matches the zod schema (run `deno task schema` after changing it)", async () => {
   assert.equal(await readFile("schema/conversation.schema.json", "utf8"), schemaText());
+});
+
+test("the committed run record JSON Schemas match the zod schema (run `deno task schema`)", async () => {
+  for (const [path, text] of Object.entries(runRecordSchemaTexts())) {
+    assert.equal(await readFile(path, "utf8"), text, path);
+  }
 });
 
 test("the JSON Schema gives editors the enums and refuses unknown fields", async () => {

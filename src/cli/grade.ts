@@ -8,17 +8,33 @@
  * @example
  * deno task grade out/run_0a1b2c3d4e5f.load.json --json
  */
-import { readTextFile, TextFileError } from "../script/text_file.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
-import { openRunFile, partOfRun, RunFileError, runSessions } from "../langfuse/purge.ts";
+import {
+  openRunFile,
+  partOfRun,
+  type RunFile,
+  RunFileError,
+  runSessions,
+} from "../langfuse/purge.ts";
 import { readReviewerScores } from "../langfuse/review_scores.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
 import { type GradeItem, gradeReviewers, hasAnswerKey, type KeySession } from "../report/grade.ts";
 import { formatGrade } from "../report/grade_table.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { parseCommandArgs } from "./options.ts";
+import { flagsHelp, HELP_FLAG, numberFlag, parseFlags, switchFlag } from "./flags.ts";
 import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "../run/langfuse_access.ts";
+
+/** The flags of `grade`. */
+export const GRADE_FLAGS = {
+  json: switchFlag("print the grading as JSON instead of a table"),
+  "reads-per-second": numberFlag(
+    "R",
+    `most API reads a second (default ${DEFAULT_READS_PER_SECOND}; 0.5 on Langfuse Cloud Hobby)`,
+    { default: DEFAULT_READS_PER_SECOND },
+  ),
+  help: HELP_FLAG,
+};
 
 /** `grade --help`. */
 export const GRADE_HELP = `Usage: session-replay grade <out/run.json | out/run.load.json> [options]
@@ -38,9 +54,7 @@ Findings: ${FINDINGS.join(", ")}.
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
 Options:
-  --json                  print the grading as JSON instead of a table
-  --reads-per-second R    most API reads a second (default ${DEFAULT_READS_PER_SECOND}; 0.5 on Langfuse Cloud Hobby)
-  -h, --help              show this help
+${flagsHelp(GRADE_FLAGS)}
 
 Exit codes: 0 graded (also when no reviewer has annotated yet, which is said), 1 internal
 error (a bug), 2 usage (also: the run's queues are not in the keys' project), 3 the manifest
@@ -49,11 +63,7 @@ cannot be read or has no answer key or no queue items,
 
 /** Runs `grade`; returns the exit code. */
 export async function gradeCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    json: { type: "boolean" },
-    "reads-per-second": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  }, "grade");
+  const { values, flags, positionals } = parseFlags(args, GRADE_FLAGS, "grade");
   if (values.help) {
     io.out(GRADE_HELP);
     return EXIT.ok;
@@ -64,9 +74,7 @@ export async function gradeCommand(args: string[], io: Io): Promise<number> {
       EXIT.usage,
     );
   }
-  const readsPerSecond = values["reads-per-second"] === undefined
-    ? DEFAULT_READS_PER_SECOND
-    : readRate(values["reads-per-second"]);
+  const readsPerSecond = flags["reads-per-second"];
   langfuseEnv(io.env, "grade");
   const path = positionals[0];
   const run = await readRun(path);
@@ -155,13 +163,10 @@ interface GradeRun {
 async function readRun(path: string): Promise<GradeRun> {
   const unreadable = (error: unknown): unknown =>
     error instanceof RunFileError ? new CliError(error.message, EXIT.invalidScript) : error;
-  let runId: string;
-  let part: string | undefined;
+  let run: RunFile;
   const sessions: KeySession[] = [];
   try {
-    const run = await openRunFile(path);
-    runId = run.runId;
-    part = partOfRun(run);
+    run = await openRunFile(path);
     for await (const session of runSessions(run)) {
       sessions.push({
         sessionId: session.sessionId,
@@ -179,7 +184,7 @@ async function readRun(path: string): Promise<GradeRun> {
       EXIT.invalidScript,
     );
   }
-  const items = await reviewItems(path);
+  const items = reviewItems(run);
   if (items.length === 0) {
     throw new CliError(
       `${path}: the run put nothing in an annotation queue (its manifest has no review items), ` +
@@ -188,54 +193,16 @@ async function readRun(path: string): Promise<GradeRun> {
       EXIT.invalidScript,
     );
   }
-  return { runId, sessions, items, ...(part ? { part } : {}) };
+  const part = partOfRun(run);
+  return { runId: run.runId, sessions, items, ...(part ? { part } : {}) };
 }
 
-/** The `review.items` of a manifest or load report (both keep them at the top level). */
-async function reviewItems(path: string): Promise<GradeItem[]> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readTextFile(path));
-  } catch (error) {
-    if (error instanceof TextFileError || error instanceof SyntaxError) {
-      throw new CliError(`${path}: cannot be read again: ${error.message}`, EXIT.invalidScript);
-    }
-    throw error;
-  }
-  const review = isRecord(data) ? data.review : undefined;
-  const items = isRecord(review) ? review.items : undefined;
-  if (items === undefined) return [];
-  if (
-    !Array.isArray(items) ||
-    !items.every((item) =>
-      isRecord(item) && typeof item.queueId === "string" && typeof item.objectId === "string" &&
-      typeof item.objectType === "string"
-    )
-  ) {
-    throw new CliError(
-      `${path}: review.items is not a list of { queueId, id, objectType, objectId }`,
-      EXIT.invalidScript,
-    );
-  }
-  return (items as Record<string, string>[]).map((item) => ({
-    queueId: item.queueId,
-    id: typeof item.id === "string" ? item.id : "",
-    objectType: item.objectType,
-    objectId: item.objectId,
+/** The `review.items` of a run's manifest or load report (the reader checked their shape). */
+function reviewItems(run: RunFile): GradeItem[] {
+  return (run.review?.items ?? []).map(({ queueId, id, objectType, objectId }) => ({
+    queueId,
+    id,
+    objectType,
+    objectId,
   }));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function readRate(text: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0)) {
-    throw new CliError(
-      `--reads-per-second must be a number above 0, e.g. 2 or 0.5, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-  return value;
 }

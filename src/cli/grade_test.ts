@@ -10,6 +10,7 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
 import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { captureIo } from "../testing/io.ts";
+import { exampleManifest, exampleSession } from "../testing/run_record.ts";
 import { langfuseClientFor, langfuseEnv } from "../testing/langfuse.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 
@@ -92,7 +93,7 @@ test(
       const [queue] = data.review.queues;
       assert.equal(queue.name, "reviewer-training");
       const configs: Record<string, string> = {};
-      for (const config of data.fixtures.scoreConfigs) configs[config.name] = config.id;
+      for (const config of data.resources.scoreConfigs) configs[config.name] = config.id;
       for (const finding of FINDINGS) assert.ok(configs[finding], `a config for ${finding}`);
       const inQueue = new Set(data.review.items.map((i: { objectId: string }) => i.objectId));
       assert.ok(planted.every((s) => inQueue.has(s.sessionId)), "every planted session is queued");
@@ -167,26 +168,22 @@ test(
 
 /** A hand-made replay manifest: two sessions, a finding on s1's second trace, TRACE items. */
 async function traceManifest(items: unknown[] | undefined, findings = true): Promise<string> {
-  const session = (n: number, planted: { finding: string; turn: number }[]) => ({
-    script: "order-status",
-    file: "conversations/order-status.yaml",
-    sessionId: `s${n}`,
-    userId: "u",
-    traceName: "order-status",
-    version: "1",
-    tags: [],
-    metadata: {},
-    traces: [1, 2].map((turn) => ({ traceId: `t${n}-${turn}`, turn })),
-    scores: [],
-    ...(findings ? { findings: planted.map((p) => ({ ...p, traceId: `t${n}-${p.turn}` })) } : {}),
-  });
-  const manifest = {
-    tool: "session-replay",
-    runId: "run_0a1b2c3d4e5f",
-    target: { kind: "langfuse", describe: "Langfuse" },
-    sessions: [session(1, [{ finding: "repeated_answer", turn: 2 }]), session(2, [])],
-    ...(items ? { review: { queues: [], items, comments: [], failed: {} } } : {}),
+  const session = (n: number, planted: { finding: string; turn: number }[]) => {
+    const { findings: _none, ...made } = exampleSession(`s${n}`, [`t${n}-1`, `t${n}-2`]);
+    return {
+      ...made,
+      scores: [],
+      ...(findings ? { findings: planted.map((p) => ({ ...p, traceId: `t${n}-${p.turn}` })) } : {}),
+    };
   };
+  const manifest = exampleManifest(
+    [session(1, [{ finding: "repeated_answer", turn: 2 }]), session(2, [])],
+    {
+      runId: "run_0a1b2c3d4e5f",
+      target: { kind: "langfuse", describe: "Langfuse", protocol: "http/protobuf" },
+      ...(items ? { review: { queues: [], items, comments: [], failed: {} } } : {}),
+    },
+  );
   const path = join(await mkdtemp(join(tmpdir(), "grade-")), "run_0a1b2c3d4e5f.json");
   await writeFile(path, JSON.stringify(manifest));
   return path;

@@ -3,48 +3,29 @@
  * live at a rate, every span accounted for. Writes one line per session to a sessions file and
  * a JSON report; exits non-zero when a span failed or a threshold was missed.
  */
-import {
-  expectedArrivals,
-  parseRate,
-  peakRate,
-  type Phase,
-  phasesFromFlags,
-} from "../plan/arrivals.ts";
+import { expectedArrivals, peakRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { DEFAULT_OUTLIER_RATE, inferIdFormat } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { longestSessionMs } from "../plan/session_bounds.ts";
 import { defaultPoolSize, userPoolCapacity } from "../plan/users.ts";
 import { formatLoadReport } from "../report/load_report.ts";
-import {
-  isAbortable,
-  parseThreshold,
-  type Threshold,
-  THRESHOLD_METRICS,
-  ThresholdError,
-} from "../plan/thresholds.ts";
+import { isAbortable, parseThreshold, type Threshold, ThresholdError } from "../plan/thresholds.ts";
 import { reviewFailures } from "../report/review_report.ts";
-import { parseDuration } from "../script/duration.ts";
 import { parseYaml, readInputText } from "../script/load.ts";
 import { MAX_WEIGHT, type ScriptInput } from "../script/schema.ts";
 import type { LoadSchedule } from "../load/runner.ts";
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_ALIVE, liveArrivals } from "../load/live.ts";
-import { DEFAULT_ABORT_DELAY_MS } from "../run/abort_watch.ts";
+import { liveArrivals } from "../load/live.ts";
 import type { RunOptions } from "../run/deps.ts";
 import { RunLangfuse } from "../run/langfuse_access.ts";
 import { loadRun, type LoadSpec } from "../run/load.ts";
-import { prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review_flags.ts";
+import { prepareReview } from "./review_flags.ts";
 import { checkWorkersFit, scaleFromFlags } from "./scale_flags.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { checkLoadFlags, MAX_TIME_SCALE } from "./load_flags.ts";
+import { BACKFILL_FLAGS, checkLoadFlags, LIVE_FLAGS, LOAD_FLAGS, RUN_FLAGS } from "./load_flags.ts";
 import { parseAt } from "./time.ts";
 import type { Io } from "./io.ts";
-import {
-  loadAll,
-  parseCommandArgs,
-  parseSeed,
-  TARGET_OPTIONS,
-  targetFromFlags,
-} from "./options.ts";
+import { loadAll, targetFromFlags } from "./options.ts";
+import { flagsHelp, parseFlags } from "./flags.ts";
 
 /** `load --help`. */
 export const LOAD_HELP =
@@ -57,69 +38,12 @@ Turns may branch (reach, when) and steps may fail (error.rate) as the scripts de
 Backfill flags and live flags do not mix; each is refused in the other mode.
 
 Backfill (sessions placed in the past with a daily rhythm, sent as fast as the target takes):
-  --sessions N        how many sessions (at most 10,000,000)
-  --spread D          over how long before now, e.g. 14d (default 1d, from 1m to 1826d)
-  --at TIME           end the window at TIME instead of now: -2h, 2026-11-20T14:00:00Z
-                      (from 2000-01-01 to a day ahead)
+${flagsHelp(LOAD_FLAGS, keys(BACKFILL_FLAGS))}
 Live (sessions arrive now at the rate, each turn sent when its time comes):
-  --duration D        how long new sessions arrive, e.g. 10m (at most 7d); the run ends when
-                      the last session started in it ends (at most D plus the longest session)
-  --rate R            arrival rate, e.g. 20/s, 300/m
-  --ramp D            ramp from 0 to the rate over D first
-  --profile FILE      arrival phases from a YAML load profile instead of --duration,
-                      --rate and --ramp (see docs/load.md)
-  --poisson           Poisson arrivals instead of evenly spaced ones
-  --time-scale K      play every session K times faster (default 1, at most 10000): think
-                      times, step durations, gaps and times to first token are all divided
-                      by K, so the waits between turns and until each turn's end shrink by
-                      K, and so do the latencies the spans show; arrivals keep their rate
-  --concurrency N     sessions sending at once (default 64, at most 10000): a session holds
-                      a slot only while its turn is due and waiting for the export queue; a
-                      session waiting out a think time holds none. At most 10,000 sessions
-                      are alive at once (about 20 KB each).
-  --max-dropped N     most arrivals allowed to be dropped (default 0). An arrival is dropped,
-                      never queued, when it cannot start within 1s of its time (the target
-                      or this machine is too slow for the rate) or 10,000 sessions are alive
+${flagsHelp(LOAD_FLAGS, keys(LIVE_FLAGS))}
 
-Population and output:
-  --users N           size of the user pool, at most 10,000,000 and what the script's user
-                      id format can draw (default: a user for every 4 sessions; live runs
-                      also 1.5 users for each session that can be under way at once, up
-                      to one a session). A user is in one session at a time, at most 12 a
-                      day, and mostly comes back to the same script, as long as the pool is
-                      large enough
-  --weight NAME=W     weight of the script named NAME (repeatable; default its own weight)
-  --seed N            reproducible population; a re-run overwrites the same traces
-  --report FILE       write the JSON report here too
-  --html FILE         write a self-contained HTML report with charts (opens offline)
-  --out-dir DIR       where the sessions file and the default report go (default out)
-  --batch-size N      spans per export request (default 512, at most 10000)
-  --max-in-flight N   export requests at once (default 4, at most 64)
-  --max-failed N      most spans allowed to fail (default 0)
-  --workers N         worker threads sending at once, each with its own pipeline (default:
-                      the machine's cores, 1 for --target file; 1 sends from this thread;
-                      at most the machine's cores, and no more than a backfill's sessions);
-                      the sessions are the same whatever N
-  --shard K/N         send only part K of N (K from 1 to N) of the seeded population, for
-                      running N processes or machines at once: needs --seed and, for a
-                      backfill, an absolute --at; combine their reports with report merge
-  --min-rate R        least acknowledged spans per second, e.g. 500/s
-  --threshold EXPR    a threshold the run must meet, k6 style (repeatable; also a profile's
-                      thresholds list): METRIC OP VALUE with OP one of < <= > >= and METRIC
-                      one of ${THRESHOLD_METRICS.join(", ")};
-                      e.g. export_p95<2s, failed_rate<0.1%, spans_per_s>=500. Each is
-                      listed met or missed; a miss exits 99
-  --abort-on-fail     stop the run as Ctrl-C does once a latency or rate threshold is missed
-                      (judged every second after --abort-delay), report written, exit 99
-  --abort-delay D     how long the run goes before --abort-on-fail judges (default 10s)
-  --target langfuse|otlp|file, --protocol http/protobuf|http/json, --gzip, --out FILE
-                      as for replay; load needs a real target (not the preview)
-  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT, a script or
-                      the name of the keys' Langfuse project (asked of Langfuse) says
-                      production: prod, prd, production or live as a word part, in any case
-                      (refused otherwise, with exit 2 and what matched)
-${REVIEW_HELP}
-  -h, --help          show this help
+Population, output and target (load needs a real target, not the preview):
+${flagsHelp(LOAD_FLAGS, keys(RUN_FLAGS))}
 
 Ctrl-C stops new sessions, delivers what is in flight, writes the report and exits 130;
 SIGTERM (as Kubernetes stops a pod) does the same and exits 143, and so does SIGHUP (a closed
@@ -134,6 +58,11 @@ comments not made, or the keys' project could not be asked, or a prompt or score
 refused or not fitting: nothing sent), 99 a --threshold missed (or --abort-on-fail stopped
 the run on one) with every span delivered, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM),
 129 hung up (SIGHUP).`;
+
+/** The names of a table's flags, in order. */
+function keys<T extends object>(table: T): (keyof T & string)[] {
+  return Object.keys(table) as (keyof T & string)[];
+}
 
 /** Runs `load`; returns the exit code. */
 export async function loadCommand(
@@ -185,7 +114,7 @@ export async function loadSpecOf(
   io: Io,
   options: RunOptions = {},
 ): Promise<{ spec: LoadSpec; langfuse: RunLangfuse } | undefined> {
-  const { values, positionals } = parse(args);
+  const { values, flags, positionals } = parse(args);
   if (values.help) return undefined;
   if (positionals.length === 0) {
     throw new CliError("load needs at least one script file", EXIT.usage);
@@ -195,7 +124,7 @@ export async function loadSpecOf(
   checkWorkersFit(values, io.cores?.());
   const scripts = await loadAll(positionals);
   const review = await prepareReview(scripts, values);
-  const { schedule, thresholds: profileThresholds } = await buildSchedule(values, io);
+  const { schedule, thresholds: profileThresholds } = await buildSchedule({ values, flags }, io);
   const expressions = thresholdsOf(values, profileThresholds);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
   const langfuse = new RunLangfuse(io.env, {
@@ -213,14 +142,10 @@ export async function loadSpecOf(
     );
   }
   const seeded = values.seed !== undefined;
-  const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
-  const users = userPoolSize(values.users, schedule, scripts);
-  const concurrency = values.concurrency === undefined
-    ? DEFAULT_CONCURRENCY
-    : positiveInt(values.concurrency, "--concurrency");
-  const maxDropped = values["max-dropped"] === undefined
-    ? 0
-    : nonNegativeInt(values["max-dropped"], "--max-dropped");
+  const seed = flags.seed ?? io.randomSeed();
+  const users = userPoolSize(flags.users, schedule, scripts);
+  const concurrency = flags.concurrency;
+  const maxDropped = flags["max-dropped"];
   if (schedule.kind === "live" && liveArrivals(schedule, seed).next().done) {
     throw new CliError(
       `the Poisson arrivals drawn for seed ${seed} start no session: ` +
@@ -228,12 +153,8 @@ export async function loadSpecOf(
       EXIT.usage,
     );
   }
-  const maxFailed = values["max-failed"] === undefined
-    ? 0
-    : nonNegativeInt(values["max-failed"], "--max-failed");
-  const minRate = values["min-rate"] === undefined
-    ? undefined
-    : rate(values["min-rate"], "--min-rate");
+  const maxFailed = flags["max-failed"];
+  const minRate = flags["min-rate"];
   const spec: LoadSpec = {
     files: positionals,
     scripts,
@@ -253,25 +174,19 @@ export async function loadSpecOf(
       given: values.workers !== undefined,
     },
     concurrency,
-    outDir: values["out-dir"] ?? "out",
+    outDir: flags["out-dir"],
     reportPath: values.report,
     html: values.html,
     pipeline: {
-      maxBatchSpans: values["batch-size"] === undefined
-        ? undefined
-        : positiveInt(values["batch-size"], "--batch-size"),
-      maxInFlight: values["max-in-flight"] === undefined
-        ? undefined
-        : positiveInt(values["max-in-flight"], "--max-in-flight"),
+      maxBatchSpans: flags["batch-size"],
+      maxInFlight: flags["max-in-flight"],
     },
     budgets: { maxFailed, maxDropped, ...(minRate === undefined ? {} : { minRate }) },
     thresholds: expressions,
     ...(values["abort-on-fail"]
       ? {
         abort: {
-          delayMs: values["abort-delay"] === undefined
-            ? DEFAULT_ABORT_DELAY_MS
-            : duration(values["abort-delay"], "--abort-delay"),
+          delayMs: flags["abort-delay"],
         },
       }
       : {}),
@@ -297,7 +212,7 @@ function defaultUsers(schedule: LoadSchedule, scripts: ScriptInput[]): number {
  * refused here rather than thrown by a worker; a default beyond it is lowered to it.
  */
 function userPoolSize(
-  flag: string | undefined,
+  flag: number | undefined,
   schedule: LoadSchedule,
   scripts: { file: string; script: ScriptInput }[],
 ): number {
@@ -307,7 +222,7 @@ function userPoolSize(
     const wanted = defaultUsers(schedule, scripts.map(({ script }) => script));
     return Math.max(1, Math.min(wanted, capacity));
   }
-  const users = positiveInt(flag, "--users");
+  const users = flag;
   if (users > capacity) {
     throw new CliError(
       `--users must be at most ${capacity}, the distinct user ids ${first.file}'s user.id ` +
@@ -319,6 +234,7 @@ function userPoolSize(
 }
 
 type Values = ReturnType<typeof parse>["values"];
+type Flags = ReturnType<typeof parse>["flags"];
 
 /** The schedule, and the load profile's threshold expressions (checked by its schema). */
 interface Scheduled {
@@ -354,7 +270,11 @@ function thresholdsOf(values: Values, fromProfile: string[]): Threshold[] {
   return parsed;
 }
 
-async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<Scheduled> {
+/** The schedule the flags ask for: a backfill, or a live run's phases. */
+async function buildSchedule(
+  { values, flags }: { values: Values; flags: Flags },
+  io: Pick<Io, "now">,
+): Promise<Scheduled> {
   const live = values.duration !== undefined || values.rate !== undefined ||
     values.profile !== undefined;
   if (values.sessions !== undefined && live) {
@@ -367,9 +287,9 @@ async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<Sched
     return {
       schedule: {
         kind: "backfill",
-        sessions: positiveInt(values.sessions, "--sessions"),
+        sessions: flags.sessions!,
         endMs: parseAt(values.at, io.now()),
-        spreadMs: duration(values.spread ?? "1d", "--spread"),
+        spreadMs: flags.spread,
       },
       thresholds: [],
     };
@@ -395,9 +315,9 @@ async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<Sched
     }
     try {
       phases = phasesFromFlags({
-        durationMs: duration(values.duration, "--duration"),
-        rate: rate(values.rate, "--rate"),
-        rampMs: values.ramp === undefined ? 0 : duration(values.ramp, "--ramp"),
+        durationMs: flags.duration!,
+        rate: flags.rate!,
+        rampMs: flags.ramp ?? 0,
       });
     } catch (error) {
       if (error instanceof CliError) throw error;
@@ -405,16 +325,10 @@ async function buildSchedule(values: Values, io: Pick<Io, "now">): Promise<Sched
     }
   }
   refuseEmpty(phases, values.profile);
-  const timeScale = values["time-scale"] === undefined ? 1 : Number(values["time-scale"]);
-  if (!(timeScale > 0) || !(timeScale <= MAX_TIME_SCALE)) {
-    throw new CliError(
-      `--time-scale must be a positive number up to ${MAX_TIME_SCALE}, not "${
-        values["time-scale"]
-      }"`,
-      EXIT.usage,
-    );
-  }
-  return { schedule: { kind: "live", phases, poisson, timeScale }, thresholds };
+  return {
+    schedule: { kind: "live", phases, poisson, timeScale: flags["time-scale"] },
+    thresholds,
+  };
 }
 
 /** Refuses a schedule that asks for less than one session, before anything is sent. */
@@ -454,87 +368,6 @@ function parseWeights(entries: string[], names: string[]): Map<string, number> {
   return weights;
 }
 
-/**
- * The bounds of `load`'s count flags; above them a run is a typo or cannot fit in memory (a
- * backfill plans its sessions' times up front): sessions and users ten million, sessions alive
- * at once {@link DEFAULT_MAX_ALIVE}, spans a request ten thousand (requests split at 4 MiB
- * anyway), requests in flight 64 per worker, a failure or drop budget any whole number.
- */
-export const LOAD_COUNT_BOUNDS = {
-  "--sessions": 10_000_000,
-  "--users": 10_000_000,
-  "--concurrency": DEFAULT_MAX_ALIVE,
-  "--batch-size": 10_000,
-  "--max-in-flight": 64,
-} as const;
-
-function positiveInt(text: string, flag: keyof typeof LOAD_COUNT_BOUNDS): number {
-  const max = LOAD_COUNT_BOUNDS[flag];
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
-    throw new CliError(
-      `${flag} must be a whole number from 1 to ${max}, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-  return Number(text);
-}
-
-function nonNegativeInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > Number.MAX_SAFE_INTEGER) {
-    throw new CliError(`${flag} must be a whole number, not "${text}"`, EXIT.usage);
-  }
-  return Number(text);
-}
-
-function duration(text: string, flag: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) {
-    throw new CliError(`${flag} must be a duration like 10m or 14d, not "${text}"`, EXIT.usage);
-  }
-  return ms;
-}
-
-function rate(text: string, flag: string): number {
-  try {
-    return parseRate(text);
-  } catch {
-    throw new CliError(
-      `${flag} must be a rate like 20/s, 300/m or 5000/h, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-}
-
 function parse(args: string[]) {
-  return parseCommandArgs(args, {
-    sessions: { type: "string" },
-    spread: { type: "string" },
-    at: { type: "string" },
-    duration: { type: "string" },
-    rate: { type: "string" },
-    ramp: { type: "string" },
-    profile: { type: "string" },
-    poisson: { type: "boolean" },
-    "time-scale": { type: "string" },
-    concurrency: { type: "string" },
-    users: { type: "string" },
-    weight: { type: "string", multiple: true },
-    seed: { type: "string" },
-    report: { type: "string" },
-    html: { type: "string" },
-    "out-dir": { type: "string" },
-    "max-failed": { type: "string" },
-    "batch-size": { type: "string" },
-    "max-in-flight": { type: "string" },
-    "min-rate": { type: "string" },
-    threshold: { type: "string", multiple: true },
-    "abort-on-fail": { type: "boolean" },
-    "abort-delay": { type: "string" },
-    "max-dropped": { type: "string" },
-    shard: { type: "string" },
-    workers: { type: "string" },
-    help: { type: "boolean", short: "h" },
-    ...TARGET_OPTIONS,
-    ...REVIEW_OPTIONS,
-  }, "load");
+  return parseFlags(args, LOAD_FLAGS, "load");
 }

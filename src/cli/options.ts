@@ -1,9 +1,8 @@
 /** Command-line values shared by the commands: seeds, enumerations, script lists, targets. */
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { productionReasons, resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
 import { ScriptError } from "../script/errors.ts";
 import { type LoadedScript, loadScriptFile } from "../script/load.ts";
-import { joinDashValues } from "./args.ts";
+import { choiceFlag, orList, seedFlag, switchFlag, textFlag } from "./flags.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { langfuseProjectName, type ProjectCheckOptions } from "../run/production.ts";
 import type { RunLangfuse } from "../run/langfuse_access.ts";
@@ -17,21 +16,12 @@ export function oneOf<T extends string>(
   allowed: readonly T[],
   flag: string,
 ): T | undefined {
-  if (value === undefined || (allowed as readonly string[]).includes(value)) {
-    return value as T | undefined;
-  }
-  throw new CliError(`${flag} must be one of ${allowed.join(", ")}, not "${value}"`, EXIT.usage);
+  return choiceFlag("", allowed, "").read(value, flag);
 }
 
-/** A seed flag's value. */
+/** A seed flag's value (see {@link seedFlag}). */
 export function parseSeed(text: string): number {
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 4294967295) {
-    throw new CliError(
-      `--seed must be a whole number from 0 to 4294967295, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-  return Number(text);
+  return seedFlag("", { default: 0 }).read(text, "--seed");
 }
 
 /** Loads every script, or throws one error listing every problem in all of them. */
@@ -70,53 +60,48 @@ export function guardProduction(
   );
 }
 
-/**
- * Parses a command's arguments; an unknown or malformed flag is a usage error. Values may start
- * with a dash and a digit in the space form (`--at -3d`), see args.ts.
- */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
-  args: string[],
-  options: T,
-  command: string,
-) {
-  const joined = joinDashValues(args, options, command);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: joined,
-      allowPositionals: true,
-      options,
-      strict: true,
-      tokens: true,
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}. See ${command} --help.`, EXIT.usage);
-  }
-  // parseArgs keeps the last of a repeated value: `--plant a --plant b` would drop `a` unsaid.
-  const given = new Map<string, number>();
-  for (const token of parsed.tokens ?? []) {
-    if (token.kind !== "option") continue;
-    const option = options[token.name];
-    if (option?.type !== "string" || option.multiple) continue;
-    given.set(token.name, (given.get(token.name) ?? 0) + 1);
-    if (given.get(token.name) === 2) {
-      throw new CliError(
-        `--${token.name} is given more than once; give it once. See ${command} --help.`,
-        EXIT.usage,
-      );
-    }
-  }
-  return { values: parsed.values, positionals: parsed.positionals };
-}
+/** `--allow-production`, for the commands that send. */
+export const ALLOW_PRODUCTION_FLAG = switchFlag(
+  "send even though the host, LANGFUSE_TRACING_ENVIRONMENT, a script or the name of the keys' " +
+    "Langfuse project (asked of Langfuse) says production: prod, prd, production or live as a " +
+    "word part, in any case (refused otherwise, with exit 2 and what matched)",
+);
 
 /** The flags of every command that sends spans somewhere. */
-export const TARGET_OPTIONS = {
-  target: { type: "string" },
-  protocol: { type: "string" },
-  gzip: { type: "boolean" },
-  out: { type: "string" },
-  "allow-production": { type: "boolean" },
-} as const;
+export const TARGET_FLAGS = {
+  target: choiceFlag(
+    "KIND",
+    TARGET_KINDS,
+    `where to send: ${orList(TARGET_KINDS)} (default: the first that applies: langfuse when ` +
+      "its keys are set, otlp when an OTLP endpoint is set, else preview)",
+  ),
+  protocol: choiceFlag(
+    "P",
+    PROTOCOLS,
+    "http/protobuf (default) or http/json (also OTEL_EXPORTER_OTLP_PROTOCOL; not for the file " +
+      "target)",
+  ),
+  gzip: switchFlag(
+    "gzip request bodies (also OTEL_EXPORTER_OTLP_COMPRESSION=gzip; not for the file target)",
+  ),
+  out: textFlag(
+    "FILE",
+    "file target only: where to write OTLP/JSON lines (default out/spans.otlp.jsonl)",
+  ),
+  "allow-production": ALLOW_PRODUCTION_FLAG,
+};
+
+/** `--html FILE`. */
+export const HTML_FLAG = textFlag(
+  "FILE",
+  "write a self-contained HTML report with charts (opens offline)",
+);
+
+/** The target help every sending command shows: which target applies when --target is absent. */
+export const TARGET_HELP = `Target (without --target, the first that applies):
+  langfuse   when LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL (or LANGFUSE_HOST) are set
+  otlp       when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set
+  preview    otherwise: a local receiver shows what Langfuse will make of the traces`;
 
 /**
  * The target the flags and environment choose; production is refused unless allowed. For the

@@ -29,7 +29,8 @@ import { CliError, EXIT } from "./exit_codes.ts";
 import { fsReason } from "../report/fs_reason.ts";
 import type { Io } from "./io.ts";
 import { productionReasons, resolveTarget } from "../export/target.ts";
-import { guardProduction, parseCommandArgs } from "./options.ts";
+import { guardProduction } from "./options.ts";
+import { durationFlag, flagsHelp, HELP_FLAG, intFlag, parseFlags, switchFlag } from "./flags.ts";
 import { prepareFile } from "./paths.ts";
 import { langfuseProjectName } from "../run/production.ts";
 import { apiFailure, langfuseClientFromEnv } from "../run/langfuse_access.ts";
@@ -39,13 +40,47 @@ import { count } from "../report/count.ts";
 import { confirmGone, type ConfirmResult } from "../langfuse/purge_confirm.ts";
 import { ReadProgress } from "../langfuse/read_progress.ts";
 import { systemClock } from "../load/clock.ts";
-import { formatDuration, formatMs, parseDuration } from "../script/duration.ts";
+import { formatDuration, formatMs } from "../script/duration.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
 
 /** How long purge reads deleted traces back by default. */
 const DEFAULT_CONFIRM_MS = 120_000;
 /** The longest --confirm-timeout: longer is a typo (Langfuse deletes within minutes). */
 const MAX_CONFIRM_MS = 3_600_000;
+/** {@link MAX_CONFIRM_MS} as the help and the message say it. */
+const MAX_CONFIRM_TEXT = "1h";
+
+/** The flags of `purge`. */
+export const PURGE_FLAGS = {
+  yes: switchFlag("delete without asking (required when the input is not a terminal)", {
+    short: "y",
+  }),
+  "session-scores": switchFlag("also delete a replay's session scores"),
+  "batch-size": intFlag(
+    "N",
+    `trace ids per delete request, 1 to ${MAX_DELETE_IDS} (default ${DEFAULT_DELETE_BATCH}, as ` +
+      "Langfuse advises 30-50). Langfuse Cloud allows 50 (Hobby), 200 (Core) or 1,000 (Pro and " +
+      "up) trace delete requests a day.",
+    { max: MAX_DELETE_IDS, default: DEFAULT_DELETE_BATCH },
+  ),
+  "confirm-timeout": durationFlag(
+    "D",
+    `how long to read deleted traces back until they are gone (default ${
+      formatDuration(DEFAULT_CONFIRM_MS)
+    }, at most ${MAX_CONFIRM_TEXT}; one read a trace a pass, at most ` +
+      `${DEFAULT_READS_PER_SECOND} reads a second)`,
+    {
+      maxMs: MAX_CONFIRM_MS,
+      what: `a duration from 1ms to ${MAX_CONFIRM_TEXT}, e.g. 30s or 5m`,
+    },
+  ),
+  "no-confirm": switchFlag("send the deletes and do not read them back"),
+  "allow-production": switchFlag(
+    "delete even though the host, LANGFUSE_TRACING_ENVIRONMENT or the name of the keys' " +
+      "project (asked of Langfuse) says production (refused otherwise)",
+  ),
+  help: HELP_FLAG,
+};
 
 /** `purge --help`. */
 export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.load.json> [options]
@@ -68,19 +103,7 @@ prompt version once linked from a generation is part of the project's history.
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
 Options:
-  --yes               delete without asking (required when the input is not a terminal)
-  --session-scores    also delete a replay's session scores
-  --batch-size N      trace ids per delete request, 1 to ${MAX_DELETE_IDS} (default ${DEFAULT_DELETE_BATCH}, as Langfuse
-                      advises 30-50). Langfuse Cloud allows 50 (Hobby), 200 (Core) or 1,000
-                      (Pro and up) trace delete requests a day.
-  --confirm-timeout D how long to read deleted traces back until they are gone (default
-                      ${
-  formatDuration(DEFAULT_CONFIRM_MS)
-}; one read a trace a pass, at most ${DEFAULT_READS_PER_SECOND} reads a second)
-  --no-confirm        send the deletes and do not read them back
-  --allow-production  delete even though the host, LANGFUSE_TRACING_ENVIRONMENT or the name of
-                      the keys' project (asked of Langfuse) says production (refused otherwise)
-  -h, --help          show this help
+${flagsHelp(PURGE_FLAGS)}
 
 What is not confirmed gone is kept in <run file>.purge-left.json: traces still visible after
 the timeout, traces not read back, traces whose delete failed (with the reason), and what a
@@ -106,15 +129,7 @@ export interface PurgeIo extends Io {
 
 /** Runs `purge`; returns the exit code. */
 export async function purgeCommand(args: string[], io: PurgeIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    yes: { type: "boolean", short: "y" },
-    "session-scores": { type: "boolean" },
-    "batch-size": { type: "string" },
-    "confirm-timeout": { type: "string" },
-    "no-confirm": { type: "boolean" },
-    "allow-production": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  }, "purge");
+  const { values, flags, positionals } = parseFlags(args, PURGE_FLAGS, "purge");
   if (values.help) {
     io.out(PURGE_HELP);
     return EXIT.ok;
@@ -125,10 +140,8 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
       EXIT.usage,
     );
   }
-  const batchSize = values["batch-size"] === undefined
-    ? DEFAULT_DELETE_BATCH
-    : batchSizeFlag(values["batch-size"]);
-  const confirmMs = confirmFlags(values["confirm-timeout"], values["no-confirm"]);
+  const batchSize = flags["batch-size"];
+  const confirmMs = confirmFlags(flags["confirm-timeout"], values["no-confirm"]);
   const { client, host } = langfuseClientFromEnv(io.env, "purge", {
     readsPerSecond: DEFAULT_READS_PER_SECOND,
   });
@@ -194,7 +207,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
         ]
         : []),
       ...(comments > 0 ? [`  keep      ${count(comments, "comment")}: ${COMMENTS_STAY}`] : []),
-      ...keptFixtures(run.fixtures),
+      ...keptFixtures(run.resources),
       `  sent to   ${run.target.describe}`,
     ].join("\n"),
   );
@@ -400,31 +413,15 @@ export function terminalConfirm(): ((question: string) => Promise<boolean>) | un
 }
 
 /** `--confirm-timeout` in ms, or undefined for `--no-confirm`; both together are refused. */
-function confirmFlags(timeout: string | undefined, skip: boolean | undefined): number | undefined {
-  if (skip && timeout !== undefined) {
+function confirmFlags(
+  timeoutMs: number | undefined,
+  skip: boolean | undefined,
+): number | undefined {
+  if (skip && timeoutMs !== undefined) {
     throw new CliError("--confirm-timeout and --no-confirm cannot be given together", EXIT.usage);
   }
   if (skip) return undefined;
-  if (timeout === undefined) return DEFAULT_CONFIRM_MS;
-  const ms = parseDuration(timeout);
-  if (ms === undefined || ms <= 0 || ms > MAX_CONFIRM_MS) {
-    throw new CliError(
-      `--confirm-timeout must be a duration from 1ms to 1h, e.g. 30s or 5m, not "${timeout}"`,
-      EXIT.usage,
-    );
-  }
-  return ms;
-}
-
-function batchSizeFlag(text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > MAX_DELETE_IDS) {
-    throw new CliError(
-      `--batch-size must be a whole number from 1 to ${MAX_DELETE_IDS}, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-  return value;
+  return timeoutMs ?? DEFAULT_CONFIRM_MS;
 }
 
 /**

@@ -28,8 +28,16 @@ import type { RecordedScript, RecordedSession } from "../record/types.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { durationFlag } from "./limits.ts";
-import { parseCommandArgs } from "./options.ts";
+import {
+  durationFlag,
+  flagsHelp,
+  HELP_FLAG,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  switchFlag,
+  textFlag,
+} from "./flags.ts";
 import { prepareDir } from "./paths.ts";
 import { fsReason } from "../report/fs_reason.ts";
 import { parseAt } from "./time.ts";
@@ -51,6 +59,94 @@ const SCHEMA_FILE = "schema/conversation.schema.json";
 
 const HELD_BYTES = formatBytes(MAX_HELD_BYTES);
 
+/** The flags of `record`: its sources, then its options. */
+export const RECORD_FLAGS = {
+  session: textFlag("ID", "one Langfuse session; --out names a .yaml file (or a directory)"),
+  user: textFlag("ID", "that user's newest sessions into the --out directory"),
+  from: textFlag(
+    "T",
+    "sessions with activity from T (with or without --user); T as replay's --at takes it: " +
+      "-2h, -3d, or 2026-11-20T14:00:00Z",
+  ),
+  to: textFlag("T", "sessions with activity before T (with or without --user), T as for --from"),
+  "from-otlp": textFlag(
+    "FILE",
+    "an OTLP file: this tool's file target (JSON lines) or an OpenTelemetry Collector file " +
+      "exporter's output (format json or proto, gzip or not)",
+  ),
+  listen: intFlag(
+    "PORT",
+    "an OTLP/HTTP receiver on 127.0.0.1:PORT (0: a free port); point your app's exporter at " +
+      "http://127.0.0.1:PORT (traces path /v1/traces). Each trace is shown as it arrives, as " +
+      "Langfuse will show it, with the contract problems flagged (no session id, tags as a " +
+      "string, a prompt version as a string, metadata that will not be filterable, ...). " +
+      "Ctrl-C (or --sessions) writes the scripts.",
+    { min: 0, max: 65535, what: "a port from 0 (any free one) to 65535, e.g. 4318" },
+  ),
+  out: textFlag(
+    "FILE|DIR",
+    "where to write: a .yaml file for one session, else a directory (created if needed); " +
+      `default ${DEFAULT_RECORD_OUT}, outside conversations/ so that conversations/*.yaml ` +
+      "does not pick up a script not reviewed yet",
+    { default: DEFAULT_RECORD_OUT },
+  ),
+  limit: intFlag(
+    "N",
+    `most sessions for --user, --from, --to (default ${DEFAULT_RECORD_LIMIT}, at most ` +
+      `${MAX_RECORD_LIMIT})`,
+    { max: MAX_RECORD_LIMIT, default: DEFAULT_RECORD_LIMIT },
+  ),
+  sessions: intFlag("N", "--listen: stop after N sessions, once nothing arrived for --idle", {
+    what: "a whole number from 1",
+  }),
+  idle: durationFlag(
+    "D",
+    `--listen: how long a session must be quiet to count (default ${DEFAULT_IDLE_MS / 1000}s, ` +
+      "at most 1h)",
+    { maxMs: 3_600_000, maxText: "1h", example: "500ms, 2s or 1m" },
+  ),
+  "max-spans": intFlag(
+    "N",
+    `--listen: most spans held (default ${MAX_HELD_SPANS}; also at most ${HELD_BYTES} of ` +
+      "requests); past it every request is answered 503 with Retry-After, so the exporter " +
+      "backs off, and Ctrl-C still writes what is held",
+    { what: "a whole number from 1" },
+  ),
+  name: textFlag("NAME", "the script name (kebab-case; also the file name)", {
+    pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
+    what: 'kebab-case (a-z, 0-9 and "-")',
+  }),
+  force: switchFlag("overwrite existing files (refused otherwise)"),
+  "no-prompts": switchFlag(
+    "Langfuse sources: link the prompts generations use by name and version only; by default " +
+      "each linked version is read (GET /api/public/v2/prompts/{name}?version=) and declared " +
+      "under prompts: with its text, scrubbed like the content, so the script replays into a " +
+      "project that lacks the prompts (a replay creates them there)",
+  ),
+  "reads-per-second": numberFlag(
+    "R",
+    `most Langfuse API reads a second (default ${DEFAULT_READS_PER_SECOND}; see verify --help)`,
+    { default: DEFAULT_READS_PER_SECOND },
+  ),
+  help: HELP_FLAG,
+};
+
+/** Where `record` reads sessions from, one of them. */
+const SOURCE_FLAGS = ["session", "user", "from", "to", "from-otlp", "listen"] as const;
+/** The rest of `record`'s flags. */
+const OPTION_FLAGS = [
+  "out",
+  "limit",
+  "sessions",
+  "idle",
+  "max-spans",
+  "name",
+  "force",
+  "no-prompts",
+  "reads-per-second",
+  "help",
+] as const;
+
 /** `record --help`. */
 export const RECORD_HELP = `Usage: session-replay record <source> [--out FILE|DIR] [options]
 
@@ -60,42 +156,13 @@ personal content replaced (review a script before sharing it: free text can hide
 Each script passes validate and replays into the same shape.
 
 Sources (one of):
-  --session ID        one Langfuse session; --out names a .yaml file (or a directory)
-  --user ID           that user's newest sessions into the --out directory
-  --from T, --to T    sessions with activity from T / before T (with or without --user);
-                      T as --at takes it: -2h, -3d, or 2026-11-20T14:00:00Z
-  --from-otlp FILE    an OTLP file: this tool's file target (JSON lines) or an OpenTelemetry
-                      Collector file exporter's output (format json or proto, gzip or not)
-  --listen PORT       an OTLP/HTTP receiver on 127.0.0.1:PORT (0: a free port); point your app's exporter at
-                      http://127.0.0.1:PORT (traces path /v1/traces). Each trace is shown as it
-                      arrives, as Langfuse will show it, with the contract problems flagged (no
-                      session id, tags as a string, a prompt version as a string, metadata that
-                      will not be filterable, ...). Ctrl-C (or --sessions) writes the scripts.
+${flagsHelp(RECORD_FLAGS, SOURCE_FLAGS)}
 
 Langfuse sources need LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and
 LANGFUSE_SECRET_KEY, and only read.
 
 Options:
-  --out FILE|DIR        where to write: a .yaml file for one session, else a directory
-                        (created if needed); default ${DEFAULT_RECORD_OUT}, outside conversations/ so
-                        that conversations/*.yaml does not pick up a script not reviewed yet
-  --limit N             most sessions for --user, --from, --to (default ${DEFAULT_RECORD_LIMIT}, at most ${MAX_RECORD_LIMIT})
-  --sessions N          --listen: stop after N sessions, once nothing arrived for --idle
-  --idle D              --listen: how long a session must be quiet to count (default ${
-  DEFAULT_IDLE_MS / 1000
-}s)
-  --max-spans N         --listen: most spans held (default ${MAX_HELD_SPANS}; also at most ${HELD_BYTES} of
-                        requests); past it every request is answered 503 with Retry-After, so
-                        the exporter backs off, and Ctrl-C still writes what is held
-  --name NAME           the script name (kebab-case; also the file name)
-  --force               overwrite existing files (refused otherwise)
-  --no-prompts          Langfuse sources: link the prompts generations use by name and version
-                        only; by default each linked version is read (GET
-                        /api/public/v2/prompts/{name}?version=) and declared under prompts: with
-                        its text, scrubbed like the content, so the script replays into a
-                        project that lacks the prompts (a replay creates them there)
-  --reads-per-second R  most Langfuse API reads a second (default ${DEFAULT_READS_PER_SECOND}; see verify --help)
-  -h, --help            show this help
+${flagsHelp(RECORD_FLAGS, OPTION_FLAGS)}
 
 A trace that cannot become a turn (a span that is its own parent, a parent cycle, spans
 nested more than 100 deep) is reported and left out; the other traces are still written.
@@ -110,24 +177,7 @@ up (SIGHUP: the terminal closed; as SIGTERM, and nothing need be printed).`;
 
 /** Runs `record`; returns the exit code. */
 export async function recordCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    session: { type: "string" },
-    user: { type: "string" },
-    from: { type: "string" },
-    to: { type: "string" },
-    limit: { type: "string" },
-    "from-otlp": { type: "string" },
-    listen: { type: "string" },
-    sessions: { type: "string" },
-    idle: { type: "string" },
-    "max-spans": { type: "string" },
-    out: { type: "string" },
-    name: { type: "string" },
-    force: { type: "boolean" },
-    "no-prompts": { type: "boolean" },
-    "reads-per-second": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  }, "record");
+  const { values, flags, positionals } = parseFlags(args, RECORD_FLAGS, "record");
   if (values.help) {
     io.out(RECORD_HELP);
     return EXIT.ok;
@@ -163,19 +213,14 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
   if (listenOnly && values.listen === undefined) {
     throw usage("--sessions, --idle and --max-spans apply to --listen");
   }
-  if (values.name !== undefined && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(values.name)) {
-    throw usage(`--name must be kebab-case (a-z, 0-9 and "-"), not "${values.name}"`);
-  }
-  const out = values.out ?? DEFAULT_RECORD_OUT;
+  const out = flags.out;
   const toFile = /\.ya?ml$/i.test(out);
   if (toFile && (recent || values.listen !== undefined)) {
     throw usage(
       `--out ${out} is a file, but this source may record several sessions: give a directory`,
     );
   }
-  const readsPerSecond = values["reads-per-second"] === undefined
-    ? DEFAULT_READS_PER_SECOND
-    : positiveNumber(values["reads-per-second"], "--reads-per-second");
+  const readsPerSecond = flags["reads-per-second"];
 
   let sessions: RecordedSession[];
   let interrupted = false;
@@ -184,18 +229,10 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
     if (values["from-otlp"] !== undefined) {
       sessions = await sessionsFromOtlpFile(values["from-otlp"]);
     } else if (values.listen !== undefined) {
-      const port = portFlag(values.listen);
-      const sessionsWanted = values.sessions === undefined
-        ? undefined
-        : positiveInt(values.sessions, "--sessions");
-      const idleMs = values.idle === undefined ? undefined : durationFlag(values.idle, "--idle", {
-        maxMs: 3_600_000,
-        maxText: "1h",
-        example: "500ms, 2s or 1m",
-      });
-      const maxSpans = values["max-spans"] === undefined
-        ? undefined
-        : positiveInt(values["max-spans"], "--max-spans");
+      const port = flags.listen!;
+      const sessionsWanted = flags.sessions;
+      const idleMs = flags.idle;
+      const maxSpans = flags["max-spans"];
       const result = await listenForSessions({
         port,
         ...(maxSpans !== undefined ? { maxSpans } : {}),
@@ -251,9 +288,7 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
         if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) {
           throw usage(`--from must be before --to`);
         }
-        const limit = values.limit === undefined
-          ? DEFAULT_RECORD_LIMIT
-          : positiveInt(values.limit, "--limit", MAX_RECORD_LIMIT);
+        const limit = flags.limit;
         const ids = await source.recentSessionIds({
           ...(values.user !== undefined ? { userId: values.user } : {}),
           ...(fromMs !== undefined ? { fromMs } : {}),
@@ -409,31 +444,4 @@ function timeFlag(value: string, flag: string, nowMs: number): number {
     if (error instanceof CliError) throw usage(error.message.replaceAll("--at", flag));
     throw error;
   }
-}
-
-function portFlag(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) {
-    throw usage(`--listen must be a port from 0 (any free one) to 65535, e.g. 4318, not "${text}"`);
-  }
-  return port;
-}
-
-function positiveInt(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
-    throw usage(
-      `${flag} must be a whole number from 1${
-        max === Number.MAX_SAFE_INTEGER ? "" : ` to ${max}`
-      }, not "${text}"`,
-    );
-  }
-  return Number(text);
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0)) {
-    throw usage(`${flag} must be a number above 0, e.g. 2 or 0.5, not "${text}"`);
-  }
-  return value;
 }

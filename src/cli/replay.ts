@@ -7,21 +7,56 @@ import { FINDINGS } from "../script/vocabulary.ts";
 import { renderPreview } from "../report/preview.ts";
 import { formatSummary } from "../report/run_report.ts";
 import { reviewFailures } from "../report/review_report.ts";
+import type { RunOptions } from "../run/deps.ts";
 import { RunLangfuse } from "../run/langfuse_access.ts";
 import { type ReplayOutcome, replayRun, type ReplaySpec } from "../run/replay.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { prepareReview, REVIEW_HELP, REVIEW_OPTIONS } from "./review_flags.ts";
-import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
+import { prepareReview, REVIEW_FLAGS } from "./review_flags.ts";
+import { MAX_TIMEOUT_MS } from "./limits.ts";
 import {
-  loadAll,
-  parseCommandArgs,
-  parseSeed,
-  TARGET_OPTIONS,
-  targetFromFlags,
-} from "./options.ts";
+  choiceFlag,
+  durationFlag,
+  flagsHelp,
+  HELP_FLAG,
+  orList,
+  parseFlags,
+  seedFlag,
+  switchFlag,
+  textFlag,
+} from "./flags.ts";
+import { HTML_FLAG, loadAll, TARGET_FLAGS, TARGET_HELP, targetFromFlags } from "./options.ts";
 import type { Io } from "./io.ts";
-import type { RunOptions } from "../run/deps.ts";
 import { taskCommand } from "../runtime.ts";
+
+/** The flags of `replay`. */
+export const REPLAY_FLAGS = {
+  seed: seedFlag("reproducible ids, timing and content; a re-run overwrites the same traces"),
+  at: textFlag(
+    "TIME",
+    "when the session ends: now (default), -2h, -3d, or 2026-11-20T14:00:00Z (from 2000-01-01 " +
+      "to a day ahead)",
+  ),
+  ...TARGET_FLAGS,
+  "manifest-dir": textFlag("DIR", "where to write the run manifest (default out)"),
+  "no-manifest": switchFlag("do not write a manifest"),
+  plant: choiceFlag(
+    "FINDING",
+    FINDINGS,
+    `plant one finding in each session, for reviewer training: ${orList(FINDINGS)}, as the ` +
+      "script's findings: section describes it; the answer key goes into the manifest, never " +
+      "to Langfuse",
+  ),
+  verify: switchFlag("then read the traces back from Langfuse and compare (see verify --help)"),
+  timeout: durationFlag("D", "how long --verify waits for ingestion (default 2m, at most 1d)", {
+    maxMs: MAX_TIMEOUT_MS,
+    maxText: "1d",
+    example: "30s or 5m",
+  }),
+  ...REVIEW_FLAGS,
+  html: HTML_FLAG,
+  quiet: switchFlag("print only problems", { short: "q" }),
+  help: HELP_FLAG,
+};
 
 /** `replay --help`. */
 export const REPLAY_HELP = `Usage: session-replay replay <script.yaml>... [options]
@@ -33,35 +68,10 @@ To Langfuse, the prompts the scripts' generations name and a score config per sc
 made sure of first (reused when they exist with the same content, created when not; never
 deleted by purge), and every generation and score is linked to them.
 
-Target (first that applies):
-  --target langfuse|otlp|file|preview
-  langfuse   when LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL (or LANGFUSE_HOST) are set
-  otlp       when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set
-  preview    otherwise: a local receiver shows what Langfuse will make of the traces
+${TARGET_HELP}
 
 Options:
-  --seed N            reproducible ids, timing and content; a re-run overwrites the same traces
-  --at TIME           when the session ends: now (default), -2h, -3d, or 2026-11-20T14:00:00Z
-                      (from 2000-01-01 to a day ahead)
-  --protocol P        http/protobuf (default) or http/json (not for the file target)
-  --gzip              gzip request bodies (not for the file target)
-  --out FILE          file target only: where to write OTLP/JSON lines
-                      (default out/spans.otlp.jsonl)
-  --manifest-dir DIR  where to write the run manifest (default out)
-  --no-manifest       do not write a manifest
-  --allow-production  send even though the host, LANGFUSE_TRACING_ENVIRONMENT, a script or
-                      the name of the keys' Langfuse project (asked of Langfuse) says
-                      production: prod, prd, production or live as a word part, in any case
-                      (refused otherwise, with exit 2 and what matched)
-  --plant FINDING     plant one finding in each session, for reviewer training: repeated_answer,
-                      lost_state, late_escalation or unsolved, as the script's findings: section
-                      describes it; the answer key goes into the manifest, never to Langfuse
-  --verify            then read the traces back from Langfuse and compare (see verify --help)
-  --timeout D         how long --verify waits for ingestion (default 2m, at most 1d)
-${REVIEW_HELP}
-  --html FILE         write a self-contained HTML report with charts (opens offline)
-  --quiet             print only problems
-  -h, --help          show this help
+${flagsHelp(REPLAY_FLAGS)}
 
 Exit codes: 0 delivered (and verified with --verify), 1 internal error (a bug), 2 usage (also
 production refused), 3 invalid script (nothing sent), 4 spans not delivered (also keys refused
@@ -77,7 +87,7 @@ export async function replayCommand(
   io: Io,
   options: RunOptions = {},
 ): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, flags, positionals } = parseFlags(args, REPLAY_FLAGS, "replay");
   if (values.help) {
     io.out(REPLAY_HELP);
     return EXIT.ok;
@@ -103,8 +113,8 @@ export async function replayCommand(
   const target = await targetFromFlags(values, io.env, scripts, { langfuse });
 
   const seeded = values.seed !== undefined;
-  const seed = seeded ? parseSeed(values.seed!) : io.randomSeed();
-  const plant = plantFlag(values.plant);
+  const seed = flags.seed ?? io.randomSeed();
+  const plant = flags.plant;
   if (values.verify && !target.langfuseApi) {
     throw new CliError(
       "--verify reads back from Langfuse: it needs the langfuse target",
@@ -114,11 +124,7 @@ export async function replayCommand(
   if (values.timeout !== undefined && !values.verify) {
     throw new CliError("--timeout applies to --verify (how long it waits), give both", EXIT.usage);
   }
-  const timeoutMs = values.timeout === undefined ? undefined : durationFlag(
-    values.timeout,
-    "--timeout",
-    { maxMs: MAX_TIMEOUT_MS, maxText: "1d", example: "30s or 5m" },
-  );
+  const timeoutMs = flags.timeout;
   const spec: ReplaySpec = {
     files: positionals,
     scripts,
@@ -168,32 +174,3 @@ const LANGFUSE_HINT = (files: string[]) =>
   `\nNothing left this machine. To send the same sessions to Langfuse:\n` +
   `  LANGFUSE_BASE_URL=https://cloud.langfuse.com LANGFUSE_PUBLIC_KEY=pk-lf-... \\\n` +
   `  LANGFUSE_SECRET_KEY=sk-lf-... ${taskCommand("replay")} ${files.join(" ")}`;
-
-/** `--plant NAME`: one of the findings, checked before anything is planned or sent. */
-function plantFlag(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!(FINDINGS as readonly string[]).includes(value)) {
-    throw new CliError(
-      `--plant must be one of ${FINDINGS.join(", ")}, not "${value}"`,
-      EXIT.usage,
-    );
-  }
-  return value;
-}
-
-function parse(args: string[]) {
-  return parseCommandArgs(args, {
-    seed: { type: "string" },
-    at: { type: "string" },
-    "manifest-dir": { type: "string" },
-    "no-manifest": { type: "boolean" },
-    verify: { type: "boolean" },
-    plant: { type: "string" },
-    html: { type: "string" },
-    timeout: { type: "string" },
-    quiet: { type: "boolean", short: "q" },
-    help: { type: "boolean", short: "h" },
-    ...TARGET_OPTIONS,
-    ...REVIEW_OPTIONS,
-  }, "replay");
-}

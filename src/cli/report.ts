@@ -9,13 +9,26 @@
 import { dirname, join, resolve } from "node:path";
 import { formatLoadReport, isWholeRun } from "../report/load_report.ts";
 import { mergeShardReports, ReportMergeError, type ShardInput } from "../report/shard_report.ts";
-import { redactorFor } from "../report/redact.ts";
-import { readTextFile, TextFileError } from "../script/text_file.ts";
+import { readRunRecord, RunRecordError } from "../run_record/read.ts";
+import { recordText } from "../run_record/write.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { parseCommandArgs } from "./options.ts";
+import { flagsHelp, HELP_FLAG, parseFlags, textFlag } from "./flags.ts";
 import { attemptWrite, prepareFile, refuseSamePath, writeOutput } from "./paths.ts";
 import { writeMergedHtml } from "./html_output.ts";
+
+/** The flags of `report`. */
+export const REPORT_FLAGS = {
+  out: textFlag(
+    "FILE",
+    "where to write the merged report (default <run id>.merged.json beside the first)",
+  ),
+  html: textFlag(
+    "FILE",
+    "also write a self-contained HTML report of the merged run (opens offline)",
+  ),
+  help: HELP_FLAG,
+};
 
 /** `report --help`. */
 export const REPORT_HELP =
@@ -32,9 +45,7 @@ shard is given once. Missing shards are named and the merge is headed "incomplet
 report lists every shard's sessions file, so verify, purge and grade read the whole run.
 
 Options:
-  --out FILE   where to write the merged report (default <run id>.merged.json beside the first)
-  --html FILE  also write a self-contained HTML report of the merged run (opens offline)
-  -h, --help   show this help
+${flagsHelp(REPORT_FLAGS)}
 
 Exit codes: 0 merged, every shard present and the run's thresholds met; 1 internal error (a
 bug); 2 usage, or reports of different runs, or a shard given twice; 3 a file that cannot be
@@ -43,11 +54,7 @@ identity); 4 shards missing, spans failed or a threshold missed.`;
 
 /** Runs `report`; returns the exit code. */
 export async function reportCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    out: { type: "string" },
-    html: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  }, "report");
+  const { values, positionals } = parseFlags(args, REPORT_FLAGS, "report");
   if (values.help) {
     io.out(REPORT_HELP);
     return EXIT.ok;
@@ -76,23 +83,12 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   if (values.html !== undefined) await prepareFile(values.html, "--html");
   const inputs: ShardInput[] = [];
   for (const file of files) {
-    let text: string;
     try {
-      text = await readTextFile(file);
+      inputs.push({ file, report: (await readRunRecord(file)).record });
     } catch (error) {
-      if (error instanceof TextFileError) throw new CliError(error.message, EXIT.invalidScript);
+      if (error instanceof RunRecordError) throw new CliError(error.message, EXIT.invalidScript);
       throw error;
     }
-    let report: unknown;
-    try {
-      report = JSON.parse(text);
-    } catch (error) {
-      throw new CliError(
-        `${file}: not JSON (${(error as Error).message}); give the shards' .load.json reports`,
-        EXIT.invalidScript,
-      );
-    }
-    inputs.push({ file, report });
   }
   let merge;
   try {
@@ -109,10 +105,9 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   const merged = merge.report;
   const out = values.out ?? join(dirname(files[0]), `${merged.runId}.merged.json`);
   if (values.out === undefined) await prepareFile(out, "--out");
-  const clean = redactorFor(io.env);
   // A file that cannot be written is said after the summary, which is printed anyway.
   const outUnwritten = await attemptWrite(() =>
-    writeOutput(out, clean(JSON.stringify(merged, null, 2)) + "\n", "--out")
+    writeOutput(out, recordText(merged, io.env), "--out")
   );
   const htmlUnwritten = values.html === undefined
     ? undefined

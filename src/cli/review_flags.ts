@@ -6,25 +6,36 @@ import { DEFAULT_REVIEW_TIMEOUT_MS } from "../langfuse/review_apply.ts";
 import type { LoadedScript } from "../script/load.ts";
 import { readReview, type ReviewRun } from "../run/review.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
+import { durationFlag, type DurationFlagOptions, MAX_TIMEOUT_MS } from "./limits.ts";
+import { durationFlag as durationKind, switchFlag, textFlag } from "./flags.ts";
+
+/** The bounds of `--review-timeout`. */
+const REVIEW_TIMEOUT: DurationFlagOptions = {
+  maxMs: MAX_TIMEOUT_MS,
+  maxText: "1d",
+  allowZero: true,
+  example: "30s or 5m",
+};
 
 /** The flags replay and load take for the review layer. */
-export const REVIEW_OPTIONS = {
-  review: { type: "string" },
-  "review-timeout": { type: "string" },
-  "no-review": { type: "boolean" },
-} as const;
-
-/** Help lines of {@link REVIEW_OPTIONS}. */
-export const REVIEW_HELP =
-  `  --review FILE       the review layer (annotation queues, review-only score configs,
-                      comments) from FILE instead of the scripts' review: sections; Langfuse
-                      target only, done after the spans are acknowledged
-  --review-timeout D  how long comments wait for Langfuse to show their objects
-                      (default 2m, at most 1d)
-  --no-review         leave the review layer out (no queues, items, comments or review-only
-                      score configs): each comment costs two requests of Langfuse's public-API
-                      budget (30 a minute on Cloud Hobby), which a large load may not want`;
+export const REVIEW_FLAGS = {
+  review: textFlag(
+    "FILE",
+    "the review layer (annotation queues, review-only score configs, comments) from FILE " +
+      "instead of the scripts' review: sections; Langfuse target only, done after the spans " +
+      "are acknowledged",
+  ),
+  "review-timeout": durationKind(
+    "D",
+    "how long comments wait for Langfuse to show their objects (default 2m, at most 1d)",
+    { ...REVIEW_TIMEOUT, default: DEFAULT_REVIEW_TIMEOUT_MS },
+  ),
+  "no-review": switchFlag(
+    "leave the review layer out (no queues, items, comments or review-only score configs): " +
+      "each comment costs two requests of Langfuse's public-API budget (30 a minute on Cloud " +
+      "Hobby), which a large load may not want",
+  ),
+};
 
 /**
  * The review sections that apply to the run: `--review FILE` (checked against every script's
@@ -47,12 +58,7 @@ export async function prepareReview(
   }
   const timeoutMs = values["review-timeout"] === undefined
     ? DEFAULT_REVIEW_TIMEOUT_MS
-    : durationFlag(values["review-timeout"], "--review-timeout", {
-      maxMs: MAX_TIMEOUT_MS,
-      maxText: "1d",
-      allowZero: true,
-      example: "30s or 5m",
-    });
+    : durationFlag(values["review-timeout"], "--review-timeout", REVIEW_TIMEOUT);
   return await readReview(scripts, {
     off: values["no-review"],
     file: values.review,

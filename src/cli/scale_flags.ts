@@ -6,9 +6,27 @@
 import { formatShard, parseShard, type Partition, WHOLE } from "../plan/partition.ts";
 import { isAbsoluteAt } from "../run/anchor.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
+import { intFlag, textFlag } from "./flags.ts";
 
 /** The most worker threads `--workers` takes. */
 export const MAX_WORKERS = 256;
+
+/** The scale-out flags, declared once (see flags.ts). */
+export const SCALE_FLAGS = {
+  workers: intFlag(
+    "N",
+    "worker threads sending at once, each with its own pipeline (default: the machine's cores, " +
+      "1 for --target file; 1 sends from this thread; at most the machine's cores, and no more " +
+      "than a backfill's sessions); the sessions are the same whatever N",
+    { max: MAX_WORKERS, what: "a whole number of at least 1", overMax: `at most ${MAX_WORKERS}` },
+  ),
+  shard: textFlag(
+    "K/N",
+    "send only part K of N (K from 1 to N) of the seeded population, for running N processes " +
+      "or machines at once: needs --seed and, for a backfill, an absolute --at; combine their " +
+      "reports with report merge",
+  ),
+};
 
 /** The `load` flag values this module looks at. */
 export interface ScaleFlagValues {
@@ -29,7 +47,10 @@ export interface Scale {
   workers: number;
 }
 
-/** Reads --shard and --workers; throws a usage error naming the flag. */
+/**
+ * Reads --shard and --workers (whose value {@link SCALE_FLAGS} has checked); throws a usage
+ * error naming the flag.
+ */
 export function scaleFromFlags(values: ScaleFlagValues, defaultWorkers: number): Scale {
   let shard = WHOLE;
   if (values.shard !== undefined) {
@@ -52,19 +73,7 @@ export function scaleFromFlags(values: ScaleFlagValues, defaultWorkers: number):
       );
     }
   }
-  let workers = defaultWorkers;
-  if (values.workers !== undefined) {
-    if (!/^\d+$/.test(values.workers) || Number(values.workers) < 1) {
-      throw new CliError(
-        `--workers must be a whole number of at least 1, not "${values.workers}"`,
-        EXIT.usage,
-      );
-    }
-    workers = Number(values.workers);
-    if (workers > MAX_WORKERS) {
-      throw new CliError(`--workers must be at most ${MAX_WORKERS}, not ${workers}`, EXIT.usage);
-    }
-  }
+  const workers = values.workers === undefined ? defaultWorkers : Number(values.workers);
   return { shard, sharded: values.shard !== undefined, workers: Math.max(1, workers) };
 }
 

@@ -186,7 +186,7 @@ describe("load --shard K/N", () => {
       await writeFile(junk, "{ not json");
       const bad = await merge([one.reportFile, junk], join(dir, "x.json"));
       assert.equal(bad.code, 3);
-      assert.match(bad.err, /junk\.json: not JSON/);
+      assert.match(bad.err, /junk\.json: is not JSON/);
     } finally {
       await receiver.close();
     }
@@ -359,7 +359,7 @@ describe("a sharded run into Langfuse, as deploy/README.md runs it", () => {
       assert.match(verify.stdout, new RegExp(`Verified: all ${report.traces} traces`));
 
       // A reviewer marks every finding of every queued session right, in both shards' items.
-      const configs = new Map(report.fixtures!.scoreConfigs.map((c) => [c.name, c.id]));
+      const configs = new Map(report.resources!.scoreConfigs.map((c) => [c.name, c.id]));
       const items = report.review!.items;
       assert.ok(new Set(items.map((i) => i.queueId)).size === 1, "one queue for the run");
       for (const item of items) {

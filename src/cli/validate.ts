@@ -11,7 +11,7 @@ import { ScriptError } from "../script/errors.ts";
 import { type LoadedScript, loadScriptFile } from "../script/load.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { parseCommandArgs, parseSeed } from "./options.ts";
+import { flagsHelp, HELP_FLAG, intFlag, parseFlags, seedFlag, switchFlag } from "./flags.ts";
 import { count } from "../report/count.ts";
 
 /** Sessions `--realism` plans by default. */
@@ -23,24 +23,36 @@ export const DEFAULT_REALISM_SEED = 1;
 
 const t = REALISM_THRESHOLDS;
 
+/** The flags of `validate`. */
+export const VALIDATE_FLAGS = {
+  realism: switchFlag(
+    "also plan a load of the scripts in-process, as load --sessions N --seed S would (nothing " +
+      "sent), and show how real it reads: distinct user messages and answers (numbers and " +
+      "dates masked), the most common user message's share of turns, sessions with an ERROR, " +
+      "failures the agent sees, planted findings, scores against findings, score comments, " +
+      "sessions per user a day, a user's sessions at once, and generations whose input tokens " +
+      "fit what the tokenizer counts in their input; each with a verdict and, for a miss, a hint",
+  ),
+  sessions: intFlag(
+    "N",
+    `sessions to plan (default ${DEFAULT_REALISM_SESSIONS}, at most ${MAX_REALISM_SESSIONS})`,
+    { max: MAX_REALISM_SESSIONS, default: DEFAULT_REALISM_SESSIONS },
+  ),
+  seed: seedFlag(`the load's seed (default ${DEFAULT_REALISM_SEED})`, {
+    default: DEFAULT_REALISM_SEED,
+  }),
+  json: switchFlag("print the result as JSON"),
+  strict: switchFlag("a realism miss fails the check (exit 3)"),
+  help: HELP_FLAG,
+};
+
 /** `validate --help`. */
 export const VALIDATE_HELP = `Usage: session-replay validate <script.yaml>... [--realism]
 
 Checks conversation scripts against the script schema and the privacy rules, and reports
 every problem as file:line:column. Sends nothing.
 
-  --realism        also plan a load of the scripts in-process, as load --sessions N --seed S
-                   would (nothing sent), and show how real it reads: distinct user messages and
-                   answers (numbers and dates masked), the most common user message's share of
-                   turns, sessions with an ERROR, failures the agent sees, planted findings,
-                   scores against findings, score comments, sessions per user a day, a user's
-                   sessions at once, and generations whose input tokens fit what the
-                   tokenizer counts in their input; each with a verdict and, for a miss, a hint
-  --sessions N     sessions to plan (default ${DEFAULT_REALISM_SESSIONS}, at most ${MAX_REALISM_SESSIONS})
-  --seed N         the load's seed (default ${DEFAULT_REALISM_SEED})
-  --json           print the result as JSON
-  --strict         a realism miss fails the check (exit 3)
-  -h, --help       show this help
+${flagsHelp(VALIDATE_FLAGS)}
 
 ${thresholdsHelp()}
 
@@ -50,15 +62,8 @@ Exit codes: 0 all valid (realism misses are warnings), 1 internal error (a bug),
 
 /** Runs `validate`; returns the exit code. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(args, {
-    help: { type: "boolean", short: "h" },
-    realism: { type: "boolean" },
-    sessions: { type: "string" },
-    seed: { type: "string" },
-    json: { type: "boolean" },
-    strict: { type: "boolean" },
-  }, "validate");
-  const { values } = parsed;
+  const parsed = parseFlags(args, VALIDATE_FLAGS, "validate");
+  const { values, flags } = parsed;
   if (values.help) {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
@@ -71,10 +76,8 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
       throw new CliError(`--${flag} needs --realism`, EXIT.usage);
     }
   }
-  const sessions = values.sessions === undefined
-    ? DEFAULT_REALISM_SESSIONS
-    : sessionCount(values.sessions);
-  const seed = values.seed === undefined ? DEFAULT_REALISM_SEED : parseSeed(values.seed);
+  const sessions = flags.sessions;
+  const seed = flags.seed;
 
   const loaded: LoadedScript[] = [];
   const checked: { file: string; ok: boolean; turns?: number }[] = [];
@@ -125,14 +128,4 @@ function thresholdsHelp(): string {
     `at least ${pct(t.minTokenFitShare)} of generations reporting the input tokens the tokenizer ` +
     `counts in their input plus their hiddenInputTokens, within ${tokenFitTolerance()}.`,
   ].join("\n");
-}
-
-function sessionCount(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_REALISM_SESSIONS) {
-    throw new CliError(
-      `--sessions must be a whole number from 1 to ${MAX_REALISM_SESSIONS}, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-  return Number(text);
 }

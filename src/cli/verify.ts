@@ -9,11 +9,47 @@
 import { partOfRun } from "../langfuse/purge.ts";
 import { DEFAULT_READS_PER_SECOND, DEFAULT_VERIFY_TIMEOUT_MS } from "../langfuse/verify_run.ts";
 import { langfuseEnv } from "../run/langfuse_access.ts";
-import { openRun, readSessions, runVerify } from "../run/verify.ts";
+import { FULL_LIST_LIMIT, openRun, readSessions, runVerify } from "../run/verify.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { durationFlag, MAX_TIMEOUT_MS } from "./limits.ts";
-import { parseCommandArgs } from "./options.ts";
+import { MAX_TIMEOUT_MS } from "./limits.ts";
+import {
+  durationFlag,
+  flagsHelp,
+  HELP_FLAG,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  switchFlag,
+} from "./flags.ts";
+
+/** The flags of `verify`. */
+export const VERIFY_FLAGS = {
+  timeout: durationFlag("D", "stop reading after D, e.g. 30s, 5m (default 2m, at most 1d)", {
+    maxMs: MAX_TIMEOUT_MS,
+    maxText: "1d",
+    allowZero: true,
+    example: "30s, 2m or 1h",
+    default: DEFAULT_VERIFY_TIMEOUT_MS,
+  }),
+  "reads-per-second": numberFlag(
+    "R",
+    `most API reads a second (default ${DEFAULT_READS_PER_SECOND}). Langfuse Cloud allows ` +
+      "1,000 a minute on Pro and up, but 100 on Core and 30 on Hobby: pass 1.5 or 0.5 there to " +
+      "avoid waiting out 429s. Self-hosted: no limit.",
+    { default: DEFAULT_READS_PER_SECOND },
+  ),
+  sample: intFlag(
+    "N",
+    "check N sessions spread over the run instead of all (load reports), and only their " +
+      "queue items and comments",
+  ),
+  all: switchFlag(`list every trace and score, also in runs of more than ${FULL_LIST_LIMIT}`),
+  quiet: switchFlag("no progress on stderr (reads taking longer than 2s show it)", {
+    short: "q",
+  }),
+  help: HELP_FLAG,
+};
 
 /** `verify --help`. */
 export const VERIFY_HELP =
@@ -29,15 +65,7 @@ same sessions are listed for information; extra traces carrying this run's id ar
 Needs LANGFUSE_BASE_URL (or LANGFUSE_HOST), LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY.
 
 Options:
-  --timeout D             stop reading after D, e.g. 30s, 5m (default 2m, at most 1d)
-  --reads-per-second R    most API reads a second (default ${DEFAULT_READS_PER_SECOND}). Langfuse Cloud allows
-                          1,000 a minute on Pro and up, but 100 on Core and 30 on Hobby: pass
-                          1.5 or 0.5 there to avoid waiting out 429s. Self-hosted: no limit.
-  --sample N              check N sessions spread over the run instead of all (load reports),
-                          and only their queue items and comments
-  --all                   list every trace and score, also in runs of more than 50
-  -q, --quiet             no progress on stderr (reads taking longer than 2s show it)
-  -h, --help              show this help
+${flagsHelp(VERIFY_FLAGS)}
 
 Exit codes: 0 everything matched, 1 internal error (a bug), 2 usage, 5 differences found (or
 not all there before the timeout), 6 Langfuse API error (e.g. refused keys), 130 interrupted
@@ -45,14 +73,7 @@ not all there before the timeout), 6 Langfuse API error (e.g. refused keys), 130
 
 /** Runs `verify`; returns the exit code. */
 export async function verifyCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    timeout: { type: "string" },
-    "reads-per-second": { type: "string" },
-    sample: { type: "string" },
-    all: { type: "boolean" },
-    quiet: { type: "boolean", short: "q" },
-    help: { type: "boolean", short: "h" },
-  }, "verify");
+  const { values, flags, positionals } = parseFlags(args, VERIFY_FLAGS, "verify");
   if (values.help) {
     io.out(VERIFY_HELP);
     return EXIT.ok;
@@ -63,18 +84,9 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       EXIT.usage,
     );
   }
-  const timeoutMs = values.timeout === undefined
-    ? DEFAULT_VERIFY_TIMEOUT_MS
-    : durationFlag(values.timeout, "--timeout", {
-      maxMs: MAX_TIMEOUT_MS,
-      maxText: "1d",
-      allowZero: true,
-      example: "30s, 2m or 1h",
-    });
-  const readsPerSecond = values["reads-per-second"] === undefined
-    ? DEFAULT_READS_PER_SECOND
-    : positiveNumber(values["reads-per-second"], "--reads-per-second");
-  const sample = values.sample === undefined ? undefined : positiveInt(values.sample, "--sample");
+  const timeoutMs = flags.timeout;
+  const readsPerSecond = flags["reads-per-second"];
+  const sample = flags.sample;
   langfuseEnv(io.env, "verify");
 
   const run = await openRun(positionals[0]);
@@ -93,7 +105,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       runId: run.runId,
       sessions,
       sentTo: run.target.url,
-      ...(run.fixtures ? { fixtures: run.fixtures } : {}),
+      ...(run.resources ? { fixtures: run.resources } : {}),
       ...(run.review ? { review: run.review } : {}),
     },
     io,
@@ -105,22 +117,4 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       quiet: values.quiet,
     },
   );
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0)) {
-    throw new CliError(
-      `${flag} must be a number above 0, e.g. 2 or 0.5, not "${text}"`,
-      EXIT.usage,
-    );
-  }
-  return value;
-}
-
-function positiveInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new CliError(`${flag} must be a whole number of at least 1, not "${text}"`, EXIT.usage);
-  }
-  return Number(text);
 }

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
+import { exampleManifest } from "../testing/run_record.ts";
 import { TRACE, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
 import type { FakeLangfuse, FakeLangfuseOptions } from "../testing/fake_langfuse/server.ts";
 import { scoresOf, sendScores } from "../langfuse/scores.ts";
@@ -309,12 +310,10 @@ test("verify's usage errors exit 2 and name what is missing, never a value", asy
   const fileRun = join(dir, "file-run.json");
   await writeFile(
     fileRun,
-    JSON.stringify({
-      tool: "session-replay",
+    JSON.stringify(exampleManifest([], {
       runId: "run_f",
-      target: { kind: "file", describe: "file out/spans.otlp.jsonl" },
-      sessions: [],
-    }),
+      target: { kind: "file", describe: "file out/spans.otlp.jsonl", protocol: "http/json" },
+    })),
   );
   const env = {
     LANGFUSE_BASE_URL: "http://127.0.0.1:59",

@@ -495,7 +495,10 @@ export class LangfuseClient {
     return { requests, traceIds: traceIds.length };
   }
 
-  /** Deletes one score; answers false when Langfuse has no score with that id (404). */
+  /**
+   * Asks Langfuse to delete one score. Langfuse (v3, and v4.16.0) queues the delete without
+   * looking the score up and answers 202 either way; false only when a server answers 404.
+   */
   async deleteScore(id: string): Promise<boolean> {
     const path = `${SCORES}/${encodeURIComponent(id)}`;
     const { status } = await this.#http.request<unknown>("DELETE", path, { pass: [404] });

@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { LangfuseApiError } from "./api_error.ts";
 import { modelOf } from "./api_types.ts";
 import { LangfuseClient, type LangfuseClientOptions } from "./client.ts";
-import { type FakeLangfuse, startFakeLangfuse } from "../testing/fake_langfuse/server.ts";
+import {
+  FAKE_PROJECT_ID,
+  type FakeLangfuse,
+  startFakeLangfuse,
+} from "../testing/fake_langfuse/server.ts";
 import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
 
@@ -176,7 +180,7 @@ test("project() names the project the keys belong to, or fails naming the key va
     const { client } = clientFor(fake);
     const project = await client.project();
     assert.equal(project.name, "Support Production");
-    assert.equal(project.id, "fake-project");
+    assert.equal(project.id, FAKE_PROJECT_ID);
     assert.deepEqual((await client.projects()).map((p) => p.name), ["Support Production"]);
     const { client: refused } = clientFor(fake, { secretKey: "sk-lf-wrong" });
     await assert.rejects(refused.project(), {

@@ -14,198 +14,16 @@
  * const done = await purgeRun(client, plan);
  * ```
  */
-import type { RunFixtures } from "../plan/fixtures.ts";
-import { createReadStream } from "node:fs";
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import type { ManifestSession } from "../report/run_report.ts";
-import type { RunReview } from "../report/review_report.ts";
-import { readTextFile, TextFileError } from "../script/text_file.ts";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { RunRecordError } from "../run_record/read.ts";
+import { type RunFile, runSessions } from "../run_record/run_file.ts";
 import { LangfuseApiError, RateLimitedError } from "./api_error.ts";
 import type { LangfuseClient } from "./client.ts";
 
-/** A file that is not a readable manifest or load report; the message names the file. */
-export class RunFileError extends Error {
-  override readonly name = "RunFileError";
-}
-
-/** A run as its manifest or load report describes it. */
-export interface RunFile {
-  /** The file as given. */
-  path: string;
-  kind: "replay" | "load";
-  runId: string;
-  target: { kind: string; describe: string; url?: string };
-  /** Replay manifests: the sessions. */
-  sessions?: ManifestSession[];
-  /** Load reports: the sessions files (JSONL, one session a line), resolved: a run's or a
-   * shard's one, or each merged shard's. */
-  sessionsFiles?: string[];
-  /** A shard's own report: which shard of how many (its sessions are that shard's only). */
-  shard?: { k: number; n: number };
-  /** Shards merged: which are in it and which are missing (their sessions are not). */
-  shards?: { n: number; merged: number[]; missing: number[] };
-  /** The run's annotation queues, queue items and comments, when it made any. */
-  review?: RunReview;
-  /** The prompts and score configs the run made sure of, when it recorded them. */
-  fixtures?: RunFixtures;
-}
-
-/** Reads a manifest or a load report's header; a load report's sessions stay on disk. */
-export async function openRunFile(path: string): Promise<RunFile> {
-  let text: string;
-  try {
-    text = await readTextFile(path);
-  } catch (error) {
-    if (error instanceof TextFileError) throw new RunFileError(error.message);
-    throw error;
-  }
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new RunFileError(`${path}: is not JSON, so not a manifest or load report`);
-  }
-  if (
-    typeof data !== "object" || data === null || data.tool !== "session-replay" ||
-    typeof data.runId !== "string"
-  ) {
-    throw new RunFileError(`${path}: is not a session-replay manifest or load report`);
-  }
-  const target = (data.target ?? { kind: "unknown", describe: "unknown" }) as RunFile["target"];
-  const review = reviewOf(path, data.review);
-  if (data.kind === "load") {
-    return {
-      path,
-      kind: "load",
-      runId: data.runId,
-      target,
-      sessionsFiles: await sessionsFilesOf(path, data),
-      ...shardsOf(data),
-      ...fixturesOf(data),
-      ...review,
-    };
-  }
-  if (!Array.isArray(data.sessions)) {
-    throw new RunFileError(`${path}: the manifest has no sessions list`);
-  }
-  return {
-    path,
-    kind: "replay",
-    runId: data.runId,
-    target,
-    sessions: data.sessions as ManifestSession[],
-    ...fixturesOf(data),
-    ...review,
-  };
-}
-
-/** The file's `review`, checked for the lists purge and verify read. */
-function reviewOf(path: string, value: unknown): { review?: RunReview } {
-  if (value === undefined) return {};
-  const review = value as RunReview;
-  const lists = [review?.queues, review?.items, review?.comments];
-  if (typeof value !== "object" || value === null || !lists.every(Array.isArray)) {
-    throw new RunFileError(`${path}: its review has no queues, items and comments lists`);
-  }
-  return { review };
-}
-
-/**
- * A load report's sessions files, resolved: `sessionsFiles` (shards merged), else its
- * `sessionsFile`. A merge written before `sessionsFiles` joined the shards' paths with spaces.
- */
-function sessionsFilesOf(path: string, data: Record<string, unknown>): Promise<string[]> {
-  const { sessionsFiles, sessionsFile } = data;
-  if (Array.isArray(sessionsFiles) && sessionsFiles.every((f) => typeof f === "string")) {
-    return Promise.all(sessionsFiles.map((file: string) => resolveSessionsFile(path, file)));
-  }
-  if (typeof sessionsFile !== "string") {
-    throw new RunFileError(`${path}: the load report names no sessionsFile`);
-  }
-  // Not the joined text as one path: its base name is the last shard's file.
-  const files = data.shards === undefined ? [sessionsFile] : sessionsFile.split(" ");
-  return Promise.all(files.map((file) => resolveSessionsFile(path, file)));
-}
-
-/** A load report's `shard` (one shard's) or `shards` (a merge's), when well-formed. */
-function shardsOf(data: Record<string, unknown>): Pick<RunFile, "shard" | "shards"> {
-  const shard = data.shard as RunFile["shard"] | undefined;
-  const shards = data.shards as RunFile["shards"] | undefined;
-  if (typeof shard?.k === "number" && typeof shard.n === "number") {
-    return { shard: { k: shard.k, n: shard.n } };
-  }
-  if (
-    typeof shards?.n === "number" && Array.isArray(shards.merged) &&
-    Array.isArray(shards.missing)
-  ) {
-    return { shards: { n: shards.n, merged: shards.merged, missing: shards.missing } };
-  }
-  return {};
-}
-
-/**
- * What the file holds of its run when not all of it, for a note: one shard's report, or a merge
- * with shards missing. Undefined for a whole run.
- */
-export function partOfRun(run: RunFile): string | undefined {
-  if (run.shard) {
-    return `${run.path} is the report of shard ${run.shard.k}/${run.shard.n} of ${run.runId} ` +
-      "only; give the merged report (report merge) for the whole run";
-  }
-  if (run.shards && run.shards.missing.length > 0) {
-    const missing = run.shards.missing.map((k) => `${k}/${run.shards!.n}`).join(", ");
-    return `${run.path} merges ${run.shards.merged.length} of ${run.shards.n} shards of ` +
-      `${run.runId}: the sessions of shard${run.shards.missing.length === 1 ? "" : "s"} ` +
-      `${missing} are not in it`;
-  }
-  return undefined;
-}
-
-/** The run file's `fixtures`, when it has well-formed ones. */
-function fixturesOf(data: Record<string, unknown>): { fixtures?: RunFixtures } {
-  const fixtures = data.fixtures as RunFixtures | undefined;
-  return fixtures && Array.isArray(fixtures.prompts) && Array.isArray(fixtures.scoreConfigs)
-    ? { fixtures }
-    : {};
-}
-
-/** The run's sessions: from the manifest, or streamed from the load report's sessions files. */
-export async function* runSessions(run: RunFile): AsyncGenerator<ManifestSession> {
-  if (run.sessions) {
-    yield* run.sessions;
-    return;
-  }
-  for (const file of run.sessionsFiles!) yield* fileSessions(file);
-}
-
-/** The sessions of one sessions file, line by line. */
-async function* fileSessions(file: string): AsyncGenerator<ManifestSession> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === "") continue;
-      let session: ManifestSession;
-      try {
-        session = JSON.parse(line);
-      } catch {
-        throw new RunFileError(`${file}:${n}: is not a JSON session line`);
-      }
-      if (typeof session?.sessionId !== "string" || !Array.isArray(session.traces)) {
-        throw new RunFileError(`${file}:${n}: has no sessionId and traces`);
-      }
-      yield session;
-    }
-  } catch (error) {
-    if (error instanceof RunFileError) throw error;
-    throw new RunFileError(`${file}: cannot be read: ${reason(error)}`);
-  } finally {
-    lines.close();
-  }
-}
+// The run's file is read by the run record reader; its names are re-exported for the callers.
+export { openRunFile, partOfRun, type RunFile, runSessions } from "../run_record/run_file.ts";
+/** A file that is not a readable manifest, load report or sessions file (the run record's error). */
+export { RunRecordError as RunFileError } from "../run_record/read.ts";
 
 /** What a purge of a run will delete. */
 export interface PurgePlan {
@@ -274,7 +92,10 @@ export interface PurgeResult {
   failed: FailedDelete[];
   /** DELETE /api/public/traces requests sent. */
   requests: number;
-  /** Session scores deleted (those Langfuse did not have are not counted). */
+  /**
+   * Session-score deletes Langfuse accepted. It queues each without looking the score up
+   * (202 either way), so a score it never had counts too.
+   */
   sessionScores: number;
   /** What could not be deleted yet because a Langfuse budget is spent; absent when all went. */
   left?: PurgeLeft;
@@ -392,7 +213,7 @@ export async function readPurgeLeft(runPath: string): Promise<PurgeLeft | undefi
     text = await readFile(path, "utf8");
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") return undefined;
-    throw new RunFileError(`${path}: cannot be read: ${reason(error)}`);
+    throw new RunRecordError(`${path}: cannot be read: ${reason(error)}`, { file: path });
   }
   try {
     const left = JSON.parse(text) as PurgeLeft;
@@ -400,7 +221,10 @@ export async function readPurgeLeft(runPath: string): Promise<PurgeLeft | undefi
   } catch {
     // Reported below.
   }
-  throw new RunFileError(`${path}: is not what purge left of a run; delete it to purge afresh`);
+  throw new RunRecordError(
+    `${path}: is not what purge left of a run; delete it to purge afresh`,
+    { file: path },
+  );
 }
 
 /** Keeps what is left of the run for the next purge, or removes the file when nothing is. */
@@ -413,24 +237,6 @@ export async function writePurgeLeft(runPath: string, left: PurgeLeft | undefine
 /** The plan of a purge that resumes `left`: only what was not deleted yet. */
 export function resumePlan(plan: PurgePlan, left: PurgeLeft): PurgePlan {
   return { ...plan, traceIds: left.traceIds, sessionScoreIds: left.sessionScoreIds };
-}
-
-/**
- * The sessions file as written (relative to where load ran), else the same name beside the
- * report, so a report moved together with its sessions file still works.
- */
-async function resolveSessionsFile(reportPath: string, sessionsFile: string): Promise<string> {
-  const candidates = [sessionsFile, join(dirname(reportPath), basename(sessionsFile))];
-  for (const candidate of candidates) {
-    try {
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // Try the next place.
-    }
-  }
-  throw new RunFileError(
-    `${reportPath}: its sessions file "${sessionsFile}" cannot be found (also looked beside the report)`,
-  );
 }
 
 function reason(error: unknown): string {

@@ -7,6 +7,7 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
 import { LangfuseClient } from "./client.ts";
 import { startFakeLangfuse } from "../testing/fake_langfuse/server.ts";
+import { exampleLoadReport, exampleManifest, exampleSession } from "../testing/run_record.ts";
 import {
   leftOver,
   openRunFile,
@@ -19,25 +20,18 @@ import {
 
 const tmp = () => mkdtemp(join(tmpdir(), "purge-"));
 
-/** A manifest session with the given trace ids (other fields as verify does not need them). */
-function session(sessionId: string, traceIds: string[], sessionScore = false): ManifestSession {
-  return {
-    sessionId,
-    traces: traceIds.map((traceId, i) => ({ traceId, turn: i + 1 })),
-    scores: [
-      ...traceIds.map((traceId) => ({ id: `${traceId}-fb`, name: "fb", traceId })),
-      ...(sessionScore ? [{ id: `${sessionId}-res`, name: "res", sessionId }] : []),
-    ],
-  } as unknown as ManifestSession;
-}
+const session = exampleSession;
 
 function manifest(sessions: ManifestSession[], runId = "run_aaaaaaaaaaaa") {
-  return {
-    tool: "session-replay",
+  return exampleManifest(sessions, {
     runId,
-    target: { kind: "langfuse", describe: "Langfuse at http://x", url: "http://x/api" },
-    sessions,
-  };
+    target: {
+      kind: "langfuse",
+      describe: "Langfuse at http://x",
+      url: "http://x/api",
+      protocol: "http/protobuf",
+    },
+  });
 }
 
 test("openRunFile() reads a replay manifest and its sessions", async () => {
@@ -59,14 +53,11 @@ test("openRunFile() streams a load report's sessions file, also when moved besid
     JSON.stringify(s)
   );
   await writeFile(join(dir, "run_b.sessions.jsonl"), lines.join("\n") + "\n\n");
-  const report = {
-    tool: "session-replay",
-    kind: "load",
+  const report = exampleLoadReport({
     runId: "run_b",
-    target: { kind: "langfuse", describe: "Langfuse" },
     // Written relative to where load ran, which is not where this test runs.
     sessionsFile: "elsewhere/out/run_b.sessions.jsonl",
-  };
+  });
   await writeFile(join(dir, "run_b.load.json"), JSON.stringify(report));
   const run = await openRunFile(join(dir, "run_b.load.json"));
   assert.equal(run.kind, "load");
@@ -86,15 +77,12 @@ test("openRunFile() reads every shard's sessions file of a merged report, and an
     );
   }
   const files = shards.map((_, i) => `out/run_m.shard${i + 1}of3.sessions.jsonl`);
-  const merged = {
-    tool: "session-replay",
-    kind: "load",
+  const { sessionsFile: _file, ...merged } = exampleLoadReport({
     runId: "run_m",
-    target: { kind: "langfuse", describe: "Langfuse" },
     shards: { n: 3, merged: [1, 2, 3], missing: [] },
-  };
+  });
   const records = {
-    "merged.json": { ...merged, sessionsFiles: files },
+    "merged.json": { ...merged, recordVersion: 2, sessionsFiles: files },
     "older.merged.json": { ...merged, sessionsFile: files.join(" ") },
   };
   for (const [name, record] of Object.entries(records)) {
@@ -116,13 +104,13 @@ test("openRunFile() and runSessions() name the file and line of what they cannot
     [await write("text.json", "hello"), /text\.json: is not JSON/],
     [await write("other.json", '{"tool":"k6"}'), /other\.json: is not a session-replay manifest/],
     [
-      await write("nosessions.json", '{"tool":"session-replay","runId":"r"}'),
-      /has no sessions list/,
+      await write("nosessions.json", JSON.stringify(exampleManifest([], { sessions: undefined }))),
+      /nosessions\.json: sessions is missing$/,
     ],
     [
       await write(
         "lost.load.json",
-        '{"tool":"session-replay","kind":"load","runId":"r","sessionsFile":"gone.jsonl"}',
+        JSON.stringify(exampleLoadReport({ sessionsFile: "gone.jsonl" })),
       ),
       /its sessions file "gone\.jsonl" cannot be found/,
     ],
@@ -138,16 +126,11 @@ test("openRunFile() and runSessions() name the file and line of what they cannot
   await writeFile(join(dir, "bad", "s.jsonl"), `${JSON.stringify(session("s", ["t"]))}\n{oops\n`);
   await write(
     "bad.load.json",
-    JSON.stringify({
-      tool: "session-replay",
-      kind: "load",
-      runId: "r",
-      sessionsFile: join(dir, "bad", "s.jsonl"),
-    }),
+    JSON.stringify(exampleLoadReport({ sessionsFile: join(dir, "bad", "s.jsonl") })),
   );
   const run = await openRunFile(join(dir, "bad.load.json"));
   await assert.rejects(purgePlan(run), {
-    name: "RunFileError",
+    name: "RunRecordError",
     message: /s\.jsonl:2: is not a JSON/,
   });
 });
@@ -195,7 +178,8 @@ test("purgeRun() deletes exactly the plan's traces in batches, with their scores
       sessionScoreIds: ["s-1-res", "never-sent"],
       keptSessionScoreIds: [],
     }, { batchSize: 2 });
-    assert.deepEqual(result, { traceIds, failed: [], requests: 3, sessionScores: 1 });
+    // Langfuse accepts a score delete without looking the score up, so "never-sent" counts.
+    assert.deepEqual(result, { traceIds, failed: [], requests: 3, sessionScores: 2 });
     assert.deepEqual(fake.deletedTraceIds, traceIds);
     assert.deepEqual(fake.scores, [], "the trace score went with its trace");
     const left = new Set(fake.spans.map((span) => span.traceId));

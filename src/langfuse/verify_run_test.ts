@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { OBSERVATION, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
 import type { FakeClock } from "../testing/clock.ts";
-import { assertSameShape, callFake, langfuseFixture } from "../testing/langfuse.ts";
+import { callFake } from "../testing/langfuse.ts";
 import { basicAuth, conversation, sendSpans, type TestSpan } from "../testing/otlp.ts";
 import { withFakeLangfuseOnClock } from "../testing/servers.ts";
 import { LangfuseClient } from "./client.ts";
@@ -282,15 +282,9 @@ test("verifyRun() on v3 without observations compares only their count", async (
   });
 });
 
-// ---- The fake's read endpoints verify uses, against the reference shapes ----
+// ---- The fake's read endpoints verify uses (their shapes: fake_langfuse/contract_test.ts) ----
 
-/** Fields typed as string-keyed maps, whose keys and values vary. */
-const MAPS = {
-  names: new Set(["metadata", "usageDetails", "costDetails", "modelParameters"]),
-  valueTypes: false,
-};
-
-test("the fake's v1 observations and v2 and v3 scores are shaped like the fixtures", async () => {
+test("the fake's v2 scores read back by id and v3 scores page by cursor with the groups asked for", async () => {
   const spans = runConversation(9, "s-shape", 2);
   const session = manifestOf(spans);
   const [trace, sess] = scoresFor(session);
@@ -302,9 +296,7 @@ test("the fake's v1 observations and v2 and v3 scores are shaped like the fixtur
     }
     const obs = await callFake(fake, "GET", `/api/public/observations?traceId=${spans[0].traceId}`);
     assert.equal(obs.status, 200);
-    assertSameShape(obs.body, await langfuseFixture("observations_v1.json"), MAPS);
     const v2 = await callFake(fake, "GET", `/api/public/v2/scores?scoreIds=${trace.id},cat`);
-    assertSameShape(v2.body, await langfuseFixture("scores_v2.json"), MAPS);
     const rows = (v2.body as { data: { id: string; stringValue: string }[] }).data;
     assert.deepEqual(rows.map((r) => [r.id, r.stringValue]).sort(), [
       [trace.id, "True"],
@@ -313,7 +305,6 @@ test("the fake's v1 observations and v2 and v3 scores are shaped like the fixtur
     assert.equal((await callFake(fake, "GET", "/api/public/v3/scores")).status, 404);
   });
   await withFake({ mode: "v4" }, async (fake) => {
-    // Both categorical: `value` is polymorphic, the fixture holds a category.
     for (const score of [{ ...categorical, value: "escalated" }, sess]) {
       await postScore(fake, score);
     }
@@ -322,7 +313,6 @@ test("the fake's v1 observations and v2 and v3 scores are shaped like the fixtur
       "GET",
       `/api/public/v3/scores?fields=details,subject&limit=1`,
     );
-    assertSameShape(page.body, await langfuseFixture("scores_v3.json"), MAPS);
     const cursor = (page.body as { meta: { cursor: string } }).meta.cursor;
     const next = await callFake(
       fake,

@@ -12,6 +12,7 @@ import type { Partition } from "../plan/partition.ts";
 import { type ReviewSelection, ReviewSelector, type ReviewSource } from "../plan/review_select.ts";
 import { PopulationCounter } from "../report/population.ts";
 import { manifestSession } from "../report/run_report.ts";
+import { sessionLine } from "../run_record/write.ts";
 import type { Clock } from "./clock.ts";
 import { LiveCounts } from "./live.ts";
 import { type LoadSchedule, runLoad } from "./runner.ts";
@@ -121,7 +122,7 @@ export function startPart(spec: PartSpec, host: PartHost): RunningPart {
           population.add(plan);
           keepListed(listed, index, plan.sessionId);
           selector?.add(plan, index);
-          host.onLine(JSON.stringify(manifestSession(plan)));
+          host.onLine(sessionLine(manifestSession(plan)));
           host.onStart?.(plan.turns[0].root.startMs);
         },
         onCut: (plan, sent) => population.cut(plan, sent),

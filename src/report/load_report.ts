@@ -2,109 +2,25 @@
  * The report of a load run: what was generated and what became of every span, the export
  * latency, the rate, the population shape and where the ids are. Pure; holds no secrets.
  */
-import type { PopulationShape } from "./population.ts";
 import { formatShape } from "./population.ts";
 import { formatMs } from "../script/duration.ts";
-import type { RunReview } from "./review_report.ts";
-import { formatFixtures, formatScores, type RunAnchor, type ScoreDelivery } from "./run_report.ts";
-import type { RunFixtures } from "../plan/fixtures.ts";
-import type { ShardFacts, ShardsMerged } from "./shard_report.ts";
-import type { RunIdentity } from "./run_identity.ts";
+import { formatFixtures, formatScores } from "./run_report.ts";
 import { formatCheck, type ThresholdCheck } from "../plan/thresholds.ts";
+import type {
+  ArrivalReport,
+  LoadReport,
+  MergedLoadReport,
+  ShardsMerged,
+  Thresholds,
+} from "../run_record/schema.ts";
 
-/** Thresholds given on the command line. */
-export interface Thresholds {
-  /** Most spans allowed to fail; default 0. */
-  maxFailed: number;
-  /** Least acknowledged spans per second, if given. */
-  minRate?: number;
-  /** Live runs: most arrivals allowed to be dropped; default 0. */
-  maxDropped?: number;
-}
-
-/** What became of a live run's arrivals; a dropped arrival never started a session. */
-export interface ArrivalReport {
-  /** Arrivals whose time came: started + dropped. */
-  scheduled: number;
-  started: number;
-  dropped: number;
-  /** Dropped because the run was more than `toleranceMs` behind them. */
-  droppedLate: number;
-  /** Dropped because `maxAlive` sessions were alive. */
-  droppedAlive: number;
-  /** How late an arrival may start, ms. */
-  toleranceMs: number;
-  /** Sessions sending at once (--concurrency). */
-  concurrency: number;
-  /** Sessions alive at once, the memory bound. */
-  maxAlive: number;
-  /** The most sessions alive at once during the run. */
-  peakAlive: number;
-  /** The latest an arrival or turn was handled after its time, ms. */
-  maxLagMs: number;
-}
-
-/** A load run's report, as printed and written with --report. */
-export interface LoadReport {
-  tool: "session-replay";
-  kind: "load";
-  version: string;
-  runId: string;
-  seed: number;
-  seeded: boolean;
-  /** The time anchor (backfill window end, or the live start) the spans were laid out from. */
-  anchor?: RunAnchor;
-  /** Everything else that shaped the spans; with the anchor, it decides the run id. */
-  identity?: RunIdentity;
-  mode: string;
-  /** Sharded runs (`--shard K/N`): which shard, and the exact counts a merge needs. */
-  shard?: ShardFacts;
-  /** Worker threads that sent (1: in-process); summed over the shards of a merged report. */
-  workers?: number;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  target: { kind: string; describe: string; url?: string; protocol: string };
-  sessions: number;
-  users: number;
-  traces: number;
-  spans: {
-    generated: number;
-    acknowledged: number;
-    failed: number;
-    failures: Record<string, number>;
-  };
-  requests: { total: number; retried: number; byStatus: Record<string, number> };
-  exportLatencyMs: { p50?: number; p95?: number; p99?: number };
-  spansPerSecond: number;
-  population: PopulationShape;
-  /** The sessions' scores, once sent. */
-  scores?: ScoreDelivery;
-  /** The run's annotation queues, queue items and comments (Langfuse target). */
-  review?: RunReview;
-  /** The prompts and score configs made sure of before the first span (Langfuse targets). */
-  fixtures?: RunFixtures;
-  /** Live runs: what became of the scheduled arrivals. */
-  arrivals?: ArrivalReport;
-  /** One JSON line per session (ids of the session, user and traces). */
-  sessionsFile: string;
-  /** Session ids, for runs of up to 1000 sessions. */
-  sessionIds?: string[];
-  /**
-   * `met` and `missed` cover all thresholds; `checks` lists each `--threshold` expression (or
-   * profile threshold) met or missed, with the value observed.
-   */
-  thresholds: Thresholds & { met: boolean; missed: string[]; checks?: ThresholdCheck[] };
-  stopped?: string;
-}
-
-/** The report of shards merged (`report merge`): the run's counts, and each shard's sessions file. */
-export type MergedLoadReport = Omit<LoadReport, "shard" | "sessionsFile"> & {
-  /** Which shards are in it, which are missing. */
-  shards: ShardsMerged;
-  /** The merged shards' sessions files, in shard order. */
-  sessionsFiles: string[];
-};
+// The report's types are the run record schema's (src/run_record/schema.ts).
+export type {
+  ArrivalReport,
+  LoadReport,
+  MergedLoadReport,
+  Thresholds,
+} from "../run_record/schema.ts";
 
 /** Whether the report is a whole run's: not merged from shards, or merged with none missing. */
 export function isWholeRun(report: LoadReport | MergedLoadReport): boolean {
@@ -196,7 +112,7 @@ export function formatLoadReport(
     formatShape(report.population),
   ];
   if (report.arrivals) lines.push(...formatArrivals(report.arrivals));
-  if (report.fixtures) lines.push(formatFixtures(report.fixtures, "  fixtures   "));
+  if (report.resources) lines.push(formatFixtures(report.resources, "  fixtures   "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores     "));
   }

@@ -3,23 +3,10 @@
  * record it, and how it is printed. Pure.
  */
 
-/** The run's annotation queues, queue items and comments; `created` false: it was there. */
-export interface RunReview {
-  queues: { name: string; id: string; objectType: "SESSION" | "TRACE"; created: boolean }[];
-  items: { queueId: string; id: string; objectType: string; objectId: string; created: boolean }[];
-  /** `traceId`: an observation's trace (manifests before it was recorded lack it). */
-  comments: {
-    id: string;
-    objectType: string;
-    objectId: string;
-    traceId?: string;
-    created: boolean;
-  }[];
-  /** What could not be made, by reason -> count. */
-  failed: Record<string, number>;
-  /** When the run did not deliver everything: nothing was made; what was selected, and why. */
-  notMade?: { reason: string; items: number; comments: number };
-}
+import type { RunReview } from "../run_record/schema.ts";
+
+/** The run's annotation queues, queue items and comments (the run record schema's type). */
+export type { RunReview };
 
 /** Local facts printed with the review, never sent: the planted share of each queue. */
 export interface ReviewMix {
@@ -66,7 +53,7 @@ export function reviewFailures(review: RunReview | undefined): number {
   return Object.values(review?.failed ?? {}).reduce((sum, n) => sum + n, 0);
 }
 
-/** Score config ids by name from the manifest's `fixtures`, for the queues to name. */
+/** Score config ids by name from the manifest's `resources`, for the queues to name. */
 export function configIdsOf(
   fixtures: { scoreConfigs: { name: string; id: string }[] } | undefined,
 ): Map<string, string> {

@@ -6,121 +6,32 @@
 import {
   countSpans,
   type ObservationPlan,
-  type PlantedFinding,
-  type ScorePlan,
   type SessionPlan,
   traceMetadata,
 } from "../plan/types.ts";
 import { formatMs } from "../script/duration.ts";
-import type { RunReview } from "./review_report.ts";
 import { promptLinksOf, type RunFixtures } from "../plan/fixtures.ts";
 import type { RunIdentity } from "./run_identity.ts";
+import type {
+  DeliveryCounts,
+  ManifestSession,
+  ManifestTrace,
+  RunAnchor,
+  RunReport,
+  ScoreDelivery,
+} from "../run_record/schema.ts";
 import { count, noun } from "./count.ts";
 
-/** Delivery counts, as the export stage reports them. */
-export interface DeliveryCounts {
-  spans: {
-    generated: number;
-    acknowledged: number;
-    failed: number;
-    failures: Record<string, number>;
-  };
-  requests: { total: number; retried: number; byStatus: Record<string, number> };
-}
-
-/** One trace in the manifest, with what verify expects to find. */
-export interface ManifestTrace {
-  traceId: string;
-  turn: number;
-  kind: string;
-  outcome: string;
-  name: string;
-  startTime: string;
-  endTime: string;
-  spans: number;
-  /** The trace metadata as sent (session metadata, run_id, turn_kind, outcome). */
-  metadata: Record<string, string>;
-  observations: {
-    types: Record<string, number>;
-    models: string[];
-    usage: { input: number; output: number; total: number };
-    costUsd: number;
-  };
-  /** The generations linked to a prompt version (what verify expects Langfuse to link). */
-  prompts?: { spanId: string; name: string; version: number }[];
-}
-
-/** One session in the manifest. */
-export interface ManifestSession {
-  script: string;
-  file: string;
-  sessionId: string;
-  userId: string;
-  traceName: string;
-  version: string;
-  release?: string;
-  environment?: string;
-  tags: string[];
-  metadata: Record<string, string>;
-  traces: ManifestTrace[];
-  scores: ManifestScore[];
-  /**
-   * The answer key: findings planted in this session (`turn` numbered as `traces[].turn`);
-   * empty when none. Never sent to Langfuse.
-   */
-  findings?: PlantedFinding[];
-}
-
-/** A score as planned and sent: linked to one trace or one session, with a stable id. */
-export type ManifestScore = ScorePlan;
-
-/** What became of a run's scores. */
-export interface ScoreDelivery {
-  planned: number;
-  sent: number;
-  /** Scores not accepted, by reason. */
-  failed: Record<string, number>;
-  /** Why none were sent, when the target cannot take them. */
-  skipped?: string;
-}
-
-/** The time anchor of a run: epoch ms, the `--at` spec, and what it was resolved for. */
-export interface RunAnchor {
-  ms: number;
-  iso: string;
-  spec: string;
-  command: string;
-  scripts: string[];
-  reusedFrom?: string;
-}
-
-/** A run's manifest and report. */
-export interface RunReport {
-  tool: "session-replay";
-  version: string;
-  runId: string;
-  seed: number;
-  /** Whether the seed was given (a re-run with it overwrites the same traces). */
-  seeded: boolean;
-  /** The time anchor the spans were laid out from (re-used by a seeded re-run). */
-  anchor?: RunAnchor;
-  /** Everything else that shaped the spans; with the anchor, it decides the run id. */
-  identity?: RunIdentity;
-  startedAt: string;
-  finishedAt: string;
-  target: { kind: string; describe: string; url?: string; path?: string; protocol: string };
-  sessions: ManifestSession[];
-  spans: DeliveryCounts["spans"];
-  requests: DeliveryCounts["requests"];
-  /** The run's scores, once sent. */
-  scores?: ScoreDelivery;
-  /** The run's annotation queues, queue items and comments (Langfuse target). */
-  review?: RunReview;
-  /** The prompts and score configs made sure of before the first span (Langfuse targets). */
-  fixtures?: RunFixtures;
-  /** Why delivery stopped early, if it did. */
-  stopped?: string;
-}
+// The record's types are the run record schema's (src/run_record/schema.ts).
+export type {
+  DeliveryCounts,
+  ManifestScore,
+  ManifestSession,
+  ManifestTrace,
+  RunAnchor,
+  RunReport,
+  ScoreDelivery,
+} from "../run_record/schema.ts";
 
 /** Run facts the report needs besides the plans. */
 export interface RunFacts {
@@ -238,7 +149,7 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
       }`,
     );
   }
-  if (report.fixtures) lines.push(formatFixtures(report.fixtures, "  fixtures  "));
+  if (report.resources) lines.push(formatFixtures(report.resources, "  fixtures  "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores    "));
   }

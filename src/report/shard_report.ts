@@ -7,39 +7,23 @@
  */
 import { formatShard, type Partition } from "../plan/partition.ts";
 import { type HistogramState, LatencyHistogram } from "../plan/stats.ts";
-import type { RunFixtures } from "../plan/fixtures.ts";
 import { formatMs } from "../script/duration.ts";
-import { checkThresholds, type LoadReport, type MergedLoadReport } from "./load_report.ts";
+import { checkThresholds } from "./load_report.ts";
 import { PopulationCounter, type PopulationTally } from "./population.ts";
-import type { RunReview } from "./review_report.ts";
 import { identityDifference, isRunIdentity, liveWindowMs } from "./run_identity.ts";
-import type { RunAnchor, ScoreDelivery } from "./run_report.ts";
+import type {
+  LoadReport,
+  MergedLoadReport,
+  RunAnchor,
+  RunReport,
+  RunResources,
+  RunReview,
+  ScoreDelivery,
+  ShardFacts,
+} from "../run_record/schema.ts";
 
-/** Which shard a report is, with the counts a merge needs. */
-export interface ShardFacts {
-  /** The shard, 1..n. */
-  k: number;
-  /** How many shards the run has. */
-  n: number;
-  /** Counts the population shape rounds (rates) or cannot add (distinct users, busiest). */
-  tally: {
-    escalated: number;
-    errored: number;
-    /** Sessions of each user of the run's pool, most active user first (the pool is shared). */
-    userSessions: number[];
-  };
-  /** The export latency histogram, so merged quantiles are the whole run's. */
-  latency: HistogramState;
-}
-
-/** What a merged report is made of. */
-export interface ShardsMerged {
-  n: number;
-  /** The shards merged, ascending. */
-  merged: number[];
-  /** The shards of 1..n with no report given. */
-  missing: number[];
-}
+// The shard sections' types are the run record schema's (src/run_record/schema.ts).
+export type { ShardFacts, ShardsMerged } from "../run_record/schema.ts";
 
 /** Why shard reports cannot be merged: a file that is no shard report, or shards of different runs. */
 export class ReportMergeError extends Error {
@@ -69,10 +53,10 @@ export function shardFacts(
   };
 }
 
-/** One report to merge and the file it came from (for messages). */
+/** One report to merge, as the run record reader read it, and the file it came from (for messages). */
 export interface ShardInput {
   file: string;
-  report: unknown;
+  report: RunReport | LoadReport | MergedLoadReport;
 }
 
 /** The merge of shard reports: the run's report, and its users by sessions (for `--html`). */
@@ -177,10 +161,10 @@ export function mergeShardReports(inputs: readonly ShardInput[]): ShardMerge {
   const ids = reports.every((r) => r.sessionIds) && shape.sessions <= 1000
     ? interleave(reports.map((r) => r.sessionIds!))
     : undefined;
-  const { shard: _shard, sessionsFile: _file, review: _review, fixtures: _fixtures, ...base } =
+  const { shard: _shard, sessionsFile: _file, review: _review, resources: _resources, ...base } =
     first.report;
   const review = mergeReviews(reports);
-  const fixtures = mergeFixtures(reports);
+  const resources = mergeResources(reports);
   const report: MergedLoadReport = {
     ...base,
     ...(anchor ? { anchor } : {}),
@@ -206,7 +190,7 @@ export function mergeShardReports(inputs: readonly ShardInput[]): ShardMerge {
     },
     spansPerSecond,
     population: shape,
-    ...(fixtures ? { fixtures } : {}),
+    ...(resources ? { resources } : {}),
     ...(scores ? { scores } : {}),
     ...(review ? { review } : {}),
     ...(arrivals ? { arrivals } : {}),
@@ -268,23 +252,23 @@ function mergeReviews(reports: LoadReport[]): RunReview | undefined {
 }
 
 /** The shards' prompts and score configs: each once, created if a shard created it. */
-function mergeFixtures(reports: LoadReport[]): RunFixtures | undefined {
-  const with_ = reports.filter((r) => r.fixtures);
+function mergeResources(reports: LoadReport[]): RunResources | undefined {
+  const with_ = reports.filter((r) => r.resources);
   if (with_.length === 0) return undefined;
-  const fixtures: RunFixtures = { prompts: [], scoreConfigs: [] };
-  for (const { fixtures: f } of with_) {
+  const resources: RunResources = { prompts: [], scoreConfigs: [] };
+  for (const { resources: f } of with_) {
     for (const prompt of f!.prompts) {
-      const seen = fixtures.prompts.find((p) => p.id === prompt.id);
+      const seen = resources.prompts.find((p) => p.id === prompt.id);
       if (seen) seen.created ||= prompt.created;
-      else fixtures.prompts.push({ ...prompt });
+      else resources.prompts.push({ ...prompt });
     }
     for (const config of f!.scoreConfigs) {
-      const seen = fixtures.scoreConfigs.find((c) => c.id === config.id);
+      const seen = resources.scoreConfigs.find((c) => c.id === config.id);
       if (seen) seen.created ||= config.created;
-      else fixtures.scoreConfigs.push({ ...config });
+      else resources.scoreConfigs.push({ ...config });
     }
   }
-  return fixtures;
+  return resources;
 }
 
 function addInto(into: Record<string, number>, from: Record<string, number> | undefined) {
@@ -337,16 +321,17 @@ function tallyOf(report: LoadReport): PopulationTally {
   };
 }
 
-/** The report, if it is a shard's load report; else a ReportMergeError naming the file and what is wrong. */
-function checkShardReport(file: string, value: unknown): LoadReport {
+/**
+ * The report, if it is a shard's load report; else a ReportMergeError naming the file and what
+ * is wrong. Its shape was checked when it was read (see `run_record/read.ts`).
+ */
+function checkShardReport(file: string, r: ShardInput["report"]): LoadReport {
   const bad = (what: string) =>
     new ReportMergeError(`${file}: not a shard's load report (${what})`, "invalid");
-  if (typeof value !== "object" || value === null) throw bad("not a JSON object");
-  const r = value as Partial<LoadReport> & Partial<Pick<MergedLoadReport, "shards">>;
-  if (r.tool !== "session-replay" || r.kind !== "load") throw bad(`kind is not "load"`);
-  if (r.shards !== undefined) {
+  if (!("kind" in r)) throw bad(`a replay manifest, not a load report`);
+  if ("shards" in r) {
     throw new ReportMergeError(
-      `${file}: already a merged report (of shards ${r.shards.merged?.join(", ")}); ` +
+      `${file}: already a merged report (of shards ${r.shards.merged.join(", ")}); ` +
         "merge the shards' own reports",
       "mismatch",
     );
@@ -357,26 +342,14 @@ function checkShardReport(file: string, value: unknown): LoadReport {
       "mismatch",
     );
   }
-  const s = r.shard;
-  if (
-    typeof s.k !== "number" || typeof s.n !== "number" || !(s.k >= 1 && s.k <= s.n) ||
-    !Array.isArray(s.tally?.userSessions) || !Array.isArray(s.latency?.buckets)
-  ) throw bad("its shard section is incomplete");
-  for (const field of ["runId", "startedAt", "finishedAt", "sessionsFile"] as const) {
-    if (typeof r[field] !== "string") throw bad(`no ${field}`);
-  }
-  if (typeof r.seed !== "number") throw bad("no seed");
+  if (r.shard.k > r.shard.n) throw bad(`it is shard ${r.shard.k} of only ${r.shard.n}`);
   if (!isRunIdentity(r.identity)) {
     throw bad(
       "no run identity: written by an older session-replay, so nothing shows its shards are " +
         "of one run; run the shards again",
     );
   }
-  if (
-    typeof r.spans?.generated !== "number" || typeof r.requests?.total !== "number" ||
-    typeof r.population?.sessions !== "number" || typeof r.thresholds?.maxFailed !== "number"
-  ) throw bad("its counts are incomplete");
-  return r as LoadReport;
+  return r;
 }
 
 function round(value: number | undefined): number | undefined {

@@ -12,7 +12,8 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isRunIdentity, type RunIdentity } from "../report/run_identity.ts";
+import type { RunIdentity } from "../report/run_identity.ts";
+import { parseRunRecord, RunRecordError } from "../run_record/read.ts";
 import { parseAt } from "../cli/time.ts";
 
 /** The anchor a run used, as recorded in its manifest / load report. */
@@ -116,20 +117,15 @@ interface ManifestFacts {
   identity?: RunIdentity;
 }
 
+/** The facts of a manifest or load report, or undefined when the text is none (or unreadable). */
 function parseManifest(text: string): ManifestFacts | undefined {
-  let value: unknown;
+  let record;
   try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
+    ({ record } = parseRunRecord(text, "manifest"));
+  } catch (error) {
+    if (error instanceof RunRecordError) return undefined;
+    throw error;
   }
-  if (typeof value !== "object" || value === null) return undefined;
-  const m = value as Partial<ManifestFacts>;
-  const a = m.anchor;
-  if (
-    typeof m.runId !== "string" || typeof m.seed !== "number" || typeof m.startedAt !== "string" ||
-    typeof a !== "object" || a === null || typeof a.ms !== "number" ||
-    typeof a.command !== "string" || typeof a.spec !== "string" || !Array.isArray(a.scripts)
-  ) return undefined;
-  return { ...m, identity: isRunIdentity(m.identity) ? m.identity : undefined } as ManifestFacts;
+  const { runId, seed, seeded, startedAt, anchor, identity } = record;
+  return anchor ? { runId, seed, seeded, startedAt, anchor, identity } : undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
@@ -9,6 +9,7 @@ import type { LoadReport } from "../report/load_report.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { NOW } from "../testing/clock.ts";
 import { captureIo } from "../testing/io.ts";
+import { V1, v1Json } from "../testing/run_record.ts";
 import { callFake, langfuseEnv } from "../testing/langfuse.ts";
 import { sendSpans, type TestAttr } from "../testing/otlp.ts";
 import { withFakeLangfuse } from "../testing/servers.ts";
@@ -311,5 +312,32 @@ describe("resolveAnchor", () => {
         assert.equal(note, undefined, what);
       }
     });
+  });
+
+  it("re-uses a version-1 manifest's anchor, and none from one of a newer version or a wrong field", async () => {
+    const dir = await tempDir();
+    // Today's version-1 manifest of a seeded replay, as if run with --at now.
+    const v1 = v1Json(V1.manifest) as RunReport & { anchor: { spec: string; ms: number } };
+    v1.anchor.spec = "now";
+    const run = {
+      command: "replay",
+      seed: 42,
+      seeded: true,
+      scripts: [SCRIPT],
+      fingerprint: v1.identity!.fingerprint,
+      dirs: [dir],
+      nowMs: v1.anchor.ms + 60_000,
+    };
+    const path = join(dir, `${v1.runId}.json`);
+    await writeFile(path, JSON.stringify(v1));
+    const reused = await resolveAnchor(run);
+    assert.equal(reused.anchor.ms, v1.anchor.ms);
+    assert.equal(reused.anchor.reusedFrom, v1.runId);
+    for (const unreadable of [{ ...v1, recordVersion: 3 }, { ...v1, seeded: "yes" }]) {
+      await writeFile(path, JSON.stringify(unreadable));
+      const { anchor, note } = await resolveAnchor(run);
+      assert.equal(anchor.ms, run.nowMs, JSON.stringify(Object.keys(unreadable).at(-1)));
+      assert.equal(note, undefined);
+    }
   });
 });

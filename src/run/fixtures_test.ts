@@ -61,7 +61,7 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
       "configs exist before the first span",
     );
 
-    const fixtures = first.manifest!.fixtures!;
+    const fixtures = first.manifest!.resources!;
     assert.deepEqual(
       fixtures.prompts.map((p) => [p.name, p.version, p.created]).sort(),
       [["intent-router", 1, true], ["support-answer", 1, true]],
@@ -105,8 +105,8 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
       [fake.annotationQueues.length, fake.queueItems.length, fake.comments.length],
       [1, 1, 1],
     );
-    assert.ok(again.manifest!.fixtures!.prompts.every((p) => !p.created && p.version === 1));
-    assert.ok(again.manifest!.fixtures!.scoreConfigs.every((c) => !c.created));
+    assert.ok(again.manifest!.resources!.prompts.every((p) => !p.created && p.version === 1));
+    assert.ok(again.manifest!.resources!.scoreConfigs.every((c) => !c.created));
     await rm(first.dir, { recursive: true });
     await rm(again.dir, { recursive: true });
   });
@@ -116,7 +116,7 @@ test("verify fails, naming the config, when a score config the run used was arch
   await withFakeLangfuse({}, async (fake) => {
     const run = await replay(fake);
     assert.equal(run.code, 0, run.err);
-    const config = run.manifest!.fixtures!.scoreConfigs.find((c) => c.name === "resolution")!;
+    const config = run.manifest!.resources!.scoreConfigs.find((c) => c.name === "resolution")!;
     const archived = await callFake(fake, "PATCH", `/api/public/score-configs/${config.id}`, {
       isArchived: true,
     });
@@ -141,7 +141,7 @@ test("a declared prompt is found in an older version when a newer one has other 
     assert.equal(edited.status, 201);
     const again = await replay(fake);
     assert.equal(again.code, 0, again.err);
-    const answer = again.manifest!.fixtures!.prompts.find((p) => p.name === "support-answer")!;
+    const answer = again.manifest!.resources!.prompts.find((p) => p.name === "support-answer")!;
     assert.deepEqual([answer.version, answer.created], [1, false]);
     assert.equal(fake.prompts.length, 3, "nothing created");
   });
@@ -223,7 +223,7 @@ test("a load run links its sessions to the same fixtures and every score lands u
     );
     assert.equal(code, 0, run.err());
     const report: LoadReport = JSON.parse(await readFile(join(dir, "r.json"), "utf8"));
-    assert.deepEqual(report.fixtures!.prompts.map((p) => p.name).sort(), [
+    assert.deepEqual(report.resources!.prompts.map((p) => p.name).sort(), [
       "intent-router",
       "support-answer",
     ]);

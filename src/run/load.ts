@@ -9,14 +9,14 @@
  * const outcome = await loadRun(spec, { io, langfuse, notes: io.out });
  * ```
  */
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import type { WeightedScript } from "../plan/instances.ts";
 import type { Threshold } from "../plan/thresholds.ts";
 import type { IdentityValue } from "../report/run_identity.ts";
 import type { LoadReport } from "../report/load_report.ts";
-import type { ManifestSession, ScoreDelivery } from "../report/run_report.ts";
+import type { ScoreDelivery } from "../report/run_report.ts";
+import { readSessionsFile } from "../run_record/read.ts";
+import { recordText } from "../run_record/write.ts";
 import { reviewFailures } from "../report/review_report.ts";
 import { redactorFor } from "../report/redact.ts";
 import { fsReason } from "../report/fs_reason.ts";
@@ -273,7 +273,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     ...(io.interrupted() ? { stopSignal: io.stopSignal?.() ?? "SIGINT" } : {}),
   });
   const reportUnwritten = await attemptWrite(() =>
-    writeOutput(reportPath, clean(JSON.stringify(report, null, 2)) + "\n", "--report")
+    writeOutput(reportPath, recordText(report, io.env), "--report")
   );
   const htmlUnwritten = html
     ? await attemptWrite(() => html.writeLoad(spec.html!, report, population, io.env))
@@ -319,10 +319,8 @@ async function deliverLoadScores(
       total.failed[reason] = (total.failed[reason] ?? 0) + n;
     }
   };
-  const lines = createInterface({ input: createReadStream(sessionsFile), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === "") continue;
-    chunk.push(...scoresOf([JSON.parse(line) as ManifestSession]));
+  for await (const session of readSessionsFile(sessionsFile)) {
+    chunk.push(...scoresOf([session]));
     while (chunk.length >= 1000) await flush();
   }
   await flush();

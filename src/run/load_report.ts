@@ -115,7 +115,7 @@ export function loadReportOf(
     },
     spansPerSecond,
     population: shape,
-    ...(facts.fixtures ? { fixtures: facts.fixtures } : {}),
+    ...(facts.fixtures ? { resources: facts.fixtures } : {}),
     ...(facts.scores ? { scores: facts.scores } : {}),
     ...(facts.review ? { review: facts.review } : {}),
     ...(live

@@ -17,7 +17,7 @@ import { planSession } from "../plan/session.ts";
 import { PlantError } from "../plan/findings.ts";
 import type { SessionPlan } from "../plan/types.ts";
 import { interpretSpans, type LangfuseView } from "../report/langfuse_view.ts";
-import { redactorFor } from "../report/redact.ts";
+import { recordText } from "../run_record/write.ts";
 import { buildRunReport, type RunReport } from "../report/run_report.ts";
 import { reviewFailures } from "../report/review_report.ts";
 import { linkSession } from "../plan/fixtures.ts";
@@ -155,7 +155,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
     anchor,
     identity,
   }, html);
-  if (fixtures.fixtures) report.fixtures = fixtures.fixtures;
+  if (fixtures.fixtures) report.resources = fixtures.fixtures;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   const notSent = heldBack({
     stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
@@ -180,11 +180,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
   // A file that cannot be written is said after the summary: the run was sent.
   const manifestUnwritten = manifestPath === undefined ? undefined : await attemptWrite(() =>
     // The manifest leaves the process too: the run's secrets are removed from it.
-    writeOutput(
-      manifestPath,
-      redactorFor(io.env)(JSON.stringify(report, null, 2)) + "\n",
-      "--manifest-dir",
-    )
+    writeOutput(manifestPath, recordText(report, io.env), "--manifest-dir")
   );
   const htmlUnwritten = html
     ? await attemptWrite(() => html.writeReplay(spec.html!, report, linked, latency, io.env))
@@ -210,7 +206,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
       runId,
       sessions: report.sessions,
       sentTo: report.target.url,
-      ...(report.fixtures ? { fixtures: report.fixtures } : {}),
+      ...(report.resources ? { fixtures: report.resources } : {}),
       ...(report.review ? { review: report.review } : {}),
     },
     io,

@@ -25,7 +25,7 @@ import type { Io } from "../cli/io.ts";
 import { apiFailure, RunLangfuse } from "./langfuse_access.ts";
 
 /** Most rows listed in full; longer runs list only the problems unless --all is given. */
-const FULL_LIST_LIMIT = 50;
+export const FULL_LIST_LIMIT = 50;
 
 /** A run to verify: its id and its sessions as the manifest records them. */
 export interface VerifyInput {

@@ -1,10 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertSameShape, callFake, langfuseClientFor, langfuseFixture } from "../langfuse.ts";
+import { callFake, langfuseClientFor } from "../langfuse.ts";
 import { withFakeLangfuse } from "../servers.ts";
 import type { FakeLangfuse } from "./server.ts";
 
-const MAPS = { names: new Set(["metadata"]), valueTypes: true };
 const QUEUE = "cm7r0b4xq0007ad08k2m5p9zt";
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 
@@ -53,7 +52,7 @@ async function seed(fake: FakeLangfuse): Promise<void> {
   assert.equal(api.status, 200);
 }
 
-test("a reviewer's annotation reads back from v3 scores shaped like scores_v3_annotation.json", async () => {
+test("a reviewer's annotations in a queue read back from v3 scores with their author, queue and value", async () => {
   await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     await seed(fake);
     const { status, body } = await callFake(
@@ -62,15 +61,8 @@ test("a reviewer's annotation reads back from v3 scores shaped like scores_v3_an
       `/api/public/v3/scores?queueId=${QUEUE}&source=ANNOTATION&fields=core,details,subject,annotation`,
     );
     assert.equal(status, 200);
-    const fixture = await langfuseFixture("review/scores_v3_annotation.json") as {
-      data: Row[];
-      meta: Row;
-    };
     const { data, meta } = body as { data: Row[]; meta: Row };
     assert.deepEqual(meta, { limit: 50 });
-    for (const row of data) {
-      assertSameShape(row, fixture.data.find((f) => f.dataType === row.dataType), MAPS);
-    }
     assert.deepEqual(
       data.map((row) => [row.name, row.authorUserId, row.queueId, row.source, row.value]).sort(),
       [

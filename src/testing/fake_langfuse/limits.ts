@@ -5,7 +5,9 @@
  * every request consumes a point, and one that leaves fewer than 1 remaining is refused, so
  * `points - 1` requests pass per window. A refusal is a 429 with `Retry-After` (whole seconds,
  * rounded up), `X-RateLimit-Limit`, `X-RateLimit-Remaining` (0) and `X-RateLimit-Reset`
- * (`Date#toString()`); accepted answers carry no rate-limit headers. Private to the folder.
+ * (`Date#toString()`), and the body `{message, code: "rate_limited", details}`
+ * (`unstable-public-api-error-contract.ts`); accepted answers carry no rate-limit headers.
+ * Private to the folder.
  */
 import { HttpAnswer } from "./reads.ts";
 
@@ -86,11 +88,48 @@ export class FakeLimiter {
       delete headers["retry-after"];
       return headers;
     }
-    throw new HttpAnswer(
+    throw new RateLimitAnswer({ points: budget.points, msBeforeNext, nowMs: at });
+  }
+}
+
+/** Where a refused request stands in its window. */
+export interface RateLimitState {
+  /** The window's budget. */
+  points: number;
+  /** Until the window ends. */
+  msBeforeNext: number;
+  /** The clock when refused, epoch ms. */
+  nowMs: number;
+}
+
+/**
+ * Langfuse's 429 (`createUnstablePublicApiRateLimitError`): `{message, code: "rate_limited",
+ * details: {retryAfterSeconds, limit, remaining, resetAt}}` with the rate-limit headers.
+ */
+export class RateLimitAnswer extends HttpAnswer {
+  readonly #state: RateLimitState;
+
+  constructor(state: RateLimitState) {
+    super(
       429,
       "Rate limit exceeded",
-      rateLimitHeaders(budget.points, msBeforeNext, at),
+      rateLimitHeaders(state.points, state.msBeforeNext, state.nowMs),
     );
+    this.#state = state;
+  }
+
+  override body(): Record<string, unknown> {
+    const { points, msBeforeNext, nowMs } = this.#state;
+    return {
+      message: this.message,
+      code: "rate_limited",
+      details: {
+        retryAfterSeconds: Math.ceil(msBeforeNext / 1000),
+        limit: points,
+        remaining: 0,
+        resetAt: new Date(nowMs + msBeforeNext).toISOString(),
+      },
+    };
   }
 }
 

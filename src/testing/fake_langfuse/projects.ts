@@ -7,6 +7,9 @@
 import { HttpAnswer } from "./reads.ts";
 import type { ProjectsResponse } from "../../langfuse/api_projects.ts";
 
+/** The organisation of the fake's project: a cuid, as Langfuse's are. */
+const FAKE_ORGANIZATION_ID = "cmfakeorg00001ab12c3d4e5f";
+
 /** The route's path. */
 export const PROJECTS_PATH = "/api/public/projects";
 
@@ -33,7 +36,7 @@ export function projectsAnswer(method: string, project: FakeProject): ProjectsRe
     data: [{
       id: project.id,
       name: project.name,
-      organization: { id: "fake-org", name: "Fake Org" },
+      organization: { id: FAKE_ORGANIZATION_ID, name: "Fake Org" },
       metadata: {},
     }],
   };

@@ -26,7 +26,7 @@ import {
   type TraceWithDetails,
 } from "../../langfuse/api_types.ts";
 
-/** Thrown by a handler to answer with `status` and a `{ message }` body. */
+/** Thrown by a handler to answer with `status` and a `{ message }` body (see `body()`). */
 export class HttpAnswer extends Error {
   /** `headers` are extra response headers, e.g. Retry-After. */
   constructor(
@@ -35,6 +35,23 @@ export class HttpAnswer extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+  }
+
+  /** The JSON body Langfuse answers with: `{ message }`. */
+  body(): Record<string, unknown> {
+    return { message: this.message };
+  }
+}
+
+/** A Langfuse error answer: `{message, error}` where `error` is a class name or zod issues. */
+export class LangfuseAnswer extends HttpAnswer {
+  /** `error` is the body's `error` value. */
+  constructor(status: number, message: string, readonly error: unknown) {
+    super(status, message);
+  }
+
+  override body(): Record<string, unknown> {
+    return { message: this.message, error: this.error };
   }
 }
 
@@ -106,7 +123,13 @@ export function traceAnswer(
   facts: ViewFacts,
 ): TraceWithDetails {
   const trace = interpretSpans(spans.map((s) => s.span)).traces.find((t) => t.id === id);
-  if (!trace) throw new HttpAnswer(404, `Trace ${id} not found within authorized project`);
+  if (!trace) {
+    throw new LangfuseAnswer(
+      404,
+      `Trace ${id} not found within authorized project`,
+      "LangfuseNotFoundError",
+    );
+  }
   return traceWithDetails(trace, spans, facts);
 }
 
@@ -118,7 +141,10 @@ export function sessionAnswer(
 ): SessionWithTraces {
   const view = interpretSpans(spans.map((s) => s.span));
   const found = sessionWithTraces(id, view.traces, spans, facts);
-  if (!found) throw new HttpAnswer(404, "Session not found within authorized project");
+  if (!found) {
+    const message = "Session not found within authorized project";
+    throw new LangfuseAnswer(404, message, "LangfuseNotFoundError");
+  }
   return found;
 }
 

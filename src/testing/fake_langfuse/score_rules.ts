@@ -1,7 +1,8 @@
 /**
  * How Langfuse v4.16.0 checks a score against its config (fixtures/langfuse/review/README.md
- * rules 33-34): synchronously, `source` must be API or ANNOTATION and an ANNOTATION score needs a
- * `configId`; later, in the worker, a score with a `configId` that does not fit the config is
+ * rules 33-34): synchronously, a score names exactly one of a trace (with an optional
+ * observation), a session or a dataset run, `source` must be API or ANNOTATION and an ANNOTATION
+ * score needs a `configId`; later, in the worker, a score with a `configId` that does not fit the config is
  * dropped without a trace (the endpoint has already answered success), and one that fits takes
  * the config's name and data type, a CATEGORICAL one the category's number. Private to the
  * folder.
@@ -11,8 +12,26 @@ import type { StoredScore } from "./types.ts";
 import { Issues } from "./validate.ts";
 
 /** The 400s `POST /api/public/scores` answers before storing anything (rule 33). */
-export function checkScoreSource(body: Record<string, unknown>): void {
+export function checkScoreBody(body: Record<string, unknown>): void {
   const issues = new Issues();
+  // applyScoreValidation, packages/shared/src/utils/scores.ts
+  const [trace, session, run, observation] = [
+    "traceId",
+    "sessionId",
+    "datasetRunId",
+    "observationId",
+  ]
+    .map((key) => Boolean(body[key]));
+  if (
+    !(trace && !session && !run) && !(session && !trace && !run && !observation) &&
+    !(run && !trace && !session && !observation)
+  ) {
+    issues.custom(
+      ["traceId", "sessionId", "datasetRunId", "observationId"],
+      "Provide exactly one of the following: traceId (with optional observationId), sessionId " +
+        "or datasetRunId. ObservationId requires traceId.",
+    );
+  }
   const source = body.source;
   if (source !== undefined && source !== "API" && source !== "ANNOTATION") {
     issues.add(

@@ -168,3 +168,38 @@ test("an ANNOTATION score without a configId is refused with 400, and EVAL is no
     assert.deepEqual(errors.map((e) => [e.id, e.status]), [["e1", 400]]);
   });
 });
+
+test("a score posted without exactly one of traceId, sessionId and datasetRunId is refused with 400", async () => {
+  await withFakeLangfuse({}, async (fake) => {
+    const score = { name: "resolution", value: 1 };
+    const refused = [
+      score,
+      { ...score, traceId: TRACE, sessionId: "s-1" },
+      { ...score, sessionId: "s-1", observationId: "a3ce929d0e0e4736" },
+      { ...score, observationId: "a3ce929d0e0e4736" },
+    ];
+    for (const body of refused) {
+      const answer = await callFake(fake, "POST", SCORES, body);
+      assert.equal(answer.status, 400, JSON.stringify(body));
+      assert.deepEqual(answer.body, {
+        message: "Invalid request data",
+        error: [{
+          code: "custom",
+          path: ["traceId", "sessionId", "datasetRunId", "observationId"],
+          message: "Provide exactly one of the following: traceId (with optional observationId), " +
+            "sessionId or datasetRunId. ObservationId requires traceId.",
+        }],
+      });
+    }
+    const accepted = [
+      { ...score, traceId: TRACE },
+      { ...score, traceId: TRACE, observationId: "a3ce929d0e0e4736" },
+      { ...score, sessionId: "s-1" },
+      { ...score, datasetRunId: "run-1" },
+    ];
+    for (const body of accepted) {
+      assert.equal((await callFake(fake, "POST", SCORES, body)).status, 200, JSON.stringify(body));
+    }
+    assert.equal(fake.scores.length, 4);
+  });
+});

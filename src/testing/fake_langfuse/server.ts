@@ -26,7 +26,7 @@ import {
 import { annotationScore, type FakeAnnotation } from "./annotations.ts";
 import { jsonBody, send } from "./http.ts";
 import { ingestBatch, WithStatus } from "./ingestion.ts";
-import { FakeLimiter, type FakeRateLimits, rateLimitHeaders, resourceOf } from "./limits.ts";
+import { FakeLimiter, type FakeRateLimits, RateLimitAnswer, resourceOf } from "./limits.ts";
 import { observationsV1Page, scoresV2Page, scoresV3Page } from "./pages.ts";
 import { checkProjectsMethod, PROJECTS_PATH, projectsAnswer } from "./projects.ts";
 import { HttpAnswer, observationsPage, sessionAnswer, traceAnswer, tracesPage } from "./reads.ts";
@@ -52,6 +52,9 @@ export type { FakeAnnotation } from "./annotations.ts";
 export { type FakeRateLimits, HOBBY_LIMITS } from "./limits.ts";
 export type { FakePlan } from "./review_state.ts";
 
+/** The fake's project id by default: a cuid, as Langfuse's are (Prisma `@default(cuid())`). */
+export const FAKE_PROJECT_ID = "cmfakeproj0001ab12c3d4e5f";
+
 /** Which read API the fake serves. */
 export type FakeMode = "v4" | "v3";
 
@@ -73,7 +76,7 @@ export interface FakeLangfuseOptions {
   announceRateLimits?: boolean;
   /** Clock in epoch ms, for visibility; default `Date.now`. */
   now?: () => number;
-  /** Project id in responses; default "fake-project". */
+  /** Project id in responses; default {@link FAKE_PROJECT_ID}. */
   projectId?: string;
   /** Name of the keys' project in `GET /api/public/projects`; default "staging-demo". */
   projectName?: string;
@@ -150,7 +153,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   const keys = options.keys ?? { publicKey: "pk-lf-fake", secretKey: "sk-lf-fake" };
   const now = options.now ?? Date.now;
   const visibleAfterMs = options.visibleAfterMs ?? 0;
-  const facts = { projectId: options.projectId ?? "fake-project" };
+  const facts = { projectId: options.projectId ?? FAKE_PROJECT_ID };
   const stored: StoredSpan[] = [];
   const lost = new Set<string>();
   const mutations: ((span: ReceivedSpan) => void)[] = [];
@@ -241,7 +244,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       const every = options.rateLimitEvery ?? 0;
       if (every > 0 && reads % every === 0) {
         const ms = (options.retryAfterSeconds ?? 1) * 1000;
-        throw new HttpAnswer(429, "Rate limit exceeded", rateLimitHeaders(every, ms, now()));
+        throw new RateLimitAnswer({ points: every, msBeforeNext: ms, nowMs: now() });
       }
     }
     const reviewed = reviewRoute(review, method, path, url.searchParams, raw);
@@ -263,9 +266,9 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       return { message: "Traces deleted successfully" };
     }
     if (method === "DELETE" && path.startsWith(`${SCORES}/`)) {
-      const id = decodeURIComponent(path.slice(SCORES.length + 1));
-      if (!scores.delete(id)) throw new HttpAnswer(404, "Score not found");
-      return { message: "Score deleted successfully" };
+      // Langfuse queues the delete without looking the score up: 202 whether it exists or not.
+      scores.delete(decodeURIComponent(path.slice(SCORES.length + 1)));
+      return new WithStatus(202, { message: "Score deletion queued successfully" });
     }
     if (method !== "GET") throw new HttpAnswer(405, `Method ${method} Not Allowed`);
     if (path === V2_OBSERVATIONS) {
@@ -309,9 +312,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
       } catch (error) {
         if (!(error instanceof HttpAnswer)) throw error;
         ({ status, headers } = error);
-        body = error instanceof LangfuseAnswer
-          ? { message: error.message, error: error.error }
-          : { message: error.message };
+        body = error.body();
       }
       requests.push({ method: req.method ?? "GET", path: req.url ?? "/", status });
       send(res, status, body, headers);

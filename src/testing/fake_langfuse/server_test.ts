@@ -3,14 +3,11 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { TRACE } from "../../emit/attributes.ts";
 import { OBSERVATION_FIELD_GROUPS } from "../../langfuse/api_types.ts";
-import { assertSameShape, callFake, langfuseFixture } from "../langfuse.ts";
+import { callFake } from "../langfuse.ts";
 import { basicAuth, conversation, hexId, otlpJson, sendSpans } from "../otlp.ts";
 import { withFakeLangfuse } from "../servers.ts";
 
-/** Fields typed as string-keyed maps: their keys vary, their value types do not. */
-const MAPS = { names: new Set(["metadata", "usageDetails", "costDetails"]), valueTypes: true };
-
-test("the v4 fake serves observations shaped like observations_v2.json", async () => {
+test("the v4 fake serves a session's observations in start order with every field group", async () => {
   await withFakeLangfuse({ mode: "v4" }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 2 }));
     const fields = OBSERVATION_FIELD_GROUPS.join(",");
@@ -20,36 +17,30 @@ test("the v4 fake serves observations shaped like observations_v2.json", async (
       `/api/public/v2/observations?sessionId=s-1&limit=3&fields=${fields}`,
     );
     assert.equal(status, 200);
-    assertSameShape(body, await langfuseFixture("observations_v2.json"), MAPS);
     const data = (body as { data: Record<string, unknown>[] }).data;
     assert.deepEqual(data.map((row) => row.type), ["GENERATION", "AGENT", "GENERATION"]);
   });
 });
 
-test("the v3 fake serves traces, sessions, scores, deletes and errors shaped like the fixtures", async () => {
+// The shapes of these answers are held to Langfuse's in contract_test.ts.
+test("the v3 fake lists a trace's scores by id and answers 404 for an unknown session", async () => {
   await withFakeLangfuse({ mode: "v3" }, async (fake) => {
     await sendSpans(fake, conversation({ seed: 1, sessionId: "s-1", turns: 2 }));
     const traceId = hexId(1, 1, 16);
-    const score = await callFake(fake, "POST", "/api/public/scores", {
+    await callFake(fake, "POST", "/api/public/scores", {
       id: "score-1",
       traceId,
       name: "resolved",
       value: 1,
       dataType: "BOOLEAN",
     });
-    assertSameShape(score.body, await langfuseFixture("score_created.json"), MAPS);
     const traces = await callFake(fake, "GET", "/api/public/traces?sessionId=s-1");
-    assertSameShape(traces.body, await langfuseFixture("traces_v3.json"), MAPS);
     const first = (traces.body as { data: { id: string; scores: string[] }[] }).data
       .find((trace) => trace.id === traceId);
     assert.deepEqual(first?.scores, ["score-1"]);
-    const session = await callFake(fake, "GET", "/api/public/sessions/s-1");
-    assertSameShape(session.body, await langfuseFixture("session_v3.json"), MAPS);
+    assert.equal((await callFake(fake, "GET", "/api/public/sessions/s-1")).status, 200);
     const missing = await callFake(fake, "GET", "/api/public/sessions/nope");
     assert.equal(missing.status, 404);
-    assertSameShape(missing.body, await langfuseFixture("error_not_found.json"), MAPS);
-    const deleted = await callFake(fake, "DELETE", "/api/public/traces", { traceIds: [traceId] });
-    assertSameShape(deleted.body, await langfuseFixture("traces_deleted.json"), MAPS);
   });
 });
 
@@ -204,11 +195,10 @@ test("a cursor that is not one of the server's is a 400, and limit above 1000 to
   });
 });
 
-test("the fake names the keys' project like projects.json, strictly and without rate limits", async () => {
+test("the fake names the keys' project, strictly and without rate limits", async () => {
   await withFakeLangfuse({ projectName: "acme-prod01", rateLimitEvery: 1 }, async (fake) => {
     const { status, body } = await callFake(fake, "GET", "/api/public/projects");
     assert.equal(status, 200, "the projects route is not rate limited");
-    assertSameShape(body, await langfuseFixture("projects.json"), MAPS);
     assert.deepEqual((body as { data: { name: string }[] }).data.map((p) => p.name), [
       "acme-prod01",
     ]);

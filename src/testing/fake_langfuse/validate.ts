@@ -6,16 +6,10 @@
  * schema's own messages (built-in wording is zod's, see fixtures/langfuse/review/README.md).
  * Also page parameters, ids and times the review stores share. Private to the folder.
  */
-import { HttpAnswer } from "./reads.ts";
+import { LangfuseAnswer } from "./reads.ts";
 import { isRecord } from "./http.ts";
 
-/** A Langfuse error answer: `{message, error}` where `error` is a class name or zod issues. */
-export class LangfuseAnswer extends HttpAnswer {
-  /** `error` is the body's `error` value. */
-  constructor(status: number, message: string, readonly error: unknown) {
-    super(status, message);
-  }
-}
+export { LangfuseAnswer };
 
 /** 400 InvalidRequestError. */
 export function invalidRequest(message: string): LangfuseAnswer {

@@ -20,7 +20,7 @@ import { type CreateScoreRequest, MAX_DELETE_IDS } from "../../langfuse/api_type
 import type { ApiScoreConfig } from "../../langfuse/api_review_types.ts";
 import type { PromptLink } from "./prompt_link.ts";
 import type { DroppedScore } from "./review_state.ts";
-import { checkScoreSource, fitToConfig } from "./score_rules.ts";
+import { checkScoreBody, fitToConfig } from "./score_rules.ts";
 
 /** The score configs scores are checked against, and where dropped scores are counted. */
 export interface ScoreConfigRules {
@@ -77,7 +77,7 @@ export function score(
   if (typeof body.value !== "number" && typeof body.value !== "string") {
     throw new HttpAnswer(400, "Invalid request data: value must be a number or a string");
   }
-  checkScoreSource(body);
+  checkScoreBody(body);
   const id = typeof body.id === "string" && body.id !== "" ? body.id : crypto.randomUUID();
   let stored: StoredScore = { ...(body as unknown as CreateScoreRequest), id };
   if (rules !== undefined && typeof stored.configId === "string") {
