@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { checkLoadArgs } from "./load.ts";
+import { captureIo } from "../testing/io.ts";
+import { loadSpecOf } from "./load.ts";
 
 const MANIFEST = "deploy/k8s/load-job.yaml";
 const DOCKERFILE = "deploy/Dockerfile";
@@ -94,10 +95,18 @@ describe("the Kubernetes Indexed Job in deploy/", () => {
       assert.equal(argv[0], "run");
       const [command, ...args] = argv.slice(main + 1);
       assert.equal(command, "load");
-      const checked = await checkLoadArgs(args, Date.parse("2026-12-01T00:00:00Z"));
-      shards.push(`${checked.scale.shard.index + 1}/${checked.scale.shard.count}`);
-      assert.equal(checked.schedule.kind, "backfill");
-      for (const script of checked.scripts) assert.ok(existsSync(script), `${script} exists`);
+      // As the pod's `load` reads it, up to the last check before sending (to an OTLP endpoint
+      // here: the Langfuse target would first ask Langfuse which project the keys belong to).
+      const pod = captureIo({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" }, {
+        now: () => Date.parse("2026-12-01T00:00:00Z"),
+        cores: () => Number(literal.WORKERS ?? 1),
+      });
+      const built = await loadSpecOf(args, pod.io);
+      assert.ok(built, "not --help");
+      const { spec } = built;
+      shards.push(`${spec.scale.shard.index + 1}/${spec.scale.shard.count}`);
+      assert.equal(spec.schedule.kind, "backfill");
+      for (const script of spec.files) assert.ok(existsSync(script), `${script} exists`);
     }
     assert.deepEqual(shards, [...Array(n).keys()].map((i) => `${i + 1}/${n}`));
   });

@@ -23,7 +23,7 @@ import { formatGrade } from "../report/grade_table.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { flagsHelp, HELP_FLAG, numberFlag, parseFlags, switchFlag } from "./flags.ts";
-import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "./verify.ts";
+import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "../run/langfuse_access.ts";
 
 /** The flags of `grade`. */
 export const GRADE_FLAGS = {

@@ -4,7 +4,8 @@ import { ScriptError } from "../script/errors.ts";
 import { type LoadedScript, loadScriptFile } from "../script/load.ts";
 import { choiceFlag, orList, seedFlag, switchFlag, textFlag } from "./flags.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { langfuseProjectName, type ProjectCheckOptions, targetClient } from "./production.ts";
+import { langfuseProjectName, type ProjectCheckOptions } from "../run/production.ts";
+import type { RunLangfuse } from "../run/langfuse_access.ts";
 
 /** The OTLP/HTTP encodings. */
 export const PROTOCOLS = ["http/protobuf", "http/json"] as const;
@@ -105,7 +106,8 @@ export const TARGET_HELP = `Target (without --target, the first that applies):
 /**
  * The target the flags and environment choose; production is refused unless allowed. For the
  * Langfuse target whose names say nothing, this then asks Langfuse which project the keys
- * belong to (see {@link langfuseProjectName} for how a failure exits), before anything is sent.
+ * belong to (see {@link langfuseProjectName} for how a failure exits), before anything is sent,
+ * with the run's one client (`options.langfuse`).
  */
 export async function targetFromFlags(
   values: {
@@ -117,7 +119,7 @@ export async function targetFromFlags(
   },
   env: Record<string, string | undefined>,
   scripts: LoadedScript[],
-  options: ProjectCheckOptions = {},
+  options: ProjectCheckOptions & { langfuse: RunLangfuse },
 ): Promise<Target> {
   const target = resolveTarget({
     target: oneOf(values.target, TARGET_KINDS, "--target"),
@@ -130,8 +132,8 @@ export async function targetFromFlags(
   const environments = scripts.map(({ script }) => script.trace.metadata.environment);
   // What the names already say is refused without contacting the host.
   guardProduction(productionReasons(target, env, environments), false);
-  if (target.kind === "langfuse") {
-    const project = await langfuseProjectName(targetClient(target, env, options.clock), options);
+  if (target.langfuseApi) {
+    const project = await langfuseProjectName(options.langfuse.client, options);
     guardProduction(productionReasons(target, env, environments, project), false);
   }
   return target;

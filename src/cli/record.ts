@@ -12,7 +12,6 @@
 import { constants } from "node:fs";
 import { access, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { systemClock } from "../load/clock.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
 import { sessionsFromOtlpFile } from "../record/from_otlp.ts";
 import { RecordInputError } from "../record/from_spans.ts";
@@ -44,7 +43,7 @@ import { fsReason } from "../report/fs_reason.ts";
 import { parseAt } from "./time.ts";
 import { taskCommand } from "../runtime.ts";
 import { count as counted } from "../report/count.ts";
-import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
+import { apiFailure, langfuseClientFromEnv } from "../run/langfuse_access.ts";
 
 /** Default `--limit`: sessions read for `--user` / `--from` / `--to`. */
 export const DEFAULT_RECORD_LIMIT = 5;
@@ -267,11 +266,9 @@ export async function recordCommand(args: string[], io: Io): Promise<number> {
       }
       sessions = result.sessions;
     } else {
-      const clock = io.clock ?? systemClock;
       const { client, host } = langfuseClientFromEnv(io.env, "record", {
         readsPerSecond,
-        now: clock.now,
-        sleep: (ms) => clock.sleepUntil(clock.now() + ms),
+        clock: io.clock,
       });
       const source = new LangfuseSource(client);
       // The prompt versions linked, with their text, so the script replays into any project.

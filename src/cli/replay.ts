@@ -3,39 +3,15 @@
  * through the export pipeline, then prints the summary (and the preview) and writes the
  * manifest. Nothing is sent unless every script is valid and the target resolves.
  */
-import { join } from "node:path";
-import { emitSession } from "../emit/emit.ts";
-import { createPipeline } from "../export/pipeline.ts";
-import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
-import type { Target } from "../export/target.ts";
-import { planSession } from "../plan/session.ts";
-import { PlantError } from "../plan/findings.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
-import type { SessionPlan } from "../plan/types.ts";
-import { interpretSpans } from "../report/langfuse_view.ts";
 import { renderPreview } from "../report/preview.ts";
-import { recordText } from "../run_record/write.ts";
-import { buildRunReport, formatSummary, type RunReport } from "../report/run_report.ts";
-import { VERSION } from "../version.ts";
+import { formatSummary } from "../report/run_report.ts";
+import { reviewFailures } from "../report/review_report.ts";
+import type { RunOptions } from "../run/deps.ts";
+import { RunLangfuse } from "../run/langfuse_access.ts";
+import { type ReplayOutcome, replayRun, type ReplaySpec } from "../run/replay.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
-import { stopText } from "./interrupt.ts";
-import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
-import {
-  deliverReview,
-  prepareQueues,
-  prepareReview,
-  REVIEW_FLAGS,
-  reviewNotMade,
-  reviewScoreConfigs,
-} from "./review.ts";
-import { configIdsOf, reviewFailures } from "../report/review_report.ts";
-import { prepareFixtures } from "./fixtures.ts";
-import { linkSession } from "../plan/fixtures.ts";
-import { runVerify } from "./verify.ts";
-import { scoresOf } from "../langfuse/scores.ts";
-import { resolveAnchor, type TimeAnchor } from "./anchor.ts";
-import { runIdentity, runIdOf } from "./run_identity.ts";
-import type { RunIdentity } from "../report/run_identity.ts";
+import { prepareReview, REVIEW_FLAGS } from "./review_flags.ts";
 import { MAX_TIMEOUT_MS } from "./limits.ts";
 import {
   choiceFlag,
@@ -48,9 +24,6 @@ import {
   switchFlag,
   textFlag,
 } from "./flags.ts";
-import { attemptWrite, prepareDir, prepareFile, refuseSamePath, writeOutput } from "./paths.ts";
-import { HtmlRecording } from "./html_output.ts";
-import type { DeliveryStats } from "../export/stats.ts";
 import { HTML_FLAG, loadAll, TARGET_FLAGS, TARGET_HELP, targetFromFlags } from "./options.ts";
 import type { Io } from "./io.ts";
 import { taskCommand } from "../runtime.ts";
@@ -109,7 +82,11 @@ not be asked: nothing sent; a prompt or score config refused or not fitting: not
 the manifest is written even if nothing can be printed); all deliver what is in flight first.`;
 
 /** Runs `replay` with its arguments; returns the exit code. */
-export async function replayCommand(args: string[], io: Io): Promise<number> {
+export async function replayCommand(
+  args: string[],
+  io: Io,
+  options: RunOptions = {},
+): Promise<number> {
   const { values, flags, positionals } = parseFlags(args, REPLAY_FLAGS, "replay");
   if (values.help) {
     io.out(REPLAY_HELP);
@@ -128,42 +105,17 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }
   const scripts = await loadAll(positionals);
   const review = await prepareReview(scripts, values);
-  const target = await targetFromFlags(values, io.env, scripts, { clock: io.clock });
+  const langfuse = new RunLangfuse(io.env, {
+    command: "replay",
+    clock: io.clock,
+    make: options.makeLangfuseClient,
+  });
+  const target = await targetFromFlags(values, io.env, scripts, { langfuse });
 
   const seeded = values.seed !== undefined;
   const seed = flags.seed ?? io.randomSeed();
   const plant = flags.plant;
-  const identity = runIdentity({ command: "replay", seed, scripts, shape: { plant }, target });
-  const { anchor, note } = await resolveAnchor({
-    command: "replay",
-    seed,
-    seeded,
-    scripts: positionals,
-    fingerprint: identity.fingerprint,
-    at: values.at,
-    dirs: values["no-manifest"] ? [] : [values["manifest-dir"] ?? "out"],
-    nowMs: io.now(),
-  });
-  if (note && !values.quiet) io.out(note);
-  const endMs = anchor.ms;
-  // From the identity and the anchor: a seeded re-run at the same anchor overwrites the same
-  // traces, and other scripts, flags or targets are another run.
-  const runId = runIdOf(identity, anchor.ms);
-  const plans = scripts.map(({ script, file }) => {
-    try {
-      return planSession(script, { seed, endMs, file, runId, plant });
-    } catch (error) {
-      if (error instanceof PlantError) {
-        throw new CliError(`--plant: ${file}: ${error.message}`, EXIT.usage);
-      }
-      throw error;
-    }
-  });
-  const selector = review.start(seed);
-  for (const plan of plans) selector.add(plan);
-
-  const startedAt = new Date(io.now()).toISOString();
-  if (values.verify && target.kind !== "langfuse") {
+  if (values.verify && !target.langfuseApi) {
     throw new CliError(
       "--verify reads back from Langfuse: it needs the langfuse target",
       EXIT.usage,
@@ -173,158 +125,52 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     throw new CliError("--timeout applies to --verify (how long it waits), give both", EXIT.usage);
   }
   const timeoutMs = flags.timeout;
-  // Checked before sending: the manifest holds the run's ids.
-  const manifestDir = values["manifest-dir"] ?? "out";
-  refuseSamePath([
-    {
-      flag: "--manifest-dir",
-      path: values["no-manifest"] ? undefined : join(manifestDir, `${runId}.json`),
-    },
-    { flag: "--out", path: target.path },
-    { flag: "--html", path: values.html },
-  ]);
-  if (!values["no-manifest"]) await prepareDir(manifestDir, "--manifest-dir");
-  if (target.path) await prepareFile(target.path, "--out");
-  if (values.html !== undefined) await prepareFile(values.html, "--html");
-  // Prompts and score configs exist before the first span; the plans link to them.
-  const fixtures = await prepareFixtures(
+  const spec: ReplaySpec = {
+    files: positionals,
     scripts,
+    review,
     target,
-    io,
-    "replay",
-    undefined,
-    reviewScoreConfigs(review),
-  );
-  await prepareQueues(target, review, io, configIdsOf(fixtures.fixtures));
-  const linked = plans.map((plan) => linkSession(plan, fixtures.links));
-  const html = values.html === undefined ? undefined : new HtmlRecording({ now: io.now });
-  const { report, receiver, latency } = await deliver(linked, target, io, {
-    runId,
     seed,
     seeded,
-    startedAt,
-    anchor,
-    identity,
-  }, html);
-  if (fixtures.fixtures) report.resources = fixtures.fixtures;
-  const delivered = report.spans.failed === 0 && report.stopped === undefined;
-  const notSent = heldBack({
-    stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
-    delivered,
+    at: values.at,
+    plant,
+    manifestDir: values["no-manifest"] ? undefined : values["manifest-dir"] ?? "out",
+    html: values.html,
+    ...(values.verify ? { verify: { timeoutMs, quiet: values.quiet } } : {}),
+  };
+  const outcome = await replayRun(spec, {
+    io,
+    langfuse,
+    notes: (text) => {
+      if (!values.quiet) io.out(text);
+    },
+    sent: (sent) => show(sent, { io, quiet: values.quiet, files: positionals }),
   });
-  const planned = scoresOf(report.sessions);
-  report.scores = notSent === undefined
-    ? await deliverScores(target, planned, io)
-    : scoresNotSent(planned.length, target.kind === "langfuse" ? notSent : undefined);
-  const reviewed = notSent === undefined
-    ? await deliverReview(target, review, io, configIdsOf(fixtures.fixtures))
-    : reviewNotMade(target, review, notSent);
-  if (reviewed.review) report.review = reviewed.review;
-
-  if (receiver) {
-    const view = interpretSpans(receiver.spans);
-    if (!values.quiet) io.out(renderPreview(view, { color: io.color }));
-    await receiver.close();
-  }
-  let manifestPath: string | undefined;
-  // A file that cannot be written is said after the summary: the run was sent.
-  let manifestUnwritten: string | undefined;
-  if (!values["no-manifest"]) {
-    manifestPath = join(manifestDir, `${runId}.json`);
-    // The manifest leaves the process too: the run's secrets are removed from it.
-    const text = recordText(report, io.env);
-    manifestUnwritten = await attemptWrite(() =>
-      writeOutput(manifestPath!, text, "--manifest-dir")
-    );
-    if (manifestUnwritten) manifestPath = undefined;
-  }
-  const htmlUnwritten = html
-    ? await attemptWrite(() => html.writeReplay(values.html!, report, linked, latency, io.env))
-    : undefined;
-  const unwritten = [manifestUnwritten, htmlUnwritten].filter((problem) => problem !== undefined);
-  const failed = !delivered || unwritten.length > 0;
-  if (!values.quiet || failed) (failed ? io.err : io.out)(formatSummary(report, manifestPath));
-  if (fixtures.note && !values.quiet) io.out(fixtures.note);
-  if (reviewed.text && (!values.quiet || reviewFailures(report.review) > 0)) {
-    (reviewFailures(report.review) > 0 ? io.err : io.out)(reviewed.text);
-  }
-  if (target.kind === "preview" && !values.quiet) io.out(LANGFUSE_HINT(positionals));
-  for (const problem of unwritten) io.err(problem);
-  if (unwritten.length > 0) return EXIT.usage;
+  if (outcome.unwritten.length > 0) return EXIT.usage;
   if (io.interrupted()) return EXIT.interrupted;
-  if (failed) return EXIT.deliveryFailed;
-  const scoresFailed = Object.keys(report.scores?.failed ?? {}).length > 0 ||
-    reviewFailures(report.review) > 0;
-  if (values.verify) {
-    const verified = await runVerify(
-      {
-        runId,
-        sessions: report.sessions,
-        sentTo: report.target.url,
-        ...(report.resources ? { fixtures: report.resources } : {}),
-        ...(report.review ? { review: report.review } : {}),
-      },
-      io,
-      { timeoutMs, quiet: values.quiet },
-    );
-    if (verified !== EXIT.ok) return verified;
+  if (!outcome.delivered) return EXIT.deliveryFailed;
+  if (outcome.verified !== undefined && outcome.verified !== EXIT.ok) return outcome.verified;
+  return outcome.langfuseFailed ? EXIT.langfuseApi : EXIT.ok;
+}
+
+/** Prints a sent replay: the preview, the summary, notes, and what could not be written. */
+function show(
+  outcome: ReplayOutcome,
+  { io, quiet, files }: { io: Io; quiet?: boolean; files: string[] },
+): void {
+  const { report } = outcome;
+  if (outcome.preview && !quiet) io.out(renderPreview(outcome.preview, { color: io.color }));
+  const failed = !outcome.delivered || outcome.unwritten.length > 0;
+  if (!quiet || failed) (failed ? io.err : io.out)(formatSummary(report, outcome.manifestPath));
+  if (outcome.fixturesNote && !quiet) io.out(outcome.fixturesNote);
+  if (outcome.reviewText && (!quiet || reviewFailures(report.review) > 0)) {
+    (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
   }
-  return scoresFailed ? EXIT.langfuseApi : EXIT.ok;
+  if (report.target.kind === "preview" && !quiet) io.out(LANGFUSE_HINT(files));
+  for (const problem of outcome.unwritten) io.err(problem);
 }
 
 const LANGFUSE_HINT = (files: string[]) =>
   `\nNothing left this machine. To send the same sessions to Langfuse:\n` +
   `  LANGFUSE_BASE_URL=https://cloud.langfuse.com LANGFUSE_PUBLIC_KEY=pk-lf-... \\\n` +
   `  LANGFUSE_SECRET_KEY=sk-lf-... ${taskCommand("replay")} ${files.join(" ")}`;
-
-/** `--plant NAME`: one of the findings, checked before anything is planned or sent. */
-async function deliver(
-  plans: SessionPlan[],
-  target: Target,
-  io: Io,
-  facts: {
-    runId: string;
-    seed: number;
-    seeded: boolean;
-    startedAt: string;
-    anchor: TimeAnchor;
-    identity: RunIdentity;
-  },
-  html?: HtmlRecording,
-): Promise<{ report: RunReport; receiver?: OtlpReceiver; latency: DeliveryStats["latency"] }> {
-  let receiver: OtlpReceiver | undefined;
-  let sendTo = target;
-  if (target.kind === "preview") {
-    receiver = await startOtlpReceiver();
-    sendTo = { ...target, url: `${receiver.url}/v1/traces` };
-  }
-  // No timed flushes: batches then depend only on the spans, so seeded payloads are identical.
-  const pipeline = createPipeline(sendTo, { maxDelayMs: 0 });
-  html?.attach(pipeline.stats);
-  for (const plan of plans) {
-    html?.session(plan);
-    await emitSession(plan, {
-      tracer: pipeline.tracer,
-      ids: pipeline.ids,
-      backpressure: () => pipeline.batcher.ready(),
-      stopped: () => pipeline.batcher.fatal !== undefined || io.interrupted(),
-    });
-  }
-  await pipeline.close();
-  html?.stop();
-  const { stats } = pipeline;
-  const report = buildRunReport(plans, stats.snapshot(), {
-    version: VERSION,
-    ...facts,
-    finishedAt: new Date(io.now()).toISOString(),
-    target: {
-      kind: target.kind,
-      describe: target.describe,
-      ...(target.url ? { url: target.url } : {}),
-      ...(target.path ? { path: target.path } : {}),
-      protocol: sendTo.protocol,
-    },
-    stopped: pipeline.batcher.fatal ?? (io.interrupted() ? stopText(io.stopSignal?.()) : undefined),
-  });
-  return { report, receiver, latency: stats.latency };
-}

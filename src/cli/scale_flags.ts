@@ -4,7 +4,7 @@
  * Checked before anything is read or sent.
  */
 import { formatShard, parseShard, type Partition, WHOLE } from "../plan/partition.ts";
-import { isAbsoluteAt } from "./anchor.ts";
+import { isAbsoluteAt } from "../run/anchor.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { intFlag, textFlag } from "./flags.ts";
 

@@ -12,13 +12,8 @@ export const TARGET_KINDS = ["langfuse", "otlp", "file", "preview"] as const;
 /** A kind of target. */
 export type TargetKind = typeof TARGET_KINDS[number];
 
-/** A resolved target. `headers` may hold secrets: never print them; print `describe`. */
-export interface Target {
-  kind: TargetKind;
-  /** Traces URL (http targets). */
-  url?: string;
-  /** File path (file target). */
-  path?: string;
+/** What every kind of target holds. `headers` may hold secrets: never print them; print `describe`. */
+interface TargetBase {
   headers: Record<string, string>;
   protocol: Protocol;
   gzip: boolean;
@@ -30,6 +25,49 @@ export interface Target {
   /** Where the spans go, safe to print: no keys, no header values. */
   describe: string;
 }
+
+/**
+ * Langfuse's OTLP endpoint: sends spans over HTTP and has Langfuse's public API beside it
+ * (prompts, score configs, scores, annotation queues, comments, reading a run back).
+ */
+export interface LangfuseTarget extends TargetBase {
+  kind: "langfuse";
+  /** Traces URL. */
+  url: string;
+  path?: undefined;
+  /** Has Langfuse's public API: the run makes its prompts, scores and review layer there. */
+  langfuseApi: true;
+}
+
+/** An OTLP/HTTP endpoint (a Collector): sends spans, and nothing else goes there. */
+export interface OtlpTarget extends TargetBase {
+  kind: "otlp";
+  /** Traces URL. */
+  url: string;
+  path?: undefined;
+  langfuseApi?: false;
+}
+
+/** A file of OTLP/JSON lines, one export request a line. */
+export interface FileTarget extends TargetBase {
+  kind: "file";
+  /** File path. */
+  path: string;
+  url?: undefined;
+  langfuseApi?: false;
+}
+
+/** The local preview: a receiver started for the run shows what Langfuse will make of the spans. */
+export interface PreviewTarget extends TargetBase {
+  kind: "preview";
+  /** The receiver's traces URL, once it is started. */
+  url?: string;
+  path?: undefined;
+  langfuseApi?: false;
+}
+
+/** A resolved target: one type per kind, with what it can do. */
+export type Target = LangfuseTarget | OtlpTarget | FileTarget | PreviewTarget;
 
 /** What the command line says about the target. */
 export interface TargetFlags {
@@ -80,6 +118,7 @@ export function resolveTarget(flags: TargetFlags, env: Record<string, string | u
     return {
       kind,
       url: `${host}/api/public/otel/v1/traces`,
+      langfuseApi: true,
       headers: { authorization: `Basic ${auth}`, "x-langfuse-ingestion-version": "4" },
       protocol,
       gzip,

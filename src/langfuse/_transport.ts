@@ -47,10 +47,12 @@ export class Transport {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #random: () => number;
-  readonly #pacer = new Pacer();
+  /** Langfuse's budgets as its answers closed them; shared by the clients of one run. */
+  readonly pacer: Pacer;
 
-  /** Fills in the defaults documented on {@link LangfuseClientOptions}. */
-  constructor(private readonly options: LangfuseClientOptions) {
+  /** Fills in the defaults documented on {@link LangfuseClientOptions}; default a new pacer. */
+  constructor(private readonly options: LangfuseClientOptions, pacer: Pacer = new Pacer()) {
+    this.pacer = pacer;
     this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
     const token = base64(`${options.publicKey}:${options.secretKey}`);
     this.#auth = `Basic ${token}`;
@@ -83,7 +85,7 @@ export class Transport {
     // fail then, not at the 60 s retry deadline.
     const circuit = new RefusalCircuit({ now: this.#now });
     for (let attempt = 1;; attempt++) {
-      const paced = this.#pacer.waitMs(resource, this.#now());
+      const paced = this.pacer.waitMs(resource, this.#now());
       if (paced > 0) await this.#sleep(paced);
       if (method === "GET") {
         const wait = this.#limiter.reserve(this.#now());
@@ -93,7 +95,7 @@ export class Transport {
       if (answer.response) {
         const { status, text, whole, headers } = answer.response;
         const at = this.#now();
-        const closed = this.#pacer.observe(resource, status, headers, at);
+        const closed = this.pacer.observe(resource, status, headers, at);
         if (status >= 200 && status < 300) {
           if (!whole) {
             throw malformedAnswer(

@@ -236,10 +236,24 @@ export function isQueuePlanCap(error: unknown): boolean {
 /** A Langfuse public API client; every method throws {@link LangfuseApiError} on failure. */
 export class LangfuseClient {
   readonly #http: Transport;
+  readonly #options: LangfuseClientOptions;
 
-  /** Creates a client; no request is made until a method is called. */
-  constructor(options: LangfuseClientOptions) {
-    this.#http = new Transport(options);
+  /**
+   * Creates a client; no request is made until a method is called. With `pacingOf`, it shares
+   * that client's pacing of Langfuse's budgets (see {@link withReadRate}).
+   */
+  constructor(options: LangfuseClientOptions, pacingOf?: LangfuseClient) {
+    this.#options = options;
+    this.#http = new Transport(options, pacingOf ? pacingOf.#http.pacer : undefined);
+  }
+
+  /**
+   * This client with its GETs spaced at most `readsPerSecond` a second (verify's read rate),
+   * sharing its pacing of Langfuse's budgets: one run spends one budget, so a 429 one step met
+   * is waited out by the next step instead of met again.
+   */
+  withReadRate(readsPerSecond: number): LangfuseClient {
+    return new LangfuseClient({ ...this.#options, readsPerSecond }, this);
   }
 
   /** v4 if `GET /api/public/v2/observations` answers 200; v3 if it is 404 and traces answer. */

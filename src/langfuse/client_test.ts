@@ -191,3 +191,20 @@ test("project() names the project the keys belong to, or fails naming the key va
     });
   });
 });
+
+test("withReadRate() shares the client's pacing: a budget a 429 closed is waited out before the reading client sends", async () => {
+  await withFakeLangfuse({ rateLimitEvery: 2, retryAfterSeconds: 30 }, async (fake) => {
+    // The clock stands still, so the public-api budget stays closed until waited out.
+    const { client, sleeps } = clientFor(fake, { maxRateLimitWaitMs: 0 });
+    assert.equal(await client.detectGeneration(), "v4");
+    await assert.rejects(client.observations({ sessionId: "s-1" }), {
+      status: 429,
+      resource: "public-api",
+    });
+    assert.deepEqual(sleeps, []);
+    const reading = client.withReadRate(1000);
+    assert.equal(await reading.detectGeneration(), "v4");
+    assert.deepEqual(sleeps, [30_000], "the reading client waited out the closed budget first");
+    assert.equal(reads(fake, "/api/public/"), 3);
+  });
+});

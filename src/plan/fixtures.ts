@@ -3,7 +3,7 @@
  * needs in Langfuse; whether an existing prompt version has a declared prompt's content;
  * which existing score config a score reuses (or what to create); and the links a plan gets
  * once they are resolved. The I/O that asks Langfuse and creates what is missing is
- * `src/cli/fixtures.ts`.
+ * `src/run/fixtures.ts`.
  *
  * Decisions, documented in docs/langfuse.md:
  * - A run needs the declared prompts its generations name (a shared prompts file may declare

@@ -1,11 +1,9 @@
 /** Sends a run's scores after its spans: batched through Langfuse's ingestion API, so Langfuse only. */
 import type { Target } from "../export/target.ts";
-import type { LangfuseClient } from "../langfuse/client.ts";
 import { type ScoreToSend, sendScores } from "../langfuse/scores.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
-import type { Io } from "./io.ts";
-import { type StopSignal, stopText } from "./interrupt.ts";
-import { langfuseClientFromEnv } from "./verify.ts";
+import { type StopSignal, stopText } from "../cli/interrupt.ts";
+import type { RunLangfuse } from "./langfuse_access.ts";
 
 /**
  * What becomes of `planned` scores that are not sent: counted, with why. On a target other
@@ -46,18 +44,16 @@ export function heldBack(end: RunEnd): string | undefined {
 
 /**
  * Sends `scores` when the target is Langfuse; other targets cannot take scores (OTLP has none).
- * Pass the same `client` to every call of one run so its pacing (a spent rate-limit budget) holds
- * across calls; default a new client from the environment.
+ * They go through the run's one client, so its pacing (a spent rate-limit budget) holds across
+ * calls and steps.
  */
 export async function deliverScores(
-  target: Target,
   scores: readonly ScoreToSend[],
-  io: Io,
-  client?: LangfuseClient,
+  { target, langfuse }: { target: Target; langfuse: RunLangfuse },
 ): Promise<ScoreDelivery> {
   if (scores.length === 0) return { planned: 0, sent: 0, failed: {} };
-  if (target.kind !== "langfuse") return scoresNotSent(scores.length);
-  const result = await sendScores(client ?? langfuseClientFromEnv(io.env, "replay").client, scores);
+  if (!target.langfuseApi) return scoresNotSent(scores.length);
+  const result = await sendScores(langfuse.client, scores);
   const failed: Record<string, number> = {};
   for (const { reason } of result.failed) failed[reason] = (failed[reason] ?? 0) + 1;
   return { planned: scores.length, sent: result.sent, failed };

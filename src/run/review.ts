@@ -1,14 +1,14 @@
 /**
- * The review layer in `replay` and `load`: before sending, reads the scripts' `review:`
- * sections (or `--review FILE` instead) and checks them; after the spans are acknowledged,
- * makes the queues, items and comments exist in Langfuse (Langfuse target only) and says
- * what became of them.
+ * The review layer of a run: read and checked before anything is sent (the scripts' `review:`
+ * sections or one review file), its queues made before the first span, and after the spans
+ * are acknowledged its items and comments made in Langfuse (Langfuse target only), saying what
+ * became of them.
  *
  * @example
  * ```ts
- * const review = await prepareReview(scripts, values);      // before sending
+ * const review = await readReview(scripts, { timeoutMs });   // before sending
  * for (const plan of plans) review.start(seed).add(plan);
- * const reviewed = await deliverReview(target, review, io);      // after sending
+ * const reviewed = await deliverReview(review, { target, langfuse, io });   // after sending
  * ```
  */
 import type { Target } from "../export/target.ts";
@@ -16,7 +16,6 @@ import { systemClock } from "../load/clock.ts";
 import {
   applyReview,
   createQueue,
-  DEFAULT_REVIEW_TIMEOUT_MS,
   type QueueDeclaration,
   QueueRefused,
 } from "../langfuse/review_apply.ts";
@@ -32,39 +31,9 @@ import { parseYaml, readInputText } from "../script/load.ts";
 import type { LoadedScript } from "../script/load.ts";
 import { Review, reviewContext, reviewProblems } from "../script/schema_review.ts";
 import { formatMs } from "../script/duration.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
-import { durationFlag, type DurationFlagOptions, MAX_TIMEOUT_MS } from "./limits.ts";
-import { durationFlag as durationKind, switchFlag, textFlag } from "./flags.ts";
-import { apiFailure, langfuseClientFromEnv } from "./verify.ts";
-
-/** The bounds of `--review-timeout`. */
-const REVIEW_TIMEOUT: DurationFlagOptions = {
-  maxMs: MAX_TIMEOUT_MS,
-  maxText: "1d",
-  allowZero: true,
-  example: "30s or 5m",
-};
-
-/** The flags replay and load take for the review layer. */
-export const REVIEW_FLAGS = {
-  review: textFlag(
-    "FILE",
-    "the review layer (annotation queues, review-only score configs, comments) from FILE " +
-      "instead of the scripts' review: sections; Langfuse target only, done after the spans " +
-      "are acknowledged",
-  ),
-  "review-timeout": durationKind(
-    "D",
-    "how long comments wait for Langfuse to show their objects (default 2m, at most 1d)",
-    { ...REVIEW_TIMEOUT, default: DEFAULT_REVIEW_TIMEOUT_MS },
-  ),
-  "no-review": switchFlag(
-    "leave the review layer out (no queues, items, comments or review-only score configs): " +
-      "each comment costs two requests of Langfuse's public-API budget (30 a minute on Cloud " +
-      "Hobby), which a large load may not want",
-  ),
-};
+import { CliError, EXIT } from "../cli/exit_codes.ts";
+import type { Io } from "../cli/io.ts";
+import { apiFailure, type RunLangfuse } from "./langfuse_access.ts";
 
 /** A run's review layer, checked before anything is sent; `start` it with the run's seed. */
 export class ReviewRun {
@@ -90,33 +59,30 @@ export class ReviewRun {
   }
 }
 
+/** Where a run's review layer comes from (see {@link readReview}). */
+export interface ReviewSpec {
+  /** Leave the review layer out; default false. */
+  off?: boolean;
+  /** A review file used instead of the scripts' own sections. */
+  file?: string;
+  /** How long comments wait for Langfuse to show their objects, ms. */
+  timeoutMs: number;
+}
+
 /**
- * The review sections that apply to the run: `--review FILE` (checked against every script's
+ * The review sections that apply to the run: the review file (checked against every script's
  * score and step names, problems with file:line:col) or else each script's own section.
- * Throws ScriptError (exit 3) for a bad file and CliError for bad flags or conflicts.
+ * Throws ScriptError (exit 3) for a bad file and CliError 3 for conflicting sections.
  */
-export async function prepareReview(
+export async function readReview(
   scripts: readonly LoadedScript[],
-  values: { review?: string; "review-timeout"?: string; "no-review"?: boolean },
+  spec: ReviewSpec,
 ): Promise<ReviewRun> {
-  if (
-    values["no-review"] && (values.review !== undefined || values["review-timeout"] !== undefined)
-  ) {
-    throw new CliError(
-      `give --no-review or ${
-        values.review !== undefined ? "--review" : "--review-timeout"
-      }, not both`,
-      EXIT.usage,
-    );
-  }
-  const timeoutMs = values["review-timeout"] === undefined
-    ? DEFAULT_REVIEW_TIMEOUT_MS
-    : durationFlag(values["review-timeout"], "--review-timeout", REVIEW_TIMEOUT);
   let sources: ReviewSource[];
-  if (values["no-review"]) {
+  if (spec.off) {
     sources = [];
-  } else if (values.review !== undefined) {
-    const file = values.review;
+  } else if (spec.file !== undefined) {
+    const file = spec.file;
     const context = reviewContext(scripts.map(({ script }) => script));
     const text = await readInputText(file);
     const { value } = parseYaml(text, file, Review, (review) => reviewProblems(review, context));
@@ -127,13 +93,22 @@ export async function prepareReview(
     );
   }
   try {
-    return new ReviewRun(sources, timeoutMs);
+    return new ReviewRun(sources, spec.timeoutMs);
   } catch (error) {
     if (error instanceof ReviewConflictError) {
       throw new CliError(`${error.message}\nNothing was sent.`, EXIT.invalidScript);
     }
     throw error;
   }
+}
+
+/** Where a run sends its review layer. */
+export interface ReviewDelivery {
+  target: Target;
+  /** The run's Langfuse access (one client for the run). */
+  langfuse: RunLangfuse;
+  /** The score config ids the fixtures step resolved, by name. */
+  configIds?: ReadonlyMap<string, string>;
 }
 
 /** The review-only score configs of a run, for the fixtures step to ensure before the first span. */
@@ -148,17 +123,15 @@ export function reviewScoreConfigs(review: ReviewRun): ReviewScoreConfigSpec[] {
  * every span went out. Other targets, and runs declaring no queue, do nothing.
  */
 export async function prepareQueues(
-  target: Target,
   run: ReviewRun,
-  io: Io,
-  configIds?: ReadonlyMap<string, string>,
+  { target, langfuse, configIds }: ReviewDelivery,
 ): Promise<void> {
   const declared = new Map<string, QueueDeclaration>();
   for (const source of run.sources) {
     for (const queue of source.review.queues ?? []) declared.set(queue.name, queue);
   }
-  if (declared.size === 0 || target.kind !== "langfuse") return;
-  const { client } = langfuseClientFromEnv(io.env, "review");
+  if (declared.size === 0 || !target.langfuseApi) return;
+  const client = langfuse.client;
   let existing: { name: string }[];
   try {
     existing = await client.allAnnotationQueues();
@@ -191,7 +164,7 @@ const PREFIX = "  review    ";
 /** The outcome when there is nothing to make, or no Langfuse to make it in. */
 function reviewSkipped(target: Target, run: ReviewRun): ReviewOutcome | undefined {
   if (run.selector.empty) return { text: "" };
-  if (target.kind === "langfuse") return undefined;
+  if (target.langfuseApi) return undefined;
   return {
     text: `${PREFIX}skipped: annotation queues and comments are made through Langfuse's API, ` +
       `so only the langfuse target gets them (this run went to ${target.kind})`,
@@ -222,16 +195,14 @@ export function reviewNotMade(target: Target, run: ReviewRun, reason: string): R
  * why. `configIds` are the score config ids the fixtures step resolved, by name.
  */
 export async function deliverReview(
-  target: Target,
   run: ReviewRun,
-  io: Io,
-  configIds?: ReadonlyMap<string, string>,
+  { target, langfuse, configIds, io }: ReviewDelivery & { io: Pick<Io, "clock" | "progress"> },
 ): Promise<ReviewOutcome> {
   const skipped = reviewSkipped(target, run);
   if (skipped) return skipped;
   const clock = io.clock ?? systemClock;
   const sleep = (ms: number) => clock.sleepUntil(clock.now() + ms);
-  const { client } = langfuseClientFromEnv(io.env, "review", { now: clock.now, sleep });
+  const client = langfuse.client;
   const plan = run.selector.result();
   let review: RunReview;
   try {

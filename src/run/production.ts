@@ -4,16 +4,12 @@
  * answer feeds `productionReasons`; a failed question is an error, because an unanswered one
  * could hide production.
  */
-import type { Target } from "../export/target.ts";
 import { LangfuseApiError } from "../langfuse/api_error.ts";
-import { LangfuseClient } from "../langfuse/client.ts";
-import type { Clock } from "../load/clock.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
+import type { LangfuseClient } from "../langfuse/client.ts";
+import { CliError, EXIT } from "../cli/exit_codes.ts";
 
 /** Options for {@link langfuseProjectName}. */
 export interface ProjectCheckOptions {
-  /** Clock for retry waits; default the system clock. */
-  clock?: Clock;
   /**
    * Exit code when Langfuse refuses the keys (401, 403); default {@link EXIT.deliveryFailed},
    * as when the spans themselves are refused. Other failures exit {@link EXIT.langfuseApi}.
@@ -21,22 +17,6 @@ export interface ProjectCheckOptions {
   keysRefusedExit?: number;
   /** The message's last sentence, what was not done; default "Nothing was sent.". */
   nothingDone?: string;
-}
-
-const OTLP_ROUTE = /\/api\/public\/otel\/v1\/traces$/;
-
-/** A client for the project the Langfuse target sends to, with the keys from `env`. */
-export function targetClient(
-  target: Target,
-  env: Record<string, string | undefined>,
-  clock?: Clock,
-): LangfuseClient {
-  return new LangfuseClient({
-    baseUrl: target.url!.replace(OTLP_ROUTE, ""),
-    publicKey: env.LANGFUSE_PUBLIC_KEY ?? "",
-    secretKey: env.LANGFUSE_SECRET_KEY ?? "",
-    ...(clock ? { now: () => clock.now(), sleep: (ms) => clock.sleepUntil(clock.now() + ms) } : {}),
-  });
 }
 
 /**

@@ -17,10 +17,8 @@ import {
   type ScoreConfigSpec,
   type ScriptSource,
 } from "../plan/fixtures.ts";
-import type { LangfuseClient } from "../langfuse/client.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
-import { langfuseClientFromEnv } from "./verify.ts";
+import { CliError, EXIT } from "../cli/exit_codes.ts";
+import type { RunLangfuse } from "./langfuse_access.ts";
 
 /** What a run sends with: the links for its plans, and the manifest's `fixtures`. */
 export interface PreparedFixtures {
@@ -34,19 +32,23 @@ export interface PreparedFixtures {
   note?: string;
 }
 
+/** Where a run makes sure of its fixtures. */
+export interface FixturesOptions {
+  target: Target;
+  /** The run's Langfuse access (one client for the run). */
+  langfuse: RunLangfuse;
+  /** The review layer's review-only score configs (`reviewScoreConfigs`); default none. */
+  reviewConfigs?: readonly ScoreConfigSpec[];
+}
+
 /**
  * Prepares the run's fixtures; throws CliError 3 when two scripts declare one prompt or score
  * differently, and 6 when Langfuse refuses a fixture or a pinned prompt version is missing
- * (nothing has been sent then). `client` defaults to one from the environment;
- * `reviewConfigs` are the review layer's review-only score configs (`reviewScoreConfigs`).
+ * (nothing has been sent then).
  */
 export async function prepareFixtures(
   scripts: readonly ScriptSource[],
-  target: Target,
-  io: Io,
-  command: "replay" | "load",
-  client?: LangfuseClient,
-  reviewConfigs: readonly ScoreConfigSpec[] = [],
+  { target, langfuse, reviewConfigs = [] }: FixturesOptions,
 ): Promise<PreparedFixtures> {
   let needs;
   try {
@@ -58,7 +60,7 @@ export async function prepareFixtures(
   // Review-only configs (the review layer's, which no score sends) are made sure of too.
   const named = new Set(needs.scoreConfigs.map((c) => c.name));
   needs.scoreConfigs.push(...reviewConfigs.filter((c) => !named.has(c.name)));
-  if (target.kind !== "langfuse") {
+  if (!target.langfuseApi) {
     if (needs.prompts.length === 0) return { links: NO_LINKS };
     const names = needs.prompts.map((p) => p.name).join(", ");
     return {
@@ -70,10 +72,7 @@ export async function prepareFixtures(
   const empty = needs.prompts.length + needs.pinned.length + needs.scoreConfigs.length === 0;
   if (empty) return { links: NO_LINKS };
   try {
-    const ensured = await ensureFixtures(
-      client ?? langfuseClientFromEnv(io.env, command).client,
-      needs,
-    );
+    const ensured = await ensureFixtures(langfuse.client, needs);
     return { links: ensured.links, fixtures: ensured.fixtures };
   } catch (error) {
     if (!(error instanceof FixtureError)) throw error;

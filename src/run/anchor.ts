@@ -14,7 +14,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunIdentity } from "../report/run_identity.ts";
 import { parseRunRecord, RunRecordError } from "../run_record/read.ts";
-import { parseAt } from "./time.ts";
+import { parseAt } from "../cli/time.ts";
 
 /** The anchor a run used, as recorded in its manifest / load report. */
 export interface TimeAnchor {

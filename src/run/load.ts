@@ -1,0 +1,345 @@
+/**
+ * The load use case: many varied sessions from the scripts, backfilled or live, across worker
+ * threads, in the run's sequence (identity -> prepare -> send -> settle scores and review ->
+ * record). Every session goes as one line to the sessions file; the load report is the run's
+ * record. Answers an outcome the command turns into text and an exit code.
+ *
+ * @example
+ * ```ts
+ * const outcome = await loadRun(spec, { io, langfuse, notes: io.out });
+ * ```
+ */
+import { dirname, join } from "node:path";
+import type { WeightedScript } from "../plan/instances.ts";
+import type { Threshold } from "../plan/thresholds.ts";
+import type { IdentityValue } from "../report/run_identity.ts";
+import type { LoadReport } from "../report/load_report.ts";
+import type { ScoreDelivery } from "../report/run_report.ts";
+import { readSessionsFile } from "../run_record/read.ts";
+import { recordText } from "../run_record/write.ts";
+import { reviewFailures } from "../report/review_report.ts";
+import { redactorFor } from "../report/redact.ts";
+import { fsReason } from "../report/fs_reason.ts";
+import type { Target } from "../export/target.ts";
+import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
+import type { LoadedScript } from "../script/load.ts";
+import { startProgress } from "../load/progress.ts";
+import type { LoadSchedule } from "../load/runner.ts";
+import { startSessions } from "../load/workers.ts";
+import { systemClock } from "../load/clock.ts";
+import { DEFAULT_MAX_ALIVE } from "../load/live.ts";
+import type { Scale } from "../cli/scale_flags.ts";
+import {
+  attemptWrite,
+  closeLines,
+  openLines,
+  prepareDir,
+  prepareFile,
+  refuseSamePath,
+  writeOutput,
+} from "../cli/paths.ts";
+import { HtmlRecording } from "../cli/html_output.ts";
+import { AbortWatch } from "./abort_watch.ts";
+import type { RunDeps } from "./deps.ts";
+import type { RunLangfuse } from "./langfuse_access.ts";
+import { loadReportOf } from "./load_report.ts";
+import type { ReviewRun } from "./review.ts";
+import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
+import { decideRun, prepareRun, settleRun } from "./sequence.ts";
+
+/** What to load, as the command resolved it from flags and files. */
+export interface LoadSpec {
+  /** The script files as given, in order. */
+  files: string[];
+  /** The scripts, validated. */
+  scripts: LoadedScript[];
+  /** Each script's weight, by name, where --weight gave one. */
+  weights: ReadonlyMap<string, number>;
+  /** The review layer, read and checked. */
+  review: ReviewRun;
+  /** A real target (never the preview). */
+  target: Target;
+  seed: number;
+  /** Whether the seed was chosen (--seed): only then is an earlier anchor re-used. */
+  seeded: boolean;
+  /** Backfill or live; a backfill's `endMs` becomes the run's anchor. */
+  schedule: LoadSchedule;
+  /** `--at` of a backfill. */
+  at?: string;
+  /** The size of the user pool. */
+  users: number;
+  /** --shard and --workers. */
+  scale: Scale;
+  /** Worker threads asked for, and whether --workers gave them (then a lowering is said). */
+  workers: { asked: number; given: boolean };
+  /** Sessions sending at once (live). */
+  concurrency: number;
+  /** Where the sessions file and the default report go. */
+  outDir: string;
+  /** `--report`: the report's path; default beside the sessions file. */
+  reportPath?: string;
+  /** Where the HTML report goes; undefined: none. */
+  html?: string;
+  /** Spans a request and requests in flight; default the pipeline's. */
+  pipeline: { maxBatchSpans?: number; maxInFlight?: number };
+  /** The failure, drop and rate budgets (--max-failed, --max-dropped, --min-rate). */
+  budgets: { maxFailed: number; maxDropped: number; minRate?: number };
+  /** The --threshold expressions (and the profile's). */
+  thresholds: Threshold[];
+  /** --abort-on-fail: judge the thresholds while the run goes, after `delayMs`. */
+  abort?: { delayMs: number };
+}
+
+/** What a load did: the report and the facts its text and exit code come from. */
+export interface LoadOutcome {
+  /** The load report (also when it was not written). */
+  report: LoadReport;
+  /** Where the report was written; undefined when it could not be. */
+  reportPath?: string;
+  /** Files that could not be written, each with why (the run was sent all the same). */
+  unwritten: string[];
+  /** Why the generations of a non-Langfuse target are not linked to their prompts. */
+  fixturesNote?: string;
+  /** What became of the review layer, for the summary; empty when the run declares none. */
+  reviewText: string;
+  /** The internal error a worker ended with, when one did. */
+  crashed?: string;
+  /** Whether --abort-on-fail stopped the run on a threshold. */
+  aborted: boolean;
+  /** Whether the failure, drop and rate budgets held. */
+  budgetsMet: boolean;
+  /** Scores not sent or review objects not made through Langfuse's API. */
+  langfuseFailed: boolean;
+}
+
+/** Runs the load `spec`; throws CliError for what is refused before anything is sent. */
+export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcome> {
+  const { io, langfuse } = deps;
+  const { scripts, target, review, seed, seeded, schedule, scale, users, weights } = spec;
+  const backfill = schedule.kind === "backfill";
+  const outDir = spec.outDir;
+  // The shards of a backfill share the unsharded run's id: together they send its spans. The
+  // shards of a live run each start when they start (each session's ids come from its own
+  // start): their run id is the identity's alone.
+  const { identity, anchor, runId, note } = await decideRun({
+    command: "load",
+    seed,
+    seeded,
+    files: spec.files,
+    scripts,
+    shape: {
+      ...scheduleShape(schedule),
+      users,
+      ...(weights.size > 0 ? { weights: Object.fromEntries(weights) } : {}),
+    },
+    target,
+    at: backfill ? spec.at : undefined,
+    // Where this run's reports go: a re-run finds its report beside a --report outside --out-dir.
+    dirs: backfill ? [outDir, ...(spec.reportPath ? [dirname(spec.reportPath)] : [])] : [],
+    unanchored: scale.sharded && !backfill,
+  }, io.now());
+  if (schedule.kind === "backfill") schedule.endMs = anchor.ms;
+  if (note) deps.notes?.(note);
+  const selector = review.start(seed);
+
+  const startedMs = io.now();
+  const shardSuffix = scale.sharded ? `.shard${scale.shard.index + 1}of${scale.shard.count}` : "";
+  const reportPath = spec.reportPath ?? join(outDir, `${runId}${shardSuffix}.load.json`);
+  const sessionsFile = join(outDir, `${runId}${shardSuffix}.sessions.jsonl`);
+  // Checked before sending: the report and the sessions file hold the run's ids.
+  refuseSamePath([
+    { flag: "--report", path: reportPath },
+    { flag: "--out-dir", path: sessionsFile },
+    { flag: "--out", path: target.path },
+    { flag: "--html", path: spec.html },
+  ]);
+  await prepareDir(outDir, "--out-dir");
+  await prepareFile(reportPath, "--report");
+  if (target.path) await prepareFile(target.path, "--out");
+  if (spec.html !== undefined) await prepareFile(spec.html, "--html");
+  // Prompts and score configs exist before the first span; the plans link to them.
+  const place = { target, langfuse, review };
+  const prepared = await prepareRun(scripts, place);
+  const { fixtures } = prepared;
+  // Files leave the process too: the run's secrets are removed from every line written.
+  const clean = redactorFor(io.env);
+  const sessionsOut = openLines(sessionsFile, "--out-dir");
+  // A backfill uses no more workers than it has sessions. The review layer selects in each
+  // worker (see part.ts).
+  const asked = spec.workers.asked;
+  const workers = backfill
+    ? Math.max(1, Math.min(asked, Math.ceil(schedule.sessions / scale.shard.count)))
+    : asked;
+  if (spec.workers.given && workers < asked) {
+    deps.notes?.(`--workers ${asked}: using ${workers}, one per session of this backfill`);
+  }
+  const abortWatch = spec.abort
+    ? new AbortWatch({ thresholds: spec.thresholds, delayMs: spec.abort.delayMs, now: io.now })
+    : undefined;
+  const html = spec.html === undefined ? undefined : new HtmlRecording({
+    now: io.now,
+    sessions: () => schedule.kind === "live" ? running.view.live.started : running.view.sessions,
+    dropped: () => running.view.live.dropped,
+    window: backfill ? { startMs: anchor.ms - schedule.spreadMs, endMs: anchor.ms } : undefined,
+  });
+  const weighted: WeightedScript[] = scripts.map(({ file, script }) => ({
+    file,
+    script,
+    weight: weights.get(script.name),
+  }));
+  const running = startSessions({
+    scripts: weighted,
+    population: { seed, users, runId, fixtures: fixtures.links },
+    target,
+    schedule,
+    seed,
+    partition: scale.shard,
+    pipeline: {
+      // Backfill never pauses, so timed flushes would only make seeded payloads differ by timing.
+      maxDelayMs: schedule.kind === "backfill" ? 0 : undefined,
+      maxBatchSpans: spec.pipeline.maxBatchSpans,
+      maxInFlight: spec.pipeline.maxInFlight,
+    },
+    concurrency: spec.concurrency,
+    maxAlive: DEFAULT_MAX_ALIVE,
+    // Only Langfuse gets the review layer; elsewhere nothing is selected (see deliverReview).
+    ...(!selector.empty && target.langfuseApi ? { review: review.sources } : {}),
+    // The HTML report's time series and --abort-on-fail need the workers' export latencies.
+    ...(html || abortWatch ? { timeline: true } : {}),
+  }, {
+    clock: io.clock ?? systemClock,
+    stopped: () => io.interrupted() || abortWatch?.missed !== undefined,
+    onLine: (line) => sessionsOut.write(clean(line)),
+    onStart: html ? (startMs) => html.start(startMs) : undefined,
+  }, workers);
+  const view = running.view;
+  const delivery = abortWatch ? abortWatch.watch(running.delivery, view) : running.delivery;
+  html?.attach(delivery);
+  const stopProgress = startProgress({
+    stats: view,
+    sessions: () => schedule.kind === "live" ? view.live.started : view.sessions,
+    ...(schedule.kind === "live" ? { arrivals: () => view.live } : {}),
+    total: schedule.kind === "backfill" ? schedule.sessions : undefined,
+    tty: io.errIsTty ?? false,
+    write: io.progress ?? (() => {}),
+    now: io.now,
+  });
+  let result;
+  // A file that cannot be written at the end is said after the summary: the run was sent.
+  let sessionsUnwritten: string | undefined;
+  try {
+    result = await running.done;
+  } finally {
+    stopProgress();
+    html?.stop();
+    abortWatch?.stop();
+    sessionsUnwritten = await attemptWrite(() => closeLines(sessionsOut, "--out-dir"));
+  }
+  for (const selection of result.reviews) selector.absorb(selection);
+  const { fatal, crashed, population } = result;
+
+  // Scores and the review layer follow a run that delivered everything; otherwise they are
+  // counted as not sent, with why, instead of being left out of the report.
+  const aborted = abortWatch?.missed;
+  const notSent = sessionsUnwritten !== undefined
+    ? "the sessions file they are read from could not be written"
+    : aborted
+    ? "the run was stopped on a threshold missed"
+    : heldBack({
+      crashed: crashed !== undefined,
+      stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
+      delivered: result.stats.failed === 0 && !fatal,
+    });
+  const { scores, reviewed } = await settleRun(notSent, {
+    ...place,
+    prepared,
+    io,
+    planned: population.scores,
+    sendScores: () => deliverLoadScores(sessionsFile, { ...place, planned: population.scores }),
+  });
+  const { report, budgetsMet } = loadReportOf(spec, {
+    result,
+    runId,
+    identity,
+    anchor,
+    startedMs,
+    finishedMs: io.now(),
+    workers,
+    sessionsFile,
+    ...(fixtures.fixtures ? { fixtures: fixtures.fixtures } : {}),
+    scores,
+    ...(reviewed.review ? { review: reviewed.review } : {}),
+    ...(aborted ? { aborted } : {}),
+    ...(io.interrupted() ? { stopSignal: io.stopSignal?.() ?? "SIGINT" } : {}),
+  });
+  const reportUnwritten = await attemptWrite(() =>
+    writeOutput(reportPath, recordText(report, io.env), "--report")
+  );
+  const htmlUnwritten = html
+    ? await attemptWrite(() => html.writeLoad(spec.html!, report, population, io.env))
+    : undefined;
+  const unjoined = result.unjoined === undefined
+    ? undefined
+    : `--out: cannot write ${target.path}: ${
+      fsReason(result.unjoined)
+    }; the workers' parts not joined are left beside it (.workerN)`;
+  return {
+    report,
+    ...(reportUnwritten === undefined ? { reportPath } : {}),
+    unwritten: [unjoined, sessionsUnwritten, reportUnwritten, htmlUnwritten].filter((problem) =>
+      problem !== undefined
+    ),
+    ...(fixtures.note ? { fixturesNote: fixtures.note } : {}),
+    reviewText: reviewed.text,
+    ...(crashed ? { crashed } : {}),
+    aborted: aborted !== undefined,
+    budgetsMet,
+    langfuseFailed: Object.keys(scores?.failed ?? {}).length > 0 ||
+      reviewFailures(report.review) > 0,
+  };
+}
+
+/** Sends the scores of every session in the sessions file, a thousand scores a request. */
+async function deliverLoadScores(
+  sessionsFile: string,
+  { target, langfuse, planned }: { target: Target; langfuse: RunLangfuse; planned: number },
+): Promise<ScoreDelivery> {
+  // Only Langfuse takes scores: elsewhere they are counted, and the sessions file is not read back.
+  if (!target.langfuseApi) return scoresNotSent(planned);
+  const total: ScoreDelivery = { planned: 0, sent: 0, failed: {} };
+  // Scores, not sessions, fill a chunk: one full ingestion batch (1000 events) per flush.
+  const chunk: ScoreToSend[] = [];
+  // One client for the whole run, so a spent rate-limit budget is waited out once, not per chunk.
+  const flush = async () => {
+    const result = await deliverScores(chunk.splice(0, 1000), { target, langfuse });
+    total.planned += result.planned;
+    total.sent += result.sent;
+    if (result.skipped) total.skipped = result.skipped;
+    for (const [reason, n] of Object.entries(result.failed)) {
+      total.failed[reason] = (total.failed[reason] ?? 0) + n;
+    }
+  };
+  for await (const session of readSessionsFile(sessionsFile)) {
+    chunk.push(...scoresOf([session]));
+    while (chunk.length >= 1000) await flush();
+  }
+  await flush();
+  return total;
+}
+
+/** The schedule's part of the run's identity: what places the sessions in time. */
+function scheduleShape(schedule: LoadSchedule): Record<string, IdentityValue> {
+  if (schedule.kind === "backfill") {
+    return { mode: "backfill", sessions: schedule.sessions, spreadMs: schedule.spreadMs };
+  }
+  return {
+    mode: "live",
+    phases: schedule.phases.map((phase) => ({
+      durationMs: phase.durationMs,
+      rate: phase.rate,
+      ...(phase.rampTo === undefined ? {} : { rampTo: phase.rampTo }),
+    })),
+    poisson: schedule.poisson,
+    timeScale: schedule.timeScale,
+  };
+}
