@@ -11,6 +11,8 @@ import { type TraceRequestEncoder, traceRequestEncoder } from "./otlp_encode.ts"
 import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 import { answerBody, BODY_READ_LIMIT, readAnswer } from "./answer_body.ts";
 import { readExportResponse } from "./export_response.ts";
+import { describeNetworkError } from "./network_error.ts";
+export { describeNetworkError } from "./network_error.ts"; // house: re-export until the move script retargets the importers
 import { headerSecrets } from "../report/redact.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
 import type { DeliveryStats } from "./stats.ts";
@@ -264,26 +266,6 @@ export class HttpSender implements SpanSender {
   close(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-/** A network error as a short reason, without URLs (which could carry credentials). */
-export function describeNetworkError(error: unknown): string {
-  const err = error as {
-    message?: string;
-    code?: string;
-    cause?: { code?: string; message?: string };
-  };
-  const text = `${err.code ?? ""} ${err.cause?.code ?? ""} ${err.message ?? ""} ${
-    err.cause?.message ?? ""
-  }`;
-  if (/refused/i.test(text)) return "connection refused";
-  if (/reset|closed|hang ?up|socket|broken pipe|EPIPE|aborted|incomplete|eof/i.test(text)) {
-    return "connection closed without an answer";
-  }
-  if (/ENOTFOUND|dns|lookup|resolve/i.test(text)) return "host not found";
-  return `network error: ${
-    (err.message ?? String(error)).replace(/\S+:\/\/\S+/g, "<url>").slice(0, 100)
-  }`;
 }
 
 /**

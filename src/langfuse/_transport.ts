@@ -11,7 +11,7 @@ import { RefusalCircuit } from "../export/circuit.ts";
 import { Pacer } from "../export/pacing.ts";
 import { base64, collectSecrets } from "../report/redact.ts";
 import { apiError, malformedAnswer, networkError, RateLimitedError } from "./api_error.ts";
-import type { LangfuseClientOptions } from "./client.ts";
+import type { LangfuseClientOptions } from "./client_options.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
 /** The HTTP methods the client uses. */

@@ -4,8 +4,6 @@
  * and Verify* results). Kept apart so the converters and the comparison share them without
  * importing each other. Private to the folder; `verify.ts` re-exports them.
  */
-import type { FixtureCheck } from "./verify_fixtures.ts";
-
 /** Token counts of one observation, zero where Langfuse holds none. */
 export interface FoundUsage {
   input: number;
@@ -141,4 +139,14 @@ export interface VerifyResult {
   /** The manifest's prompt versions and score configs (`verify_fixtures.ts`). */
   fixtures?: FixtureCheck[];
   summary: VerifySummary;
+}
+
+/** One fixture of the manifest and what became of it. */
+export interface FixtureCheck {
+  kind: "prompt" | "score config";
+  /** `router v3`, or the config's name. */
+  name: string;
+  id: string;
+  status: "matched" | "missing" | "differs";
+  diffs: FieldDiff[];
 }

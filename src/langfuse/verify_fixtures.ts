@@ -7,18 +7,14 @@
 import type { RunFixtures } from "../plan/fixtures.ts";
 import type { ManifestScore, ManifestTrace } from "../report/run_report.ts";
 import type { FixtureClient } from "./fixtures.ts";
-import type { FieldDiff, FoundScore, FoundTrace, VerifyResult } from "./_verify_types.ts";
+import type {
+  FieldDiff,
+  FixtureCheck,
+  FoundScore,
+  FoundTrace,
+  VerifyResult,
+} from "./_verify_types.ts";
 import { phaseOf, type ReadProgress } from "./read_progress.ts";
-
-/** One fixture of the manifest and what became of it. */
-export interface FixtureCheck {
-  kind: "prompt" | "score config";
-  /** `router v3`, or the config's name. */
-  name: string;
-  id: string;
-  status: "matched" | "missing" | "differs";
-  diffs: FieldDiff[];
-}
 
 /** The generations of a trace that should be linked to a prompt and are not, as diffs. */
 export function promptLinkDiffs(

@@ -3,7 +3,7 @@
  * script), validated like a script: every problem with that file's line and column.
  */
 import { dirname, isAbsolute, join } from "node:path";
-import { parseYaml, readInputText } from "./load.ts";
+import { parseYaml, readInputText } from "./yaml.ts";
 import { type PromptDeclarationInput, PromptsFile } from "./schema_prompts.ts";
 
 /** The prompts of the file `path` names, relative to `scriptFile`; throws ScriptError. */
