@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { exitCodeFor, interruptHandler, stopText } from "./interrupt.ts";
+import { interruptHandler } from "./interrupt.ts";
+import { exitCodeFor, stopText } from "../run/stop.ts";
 
 function setup(graceful?: boolean) {
   let now = 1_000_000;

@@ -1,5 +1,5 @@
 import type { Clock } from "../load/clock.ts";
-import type { StopSignal } from "./interrupt.ts";
+import type { StopSignal } from "../run/stop.ts";
 
 /** What commands need from the outside world, passed in so tests can run them in-process. */
 export interface Io {

@@ -3,7 +3,8 @@
  * population; see `plan/partition.ts`) and `--workers N` (worker threads in this process).
  * Checked before anything is read or sent.
  */
-import { formatShard, parseShard, type Partition, WHOLE } from "../plan/partition.ts";
+import { parseShard, WHOLE } from "../plan/partition.ts";
+import type { Scale } from "../run/scale.ts";
 import { isAbsoluteAt } from "../run/anchor.ts";
 import { CliError, EXIT } from "./exit_codes.ts";
 import { intFlag, textFlag } from "./flags.ts";
@@ -35,16 +36,6 @@ export interface ScaleFlagValues {
   seed?: string;
   sessions?: string;
   at?: string;
-}
-
-/** What the flags ask for. */
-export interface Scale {
-  /** This process's part of the run; WHOLE without --shard. */
-  shard: Partition;
-  /** Whether --shard was given. */
-  sharded: boolean;
-  /** Worker threads; `defaultWorkers` when --workers is absent. */
-  workers: number;
 }
 
 /**
@@ -93,9 +84,4 @@ export function checkWorkersFit(values: ScaleFlagValues, cores: number | undefin
       EXIT.usage,
     );
   }
-}
-
-/** "shard 2/4" or "" for an unsharded run. */
-export function describeShard(scale: Scale): string {
-  return scale.sharded ? `shard ${formatShard(scale.shard)}` : "";
 }

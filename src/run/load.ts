@@ -28,7 +28,7 @@ import type { LoadSchedule } from "../load/runner.ts";
 import { startSessions } from "../load/workers.ts";
 import { systemClock } from "../load/clock.ts";
 import { DEFAULT_MAX_ALIVE } from "../load/live.ts";
-import type { Scale } from "../cli/scale_flags.ts";
+import type { Scale } from "./scale.ts";
 import {
   attemptWrite,
   closeLines,

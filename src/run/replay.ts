@@ -27,7 +27,7 @@ import type { DeliveryStats } from "../export/stats.ts";
 import type { LoadedScript } from "../script/load.ts";
 import { VERSION } from "../version.ts";
 import { CliError, EXIT } from "../cli/exit_codes.ts";
-import { stopText } from "../cli/interrupt.ts";
+import { stopText } from "./stop.ts";
 import {
   attemptWrite,
   prepareDir,

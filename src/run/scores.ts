@@ -2,7 +2,7 @@
 import type { Target } from "../export/target.ts";
 import { type ScoreToSend, sendScores } from "../langfuse/scores.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
-import { type StopSignal, stopText } from "../cli/interrupt.ts";
+import { type StopSignal, stopText } from "./stop.ts";
 import type { RunLangfuse } from "./langfuse_access.ts";
 
 /**
