@@ -7,9 +7,9 @@
  */
 import process from "node:process";
 import { availableParallelism } from "node:os";
-import { CliError, EXIT } from "./cli/exit_codes.ts";
+import { CliError, EXIT } from "./run/exit_codes.ts";
 import { gradeCommand } from "./cli/grade.ts";
-import type { Io } from "./cli/io.ts";
+import type { Io } from "./run/io.ts";
 import { interruptHandler } from "./cli/interrupt.ts";
 import { exitCodeFor, type StopSignal } from "./run/stop.ts";
 import { loadCommand } from "./cli/load.ts";

@@ -4,7 +4,7 @@
  * an HTML page; every output and every written file is searched for every form of every
  * secret. And malformed configuration is refused with exit 2 before anything is sent.
  */
-import { withoutFixtures } from "./testing/scripts.ts";
+import { withoutResources } from "../testing/scripts.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -12,8 +12,8 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./main.ts";
-import { closeServer, listenOnLoopback } from "./export/loopback_http.ts";
-import { captureIo } from "./testing/io.ts";
+import { closeServer, listenOnLoopback } from "./http/loopback.ts";
+import { captureIo } from "../testing/io.ts";
 
 const PUBLIC_KEY = "pk-lf-public-4f1e2d3c";
 const SECRET_KEY = "sk-lf-secret-9a8b7c6d";
@@ -92,7 +92,7 @@ test("no form of a key or header value appears in output or files when the targe
     // The production guard's project lookup meets the echo first: its error is redacted too.
     const guarded = captureIo(env);
     // Without prompts and scores, so that no fixture request meets the echo before the spans.
-    const script = await withoutFixtures("conversations/order-status.yaml");
+    const script = await withoutResources("conversations/order-status.yaml");
     const replay = ["replay", script, "--manifest-dir", dir];
     assert.equal(await main(replay, guarded.io), 6, guarded.err());
     // Past the guard, the spans themselves meet the echo.
@@ -104,8 +104,8 @@ test("no form of a key or header value appears in output or files when the targe
     );
     // With them, the first fixture request meets the echo: refused, redacted, nothing sent.
     const fixtures = captureIo(env);
-    const withFixtures = ["replay", "conversations/order-status.yaml", "--no-manifest"];
-    assert.equal(await main([...withFixtures, "--allow-production"], fixtures.io), 6);
+    const withResources = ["replay", "conversations/order-status.yaml", "--no-manifest"];
+    assert.equal(await main([...withResources, "--allow-production"], fixtures.io), 6);
     assert.match(fixtures.err(), /Fixtures: prompt "intent-router".*\[redacted\]/s);
     const otlp = captureIo(env);
     assert.equal(await main([...replay, "--target", "otlp"], otlp.io), 4, otlp.err());
@@ -145,7 +145,7 @@ test("an HTML page answering the export says to check the base URL variable, wit
     });
     const replay = [
       "replay",
-      await withoutFixtures("conversations/order-status.yaml"),
+      await withoutResources("conversations/order-status.yaml"),
       "--manifest-dir",
       dir,
     ];

@@ -1,4 +1,4 @@
-import { withoutFixtures } from "./testing/scripts.ts";
+import { withoutResources } from "../testing/scripts.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./main.ts";
 import { startOtlpReceiver } from "./export/receiver.ts";
-import { startFakeLangfuse } from "./testing/fake_langfuse/server.ts";
+import { startFakeLangfuse } from "../testing/fake_langfuse/server.ts";
 import { GOLDEN, goldenArgs } from "../scripts/update_golden.ts";
-import { captureIo } from "./testing/io.ts";
+import { captureIo } from "../testing/io.ts";
 import { taskCommand } from "./runtime.ts";
 
 /** A captured Io whose unseeded runs get a fresh random seed each. */
@@ -146,8 +146,8 @@ test("refused credentials on the OTLP route stop the run with exit 4, naming the
     // Without prompts and scores: the receiver is no Langfuse API to make them exist.
     const code = await main([
       "replay",
-      await withoutFixtures("conversations/order-status.yaml"),
-      await withoutFixtures("conversations/refund.yaml"),
+      await withoutResources("conversations/order-status.yaml"),
+      await withoutResources("conversations/refund.yaml"),
       "--manifest-dir",
       dir,
       "--allow-production",
@@ -193,7 +193,7 @@ test("the Langfuse target posts to the OTLP route with Basic auth and ingestion 
         [
           "replay",
           // Without prompts and scores: the receiver is no Langfuse API to make them exist.
-          await withoutFixtures("conversations/handoff.yaml"),
+          await withoutResources("conversations/handoff.yaml"),
           "--no-manifest",
           "--gzip",
           "--allow-production",
@@ -285,7 +285,7 @@ test("production is refused unless --allow-production is given", async () => {
     const prodScript = join(dir, "prod.yaml");
     await writeFile(
       prodScript,
-      (await readFile(await withoutFixtures("conversations/order-status.yaml"), "utf8")).replace(
+      (await readFile(await withoutResources("conversations/order-status.yaml"), "utf8")).replace(
         "environment: development",
         "environment: production",
       ),

@@ -10,7 +10,7 @@
 import { setImmediate } from "node:timers";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import type { Protocol } from "../../src/export/http_sender.ts";
-import { traceRequestEncoder } from "../../src/export/otlp_encode.ts";
+import { traceRequestEncoder } from "../../src/otlp/encode.ts";
 import type { SendResult, SpanSender } from "../../src/export/sender.ts";
 
 /** Serialises batches and throws the bytes away; every span counts as acknowledged. */

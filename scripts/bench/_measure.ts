@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { planSession } from "../../src/plan/session.ts";
 import { countSpans, type SessionPlan } from "../../src/plan/types.ts";
-import { loadScriptFile } from "../../src/script/load.ts";
+import { readScriptFile } from "../../src/script/read.ts";
 
 /** The script every worker replays. */
 export const BENCH_SCRIPT = "conversations/order-status.yaml";
@@ -97,12 +97,12 @@ export class SessionSource {
   spans = 0;
 
   private constructor(
-    private readonly script: Awaited<ReturnType<typeof loadScriptFile>>,
+    private readonly script: Awaited<ReturnType<typeof readScriptFile>>,
   ) {}
 
   /** Loads and validates the script once. */
   static async load(file = BENCH_SCRIPT): Promise<SessionSource> {
-    return new SessionSource(await loadScriptFile(file));
+    return new SessionSource(await readScriptFile(file));
   }
 
   /** Plans the next session (seed = its index). */

@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { gunzipSync } from "node:zlib";
-import { decodeTraceRequest, encodeTraceResponse } from "../../src/export/otlp_decode.ts";
+import { decodeTraceRequest, encodeTraceResponse } from "../../src/otlp/decode.ts";
 
 /** What the receiver has counted since it started or was last reset. */
 export interface ReceiverCount {

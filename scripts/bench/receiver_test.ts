@@ -4,7 +4,7 @@ import { context, trace } from "@opentelemetry/api";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { type ReadableSpan, TracerProvider } from "@opentelemetry/sdk-trace";
-import { decodeTraceRequest } from "../../src/export/otlp_decode.ts";
+import { decodeTraceRequest } from "../../src/otlp/decode.ts";
 import { countSpans, startCountingReceiver } from "./receiver.ts";
 
 /** Real SDK spans with attributes and an event: a root and `children` children. */

@@ -16,7 +16,7 @@ import { emitTurn } from "../../src/emit/emit.ts";
 import { createPipeline } from "../../src/export/pipeline.ts";
 import type { SendResult, SpanSender } from "../../src/export/sender.ts";
 import { resolveTarget } from "../../src/export/target.ts";
-import { traceRequestEncoder } from "../../src/export/otlp_encode.ts";
+import { traceRequestEncoder } from "../../src/otlp/encode.ts";
 import { intFlag, parseFlags, runtimeName, SessionSource } from "./_measure.ts";
 
 /** Keeps every batch, so the serialisers can be timed on their own afterwards. */

@@ -6,7 +6,7 @@
  * by a flag or by nothing is missing its value, and says so.
  */
 import type { ParseArgsConfig } from "node:util";
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { main } from "../main.ts";
-import { captureIo } from "../testing/io.ts";
+import { captureIo } from "../../testing/io.ts";
 import { joinDashValues } from "./args.ts";
 import { LOAD_HELP } from "./load.ts";
 import { PURGE_HELP } from "./purge.ts";

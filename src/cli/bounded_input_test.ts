@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Buffer } from "node:buffer";
-import { otlpJson, type TestSpan } from "../testing/otlp.ts";
-import { startTask } from "../testing/tasks.ts";
+import { otlpJson, type TestSpan } from "../../testing/otlp.ts";
+import { startTask } from "../../testing/tasks.ts";
 import { TRACE } from "../emit/attributes.ts";
 
 const MiB = 1024 * 1024;

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { captureIo } from "../testing/io.ts";
+import { captureIo } from "../../testing/io.ts";
 import { loadSpecOf } from "./load.ts";
 
 const MANIFEST = "deploy/k8s/load-job.yaml";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { COMMANDS, main } from "../main.ts";
-import { captureIo } from "../testing/io.ts";
+import { captureIo } from "../../testing/io.ts";
 import { DEFAULT_RECORD_OUT } from "./record.ts";
 
 /** Flags whose value is a file or directory a command writes. */

@@ -17,8 +17,8 @@
 import { parseArgs } from "node:util";
 import { parseRate } from "../plan/arrivals.ts";
 import { joinDashValues } from "./args.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import { durationFlag as readDuration, type DurationFlagOptions } from "./limits.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
+import { durationFlag as readDuration, type DurationFlagOptions } from "../run/limits.ts";
 
 /** How parseArgs reads a flag: a switch, a value, or a value that may repeat. */
 export type FlagOption =

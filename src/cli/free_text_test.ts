@@ -4,9 +4,9 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
-import { captureIo } from "../testing/io.ts";
-import { langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+import { captureIo } from "../../testing/io.ts";
+import { langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
 
 const CARD = "4111 1111 1111 1111";
 const KEY = "sk-proj-abcdEFGH1234";

@@ -20,8 +20,8 @@ import { readReviewerScores } from "../langfuse/review_scores.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
 import { type GradeItem, gradeReviewers, hasAnswerKey, type KeySession } from "../report/grade.ts";
 import { formatGrade } from "../report/grade_table.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
+import type { Io } from "../run/io.ts";
 import { flagsHelp, HELP_FLAG, numberFlag, parseFlags, switchFlag } from "./flags.ts";
 import { apiFailure, langfuseClientFromEnv, langfuseEnv } from "../run/langfuse_access.ts";
 

@@ -8,11 +8,11 @@ import { createInterface } from "node:readline";
 import { main } from "../main.ts";
 import type { ManifestSession } from "../report/run_report.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
-import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
-import { captureIo } from "../testing/io.ts";
-import { exampleManifest, exampleSession } from "../testing/run_record.ts";
-import { langfuseClientFor, langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+import type { FakeLangfuse } from "../../testing/fake_langfuse/server.ts";
+import { captureIo } from "../../testing/io.ts";
+import { exampleManifest, exampleSession } from "../../testing/run_record.ts";
+import { langfuseClientFor, langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
 
 const QUEUE = "cm7r0b4xq0007ad08k2m5p9zt";
 

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { COMMANDS, main } from "../main.ts";
-import { captureIo } from "../testing/io.ts";
-import { runTask } from "../testing/tasks.ts";
+import { captureIo } from "../../testing/io.ts";
+import { runTask } from "../../testing/tasks.ts";
 import type { FlagTable } from "./flags.ts";
 import { GRADE_FLAGS, GRADE_HELP } from "./grade.ts";
 import { LOAD_HELP } from "./load.ts";

@@ -14,8 +14,8 @@ import {
   type RelayedExit,
   taskCommand,
   until,
-} from "../testing/cli_process.ts";
-import { conversation, otlpJson } from "../testing/otlp.ts";
+} from "../../testing/cli_process.ts";
+import { conversation, otlpJson } from "../../testing/otlp.ts";
 
 /** Spans in an OTLP/JSON lines file. */
 function spansIn(text: string): number {

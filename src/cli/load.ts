@@ -11,7 +11,7 @@ import { defaultPoolSize, userPoolCapacity } from "../plan/users.ts";
 import { formatLoadReport } from "../report/load_report.ts";
 import { isAbortable, parseThreshold, type Threshold, ThresholdError } from "../plan/thresholds.ts";
 import { reviewFailures } from "../report/review_report.ts";
-import { parseYaml, readInputText } from "../script/load.ts";
+import { parseYaml, readInputText } from "../script/yaml.ts";
 import { MAX_WEIGHT, type ScriptInput } from "../script/schema.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import { liveArrivals } from "../load/live.ts";
@@ -20,11 +20,11 @@ import { RunLangfuse } from "../run/langfuse_access.ts";
 import { loadRun, type LoadSpec } from "../run/load.ts";
 import { prepareReview } from "./review_flags.ts";
 import { checkWorkersFit, scaleFromFlags } from "./scale_flags.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
 import { BACKFILL_FLAGS, checkLoadFlags, LIVE_FLAGS, LOAD_FLAGS, RUN_FLAGS } from "./load_flags.ts";
-import { parseAt } from "./time.ts";
-import type { Io } from "./io.ts";
-import { loadAll, targetFromFlags } from "./options.ts";
+import { parseAt } from "../run/time.ts";
+import type { Io } from "../run/io.ts";
+import { readScripts, targetFromFlags } from "./options.ts";
 import { flagsHelp, parseFlags } from "./flags.ts";
 
 /** `load --help`. */
@@ -122,7 +122,7 @@ export async function loadSpecOf(
   checkLoadFlags(values);
   const scale = scaleFromFlags(values, io.cores?.() ?? 1);
   checkWorkersFit(values, io.cores?.());
-  const scripts = await loadAll(positionals);
+  const scripts = await readScripts(positionals);
   const review = await prepareReview(scripts, values);
   const { schedule, thresholds: profileThresholds } = await buildSchedule({ values, flags }, io);
   const expressions = thresholdsOf(values, profileThresholds);

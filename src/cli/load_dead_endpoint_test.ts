@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { loadCommand } from "./load.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import type { LoadReport } from "../report/load_report.ts";
-import { captureIo } from "../testing/io.ts";
+import { captureIo } from "../../testing/io.ts";
 
 test("a load run against a closed port gives up within seconds, exits 4 and writes the report", {
   timeout: 60_000,

@@ -6,7 +6,7 @@
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_ALIVE } from "../load/live.ts";
 import { THRESHOLD_METRICS } from "../plan/thresholds.ts";
 import { DEFAULT_ABORT_DELAY_MS } from "../run/abort_watch.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
 import {
   durationFlag,
   HELP_FLAG,
@@ -18,7 +18,7 @@ import {
   switchFlag,
   textFlag,
 } from "./flags.ts";
-import { MAX_LIVE_DURATION_MS, MAX_SPREAD_MS, MIN_SPREAD_MS } from "./limits.ts";
+import { MAX_LIVE_DURATION_MS, MAX_SPREAD_MS, MIN_SPREAD_MS } from "../run/limits.ts";
 import { HTML_FLAG, TARGET_FLAGS } from "./options.ts";
 import { REVIEW_FLAGS } from "./review_flags.ts";
 import { SCALE_FLAGS } from "./scale_flags.ts";

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import type { LoadReport } from "../report/load_report.ts";
-import { captureIo } from "../testing/io.ts";
-import { langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
-import { until } from "../testing/cli_process.ts";
+import { captureIo } from "../../testing/io.ts";
+import { langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
+import { until } from "../../testing/cli_process.ts";
 
 const SCRIPTS = ["conversations/order-status.yaml", "conversations/refund.yaml"];
 

@@ -9,8 +9,8 @@ import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import { selfCommand } from "../runtime.ts";
 import type { LoadReport } from "../report/load_report.ts";
-import { FakeClock, NOW } from "../testing/clock.ts";
-import { captureIo } from "../testing/io.ts";
+import { FakeClock, NOW } from "../../testing/clock.ts";
+import { captureIo } from "../../testing/io.ts";
 
 /** A captured Io, its time fixed unless `now` is given. */
 const io = (env: Record<string, string>, now?: () => number) => captureIo(env, now ? { now } : {});

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type OtlpReceiver, type ReceiverOptions, startOtlpReceiver } from "../export/receiver.ts";
 import type { LoadReport } from "../report/load_report.ts";
-import { startTask } from "../testing/tasks.ts";
+import { startTask } from "../../testing/tasks.ts";
 
 const RUN = [
   "fixtures/scripts/quick.yaml",

@@ -1,9 +1,9 @@
 /** Command-line values shared by the commands: seeds, enumerations, script lists, targets. */
 import { productionReasons, resolveTarget, type Target, TARGET_KINDS } from "../export/target.ts";
 import { ScriptError } from "../script/errors.ts";
-import { type LoadedScript, loadScriptFile } from "../script/load.ts";
+import { readScriptFile, type ScriptFile } from "../script/read.ts";
 import { choiceFlag, orList, seedFlag, switchFlag, textFlag } from "./flags.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
 import { langfuseProjectName, type ProjectCheckOptions } from "../run/production.ts";
 import type { RunLangfuse } from "../run/langfuse_access.ts";
 
@@ -24,9 +24,9 @@ export function parseSeed(text: string): number {
   return seedFlag("", { default: 0 }).read(text, "--seed");
 }
 
-/** Loads every script, or throws one error listing every problem in all of them. */
-export async function loadAll(files: string[]): Promise<LoadedScript[]> {
-  const loaded = await Promise.allSettled(files.map(loadScriptFile));
+/** Reads every script, or throws one error listing every problem in all of them. */
+export async function readScripts(files: string[]): Promise<ScriptFile[]> {
+  const loaded = await Promise.allSettled(files.map(readScriptFile));
   const problems = loaded.flatMap((result) =>
     result.status === "rejected" ? [result.reason as Error] : []
   );
@@ -39,7 +39,7 @@ export async function loadAll(files: string[]): Promise<LoadedScript[]> {
     );
   }
   return loaded.map((result) =>
-    (result as PromiseFulfilledResult<Awaited<ReturnType<typeof loadScriptFile>>>).value
+    (result as PromiseFulfilledResult<Awaited<ReturnType<typeof readScriptFile>>>).value
   );
 }
 
@@ -118,7 +118,7 @@ export async function targetFromFlags(
     "allow-production"?: boolean;
   },
   env: Record<string, string | undefined>,
-  scripts: LoadedScript[],
+  scripts: ScriptFile[],
   options: ProjectCheckOptions & { langfuse: RunLangfuse },
 ): Promise<Target> {
   const target = resolveTarget({

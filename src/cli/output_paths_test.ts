@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
-import { captureIo } from "../testing/io.ts";
-import { relay, taskCommand } from "../testing/cli_process.ts";
+import { captureIo } from "../../testing/io.ts";
+import { relay, taskCommand } from "../../testing/cli_process.ts";
 
 const SCRIPT = "fixtures/scripts/quick.yaml";
 /** A device every write to fails with ENOSPC, as a full disk does (Linux). */

@@ -6,14 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { TRACE } from "../emit/attributes.ts";
-import { closeServer, listenOnLoopback } from "../export/loopback_http.ts";
-import { captureIo, runCommand } from "../testing/io.ts";
-import { FakeClock, NOW } from "../testing/clock.ts";
-import { langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
-import { otlpJson, type TestSpan } from "../testing/otlp.ts";
-import { withFakeLangfuseOnClock, withOtlpReceiver } from "../testing/servers.ts";
-import { startRecordListen } from "../testing/listen.ts";
-import { rawControl } from "../testing/terminal.ts";
+import { closeServer, listenOnLoopback } from "../http/loopback.ts";
+import { captureIo, runCommand } from "../../testing/io.ts";
+import { FakeClock, NOW } from "../../testing/clock.ts";
+import { langfuseEnv, replayWithScores } from "../../testing/langfuse.ts";
+import { otlpJson, type TestSpan } from "../../testing/otlp.ts";
+import { withFakeLangfuseOnClock, withOtlpReceiver } from "../../testing/servers.ts";
+import { startRecordListen } from "../../testing/listen.ts";
+import { rawControl } from "../../testing/terminal.ts";
 import { verifyCommand } from "./verify.ts";
 
 /** Retitles the terminal, rings its bell and clears the screen, if printed raw. */

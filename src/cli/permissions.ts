@@ -4,7 +4,7 @@
  * user's to fix, so they end a command with exit 2 and say what to do, never "Internal error".
  */
 import { taskCommand } from "../runtime.ts";
-import { denoDenial, fsReason } from "../report/fs_reason.ts";
+import { denoDenial, fsReason } from "../text/fs_reason.ts";
 
 /**
  * The message for a permission error that reached `main` while `command` ran (undefined: not a

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { permissionMessage } from "./permissions.ts";
-import { denoDenial, fsReason } from "../report/fs_reason.ts";
+import { denoDenial, fsReason } from "../text/fs_reason.ts";
 import { taskCommand } from "../runtime.ts";
 
 /** An error shaped as Deno's NotCapable, as its node:fs and process.env throw it. */

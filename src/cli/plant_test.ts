@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import type { RunReport } from "../report/run_report.ts";
-import { captureIo } from "../testing/io.ts";
+import { captureIo } from "../../testing/io.ts";
 
 const SCRIPT = "conversations/order-status.yaml";
 

@@ -6,7 +6,7 @@
  * @example
  * deno task purge out/run_0a1b2c3d4e5f.json --yes
  */
-import type { RunFixtures } from "../plan/fixtures.ts";
+import type { RunResources } from "../plan/resources.ts";
 import process from "node:process";
 import { createInterface } from "node:readline/promises";
 import { MAX_DELETE_IDS } from "../langfuse/api_types.ts";
@@ -25,18 +25,18 @@ import {
   RunFileError,
   writePurgeLeft,
 } from "../langfuse/purge.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import { fsReason } from "../report/fs_reason.ts";
-import type { Io } from "./io.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
+import { fsReason } from "../text/fs_reason.ts";
+import type { Io } from "../run/io.ts";
 import { productionReasons, resolveTarget } from "../export/target.ts";
 import { guardProduction } from "./options.ts";
 import { durationFlag, flagsHelp, HELP_FLAG, intFlag, parseFlags, switchFlag } from "./flags.ts";
-import { prepareFile } from "./paths.ts";
+import { prepareFile } from "../run/paths.ts";
 import { langfuseProjectName } from "../run/production.ts";
 import { apiFailure, langfuseClientFromEnv } from "../run/langfuse_access.ts";
 import { openRun } from "../run/verify.ts";
 import { COMMENTS_STAY, purgeReview } from "../langfuse/purge_review.ts";
-import { count } from "../report/count.ts";
+import { count } from "../text/count.ts";
 import { confirmGone, type ConfirmResult } from "../langfuse/purge_confirm.ts";
 import { ReadProgress } from "../langfuse/read_progress.ts";
 import { systemClock } from "../load/clock.ts";
@@ -207,7 +207,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
         ]
         : []),
       ...(comments > 0 ? [`  keep      ${count(comments, "comment")}: ${COMMENTS_STAY}`] : []),
-      ...keptFixtures(run.resources),
+      ...keptResources(run.resources),
       `  sent to   ${run.target.describe}`,
     ].join("\n"),
   );
@@ -386,7 +386,7 @@ async function checkLeftFile(runPath: string): Promise<void> {
 }
 
 /** The `keep` line for a run's prompts and score configs, which purge never deletes. */
-function keptFixtures(fixtures: RunFixtures | undefined): string[] {
+function keptResources(fixtures: RunResources | undefined): string[] {
   if (!fixtures || fixtures.prompts.length + fixtures.scoreConfigs.length === 0) return [];
   return [
     `  keep      ${count(fixtures.prompts.length, "prompt version")} and ` +

@@ -22,12 +22,12 @@ import {
   MAX_HELD_BYTES,
   MAX_HELD_SPANS,
 } from "../record/listen.ts";
-import { formatBytes } from "../report/bytes.ts";
+import { formatBytes } from "../text/bytes.ts";
 import { RecordError, toScripts } from "../record/script.ts";
 import type { RecordedScript, RecordedSession } from "../record/types.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
+import type { Io } from "../run/io.ts";
 import {
   durationFlag,
   flagsHelp,
@@ -38,11 +38,11 @@ import {
   switchFlag,
   textFlag,
 } from "./flags.ts";
-import { prepareDir } from "./paths.ts";
-import { fsReason } from "../report/fs_reason.ts";
-import { parseAt } from "./time.ts";
+import { prepareDir } from "../run/paths.ts";
+import { fsReason } from "../text/fs_reason.ts";
+import { parseAt } from "../run/time.ts";
 import { taskCommand } from "../runtime.ts";
-import { count as counted } from "../report/count.ts";
+import { count as counted } from "../text/count.ts";
 import { apiFailure, langfuseClientFromEnv } from "../run/langfuse_access.ts";
 
 /** Default `--limit`: sessions read for `--user` / `--from` / `--to`. */

@@ -6,17 +6,17 @@ import { join } from "node:path";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
 import { main } from "../main.ts";
-import type { Io } from "./io.ts";
-import { captureIo } from "../testing/io.ts";
-import { FakeClock } from "../testing/clock.ts";
-import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
-import type { FakeMode } from "../testing/fake_langfuse/server.ts";
-import { sdkConversation } from "../testing/sdk_conversation.ts";
-import { conversation, hexId, otlpJson, sendSpans } from "../testing/otlp.ts";
-import { startRecordListen } from "../testing/listen.ts";
+import type { Io } from "../run/io.ts";
+import { captureIo } from "../../testing/io.ts";
+import { FakeClock } from "../../testing/clock.ts";
+import { langfuseClientFor, langfuseEnv, replayWithScores } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
+import type { FakeMode } from "../../testing/fake_langfuse/server.ts";
+import { sdkConversation } from "../../testing/sdk_conversation.ts";
+import { conversation, hexId, otlpJson, sendSpans } from "../../testing/otlp.ts";
+import { startRecordListen } from "../../testing/listen.ts";
 import { LangfuseSource } from "../record/from_langfuse.ts";
-import { loadScriptFile, parseScript } from "../script/load.ts";
+import { parseScript, readScriptFile } from "../script/read.ts";
 import { taskCommand } from "../runtime.ts";
 import { DEFAULT_RECORD_OUT } from "./record.ts";
 import type { RecordedObservation, RecordedSession } from "../record/types.ts";
@@ -96,7 +96,7 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
             fake.scores.filter((score) => score.sessionId === id && !score.traceId)
               .map((score) => `${score.name}|${score.dataType}|${score.value}|${score.comment}`)
               .sort();
-          const declared = (await loadScriptFile(script)).script.scores ?? [];
+          const declared = (await readScriptFile(script)).script.scores ?? [];
           assert.equal(sessionScores(sessionId).length, declared.length);
           assert.deepEqual(
             sessionScores(second.manifest.sessions[0].sessionId),
@@ -321,7 +321,7 @@ describe("record on the command line", () => {
     );
     const files = await readdir(dir);
     assert.equal(files.length, 1, files.join(", "));
-    const { script } = await loadScriptFile(join(dir, files[0]));
+    const { script } = await readScriptFile(join(dir, files[0]));
     assert.equal(script.turns.length, 3);
     const checked = await run(["validate", join(dir, files[0])]);
     assert.equal(checked.code, 0, checked.err);
@@ -507,7 +507,7 @@ async function assertBrokenSkipped(dir: string, result: { code: number; err: str
   const files = (await readdir(dir)).sort();
   assert.equal(files.length, 2, files.join(", "));
   const turns = await Promise.all(
-    files.map(async (file) => (await loadScriptFile(join(dir, file))).script.turns.length),
+    files.map(async (file) => (await readScriptFile(join(dir, file))).script.turns.length),
   );
   assert.deepEqual(turns.sort(), [1, 2], "conv_self keeps its sound turn, conv_sound both");
 }
@@ -568,7 +568,7 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
         recorded.err,
         new RegExp(`Skipped trace ${hexId(5, 2, 16)}: its spans "x", "y" name each other`),
       );
-      assert.equal((await loadScriptFile(file)).script.turns.length, 1);
+      assert.equal((await readScriptFile(file)).script.turns.length, 1);
     });
   });
 }

@@ -10,9 +10,9 @@ import { reviewFailures } from "../report/review_report.ts";
 import type { RunOptions } from "../run/deps.ts";
 import { RunLangfuse } from "../run/langfuse_access.ts";
 import { type ReplayOutcome, replayRun, type ReplaySpec } from "../run/replay.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
 import { prepareReview, REVIEW_FLAGS } from "./review_flags.ts";
-import { MAX_TIMEOUT_MS } from "./limits.ts";
+import { MAX_TIMEOUT_MS } from "../run/limits.ts";
 import {
   choiceFlag,
   durationFlag,
@@ -24,8 +24,8 @@ import {
   switchFlag,
   textFlag,
 } from "./flags.ts";
-import { HTML_FLAG, loadAll, TARGET_FLAGS, TARGET_HELP, targetFromFlags } from "./options.ts";
-import type { Io } from "./io.ts";
+import { HTML_FLAG, readScripts, TARGET_FLAGS, TARGET_HELP, targetFromFlags } from "./options.ts";
+import type { Io } from "../run/io.ts";
 import { taskCommand } from "../runtime.ts";
 
 /** The flags of `replay`. */
@@ -103,7 +103,7 @@ export async function replayCommand(
   if (values["no-manifest"] && values["manifest-dir"] !== undefined) {
     throw new CliError("give --manifest-dir or --no-manifest, not both", EXIT.usage);
   }
-  const scripts = await loadAll(positionals);
+  const scripts = await readScripts(positionals);
   const review = await prepareReview(scripts, values);
   const langfuse = new RunLangfuse(io.env, {
     command: "replay",

@@ -11,11 +11,11 @@ import { formatLoadReport, isWholeRun } from "../report/load_report.ts";
 import { mergeShardReports, ReportMergeError, type ShardInput } from "../report/shard_report.ts";
 import { readRunRecord, RunRecordError } from "../run_record/read.ts";
 import { recordText } from "../run_record/write.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
+import type { Io } from "../run/io.ts";
 import { flagsHelp, HELP_FLAG, parseFlags, textFlag } from "./flags.ts";
-import { attemptWrite, prepareFile, refuseSamePath, writeOutput } from "./paths.ts";
-import { writeMergedHtml } from "./html_output.ts";
+import { attemptWrite, prepareFile, refuseSamePath, writeOutput } from "../run/paths.ts";
+import { writeMergedHtml } from "../run/html_output.ts";
 
 /** The flags of `report`. */
 export const REPORT_FLAGS = {

@@ -3,10 +3,10 @@
  * `--no-review`, checked, then the review layer read (see run/review.ts).
  */
 import { DEFAULT_REVIEW_TIMEOUT_MS } from "../langfuse/review_apply.ts";
-import type { LoadedScript } from "../script/load.ts";
+import type { ScriptFile } from "../script/read.ts";
 import { readReview, type ReviewRun } from "../run/review.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import { durationFlag, type DurationFlagOptions, MAX_TIMEOUT_MS } from "./limits.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
+import { durationFlag, type DurationFlagOptions, MAX_TIMEOUT_MS } from "../run/limits.ts";
 import { durationFlag as durationKind, switchFlag, textFlag } from "./flags.ts";
 
 /** The bounds of `--review-timeout`. */
@@ -43,7 +43,7 @@ export const REVIEW_FLAGS = {
  * Throws ScriptError (exit 3) for a bad file and CliError for bad flags or conflicts.
  */
 export async function prepareReview(
-  scripts: readonly LoadedScript[],
+  scripts: readonly ScriptFile[],
   values: { review?: string; "review-timeout"?: string; "no-review"?: boolean },
 ): Promise<ReviewRun> {
   if (

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { main } from "../main.ts";
 import type { RunReport } from "../report/run_report.ts";
 import type { LoadReport } from "../report/load_report.ts";
-import type { FakeLangfuse, FakeLangfuseOptions } from "../testing/fake_langfuse/server.ts";
-import { FakeClock, NOW } from "../testing/clock.ts";
-import { type CapturedIo, captureIo } from "../testing/io.ts";
-import { langfuseClientFor, langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuseOnClock } from "../testing/servers.ts";
+import type { FakeLangfuse, FakeLangfuseOptions } from "../../testing/fake_langfuse/server.ts";
+import { FakeClock, NOW } from "../../testing/clock.ts";
+import { type CapturedIo, captureIo } from "../../testing/io.ts";
+import { langfuseClientFor, langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuseOnClock } from "../../testing/servers.ts";
 
 const ORDER_STATUS = "conversations/order-status.yaml";
 const QUEUE = "order-status-escalations";

@@ -4,9 +4,9 @@ import { availableParallelism } from "node:os";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTask } from "../testing/tasks.ts";
+import { startTask } from "../../testing/tasks.ts";
 import { main } from "../main.ts";
-import { captureIo } from "../testing/io.ts";
+import { captureIo } from "../../testing/io.ts";
 
 const tmp = () => mkdtemp(join(tmpdir(), "sane-"));
 

@@ -6,7 +6,7 @@
 import { parseShard, WHOLE } from "../plan/partition.ts";
 import type { Scale } from "../run/scale.ts";
 import { isAbsoluteAt } from "../run/anchor.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
 import { intFlag, textFlag } from "./flags.ts";
 
 /** The most worker threads `--workers` takes. */

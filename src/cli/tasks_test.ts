@@ -4,10 +4,10 @@ import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { COMMANDS } from "../main.ts";
-import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
-import { langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
-import { runTask, type TaskResult } from "../testing/tasks.ts";
+import type { FakeLangfuse } from "../../testing/fake_langfuse/server.ts";
+import { langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
+import { runTask, type TaskResult } from "../../testing/tasks.ts";
 import { taskCommand } from "../runtime.ts";
 import { parse, stringify } from "yaml";
 

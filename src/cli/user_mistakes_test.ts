@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
-import { captureIo } from "../testing/io.ts";
+import { captureIo } from "../../testing/io.ts";
 
 const tmp = () => mkdtemp(join(tmpdir(), "mistakes-"));
 const SCRIPT = "fixtures/scripts/quick.yaml";

@@ -8,11 +8,11 @@ import {
   tokenFitTolerance,
 } from "../report/realism_report.ts";
 import { ScriptError } from "../script/errors.ts";
-import { type LoadedScript, loadScriptFile } from "../script/load.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
+import { readScriptFile, type ScriptFile } from "../script/read.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
+import type { Io } from "../run/io.ts";
 import { flagsHelp, HELP_FLAG, intFlag, parseFlags, seedFlag, switchFlag } from "./flags.ts";
-import { count } from "../report/count.ts";
+import { count } from "../text/count.ts";
 
 /** Sessions `--realism` plans by default. */
 export const DEFAULT_REALISM_SESSIONS = 500;
@@ -79,11 +79,11 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const sessions = flags.sessions;
   const seed = flags.seed;
 
-  const loaded: LoadedScript[] = [];
+  const loaded: ScriptFile[] = [];
   const checked: { file: string; ok: boolean; turns?: number }[] = [];
   for (const file of parsed.positionals) {
     try {
-      const script = await loadScriptFile(file);
+      const script = await readScriptFile(file);
       loaded.push(script);
       checked.push({ file, ok: true, turns: script.script.turns.length });
       if (!values.json) io.out(`${file}: ok (${count(script.script.turns.length, "turn")})`);

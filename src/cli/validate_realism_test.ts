@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runTask } from "../testing/tasks.ts";
+import { runTask } from "../../testing/tasks.ts";
 import type { RealismReport } from "../report/realism_report.ts";
 
 /** A script whose every session says the same thing: what --realism is there to catch. */

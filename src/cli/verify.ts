@@ -10,9 +10,9 @@ import { partOfRun } from "../langfuse/purge.ts";
 import { DEFAULT_READS_PER_SECOND, DEFAULT_VERIFY_TIMEOUT_MS } from "../langfuse/verify_run.ts";
 import { langfuseEnv } from "../run/langfuse_access.ts";
 import { FULL_LIST_LIMIT, openRun, readSessions, runVerify } from "../run/verify.ts";
-import { CliError, EXIT } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
-import { MAX_TIMEOUT_MS } from "./limits.ts";
+import { CliError, EXIT } from "../run/exit_codes.ts";
+import type { Io } from "../run/io.ts";
+import { MAX_TIMEOUT_MS } from "../run/limits.ts";
 import {
   durationFlag,
   flagsHelp,

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startOtlpReceiver } from "../export/receiver.ts";
-import { relay, scriptCommand } from "../testing/cli_process.ts";
+import { relay, scriptCommand } from "../../testing/cli_process.ts";
 
 describe("a load worker thread that throws", () => {
   it("lets the process end on its own within seconds, the run's spans all counted", {
@@ -12,7 +12,7 @@ describe("a load worker thread that throws", () => {
       const started = Date.now();
       // The process returns without exit(): it ends only when no worker thread is left.
       const { code, signal, stdout, stderr } = await relay(
-        scriptCommand("src/testing/crashing_sessions.ts", [receiver.url]),
+        scriptCommand("testing/crashing_sessions.ts", [receiver.url]),
       ).exited;
       const elapsed = Date.now() - started;
       assert.equal(signal, null, `killed after ${elapsed}ms: the process hung\n${stderr}`);

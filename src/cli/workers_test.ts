@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
-import type { Io } from "./io.ts";
+import type { Io } from "../run/io.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import type { HtmlReportData } from "../report/html_report.ts";
 import type { TimelinePoint } from "../report/timeline_series.ts";
-import { captureIo } from "../testing/io.ts";
-import { sortedDigests } from "../testing/spans.ts";
-import { decodeTraceRequest } from "../export/otlp_decode.ts";
+import { captureIo } from "../../testing/io.ts";
+import { sortedDigests } from "../../testing/spans.ts";
+import { decodeTraceRequest } from "../otlp/decode.ts";
 
 const SCRIPTS = ["conversations/order-status.yaml", "conversations/handoff.yaml"];
 

@@ -8,7 +8,7 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { ensureContextManager } from "../export/pipeline.ts";
-import { loadScriptFile, parseScript } from "../script/load.ts";
+import { parseScript, readScriptFile } from "../script/read.ts";
 import { planSession } from "../plan/session.ts";
 import type { ObservationPlan } from "../plan/types.ts";
 import { LangfuseBaggageSpanProcessor } from "./baggage_processor.ts";
@@ -179,7 +179,7 @@ turns:
 });
 
 test("emitSession() sends developer messages, tool calls, usage and cost per type, and embeddings with model, usage and cost", async () => {
-  const { script, file } = await loadScriptFile("fixtures/scripts/open-vocabulary.yaml");
+  const { script, file } = await readScriptFile("fixtures/scripts/open-vocabulary.yaml");
   const plan = planSession(script, { seed: 5, endMs: Date.parse("2026-11-25T12:00:00Z"), file });
   const { exporter, ids, tracer } = setup();
   await emitSession(plan, { tracer, ids, backpressure: () => Promise.resolve() });
@@ -241,7 +241,7 @@ test("emitSession() sends developer messages, tool calls, usage and cost per typ
 });
 
 test("emitSession() keeps the hidden input tokens a step declares in the plan, out of its span", async () => {
-  const { script, file } = await loadScriptFile("conversations/order-status.yaml");
+  const { script, file } = await readScriptFile("conversations/order-status.yaml");
   const plan = planSession(script, { seed: 5, endMs: Date.parse("2026-11-25T12:00:00Z"), file });
   const all = (obs: ObservationPlan): ObservationPlan[] => [obs, ...obs.children.flatMap(all)];
   const observations = plan.turns.flatMap((turn) => all(turn.root));

@@ -5,7 +5,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { emitSession } from "../emit/emit.ts";
 import { planSession } from "../plan/session.ts";
 import { countSpans } from "../plan/types.ts";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import { createPipeline } from "./pipeline.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
 import { resolveTarget } from "./target.ts";
@@ -38,7 +38,7 @@ class GatedSender implements SpanSender {
 const turns = () => new Promise((resolve) => setImmediate(resolve));
 
 test("a full export queue holds the producer after the turn that filled it, and nothing is lost", async () => {
-  const { script, file } = await loadScriptFile("conversations/order-status.yaml");
+  const { script, file } = await readScriptFile("conversations/order-status.yaml");
   const session = planSession(script, { seed: 3, endMs: Date.parse("2026-11-25T12:00:00Z"), file });
   const perTurn = session.turns.map((turn) => countSpans(turn.root));
   const sender = new GatedSender();

@@ -6,9 +6,9 @@
  * empty body is accepted, as Collectors and Langfuse send one.
  */
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { isHtml } from "./answer_body.ts";
-import { escapeControls } from "../report/escape.ts";
-import { redact } from "../report/redact.ts";
+import { isHtml } from "../http/answer_body.ts";
+import { escapeControls } from "../text/escape.ts";
+import { redact } from "../http/redact.ts";
 
 /** What a success answer said: spans rejected (with the server's message), or why it is unreadable. */
 export type ExportAnswer =

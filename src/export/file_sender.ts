@@ -4,7 +4,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { SendResult, SpanSender } from "./sender.ts";
-import { fsReason } from "../report/fs_reason.ts";
+import { fsReason } from "../text/fs_reason.ts";
 
 /** A sender whose acknowledgement is a completed write. */
 export class FileSender implements SpanSender {

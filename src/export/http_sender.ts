@@ -1,19 +1,18 @@
 /**
  * Sends span batches as OTLP/HTTP requests, encoded as the OpenTelemetry SDK's serialisers
- * encode them (JSON or protobuf, optionally gzipped; see otlp_encode.ts), with retries per the retry policy and
+ * encode them (JSON or protobuf, optionally gzipped; see otlp/encode.ts), with retries per the retry policy and
  * every request counted. The SDK's stock transport retries out of sight and reports no
  * statuses, so accounting needs this one.
  */
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { gzipSync } from "node:zlib";
-import { RefusalCircuit } from "./circuit.ts";
-import { type TraceRequestEncoder, traceRequestEncoder } from "./otlp_encode.ts";
-import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "./retry.ts";
-import { answerBody, BODY_READ_LIMIT, readAnswer } from "./answer_body.ts";
+import { RefusalCircuit } from "../http/circuit.ts";
+import { type TraceRequestEncoder, traceRequestEncoder } from "../otlp/encode.ts";
+import { type AttemptOutcome, decide, parseRetryAfter, type RetryPolicy } from "../http/retry.ts";
+import { answerBody, BODY_READ_LIMIT, readAnswer } from "../http/answer_body.ts";
 import { readExportResponse } from "./export_response.ts";
-import { describeNetworkError } from "./network_error.ts";
-export { describeNetworkError } from "./network_error.ts"; // house: re-export until the move script retargets the importers
-import { headerSecrets } from "../report/redact.ts";
+import { describeNetworkError } from "../http/network_error.ts";
+import { headerSecrets } from "../http/redact.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
 import type { DeliveryStats } from "./stats.ts";
 

@@ -10,7 +10,7 @@ import { HttpSender, releaseBody } from "./http_sender.ts";
 import { type ReceiverOptions, startOtlpReceiver } from "./receiver.ts";
 import { DeliveryStats } from "./stats.ts";
 import { resolveTarget } from "./target.ts";
-import { withFloodingServer, withOtlpReceiver } from "../testing/servers.ts";
+import { withFloodingServer, withOtlpReceiver } from "../../testing/servers.ts";
 
 function spans(count: number): ReadableSpan[] {
   const exporter = new InMemorySpanExporter();

@@ -13,7 +13,7 @@ import { PlannedIdGenerator } from "../emit/planned_ids.ts";
 import { type BatcherOptions, LosslessBatchProcessor } from "./batcher.ts";
 import { FileSender } from "./file_sender.ts";
 import { HttpSender } from "./http_sender.ts";
-import type { RetryPolicy } from "./retry.ts";
+import type { RetryPolicy } from "../http/retry.ts";
 import type { SpanSender } from "./sender.ts";
 import { DeliveryStats } from "./stats.ts";
 import type { Target } from "./target.ts";

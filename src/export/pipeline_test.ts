@@ -1,20 +1,20 @@
-import { linkSession } from "../plan/fixtures.ts";
+import { linkSession } from "../plan/resources.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { emitSession } from "../emit/emit.ts";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import { planSession } from "../plan/session.ts";
 import type { ObservationPlan, SessionPlan } from "../plan/types.ts";
 import { createPipeline, type PipelineOptions } from "./pipeline.ts";
 import { type ReceiverOptions, startOtlpReceiver } from "./receiver.ts";
-import type { ReceivedSpan } from "./otlp_decode.ts";
+import type { ReceivedSpan } from "../otlp/decode.ts";
 import { resolveTarget } from "./target.ts";
 import type { Protocol } from "./http_sender.ts";
 
 const END = Date.parse("2026-11-25T12:00:00.000Z");
 
 async function plan(seed = 42): Promise<SessionPlan> {
-  const { script, file } = await loadScriptFile("conversations/order-status.yaml");
+  const { script, file } = await readScriptFile("conversations/order-status.yaml");
   // Linked as a Langfuse run links them, so every generation carries a prompt link.
   const links = { prompts: { "intent-router": 4, "support-answer": 12 }, scoreConfigs: {} };
   return linkSession(planSession(script, { seed, endMs: END, file }), links);

@@ -9,21 +9,21 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { gunzip } from "node:zlib";
-import { formatBytes } from "../report/bytes.ts";
+import { formatBytes } from "../text/bytes.ts";
 import {
   checkBasicAuth,
   closeServer,
   type KeyPair,
   listenOnLoopback,
   readBoundedBody,
-} from "./loopback_http.ts";
+} from "../http/loopback.ts";
 import {
   decodeTraceRequest,
   encodeRpcStatus,
   encodeTraceResponse,
   OtlpDecodeError,
   type ReceivedSpan,
-} from "./otlp_decode.ts";
+} from "../otlp/decode.ts";
 
 /** What the receiver does with one request; returned by the `respond` option. Default: accept all. */
 export interface ReceiverAction {

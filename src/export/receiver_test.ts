@@ -9,7 +9,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { type ReadableSpan, TracerProvider } from "@opentelemetry/sdk-trace";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { type OtlpReceiver, type ReceiverOptions, startOtlpReceiver } from "./receiver.ts";
-import { withOtlpReceiver } from "../testing/servers.ts";
+import { withOtlpReceiver } from "../../testing/servers.ts";
 
 const JSON_TYPE = "application/json";
 const PROTO_TYPE = "application/x-protobuf";

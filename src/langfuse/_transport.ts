@@ -4,12 +4,12 @@
  * up to `maxRateLimitWaitMs`), and retries per the export stage's retry policy (5xx and
  * timeouts). Private to the folder.
  */
-import { type AttemptOutcome, decide, parseRetryAfter } from "../export/retry.ts";
-import { describeNetworkError } from "../export/http_sender.ts";
-import { answerBody, BODY_READ_LIMIT, readAnswer } from "../export/answer_body.ts";
-import { RefusalCircuit } from "../export/circuit.ts";
-import { Pacer } from "../export/pacing.ts";
-import { base64, collectSecrets } from "../report/redact.ts";
+import { type AttemptOutcome, decide, parseRetryAfter } from "../http/retry.ts";
+import { describeNetworkError } from "../http/network_error.ts";
+import { answerBody, BODY_READ_LIMIT, readAnswer } from "../http/answer_body.ts";
+import { RefusalCircuit } from "../http/circuit.ts";
+import { Pacer } from "../http/pacing.ts";
+import { base64, collectSecrets } from "../http/redact.ts";
 import { apiError, malformedAnswer, networkError, RateLimitedError } from "./api_error.ts";
 import type { LangfuseClientOptions } from "./client_options.ts";
 import { RateLimiter } from "./rate_limiter.ts";

@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RateLimitedError } from "./api_error.ts";
 import { LangfuseClient } from "./client.ts";
-import type { FakeLangfuse, FakeLangfuseOptions } from "../testing/fake_langfuse/server.ts";
+import type { FakeLangfuse, FakeLangfuseOptions } from "../../testing/fake_langfuse/server.ts";
 import { scoresOf, sendScores } from "./scores.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FakeClock } from "../testing/clock.ts";
-import { withFakeLangfuseOnClock, withFloodingServer } from "../testing/servers.ts";
+import { FakeClock } from "../../testing/clock.ts";
+import { withFakeLangfuseOnClock, withFloodingServer } from "../../testing/servers.ts";
 import type { ManifestSession } from "../report/run_report.ts";
 
 /** Not on a whole second, as Langfuse's Reset (Date#toString) is. */

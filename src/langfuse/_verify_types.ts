@@ -136,13 +136,13 @@ export interface VerifyResult {
   traces: TraceCheck[];
   extras: ExtraTrace[];
   scores: ScoreCheck[];
-  /** The manifest's prompt versions and score configs (`verify_fixtures.ts`). */
-  fixtures?: FixtureCheck[];
+  /** The manifest's prompt versions and score configs (`verify_resources.ts`). */
+  fixtures?: ResourceCheck[];
   summary: VerifySummary;
 }
 
-/** One fixture of the manifest and what became of it. */
-export interface FixtureCheck {
+/** One resource of the manifest and what became of it. */
+export interface ResourceCheck {
   kind: "prompt" | "score config";
   /** `router v3`, or the config's name. */
   name: string;

@@ -3,8 +3,8 @@
  * message fit for the user. Messages never carry key values, only the variables' names.
  */
 
-import { escapeControls } from "../report/escape.ts";
-import { redact } from "../report/redact.ts";
+import { escapeControls } from "../text/escape.ts";
+import { redact } from "../http/redact.ts";
 
 /** The environment variables that hold the API keys, named in auth failures. */
 export const KEY_VARIABLES = "LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY";

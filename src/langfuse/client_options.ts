@@ -2,7 +2,7 @@
  * How a Langfuse client is set up: host, keys, pacing and retry limits. Apart from the client so
  * its transport reads them without importing the client.
  */
-import type { RetryPolicy } from "../export/retry.ts";
+import type { RetryPolicy } from "../http/retry.ts";
 
 /** Options for a `LangfuseClient`. */
 export interface LangfuseClientOptions {

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { LangfuseApiError, RateLimitedError } from "./api_error.ts";
 import { QUEUE_PLAN_CAP_MESSAGE } from "./api_review_types.ts";
 import { isQueuePlanCap, LangfuseClient, type LangfuseClientOptions } from "./client.ts";
-import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
-import { conversation, hexId, sendSpans, T0 } from "../testing/otlp.ts";
-import { withFakeLangfuse, withFakeLangfuseOnClock } from "../testing/servers.ts";
+import type { FakeLangfuse } from "../../testing/fake_langfuse/server.ts";
+import { conversation, hexId, sendSpans, T0 } from "../../testing/otlp.ts";
+import { withFakeLangfuse, withFakeLangfuseOnClock } from "../../testing/servers.ts";
 
 /** A client for the fake whose waits are recorded, not slept. */
 function clientFor(

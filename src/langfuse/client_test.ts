@@ -7,9 +7,9 @@ import {
   FAKE_PROJECT_ID,
   type FakeLangfuse,
   startFakeLangfuse,
-} from "../testing/fake_langfuse/server.ts";
-import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+} from "../../testing/fake_langfuse/server.ts";
+import { conversation, hexId, sendSpans } from "../../testing/otlp.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
 
 /** A client for the fake whose waits are recorded, not slept; the clock stands still. */
 function clientFor(

@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ManifestSession } from "../report/run_report.ts";
-import { conversation, hexId, sendSpans } from "../testing/otlp.ts";
+import { conversation, hexId, sendSpans } from "../../testing/otlp.ts";
 import { LangfuseClient } from "./client.ts";
-import { startFakeLangfuse } from "../testing/fake_langfuse/server.ts";
-import { exampleLoadReport, exampleManifest, exampleSession } from "../testing/run_record.ts";
+import { startFakeLangfuse } from "../../testing/fake_langfuse/server.ts";
+import { exampleLoadReport, exampleManifest, exampleSession } from "../../testing/run_record.ts";
 import {
   leftOver,
   openRunFile,

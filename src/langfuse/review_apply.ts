@@ -3,7 +3,7 @@
  * queue items and comments of a {@link ReviewPlan} exist in Langfuse, idempotently.
  *
  * - Queues are found by name (names are unique per project) and created only when missing,
- *   with the ids of their score configs (from the fixtures step, else looked up by name).
+ *   with the ids of their score configs (from the resources step, else looked up by name).
  *   Cloud Hobby allows one queue: the 405 it answers is reported with what to do.
  * - Items: the queue's items are listed and only objects not in it yet are added (Langfuse
  *   does not refuse a duplicate). Langfuse does not look a queue item's object up, so items go
@@ -37,7 +37,7 @@ export const QUEUE_CAP_ADVICE = "Langfuse Cloud's Hobby plan allows one annotati
 
 /** Options for {@link applyReview}. */
 export interface ApplyReviewOptions {
-  /** Score config ids by name, as the fixtures step resolved them; others are looked up. */
+  /** Score config ids by name, as the resources step resolved them; others are looked up. */
   configIds?: ReadonlyMap<string, string>;
   /** How long comments wait for their objects to become visible; default 120 000 ms. */
   timeoutMs?: number;

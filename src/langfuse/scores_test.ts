@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
 import { LangfuseClient } from "./client.ts";
-import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
+import type { FakeLangfuse } from "../../testing/fake_langfuse/server.ts";
 import { batches, scoreRequest, scoresOf, sendScores } from "./scores.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 

@@ -13,10 +13,10 @@
  * if (!result.ok) console.log(result.traces.filter((t) => t.status !== "matched"));
  * ```
  */
-import { escapeControls } from "../report/escape.ts";
+import { escapeControls } from "../text/escape.ts";
 import type { ManifestScore, ManifestSession, ManifestTrace } from "../report/run_report.ts";
-import type { RunFixtures } from "../plan/fixtures.ts";
-import { promptLinkDiffs, scoreConfigDiffs } from "./verify_fixtures.ts";
+import type { RunResources } from "../plan/resources.ts";
+import { promptLinkDiffs, scoreConfigDiffs } from "./verify_resources.ts";
 import type {
   ExtraTrace,
   FieldDiff,
@@ -53,8 +53,8 @@ export { fromV2Scores, fromV3Scores, fromV3Traces, fromV4Observations } from "./
 export interface CompareOptions {
   /** This run's ids; default every `run_id` in the expected metadata. */
   runIds?: readonly string[];
-  /** The run's fixtures: the prompt ids its generations should be linked to. */
-  fixtures?: RunFixtures;
+  /** The run's resources: the prompt ids its generations should be linked to. */
+  fixtures?: RunResources;
 }
 
 /** Compares the expected sessions with what was found. */

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import type { RunReport } from "../report/run_report.ts";
-import { captureIo } from "../testing/io.ts";
-import { langfuseClientFor, langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+import { captureIo } from "../../testing/io.ts";
+import { langfuseClientFor, langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
 import { formatReviewVerify, verifyReview } from "./verify_review.ts";
 
 /** Replays order-status into the fake; answers the manifest. */

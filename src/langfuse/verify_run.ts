@@ -13,8 +13,8 @@
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
 import { MAX_OBSERVATIONS_LIMIT, MAX_PAGE_LIMIT, MAX_SCORES_LIMIT } from "./api_types.ts";
 import type { LangfuseClient, LangfuseGeneration } from "./client.ts";
-import type { RunFixtures } from "../plan/fixtures.ts";
-import { checkFixtures, withFixtureChecks } from "./verify_fixtures.ts";
+import type { RunResources } from "../plan/resources.ts";
+import { checkResources, withResourceChecks } from "./verify_resources.ts";
 import { phaseOf, type ReadProgress } from "./read_progress.ts";
 import {
   compareRun,
@@ -60,11 +60,11 @@ export interface VerifyRunOptions {
   observations?: boolean;
   /** This run's ids, for telling its extra traces from other runs'; default from metadata. */
   runIds?: readonly string[];
-  /** The run's fixtures (manifest `fixtures`): checked once, and the links expected. */
-  fixtures?: RunFixtures;
+  /** The run's resources (manifest `fixtures`): checked once, and the links expected. */
+  fixtures?: RunResources;
   /** Called after each comparison that did not match everything yet, and after the last. */
   progress?: (progress: VerifyProgress) => void;
-  /** Progress of long read phases (fixtures, sessions, scores); default none. */
+  /** Progress of long read phases (resources, sessions, scores); default none. */
   reads?: ReadProgress;
   /** Rows per page; default the most each endpoint allows (1000 v4 observations, else 100). */
   pageSize?: number;
@@ -108,8 +108,8 @@ export async function verifyRun(
   const started = now();
   const generation = options.generation ?? await client.detectGeneration();
   const reader = new Reader(client, generation, options.observations ?? true, options.pageSize);
-  const fixtureChecks = options.fixtures
-    ? await checkFixtures(client, options.fixtures, options.reads)
+  const resourceChecks = options.fixtures
+    ? await checkResources(client, options.fixtures, options.reads)
     : [];
 
   const found = new Map<string, FoundSession>();
@@ -139,8 +139,8 @@ export async function verifyRun(
       ...(options.runIds ? { runIds: options.runIds } : {}),
       ...(options.fixtures ? { fixtures: options.fixtures } : {}),
     });
-    // Fixtures do not change by waiting: polling goes on only for what is being ingested.
-    const result = withFixtureChecks(compared, fixtureChecks);
+    // Resources do not change by waiting: polling goes on only for what is being ingested.
+    const result = withResourceChecks(compared, resourceChecks);
     for (const session of sessions) {
       const checks = result.traces.filter((t) => t.sessionId === session.sessionId);
       if (checks.every((t) => t.status === "matched")) doneSessions.add(session.sessionId);

@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { OBSERVATION, TRACE_METADATA_PREFIX } from "../emit/attributes.ts";
 import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
-import type { FakeClock } from "../testing/clock.ts";
-import { callFake } from "../testing/langfuse.ts";
-import { basicAuth, conversation, sendSpans, type TestSpan } from "../testing/otlp.ts";
-import { withFakeLangfuseOnClock } from "../testing/servers.ts";
+import type { FakeClock } from "../../testing/clock.ts";
+import { callFake } from "../../testing/langfuse.ts";
+import { basicAuth, conversation, sendSpans, type TestSpan } from "../../testing/otlp.ts";
+import { withFakeLangfuseOnClock } from "../../testing/servers.ts";
 import { LangfuseClient } from "./client.ts";
-import type { FakeLangfuse, FakeLangfuseOptions } from "../testing/fake_langfuse/server.ts";
+import type { FakeLangfuse, FakeLangfuseOptions } from "../../testing/fake_langfuse/server.ts";
 import { verifyRun, type VerifyRunOptions } from "./verify_run.ts";
 
 const RUN = "run_0a1b2c3d4e5f";

@@ -6,8 +6,8 @@ import type { SessionPlan } from "../plan/types.ts";
 import { countSpans } from "../plan/types.ts";
 import { createPipeline, type Pipeline } from "../export/pipeline.ts";
 import type { Target } from "../export/target.ts";
-import { loadScriptFile } from "../script/load.ts";
-import { FakeClock, NOW } from "../testing/clock.ts";
+import { readScriptFile } from "../script/read.ts";
+import { FakeClock, NOW } from "../../testing/clock.ts";
 import { LiveCounts, type LiveSchedule, runLive } from "./live.ts";
 
 const TARGET: Target = {
@@ -40,7 +40,7 @@ function memoryPipeline(clock: FakeClock, requestMs = 0, batch = 512): Pipeline 
 }
 
 async function factory(files: string[], seed = 1): Promise<SessionFactory> {
-  const scripts = await Promise.all(files.map((file) => loadScriptFile(file)));
+  const scripts = await Promise.all(files.map((file) => readScriptFile(file)));
   return new SessionFactory(scripts, { seed, users: 100 });
 }
 

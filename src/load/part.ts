@@ -10,7 +10,7 @@ import type { Target } from "../export/target.ts";
 import { type PopulationOptions, SessionFactory, type WeightedScript } from "../plan/instances.ts";
 import type { Partition } from "../plan/partition.ts";
 import { type ReviewSelection, ReviewSelector, type ReviewSource } from "../plan/review_select.ts";
-import { PopulationCounter } from "../report/population.ts";
+import { PopulationCounter } from "../plan/population.ts";
 import { manifestSession } from "../report/run_report.ts";
 import { sessionLine } from "../run_record/write.ts";
 import type { Clock } from "./clock.ts";

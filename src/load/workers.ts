@@ -15,7 +15,7 @@ import { rm } from "node:fs/promises";
 import { type DeliveryFeed, type DeliveryState, DeliveryStats } from "../export/stats.ts";
 import { subPartition } from "../plan/partition.ts";
 import type { ReviewSelection } from "../plan/review_select.ts";
-import { PopulationCounter, type PopulationTally } from "../report/population.ts";
+import { PopulationCounter, type PopulationTally } from "../plan/population.ts";
 import type { Clock } from "./clock.ts";
 import { LiveCounts } from "./live.ts";
 import { keepListed, type PartResult, type PartSpec, startPart } from "./part.ts";

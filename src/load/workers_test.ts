@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startOtlpReceiver } from "../export/receiver.ts";
-import { startCrashingSessions } from "../testing/crashing_sessions.ts";
+import { startCrashingSessions } from "../../testing/crashing_sessions.ts";
 
 describe("startSessions across worker threads", () => {
   it("ends the run within seconds when one worker throws: the others stop, every span is counted", async () => {

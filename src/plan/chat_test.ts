@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadScriptFile, parseScript } from "../script/load.ts";
+import { parseScript, readScriptFile } from "../script/read.ts";
 import { type ChatMessage, mainGeneration } from "./chat.ts";
 import { SessionFactory } from "./instances.ts";
 import { planSession } from "./session.ts";
@@ -8,7 +8,7 @@ import { messageTokens } from "./tokens.ts";
 import type { Json, ObservationPlan, SessionPlan } from "./types.ts";
 
 const END = Date.parse("2026-11-25T12:00:00.000Z");
-const { script: ORDER_STATUS } = await loadScriptFile("conversations/order-status.yaml");
+const { script: ORDER_STATUS } = await readScriptFile("conversations/order-status.yaml");
 
 function find(root: ObservationPlan, name: string): ObservationPlan[] {
   return [

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseScript } from "../script/load.ts";
-import { scriptProblems } from "../testing/scripts.ts";
+import { parseScript } from "../script/read.ts";
+import { scriptProblems } from "../../testing/scripts.ts";
 import { planSession } from "./session.ts";
 
 const END = Date.parse("2026-11-25T12:00:00.000Z");

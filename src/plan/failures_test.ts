@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseScript } from "../script/load.ts";
+import { parseScript } from "../script/read.ts";
 import { ScriptError } from "../script/errors.ts";
 import { drawFailure, showFailures } from "./failures.ts";
 import { Rng } from "./random.ts";

@@ -11,7 +11,7 @@ import { emitSession } from "../emit/emit.ts";
 import { PlannedIdGenerator } from "../emit/planned_ids.ts";
 import { ensureContextManager } from "../export/pipeline.ts";
 import { manifestSession } from "../report/run_report.ts";
-import { loadScriptFile, parseScript } from "../script/load.ts";
+import { parseScript, readScriptFile } from "../script/read.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
 import { PlantError } from "./findings.ts";
 import { SessionFactory } from "./instances.ts";
@@ -22,7 +22,7 @@ ensureContextManager();
 
 const END = Date.parse("2026-11-25T12:00:00.000Z");
 const FILE = "conversations/order-status.yaml";
-const { script: ORDER_STATUS } = await loadScriptFile(FILE);
+const { script: ORDER_STATUS } = await readScriptFile(FILE);
 
 function replay(plant?: string): SessionPlan {
   return planSession(ORDER_STATUS, { seed: 42, endMs: END, file: FILE, runId: "run_x", plant });

@@ -11,7 +11,7 @@ import { firstAbove, Rng } from "./random.ts";
 import { planSession } from "./session.ts";
 import { longestSessionMs } from "./session_bounds.ts";
 import { UserSchedule } from "./user_schedule.ts";
-import { type FixtureLinks, linkSession, NO_LINKS } from "./fixtures.ts";
+import { linkSession, NO_LINKS, type ResourceLinks } from "./resources.ts";
 import { compressTimeline } from "./timeline.ts";
 import type { SessionPlan } from "./types.ts";
 import { UserPool } from "./users.ts";
@@ -42,7 +42,7 @@ export interface PopulationOptions {
   /** The most sessions one user has in any 24 hours; default 12. */
   maxSessionsPerDay?: number;
   /** Resolved prompt versions and score configs the plans link to; default none. */
-  fixtures?: FixtureLinks;
+  fixtures?: ResourceLinks;
 }
 
 /**
@@ -83,7 +83,7 @@ export class SessionFactory {
   readonly #seed: number;
   readonly #outlierRate: number;
   readonly #runId: string | undefined;
-  readonly #links: FixtureLinks;
+  readonly #links: ResourceLinks;
 
   /** Draws the user pool from the seed; the first script's user id gives the id format. */
   constructor(scripts: WeightedScript[], options: PopulationOptions) {

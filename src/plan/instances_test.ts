@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import { checkPseudonymousId } from "../script/privacy.ts";
 import { inferIdFormat, SessionFactory } from "./instances.ts";
 import { backfillTimes } from "./backfill.ts";
 import { Rng } from "./random.ts";
-import { PopulationCounter } from "../report/population.ts";
+import { PopulationCounter } from "./population.ts";
 import type { ObservationPlan } from "./types.ts";
 
 const END = Date.parse("2026-11-25T12:00:00Z");
@@ -30,7 +30,7 @@ test("inferIdFormat() keeps a literal id's prefix, alphabet and length", () => {
 });
 
 test("a population follows the scripts' reach and error rates, with recurring users", async () => {
-  const { file, script } = await loadScriptFile("conversations/order-status.yaml");
+  const { file, script } = await readScriptFile("conversations/order-status.yaml");
   const factory = new SessionFactory([{ file, script }], { seed: 7, users: 200 });
   const counter = new PopulationCounter();
   const n = 3000;
@@ -62,7 +62,7 @@ test("a population follows the scripts' reach and error rates, with recurring us
 });
 
 test("a failed step is ERROR with its message and the turn takes the declared outcome", async () => {
-  const { file, script } = await loadScriptFile("conversations/order-status.yaml");
+  const { file, script } = await readScriptFile("conversations/order-status.yaml");
   const factory = new SessionFactory([{ file, script }], { seed: 3, users: 10 });
   for (let i = 0; i < 400; i++) {
     const plan = factory.plan(i, { endMs: END });
@@ -79,7 +79,7 @@ test("a failed step is ERROR with its message and the turn takes the declared ou
 });
 
 test("the same seed gives the same population; another seed another", async () => {
-  const { file, script } = await loadScriptFile("conversations/refund.yaml");
+  const { file, script } = await readScriptFile("conversations/refund.yaml");
   const a = new SessionFactory([{ file, script }], { seed: 11, users: 50 });
   const b = new SessionFactory([{ file, script }], { seed: 11, users: 50 });
   const c = new SessionFactory([{ file, script }], { seed: 12, users: 50 });
@@ -90,8 +90,8 @@ test("the same seed gives the same population; another seed another", async () =
 });
 
 test("weights decide how often each script is drawn", async () => {
-  const order = await loadScriptFile("conversations/order-status.yaml");
-  const refund = await loadScriptFile("conversations/refund.yaml");
+  const order = await readScriptFile("conversations/order-status.yaml");
+  const refund = await readScriptFile("conversations/refund.yaml");
   const factory = new SessionFactory([{ ...order, weight: 3 }, { ...refund, weight: 1 }], {
     seed: 5,
     users: 20,
@@ -103,7 +103,7 @@ test("weights decide how often each script is drawn", async () => {
 });
 
 test("backfilled sessions stay inside the window and follow the daily rhythm", async () => {
-  const { file, script } = await loadScriptFile("conversations/order-status.yaml");
+  const { file, script } = await readScriptFile("conversations/order-status.yaml");
   const factory = new SessionFactory([{ file, script }], { seed: 9, users: 30 });
   const ends = backfillTimes(2000, { endMs: END, spreadMs: 14 * DAY, rng: new Rng(9, "backfill") });
   const byHour = new Array(24).fill(0);
@@ -127,7 +127,7 @@ test("in load mode the shipped scripts' tool inputs name each session's drawn us
     ["conversations/handoff.yaml", "billing_search", "linked_user"],
   ];
   for (const [path, tool, field] of cases) {
-    const { file, script } = await loadScriptFile(path);
+    const { file, script } = await readScriptFile(path);
     const factory = new SessionFactory([{ file, script }], { seed: 11, users: 20 });
     for (let i = 0; i < 5; i++) {
       const plan = factory.plan(i, { endMs: END });

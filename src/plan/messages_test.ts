@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import { isInstruction } from "./chat.ts";
 import { openAiMessages } from "./messages.ts";
 import { planSession } from "./session.ts";
@@ -35,7 +35,7 @@ test("openAiMessages() writes tool calls as OpenAI sends them, arguments as JSON
 });
 
 test("a main generation's developer message stays first, before the conversation so far", async () => {
-  const { script, file } = await loadScriptFile("fixtures/scripts/open-vocabulary.yaml");
+  const { script, file } = await readScriptFile("fixtures/scripts/open-vocabulary.yaml");
   const withDeveloper = {
     ...script,
     turns: script.turns.map((turn) => ({

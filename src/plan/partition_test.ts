@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import { SessionFactory } from "./instances.ts";
 import {
   checkPartition,
@@ -12,7 +12,7 @@ import {
   subPartition,
   WHOLE,
 } from "./partition.ts";
-import { PopulationCounter } from "../report/population.ts";
+import { PopulationCounter } from "./population.ts";
 
 const END = Date.parse("2026-11-25T12:00:00Z");
 
@@ -54,8 +54,8 @@ describe("partition", () => {
   });
 
   it("a session planned in a part is the same as planned among all the others: per-index streams, one user pool, every session arriving", async () => {
-    const order = await loadScriptFile("conversations/order-status.yaml");
-    const handoff = await loadScriptFile("conversations/handoff.yaml");
+    const order = await readScriptFile("conversations/order-status.yaml");
+    const handoff = await readScriptFile("conversations/handoff.yaml");
     const scripts = [order, handoff];
     const options = { seed: 9, users: 30, runId: "run_0123456789ab" };
     const all = new SessionFactory(scripts, options);
@@ -73,7 +73,7 @@ describe("partition", () => {
   });
 
   it("population counters merged from parts give the whole population's shape", async () => {
-    const { file, script } = await loadScriptFile("conversations/order-status.yaml");
+    const { file, script } = await readScriptFile("conversations/order-status.yaml");
     const factory = new SessionFactory([{ file, script }], { seed: 3, users: 20 });
     const whole = new PopulationCounter();
     const parts = [new PopulationCounter(), new PopulationCounter()];

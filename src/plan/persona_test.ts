@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseScript } from "../script/load.ts";
+import { parseScript } from "../script/read.ts";
 import { drawPersona } from "./persona.ts";
 import { planSession } from "./session.ts";
 

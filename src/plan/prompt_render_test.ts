@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import type { StepInput } from "../script/schema.ts";
 import type { PromptDeclarationInput } from "../script/schema_prompts.ts";
 import { loadPlans } from "./load_plans.ts";
@@ -93,7 +93,7 @@ test("matchPrompt() reads a prompt's variables and the generation's own messages
 
 const files = (await readdir("conversations")).filter((name) => name.endsWith(".yaml")).sort()
   .map((name) => `conversations/${name}`);
-const loaded = await Promise.all(files.map((file) => loadScriptFile(file)));
+const loaded = await Promise.all(files.map((file) => readScriptFile(file)));
 const END = Date.parse("2026-11-25T12:00:00.000Z");
 
 /** The turns' generations that link a declared prompt, with their turn's user message. */

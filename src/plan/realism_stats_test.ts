@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { mentionedTimeout } from "../script/duration.ts";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import { FINDINGS } from "../script/vocabulary.ts";
 import { loadPlans } from "./load_plans.ts";
 import { realismStats, showsFailure } from "./realism_stats.ts";
@@ -15,7 +15,7 @@ const DAY = 24 * HOUR;
 
 const files = (await readdir("conversations")).filter((name) => name.endsWith(".yaml")).sort()
   .map((name) => `conversations/${name}`);
-const scripts = await Promise.all(files.map((file) => loadScriptFile(file)));
+const scripts = await Promise.all(files.map((file) => readScriptFile(file)));
 
 /** What `load conversations/*.yaml --sessions 1000 --seed N` plans: its defaults, in-process. */
 function defaultLoad(seed: number, sessions = 1000): SessionPlan[] {

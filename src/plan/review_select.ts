@@ -18,7 +18,7 @@
  * ```
  */
 import type { ReviewInput, ReviewRuleInput } from "../script/schema_review.ts";
-import type { ScoreConfigSpec } from "./fixtures.ts";
+import type { ScoreConfigSpec } from "./resources.ts";
 import { Rng } from "./random.ts";
 import type { ObservationPlan, PlantedFinding, SessionPlan } from "./types.ts";
 
@@ -269,13 +269,13 @@ export class ReviewSelector {
 }
 
 /**
- * A review-only score config a run needs: a fixtures score config spec whose `values` are empty
+ * A review-only score config a run needs: a resources score config spec whose `values` are empty
  * (reviewers fill it in) and whose `place` is e.g. "conversations/x.yaml: review.scoreConfigs[0]".
  */
 export type ReviewScoreConfigSpec = ScoreConfigSpec;
 
 /**
- * The review-only score configs of the sources, each name once, for the fixtures step to
+ * The review-only score configs of the sources, each name once, for the resources step to
  * ensure before the first span; throws ReviewConflictError when one name is declared twice
  * differently.
  */

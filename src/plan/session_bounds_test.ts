@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
-import { loadScriptFile, parseScript } from "../script/load.ts";
-import { oneTurnScript } from "../testing/scripts.ts";
+import { parseScript, readScriptFile } from "../script/read.ts";
+import { oneTurnScript } from "../../testing/scripts.ts";
 import { DEFAULT_OUTLIER_RATE } from "./instances.ts";
 import { planSession } from "./session.ts";
 import { longestSessionMs } from "./session_bounds.ts";
@@ -13,7 +13,7 @@ test("no load-mode session of a shipped script lasts longer than its longest-ses
   const files = (await readdir("conversations")).filter((name) => name.endsWith(".yaml"));
   for (const name of files) {
     const file = `conversations/${name}`;
-    const { script } = await loadScriptFile(file);
+    const { script } = await readScriptFile(file);
     // Every slow outlier at once, so leaves reach the bound's factor.
     const bound = longestSessionMs(script, { outlierRate: 1 });
     // Two hours at most: an agent turn on a reasoning model takes minutes, every leaf may be an

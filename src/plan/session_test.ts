@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { countTokens as o200k } from "gpt-tokenizer/encoding/o200k_base";
-import { loadScriptFile, parseScript } from "../script/load.ts";
+import { parseScript, readScriptFile } from "../script/read.ts";
 import { stepPaths } from "../script/schema.ts";
 import { SessionFactory } from "./instances.ts";
 import { modelProfile } from "./models.ts";
@@ -142,8 +142,8 @@ test("draw() stays inside a range and resolveId() keeps literal ids", () => {
 });
 
 test("scores are planned with ids derived from their trace or session, stable across runs", async () => {
-  const { loadScriptFile } = await import("../script/load.ts");
-  const { script, file } = await loadScriptFile("conversations/order-status.yaml");
+  const { readScriptFile } = await import("../script/read.ts");
+  const { script, file } = await readScriptFile("conversations/order-status.yaml");
   const a = planSession(script, { seed: 1, endMs: END, file });
   const b = planSession(script, { seed: 1, endMs: END, file });
   assert.deepEqual(a.scores, b.scores);
@@ -158,8 +158,8 @@ test("scores are planned with ids derived from their trace or session, stable ac
 });
 
 test("in load mode scores follow their rate and the outcome's weights", async () => {
-  const { loadScriptFile } = await import("../script/load.ts");
-  const { script, file } = await loadScriptFile("conversations/order-status.yaml");
+  const { readScriptFile } = await import("../script/read.ts");
+  const { script, file } = await readScriptFile("conversations/order-status.yaml");
   let escalated = 0;
   let thumbsDownWhenEscalated = 0;
   let resolutions = 0;
@@ -183,8 +183,8 @@ test("in load mode scores follow their rate and the outcome's weights", async ()
 });
 
 test("in load mode a declared outcome's byOutcome weights decide the score's value", async () => {
-  const { loadScriptFile } = await import("../script/load.ts");
-  const { script, file } = await loadScriptFile("fixtures/scripts/open-vocabulary.yaml");
+  const { readScriptFile } = await import("../script/read.ts");
+  const { script, file } = await readScriptFile("fixtures/scripts/open-vocabulary.yaml");
   let ones = 0;
   for (let seed = 0; seed < 1000; seed++) {
     const plan = planSession(script, { seed, endMs: END, file, branching: true });
@@ -198,7 +198,7 @@ test("in load mode a declared outcome's byOutcome weights decide the score's val
 const SHIPPED = await Promise.all(
   ["order-status", "refund", "handoff"].map(async (name) => {
     const file = `conversations/${name}.yaml`;
-    return { file, script: (await loadScriptFile(file)).script };
+    return { file, script: (await readScriptFile(file)).script };
   }),
 );
 const POPULATION = (() => {
@@ -484,7 +484,7 @@ test("a replay of each shipped script with when-alternatives plays fewer turns t
   const files = (await readdir("conversations")).filter((name) => name.endsWith(".yaml"));
   let branched = 0;
   for (const name of files) {
-    const { script, file } = await loadScriptFile(`conversations/${name}`);
+    const { script, file } = await readScriptFile(`conversations/${name}`);
     if (!script.turns.some((turn) => turn.when)) continue;
     branched++;
     const plan = planSession(script, { seed: 1, endMs: END, file });

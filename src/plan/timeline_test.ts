@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import { SessionFactory } from "./instances.ts";
 import { compressTimeline } from "./timeline.ts";
 import type { ObservationPlan } from "./types.ts";
@@ -17,7 +17,7 @@ function walk(
 }
 
 test("a time scale of 10 plays the whole session 10 times faster: think times and steps", async () => {
-  const { file, script } = await loadScriptFile("conversations/handoff.yaml");
+  const { file, script } = await readScriptFile("conversations/handoff.yaml");
   const factory = new SessionFactory([{ file, script }], { seed: 5, users: 10 });
   let checked = 0;
   for (let index = 0; index < 50; index++) {
@@ -58,7 +58,7 @@ test("a time scale of 10 plays the whole session 10 times faster: think times an
 });
 
 test("compressTimeline() with scale 1 is the plan itself and refuses a scale of 0", async () => {
-  const { file, script } = await loadScriptFile("conversations/refund.yaml");
+  const { file, script } = await readScriptFile("conversations/refund.yaml");
   const plan = new SessionFactory([{ file, script }], { seed: 1, users: 1 }).plan(0, {
     startMs: START,
   });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadScriptFile } from "../script/load.ts";
+import { readScriptFile } from "../script/read.ts";
 import { Rng } from "./random.ts";
 import { planSession } from "./session.ts";
 import type { ObservationPlan } from "./types.ts";
@@ -48,7 +48,7 @@ function find(root: ObservationPlan, name: string): ObservationPlan {
 }
 
 test("an embedding step gets its model, usage and cost; a main generation's history adds to input only", async () => {
-  const { script, file } = await loadScriptFile("fixtures/scripts/open-vocabulary.yaml");
+  const { script, file } = await readScriptFile("fixtures/scripts/open-vocabulary.yaml");
   const plan = planSession(script, { seed: 3, endMs: Date.parse("2026-11-25T12:00:00Z"), file });
   const embed = find(plan.turns[0].root, "embed-query");
   assert.equal(embed.type, "embedding");

@@ -5,7 +5,7 @@
  * `record` reports such a trace and leaves it out; the session's other traces still become
  * turns.
  */
-import { treeDepth } from "../report/parent_tree.ts";
+import { treeDepth } from "../langfuse/ingestion/parent_tree.ts";
 import type { RecordedObservation } from "./types.ts";
 
 /** The deepest nesting of steps a recorded turn keeps (agents nest a few levels, rarely 20). */

@@ -30,7 +30,7 @@ import {
   OBSERVATION_TYPES,
   type ObservationType,
 } from "../script/vocabulary.ts";
-import { linkTree, orderTree } from "../report/parent_tree.ts";
+import { linkTree, orderTree } from "../langfuse/ingestion/parent_tree.ts";
 import { brokenTrace } from "./broken_trace.ts";
 import { modelParameters, RecordInputError } from "./from_spans.ts";
 import { perUsageType } from "./usage_details.ts";

@@ -4,10 +4,10 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
-import { captureIo } from "../testing/io.ts";
-import { langfuseClientFor, langfuseEnv, replayWithScores } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
-import type { FakeMode } from "../testing/fake_langfuse/server.ts";
+import { captureIo } from "../../testing/io.ts";
+import { langfuseClientFor, langfuseEnv, replayWithScores } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
+import type { FakeMode } from "../../testing/fake_langfuse/server.ts";
 import { LangfuseClient } from "../langfuse/client.ts";
 import { LangfuseSource } from "./from_langfuse.ts";
 import { sessionsFromSpans } from "./from_spans.ts";
@@ -54,7 +54,7 @@ for (const mode of ["v4", "v3"] as FakeMode[]) {
         assert.equal(recorded.source, `a Langfuse session (${mode} API)`);
         assert.equal(recorded.traces.length, manifest.sessions[0].traces.length);
         assert.deepEqual(recorded.traces.map(turn), sent.traces.map(turn));
-        // Prompt links come back as the fixtures made them.
+        // Prompt links come back as the resources step made them.
         const prompts = recorded.traces.flatMap((t) => flat(t.root!)).filter((o) => o.prompt);
         assert.ok(prompts.length > 0, "order-status links a prompt");
         // Inputs and outputs come back parsed, trace metadata apart from observation metadata.

@@ -15,9 +15,9 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
-import { decodeTraceRequest, OtlpDecodeError, type ReceivedSpan } from "../export/otlp_decode.ts";
+import { decodeTraceRequest, OtlpDecodeError, type ReceivedSpan } from "../otlp/decode.ts";
 import { MAX_REQUEST_BYTES } from "../export/receiver.ts";
-import { formatBytes } from "../report/bytes.ts";
+import { formatBytes } from "../text/bytes.ts";
 import { RecordInputError, sessionsFromSpans } from "./from_spans.ts";
 import type { RecordedSession } from "./types.ts";
 

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { main } from "../main.ts";
-import { loadScriptFile, parseScript } from "../script/load.ts";
-import { captureIo } from "../testing/io.ts";
-import { SDK_T0, sdkConversationSpans } from "../testing/sdk_conversation.ts";
+import { parseScript, readScriptFile } from "../script/read.ts";
+import { captureIo } from "../../testing/io.ts";
+import { SDK_T0, sdkConversationSpans } from "../../testing/sdk_conversation.ts";
 import { decodeOtlpFile, readOtlpFile, sessionsFromOtlpFile } from "./from_otlp.ts";
 import { RecordInputError } from "./from_spans.ts";
 import type { RecordedObservation, RecordedSession } from "./types.ts";
@@ -196,7 +196,7 @@ describe("record --from-otlp", () => {
     const code = await main(["record", "--from-otlp", spans, "--out", out], record.io);
     assert.equal(code, 0, record.err());
     const recorded = parseScript(await readFile(out, "utf8"), out);
-    const { script: original } = await loadScriptFile(fixture);
+    const { script: original } = await readScriptFile(fixture);
     assert.deepEqual(recorded.vocabulary, original.vocabulary);
     assert.equal(recorded.trace.metadata.workflow, "docs-search");
     assert.deepEqual(

@@ -1,13 +1,17 @@
 /**
  * Received OTLP spans as recorded sessions: the observation tree, types, levels, models, usage
- * and prompt links read exactly as the preview reads them (report/langfuse_view.ts), plus what
+ * and prompt links read exactly as the preview reads them (langfuse/ingestion/view.ts), plus what
  * the view leaves out (inputs, outputs, metadata, model parameters, cost buckets) from the raw
  * attributes. Pure: spans in, sessions out. Shared by `--from-otlp` and `--listen`.
  */
-import type { AttrValue, ReceivedSpan } from "../export/otlp_decode.ts";
+import type { AttrValue, ReceivedSpan } from "../otlp/decode.ts";
 import { OBSERVATION, OBSERVATION_METADATA_PREFIX } from "../emit/attributes.ts";
 import type { Json } from "../plan/types.ts";
-import { interpretSpans, type ViewObservation, type ViewTrace } from "../report/langfuse_view.ts";
+import {
+  interpretSpans,
+  type ViewObservation,
+  type ViewTrace,
+} from "../langfuse/ingestion/view.ts";
 import { brokenTrace } from "./broken_trace.ts";
 import type { RecordedObservation, RecordedSession, RecordedTrace, SkippedTrace } from "./types.ts";
 import { perUsageType } from "./usage_details.ts";

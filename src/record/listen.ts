@@ -12,9 +12,9 @@
  * drop them at once. The spans held are still written when the listen stops.
  */
 import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
-import type { ReceivedSpan } from "../export/otlp_decode.ts";
-import { formatBytes } from "../report/bytes.ts";
-import { interpretSpans } from "../report/langfuse_view.ts";
+import type { ReceivedSpan } from "../otlp/decode.ts";
+import { formatBytes } from "../text/bytes.ts";
+import { interpretSpans } from "../langfuse/ingestion/view.ts";
 import { renderTurn } from "../report/preview.ts";
 import { sessionsFromSpans } from "./from_spans.ts";
 import type { RecordedSession } from "./types.ts";

@@ -3,16 +3,16 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { BatchSpanProcessor, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
-import { SDK_T0, sdkConversation } from "../testing/sdk_conversation.ts";
+import { SDK_T0, sdkConversation } from "../../testing/sdk_conversation.ts";
 import {
   LANGFUSE_SDK_TURN,
   langfuseSdkConversation,
-} from "../testing/langfuse_sdk_conversation.ts";
-import { parseScript } from "../script/load.ts";
+} from "../../testing/langfuse_sdk_conversation.ts";
+import { parseScript } from "../script/read.ts";
 import { listenForSessions, ListenPortError } from "./listen.ts";
 import { toScripts } from "./script.ts";
-import { conversation, otlpJson } from "../testing/otlp.ts";
-import { formatBytes } from "../report/bytes.ts";
+import { conversation, otlpJson } from "../../testing/otlp.ts";
+import { formatBytes } from "../text/bytes.ts";
 
 /** Starts listening on a free port; answers the running listen and its traces URL. */
 async function startListening(options: { sessions?: number; idleMs?: number } = {}) {

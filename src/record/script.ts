@@ -48,7 +48,7 @@ import type {
 import { intRange, msRange } from "./ranges.ts";
 import { usageFields } from "./usage_fields.ts";
 import { scriptYaml } from "./yaml_text.ts";
-import { count, noun } from "../report/count.ts";
+import { count, noun } from "../text/count.ts";
 
 /** How recorded sessions become scripts. */
 export interface ToScriptsOptions {

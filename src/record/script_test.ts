@@ -6,10 +6,10 @@ import { messageTokens } from "../plan/tokens.ts";
 import { planSession } from "../plan/session.ts";
 import { countSpans, type ObservationPlan } from "../plan/types.ts";
 import { parseDurationRange } from "../script/duration.ts";
-import { loadScriptFile, parseScript, templatedStrings } from "../script/load.ts";
+import { parseScript, readScriptFile, templatedStrings } from "../script/read.ts";
 import { findPersonalData } from "../script/privacy.ts";
 import type { ScriptInput, StepInput } from "../script/schema.ts";
-import { recordedSession } from "./plan_recording_testing.ts";
+import { recordedSession } from "../../testing/plan_recording.ts";
 import { RecordError, toScripts } from "./script.ts";
 import type {
   RecordedObservation,
@@ -715,7 +715,7 @@ describe("a planned session of each shipped script records into a script of the 
   const files = readdirSync("conversations").filter((file) => file.endsWith(".yaml")).sort();
   for (const file of files) {
     it(`${file}: the recorded script's plan has the same tree, turn by turn`, async () => {
-      const { script } = await loadScriptFile(`conversations/${file}`);
+      const { script } = await readScriptFile(`conversations/${file}`);
       const plan = planSession(script, { seed: 7, endMs: T0, file });
       const [recorded] = toScripts([recordedSession(plan)], {});
       const replayed = parseScript(recorded.yaml, `${recorded.name}.yaml`);
@@ -750,7 +750,7 @@ describe("a planned session of each shipped script records into a script of the 
 
 describe("a recorded generation that carries its linked prompt's text", () => {
   it("keeps the link and its variables' values, and its replay sends the same instructions", async () => {
-    const { script } = await loadScriptFile("conversations/order-status.yaml");
+    const { script } = await readScriptFile("conversations/order-status.yaml");
     const plan = planSession(script, { seed: 3, endMs: T0, file: "order-status.yaml" });
     const session = recordedSession(plan);
     session.prompts = (script.prompts as Exclude<ScriptInput["prompts"], string | undefined>)
@@ -790,7 +790,7 @@ function generationsOf(root: ObservationPlan): ObservationPlan[] {
 
 describe("the conversation so far in a main generation", () => {
   it("is left out with its tokens, so a replay adds it back once, not twice", async () => {
-    const { script } = await loadScriptFile("conversations/order-status.yaml");
+    const { script } = await readScriptFile("conversations/order-status.yaml");
     const plan = planSession(script, { seed: 3, endMs: T0, file: "order-status.yaml" });
     const [recorded] = toScripts([recordedSession(plan)], {});
     const replayed = parseScript(recorded.yaml, "recorded.yaml");

@@ -10,7 +10,7 @@
  */
 import { barChart, columnChart, escapeHtml, lineChart, PALETTE } from "./html_charts.ts";
 import { type LoadReport, type MergedLoadReport, missingShards } from "./load_report.ts";
-import type { PopulationShape } from "./population.ts";
+import type { PopulationShape } from "../plan/population.ts";
 import type { RunReport } from "./run_report.ts";
 import type { RhythmSeries } from "./session_rhythm.ts";
 import type { TimelineSeries } from "./timeline_series.ts";

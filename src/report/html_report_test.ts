@@ -10,7 +10,7 @@ import {
 import { TimelineRecorder } from "./timeline_series.ts";
 import { SessionRhythm } from "./session_rhythm.ts";
 import { TOOLTIP } from "./_html_assets.ts";
-import { checkHtmlPage } from "../testing/html_page.ts";
+import { checkHtmlPage } from "../../testing/html_page.ts";
 
 const T0 = Date.UTC(2026, 10, 25, 12);
 const HOSTILE = `</script><img src=x onerror="alert(1)">&'`;

@@ -2,9 +2,9 @@
  * The report of a load run: what was generated and what became of every span, the export
  * latency, the rate, the population shape and where the ids are. Pure; holds no secrets.
  */
-import { formatShape } from "./population.ts";
+import { formatShape } from "../plan/population.ts";
 import { formatMs } from "../script/duration.ts";
-import { formatFixtures, formatScores } from "./run_report.ts";
+import { formatResources, formatScores } from "./run_report.ts";
 import { formatCheck, type ThresholdCheck } from "../plan/thresholds.ts";
 import type {
   ArrivalReport,
@@ -112,7 +112,7 @@ export function formatLoadReport(
     formatShape(report.population),
   ];
   if (report.arrivals) lines.push(...formatArrivals(report.arrivals));
-  if (report.resources) lines.push(formatFixtures(report.resources, "  fixtures   "));
+  if (report.resources) lines.push(formatResources(report.resources, "  fixtures   "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores     "));
   }

@@ -2,14 +2,14 @@
  * The local preview's text: sessions, their traces with observation trees, users and contract
  * problems, as a user reads them after a replay. Pure and deterministic: no clock, no locale.
  * Every text that came with the spans (names, ids, attributes, content) is escaped with
- * `shown` (report/escape.ts): spans may come from any app, and their text must not drive the
+ * `shown` (text/escape.ts): spans may come from any app, and their text must not drive the
  * terminal.
  */
 import { formatMs } from "../script/duration.ts";
 import type { Json } from "../plan/types.ts";
-import { escapeControls as shown } from "./escape.ts";
-import type { LangfuseView, ViewObservation, ViewTrace } from "./langfuse_view.ts";
-import { count } from "./count.ts";
+import { escapeControls as shown } from "../text/escape.ts";
+import type { LangfuseView, ViewObservation, ViewTrace } from "../langfuse/ingestion/view.ts";
+import { count } from "../text/count.ts";
 
 /** How the preview is drawn. */
 export interface PreviewOptions {

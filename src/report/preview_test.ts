@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { LangfuseView, ViewObservation, ViewTrace } from "./langfuse_view.ts";
+import type { LangfuseView, ViewObservation, ViewTrace } from "../langfuse/ingestion/view.ts";
 import { formatCost, renderPreview, renderTurn } from "./preview.ts";
-import { rawControl } from "../testing/terminal.ts";
+import { rawControl } from "../../testing/terminal.ts";
 
 const T0 = 1_741_083_302_000; // 2025-03-04T10:15:02Z
 const TRACE_A = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -4,7 +4,7 @@
  * step to change. The thresholds are those of issue #20 ("Sessions that read as real"). Pure.
  */
 import type { RealismStats } from "../plan/realism_stats.ts";
-import { escapeControls } from "./escape.ts";
+import { escapeControls } from "../text/escape.ts";
 import { TOKEN_FIT_TOLERANCE, type TurnVariety } from "../plan/realism_text.ts";
 
 /** The thresholds a load is judged by. */

@@ -10,8 +10,8 @@ import {
   traceMetadata,
 } from "../plan/types.ts";
 import { formatMs } from "../script/duration.ts";
-import { promptLinksOf, type RunFixtures } from "../plan/fixtures.ts";
-import type { RunIdentity } from "./run_identity.ts";
+import { promptLinksOf, type RunResources } from "../plan/resources.ts";
+import type { RunIdentity } from "../run_record/identity.ts";
 import type {
   DeliveryCounts,
   ManifestSession,
@@ -20,7 +20,7 @@ import type {
   RunReport,
   ScoreDelivery,
 } from "../run_record/schema.ts";
-import { count, noun } from "./count.ts";
+import { count, noun } from "../text/count.ts";
 
 // The record's types are the run record schema's (src/run_record/schema.ts).
 export type {
@@ -149,7 +149,7 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
       }`,
     );
   }
-  if (report.resources) lines.push(formatFixtures(report.resources, "  fixtures  "));
+  if (report.resources) lines.push(formatResources(report.resources, "  fixtures  "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores    "));
   }
@@ -168,8 +168,8 @@ export function formatScores(scores: ScoreDelivery, prefix: string): string {
   return `${prefix}${scores.sent} sent, ${failedCount} failed${failures.join("")}`;
 }
 
-/** One line on the run's fixtures, e.g. `2 prompts (router v3, answer v12; 1 created), 1 score config (reused)`. */
-export function formatFixtures(fixtures: RunFixtures, prefix: string): string {
+/** One line on the run's resources, e.g. `2 prompts (router v3, answer v12; 1 created), 1 score config (reused)`. */
+export function formatResources(fixtures: RunResources, prefix: string): string {
   const created = (list: readonly { created: boolean }[]) => {
     const n = list.filter((item) => item.created).length;
     return n === 0 ? "reused" : n === list.length ? "created" : `${n} created`;

@@ -9,8 +9,8 @@ import { formatShard, type Partition } from "../plan/partition.ts";
 import { type HistogramState, LatencyHistogram } from "../plan/stats.ts";
 import { formatMs } from "../script/duration.ts";
 import { checkThresholds } from "./load_report.ts";
-import { PopulationCounter, type PopulationTally } from "./population.ts";
-import { identityDifference, isRunIdentity, liveWindowMs } from "./run_identity.ts";
+import { PopulationCounter, type PopulationTally } from "../plan/population.ts";
+import { identityDifference, isRunIdentity, liveWindowMs } from "../run_record/identity.ts";
 import type {
   LoadReport,
   MergedLoadReport,

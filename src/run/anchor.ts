@@ -6,15 +6,15 @@
  *
  * When `--at` is not an absolute time (absent, `now`, `-3d`), a seeded run re-uses the anchor
  * of the newest earlier manifest of a seeded run with the same identity (command, seed, script
- * contents, flags, target: see `report/run_identity.ts`) and `--at` spec, so re-running it
+ * contents, flags, target: see `run_record/identity.ts`) and `--at` spec, so re-running it
  * overwrites the same traces instead of adding a second set. A manifest of another identity is
  * another run: re-using its anchor would give another run's trace ids to other spans.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RunIdentity } from "../report/run_identity.ts";
+import type { RunIdentity } from "../run_record/identity.ts";
 import { parseRunRecord, RunRecordError } from "../run_record/read.ts";
-import { parseAt } from "../cli/time.ts";
+import { parseAt } from "./time.ts";
 
 /** The anchor a run used, as recorded in its manifest / load report. */
 export interface TimeAnchor {

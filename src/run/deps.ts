@@ -1,5 +1,5 @@
 /** What a run (replay, load) needs from outside, passed in so tests can run it in-process. */
-import type { Io } from "../cli/io.ts";
+import type { Io } from "./io.ts";
 import type { MakeLangfuseClient, RunLangfuse } from "./langfuse_access.ts";
 
 /** The outside world of one run. */

@@ -9,7 +9,7 @@ import { LangfuseApiError } from "../langfuse/api_error.ts";
 import { LangfuseClient, type LangfuseClientOptions } from "../langfuse/client.ts";
 import { checkUrl, TargetError } from "../export/target.ts";
 import { type Clock, systemClock } from "../load/clock.ts";
-import { CliError, EXIT } from "../cli/exit_codes.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
 
 /** The Langfuse variables, or a usage error naming the missing ones (never any value). */
 export function langfuseEnv(

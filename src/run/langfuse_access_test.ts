@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { loadCommand } from "../cli/load.ts";
 import { replayCommand } from "../cli/replay.ts";
 import { LangfuseClient, type LangfuseClientOptions } from "../langfuse/client.ts";
-import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
-import { NOW } from "../testing/clock.ts";
-import { captureIo } from "../testing/io.ts";
-import { langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuseOnClock } from "../testing/servers.ts";
+import type { FakeLangfuse } from "../../testing/fake_langfuse/server.ts";
+import { NOW } from "../../testing/clock.ts";
+import { captureIo } from "../../testing/io.ts";
+import { langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuseOnClock } from "../../testing/servers.ts";
 import type { MakeLangfuseClient } from "./langfuse_access.ts";
 
 const ORDER_STATUS = "conversations/order-status.yaml";

@@ -12,17 +12,17 @@
 import { dirname, join } from "node:path";
 import type { WeightedScript } from "../plan/instances.ts";
 import type { Threshold } from "../plan/thresholds.ts";
-import type { IdentityValue } from "../report/run_identity.ts";
+import type { IdentityValue } from "../run_record/identity.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
 import { readSessionsFile } from "../run_record/read.ts";
 import { recordText } from "../run_record/write.ts";
 import { reviewFailures } from "../report/review_report.ts";
-import { redactorFor } from "../report/redact.ts";
-import { fsReason } from "../report/fs_reason.ts";
+import { redactorFor } from "../http/redact.ts";
+import { fsReason } from "../text/fs_reason.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
-import type { LoadedScript } from "../script/load.ts";
+import type { ScriptFile } from "../script/read.ts";
 import { startProgress } from "../load/progress.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import { startSessions } from "../load/workers.ts";
@@ -37,8 +37,8 @@ import {
   prepareFile,
   refuseSamePath,
   writeOutput,
-} from "../cli/paths.ts";
-import { HtmlRecording } from "../cli/html_output.ts";
+} from "./paths.ts";
+import { HtmlRecording } from "./html_output.ts";
 import { AbortWatch } from "./abort_watch.ts";
 import type { RunDeps } from "./deps.ts";
 import type { RunLangfuse } from "./langfuse_access.ts";
@@ -52,7 +52,7 @@ export interface LoadSpec {
   /** The script files as given, in order. */
   files: string[];
   /** The scripts, validated. */
-  scripts: LoadedScript[];
+  scripts: ScriptFile[];
   /** Each script's weight, by name, where --weight gave one. */
   weights: ReadonlyMap<string, number>;
   /** The review layer, read and checked. */

@@ -9,8 +9,8 @@ import { checkThresholds, type LoadReport, withChecks } from "../report/load_rep
 import { shardFacts } from "../report/shard_report.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
 import type { RunReview } from "../report/review_report.ts";
-import type { RunIdentity } from "../report/run_identity.ts";
-import type { RunFixtures } from "../plan/fixtures.ts";
+import type { RunIdentity } from "../run_record/identity.ts";
+import type { RunResources } from "../plan/resources.ts";
 import type { ThresholdCheck } from "../plan/thresholds.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import type { SessionsResult } from "../load/workers.ts";
@@ -34,7 +34,7 @@ export interface LoadFacts {
   /** Worker threads used. */
   workers: number;
   sessionsFile: string;
-  fixtures?: RunFixtures;
+  fixtures?: RunResources;
   scores: ScoreDelivery;
   review?: RunReview;
   /** The threshold that stopped the run (--abort-on-fail). */

@@ -6,7 +6,7 @@
  */
 import { LangfuseApiError } from "../langfuse/api_error.ts";
 import type { LangfuseClient } from "../langfuse/client.ts";
-import { CliError, EXIT } from "../cli/exit_codes.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
 
 /** Options for {@link langfuseProjectName}. */
 export interface ProjectCheckOptions {

@@ -4,11 +4,11 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
-import type { FakeLangfuse } from "../testing/fake_langfuse/server.ts";
-import { FakeClock } from "../testing/clock.ts";
-import { captureIo } from "../testing/io.ts";
-import { langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
+import type { FakeLangfuse } from "../../testing/fake_langfuse/server.ts";
+import { FakeClock } from "../../testing/clock.ts";
+import { captureIo } from "../../testing/io.ts";
+import { langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
 
 const tmp = () => mkdtemp(join(tmpdir(), "production-"));
 const PROJECTS = "GET /api/public/projects";

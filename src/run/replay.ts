@@ -16,26 +16,20 @@ import type { Target } from "../export/target.ts";
 import { planSession } from "../plan/session.ts";
 import { PlantError } from "../plan/findings.ts";
 import type { SessionPlan } from "../plan/types.ts";
-import { interpretSpans, type LangfuseView } from "../report/langfuse_view.ts";
+import { interpretSpans, type LangfuseView } from "../langfuse/ingestion/view.ts";
 import { recordText } from "../run_record/write.ts";
 import { buildRunReport, type RunReport } from "../report/run_report.ts";
 import { reviewFailures } from "../report/review_report.ts";
-import { linkSession } from "../plan/fixtures.ts";
+import { linkSession } from "../plan/resources.ts";
 import { scoresOf } from "../langfuse/scores.ts";
-import type { RunIdentity } from "../report/run_identity.ts";
+import type { RunIdentity } from "../run_record/identity.ts";
 import type { DeliveryStats } from "../export/stats.ts";
-import type { LoadedScript } from "../script/load.ts";
+import type { ScriptFile } from "../script/read.ts";
 import { VERSION } from "../version.ts";
-import { CliError, EXIT } from "../cli/exit_codes.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
 import { stopText } from "./stop.ts";
-import {
-  attemptWrite,
-  prepareDir,
-  prepareFile,
-  refuseSamePath,
-  writeOutput,
-} from "../cli/paths.ts";
-import { HtmlRecording } from "../cli/html_output.ts";
+import { attemptWrite, prepareDir, prepareFile, refuseSamePath, writeOutput } from "./paths.ts";
+import { HtmlRecording } from "./html_output.ts";
 import type { TimeAnchor } from "./anchor.ts";
 import type { ReviewRun } from "./review.ts";
 import { deliverScores, heldBack } from "./scores.ts";
@@ -48,7 +42,7 @@ export interface ReplaySpec {
   /** The script files as given, in order. */
   files: string[];
   /** The scripts, validated. */
-  scripts: LoadedScript[];
+  scripts: ScriptFile[];
   /** The review layer, read and checked. */
   review: ReviewRun;
   target: Target;

@@ -27,12 +27,12 @@ import {
   type ReviewSource,
 } from "../plan/review_select.ts";
 import { formatReview, type ReviewMix, type RunReview } from "../report/review_report.ts";
-import { parseYaml, readInputText } from "../script/load.ts";
-import type { LoadedScript } from "../script/load.ts";
+import { parseYaml, readInputText } from "../script/yaml.ts";
+import type { ScriptFile } from "../script/read.ts";
 import { Review, reviewContext, reviewProblems } from "../script/schema_review.ts";
 import { formatMs } from "../script/duration.ts";
-import { CliError, EXIT } from "../cli/exit_codes.ts";
-import type { Io } from "../cli/io.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
 import { apiFailure, type RunLangfuse } from "./langfuse_access.ts";
 
 /** A run's review layer, checked before anything is sent; `start` it with the run's seed. */
@@ -75,7 +75,7 @@ export interface ReviewSpec {
  * Throws ScriptError (exit 3) for a bad file and CliError 3 for conflicting sections.
  */
 export async function readReview(
-  scripts: readonly LoadedScript[],
+  scripts: readonly ScriptFile[],
   spec: ReviewSpec,
 ): Promise<ReviewRun> {
   let sources: ReviewSource[];
@@ -107,18 +107,18 @@ export interface ReviewDelivery {
   target: Target;
   /** The run's Langfuse access (one client for the run). */
   langfuse: RunLangfuse;
-  /** The score config ids the fixtures step resolved, by name. */
+  /** The score config ids the resources step resolved, by name. */
   configIds?: ReadonlyMap<string, string>;
 }
 
-/** The review-only score configs of a run, for the fixtures step to ensure before the first span. */
+/** The review-only score configs of a run, for the resources step to ensure before the first span. */
 export function reviewScoreConfigs(review: ReviewRun): ReviewScoreConfigSpec[] {
   return reviewConfigsOf(review.sources);
 }
 
 /**
  * Makes the run's declared queues exist before the first span: a queue needs no visibility,
- * only its score configs (`configIds`, from the fixtures step), so a queue Langfuse refuses (Cloud
+ * only its score configs (`configIds`, from the resources step), so a queue Langfuse refuses (Cloud
  * Hobby's one-queue cap, a validation error) stops the run with nothing sent instead of after
  * every span went out. Other targets, and runs declaring no queue, do nothing.
  */
@@ -192,7 +192,7 @@ export function reviewNotMade(target: Target, run: ReviewRun, reason: string): R
 
 /**
  * Makes the run's queues, items and comments exist in Langfuse. Other targets skip it, saying
- * why. `configIds` are the score config ids the fixtures step resolved, by name.
+ * why. `configIds` are the score config ids the resources step resolved, by name.
  */
 export async function deliverReview(
   run: ReviewRun,

@@ -1,5 +1,5 @@
 /**
- * Decides a run's identity and its run id (see `report/run_identity.ts` for what the identity
+ * Decides a run's identity and its run id (see `run_record/identity.ts` for what the identity
  * holds and why): hashes the scripts as validated, reduces the target to its kind, host and
  * protocol (never a key, a header or a path), and fingerprints the lot.
  */
@@ -11,8 +11,8 @@ import {
   identityText,
   type IdentityValue,
   type RunIdentity,
-} from "../report/run_identity.ts";
-import type { LoadedScript } from "../script/load.ts";
+} from "../run_record/identity.ts";
+import type { ScriptFile } from "../script/read.ts";
 
 /** What a run's identity is made of. */
 export interface IdentityInput {
@@ -20,7 +20,7 @@ export interface IdentityInput {
   command: string;
   seed: number;
   /** The scripts, in the order given. */
-  scripts: readonly LoadedScript[];
+  scripts: readonly ScriptFile[];
   /** The flags that shape the sessions, as resolved; absent ones left out. */
   shape: Record<string, IdentityValue | undefined>;
   target: Target;

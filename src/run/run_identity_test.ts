@@ -7,10 +7,10 @@ import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import type { ManifestSession, RunReport } from "../report/run_report.ts";
-import { captureIo } from "../testing/io.ts";
-import { langfuseEnv } from "../testing/langfuse.ts";
-import { withFakeLangfuse } from "../testing/servers.ts";
-import { runTask } from "../testing/tasks.ts";
+import { captureIo } from "../../testing/io.ts";
+import { langfuseEnv } from "../../testing/langfuse.ts";
+import { withFakeLangfuse } from "../../testing/servers.ts";
+import { runTask } from "../../testing/tasks.ts";
 
 const SCRIPT = "conversations/order-status.yaml";
 const AT = "2026-11-20T14:00:00Z";

@@ -4,13 +4,13 @@
  * its scores and review layer settled after the last.
  */
 import type { Target } from "../export/target.ts";
-import type { IdentityValue, RunIdentity } from "../report/run_identity.ts";
+import type { IdentityValue, RunIdentity } from "../run_record/identity.ts";
 import { configIdsOf } from "../report/review_report.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
-import type { LoadedScript } from "../script/load.ts";
-import type { Io } from "../cli/io.ts";
+import type { ScriptFile } from "../script/read.ts";
+import type { Io } from "./io.ts";
 import { resolveAnchor, type TimeAnchor } from "./anchor.ts";
-import { type PreparedFixtures, prepareFixtures } from "./fixtures.ts";
+import { type PreparedResources, prepareResources } from "./resources.ts";
 import type { RunLangfuse } from "./langfuse_access.ts";
 import {
   deliverReview,
@@ -31,7 +31,7 @@ export interface IdentitySpec {
   seeded: boolean;
   /** The script files as given, and the scripts. */
   files: string[];
-  scripts: readonly LoadedScript[];
+  scripts: readonly ScriptFile[];
   /** The flags that shape the sessions, as resolved. */
   shape: Record<string, IdentityValue | undefined>;
   target: Target;
@@ -82,7 +82,7 @@ export interface RunPlace {
 
 /** What was made sure of before the first span. */
 export interface Prepared {
-  fixtures: PreparedFixtures;
+  fixtures: PreparedResources;
   /** The score config ids by name, for the review layer. */
   configIds?: ReadonlyMap<string, string>;
 }
@@ -93,10 +93,10 @@ export interface Prepared {
  * one is refused: nothing has been sent then.
  */
 export async function prepareRun(
-  scripts: readonly LoadedScript[],
+  scripts: readonly ScriptFile[],
   { target, langfuse, review }: RunPlace,
 ): Promise<Prepared> {
-  const fixtures = await prepareFixtures(scripts, {
+  const fixtures = await prepareResources(scripts, {
     target,
     langfuse,
     reviewConfigs: reviewScoreConfigs(review),

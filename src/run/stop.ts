@@ -2,7 +2,7 @@
  * How a stopped run ends: each stop signal's exit code (128 + n) and the words a report uses for
  * it. The command line catches the signals (`cli/interrupt.ts`); the run only names them.
  */
-import { EXIT } from "../cli/exit_codes.ts";
+import { EXIT } from "./exit_codes.ts";
 
 /** The signals that stop a run. */
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";

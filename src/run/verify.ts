@@ -9,8 +9,8 @@ import type { ManifestSession } from "../report/run_report.ts";
 import { formatMs } from "../script/duration.ts";
 import { openRunFile, type RunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
 import type { ScoreCheck, TraceCheck, VerifyResult } from "../langfuse/verify.ts";
-import { formatFixtureChecks } from "../langfuse/verify_fixtures.ts";
-import type { RunFixtures } from "../plan/fixtures.ts";
+import { formatResourceChecks } from "../langfuse/verify_resources.ts";
+import type { RunResources } from "../plan/resources.ts";
 import {
   DEFAULT_READS_PER_SECOND,
   DEFAULT_VERIFY_TIMEOUT_MS,
@@ -20,8 +20,8 @@ import {
 import { formatReviewVerify, verifyReview } from "../langfuse/verify_review.ts";
 import { reviewOfSessions, type RunReview } from "../report/review_report.ts";
 import { ReadProgress } from "../langfuse/read_progress.ts";
-import { CliError, EXIT } from "../cli/exit_codes.ts";
-import type { Io } from "../cli/io.ts";
+import { CliError, EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
 import { apiFailure, RunLangfuse } from "./langfuse_access.ts";
 
 /** Most rows listed in full; longer runs list only the problems unless --all is given. */
@@ -36,7 +36,7 @@ export interface VerifyInput {
   /** The run's queues, items and comments, checked after the traces and scores. */
   review?: RunReview;
   /** The manifest's fixtures: checked to exist, and the links the generations should have. */
-  fixtures?: RunFixtures;
+  fixtures?: RunResources;
 }
 
 /** Options for {@link runVerify}. */
@@ -156,8 +156,8 @@ export function formatVerify(
       ),
     );
   }
-  const fixtureLines = formatFixtureChecks(result.fixtures ?? [], full);
-  lines.push(...fixtureLines);
+  const resourceLines = formatResourceChecks(result.fixtures ?? [], full);
+  lines.push(...resourceLines);
   if (!full && traces.length + scores.length < s.traces + s.scores) {
     lines.push(`  (matched rows not listed; --all lists them)`);
   }
@@ -197,9 +197,9 @@ function summaryLine(result: VerifyResult, outcome: VerifyRunResult): string {
   if (s.sameRunExtras > 0) parts.push(`${s.sameRunExtras} extra traces of this run`);
   const badScores = s.scores - s.scoresMatched;
   if (badScores > 0) parts.push(`${badScores} of ${s.scores} scores missing or wrong`);
-  const badFixtures = (s.fixtures ?? 0) - (s.fixturesMatched ?? 0);
-  if (badFixtures > 0) {
-    parts.push(`${badFixtures} of ${s.fixtures} prompts and score configs missing or wrong`);
+  const badResources = (s.fixtures ?? 0) - (s.fixturesMatched ?? 0);
+  if (badResources > 0) {
+    parts.push(`${badResources} of ${s.fixtures} prompts and score configs missing or wrong`);
   }
   return `Verification failed: ${parts.join(", ")} (${reads}${
     outcome.timedOut ? ", timed out" : ""

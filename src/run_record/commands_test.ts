@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTask } from "../testing/tasks.ts";
-import { exampleLoadReport, V1, v1Json } from "../testing/run_record.ts";
+import { startTask } from "../../testing/tasks.ts";
+import { exampleLoadReport, V1, v1Json } from "../../testing/run_record.ts";
 import { readRunRecord } from "./read.ts";
 import { openRunFile, runSessions } from "./run_file.ts";
 

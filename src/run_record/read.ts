@@ -13,7 +13,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { z } from "zod";
-import { fsReason } from "../report/fs_reason.ts";
+import { fsReason } from "../text/fs_reason.ts";
 import { formatPath } from "../script/errors.ts";
 import { readTextFile, TextFileError } from "../script/text_file.ts";
 import {

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { V1, v1Json, v1Text } from "../testing/run_record.ts";
+import { V1, v1Json, v1Text } from "../../testing/run_record.ts";
 import { parseRunRecord, parseSessionLine, readSessionsFile, RunRecordError } from "./read.ts";
 import type { ManifestSession } from "./schema.ts";
 import { fileURLToPath } from "node:url";
-import { V1_DIR } from "../testing/run_record.ts";
+import { V1_DIR } from "../../testing/run_record.ts";
 
 const NEWER = "record version 3 is newer than this session-replay reads (up to 2); " +
   "read it with the session-replay that wrote it, or a newer one";

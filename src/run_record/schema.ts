@@ -12,11 +12,11 @@
  */
 import { z } from "zod";
 import type { PlantedFinding, ScorePlan } from "../plan/types.ts";
-import type { RunFixtures as PlannedResources } from "../plan/fixtures.ts";
+import type { RunResources as PlannedResources } from "../plan/resources.ts";
 import type { HistogramState } from "../plan/stats.ts";
 import type { ThresholdCheck } from "../plan/thresholds.ts";
-import type { PopulationShape as PopulationShapeOf } from "../report/population.ts";
-import type { IdentityValue as IdentityValueOf, RunIdentity } from "../report/run_identity.ts";
+import type { PopulationShape as PopulationShapeOf } from "../plan/population.ts";
+import type { IdentityValue as IdentityValueOf, RunIdentity } from "./identity.ts";
 
 /** The record version this code writes, and the newest it reads. */
 export const RECORD_VERSION = 2;
@@ -92,7 +92,7 @@ const IdentityValue: z.ZodType<IdentityValueOf> = z.lazy(() =>
   ])
 );
 
-/** What a run is (see `report/run_identity.ts`). */
+/** What a run is (see `run_record/identity.ts`). */
 export const Identity = z.object({
   fingerprint: z.string(),
   command: z.string(),
@@ -225,7 +225,7 @@ export const RunReport = z.object({
   stopped: z.string().optional(),
 });
 
-/** The population shape of a load run (see `report/population.ts`). */
+/** The population shape of a load run (see `plan/population.ts`). */
 export const PopulationShape = z.object({
   sessions: z.number(),
   sessionsPerScript: counts,

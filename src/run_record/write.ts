@@ -1,7 +1,7 @@
 /**
  * Writes the run record at {@link RECORD_VERSION}: a manifest's or load report's text (pretty
  * JSON, the run's secrets removed: the file leaves the process) and a sessions file's lines.
- * A sessions file is written a line at a time as the run goes (`report/lines_file.ts`, with
+ * A sessions file is written a line at a time as the run goes (`run_record/lines_file.ts`, with
  * each line redacted by `redactorFor`), never held whole: a worker thread makes the lines.
  *
  * @example
@@ -12,7 +12,7 @@
  * file.close();
  * ```
  */
-import { redactorFor } from "../report/redact.ts";
+import { redactorFor } from "../http/redact.ts";
 import {
   type LoadReport,
   type ManifestSession,

@@ -6,7 +6,7 @@
  * for one span attribute.
  */
 import { type Document, isMap, isPair, isScalar, isSeq, Scalar } from "yaml";
-import { formatBytes } from "../report/bytes.ts";
+import { formatBytes } from "../text/bytes.ts";
 import { parseIdFormat } from "./privacy.ts";
 import type { ScriptInput } from "./schema.ts";
 

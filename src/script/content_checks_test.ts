@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadScriptFile, parseScript } from "./load.ts";
+import { parseScript, readScriptFile } from "./read.ts";
 import { ScriptError } from "./errors.ts";
 import type { StepInput } from "./schema.ts";
 
@@ -96,7 +96,7 @@ function* allSteps(steps: StepInput[]): Generator<StepInput> {
 
 test("in the shipped scripts every guardrail checks the whole text the user typed", async () => {
   for (const name of ["order-status", "refund", "handoff"]) {
-    const { script } = await loadScriptFile(`conversations/${name}.yaml`);
+    const { script } = await readScriptFile(`conversations/${name}.yaml`);
     for (const [t, turn] of script.turns.entries()) {
       const guardrails = [...allSteps(turn.steps)].filter((step) => step.type === "guardrail");
       assert.equal(guardrails.length, 1, `${name} turn ${t}`);

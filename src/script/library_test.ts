@@ -16,8 +16,8 @@ import { Rng } from "../plan/random.ts";
 import { realismStats } from "../plan/realism_stats.ts";
 import type { Json, ObservationPlan, SessionPlan } from "../plan/types.ts";
 import { defaultPoolSize } from "../plan/users.ts";
-import { captureIo } from "../testing/io.ts";
-import { loadScriptFile } from "./load.ts";
+import { captureIo } from "../../testing/io.ts";
+import { readScriptFile } from "./read.ts";
 
 const LIBRARY = [
   "coding-agent",
@@ -41,7 +41,7 @@ for (const file of LIBRARY) {
 
 test("a seeded 100-session load of each library script varies what users say, fails at a few percent and shows every failure", async () => {
   for (const file of LIBRARY) {
-    const loaded = await loadScriptFile(file);
+    const loaded = await readScriptFile(file);
     const factory = new SessionFactory([loaded], {
       seed: 3,
       users: defaultPoolSize({ sessions: 100 }),

@@ -7,7 +7,7 @@ import {
   parseIdFormat,
   type PersonalDataKind,
 } from "./privacy.ts";
-import { parseScript } from "./load.ts";
+import { parseScript } from "./read.ts";
 import { ScriptError } from "./errors.ts";
 
 test("pseudonymous ids and generated formats are accepted", () => {

@@ -4,8 +4,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ScriptError } from "./errors.ts";
-import { loadScriptFile } from "./load.ts";
-import { oneTurnScript, scriptErrors, scriptProblems } from "../testing/scripts.ts";
+import { readScriptFile } from "./read.ts";
+import { oneTurnScript, scriptErrors, scriptProblems } from "../../testing/scripts.ts";
 
 const PROMPTS = `prompts:
   - name: answer
@@ -90,7 +90,7 @@ test("the link checks read a prompts file too, and point into the script", async
   const text = script("prompt: router\nmessages: [{ role: system, content: Classify. }]")
     .replace(/prompts:\n(?: .*\n)+(?=turns:)/, "prompts: prompts.yaml\n");
   await writeFile(join(dir, "x.yaml"), text);
-  await assert.rejects(loadScriptFile(join(dir, "x.yaml")), (error: Error) => {
+  await assert.rejects(readScriptFile(join(dir, "x.yaml")), (error: Error) => {
     assert.ok(error instanceof ScriptError);
     assert.deepEqual(error.problems.map((p) => `${p.line}:${p.column} ${p.field}`), [
       "15:17 turns[0].steps[0].prompt",

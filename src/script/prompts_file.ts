@@ -7,7 +7,7 @@ import { parseYaml, readInputText } from "./yaml.ts";
 import { type PromptDeclarationInput, PromptsFile } from "./schema_prompts.ts";
 
 /** The prompts of the file `path` names, relative to `scriptFile`; throws ScriptError. */
-export async function loadPromptsFile(
+export async function readPromptsFile(
   path: string,
   scriptFile: string,
 ): Promise<{ file: string; prompts: PromptDeclarationInput[] }> {

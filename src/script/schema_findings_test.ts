@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseScript } from "./load.ts";
-import { scriptErrors } from "../testing/scripts.ts";
+import { parseScript } from "./read.ts";
+import { scriptErrors } from "../../testing/scripts.ts";
 
 const HEAD = `name: demo
 session: { id: conv_82d9535867844b4c8cdff }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { oneTurnScript, scriptProblems } from "../testing/scripts.ts";
-import { parseScript } from "./load.ts";
+import { oneTurnScript, scriptProblems } from "../../testing/scripts.ts";
+import { parseScript } from "./read.ts";
 
 /** A script whose one generation has `messages` (YAML lines, indented under `messages:`). */
 function script(messages: string): string {

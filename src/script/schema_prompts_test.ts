@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { loadScriptFile, parseScript } from "./load.ts";
+import { parseScript, readScriptFile } from "./read.ts";
 import { ScriptError } from "./errors.ts";
 
 const HEAD = `name: demo
@@ -135,14 +135,14 @@ test("prompts: may name a YAML file beside the script; its problems carry its ow
     join(dir, "ok.yaml"),
     HEAD + "prompts: shared.yaml\n" + turn("router", { variables: "{ q: Where is my order? }" }),
   );
-  const loaded = await loadScriptFile(join(dir, "ok.yaml"));
+  const loaded = await readScriptFile(join(dir, "ok.yaml"));
   assert.equal(loaded.promptsFile, join(dir, "shared.yaml"));
   assert.ok(Array.isArray(loaded.script.prompts));
   assert.equal(loaded.script.prompts[0].name, "router");
 
   await writeFile(join(dir, "bad.yaml"), "prompts:\n  - { name: router, type: chat, prompt: x }\n");
   await writeFile(join(dir, "uses-bad.yaml"), HEAD + "prompts: bad.yaml\n" + turn("router"));
-  await assert.rejects(loadScriptFile(join(dir, "uses-bad.yaml")), (error: Error) => {
+  await assert.rejects(readScriptFile(join(dir, "uses-bad.yaml")), (error: Error) => {
     assert.ok(error instanceof ScriptError);
     assert.equal(error.file, join(dir, "bad.yaml"));
     assert.match(error.message, /bad\.yaml:2:\d+: prompts\[0\]\.prompt must be a list of messages/);
@@ -150,7 +150,7 @@ test("prompts: may name a YAML file beside the script; its problems carry its ow
   });
 
   await writeFile(join(dir, "undeclared.yaml"), HEAD + "prompts: shared.yaml\n" + turn("answer"));
-  await assert.rejects(loadScriptFile(join(dir, "undeclared.yaml")), (error: Error) => {
+  await assert.rejects(readScriptFile(join(dir, "undeclared.yaml")), (error: Error) => {
     assert.ok(error instanceof ScriptError);
     assert.match(
       error.message,

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
-import { captureIo } from "../testing/io.ts";
+import { captureIo } from "../../testing/io.ts";
 import { ScriptError } from "./errors.ts";
-import { loadScriptFile, parseScript } from "./load.ts";
+import { parseScript, readScriptFile } from "./read.ts";
 
 const ORDER_STATUS = "conversations/order-status.yaml";
 
@@ -29,7 +29,7 @@ function problems(text: string): string {
 
 describe("the review section", () => {
   it("of order-status declares one queue of escalated sessions and a team lead's comment", async () => {
-    const { script } = await loadScriptFile(ORDER_STATUS);
+    const { script } = await readScriptFile(ORDER_STATUS);
     assert.deepEqual(script.review?.queues?.map((q) => [q.name, q.objectType, q.scoreConfigs]), [
       ["order-status-escalations", "SESSION", ["resolution", "escalation_justified"]],
     ]);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { oneTurnScript, scriptProblems } from "../testing/scripts.ts";
+import { oneTurnScript, scriptProblems } from "../../testing/scripts.ts";
 
 /** The problems of a one-step script (block mapping fields), as `field message`. */
 function problems(fields: string): string[] {

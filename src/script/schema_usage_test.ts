@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { oneTurnScript, scriptProblems } from "../testing/scripts.ts";
+import { oneTurnScript, scriptProblems } from "../../testing/scripts.ts";
 
 /** The problems of a script whose one step is `step` (flow mapping fields), as `column field message` (all on line 11). */
 function problems(step: string): string[] {

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXIT } from "../cli/exit_codes.ts";
+import { EXIT } from "../run/exit_codes.ts";
 import { main } from "../main.ts";
-import { captureIo } from "../testing/io.ts";
-import { parseScript } from "./load.ts";
-import { scriptProblems } from "../testing/scripts.ts";
+import { captureIo } from "../../testing/io.ts";
+import { parseScript } from "./read.ts";
+import { scriptProblems } from "../../testing/scripts.ts";
 import { reviewContext, reviewProblems } from "./schema_review.ts";
 import { declaredVocabulary } from "./schema_vocabulary.ts";
 
