@@ -11,7 +11,6 @@
  */
 import { dirname, join } from "node:path";
 import type { WeightedScript } from "../plan/instances.ts";
-import type { Threshold } from "../plan/thresholds.ts";
 import type { IdentityValue } from "../run_record/identity.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
@@ -22,13 +21,11 @@ import { redactorFor } from "../http/redact.ts";
 import { fsReason } from "../text/fs_reason.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
-import type { ScriptFile } from "../script/read.ts";
 import { startProgress } from "../load/progress.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import { startSessions } from "../load/workers.ts";
 import { systemClock } from "../load/clock.ts";
 import { DEFAULT_MAX_ALIVE } from "../load/live.ts";
-import type { Scale } from "./scale.ts";
 import {
   attemptWrite,
   closeLines,
@@ -43,52 +40,11 @@ import { AbortWatch } from "./abort_watch.ts";
 import type { RunDeps } from "./deps.ts";
 import type { RunLangfuse } from "./langfuse_access.ts";
 import { loadReportOf } from "./load_report.ts";
-import type { ReviewRun } from "./review.ts";
+import type { LoadSpec } from "./load_spec.ts";
+
+export type { LoadSpec } from "./load_spec.ts";
 import { deliverScores, heldBack, scoresNotSent } from "./scores.ts";
 import { decideRun, prepareRun, settleRun } from "./sequence.ts";
-
-/** What to load, as the command resolved it from flags and files. */
-export interface LoadSpec {
-  /** The script files as given, in order. */
-  files: string[];
-  /** The scripts, validated. */
-  scripts: ScriptFile[];
-  /** Each script's weight, by name, where --weight gave one. */
-  weights: ReadonlyMap<string, number>;
-  /** The review layer, read and checked. */
-  review: ReviewRun;
-  /** A real target (never the preview). */
-  target: Target;
-  seed: number;
-  /** Whether the seed was chosen (--seed): only then is an earlier anchor re-used. */
-  seeded: boolean;
-  /** Backfill or live; a backfill's `endMs` becomes the run's anchor. */
-  schedule: LoadSchedule;
-  /** `--at` of a backfill. */
-  at?: string;
-  /** The size of the user pool. */
-  users: number;
-  /** --shard and --workers. */
-  scale: Scale;
-  /** Worker threads asked for, and whether --workers gave them (then a lowering is said). */
-  workers: { asked: number; given: boolean };
-  /** Sessions sending at once (live). */
-  concurrency: number;
-  /** Where the sessions file and the default report go. */
-  outDir: string;
-  /** `--report`: the report's path; default beside the sessions file. */
-  reportPath?: string;
-  /** Where the HTML report goes; undefined: none. */
-  html?: string;
-  /** Spans a request and requests in flight; default the pipeline's. */
-  pipeline: { maxBatchSpans?: number; maxInFlight?: number };
-  /** The failure, drop and rate budgets (--max-failed, --max-dropped, --min-rate). */
-  budgets: { maxFailed: number; maxDropped: number; minRate?: number };
-  /** The --threshold expressions (and the profile's). */
-  thresholds: Threshold[];
-  /** --abort-on-fail: judge the thresholds while the run goes, after `delayMs`. */
-  abort?: { delayMs: number };
-}
 
 /** What a load did: the report and the facts its text and exit code come from. */
 export interface LoadOutcome {

@@ -21,7 +21,7 @@ import { describeShard } from "./scale.ts";
 import { type StopSignal, stopText } from "./stop.ts";
 import { AbortWatch } from "./abort_watch.ts";
 import type { TimeAnchor } from "./anchor.ts";
-import type { LoadSpec } from "./load.ts";
+import type { LoadSpec } from "./load_spec.ts";
 
 /** What the run did, beside its spec. */
 export interface LoadFacts {
