@@ -103,10 +103,10 @@ test("no form of a key or header value appears in output or files when the targe
       langfuse.err(),
     );
     // With them, the first fixture request meets the echo: refused, redacted, nothing sent.
-    const fixtures = captureIo(env);
+    const resources = captureIo(env);
     const withResources = ["replay", "conversations/order-status.yaml", "--no-manifest"];
-    assert.equal(await main([...withResources, "--allow-production"], fixtures.io), 6);
-    assert.match(fixtures.err(), /Fixtures: prompt "intent-router".*\[redacted\]/s);
+    assert.equal(await main([...withResources, "--allow-production"], resources.io), 6);
+    assert.match(resources.err(), /Resources: prompt "intent-router".*\[redacted\]/s);
     const otlp = captureIo(env);
     assert.equal(await main([...replay, "--target", "otlp"], otlp.io), 4, otlp.err());
     const load = captureIo(env);
@@ -127,7 +127,7 @@ test("no form of a key or header value appears in output or files when the targe
 
     assert.ok(received() >= 4, "every command reached the echoing server");
     const all = (await everything(langfuse, dir)) + guarded.err() + guarded.out() + otlp.err() +
-      fixtures.err() + fixtures.out() +
+      resources.err() + resources.out() +
       otlp.out() + load.err() +
       load.out() + load.progress() + verify.err() + verify.out();
     assert.match(all, /\[redacted\]/, "the echoed headers arrived, redacted");

@@ -80,7 +80,7 @@ export async function loadCommand(
   const failed = !report.thresholds.met || report.stopped !== undefined ||
     outcome.unwritten.length > 0;
   (failed ? io.err : io.out)(formatLoadReport(report, outcome.reportPath));
-  if (outcome.fixturesNote) io.out(outcome.fixturesNote);
+  if (outcome.resourcesNote) io.out(outcome.resourcesNote);
   if (outcome.reviewText) {
     (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
   }

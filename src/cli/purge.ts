@@ -386,11 +386,11 @@ async function checkLeftFile(runPath: string): Promise<void> {
 }
 
 /** The `keep` line for a run's prompts and score configs, which purge never deletes. */
-function keptResources(fixtures: RunResources | undefined): string[] {
-  if (!fixtures || fixtures.prompts.length + fixtures.scoreConfigs.length === 0) return [];
+function keptResources(resources: RunResources | undefined): string[] {
+  if (!resources || resources.prompts.length + resources.scoreConfigs.length === 0) return [];
   return [
-    `  keep      ${count(fixtures.prompts.length, "prompt version")} and ` +
-    `${count(fixtures.scoreConfigs.length, "score config")}: shared with other runs ` +
+    `  keep      ${count(resources.prompts.length, "prompt version")} and ` +
+    `${count(resources.scoreConfigs.length, "score config")}: shared with other runs ` +
     "(Langfuse has no delete for score configs)",
   ];
 }

@@ -162,7 +162,7 @@ function show(
   if (outcome.preview && !quiet) io.out(renderPreview(outcome.preview, { color: io.color }));
   const failed = !outcome.delivered || outcome.unwritten.length > 0;
   if (!quiet || failed) (failed ? io.err : io.out)(formatSummary(report, outcome.manifestPath));
-  if (outcome.fixturesNote && !quiet) io.out(outcome.fixturesNote);
+  if (outcome.resourcesNote && !quiet) io.out(outcome.resourcesNote);
   if (outcome.reviewText && (!quiet || reviewFailures(report.review) > 0)) {
     (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
   }

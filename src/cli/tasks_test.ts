@@ -58,7 +58,7 @@ function cases(dir: string, fake: FakeLangfuse): TaskCase[] {
     },
     {
       task: "replay",
-      what: "to Langfuse with fixtures, review layer and --verify",
+      what: "to Langfuse with resources, review layer and --verify",
       args: [
         "conversations/order-status.yaml",
         "--seed",

@@ -105,7 +105,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       runId: run.runId,
       sessions,
       sentTo: run.target.url,
-      ...(run.resources ? { fixtures: run.resources } : {}),
+      ...(run.resources ? { resources: run.resources } : {}),
       ...(run.review ? { review: run.review } : {}),
     },
     io,

@@ -125,8 +125,8 @@ export interface VerifySummary {
   scores: number;
   scoresMatched: number;
   /** The manifest's prompt versions and score configs checked, and how many matched. */
-  fixtures?: number;
-  fixturesMatched?: number;
+  resources?: number;
+  resourcesMatched?: number;
 }
 
 /** The comparison of a run with what Langfuse holds. */
@@ -137,7 +137,7 @@ export interface VerifyResult {
   extras: ExtraTrace[];
   scores: ScoreCheck[];
   /** The manifest's prompt versions and score configs (`verify_resources.ts`). */
-  fixtures?: ResourceCheck[];
+  resources?: ResourceCheck[];
   summary: VerifySummary;
 }
 

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * const { fixtures, links } = await ensureResources(client, resourceNeeds(scripts));
+ * const { resources, links } = await ensureResources(client, resourceNeeds(scripts));
  * const linked = plans.map((plan) => linkSession(plan, links));
  * ```
  */
@@ -49,7 +49,7 @@ export class ResourceError extends Error {
 /** What {@link ensureResources} made sure of. */
 export interface EnsuredResources {
   /** For the manifest: every prompt version and config the run uses, and whether it was created. */
-  fixtures: RunResources;
+  resources: RunResources;
   /** For the plans: declared prompt name -> version, score name -> config id. */
   links: ResourceLinks;
 }
@@ -122,7 +122,7 @@ export async function ensureResources(
     }
   }
   return {
-    fixtures: { prompts, scoreConfigs },
+    resources: { prompts, scoreConfigs },
     links: { prompts: promptLinks, scoreConfigs: configLinks },
   };
 }

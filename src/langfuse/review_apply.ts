@@ -100,7 +100,7 @@ export async function createQueue(
       const id = configIds?.get(name) ?? configIdByName(await lookup(), name);
       if (id === undefined) {
         throw refused(
-          `score config "${name}" does not exist in the project (the fixtures step creates it ` +
+          `score config "${name}" does not exist in the project (the resources step creates it ` +
             "before the first span)",
         );
       }

@@ -54,7 +54,7 @@ export interface CompareOptions {
   /** This run's ids; default every `run_id` in the expected metadata. */
   runIds?: readonly string[];
   /** The run's resources: the prompt ids its generations should be linked to. */
-  fixtures?: RunResources;
+  resources?: RunResources;
 }
 
 /** Compares the expected sessions with what was found. */
@@ -81,7 +81,7 @@ export function compareRun(
       if (!got) return { ...base, status: "missing", diffs: [] };
       const diffs = [
         ...compareTrace(session, trace, got),
-        ...promptLinkDiffs(trace, got, options.fixtures),
+        ...promptLinkDiffs(trace, got, options.resources),
       ];
       return { ...base, status: diffs.length === 0 ? "matched" : "differs", diffs };
     })

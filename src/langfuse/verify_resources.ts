@@ -20,7 +20,7 @@ import { phaseOf, type ReadProgress } from "./read_progress.ts";
 export function promptLinkDiffs(
   trace: ManifestTrace,
   got: FoundTrace,
-  fixtures?: RunResources,
+  resources?: RunResources,
 ): FieldDiff[] {
   if (!trace.prompts || got.observations === undefined) return [];
   const diffs: FieldDiff[] = [];
@@ -28,7 +28,7 @@ export function promptLinkDiffs(
     const obs = got.observations.find((o) => o.id === link.spanId);
     // A missing observation already shows in the counts by type.
     if (obs === undefined) continue;
-    const id = fixtures?.prompts.find((p) => p.name === link.name && p.version === link.version)
+    const id = resources?.prompts.find((p) => p.name === link.name && p.version === link.version)
       ?.id;
     const linked = obs.promptId !== undefined && (id === undefined || obs.promptId === id);
     if (linked && obs.promptName === link.name && obs.promptVersion === link.version) continue;
@@ -58,12 +58,12 @@ export function scoreConfigDiffs(score: ManifestScore, got: FoundScore): FieldDi
 /** Reads the manifest's prompt versions (one GET each) and score configs (one listing). */
 export async function checkResources(
   client: Pick<ResourceClient, "getPrompt" | "allScoreConfigs">,
-  fixtures: RunResources,
+  resources: RunResources,
   progress?: ReadProgress,
 ): Promise<ResourceCheck[]> {
   const checks: ResourceCheck[] = [];
-  const phase = phaseOf(progress, "prompts", fixtures.prompts.length);
-  for (const [i, prompt] of fixtures.prompts.entries()) {
+  const phase = phaseOf(progress, "prompts", resources.prompts.length);
+  for (const [i, prompt] of resources.prompts.entries()) {
     const found = await client.getPrompt(prompt.name, { version: prompt.version });
     phase.at(i + 1);
     const base = {
@@ -81,9 +81,9 @@ export async function checkResources(
     } else checks.push({ ...base, status: "matched", diffs: [] });
   }
   phase.end();
-  if (fixtures.scoreConfigs.length > 0) {
+  if (resources.scoreConfigs.length > 0) {
     const configs = await client.allScoreConfigs();
-    for (const config of fixtures.scoreConfigs) {
+    for (const config of resources.scoreConfigs) {
       const found = configs.find((c) => c.id === config.id);
       const base = { kind: "score config" as const, name: config.name, id: config.id };
       if (found === undefined) {
@@ -119,8 +119,8 @@ export function withResourceChecks(
   return {
     ...result,
     ok: result.ok && matched === checks.length,
-    fixtures: [...checks],
-    summary: { ...result.summary, fixtures: checks.length, fixturesMatched: matched },
+    resources: [...checks],
+    summary: { ...result.summary, resources: checks.length, resourcesMatched: matched },
   };
 }
 

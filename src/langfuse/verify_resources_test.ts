@@ -90,7 +90,7 @@ test("a generation read back linked to the resolved prompt version, and a score 
   const result = compareRun(
     [session],
     found({ promptId: "p-3", promptName: "router", promptVersion: 3 }, "cfg-1"),
-    { fixtures: FIXTURES },
+    { resources: FIXTURES },
   );
   assert.deepEqual(result.traces[0].diffs, []);
   assert.equal(result.ok, true, JSON.stringify(result.scores));
@@ -101,7 +101,7 @@ test("a generation Langfuse kept unlinked (empty prompt id) is a difference nami
   const result = compareRun(
     [session],
     found({ promptId: "", promptName: "router", promptVersion: 3 }, "cfg-1"),
-    { fixtures: FIXTURES },
+    { resources: FIXTURES },
   );
   assert.equal(result.ok, false);
   assert.deepEqual(result.traces[0].diffs, [{
@@ -115,7 +115,7 @@ test("a score read back without its config is a difference", () => {
   const result = compareRun(
     [session],
     found({ promptId: "p-3", promptName: "router", promptVersion: 3 }),
-    { fixtures: FIXTURES },
+    { resources: FIXTURES },
   );
   assert.equal(result.ok, false);
   assert.deepEqual(result.scores[0].diffs, [{
@@ -129,7 +129,7 @@ test("a fixture that is gone or archived fails the verification", () => {
   const base = compareRun(
     [session],
     found({ promptId: "p-3", promptName: "router", promptVersion: 3 }, "cfg-1"),
-    { fixtures: FIXTURES },
+    { resources: FIXTURES },
   );
   const result = withResourceChecks(base, [
     { kind: "prompt", name: "router v3", id: "p-3", status: "matched", diffs: [] },
@@ -142,6 +142,6 @@ test("a fixture that is gone or archived fails the verification", () => {
     },
   ]);
   assert.equal(result.ok, false);
-  assert.equal(result.summary.fixtures, 2);
-  assert.equal(result.summary.fixturesMatched, 1);
+  assert.equal(result.summary.resources, 2);
+  assert.equal(result.summary.resourcesMatched, 1);
 });

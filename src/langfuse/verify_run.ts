@@ -60,8 +60,8 @@ export interface VerifyRunOptions {
   observations?: boolean;
   /** This run's ids, for telling its extra traces from other runs'; default from metadata. */
   runIds?: readonly string[];
-  /** The run's resources (manifest `fixtures`): checked once, and the links expected. */
-  fixtures?: RunResources;
+  /** The run's resources (manifest `resources`): checked once, and the links expected. */
+  resources?: RunResources;
   /** Called after each comparison that did not match everything yet, and after the last. */
   progress?: (progress: VerifyProgress) => void;
   /** Progress of long read phases (resources, sessions, scores); default none. */
@@ -108,8 +108,8 @@ export async function verifyRun(
   const started = now();
   const generation = options.generation ?? await client.detectGeneration();
   const reader = new Reader(client, generation, options.observations ?? true, options.pageSize);
-  const resourceChecks = options.fixtures
-    ? await checkResources(client, options.fixtures, options.reads)
+  const resourceChecks = options.resources
+    ? await checkResources(client, options.resources, options.reads)
     : [];
 
   const found = new Map<string, FoundSession>();
@@ -137,7 +137,7 @@ export async function verifyRun(
       scores: [...foundScores.values()],
     }, {
       ...(options.runIds ? { runIds: options.runIds } : {}),
-      ...(options.fixtures ? { fixtures: options.fixtures } : {}),
+      ...(options.resources ? { resources: options.resources } : {}),
     });
     // Resources do not change by waiting: polling goes on only for what is being ingested.
     const result = withResourceChecks(compared, resourceChecks);

@@ -42,7 +42,7 @@ export interface PopulationOptions {
   /** The most sessions one user has in any 24 hours; default 12. */
   maxSessionsPerDay?: number;
   /** Resolved prompt versions and score configs the plans link to; default none. */
-  fixtures?: ResourceLinks;
+  resources?: ResourceLinks;
 }
 
 /**
@@ -94,7 +94,7 @@ export class SessionFactory {
     this.#seed = options.seed;
     this.#outlierRate = options.outlierRate ?? DEFAULT_OUTLIER_RATE;
     this.#runId = options.runId;
-    this.#links = options.fixtures ?? NO_LINKS;
+    this.#links = options.resources ?? NO_LINKS;
     this.#pool = new UserPool(options.users, new Rng(options.seed, "users"), {
       format: inferIdFormat(scripts[0].script.user.id),
       skew: options.skew ?? 0.8,

@@ -30,7 +30,7 @@ import { scoreValues } from "../script/schema_score_configs.ts";
 import { formatPath } from "../script/errors.ts";
 import type { Json, ObservationPlan, SessionPlan } from "./types.ts";
 
-/** What the manifest records of a run's resources (`RunReport.fixtures`, load report too). */
+/** What the manifest records of a run's resources (`RunReport.resources`, load report too). */
 export interface RunResources {
   prompts: { name: string; version: number; id: string; labels: string[]; created: boolean }[];
   scoreConfigs: { name: string; id: string; dataType: string; created: boolean }[];

@@ -264,7 +264,7 @@ describe("review selection", () => {
     );
   });
 
-  it("answers the review-only score configs once each, for the fixtures step to create", () => {
+  it("answers the review-only score configs once each, for the resources step to create", () => {
     const review: ReviewInput = {
       scoreConfigs: [{
         name: "escalation_justified",

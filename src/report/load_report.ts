@@ -112,7 +112,7 @@ export function formatLoadReport(
     formatShape(report.population),
   ];
   if (report.arrivals) lines.push(...formatArrivals(report.arrivals));
-  if (report.resources) lines.push(formatResources(report.resources, "  fixtures   "));
+  if (report.resources) lines.push(formatResources(report.resources, "  resources  "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores     "));
   }

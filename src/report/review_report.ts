@@ -55,9 +55,9 @@ export function reviewFailures(review: RunReview | undefined): number {
 
 /** Score config ids by name from the manifest's `resources`, for the queues to name. */
 export function configIdsOf(
-  fixtures: { scoreConfigs: { name: string; id: string }[] } | undefined,
+  resources: { scoreConfigs: { name: string; id: string }[] } | undefined,
 ): Map<string, string> {
-  return new Map((fixtures?.scoreConfigs ?? []).map((c) => [c.name, c.id]));
+  return new Map((resources?.scoreConfigs ?? []).map((c) => [c.name, c.id]));
 }
 
 /**

@@ -149,7 +149,7 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
       }`,
     );
   }
-  if (report.resources) lines.push(formatResources(report.resources, "  fixtures  "));
+  if (report.resources) lines.push(formatResources(report.resources, "  resources "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores    "));
   }
@@ -169,21 +169,23 @@ export function formatScores(scores: ScoreDelivery, prefix: string): string {
 }
 
 /** One line on the run's resources, e.g. `2 prompts (router v3, answer v12; 1 created), 1 score config (reused)`. */
-export function formatResources(fixtures: RunResources, prefix: string): string {
+export function formatResources(resources: RunResources, prefix: string): string {
   const created = (list: readonly { created: boolean }[]) => {
     const n = list.filter((item) => item.created).length;
     return n === 0 ? "reused" : n === list.length ? "created" : `${n} created`;
   };
   const parts: string[] = [];
-  if (fixtures.prompts.length > 0) {
-    const versions = fixtures.prompts.map((p) => `${p.name} v${p.version}`).join(", ");
+  if (resources.prompts.length > 0) {
+    const versions = resources.prompts.map((p) => `${p.name} v${p.version}`).join(", ");
     parts.push(
-      `${count(fixtures.prompts.length, "prompt")} (${versions}; ${created(fixtures.prompts)})`,
+      `${count(resources.prompts.length, "prompt")} (${versions}; ${created(resources.prompts)})`,
     );
   }
-  if (fixtures.scoreConfigs.length > 0) {
+  if (resources.scoreConfigs.length > 0) {
     parts.push(
-      `${count(fixtures.scoreConfigs.length, "score config")} (${created(fixtures.scoreConfigs)})`,
+      `${count(resources.scoreConfigs.length, "score config")} (${
+        created(resources.scoreConfigs)
+      })`,
     );
   }
   return `${prefix}${parts.join(", ") || "none needed"}`;

@@ -55,7 +55,7 @@ export interface LoadOutcome {
   /** Files that could not be written, each with why (the run was sent all the same). */
   unwritten: string[];
   /** Why the generations of a non-Langfuse target are not linked to their prompts. */
-  fixturesNote?: string;
+  resourcesNote?: string;
   /** What became of the review layer, for the summary; empty when the run declares none. */
   reviewText: string;
   /** The internal error a worker ended with, when one did. */
@@ -116,7 +116,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   // Prompts and score configs exist before the first span; the plans link to them.
   const place = { target, langfuse, review };
   const prepared = await prepareRun(scripts, place);
-  const { fixtures } = prepared;
+  const { resources } = prepared;
   // Files leave the process too: the run's secrets are removed from every line written.
   const clean = redactorFor(io.env);
   const sessionsOut = openLines(sessionsFile, "--out-dir");
@@ -145,7 +145,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   }));
   const running = startSessions({
     scripts: weighted,
-    population: { seed, users, runId, fixtures: fixtures.links },
+    population: { seed, users, runId, resources: resources.links },
     target,
     schedule,
     seed,
@@ -222,7 +222,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     finishedMs: io.now(),
     workers,
     sessionsFile,
-    ...(fixtures.fixtures ? { fixtures: fixtures.fixtures } : {}),
+    ...(resources.resources ? { resources: resources.resources } : {}),
     scores,
     ...(reviewed.review ? { review: reviewed.review } : {}),
     ...(aborted ? { aborted } : {}),
@@ -245,7 +245,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     unwritten: [unjoined, sessionsUnwritten, reportUnwritten, htmlUnwritten].filter((problem) =>
       problem !== undefined
     ),
-    ...(fixtures.note ? { fixturesNote: fixtures.note } : {}),
+    ...(resources.note ? { resourcesNote: resources.note } : {}),
     reviewText: reviewed.text,
     ...(crashed ? { crashed } : {}),
     aborted: aborted !== undefined,

@@ -34,7 +34,7 @@ export interface LoadFacts {
   /** Worker threads used. */
   workers: number;
   sessionsFile: string;
-  fixtures?: RunResources;
+  resources?: RunResources;
   scores: ScoreDelivery;
   review?: RunReview;
   /** The threshold that stopped the run (--abort-on-fail). */
@@ -115,7 +115,7 @@ export function loadReportOf(
     },
     spansPerSecond,
     population: shape,
-    ...(facts.fixtures ? { resources: facts.fixtures } : {}),
+    ...(facts.resources ? { resources: facts.resources } : {}),
     ...(facts.scores ? { scores: facts.scores } : {}),
     ...(facts.review ? { review: facts.review } : {}),
     ...(live

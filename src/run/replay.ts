@@ -74,7 +74,7 @@ export interface ReplayOutcome {
   /** Files that could not be written, each with why (the run was sent all the same). */
   unwritten: string[];
   /** Why the generations of a non-Langfuse target are not linked to their prompts. */
-  fixturesNote?: string;
+  resourcesNote?: string;
   /** What became of the review layer, for the summary; empty when the run declares none. */
   reviewText: string;
   /** Scores not sent or review objects not made through Langfuse's API. */
@@ -138,8 +138,8 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
   // Prompts and score configs exist before the first span; the plans link to them.
   const place = { target, langfuse, review };
   const prepared = await prepareRun(scripts, place);
-  const { fixtures } = prepared;
-  const linked = plans.map((plan) => linkSession(plan, fixtures.links));
+  const { resources } = prepared;
+  const linked = plans.map((plan) => linkSession(plan, resources.links));
   const html = spec.html === undefined ? undefined : new HtmlRecording({ now: io.now });
   const { report, receiver, latency } = await deliver(linked, target, deps, {
     runId,
@@ -149,7 +149,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
     anchor,
     identity,
   }, html);
-  if (fixtures.fixtures) report.resources = fixtures.fixtures;
+  if (resources.resources) report.resources = resources.resources;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   const notSent = heldBack({
     stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
@@ -185,7 +185,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
     ...(preview ? { preview } : {}),
     delivered,
     unwritten: [manifestUnwritten, htmlUnwritten].filter((problem) => problem !== undefined),
-    ...(fixtures.note ? { fixturesNote: fixtures.note } : {}),
+    ...(resources.note ? { resourcesNote: resources.note } : {}),
     reviewText: reviewed.text,
     langfuseFailed: Object.keys(report.scores?.failed ?? {}).length > 0 ||
       reviewFailures(report.review) > 0,
@@ -200,7 +200,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
       runId,
       sessions: report.sessions,
       sentTo: report.target.url,
-      ...(report.resources ? { fixtures: report.resources } : {}),
+      ...(report.resources ? { resources: report.resources } : {}),
       ...(report.review ? { review: report.review } : {}),
     },
     io,

@@ -20,11 +20,11 @@ import {
 import { CliError, EXIT } from "./exit_codes.ts";
 import type { RunLangfuse } from "./langfuse_access.ts";
 
-/** What a run sends with: the links for its plans, and the manifest's `fixtures`. */
+/** What a run sends with: the links for its plans, and the manifest's `resources`. */
 export interface PreparedResources {
   links: ResourceLinks;
   /** Langfuse targets with anything to make sure of. */
-  fixtures?: RunResources;
+  resources?: RunResources;
   /**
    * Non-Langfuse targets with declared prompts: one summary line on why their generations are
    * not linked, printed after the run's summary.
@@ -32,8 +32,8 @@ export interface PreparedResources {
   note?: string;
 }
 
-/** Where a run makes sure of its fixtures. */
-export interface FixturesOptions {
+/** Where a run makes sure of its resources. */
+export interface ResourcesOptions {
   target: Target;
   /** The run's Langfuse access (one client for the run). */
   langfuse: RunLangfuse;
@@ -48,7 +48,7 @@ export interface FixturesOptions {
  */
 export async function prepareResources(
   scripts: readonly ScriptSource[],
-  { target, langfuse, reviewConfigs = [] }: FixturesOptions,
+  { target, langfuse, reviewConfigs = [] }: ResourcesOptions,
 ): Promise<PreparedResources> {
   let needs;
   try {
@@ -73,11 +73,11 @@ export async function prepareResources(
   if (empty) return { links: NO_LINKS };
   try {
     const ensured = await ensureResources(langfuse.client, needs);
-    return { links: ensured.links, fixtures: ensured.fixtures };
+    return { links: ensured.links, resources: ensured.resources };
   } catch (error) {
     if (!(error instanceof ResourceError)) throw error;
     throw new CliError(
-      `Fixtures: ${error.message}\nNothing was sent (prompts and score configs come first).`,
+      `Resources: ${error.message}\nNothing was sent (prompts and score configs come first).`,
       EXIT.langfuseApi,
     );
   }

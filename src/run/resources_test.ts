@@ -16,7 +16,7 @@ const OTLP = "/api/public/otel/v1/traces";
 
 /** Replays the reference conversation into the fake; answers the exit code, output and manifest. */
 async function replay(fake: FakeLangfuse, extra: string[] = []) {
-  const dir = await mkdtemp(join(tmpdir(), "fixtures-"));
+  const dir = await mkdtemp(join(tmpdir(), "resources-"));
   const run = captureIo(langfuseEnv(fake));
   const code = await main(
     ["replay", SCRIPT, "--seed", "42", "--manifest-dir", dir, "--quiet", ...extra],
@@ -61,12 +61,12 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
       "configs exist before the first span",
     );
 
-    const fixtures = first.manifest!.resources!;
+    const resources = first.manifest!.resources!;
     assert.deepEqual(
-      fixtures.prompts.map((p) => [p.name, p.version, p.created]).sort(),
+      resources.prompts.map((p) => [p.name, p.version, p.created]).sort(),
       [["intent-router", 1, true], ["support-answer", 1, true]],
     );
-    assert.deepEqual(fixtures.scoreConfigs.map((c) => c.created), [true, true, true]);
+    assert.deepEqual(resources.scoreConfigs.map((c) => c.created), [true, true, true]);
 
     // Every generation reads back linked to the version resolved; every score carries its config.
     const session = first.manifest!.sessions[0];
@@ -75,18 +75,18 @@ test("a replay into Langfuse creates its prompts and score configs before the fi
     });
     const generations = rows.filter((row) => row.type === "GENERATION");
     assert.equal(generations.length, 5);
-    const ids = new Map(fixtures.prompts.map((p) => [p.name, p.id]));
+    const ids = new Map(resources.prompts.map((p) => [p.name, p.id]));
     for (const generation of generations) {
       assert.ok(generation.promptName, `${generation.name} names a prompt`);
       assert.equal(generation.promptId, ids.get(generation.promptName!), generation.name ?? "");
       assert.equal(generation.promptVersion, 1);
     }
-    const configs = new Map(fixtures.scoreConfigs.map((c) => [c.name, c.id]));
+    const configs = new Map(resources.scoreConfigs.map((c) => [c.name, c.id]));
     assert.ok(session.scores.length > 0);
     for (const score of session.scores) assert.equal(score.configId, configs.get(score.name));
     assert.equal(fake.droppedScores, 0, "every score is valid against its config");
 
-    // verify checks the fixtures, the links and the configs.
+    // verify checks the resources, the links and the configs.
     const verify = captureIo(langfuseEnv(fake));
     assert.equal(
       await main(["verify", first.path!, "--timeout", "0s"], verify.io),
@@ -185,7 +185,7 @@ test("a score config of the same name that does not fit stops the run instead of
 
 test("other targets make no API call and send declared prompts without a link", async () => {
   await withFakeLangfuse({}, async (fake) => {
-    const dir = await mkdtemp(join(tmpdir(), "fixtures-file-"));
+    const dir = await mkdtemp(join(tmpdir(), "resources-file-"));
     const run = captureIo(langfuseEnv(fake));
     const out = join(dir, "spans.jsonl");
     const code = await main(
@@ -202,9 +202,9 @@ test("other targets make no API call and send declared prompts without a link", 
   });
 });
 
-test("a load run links its sessions to the same fixtures and every score lands under its config", async () => {
+test("a load run links its sessions to the same resources and every score lands under its config", async () => {
   await withFakeLangfuse({}, async (fake) => {
-    const dir = await mkdtemp(join(tmpdir(), "fixtures-load-"));
+    const dir = await mkdtemp(join(tmpdir(), "resources-load-"));
     const run = captureIo(langfuseEnv(fake));
     const code = await main(
       [

@@ -82,7 +82,7 @@ export interface RunPlace {
 
 /** What was made sure of before the first span. */
 export interface Prepared {
-  fixtures: PreparedResources;
+  resources: PreparedResources;
   /** The score config ids by name, for the review layer. */
   configIds?: ReadonlyMap<string, string>;
 }
@@ -96,14 +96,14 @@ export async function prepareRun(
   scripts: readonly ScriptFile[],
   { target, langfuse, review }: RunPlace,
 ): Promise<Prepared> {
-  const fixtures = await prepareResources(scripts, {
+  const resources = await prepareResources(scripts, {
     target,
     langfuse,
     reviewConfigs: reviewScoreConfigs(review),
   });
-  const configIds = configIdsOf(fixtures.fixtures);
+  const configIds = configIdsOf(resources.resources);
   await prepareQueues(review, { target, langfuse, configIds });
-  return { fixtures, ...(configIds ? { configIds } : {}) };
+  return { resources, ...(configIds ? { configIds } : {}) };
 }
 
 /** How a run's scores are settled. */

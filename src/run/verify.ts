@@ -35,8 +35,8 @@ export interface VerifyInput {
   sentTo?: string;
   /** The run's queues, items and comments, checked after the traces and scores. */
   review?: RunReview;
-  /** The manifest's fixtures: checked to exist, and the links the generations should have. */
-  fixtures?: RunResources;
+  /** The manifest's resources: checked to exist, and the links the generations should have. */
+  resources?: RunResources;
 }
 
 /** Options for {@link runVerify}. */
@@ -90,7 +90,7 @@ export async function runVerify(
     outcome = await verifyRun(client, input.sessions, {
       timeoutMs: options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
       initialDelayMs: options.initialDelayMs,
-      ...(input.fixtures ? { fixtures: input.fixtures } : {}),
+      ...(input.resources ? { resources: input.resources } : {}),
       now: clock.now,
       sleep,
       reads,
@@ -156,7 +156,7 @@ export function formatVerify(
       ),
     );
   }
-  const resourceLines = formatResourceChecks(result.fixtures ?? [], full);
+  const resourceLines = formatResourceChecks(result.resources ?? [], full);
   lines.push(...resourceLines);
   if (!full && traces.length + scores.length < s.traces + s.scores) {
     lines.push(`  (matched rows not listed; --all lists them)`);
@@ -188,8 +188,8 @@ function summaryLine(result: VerifyResult, outcome: VerifyRunResult): string {
     formatMs(outcome.elapsedMs)
   }`;
   if (result.ok) {
-    const fixtures = s.fixtures ? `, ${s.fixtures} prompts and score configs` : "";
-    return `Verified: all ${s.traces} traces and ${s.scores} scores match${fixtures} (${reads})`;
+    const resources = s.resources ? `, ${s.resources} prompts and score configs` : "";
+    return `Verified: all ${s.traces} traces and ${s.scores} scores match${resources} (${reads})`;
   }
   const parts: string[] = [];
   if (s.missing > 0) parts.push(`${s.missing} of ${s.traces} traces missing`);
@@ -197,9 +197,9 @@ function summaryLine(result: VerifyResult, outcome: VerifyRunResult): string {
   if (s.sameRunExtras > 0) parts.push(`${s.sameRunExtras} extra traces of this run`);
   const badScores = s.scores - s.scoresMatched;
   if (badScores > 0) parts.push(`${badScores} of ${s.scores} scores missing or wrong`);
-  const badResources = (s.fixtures ?? 0) - (s.fixturesMatched ?? 0);
+  const badResources = (s.resources ?? 0) - (s.resourcesMatched ?? 0);
   if (badResources > 0) {
-    parts.push(`${badResources} of ${s.fixtures} prompts and score configs missing or wrong`);
+    parts.push(`${badResources} of ${s.resources} prompts and score configs missing or wrong`);
   }
   return `Verification failed: ${parts.join(", ")} (${reads}${
     outcome.timedOut ? ", timed out" : ""
