@@ -11,6 +11,7 @@ import {
   OBSERVATION_TYPES,
   type ObservationType,
 } from "../../script/vocabulary.ts";
+import { observationName } from "./_names.ts";
 import { SEMCONV } from "./_semconv.ts";
 import type { ViewObservation, ViewUsage } from "./_types.ts";
 import {
@@ -70,7 +71,7 @@ export function buildObservation(
   const startMs = msOf(span.startTimeUnixNano);
   const obs: ViewObservation = {
     id: span.spanId,
-    name: text(attrs[SEMCONV.toolName]) ?? span.name,
+    name: observationName(span),
     type,
     level: levelOf(span, here),
     startMs,
@@ -81,17 +82,6 @@ export function buildObservation(
   const statusMessage = text(attrs[OBSERVATION.statusMessage]) ??
     (span.status.message || undefined);
   if (statusMessage !== undefined) obs.statusMessage = statusMessage;
-
-  for (const key of [OBSERVATION.input, OBSERVATION.output]) {
-    const value = attrs[key];
-    if (typeof value === "string" && value !== "" && parseJson(value) === undefined) {
-      here(
-        `${quote(key)} of span ${
-          quote(span.name)
-        } is not valid JSON; Langfuse stores the raw string`,
-      );
-    }
-  }
 
   const chat = chatViewProblem(span.name, attrs[OBSERVATION.input]);
   if (chat) here(chat);

@@ -11,41 +11,67 @@ import {
   TRACE_METADATA_PREFIX,
 } from "../../emit/attributes.ts";
 import { COMPAT, SEMCONV } from "./_semconv.ts";
+import { dialectOf, TRACE_KEYS } from "./dialects.ts";
 import { firstText, isPlainObject, parseJson, quote, show, text, toJson } from "./_values.ts";
 
 const DEFAULT_ENVIRONMENT = "default";
 
-/** Notes where a span's session, user, tags or environment will not show as sent. */
+/** A trace's session and user ids: its root's, and what Langfuse takes for the trace. */
+export interface TraceIds {
+  rootSession?: string;
+  rootUser?: string;
+  /** The trace's own (Langfuse v4: the latest span's that has one). */
+  session?: string;
+  user?: string;
+}
+
+/**
+ * Notes where a span's session, user, tags or environment will not show as sent. A span without
+ * a session or user id is a problem only in Langfuse's own dialect, whose SDK puts them on every
+ * span (Langfuse v4 keeps them per observation row, where the v2 observations API and the
+ * observation filters look); other instrumentation sets them on some spans only, and Langfuse
+ * groups the trace by any span's (see checkTraceIds).
+ */
 export function checkTraceLevel(
   span: ReceivedSpan,
-  rootSession: string | undefined,
-  rootUser: string | undefined,
+  ids: TraceIds,
   add: (message: string, spanId?: string) => void,
 ): void {
   const session = sessionOf(span);
   const user = userOf(span);
-  if (session === undefined) {
+  const native = dialectOf(span) === "langfuse";
+  if (session === undefined && native) {
     add(
-      `Span ${quote(span.name)} has no session id; Langfuse cannot group it into a session`,
+      `Span ${quote(span.name)} has no session id; ` +
+        (ids.session === undefined
+          ? "Langfuse cannot group it into a session"
+          : `Langfuse groups its trace into session ${quote(ids.session)} by another span, but ` +
+            "filters on observations by session (and the v2 observations API) miss this one"),
       span.spanId,
     );
-  } else if (rootSession !== undefined && session !== rootSession) {
+  } else if (
+    session !== undefined && ids.rootSession !== undefined && session !== ids.rootSession
+  ) {
     add(
       `Span ${quote(span.name)} has session id ${quote(session)} but its trace root has ${
-        quote(rootSession)
+        quote(ids.rootSession)
       }`,
       span.spanId,
     );
   }
-  if (user === undefined) {
+  if (user === undefined && native) {
     add(
-      `Span ${quote(span.name)} has no user id; Langfuse cannot attribute it to a user`,
+      `Span ${quote(span.name)} has no user id; ` +
+        (ids.user === undefined
+          ? "Langfuse cannot attribute it to a user"
+          : `Langfuse attributes its trace to user ${quote(ids.user)} by another span, but ` +
+            "filters on observations by user (and the v2 observations API) miss this one"),
       span.spanId,
     );
-  } else if (rootUser !== undefined && user !== rootUser) {
+  } else if (user !== undefined && ids.rootUser !== undefined && user !== ids.rootUser) {
     add(
       `Span ${quote(span.name)} has user id ${quote(user)} but its trace root has ${
-        quote(rootUser)
+        quote(ids.rootUser)
       }`,
       span.spanId,
     );
@@ -60,6 +86,34 @@ export function checkTraceLevel(
           `lowercase a-z, 0-9, "_" and "-", at most 40 characters, not starting with "langfuse"`
         : `Environment ${quote(env.raw)} will be stored as ${quote(env.value)}`,
       span.spanId,
+    );
+  }
+}
+
+/**
+ * Notes a trace that no span gives a session or user id, in the words of the dialect its head
+ * span speaks. Langfuse's own dialect is checked span by span instead (checkTraceLevel).
+ */
+export function checkTraceIds(
+  head: ReceivedSpan,
+  ids: TraceIds,
+  add: (message: string, spanId?: string) => void,
+): void {
+  const dialect = dialectOf(head);
+  if (dialect === "langfuse") return;
+  const keys = TRACE_KEYS[dialect];
+  if (ids.session === undefined) {
+    add(
+      `No span of trace ${quote(head.name)} has a session id; Langfuse cannot group it into a ` +
+        `session (${dialect} spans carry it as ${keys.session})`,
+      head.spanId,
+    );
+  }
+  if (ids.user === undefined) {
+    add(
+      `No span of trace ${quote(head.name)} has a user id; Langfuse cannot attribute it to a ` +
+        `user (${dialect} spans carry it as ${keys.user})`,
+      head.spanId,
     );
   }
 }
