@@ -119,6 +119,54 @@ export function checkTraceIds(
 }
 
 /**
+ * The keys that make a v3 server read trace fields from a span that is not the root
+ * (OtelIngestionProcessor `hasTraceUpdates`), besides any `langfuse.trace.metadata*` key.
+ * `gen_ai.conversation.id` is not among them.
+ */
+const V3_TRACE_UPDATE_KEYS = [
+  TRACE.name,
+  TRACE.input,
+  TRACE.output,
+  TRACE.public,
+  TRACE.tags,
+  TRACE.userId,
+  TRACE.sessionId,
+  ...SEMCONV.userId,
+  "session.id",
+  ...COMPAT.sessionId,
+  ...COMPAT.userId,
+  ...COMPAT.tags.filter((key) => key !== "langfuse.tags"),
+];
+
+/** Whether a v3 server reads trace fields (the session id among them) from this span. */
+function updatesTraceOnV3(span: ReceivedSpan, isRoot: boolean): boolean {
+  return isRoot || V3_TRACE_UPDATE_KEYS.some((key) => Boolean(span.attributes[key])) ||
+    Object.keys(span.attributes).some((key) => key.startsWith(TRACE_METADATA_PREFIX.slice(0, -1)));
+}
+
+/**
+ * Notes a session id Langfuse v4 groups the trace by but a v3 server never reads: sent on spans
+ * that are not the root only as `gen_ai.conversation.id`, which is no trace update for v3.
+ */
+export function checkV3Session(
+  spans: ReceivedSpan[],
+  root: ReceivedSpan | undefined,
+  session: string | undefined,
+  add: (message: string, spanId?: string) => void,
+): void {
+  if (session === undefined) return;
+  const read = spans.some((span) => updatesTraceOnV3(span, span === root) && sessionOf(span));
+  if (read) return;
+  const carrier = spans.find((span) => sessionOf(span) !== undefined)!;
+  add(
+    `Session id ${quote(session)} is sent only as gen_ai.conversation.id on span ` +
+      `${quote(carrier.name)}, not the root: Langfuse v4 groups the trace, v3 servers do not ` +
+      `(put it on the root span too)`,
+    carrier.spanId,
+  );
+}
+
+/**
  * Notes metadata Langfuse's metadata filter cannot match: Langfuse keeps metadata as flat
  * string values under `langfuse.trace.metadata.<key>` (and `langfuse.observation.metadata.<key>`),
  * so a nested object, an array, or a whole object under the bare prefix becomes one JSON text

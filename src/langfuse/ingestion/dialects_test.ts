@@ -266,10 +266,21 @@ test("interpretSpans() groups a GenAI semconv trace by its root's gen_ai.convers
   ]);
 });
 
-test("interpretSpans() groups a GenAI semconv trace whose conversation id is on a child span only, as Langfuse v4 does", () => {
+test("interpretSpans() groups a GenAI semconv trace whose conversation id is on a child span only, as Langfuse v4 does, noting that v3 servers do not", () => {
   const view = interpretSpans(conversation((turn) => genAiTurn(turn, "chat")));
-  assert.deepEqual(view.problems, []);
   assert.deepEqual(view.traces.map((t) => t.sessionId), ["conv-7", "conv-7", "conv-7"]);
+  assert.deepEqual(
+    view.problems.map((p) => [p.spanId, p.message]),
+    [
+      "bbbbbbbbbbbbbb11",
+      "bbbbbbbbbbbbbb21",
+      "bbbbbbbbbbbbbb31",
+    ].map((spanId) => [
+      spanId,
+      'Session id "conv-7" is sent only as gen_ai.conversation.id on span "chat gpt-4o-mini", ' +
+      "not the root: Langfuse v4 groups the trace, v3 servers do not (put it on the root span too)",
+    ]),
+  );
 });
 
 /** OpenInference: the app's CHAIN span and the OpenAI instrumentation's LLM span, in a session. */

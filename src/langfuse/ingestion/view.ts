@@ -14,6 +14,7 @@ import { linkTree, orderTree } from "./parent_tree.ts";
 import {
   checkTraceIds,
   checkTraceLevel,
+  checkV3Session,
   disagreements,
   environmentOf,
   metadataOf,
@@ -129,6 +130,7 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
     if (parent) checkNesting(obs, parent, add);
   }
   checkTraceIds(head, ids, add);
+  checkV3Session(spans, root, sessionId, add);
   for (const [field, values] of disagreements(spans)) {
     add(
       `Spans of the trace disagree on ${field} (${values.map(quote).join(", ")}); ` +
