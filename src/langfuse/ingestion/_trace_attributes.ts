@@ -25,6 +25,26 @@ export interface TraceIds {
   user?: string;
 }
 
+/** Session and user, side by side: how to read each and the words for its problems. */
+const ID_FIELDS = [
+  {
+    word: "session",
+    of: (span: ReceivedSpan) => sessionOf(span),
+    root: (ids: TraceIds) => ids.rootSession,
+    trace: (ids: TraceIds) => ids.session,
+    cannot: "group it into a session",
+    groups: "groups its trace into session",
+  },
+  {
+    word: "user",
+    of: (span: ReceivedSpan) => userOf(span),
+    root: (ids: TraceIds) => ids.rootUser,
+    trace: (ids: TraceIds) => ids.user,
+    cannot: "attribute it to a user",
+    groups: "attributes its trace to user",
+  },
+] as const;
+
 /**
  * Notes where a span's session, user, tags or environment will not show as sent. A span without
  * a session or user id is a problem only in Langfuse's own dialect, whose SDK puts them on every
@@ -37,44 +57,28 @@ export function checkTraceLevel(
   ids: TraceIds,
   add: (message: string, spanId?: string) => void,
 ): void {
-  const session = sessionOf(span);
-  const user = userOf(span);
   const native = dialectOf(span) === "langfuse";
-  if (session === undefined && native) {
-    add(
-      `Span ${quote(span.name)} has no session id; ` +
-        (ids.session === undefined
-          ? "Langfuse cannot group it into a session"
-          : `Langfuse groups its trace into session ${quote(ids.session)} by another span, but ` +
-            "filters on observations by session (and the v2 observations API) miss this one"),
-      span.spanId,
-    );
-  } else if (
-    session !== undefined && ids.rootSession !== undefined && session !== ids.rootSession
-  ) {
-    add(
-      `Span ${quote(span.name)} has session id ${quote(session)} but its trace root has ${
-        quote(ids.rootSession)
-      }`,
-      span.spanId,
-    );
-  }
-  if (user === undefined && native) {
-    add(
-      `Span ${quote(span.name)} has no user id; ` +
-        (ids.user === undefined
-          ? "Langfuse cannot attribute it to a user"
-          : `Langfuse attributes its trace to user ${quote(ids.user)} by another span, but ` +
-            "filters on observations by user (and the v2 observations API) miss this one"),
-      span.spanId,
-    );
-  } else if (user !== undefined && ids.rootUser !== undefined && user !== ids.rootUser) {
-    add(
-      `Span ${quote(span.name)} has user id ${quote(user)} but its trace root has ${
-        quote(ids.rootUser)
-      }`,
-      span.spanId,
-    );
+  for (const id of ID_FIELDS) {
+    const value = id.of(span);
+    const root = id.root(ids);
+    const trace = id.trace(ids);
+    if (value === undefined && native) {
+      add(
+        `Span ${quote(span.name)} has no ${id.word} id; ` +
+          (trace === undefined
+            ? `Langfuse cannot ${id.cannot}`
+            : `Langfuse ${id.groups} ${quote(trace)} by another span, but filters on ` +
+              `observations by ${id.word} (and the v2 observations API) miss this one`),
+        span.spanId,
+      );
+    } else if (value !== undefined && root !== undefined && value !== root) {
+      add(
+        `Span ${quote(span.name)} has ${id.word} id ${quote(value)} but its trace root has ${
+          quote(root)
+        }`,
+        span.spanId,
+      );
+    }
   }
   tagsOf(span, add);
   checkMetadata(span, add);
