@@ -160,6 +160,7 @@ test("interpretSpans() reads a Vercel AI SDK app's session, user, tags, metadata
   ]);
   assert.deepEqual(view.users.map((u) => [u.id, u.sessionCount, u.traceCount]), [["alice", 1, 3]]);
   const [first] = view.traces;
+  assert.deepEqual(first.dialects, ["vercel"]);
   assert.deepEqual(first.tags, ["support", "vip"]);
   // sessionId, userId and tags are read as ids and tags, not metadata.
   assert.deepEqual(first.metadata, { plan: "gold" });
@@ -250,6 +251,7 @@ test("interpretSpans() groups a GenAI semconv trace by its root's gen_ai.convers
     ["conv-7", ["bob"], 3],
   ]);
   const [first] = view.traces;
+  assert.deepEqual(first.dialects, ["genai"]);
   assert.equal(first.name, "invoke_agent support");
   // Langfuse puts gen_ai.system_instructions first as a system message.
   assert.deepEqual(first.input, [
@@ -332,6 +334,7 @@ test("interpretSpans() reads an OpenInference app's session.id, user.id and tag.
     ["sess-3", ["carol"], 3],
   ]);
   const [first] = view.traces;
+  assert.deepEqual(first.dialects, ["openinference"]);
   assert.deepEqual(first.tags, ["support", "beta"]);
   // Langfuse keeps OpenInference's `metadata` among the span's attributes, not as trace metadata.
   assert.deepEqual(first.metadata, {});
@@ -435,6 +438,7 @@ function traceloopTurn(turn: number): Shape[] {
 test("interpretSpans() reads a Traceloop trace's entity input and flags that Langfuse ignores its association properties as a session", () => {
   const view = interpretSpans(turnSpans(0, traceloopTurn(0)));
   const [trace] = view.traces;
+  assert.deepEqual(trace.dialects, ["traceloop"]);
   assert.deepEqual(trace.input, { question: "Where is order 1?" });
   assert.deepEqual(trace.output, { answer: ANSWER });
   assert.equal(trace.sessionId, undefined);

@@ -36,6 +36,7 @@ import type {
   ViewUser,
 } from "./_types.ts";
 import { ioOf } from "./_io.ts";
+import { dialectsOf } from "./dialects.ts";
 import { compare, msOf, plural, quote, sum, sumCost } from "./_values.ts";
 
 export { SEMCONV } from "./_semconv.ts";
@@ -152,6 +153,7 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
     startMs,
     durationMs: lastMs - firstMs,
     hasRoot: root !== undefined,
+    dialects: dialectsOf(spans),
     spanCount: spans.length,
     totalCost: sumCost(observations.map((obs) => obs.cost ?? 0)),
     totalTokens: sum(observations.map((obs) => obs.usage?.total ?? 0)),
