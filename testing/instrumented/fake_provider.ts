@@ -2,11 +2,12 @@
  * Test support: an OpenAI-compatible provider on loopback, answering `POST
  * /v1/chat/completions` the way OpenAI does for the support conversation: a call to
  * `lookup_order` when the last message is the user's, the final answer once the tool has
- * answered; usage with cached and reasoning tokens. No streaming.
+ * answered; usage with cached and reasoning tokens; each answer after COMPLETION_MS. No
+ * streaming.
  */
 import { createServer } from "node:http";
 import { closeServer, listenOnLoopback, readBody } from "../../src/http/loopback.ts";
-import { SUPPORT, USAGE } from "./support_turns.ts";
+import { COMPLETION_MS, SUPPORT, USAGE } from "./support_turns.ts";
 
 /** A running fake provider. */
 export interface FakeProvider {
@@ -36,6 +37,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
     const request = JSON.parse(body) as { model: string; messages: ChatMessage[] };
     const last = request.messages.at(-1);
     const answer = last?.role === "tool" ? finalAnswer(request, calls) : toolCall(request, calls);
+    // A model takes a while; without it the spans of a turn start in the same millisecond.
+    await new Promise((resolve) => setTimeout(resolve, COMPLETION_MS));
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify(answer));
   });

@@ -36,8 +36,8 @@ export async function genAiConversation(options: DriveOptions): Promise<void> {
         "gen_ai.tool.type": "function",
         "gen_ai.tool.call.arguments": JSON.stringify({ order }),
       },
-    }, (span) => {
-      const result = lookupOrder(order);
+    }, async (span) => {
+      const result = await lookupOrder(order);
       span.setAttribute("gen_ai.tool.call.result", JSON.stringify(result));
       span.end();
       return result;

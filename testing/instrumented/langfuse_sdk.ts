@@ -46,15 +46,15 @@ export async function langfuseSdkConversation(options: DriveOptions): Promise<vo
         const added = await chatTurn({
           client,
           messages: [...messages],
-          lookup: (order) => {
+          lookup: async (order) => {
             const tool = root.startObservation(SUPPORT.tool, { input: { order } }, {
               asType: "tool",
             });
-            const result = lookupOrder(order);
+            const result = await lookupOrder(order);
             tool.update({ output: result }).end();
             return result;
           },
-          onCompletion: (request, answer) => recordGeneration(root, request, answer),
+          onRequest: (request) => startGeneration(root, request),
         });
         root.update({ output: added.at(-1)?.content ?? null }).end();
         return added;
@@ -68,28 +68,35 @@ export async function langfuseSdkConversation(options: DriveOptions): Promise<vo
   }
 }
 
-/** One completion as a generation, the way Langfuse's OpenAI integration records usage. */
-function recordGeneration(
+/**
+ * A generation started before the completion and ended with it, its usage the way Langfuse's
+ * OpenAI integration records it: cached input and reasoning output apart from the rest.
+ */
+function startGeneration(
   root: LangfuseAgent,
   request: ChatCompletionMessageParam[],
-  answer: ChatCompletion,
-): void {
-  const usage = answer.usage;
-  const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
-  const reasoning = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
-  root.startObservation(`chat ${SUPPORT.model}`, {
-    model: answer.model,
+): (answer: ChatCompletion) => void {
+  const generation = root.startObservation(`chat ${SUPPORT.model}`, {
+    model: SUPPORT.model,
     modelParameters: { temperature: 0.2 },
     input: request,
-    output: answer.choices[0].message,
-    usageDetails: usage
-      ? {
-        input: usage.prompt_tokens - cached,
-        input_cached_tokens: cached,
-        output: usage.completion_tokens - reasoning,
-        output_reasoning_tokens: reasoning,
-        total: usage.total_tokens,
-      }
-      : undefined,
-  }, { asType: "generation" }).end();
+  }, { asType: "generation" });
+  return (answer) => {
+    const usage = answer.usage;
+    const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    const reasoning = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
+    generation.update({
+      model: answer.model,
+      output: answer.choices[0].message,
+      usageDetails: usage
+        ? {
+          input: usage.prompt_tokens - cached,
+          input_cached_tokens: cached,
+          output: usage.completion_tokens - reasoning,
+          output_reasoning_tokens: reasoning,
+          total: usage.total_tokens,
+        }
+        : undefined,
+    }).end();
+  };
 }

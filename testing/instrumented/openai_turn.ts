@@ -14,8 +14,11 @@ export interface ChatTurnOptions {
   messages: ChatCompletionMessageParam[];
   /** Runs the tool (possibly inside a span of the app's). */
   lookup: (order: string) => unknown;
-  /** Called with each completion, e.g. to record it as a generation. */
-  onCompletion?: (request: ChatCompletionMessageParam[], answer: ChatCompletion) => void;
+  /**
+   * Called before each completion with its messages, e.g. to start a generation; the function
+   * it answers is called with the completion.
+   */
+  onRequest?: (request: ChatCompletionMessageParam[]) => (answer: ChatCompletion) => void;
 }
 
 /** Runs the turn; answers the messages it added (the tool call, the tool's result, the answer). */
@@ -23,6 +26,7 @@ export async function chatTurn(options: ChatTurnOptions): Promise<ChatCompletion
   const added: ChatCompletionMessageParam[] = [];
   for (let step = 0; step < 3; step++) {
     const request = [...options.messages, ...added];
+    const done = options.onRequest?.(request);
     const answer = await options.client.chat.completions.create({
       model: SUPPORT.model,
       messages: request,
@@ -36,7 +40,7 @@ export async function chatTurn(options: ChatTurnOptions): Promise<ChatCompletion
         },
       }],
     });
-    options.onCompletion?.(request, answer);
+    done?.(answer);
     const message = answer.choices[0].message;
     added.push(message);
     const calls = message.tool_calls ?? [];

@@ -25,10 +25,27 @@ export function orderId(turn: number): string {
   return `A-${1041 + turn}`;
 }
 
-/** The tool's answer: what the shop's order service says. */
-export function lookupOrder(order: string): { order: string; status: string; eta: string } {
+/** What the shop's order service says about an order. */
+export interface OrderStatus {
+  order: string;
+  status: string;
+  eta: string;
+}
+
+/**
+ * The tool: asks the shop's order service, which takes {@link TOOL_MS}. The wait keeps the
+ * observations of a turn at distinct start times, so their order is the order they ran in.
+ */
+export async function lookupOrder(order: string): Promise<OrderStatus> {
+  await new Promise((resolve) => setTimeout(resolve, TOOL_MS));
   return { order, status: "in_transit", eta: "2026-12-10" };
 }
+
+/** How long the order service takes, ms. */
+export const TOOL_MS = 5;
+
+/** How long the fake provider takes to answer a completion, ms. */
+export const COMPLETION_MS = 15;
 
 /** The tool's parameters as a JSON Schema (what the OpenAI API takes). */
 export const LOOKUP_ORDER_PARAMETERS = {

@@ -19,7 +19,7 @@ export async function vercelAiConversation(options: DriveOptions): Promise<void>
     [SUPPORT.tool]: tool({
       description: "Looks an order up in the shop's order service.",
       inputSchema: z.object({ order: z.string() }),
-      execute: ({ order }) => Promise.resolve(lookupOrder(order)),
+      execute: ({ order }) => lookupOrder(order),
     }),
   };
   const messages: ModelMessage[] = [];
