@@ -26,7 +26,11 @@
  *   `prompt_details.cache_read`, completion less `completion_details.reasoning` and `.audio`,
  *   other keys such as `prompt_details.audio` kept under their own name). Non-negative integers
  *   only (`RawUsageDetails` in packages/shared/src/server/ingestion/types.ts); a missing total
- *   is the sum of the rest (worker/src/services/IngestionService/index.ts, 1527).
+ *   is the sum of the rest (worker/src/services/IngestionService/index.ts, 1527). Model, usage
+ *   and cost are skipped only on `gen_ai.operation.name` invoke_agent or agent_step
+ *   (`isAiSdkAgentOperation`), which AI SDK 6 does not write: its root `ai.generateText` keeps
+ *   `ai.model.id` as its model and its aggregate cached and reasoning tokens as usage (input and
+ *   output 0, there being no `gen_ai.usage.*` on it).
  */
 import type { ViewUsage } from "../../src/langfuse/ingestion/view.ts";
 import type { InstrumentedLibrary } from "./libraries.ts";
@@ -42,6 +46,8 @@ export interface LangfuseReading {
   model: string;
   /** Usage of the turn's two generations: the tool call, then the answer. */
   usage: [ViewUsage, ViewUsage];
+  /** The root observation's model and usage, where Langfuse stores any. */
+  root: { model?: string; usage?: ViewUsage };
 }
 
 /** The model the fake provider answers with (OpenAI's dated name). */
@@ -79,6 +85,15 @@ const READINGS: Record<InstrumentedLibrary["dialect"], LangfuseReading> = {
     ),
     model: MODEL,
     usage: LANGFUSE_USAGE,
+    root: {
+      model: SUPPORT.model,
+      usage: {
+        input: 0,
+        output: 0,
+        total: 268,
+        details: { input_cached_tokens: 256, output_reasoning_tokens: 12 },
+      },
+    },
   },
   openinference: {
     traceName: SUPPORT.functionId,
@@ -89,6 +104,7 @@ const READINGS: Record<InstrumentedLibrary["dialect"], LangfuseReading> = {
       { input: 54, output: 19, total: 201, details: openInferenceDetails(0) },
       { input: 103, output: 15, total: 258, details: openInferenceDetails(12) },
     ],
+    root: {},
   },
   genai: {
     traceName: `invoke_agent ${SUPPORT.functionId}`,
@@ -98,6 +114,7 @@ const READINGS: Record<InstrumentedLibrary["dialect"], LangfuseReading> = {
     model: MODEL,
     // The instrumentation writes no cached or reasoning tokens.
     usage: [{ input: 182, output: 19, total: 201 }, { input: 231, output: 27, total: 258 }],
+    root: {},
   },
   langfuse: {
     traceName: SUPPORT.functionId,
@@ -105,6 +122,7 @@ const READINGS: Record<InstrumentedLibrary["dialect"], LangfuseReading> = {
     tree: turnTree(`agent ${SUPPORT.functionId}`, `chat ${SUPPORT.model}`),
     model: MODEL,
     usage: LANGFUSE_USAGE,
+    root: {},
   },
 };
 
