@@ -39,22 +39,6 @@ export const PURE = ["src/text", "src/plan", "src/report", "src/langfuse/ingesti
 const IMPURE_IMPORT = /^(node:|npm:|@opentelemetry\/)/;
 const IMPURE_CALL = /\b(Deno\.\w+|Bun\.\w+|(?:fetch|Date\.now|Math\.random)(?=\())/;
 
-/** Where the run layer lives: once it exists, no command file imports another. */
-const RUN_LAYER = "src/run";
-
-/**
- * Commands that import another command file while the run logic still lives in cli/ (before
- * src/run/ exists): cli/verify.ts is also the library of the Langfuse client setup. No other
- * command may start doing so, and with src/run/ there this list no longer counts.
- */
-const COMMAND_IMPORTS_BEFORE_RUN_LAYER = [
-  "src/cli/grade.ts -> src/cli/verify.ts",
-  "src/cli/load.ts -> src/cli/verify.ts",
-  "src/cli/purge.ts -> src/cli/verify.ts",
-  "src/cli/record.ts -> src/cli/verify.ts",
-  "src/cli/replay.ts -> src/cli/verify.ts",
-];
-
 const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), ".."));
 
 /** One import: the importing file, the specifier, the imported file (repo path when relative). */
@@ -265,9 +249,8 @@ test("no command file imports another command file (the run layer holds what the
     /export (async )?function \w+Command\(/.test(readFileSync(join(ROOT, file), "utf8"));
   const crossing = local.filter((i) => isCommand(i.from) && i.from !== i.to && isCommand(i.to))
     .map((i) => `${i.from} -> ${i.to}`);
-  const runLayer = existsSync(join(ROOT, RUN_LAYER));
-  const allowed = runLayer ? [] : COMMAND_IMPORTS_BEFORE_RUN_LAYER;
-  const broken = [...new Set(crossing)].filter((edge) => !allowed.includes(edge))
-    .map((edge) => `${edge.replace(" -> ", " imports ")}: no command imports another`);
+  const broken = [...new Set(crossing)].map((edge) =>
+    `${edge.replace(" -> ", " imports ")}: no command imports another`
+  );
   assert.deepEqual(broken, []);
 });

@@ -239,7 +239,7 @@ test("deno.json's tasks and package.json's scripts offer the same commands, each
   }
   assert.deepEqual(
     Object.keys(deno.tasks).filter((name) => !(name in pkg.scripts)).sort(),
-    ["bench", "golden", "schema"],
+    ["bench", "dialect-fixtures", "golden", "schema"],
     "only the Deno development tools have no Bun script",
   );
   assert.deepEqual(

@@ -231,6 +231,13 @@ function cycleProblem(cycle: ViewObservation[]): string {
     `${first} is shown at the top, the others under it`;
 }
 
+/**
+ * How far a child may pass its parent's edges before it is a problem: the OpenTelemetry JS SDK
+ * starts a span at whole-millisecond wall time and ends it at start + a precise duration, so a
+ * child that ends first can still end up to 1ms after its parent.
+ */
+const CLOCK_SLACK_MS = 1;
+
 function checkNesting(
   obs: ViewObservation,
   parent: ViewObservation,
@@ -238,13 +245,13 @@ function checkNesting(
 ): void {
   const before = parent.startMs - obs.startMs;
   const after = obs.startMs + obs.durationMs - (parent.startMs + parent.durationMs);
-  if (before > 0) {
+  if (before > CLOCK_SLACK_MS) {
     add(
       `Span ${quote(obs.name)} starts ${before}ms before its parent ${quote(parent.name)}`,
       obs.id,
     );
   }
-  if (after > 0) {
+  if (after > CLOCK_SLACK_MS) {
     add(`Span ${quote(obs.name)} ends ${after}ms after its parent ${quote(parent.name)}`, obs.id);
   }
 }

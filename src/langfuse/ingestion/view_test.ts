@@ -769,6 +769,17 @@ test("interpretSpans() flags a child that starts before or ends after its parent
   ]);
 });
 
+test("interpretSpans() allows a child 1ms past its parent (the SDK's millisecond start clock), not 2ms", () => {
+  const view = interpretSpans([
+    span("a1", { name: "turn", start: 100, end: 1_000, attributes: turn() }),
+    span("a2", { parent: "a1", name: "tool", start: 99, end: 1_001, attributes: turn() }),
+    span("a3", { parent: "a1", name: "late", start: 600, end: 1_002, attributes: turn() }),
+  ]);
+  assert.deepEqual(view.problems.map((p) => [p.spanId, p.message]), [
+    ["a3", 'Span "late" ends 2ms after its parent "turn"'],
+  ]);
+});
+
 test("interpretSpans() groups traces into sessions in start order and totals users", () => {
   const llm = (extra: Record<string, AttrValue>) =>
     turn({
