@@ -299,14 +299,17 @@ function normalizeEnvironment(raw: string): string {
   return /^[a-z0-9_-]+$/.test(value) ? value : DEFAULT_ENVIRONMENT;
 }
 
+/** OpenInference's tags key (`tag.tags`): its SDKs send it as JSON array text. */
+const OPENINFERENCE_TAGS = "tag.tags";
+
 /** The tags as Langfuse reads them; undefined when not sent. Odd shapes go to `add`. */
 export function tagsOf(
   span: ReceivedSpan,
   add: (message: string, spanId?: string) => void,
 ): string[] | undefined {
   // The first name with a value (JavaScript's truth: an empty array counts), as Langfuse reads.
-  const raw = [TRACE.tags, ...COMPAT.tags].map((key) => span.attributes[key])
-    .find((value) => Boolean(value));
+  const key = [TRACE.tags, ...COMPAT.tags].find((name) => Boolean(span.attributes[name]));
+  const raw = key === undefined ? undefined : span.attributes[key];
   if (raw === undefined || raw === null || raw === "") return undefined;
   if (Array.isArray(raw)) {
     if (!raw.every((tag) => typeof tag === "string")) {
@@ -315,15 +318,16 @@ export function tagsOf(
     return raw.map((tag) => typeof tag === "string" ? tag : show(tag));
   }
   if (typeof raw === "string") {
-    add(
-      `Tags sent as a string (${quote(raw)}); Langfuse accepts it, but send a string array`,
-      span.spanId,
-    );
-    if (raw.trim().startsWith("[")) {
-      const parsed = parseJson(raw);
-      if (Array.isArray(parsed)) {
-        return parsed.map((tag) => typeof tag === "string" ? tag : show(tag));
-      }
+    const parsed = raw.trim().startsWith("[") ? parseJson(raw) : undefined;
+    // OpenInference always sends tag.tags as a JSON array text, which Langfuse parses.
+    if (!(key === OPENINFERENCE_TAGS && Array.isArray(parsed))) {
+      add(
+        `Tags sent as a string (${quote(raw)}); Langfuse accepts it, but send a string array`,
+        span.spanId,
+      );
+    }
+    if (Array.isArray(parsed)) {
+      return parsed.map((tag) => typeof tag === "string" ? tag : show(tag));
     }
     return raw.includes(",") ? raw.split(",").map((tag) => tag.trim()) : [raw];
   }

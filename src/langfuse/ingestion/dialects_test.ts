@@ -290,7 +290,8 @@ function openInferenceTurn(turn: number): Shape[] {
   const context = {
     "session.id": "sess-3",
     "user.id": "carol",
-    "tag.tags": ["support", "beta"],
+    // OpenInference's setTags sends the list as JSON text.
+    "tag.tags": JSON.stringify(["support", "beta"]),
     "metadata": JSON.stringify({ plan: "gold" }),
   };
   return [
