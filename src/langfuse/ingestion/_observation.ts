@@ -1,7 +1,10 @@
 /**
- * How one span becomes a Langfuse observation: its type, level, model, usage, cost, completion
- * start and prompt link, read the way a v4 server reads them, with a problem message for every
- * attribute Langfuse will ignore, reinterpret or reject. Private to the folder.
+ * How one span becomes a Langfuse observation: its type, level, model, parameters, usage, cost,
+ * input and output, completion start and prompt link, read the way a v4 server reads them in
+ * every dialect (type in _observation_type.ts, usage, cost and parameters in
+ * _observation_usage.ts, input and output in _io.ts; the facts in
+ * fixtures/langfuse/observation_mapping.md), with a problem message for every attribute Langfuse
+ * will ignore, reinterpret or reject. Private to the folder.
  */
 import type { AttrValue, ReceivedSpan } from "../../otlp/decode.ts";
 import { OBSERVATION } from "../../emit/attributes.ts";
@@ -11,9 +14,7 @@ import {
   OBSERVATION_TYPES,
   type ObservationType,
 } from "../../script/vocabulary.ts";
-import { observationIo } from "./_observation_io.ts";
-import { mappedType } from "./_observation_type.ts";
-import { costTotal, modelParameters, usageBuckets } from "./_observation_usage.ts";
+import { observationName } from "./_names.ts";
 import { SEMCONV } from "./_semconv.ts";
 import type { ViewObservation, ViewUsage } from "./_types.ts";
 import {
@@ -28,6 +29,9 @@ import {
   sum,
   text,
 } from "./_values.ts";
+import { ioOf } from "./_io.ts";
+import { mappedType } from "./_observation_type.ts";
+import { costTotal, modelParameters, usageBuckets } from "./_observation_usage.ts";
 
 const AGENT_OPERATIONS = new Set(["invoke_agent", "agent_step"]);
 
@@ -77,7 +81,7 @@ export function buildObservation(
   const startMs = msOf(span.startTimeUnixNano);
   const obs: ViewObservation = {
     id: span.spanId,
-    name: nameOf(span),
+    name: observationName(span),
     type,
     level: levelOf(span, here),
     startMs,
@@ -89,22 +93,10 @@ export function buildObservation(
     (span.status.message || undefined);
   if (statusMessage !== undefined) obs.statusMessage = statusMessage;
 
-  for (const key of [OBSERVATION.input, OBSERVATION.output]) {
-    const value = attrs[key];
-    // Plain text is a fine input (Langfuse's SDKs send it); only broken JSON is worth a word.
-    if (typeof value === "string" && looksLikeJson(value) && parseJson(value) === undefined) {
-      here(
-        `${quote(key)} of span ${
-          quote(span.name)
-        } is not valid JSON; Langfuse stores the raw string`,
-      );
-    }
-  }
-
   const chat = chatViewProblem(span.name, attrs[OBSERVATION.input]);
   if (chat) here(chat);
 
-  const io = observationIo(span);
+  const io = ioOf(span);
   if (io.input !== undefined) obs.input = io.input;
   if (io.output !== undefined) obs.output = io.output;
   const parameters = modelParameters(span);
@@ -136,22 +128,6 @@ export function buildObservation(
   const prompt = promptOf(span, type, here);
   if (prompt !== undefined) obs.prompt = prompt;
   return obs;
-}
-
-/**
- * The observation's name: a GenAI tool's name, the Vercel AI SDK's tool name or operation id
- * (after its function id), else the span's name (`extractName`).
- */
-function nameOf(span: ReceivedSpan): string {
-  const attrs = span.attributes;
-  const tool = text(attrs[SEMCONV.toolName]);
-  if (tool !== undefined) return tool;
-  if (Object.hasOwn(attrs, "ai.toolCall.name")) return show(attrs["ai.toolCall.name"]);
-  if (Object.hasOwn(attrs, "ai.operationId")) {
-    const functionId = attrs["ai.telemetry.functionId"];
-    return (functionId ? `${show(functionId)}:` : "") + show(attrs["ai.operationId"]);
-  }
-  return span.name;
 }
 
 /**
@@ -292,12 +268,6 @@ function promptOf(
 
 function present(value: AttrValue | undefined): boolean {
   return value !== undefined && value !== null;
-}
-
-/** Whether text is meant as JSON (an object or array), so a parse failure is a mistake. */
-function looksLikeJson(value: string): boolean {
-  const start = value.trimStart()[0];
-  return start === "{" || start === "[";
 }
 
 function hasUsageOrCost(attrs: Record<string, AttrValue>): boolean {

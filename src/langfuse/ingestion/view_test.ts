@@ -392,23 +392,19 @@ test("interpretSpans() normalizes environments as Langfuse does and flags change
   }
 });
 
-test("interpretSpans() keeps plain-text trace input as the raw string without a problem", () => {
+test("interpretSpans() keeps plain string input and output as sent, without a problem, as Langfuse stores the strings its SDK v5 sends", () => {
   const view = interpretSpans([
-    span("a1", { name: "turn", attributes: turn({ [OBSERVATION.input]: "Where is my order?" }) }),
+    span("a1", {
+      name: "turn",
+      attributes: turn({
+        [OBSERVATION.input]: "Where is my order?",
+        [OBSERVATION.output]: "It ships today.",
+      }),
+    }),
   ]);
   assert.equal(view.traces[0].input, "Where is my order?");
-  assert.equal(view.traces[0].output, undefined);
+  assert.equal(view.traces[0].output, "It ships today.");
   assert.deepEqual(view.problems, []);
-});
-
-test("interpretSpans() flags input that starts as JSON but does not parse", () => {
-  const view = interpretSpans([
-    span("a1", { name: "turn", attributes: turn({ [OBSERVATION.input]: '{"text": "Where' }) }),
-  ]);
-  assert.equal(view.traces[0].input, '{"text": "Where');
-  assert.deepEqual(view.problems.map((p) => p.message), [
-    '"langfuse.observation.input" of span "turn" is not valid JSON; Langfuse stores the raw string',
-  ]);
 });
 
 test("interpretSpans() builds the observation tree with children in start order", () => {
