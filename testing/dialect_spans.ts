@@ -90,6 +90,8 @@ export const vercelCall: Sent = {
     "ai.usage.inputTokens": 1_624,
     "ai.usage.outputTokens": 150,
     "ai.usage.totalTokens": 1_774,
+    "ai.usage.reasoningTokens": 32,
+    "ai.usage.cachedInputTokens": 512,
   },
 };
 
