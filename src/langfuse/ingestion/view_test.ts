@@ -392,15 +392,19 @@ test("interpretSpans() normalizes environments as Langfuse does and flags change
   }
 });
 
-test("interpretSpans() keeps trace input that is not JSON as the raw string and flags it", () => {
+test("interpretSpans() keeps plain string input and output as sent, without a problem, as Langfuse stores the strings its SDK v5 sends", () => {
   const view = interpretSpans([
-    span("a1", { name: "turn", attributes: turn({ [OBSERVATION.input]: "Where is my order?" }) }),
+    span("a1", {
+      name: "turn",
+      attributes: turn({
+        [OBSERVATION.input]: "Where is my order?",
+        [OBSERVATION.output]: "It ships today.",
+      }),
+    }),
   ]);
   assert.equal(view.traces[0].input, "Where is my order?");
-  assert.equal(view.traces[0].output, undefined);
-  assert.deepEqual(view.problems.map((p) => p.message), [
-    '"langfuse.observation.input" of span "turn" is not valid JSON; Langfuse stores the raw string',
-  ]);
+  assert.equal(view.traces[0].output, "It ships today.");
+  assert.deepEqual(view.problems, []);
 });
 
 test("interpretSpans() builds the observation tree with children in start order", () => {
@@ -573,9 +577,10 @@ test("interpretSpans() flags usage and cost details that are not JSON objects an
     span("a1", {
       name: "llm",
       attributes: turn({
-        [OBSERVATION.usage]: "{input: 812}",
+        [OBSERVATION.usage]: "[812]",
         [SEMCONV.inputTokens]: 812,
         [OBSERVATION.cost]: "[0.1]",
+        [SEMCONV.cost]: 0.1,
       }),
     }),
   ]);
@@ -584,6 +589,28 @@ test("interpretSpans() flags usage and cost details that are not JSON objects an
   assert.deepEqual(view.problems.map((p) => p.message), [
     'Usage details of span "llm" are not a JSON object; Langfuse records no usage',
     'Cost details of span "llm" are not a JSON object; Langfuse records no cost',
+  ]);
+});
+
+test("interpretSpans() reads gen_ai usage and cost when the details are not JSON at all", () => {
+  const view = interpretSpans([
+    span("a1", {
+      name: "llm",
+      attributes: turn({
+        [OBSERVATION.usage]: "{input: 812}",
+        [SEMCONV.inputTokens]: 812,
+        [OBSERVATION.cost]: "total=0.1",
+        [SEMCONV.cost]: 0.1,
+      }),
+    }),
+  ]);
+  const obs = view.traces[0].observations[0];
+  assert.deepEqual([obs.usage, obs.cost], [{ input: 812, total: 812 }, 0.1]);
+  assert.deepEqual(view.problems.map((p) => p.message), [
+    'Usage details of span "llm" are not valid JSON; Langfuse ignores ' +
+    '"langfuse.observation.usage_details"',
+    'Cost details of span "llm" are not valid JSON; Langfuse ignores ' +
+    '"langfuse.observation.cost_details"',
   ]);
 });
 
