@@ -9,6 +9,7 @@ import { METRICS } from "../load/metrics.ts";
 import type { MetricsFileLine } from "../load/metrics_export.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import { captureIo, runCommand } from "../../testing/io.ts";
+import { relay, taskCommand, until } from "../../testing/cli_process.ts";
 import {
   type ReceivedExport,
   type ReceivedMetric,
@@ -72,7 +73,7 @@ test("load --metrics-otlp streams the run's metrics while it runs and its totals
     // About 2.5 s at 500 ms: several exports during the run, then one at the end.
     assert.ok(metrics.exports.length >= 3, `${metrics.exports.length} exports`);
     const during = metrics.exports[0];
-    assert.ok(value(during, METRICS.generated.name) <= report.spans.generated);
+    assert.ok(value(during, METRICS.generated.name) < report.spans.generated, "sent mid-run");
     const last = metrics.exports[metrics.exports.length - 1];
     assert.equal(last.resource["service.name"], "session-replay");
     for (const exported of metrics.exports) {
@@ -243,5 +244,74 @@ test("the metrics flags refuse a bad URL, a bad interval and an interval alone",
     ], run.io);
     assert.equal(code, 2, run.err());
     assert.match(run.err(), message);
+  }
+});
+
+test("failed spans are counted by reason in the metrics, as in the report", {
+  timeout: 60_000,
+}, async () => {
+  const spans = await startOtlpReceiver({
+    respond: () => ({ rejectSpans: { count: 1, message: "span too large" } }),
+  });
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-metrics-failed-"));
+    const file = join(dir, "metrics.jsonl");
+    const run = captureIo({ OTEL_EXPORTER_OTLP_ENDPOINT: spans.url }, { now: () => Date.now() });
+    const code = await runCommand(loadCommand, [
+      "conversations/order-status.yaml",
+      ...["--sessions", "20", "--seed", "4", "--batch-size", "16", "--max-failed", "1000"],
+      ...["--out-dir", dir, "--report", join(dir, "report.json"), "--metrics-file", file],
+    ], run.io);
+    assert.equal(code, 0, run.err());
+    const report: LoadReport = JSON.parse(await readFile(join(dir, "report.json"), "utf8"));
+    assert.ok(report.spans.failed > 0);
+    const last: MetricsFileLine = JSON.parse(
+      (await readFile(file, "utf8")).trimEnd().split("\n").at(-1)!,
+    );
+    const failed = Object.fromEntries(
+      last.metrics[METRICS.failed.name].points.map((p) => [p.attributes!["error.type"], p.value]),
+    );
+    assert.deepEqual(failed, report.spans.failures);
+    assert.equal(
+      last.metrics[METRICS.acknowledged.name].points[0].value,
+      report.spans.acknowledged,
+    );
+  } finally {
+    await spans.close();
+  }
+});
+
+test("SIGTERM to a load with worker threads still exports the report's totals last", {
+  timeout: 180_000,
+}, async () => {
+  const spans = await startOtlpReceiver({ respond: () => ({ delayMs: 300 }) });
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "load-metrics-term-"));
+    const reportFile = join(dir, "report.json");
+    const file = join(dir, "metrics.jsonl");
+    const run = relay(
+      taskCommand("load", [
+        "conversations/order-status.yaml",
+        ...["--sessions", "200000", "--workers", "2", "--max-in-flight", "4"],
+        ...["--out-dir", dir, "--report", reportFile],
+        ...["--metrics-file", file, "--metrics-interval", "200ms"],
+      ]),
+      { OTEL_EXPORTER_OTLP_ENDPOINT: spans.url },
+    );
+    await until(() => spans.requests.length >= 4);
+    run.signal("SIGTERM", "leader");
+    const { code, stderr } = await run.exited;
+    assert.equal(code, 143, stderr);
+    const report: LoadReport = JSON.parse(await readFile(reportFile, "utf8"));
+    const lines: MetricsFileLine[] = (await readFile(file, "utf8")).trimEnd().split("\n")
+      .map((line) => JSON.parse(line));
+    const last = lines.at(-1)!;
+    const single = (name: string) => last.metrics[name].points[0].value;
+    assert.equal(single(METRICS.generated.name), report.spans.generated);
+    assert.equal(single(METRICS.acknowledged.name), report.spans.acknowledged);
+    assert.equal(single(METRICS.started.name), report.sessions);
+    assert.equal(single(METRICS.alive.name), 0);
+  } finally {
+    await spans.close();
   }
 });
