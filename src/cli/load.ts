@@ -26,6 +26,7 @@ import { parseAt } from "../run/time.ts";
 import type { Io } from "../run/io.ts";
 import { readScripts, targetFromFlags } from "./options.ts";
 import { flagsHelp, parseFlags } from "./flags.ts";
+import { metricsSpecOf } from "./metrics_flags.ts";
 
 /** `load --help`. */
 export const LOAD_HELP =
@@ -153,6 +154,7 @@ export async function loadSpecOf(
       EXIT.usage,
     );
   }
+  const metrics = metricsSpecOf(values, flags["metrics-interval"], io.env);
   const maxFailed = flags["max-failed"];
   const minRate = flags["min-rate"];
   const spec: LoadSpec = {
@@ -190,6 +192,7 @@ export async function loadSpecOf(
         },
       }
       : {}),
+    ...(metrics ? { metrics } : {}),
   };
   return { spec, langfuse };
 }

@@ -19,6 +19,7 @@ import {
   textFlag,
 } from "./flags.ts";
 import { MAX_LIVE_DURATION_MS, MAX_SPREAD_MS, MIN_SPREAD_MS } from "../run/limits.ts";
+import { METRICS_FLAGS } from "./metrics_flags.ts";
 import { HTML_FLAG, TARGET_FLAGS } from "./options.ts";
 import { REVIEW_FLAGS } from "./review_flags.ts";
 import { SCALE_FLAGS } from "./scale_flags.ts";
@@ -169,6 +170,7 @@ export const RUN_FLAGS = {
     "how long the run goes before --abort-on-fail judges (default 10s)",
     { maxMs: Number.MAX_SAFE_INTEGER, default: DEFAULT_ABORT_DELAY_MS },
   ),
+  ...METRICS_FLAGS,
   ...TARGET_FLAGS,
   ...REVIEW_FLAGS,
   help: HELP_FLAG,

@@ -44,6 +44,11 @@ export class LosslessBatchProcessor implements SpanProcessor {
     this.#maxDelayMs = options.maxDelayMs ?? 1000;
   }
 
+  /** Export requests under way now (a batch's retries count as one). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   /** Why delivery stopped for good (bad credentials), or undefined. */
   get fatal(): string | undefined {
     return this.#fatal;

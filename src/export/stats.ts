@@ -20,8 +20,49 @@ export interface DeliveryState {
 /** What a reader of delivery counts sees as they go (one pipeline's, or several summed). */
 export type DeliveryFeed = Pick<
   DeliveryStats,
-  "generated" | "acknowledged" | "failed" | "requests" | "retried" | "byStatus" | "onLatency"
+  | "generated"
+  | "acknowledged"
+  | "failed"
+  | "failures"
+  | "requests"
+  | "retried"
+  | "byStatus"
+  | "onLatency"
 >;
+
+/**
+ * `feed`, whose latencies also go to `first` before any listener set on the result: several
+ * watchers (--abort-on-fail, live metrics, the HTML report) share one feed's single listener.
+ */
+export function teeLatency(feed: DeliveryFeed, first: (ms: number) => void): DeliveryFeed {
+  feed.onLatency(first);
+  return {
+    get generated() {
+      return feed.generated;
+    },
+    get acknowledged() {
+      return feed.acknowledged;
+    },
+    get failed() {
+      return feed.failed;
+    },
+    get failures() {
+      return feed.failures;
+    },
+    get requests() {
+      return feed.requests;
+    },
+    get retried() {
+      return feed.retried;
+    },
+    get byStatus() {
+      return feed.byStatus;
+    },
+    onLatency(listener) {
+      feed.onLatency(listener ? (ms) => (first(ms), listener(ms)) : first);
+    },
+  };
+}
 
 /** A latency histogram that also hands each latency to a listener (the HTML report's timeline). */
 class ObservedHistogram extends LatencyHistogram {

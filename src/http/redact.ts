@@ -21,6 +21,7 @@ const MIN_SECRET_LENGTH = 4;
 export const HEADER_VARIABLES = [
   "OTEL_EXPORTER_OTLP_HEADERS",
   "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+  "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
 ] as const;
 
 /** The variables holding URLs, whose query or fragment could carry a key. */
@@ -29,6 +30,7 @@ export const URL_VARIABLES = [
   "LANGFUSE_HOST",
   "OTEL_EXPORTER_OTLP_ENDPOINT",
   "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
 ] as const;
 
 /** Every form of every secret in `env`, longest first, so `Basic <token>` goes before `<token>`. */

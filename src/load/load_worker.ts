@@ -68,6 +68,7 @@ if (parentPort) {
         started: counts.started,
         alive: counts.alive,
         dropped: counts.dropped,
+        inFlight: part.inFlight(),
         ...(part.fatal() ? { fatal: part.fatal() } : {}),
         ...(spec.timeline ? { latencies, starts } : {}),
       });

@@ -74,6 +74,8 @@ export interface RunningPart {
   counts: LiveCounts;
   /** Why the export stopped for good so far, if it did. */
   fatal(): string | undefined;
+  /** Export requests under way now. */
+  inFlight(): number;
   done: Promise<PartResult>;
 }
 
@@ -152,6 +154,7 @@ export function startPart(spec: PartSpec, host: PartHost): RunningPart {
     population,
     counts,
     fatal: () => pipeline.batcher.fatal,
+    inFlight: () => pipeline.batcher.inFlight,
     done: run(),
   };
 }

@@ -37,6 +37,8 @@ export type WorkerMessage =
     started: number;
     alive: number;
     dropped: number;
+    /** Export requests under way. */
+    inFlight: number;
     fatal?: string;
     /** With `timeline`: export latencies (ms) and session starts since the last message. */
     latencies?: number[];
@@ -73,6 +75,8 @@ export interface SessionsView {
   sessions: number;
   /** Live: sessions started, alive, arrivals dropped. */
   live: { started: number; alive: number; dropped: number };
+  /** Export requests under way. */
+  inFlight: number;
 }
 
 /** A finished run, every worker merged. */
@@ -137,6 +141,9 @@ export function startSessions(
         return part.population.sessions;
       },
       live: part.counts,
+      get inFlight() {
+        return part.inFlight();
+      },
     };
     return {
       view,
@@ -163,6 +170,7 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
     retried: 0,
     sessions: 0,
     live: { started: 0, alive: 0, dropped: 0 },
+    inFlight: 0,
   };
   const delivery = new WorkersFeed(progress);
   const refresh = () => {
@@ -173,6 +181,7 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
     view.retried = sum("retried");
     view.sessions = sum("sessions");
     view.live = { started: sum("started"), alive: sum("alive"), dropped: sum("dropped") };
+    view.inFlight = sum("inFlight");
   };
   const filePart = (w: number) => `${spec.target.path}.worker${w + 1}`;
   const threads: Worker[] = [];
@@ -302,6 +311,9 @@ class WorkersFeed implements DeliveryFeed {
   get failed(): number {
     return sumOf(this.#progress, "failed");
   }
+  get failures(): Map<string, number> {
+    return sumMaps(this.#progress.map((p) => p?.failures));
+  }
   get requests(): number {
     return sumOf(this.#progress, "requests");
   }
@@ -309,13 +321,7 @@ class WorkersFeed implements DeliveryFeed {
     return sumOf(this.#progress, "retried");
   }
   get byStatus(): Map<string, number> {
-    const sum = new Map<string, number>();
-    for (const p of this.#progress) {
-      for (const [status, n] of Object.entries(p?.byStatus ?? {})) {
-        sum.set(status, (sum.get(status) ?? 0) + n);
-      }
-    }
-    return sum;
+    return sumMaps(this.#progress.map((p) => p?.byStatus));
   }
 
   onLatency(listener: ((ms: number) => void) | undefined): void {
@@ -325,6 +331,15 @@ class WorkersFeed implements DeliveryFeed {
   latency(ms: number): void {
     this.#listener?.(ms);
   }
+}
+
+/** Counts by key, summed over the workers' messages. */
+function sumMaps(counts: readonly (Record<string, number> | undefined)[]): Map<string, number> {
+  const sum = new Map<string, number>();
+  for (const byKey of counts) {
+    for (const [key, n] of Object.entries(byKey ?? {})) sum.set(key, (sum.get(key) ?? 0) + n);
+  }
+  return sum;
 }
 
 function merge(parts: Done[], live: boolean): SessionsResult {

@@ -1,8 +1,8 @@
 /**
  * Received OTLP spans as recorded sessions: the observation tree, types, levels, models, usage
- * and prompt links read exactly as the preview reads them (langfuse/ingestion/view.ts), plus what
- * the view leaves out (inputs, outputs, metadata, model parameters, cost buckets) from the raw
- * attributes. Pure: spans in, sessions out. Shared by `--from-otlp` and `--listen`.
+ * prompt links, inputs, outputs and model parameters read exactly as the preview reads them
+ * (langfuse/ingestion/view.ts), plus what the view leaves out (metadata, cost buckets) from the
+ * raw attributes. Pure: spans in, sessions out. Shared by `--from-otlp` and `--listen`.
  */
 import type { AttrValue, ReceivedSpan } from "../otlp/decode.ts";
 import { OBSERVATION, OBSERVATION_METADATA_PREFIX } from "../emit/attributes.ts";
@@ -130,15 +130,13 @@ function recordObservation(
     children: [],
   };
   if (obs.statusMessage !== undefined) out.statusMessage = obs.statusMessage;
-  const input = attrs[OBSERVATION.input];
-  if (input !== undefined && input !== null) out.input = jsonOrRaw(input);
-  const output = attrs[OBSERVATION.output];
-  if (output !== undefined && output !== null) out.output = jsonOrRaw(output);
+  // Input, output and parameters as Langfuse reads them in the span's dialect.
+  if (obs.input !== undefined) out.input = obs.input;
+  if (obs.output !== undefined) out.output = obs.output;
   const metadata = observationMetadata(attrs);
   if (metadata !== undefined) out.metadata = metadata;
   if (obs.model !== undefined) out.model = obs.model;
-  const parameters = modelParameters(attrs[OBSERVATION.modelParameters]);
-  if (parameters !== undefined) out.modelParameters = parameters;
+  if (obs.modelParameters !== undefined) out.modelParameters = { ...obs.modelParameters };
   if (obs.usage !== undefined) {
     const { input, output, details } = obs.usage;
     const usage = perUsageType({ input, output, ...details });
@@ -193,11 +191,6 @@ function costBuckets(
   }
   if (total !== undefined) out.total = total;
   return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function jsonOrRaw(value: AttrValue): Json {
-  if (typeof value !== "string") return toJson(value);
-  return parseJson(value) ?? value;
 }
 
 function toJson(value: AttrValue): Json {

@@ -12,7 +12,7 @@ import {
   type Threshold,
   type ThresholdCheck,
 } from "../plan/thresholds.ts";
-import type { DeliveryFeed } from "../export/stats.ts";
+import { type DeliveryFeed, teeLatency } from "../export/stats.ts";
 import type { SessionsView } from "../load/workers.ts";
 
 /** The default `--abort-delay`: the first seconds of a run (connections, ramp) are not judged. */
@@ -71,32 +71,4 @@ export class AbortWatch {
   stop(): void {
     clearInterval(this.#timer);
   }
-}
-
-/** `feed`, whose latencies also go to `first` before any listener set on the result. */
-function teeLatency(feed: DeliveryFeed, first: (ms: number) => void): DeliveryFeed {
-  feed.onLatency(first);
-  return {
-    get generated() {
-      return feed.generated;
-    },
-    get acknowledged() {
-      return feed.acknowledged;
-    },
-    get failed() {
-      return feed.failed;
-    },
-    get requests() {
-      return feed.requests;
-    },
-    get retried() {
-      return feed.retried;
-    },
-    get byStatus() {
-      return feed.byStatus;
-    },
-    onLatency(listener) {
-      feed.onLatency(listener ? (ms) => (first(ms), listener(ms)) : first);
-    },
-  };
 }

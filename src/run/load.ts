@@ -22,6 +22,14 @@ import { fsReason } from "../text/fs_reason.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { startProgress } from "../load/progress.ts";
+import {
+  finalReading,
+  LiveMetrics,
+  type LiveMetricsOptions,
+  liveReading,
+} from "../load/metrics.ts";
+import type { LinesFile } from "../run_record/lines_file.ts";
+import { escapeControls } from "../text/escape.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import { startSessions } from "../load/workers.ts";
 import { systemClock } from "../load/clock.ts";
@@ -108,11 +116,13 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     { flag: "--out-dir", path: sessionsFile },
     { flag: "--out", path: target.path },
     { flag: "--html", path: spec.html },
+    { flag: "--metrics-file", path: spec.metrics?.file },
   ]);
   await prepareDir(outDir, "--out-dir");
   await prepareFile(reportPath, "--report");
   if (target.path) await prepareFile(target.path, "--out");
   if (spec.html !== undefined) await prepareFile(spec.html, "--html");
+  if (spec.metrics?.file !== undefined) await prepareFile(spec.metrics.file, "--metrics-file");
   // Prompts and score configs exist before the first span; the plans link to them.
   const place = { target, langfuse, review };
   const prepared = await prepareRun(scripts, place);
@@ -160,8 +170,9 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     maxAlive: DEFAULT_MAX_ALIVE,
     // Only Langfuse gets the review layer; elsewhere nothing is selected (see deliverReview).
     ...(!selector.empty && target.langfuseApi ? { review: review.sources } : {}),
-    // The HTML report's time series and --abort-on-fail need the workers' export latencies.
-    ...(html || abortWatch ? { timeline: true } : {}),
+    // The HTML report's time series, --abort-on-fail and the metrics need the workers' export
+    // latencies.
+    ...(html || abortWatch || spec.metrics ? { timeline: true } : {}),
   }, {
     clock: io.clock ?? systemClock,
     stopped: () => io.interrupted() || abortWatch?.missed !== undefined,
@@ -169,7 +180,15 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     onStart: html ? (startMs) => html.start(startMs) : undefined,
   }, workers);
   const view = running.view;
-  const delivery = abortWatch ? abortWatch.watch(running.delivery, view) : running.delivery;
+  const watched = abortWatch ? abortWatch.watch(running.delivery, view) : running.delivery;
+  const metrics = startMetrics(spec, {
+    runId,
+    read: () => liveReading(view, running.delivery, schedule.kind === "live"),
+    clean,
+    now: io.now,
+    warn: (text) => io.err(escapeControls(text)),
+  });
+  const delivery = metrics ? metrics.live.watch(watched) : watched;
   html?.attach(delivery);
   const stopProgress = startProgress({
     stats: view,
@@ -183,6 +202,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   let result;
   // A file that cannot be written at the end is said after the summary: the run was sent.
   let sessionsUnwritten: string | undefined;
+  let metricsUnwritten: string | undefined;
   try {
     result = await running.done;
   } finally {
@@ -190,6 +210,16 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     html?.stop();
     abortWatch?.stop();
     sessionsUnwritten = await attemptWrite(() => closeLines(sessionsOut, "--out-dir"));
+    // The last export carries the report's totals; a run that threw exports what it counted.
+    if (metrics) {
+      await metrics.live.finish(
+        result ? finalReading(result) : liveReading(view, running.delivery, !backfill),
+      );
+      if (metrics.file) {
+        const file = metrics.file;
+        metricsUnwritten = await attemptWrite(() => closeLines(file, "--metrics-file"));
+      }
+    }
   }
   for (const selection of result.reviews) selector.absorb(selection);
   const { fatal, crashed, population } = result;
@@ -242,9 +272,8 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   return {
     report,
     ...(reportUnwritten === undefined ? { reportPath } : {}),
-    unwritten: [unjoined, sessionsUnwritten, reportUnwritten, htmlUnwritten].filter((problem) =>
-      problem !== undefined
-    ),
+    unwritten: [unjoined, sessionsUnwritten, metricsUnwritten, reportUnwritten, htmlUnwritten]
+      .filter((problem) => problem !== undefined),
     ...(resources.note ? { resourcesNote: resources.note } : {}),
     reviewText: reviewed.text,
     ...(crashed ? { crashed } : {}),
@@ -253,6 +282,29 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     langfuseFailed: Object.keys(scores?.failed ?? {}).length > 0 ||
       reviewFailures(report.review) > 0,
   };
+}
+
+/**
+ * Starts the run's live metrics when the spec asks for them; the file's lines go through
+ * `clean`, as the sessions file's.
+ */
+function startMetrics(
+  spec: LoadSpec,
+  options: Pick<LiveMetricsOptions, "runId" | "read" | "clean" | "now" | "warn">,
+): { live: LiveMetrics; file?: LinesFile } | undefined {
+  if (!spec.metrics) return undefined;
+  const { otlpUrl, headers, file, intervalMs } = spec.metrics;
+  const out = file === undefined ? undefined : openLines(file, "--metrics-file");
+  const clean = options.clean ?? ((text: string) => text);
+  const live = LiveMetrics.start({
+    ...options,
+    intervalMs,
+    ...(otlpUrl === undefined ? {} : { otlpUrl }),
+    ...(headers ? { headers } : {}),
+    // One line an export, on disk at once: the file is read while the run goes (tail -f).
+    ...(out ? { writeLine: (line: string) => (out.write(clean(line)), out.flush()) } : {}),
+  });
+  return { live, ...(out ? { file: out } : {}) };
 }
 
 /** Sends the scores of every session in the sessions file, a thousand scores a request. */

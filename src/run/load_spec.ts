@@ -47,4 +47,17 @@ export interface LoadSpec {
   thresholds: Threshold[];
   /** --abort-on-fail: judge the thresholds while the run goes, after `delayMs`. */
   abort?: { delayMs: number };
+  /** Live metrics (--metrics-otlp, --metrics-file), exported every `intervalMs`. */
+  metrics?: MetricsSpec;
+}
+
+/** Where a run's live metrics go; at least one of `otlpUrl` and `file`. */
+export interface MetricsSpec {
+  /** The OTLP/HTTP metrics endpoint (full URL). */
+  otlpUrl?: string;
+  /** Its headers (OTEL_EXPORTER_OTLP_METRICS_HEADERS). */
+  headers?: Record<string, string>;
+  /** The JSON-lines file. */
+  file?: string;
+  intervalMs: number;
 }

@@ -60,6 +60,11 @@ export class LinesFile {
     if (this.#size >= CHUNK_BYTES) this.#flush();
   }
 
+  /** Writes the lines held so far (a file read while it is written, as the metrics file). */
+  flush(): void {
+    this.#flush();
+  }
+
   /** Writes what is left and closes; throws LinesFileError if any write failed. */
   close(): void {
     if (this.#fd === undefined) return;

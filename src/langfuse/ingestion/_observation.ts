@@ -1,7 +1,10 @@
 /**
- * How one span becomes a Langfuse observation: its type, level, model, usage, cost, completion
- * start and prompt link, read the way a v4 server reads them, with a problem message for every
- * attribute Langfuse will ignore, reinterpret or reject. Private to the folder.
+ * How one span becomes a Langfuse observation: its type, level, model, parameters, usage, cost,
+ * input and output, completion start and prompt link, read the way a v4 server reads them in
+ * every dialect (type in _observation_type.ts, usage, cost and parameters in
+ * _observation_usage.ts, input and output in _io.ts; the facts in
+ * fixtures/langfuse/observation_mapping.md), with a problem message for every attribute Langfuse
+ * will ignore, reinterpret or reject. Private to the folder.
  */
 import type { AttrValue, ReceivedSpan } from "../../otlp/decode.ts";
 import { OBSERVATION } from "../../emit/attributes.ts";
@@ -15,31 +18,38 @@ import { observationName } from "./_names.ts";
 import { SEMCONV } from "./_semconv.ts";
 import type { ViewObservation, ViewUsage } from "./_types.ts";
 import {
+  firstText,
   isPlainObject,
   meaningful,
   msOf,
   number,
-  numbers,
   parseJson,
   quote,
   show,
   sum,
   text,
 } from "./_values.ts";
+import { ioOf } from "./_io.ts";
+import { mappedType } from "./_observation_type.ts";
+import { costTotal, modelParameters, usageBuckets } from "./_observation_usage.ts";
 
 const AGENT_OPERATIONS = new Set(["invoke_agent", "agent_step"]);
 
-const OPERATION_TYPES: Record<string, ObservationType> = {
-  chat: "generation",
-  completion: "generation",
-  text_completion: "generation",
-  generate_content: "generation",
-  generate: "generation",
-  embeddings: "embedding",
-  invoke_agent: "agent",
-  create_agent: "agent",
-  execute_tool: "tool",
-};
+/** Where Langfuse reads the model name, first first (`extractModelName`). */
+const MODEL_KEYS = [
+  OBSERVATION.model,
+  SEMCONV.responseModel,
+  "ai.model.id",
+  SEMCONV.requestModel,
+  "llm.response.model",
+  "llm.model_name",
+  "model",
+];
+
+/** Older Langfuse SDKs' prompt attributes, read after the current ones. */
+const LEGACY_PROMPT = { name: "langfuse.prompt.name", version: "langfuse.prompt.version" };
+/** The Vercel AI SDK carries a Langfuse prompt as JSON in its telemetry metadata. */
+const VERCEL_PROMPT = "ai.telemetry.metadata.langfusePrompt";
 
 // Langfuse v4 reads these level spellings from OTel senders; v3 accepts only LEVELS.
 const LEVEL_ALIASES: Record<string, Level> = {
@@ -86,6 +96,12 @@ export function buildObservation(
   const chat = chatViewProblem(span.name, attrs[OBSERVATION.input]);
   if (chat) here(chat);
 
+  const io = ioOf(span);
+  if (io.input !== undefined) obs.input = io.input;
+  if (io.output !== undefined) obs.output = io.output;
+  const parameters = modelParameters(span);
+  if (Object.keys(parameters).length > 0) obs.modelParameters = parameters;
+
   const operation = text(attrs[SEMCONV.operationName]);
   if (operation !== undefined && AGENT_OPERATIONS.has(operation)) {
     // Langfuse skips model, usage and cost here: they duplicate the child model call's.
@@ -98,24 +114,39 @@ export function buildObservation(
       );
     }
   } else {
-    const model = text(attrs[OBSERVATION.model]) ?? text(attrs[SEMCONV.responseModel]) ??
-      text(attrs[SEMCONV.requestModel]);
+    const model = firstText(attrs, MODEL_KEYS);
     if (model !== undefined) obs.model = model;
-    const usage = usageOf(span, here);
+    const usage = usageOf(usageBuckets(span, here));
     if (usage !== undefined) obs.usage = usage;
-    const cost = costOf(span, here);
+    const cost = costTotal(span, here);
     if (cost !== undefined) obs.cost = cost;
   }
 
-  const completion = attrs[OBSERVATION.completionStartTime];
-  if (typeof completion === "string") {
-    const ms = Date.parse(completion);
-    if (!Number.isNaN(ms)) obs.completionStartMs = ms;
-  }
+  const completionStartMs = completionStartOf(span, startMs);
+  if (completionStartMs !== undefined) obs.completionStartMs = completionStartMs;
 
   const prompt = promptOf(span, type, here);
   if (prompt !== undefined) obs.prompt = prompt;
   return obs;
+}
+
+/**
+ * When the first token came: Langfuse's own attribute (a date, or a date as a JSON string, as
+ * older SDKs send it), else the Vercel AI SDK's milliseconds to the first chunk after the start.
+ */
+function completionStartOf(span: ReceivedSpan, startMs: number): number | undefined {
+  const raw = span.attributes[OBSERVATION.completionStartTime];
+  if (typeof raw === "string") {
+    const direct = Date.parse(raw);
+    if (!Number.isNaN(direct)) return direct;
+    const inner = parseJson(raw);
+    const nested = typeof inner === "string" ? Date.parse(inner) : NaN;
+    if (!Number.isNaN(nested)) return nested;
+  }
+  const chunk = span.attributes["ai.response.msToFirstChunk"] ??
+    span.attributes["ai.stream.msToFirstChunk"];
+  const ms = number(chunk);
+  return chunk && ms !== undefined ? startMs + Math.ceil(ms) : undefined;
 }
 
 /**
@@ -139,28 +170,15 @@ function chatViewProblem(name: string, input: AttrValue | undefined): string | u
 }
 
 function typeOf(span: ReceivedSpan, here: (message: string) => void): ObservationType {
-  const attrs = span.attributes;
-  const declared = attrs[OBSERVATION.type];
-  if (isObservationType(declared)) return declared;
-  const inferred = inferType(attrs);
-  if (meaningful(declared)) {
+  const type = mappedType(span);
+  const declared = span.attributes[OBSERVATION.type];
+  if (meaningful(declared) && !isObservationType(declared)) {
     here(
       `Observation type ${quote(show(declared))} of span ${quote(span.name)} is not one of ` +
-        `${OBSERVATION_TYPES.join(", ")}; Langfuse uses ${quote(inferred)}`,
+        `${OBSERVATION_TYPES.join(", ")}; Langfuse uses ${quote(type)}`,
     );
   }
-  return inferred;
-}
-
-function inferType(attrs: Record<string, AttrValue>): ObservationType {
-  const operation = attrs[SEMCONV.operationName];
-  if (typeof operation === "string" && Object.hasOwn(OPERATION_TYPES, operation)) {
-    return OPERATION_TYPES[operation];
-  }
-  if (meaningful(attrs[SEMCONV.toolName]) || meaningful(attrs[SEMCONV.toolCallId])) return "tool";
-  const modelKeys = [OBSERVATION.model, SEMCONV.requestModel, SEMCONV.responseModel];
-  if (modelKeys.some((key) => meaningful(attrs[key]))) return "generation";
-  return "span";
+  return type;
 }
 
 function levelOf(span: ReceivedSpan, here: (message: string) => void): Level {
@@ -177,31 +195,8 @@ function levelOf(span: ReceivedSpan, here: (message: string) => void): Level {
   return alias ?? fallback;
 }
 
-function usageOf(span: ReceivedSpan, here: (message: string) => void): ViewUsage | undefined {
-  const attrs = span.attributes;
-  const raw = attrs[OBSERVATION.usage];
-  let buckets: Record<string, number>;
-  if (raw) {
-    // A present but unreadable usage_details wins over gen_ai.usage.*: Langfuse records nothing.
-    const parsed = typeof raw === "string" ? parseJson(raw) : undefined;
-    if (!isPlainObject(parsed)) {
-      here(
-        `Usage details of span ${
-          quote(span.name)
-        } are not a JSON object; Langfuse records no usage`,
-      );
-      return undefined;
-    }
-    buckets = numbers(parsed);
-  } else {
-    buckets = {};
-    const input = number(attrs[SEMCONV.inputTokens]);
-    const output = number(attrs[SEMCONV.outputTokens]);
-    const total = number(attrs[SEMCONV.totalTokens]);
-    if (input !== undefined) buckets.input = input;
-    if (output !== undefined) buckets.output = output;
-    if (total !== undefined) buckets.total = total;
-  }
+/** Usage buckets as the view shows them: input, output, total (summed when not sent), the rest. */
+function usageOf(buckets: Record<string, number>): ViewUsage | undefined {
   if (Object.keys(buckets).length === 0) return undefined;
   const usage: ViewUsage = {};
   if (buckets.input !== undefined) usage.input = buckets.input;
@@ -214,52 +209,47 @@ function usageOf(span: ReceivedSpan, here: (message: string) => void): ViewUsage
   return usage;
 }
 
-function costOf(span: ReceivedSpan, here: (message: string) => void): number | undefined {
-  const attrs = span.attributes;
-  const raw = attrs[OBSERVATION.cost];
-  if (raw) {
-    const parsed = typeof raw === "string" ? parseJson(raw) : undefined;
-    if (!isPlainObject(parsed)) {
-      here(
-        `Cost details of span ${quote(span.name)} are not a JSON object; Langfuse records no cost`,
-      );
-      return undefined;
-    }
-    const buckets = numbers(parsed);
-    if (buckets.total !== undefined) return buckets.total;
-    // Without a total, Langfuse adds input and output only when they are the only buckets.
-    const keys = Object.keys(buckets);
-    if (keys.length > 0 && keys.every((key) => key === "input" || key === "output")) {
-      return sum(Object.values(buckets));
-    }
-    return undefined;
-  }
-  return number(attrs[SEMCONV.cost]);
-}
-
+/**
+ * The prompt link: Langfuse's attributes, else the older SDKs', else the Vercel AI SDK's
+ * `langfusePrompt` metadata (JSON with name and version), each field on its own. Generations
+ * only; the metadata rides on every span of an AI SDK call, so only the explicit attributes on
+ * another type are worth a word.
+ */
 function promptOf(
   span: ReceivedSpan,
   type: ObservationType,
   here: (message: string) => void,
 ): ViewObservation["prompt"] {
   const attrs = span.attributes;
-  const name = text(attrs[OBSERVATION.promptName]);
-  const rawVersion = attrs[OBSERVATION.promptVersion];
-  if (name === undefined && (rawVersion === undefined || rawVersion === null)) return undefined;
+  const vercel = parseJson(text(attrs[VERCEL_PROMPT]) ?? "");
+  const fromVercel = isPlainObject(vercel) ? vercel : {};
+  const nameKey = [OBSERVATION.promptName, LEGACY_PROMPT.name].find((key) => present(attrs[key]));
+  const versionKey = [OBSERVATION.promptVersion, LEGACY_PROMPT.version].find((key) =>
+    present(attrs[key])
+  );
+  const name = nameKey !== undefined ? text(attrs[nameKey]) : text(fromVercel.name ?? null);
+  const rawVersion = versionKey !== undefined ? attrs[versionKey] : fromVercel.version;
+  if (name === undefined && !present(rawVersion)) return undefined;
   if (type !== "generation") {
-    here(
-      `Prompt link on ${type} ${
-        quote(span.name)
-      } is ignored; Langfuse links prompts to generations only`,
-    );
+    if (nameKey !== undefined || versionKey !== undefined) {
+      here(
+        `Prompt link on ${type} ${
+          quote(span.name)
+        } is ignored; Langfuse links prompts to generations only`,
+      );
+    }
     return undefined;
   }
-  const versionType = span.attributeTypes[OBSERVATION.promptVersion];
+  const versionType = versionKey !== undefined
+    ? span.attributeTypes[versionKey]
+    : Number.isInteger(rawVersion)
+    ? "int"
+    : typeof rawVersion;
   const prompt: ViewObservation["prompt"] = {};
   if (name !== undefined) prompt.name = name;
   if (versionType === "int" && typeof rawVersion === "number") {
     prompt.version = rawVersion;
-  } else if (rawVersion === undefined || rawVersion === null) {
+  } else if (!present(rawVersion)) {
     here(
       `Prompt ${quote(name ?? "")} of span ${
         quote(span.name)
@@ -267,13 +257,17 @@ function promptOf(
     );
   } else {
     here(
-      `Prompt version ${quote(show(rawVersion))} of span ${quote(span.name)} is a ${
+      `Prompt version ${quote(show(rawVersion!))} of span ${quote(span.name)} is a ${
         versionType ?? "missing"
       } ` +
         `attribute, not an int; Langfuse drops this observation`,
     );
   }
   return prompt;
+}
+
+function present(value: AttrValue | undefined): boolean {
+  return value !== undefined && value !== null;
 }
 
 function hasUsageOrCost(attrs: Record<string, AttrValue>): boolean {

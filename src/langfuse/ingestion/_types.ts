@@ -38,6 +38,15 @@ export interface ViewObservation {
   /** Total cost in USD. */
   cost?: number;
   completionStartMs?: number;
+  /**
+   * Model parameters as Langfuse stores them: strings and numbers kept, anything else as JSON
+   * text. Absent when the span carries none (Langfuse stores `{}`).
+   */
+  modelParameters?: Record<string, string | number>;
+  /** The observation's input as Langfuse shows it (a JSON string parsed); absent when none. */
+  input?: Json;
+  /** The observation's output as Langfuse shows it; absent when none. */
+  output?: Json;
   /** Prompt link; generations only. `version` is absent when not sent as an int. */
   prompt?: { name?: string; version?: number };
   children: ViewObservation[];

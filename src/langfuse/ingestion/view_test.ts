@@ -578,9 +578,10 @@ test("interpretSpans() flags usage and cost details that are not JSON objects an
     span("a1", {
       name: "llm",
       attributes: turn({
-        [OBSERVATION.usage]: "{input: 812}",
+        [OBSERVATION.usage]: "[812]",
         [SEMCONV.inputTokens]: 812,
         [OBSERVATION.cost]: "[0.1]",
+        [SEMCONV.cost]: 0.1,
       }),
     }),
   ]);
@@ -589,6 +590,28 @@ test("interpretSpans() flags usage and cost details that are not JSON objects an
   assert.deepEqual(view.problems.map((p) => p.message), [
     'Usage details of span "llm" are not a JSON object; Langfuse records no usage',
     'Cost details of span "llm" are not a JSON object; Langfuse records no cost',
+  ]);
+});
+
+test("interpretSpans() reads gen_ai usage and cost when the details are not JSON at all", () => {
+  const view = interpretSpans([
+    span("a1", {
+      name: "llm",
+      attributes: turn({
+        [OBSERVATION.usage]: "{input: 812}",
+        [SEMCONV.inputTokens]: 812,
+        [OBSERVATION.cost]: "total=0.1",
+        [SEMCONV.cost]: 0.1,
+      }),
+    }),
+  ]);
+  const obs = view.traces[0].observations[0];
+  assert.deepEqual([obs.usage, obs.cost], [{ input: 812, total: 812 }, 0.1]);
+  assert.deepEqual(view.problems.map((p) => p.message), [
+    'Usage details of span "llm" are not valid JSON; Langfuse ignores ' +
+    '"langfuse.observation.usage_details"',
+    'Cost details of span "llm" are not valid JSON; Langfuse ignores ' +
+    '"langfuse.observation.cost_details"',
   ]);
 });
 
