@@ -29,30 +29,11 @@ import { SUPPORT } from "./support_turns.ts";
 type Check = "session" | "names" | "types" | "usage" | "root" | "problems" | "record";
 
 /**
- * The checks that fail on main until the dialect reader (#22, R1 and R2) lands, by library and
- * why: node:test's `todo` (Deno reports them ignored, Bun todo; `bun test --todo` runs them).
- * Delete an entry once its check passes.
+ * The checks that fail on main, by library and why: node:test's `todo` (Deno reports them
+ * ignored, Bun todo; `bun test --todo` runs them). None since the dialect reader (#22, R1 and
+ * R2) landed; add an entry for a check a new library version breaks, delete it once it passes.
  */
-const TODO: Record<string, Partial<Record<Check, string>>> = {
-  "vercel-ai": {
-    types: "dialect reader (#22): ai.toolCall is a tool named by ai.toolCall.name; Vercel " +
-      "observation names {ai.telemetry.functionId}:{ai.operationId}",
-    usage: "dialect reader (#22): scope ai usage: input less ai.usage.cachedInputTokens, output " +
-      "less ai.usage.reasoningTokens, both kept as input_cached_tokens / output_reasoning_tokens",
-    root: "dialect reader (#22): the root ai.generateText keeps ai.model.id and its aggregate " +
-      "cached and reasoning tokens in Langfuse (no gen_ai.operation.name to skip them)",
-    record: "dialect reader (#22): record keeps ai.toolCall as a span (Langfuse: a tool) and " +
-      "loses the cached input tokens",
-  },
-  "openinference-openai": {
-    types: "dialect reader (#22): openinference.span.kind (LLM a generation, AGENT an agent, " +
-      "TOOL a tool) not read",
-    usage: "dialect reader (#22): llm.model_name and llm.token_count.* (prompt, completion, " +
-      "total, prompt_details.cache_read, completion_details.reasoning/audio) not read",
-    record: "dialect reader (#22): record makes every OpenInference span a plain span, " +
-      "without model or usage",
-  },
-};
+const TODO: Record<string, Partial<Record<Check, string>>> = {};
 
 /** "type name(children)" of an observation tree. */
 function shape(obs: ViewObservation): string {
