@@ -138,6 +138,10 @@ function renderTrace(trace: ViewTrace, index: number, width: number, paint: Pain
   if (trace.release !== undefined) facts.push(`release ${trace.release}`);
   facts.push(`env ${trace.environment}`);
   if (trace.public) facts.push("public");
+  // Langfuse's own attributes go unsaid; any other instrumentation is named.
+  if (trace.dialects.some((dialect) => dialect !== "langfuse")) {
+    facts.push(`dialect${trace.dialects.length > 1 ? "s" : ""} ${trace.dialects.join(", ")}`);
+  }
   lines.push(`     ${shown(facts.join(" · "))}`);
   // What v4 shows, then the trace record's own (langfuse.trace.input) where it differs.
   const io: [string, Json | undefined, Json | undefined][] = [

@@ -23,6 +23,7 @@ function trace(fields: Partial<ViewTrace> & Pick<ViewTrace, "id">): ViewTrace {
     startMs: T0,
     durationMs: 0,
     hasRoot: true,
+    dialects: ["langfuse"],
     spanCount: 1,
     totalCost: 0,
     totalTokens: 0,
@@ -323,4 +324,19 @@ test("renderPreview() and renderTurn() show the spans' own text with control cha
       assert.ok(text.includes("conv\\x0a  2. fake"), text);
     }
   }
+});
+
+test("renderPreview() names the dialects of a trace sent by other instrumentation than Langfuse's", () => {
+  const view: LangfuseView = {
+    traces: [
+      trace({ id: TRACE_A, name: "support-chat:ai.generateText", dialects: ["vercel"] }),
+      trace({ id: TRACE_B, name: "invoke_agent support", dialects: ["genai", "otel"] }),
+    ],
+    sessions: [],
+    users: [],
+    problems: [],
+  };
+  const lines = renderPreview(view, { width: 100 }).split("\n");
+  assert.ok(lines.includes("     env default · dialect vercel"), lines.join("\n"));
+  assert.ok(lines.includes("     env default · dialects genai, otel"), lines.join("\n"));
 });

@@ -29,52 +29,11 @@ import { SUPPORT } from "./support_turns.ts";
 type Check = "session" | "names" | "types" | "usage" | "root" | "problems" | "record";
 
 /**
- * The OpenTelemetry JS SDK stamps a span's start with Date.now() (whole milliseconds) and its end
- * as start plus a precise duration, so a child that ended first can still end up to 1 ms after
- * its parent: every library here does it, in some runs.
+ * The checks that fail on main, by library and why: node:test's `todo` (Deno reports them
+ * ignored, Bun todo; `bun test --todo` runs them). None since the dialect reader (#22, R1 and
+ * R2) landed; add an entry for a check a new library version breaks, delete it once it passes.
  */
-const CLOCK = "and 'ends 1ms after its parent' alarms, which the OpenTelemetry JS SDK's " +
-  "millisecond start times cause in some runs";
-
-/**
- * The checks that fail on main until the dialect reader (#22, R1 and R2) lands, by library and
- * why: node:test's `todo` (Deno reports them ignored, Bun todo; `bun test --todo` runs them).
- * Delete an entry once its check passes.
- */
-const TODO: Record<string, Partial<Record<Check, string>>> = {
-  "vercel-ai": {
-    names: "dialect reader (#22): Vercel names ({ai.telemetry.functionId}:{ai.operationId}) " +
-      "for the trace and its observations",
-    types: "dialect reader (#22): ai.toolCall is a tool named by ai.toolCall.name; Vercel " +
-      "observation names {ai.telemetry.functionId}:{ai.operationId}",
-    usage: "dialect reader (#22): scope ai usage: input less ai.usage.cachedInputTokens, output " +
-      "less ai.usage.reasoningTokens, both kept as input_cached_tokens / output_reasoning_tokens",
-    root: "dialect reader (#22): the root ai.generateText keeps ai.model.id and its aggregate " +
-      "cached and reasoning tokens in Langfuse (no gen_ai.operation.name to skip them)",
-    problems: `dialect reader (#22): no false alarms ${CLOCK}`,
-    record: "dialect reader (#22): record keeps ai.toolCall as a span (Langfuse: a tool) and " +
-      "loses the cached input tokens",
-  },
-  "openinference-openai": {
-    types: "dialect reader (#22): openinference.span.kind (LLM a generation, AGENT an agent, " +
-      "TOOL a tool) not read",
-    usage: "dialect reader (#22): llm.model_name and llm.token_count.* (prompt, completion, " +
-      "total, prompt_details.cache_read, completion_details.reasoning/audio) not read",
-    problems: "dialect reader (#22): false 'Tags sent as a string' alarms on tag.tags, which " +
-      `OpenInference always sends as a JSON string and Langfuse parses, ${CLOCK}`,
-    record: "dialect reader (#22): record makes every OpenInference span a plain span, " +
-      "without model or usage",
-  },
-  "opentelemetry-openai": {
-    problems: "dialect reader (#22): false 'no session id' / 'no user id' alarms on the child " +
-      "spans of a root carrying gen_ai.conversation.id and user.id (Langfuse takes the trace's " +
-      `from its root), ${CLOCK}`,
-  },
-  "langfuse-sdk": {
-    problems: "dialect reader (#22): false 'not valid JSON' alarms on the plain string input " +
-      `and output the Langfuse SDK sends (Langfuse stores strings as they are), ${CLOCK}`,
-  },
-};
+const TODO: Record<string, Partial<Record<Check, string>>> = {};
 
 /** "type name(children)" of an observation tree. */
 function shape(obs: ViewObservation): string {

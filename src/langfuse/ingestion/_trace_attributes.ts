@@ -11,44 +11,74 @@ import {
   TRACE_METADATA_PREFIX,
 } from "../../emit/attributes.ts";
 import { COMPAT, SEMCONV } from "./_semconv.ts";
+import { dialectOf, TRACE_KEYS } from "./dialects.ts";
 import { firstText, isPlainObject, parseJson, quote, show, text, toJson } from "./_values.ts";
 
 const DEFAULT_ENVIRONMENT = "default";
 
-/** Notes where a span's session, user, tags or environment will not show as sent. */
+/** A trace's session and user ids: its root's, and what Langfuse takes for the trace. */
+export interface TraceIds {
+  rootSession?: string;
+  rootUser?: string;
+  /** The trace's own (Langfuse v4: the latest span's that has one). */
+  session?: string;
+  user?: string;
+}
+
+/** Session and user, side by side: how to read each and the words for its problems. */
+const ID_FIELDS = [
+  {
+    word: "session",
+    of: (span: ReceivedSpan) => sessionOf(span),
+    root: (ids: TraceIds) => ids.rootSession,
+    trace: (ids: TraceIds) => ids.session,
+    cannot: "group it into a session",
+    groups: "groups its trace into session",
+  },
+  {
+    word: "user",
+    of: (span: ReceivedSpan) => userOf(span),
+    root: (ids: TraceIds) => ids.rootUser,
+    trace: (ids: TraceIds) => ids.user,
+    cannot: "attribute it to a user",
+    groups: "attributes its trace to user",
+  },
+] as const;
+
+/**
+ * Notes where a span's session, user, tags or environment will not show as sent. A span without
+ * a session or user id is a problem only in Langfuse's own dialect, whose SDK puts them on every
+ * span (Langfuse v4 keeps them per observation row, where the v2 observations API and the
+ * observation filters look); other instrumentation sets them on some spans only, and Langfuse
+ * groups the trace by any span's (see checkTraceIds).
+ */
 export function checkTraceLevel(
   span: ReceivedSpan,
-  rootSession: string | undefined,
-  rootUser: string | undefined,
+  ids: TraceIds,
   add: (message: string, spanId?: string) => void,
 ): void {
-  const session = sessionOf(span);
-  const user = userOf(span);
-  if (session === undefined) {
-    add(
-      `Span ${quote(span.name)} has no session id; Langfuse cannot group it into a session`,
-      span.spanId,
-    );
-  } else if (rootSession !== undefined && session !== rootSession) {
-    add(
-      `Span ${quote(span.name)} has session id ${quote(session)} but its trace root has ${
-        quote(rootSession)
-      }`,
-      span.spanId,
-    );
-  }
-  if (user === undefined) {
-    add(
-      `Span ${quote(span.name)} has no user id; Langfuse cannot attribute it to a user`,
-      span.spanId,
-    );
-  } else if (rootUser !== undefined && user !== rootUser) {
-    add(
-      `Span ${quote(span.name)} has user id ${quote(user)} but its trace root has ${
-        quote(rootUser)
-      }`,
-      span.spanId,
-    );
+  const native = dialectOf(span) === "langfuse";
+  for (const id of ID_FIELDS) {
+    const value = id.of(span);
+    const root = id.root(ids);
+    const trace = id.trace(ids);
+    if (value === undefined && native) {
+      add(
+        `Span ${quote(span.name)} has no ${id.word} id; ` +
+          (trace === undefined
+            ? `Langfuse cannot ${id.cannot}`
+            : `Langfuse ${id.groups} ${quote(trace)} by another span, but filters on ` +
+              `observations by ${id.word} (and the v2 observations API) miss this one`),
+        span.spanId,
+      );
+    } else if (value !== undefined && root !== undefined && value !== root) {
+      add(
+        `Span ${quote(span.name)} has ${id.word} id ${quote(value)} but its trace root has ${
+          quote(root)
+        }`,
+        span.spanId,
+      );
+    }
   }
   tagsOf(span, add);
   checkMetadata(span, add);
@@ -62,6 +92,82 @@ export function checkTraceLevel(
       span.spanId,
     );
   }
+}
+
+/**
+ * Notes a trace that no span gives a session or user id, in the words of the dialect its head
+ * span speaks. Langfuse's own dialect is checked span by span instead (checkTraceLevel).
+ */
+export function checkTraceIds(
+  head: ReceivedSpan,
+  ids: TraceIds,
+  add: (message: string, spanId?: string) => void,
+): void {
+  const dialect = dialectOf(head);
+  if (dialect === "langfuse") return;
+  const keys = TRACE_KEYS[dialect];
+  if (ids.session === undefined) {
+    add(
+      `No span of trace ${quote(head.name)} has a session id; Langfuse cannot group it into a ` +
+        `session (${dialect} spans carry it as ${keys.session})`,
+      head.spanId,
+    );
+  }
+  if (ids.user === undefined) {
+    add(
+      `No span of trace ${quote(head.name)} has a user id; Langfuse cannot attribute it to a ` +
+        `user (${dialect} spans carry it as ${keys.user})`,
+      head.spanId,
+    );
+  }
+}
+
+/**
+ * The keys that make a v3 server read trace fields from a span that is not the root
+ * (OtelIngestionProcessor `hasTraceUpdates`), besides any `langfuse.trace.metadata*` key.
+ * `gen_ai.conversation.id` is not among them.
+ */
+const V3_TRACE_UPDATE_KEYS = [
+  TRACE.name,
+  TRACE.input,
+  TRACE.output,
+  TRACE.public,
+  TRACE.tags,
+  TRACE.userId,
+  TRACE.sessionId,
+  ...SEMCONV.userId,
+  "session.id",
+  ...COMPAT.sessionId,
+  ...COMPAT.userId,
+  ...COMPAT.tags.filter((key) => key !== "langfuse.tags"),
+];
+
+/** Whether a v3 server reads trace fields (the session id among them) from this span. */
+function updatesTraceOnV3(span: ReceivedSpan, isRoot: boolean): boolean {
+  return isRoot || V3_TRACE_UPDATE_KEYS.some((key) => Boolean(span.attributes[key])) ||
+    Object.keys(span.attributes).some((key) => key.startsWith(TRACE_METADATA_PREFIX.slice(0, -1)));
+}
+
+/**
+ * Notes a session id Langfuse v4 groups the trace by but a v3 server never reads: sent on spans
+ * that are not the root only as `gen_ai.conversation.id`, which is no trace update for v3.
+ */
+export function checkV3Session(
+  spans: ReceivedSpan[],
+  root: ReceivedSpan | undefined,
+  session: string | undefined,
+  add: (message: string, spanId?: string) => void,
+): void {
+  if (session === undefined) return;
+  const read = spans.some((span) => updatesTraceOnV3(span, span === root) && sessionOf(span));
+  if (read) return;
+  const carrier = spans.find((span) => sessionOf(span) !== undefined)!;
+  add(
+    `Session id ${quote(session)} is sent only as gen_ai.conversation.id on span ` +
+      `${quote(carrier.name)}, not the root: Langfuse v4 groups the trace, v3 servers do not ` +
+      `(put it on the root span too)`,
+    carrier.spanId,
+  );
 }
 
 /**
@@ -193,14 +299,17 @@ function normalizeEnvironment(raw: string): string {
   return /^[a-z0-9_-]+$/.test(value) ? value : DEFAULT_ENVIRONMENT;
 }
 
+/** OpenInference's tags key (`tag.tags`): its SDKs send it as JSON array text. */
+const OPENINFERENCE_TAGS = "tag.tags";
+
 /** The tags as Langfuse reads them; undefined when not sent. Odd shapes go to `add`. */
 export function tagsOf(
   span: ReceivedSpan,
   add: (message: string, spanId?: string) => void,
 ): string[] | undefined {
   // The first name with a value (JavaScript's truth: an empty array counts), as Langfuse reads.
-  const raw = [TRACE.tags, ...COMPAT.tags].map((key) => span.attributes[key])
-    .find((value) => Boolean(value));
+  const key = [TRACE.tags, ...COMPAT.tags].find((name) => Boolean(span.attributes[name]));
+  const raw = key === undefined ? undefined : span.attributes[key];
   if (raw === undefined || raw === null || raw === "") return undefined;
   if (Array.isArray(raw)) {
     if (!raw.every((tag) => typeof tag === "string")) {
@@ -209,15 +318,16 @@ export function tagsOf(
     return raw.map((tag) => typeof tag === "string" ? tag : show(tag));
   }
   if (typeof raw === "string") {
-    add(
-      `Tags sent as a string (${quote(raw)}); Langfuse accepts it, but send a string array`,
-      span.spanId,
-    );
-    if (raw.trim().startsWith("[")) {
-      const parsed = parseJson(raw);
-      if (Array.isArray(parsed)) {
-        return parsed.map((tag) => typeof tag === "string" ? tag : show(tag));
-      }
+    const parsed = raw.trim().startsWith("[") ? parseJson(raw) : undefined;
+    // OpenInference always sends tag.tags as a JSON array text, which Langfuse parses.
+    if (!(key === OPENINFERENCE_TAGS && Array.isArray(parsed))) {
+      add(
+        `Tags sent as a string (${quote(raw)}); Langfuse accepts it, but send a string array`,
+        span.spanId,
+      );
+    }
+    if (Array.isArray(parsed)) {
+      return parsed.map((tag) => typeof tag === "string" ? tag : show(tag));
     }
     return raw.includes(",") ? raw.split(",").map((tag) => tag.trim()) : [raw];
   }

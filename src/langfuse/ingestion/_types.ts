@@ -5,6 +5,7 @@
  */
 import type { Json } from "../../plan/types.ts";
 import type { Level, ObservationType } from "../../script/vocabulary.ts";
+import type { Dialect } from "./dialects.ts";
 
 /** A contract problem; `traceId`/`spanId` say where, the message says what and why. */
 export interface ViewProblem {
@@ -83,6 +84,8 @@ export interface ViewTrace {
   /** When parent ids form a cycle (cut to show a tree): the names of the first cycle's spans. */
   parentCycle?: string[];
   hasRoot: boolean;
+  /** The dialects its spans speak (dialects.ts), in DIALECTS order. */
+  dialects: Dialect[];
   spanCount: number;
   totalCost: number;
   totalTokens: number;

@@ -12,7 +12,9 @@ import { OBSERVATION, TRACE } from "../../emit/attributes.ts";
 import { buildObservation } from "./_observation.ts";
 import { linkTree, orderTree } from "./parent_tree.ts";
 import {
+  checkTraceIds,
   checkTraceLevel,
+  checkV3Session,
   disagreements,
   environmentOf,
   metadataOf,
@@ -20,6 +22,7 @@ import {
   releaseOf,
   sessionOf,
   tagsOf,
+  type TraceIds,
   traceNameOf,
   userOf,
   versionOf,
@@ -32,7 +35,9 @@ import type {
   ViewTrace,
   ViewUser,
 } from "./_types.ts";
-import { compare, jsonOrRaw, msOf, plural, quote, sum, sumCost } from "./_values.ts";
+import { ioOf } from "./_io.ts";
+import { dialectsOf } from "./dialects.ts";
+import { compare, msOf, plural, quote, sum, sumCost } from "./_values.ts";
 
 export { SEMCONV } from "./_semconv.ts";
 export type {
@@ -98,6 +103,10 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
     read(head) ?? spans.map(read).findLast((value) => value !== undefined);
   const sessionId = fromAny(sessionOf);
   const userId = fromAny(userOf);
+  const ids: TraceIds = { session: sessionId, user: userId };
+  const [rootSession, rootUser] = [sessionOf(head), userOf(head)];
+  if (rootSession !== undefined) ids.rootSession = rootSession;
+  if (rootUser !== undefined) ids.rootUser = rootUser;
   const env = environmentOf(head);
 
   // Observation problems wait so that every span's problems come out together, in tree order.
@@ -116,11 +125,13 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
   for (const obs of ordered) {
     const span = spanById.get(obs.id)!;
     for (const message of pending.get(obs.id) ?? []) add(message, obs.id);
-    checkTraceLevel(span, sessionOf(head), userOf(head), add);
+    checkTraceLevel(span, ids, add);
     if (span === root) checkTraceIo(root, add);
     const parent = obs.parentId !== undefined ? byId.get(obs.parentId) : undefined;
     if (parent) checkNesting(obs, parent, add);
   }
+  checkTraceIds(head, ids, add);
+  checkV3Session(spans, root, sessionId, add);
   for (const [field, values] of disagreements(spans)) {
     add(
       `Spans of the trace disagree on ${field} (${values.map(quote).join(", ")}); ` +
@@ -142,6 +153,7 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
     startMs,
     durationMs: lastMs - firstMs,
     hasRoot: root !== undefined,
+    dialects: dialectsOf(spans),
     spanCount: spans.length,
     totalCost: sumCost(observations.map((obs) => obs.cost ?? 0)),
     totalTokens: sum(observations.map((obs) => obs.usage?.total ?? 0)),
@@ -168,24 +180,20 @@ function buildTrace(group: ReceivedSpan[], problems: Problems): ViewTrace {
 
 /**
  * The root's input and output as each reader takes them: Langfuse v4 shows the root
- * observation's (`langfuse.observation.input`); its trace record (v3 servers, trace evaluators)
+ * observation's (in every dialect, see _io.ts); its trace record (v3 servers, trace evaluators)
  * takes `langfuse.trace.input` when it has a value, else the same.
  */
 function traceIo(root: ReceivedSpan): Pick<
   ViewTrace,
   "input" | "output" | "traceInput" | "traceOutput"
 > {
-  const read = (key: string) => {
-    const value = root.attributes[key];
-    return value === undefined || value === null ? undefined : jsonOrRaw(value);
-  };
-  const input = read(OBSERVATION.input);
-  const output = read(OBSERVATION.output);
+  const shown = ioOf(root);
+  const recorded = ioOf(root, "trace");
   return {
-    input,
-    output,
-    traceInput: root.attributes[TRACE.input] ? read(TRACE.input) : input,
-    traceOutput: root.attributes[TRACE.output] ? read(TRACE.output) : output,
+    input: shown.input,
+    output: shown.output,
+    traceInput: recorded.input,
+    traceOutput: recorded.output,
   };
 }
 

@@ -108,6 +108,7 @@ test("interpretSpans() takes trace fields from the root span", () => {
     startMs: T0,
     durationMs: 3_000,
     hasRoot: true,
+    dialects: ["langfuse"],
     spanCount: 2,
     totalCost: 0,
     totalTokens: 0,
