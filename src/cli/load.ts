@@ -3,6 +3,7 @@
  * live at a rate, every span accounted for. Writes one line per session to a sessions file and
  * a JSON report; exits non-zero when a span failed or a threshold was missed.
  */
+import { warningLine } from "../run/field_warnings.ts";
 import { expectedArrivals, peakRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { DEFAULT_OUTLIER_RATE, inferIdFormat } from "../plan/instances.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
@@ -84,6 +85,7 @@ export async function loadCommand(
   if (outcome.reviewText) {
     (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
   }
+  for (const warning of outcome.warnings) io.err(warningLine(warning));
   for (const problem of outcome.unwritten) io.err(problem);
   if (outcome.crashed) {
     io.err(
