@@ -9,6 +9,9 @@ import type { Rng } from "./random.ts";
 import { jsonStringBytes, stressParagraph, stressSentence, utf8Bytes } from "./stress_text.ts";
 import { countSpans, type Json, type ObservationPlan, type SessionPlan } from "./types.ts";
 
+/** The pause before a turn played again, ms: like the default think time. */
+export const REPLAYED_GAP_MS = { min: 15_000, max: 45_000 };
+
 /** Tool calls per agent step when a trace is filled up to `observations`. */
 export const STEP_TOOLS = 49;
 
@@ -129,8 +132,8 @@ function addTurns(plan: SessionPlan, count: number, rng: Rng): void {
     const source = plan.turns[position % played];
     const turn = structuredClone(source);
     const previousEnd = plan.turns[position - 1].root.endMs;
-    // A pause like the default think time between turns.
-    shiftTimes(turn.root, previousEnd + rng.int(15_000, 45_000) - turn.root.startMs);
+    const gapMs = rng.int(REPLAYED_GAP_MS.min, REPLAYED_GAP_MS.max);
+    shiftTimes(turn.root, previousEnd + gapMs - turn.root.startMs);
     turn.index = position;
     turn.traceId = "";
     plan.turns.push(turn);
