@@ -6,6 +6,8 @@
 import { warningLine } from "../run/field_warnings.ts";
 import { expectedArrivals, peakRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { DEFAULT_OUTLIER_RATE, inferIdFormat } from "../plan/instances.ts";
+import { withStress } from "../plan/stress.ts";
+import type { StressInput } from "../script/schema_stress.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { longestSessionMs } from "../plan/session_bounds.ts";
 import { defaultPoolSize, userPoolCapacity } from "../plan/users.ts";
@@ -124,9 +126,15 @@ export async function loadSpecOf(
   checkLoadFlags(values);
   const scale = scaleFromFlags(values, io.cores?.() ?? 1);
   checkWorkersFit(values, io.cores?.());
-  const scripts = await readScripts(positionals);
-  const review = await prepareReview(scripts, values);
-  const { schedule, thresholds: profileThresholds } = await buildSchedule({ values, flags }, io);
+  const read = await readScripts(positionals);
+  const review = await prepareReview(read, values);
+  const { schedule, thresholds: profileThresholds, stress } = await buildSchedule(
+    { values, flags },
+    io,
+  );
+  const scripts = stress
+    ? read.map((file) => ({ ...file, script: withStress(file.script, stress) }))
+    : read;
   const expressions = thresholdsOf(values, profileThresholds);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
   const langfuse = new RunLangfuse(io.env, {
@@ -242,6 +250,8 @@ type Flags = ReturnType<typeof parse>["flags"];
 interface Scheduled {
   schedule: LoadSchedule;
   thresholds: string[];
+  /** The load profile's stress shapes, for every script. */
+  stress?: StressInput;
 }
 
 /**
@@ -305,12 +315,14 @@ async function buildSchedule(
   let phases: Phase[];
   let poisson = values.poisson ?? false;
   let thresholds: string[] = [];
+  let stress: StressInput | undefined;
   if (values.profile !== undefined) {
     const text = await readInputText(values.profile);
     const profile = parseYaml(text, values.profile, LoadProfile).value;
     phases = toPhases(profile);
     poisson = values.poisson ?? profile.poisson ?? false;
     thresholds = profile.thresholds ?? [];
+    stress = profile.stress;
   } else {
     if (values.duration === undefined || values.rate === undefined) {
       throw new CliError("a live run needs both --duration and --rate (or --profile)", EXIT.usage);
@@ -330,6 +342,7 @@ async function buildSchedule(
   return {
     schedule: { kind: "live", phases, poisson, timeScale: flags["time-scale"] },
     thresholds,
+    ...(stress ? { stress } : {}),
   };
 }
 

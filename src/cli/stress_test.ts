@@ -1,12 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
+import { loadSpecOf } from "./load.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
 import { type AttrValue, decodeTraceRequest, type ReceivedSpan } from "../otlp/decode.ts";
 import { planSession } from "../plan/session.ts";
+import { countSpans } from "../plan/types.ts";
 import { readScriptFile } from "../script/read.ts";
 import { captureIo } from "../../testing/io.ts";
 import type { RunReport } from "../report/run_report.ts";
@@ -147,4 +149,27 @@ test("validate warns of what a script's stress shapes pass and still calls it va
   );
   assert.ok(lines.includes("stress/big-traces.yaml: ok (2 turns)"));
   assert.ok(!lines.some((line) => line.startsWith("stress/big-traces.yaml: warning")));
+});
+
+test("a live load's profile stress section applies to every script, over the script's own fields, and its sessions take the shapes", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "stress-"));
+  const profile = join(dir, "profile.yaml");
+  await writeFile(
+    profile,
+    "phases: [{ duration: 1m, rate: 1/s }]\nstress: { width: 30, observations: 500 }\n",
+  );
+  const run = captureIo({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" });
+  const built = await loadSpecOf(
+    ["conversations/order-status.yaml", "stress/long-session.yaml", "--profile", profile],
+    run.io,
+  );
+  assert.ok(built);
+  const [order, long] = built.spec.scripts.map(({ script }) => script);
+  assert.deepEqual(order.stress, { width: 30, observations: 500 });
+  assert.equal(long.stress?.turns, 300, "the script's own fields stay");
+  assert.equal(long.stress?.payload?.bytes, 16_000);
+  const planned = planSession(order, { seed: 3, endMs: Date.parse(AT), file: "order.yaml" });
+  for (const turn of planned.turns) {
+    assert.equal(countSpans(turn.root), 500);
+  }
 });

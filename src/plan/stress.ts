@@ -4,6 +4,7 @@
  * and traces filled up to thousands of observations. Everything comes from the seed: the same
  * seed gives the same ids, times and text. Pure.
  */
+import type { ScriptInput } from "../script/schema.ts";
 import type { StressInput } from "../script/schema_stress.ts";
 import type { Rng } from "./random.ts";
 import { jsonStringBytes, stressParagraph, stressSentence, utf8Bytes } from "./stress_text.ts";
@@ -32,6 +33,11 @@ export interface StressOptions {
   rng: Rng;
   /** When set, the session is moved to end here after turns are added (it was planned to). */
   endMs?: number;
+}
+
+/** `script` with a load profile's `stress` over its own stress section, field by field. */
+export function withStress(script: ScriptInput, stress: StressInput): ScriptInput {
+  return { ...script, stress: { ...script.stress, ...stress } };
 }
 
 /** Applies `stress` to `plan` in place and returns it. */
