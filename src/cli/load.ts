@@ -3,8 +3,11 @@
  * live at a rate, every span accounted for. Writes one line per session to a sessions file and
  * a JSON report; exits non-zero when a span failed or a threshold was missed.
  */
+import { warningLine } from "../run/field_warnings.ts";
 import { expectedArrivals, peakRate, type Phase, phasesFromFlags } from "../plan/arrivals.ts";
 import { DEFAULT_OUTLIER_RATE, inferIdFormat } from "../plan/instances.ts";
+import { withStress } from "../plan/stress.ts";
+import type { StressInput } from "../script/schema_stress.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { longestSessionMs } from "../plan/session_bounds.ts";
 import { defaultPoolSize, userPoolCapacity } from "../plan/users.ts";
@@ -85,6 +88,7 @@ export async function loadCommand(
   if (outcome.reviewText) {
     (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
   }
+  for (const warning of outcome.warnings) io.err(warningLine(warning));
   for (const problem of outcome.unwritten) io.err(problem);
   if (outcome.crashed) {
     io.err(
@@ -123,9 +127,15 @@ export async function loadSpecOf(
   checkLoadFlags(values);
   const scale = scaleFromFlags(values, io.cores?.() ?? 1);
   checkWorkersFit(values, io.cores?.());
-  const scripts = await readScripts(positionals);
-  const review = await prepareReview(scripts, values);
-  const { schedule, thresholds: profileThresholds } = await buildSchedule({ values, flags }, io);
+  const read = await readScripts(positionals);
+  const review = await prepareReview(read, values);
+  const { schedule, thresholds: profileThresholds, stress } = await buildSchedule(
+    { values, flags },
+    io,
+  );
+  const scripts = stress
+    ? read.map((file) => ({ ...file, script: withStress(file.script, stress) }))
+    : read;
   const expressions = thresholdsOf(values, profileThresholds);
   const weights = parseWeights(values.weight ?? [], scripts.map(({ script }) => script.name));
   const langfuse = new RunLangfuse(io.env, {
@@ -243,6 +253,8 @@ type Flags = ReturnType<typeof parse>["flags"];
 interface Scheduled {
   schedule: LoadSchedule;
   thresholds: string[];
+  /** The load profile's stress shapes, for every script. */
+  stress?: StressInput;
 }
 
 /**
@@ -306,12 +318,14 @@ async function buildSchedule(
   let phases: Phase[];
   let poisson = values.poisson ?? false;
   let thresholds: string[] = [];
+  let stress: StressInput | undefined;
   if (values.profile !== undefined) {
     const text = await readInputText(values.profile);
     const profile = parseYaml(text, values.profile, LoadProfile).value;
     phases = toPhases(profile);
     poisson = values.poisson ?? profile.poisson ?? false;
     thresholds = profile.thresholds ?? [];
+    stress = profile.stress;
   } else {
     if (values.duration === undefined || values.rate === undefined) {
       throw new CliError("a live run needs both --duration and --rate (or --profile)", EXIT.usage);
@@ -331,6 +345,7 @@ async function buildSchedule(
   return {
     schedule: { kind: "live", phases, poisson, timeScale: flags["time-scale"] },
     thresholds,
+    ...(stress ? { stress } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { renderPreview } from "../report/preview.ts";
 import { formatSummary } from "../report/run_report.ts";
 import { reviewFailures } from "../report/review_report.ts";
 import type { RunOptions } from "../run/deps.ts";
+import { warningLine } from "../run/field_warnings.ts";
 import { RunLangfuse } from "../run/langfuse_access.ts";
 import { type ReplayOutcome, replayRun, type ReplaySpec } from "../run/replay.ts";
 import { CliError, EXIT } from "../run/exit_codes.ts";
@@ -167,6 +168,7 @@ function show(
     (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
   }
   if (report.target.kind === "preview" && !quiet) io.out(LANGFUSE_HINT(files));
+  for (const warning of outcome.warnings) io.err(warningLine(warning));
   for (const problem of outcome.unwritten) io.err(problem);
 }
 

@@ -1,5 +1,8 @@
 /** `validate`: checks scripts without sending anything, and with --realism, how real a load reads. */
+import { DEFAULT_MAX_REQUEST_BYTES } from "../export/http_sender.ts";
+import { scriptLimitWarnings } from "../plan/field_limits.ts";
 import { loadPlans } from "../plan/load_plans.ts";
+import { warningLine } from "../run/field_warnings.ts";
 import { RealismCounter } from "../plan/realism_stats.ts";
 import {
   formatRealismReport,
@@ -50,7 +53,9 @@ export const VALIDATE_FLAGS = {
 export const VALIDATE_HELP = `Usage: session-replay validate <script.yaml>... [--realism]
 
 Checks conversation scripts against the script schema and the privacy rules, and reports
-every problem as file:line:column. Sends nothing.
+every problem as file:line:column. Sends nothing. A script whose sessions pass a Langfuse
+limit (a stress: section's large payloads or thousands of observations) is valid, with a
+warning naming the turn, the size and the limit.
 
 ${flagsHelp(VALIDATE_FLAGS)}
 
@@ -80,13 +85,27 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const seed = flags.seed;
 
   const loaded: ScriptFile[] = [];
-  const checked: { file: string; ok: boolean; turns?: number }[] = [];
+  const checked: { file: string; ok: boolean; turns?: number; warnings?: string[] }[] = [];
   for (const file of parsed.positionals) {
     try {
       const script = await readScriptFile(file);
       loaded.push(script);
-      checked.push({ file, ok: true, turns: script.script.turns.length });
+      // One session, planned as a replay would, shows what its shapes pass of Langfuse's limits.
+      const warnings = scriptLimitWarnings([script], {
+        requestBytes: DEFAULT_MAX_REQUEST_BYTES,
+        seed: DEFAULT_REALISM_SEED,
+        endMs: io.now(),
+      });
+      checked.push({
+        file,
+        ok: true,
+        turns: script.script.turns.length,
+        ...(warnings.length > 0 ? { warnings } : {}),
+      });
       if (!values.json) io.out(`${file}: ok (${count(script.script.turns.length, "turn")})`);
+      if (!values.json) {
+        for (const warning of warnings) io.out(`${file}: ${warningLine(warning)}`);
+      }
     } catch (error) {
       if (!(error instanceof ScriptError)) throw error;
       checked.push({ file, ok: false });

@@ -15,6 +15,7 @@ import { describeNetworkError } from "../http/network_error.ts";
 import { headerSecrets } from "../http/redact.ts";
 import type { SendResult, SpanSender } from "./sender.ts";
 import type { DeliveryStats } from "./stats.ts";
+import { formatBytes } from "../text/bytes.ts";
 
 /** OTLP/HTTP encodings. */
 export type Protocol = "http/json" | "http/protobuf";
@@ -40,12 +41,15 @@ export interface HttpSenderOptions {
   /**
    * Largest request body on the wire (after gzip, when on); a batch over it is split and each
    * part sent. Default 4 MiB, below the 5 MB Langfuse Cloud documents per request. A single
-   * span over it is still sent alone: the target's answer says whether it fits.
+   * span over it is counted failed with its size, never sent: no split can make it fit.
    */
   maxRequestBytes?: number;
   /** How long every attempt must be refused before the endpoint is declared dead; default 5000 ms. */
   refusalWindowMs?: number;
 }
+
+/** One request's body and its span count, or spans that cannot be sent and why. */
+type Part = { body: Uint8Array; count: number } | { failed: { count: number; reason: string } };
 
 /** Default {@link HttpSenderOptions.maxRequestBytes}: 4 MiB. */
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -91,7 +95,7 @@ export class HttpSender implements SpanSender {
   /** Sends one batch with retries; resolves with what became of each span. */
   send(spans: ReadableSpan[]): Promise<SendResult> {
     if (this.#fatal) return Promise.resolve({ acknowledged: 0, failures: [], fatal: this.#fatal });
-    let parts: { body: Uint8Array; count: number }[];
+    let parts: Part[];
     try {
       parts = this.#encode(spans, this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
     } catch (error) {
@@ -102,11 +106,19 @@ export class HttpSender implements SpanSender {
     return this.#deliverAll(parts);
   }
 
-  /** Serialises `spans`, halving the batch until each part's body is within `limit` bytes. */
-  #encode(spans: ReadableSpan[], limit: number): { body: Uint8Array; count: number }[] {
+  /**
+   * Serialises `spans`, halving the batch until each part's body is within `limit` bytes; a
+   * single span over the limit becomes a failure with its size.
+   */
+  #encode(spans: ReadableSpan[], limit: number): Part[] {
     const raw = this.#encoder.encode(spans);
     const body = this.options.gzip ? gzipSync(raw) : raw;
-    if (body.length <= limit || spans.length <= 1) return [{ body, count: spans.length }];
+    if (body.length <= limit) return [{ body, count: spans.length }];
+    if (spans.length <= 1) {
+      const reason = `a span is ${formatBytes(body.length)} encoded, over the request limit of ` +
+        `${formatBytes(limit)}`;
+      return [{ failed: { count: spans.length, reason } }];
+    }
     const half = Math.ceil(spans.length / 2);
     return [
       ...this.#encode(spans.slice(0, half), limit),
@@ -115,10 +127,15 @@ export class HttpSender implements SpanSender {
   }
 
   /** Delivers the parts of one batch in turn and adds up their accounts. */
-  async #deliverAll(parts: { body: Uint8Array; count: number }[]): Promise<SendResult> {
+  async #deliverAll(parts: Part[]): Promise<SendResult> {
     const total: SendResult = { acknowledged: 0, failures: [] };
     while (parts.length > 0) {
-      const { body, count } = parts.shift()!;
+      const part = parts.shift()!;
+      if ("failed" in part) {
+        total.failures.push(part.failed);
+        continue;
+      }
+      const { body, count } = part;
       const result = await this.#deliver(body, count);
       // Acknowledged in full: the target read the whole body and answered, nothing holds it.
       if (result.failures.length === 0 && !result.fatal) releaseBody(body);

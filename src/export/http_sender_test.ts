@@ -283,6 +283,41 @@ test("a batch whose body is over the byte limit is split, every request within i
   });
 });
 
+test("a span larger than the request limit alone is counted failed with why, never sent", async () => {
+  await withOtlpReceiver({}, async (receiver) => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+      .getTracer("test");
+    for (let i = 0; i < 4; i++) {
+      const span = tracer.startSpan(`span-${i}`);
+      // The second span alone encodes to more than the limit; the others are small.
+      if (i === 1) span.setAttribute("langfuse.observation.input", "ü".repeat(30_000));
+      span.end();
+    }
+    const stats = new DeliveryStats();
+    const sender = new HttpSender(
+      { url: `${receiver.url}/v1/traces`, protocol: "http/json", maxRequestBytes: 20_000 },
+      stats,
+    );
+    const result = await sender.send(exporter.getFinishedSpans());
+    assert.equal(result.acknowledged, 3);
+    assert.equal(result.failures.length, 1);
+    assert.equal(result.failures[0].count, 1);
+    assert.match(
+      result.failures[0].reason,
+      /^a span is 5\d\.\d+ KiB encoded, over the request limit of 19\.53 KiB/,
+    );
+    for (const request of receiver.requests) {
+      assert.ok(request.bodyBytes <= 20_000, `a request of ${request.bodyBytes} bytes`);
+    }
+    assert.deepEqual(receiver.spans.map((span) => span.name).sort(), [
+      "span-0",
+      "span-2",
+      "span-3",
+    ]);
+  });
+});
+
 test("a sent body's memory is freed at once, and a view into a shared buffer is left alone", () => {
   const body = new Uint8Array(4 << 20).fill(7);
   releaseBody(body);

@@ -11,12 +11,14 @@
  *   - { duration: 1m, rate: 20/s, rampTo: 0/s }   # drain
  * poisson: true
  * thresholds: [export_p95<2s, failed_rate<0.1%]
+ * stress: { payload: { bytes: 256KB, unicode: true }, width: 50 }
  * ```
  */
 import { z } from "zod";
 import { MAX_LIVE_DURATION_MS, parseDuration } from "../script/duration.ts";
 import { parseRate, type Phase } from "./arrivals.ts";
 import { parseThreshold, ThresholdError } from "./thresholds.ts";
+import { Stress } from "../script/schema_stress.ts";
 
 const RATE_HINT = 'must be a rate like "20/s", "300/m" or "5000/h"';
 
@@ -52,6 +54,10 @@ export const LoadProfile = z.strictObject({
     }),
   ).optional().describe(
     'Threshold expressions, as --threshold takes them: "export_p95<2s", "failed_rate<0.1%"',
+  ),
+  stress: Stress.optional().describe(
+    "Stress shapes for every script of the run, as a script's stress section; each field given " +
+      "here wins over the script's own",
   ),
 });
 

@@ -74,3 +74,23 @@ for (const { name, input, problems } of INVALID) {
     );
   });
 }
+
+test("a profile's stress section reads sizes like a script's and refuses a bad one at its path", () => {
+  const profile = LoadProfile.parse({
+    phases: [{ duration: "1m", rate: "1/s" }],
+    stress: { payload: { bytes: "256KB", unicode: true }, width: 50 },
+  });
+  assert.deepEqual(profile.stress, {
+    payload: { bytes: 256_000, unicode: true, nestDepth: 1, on: "input" },
+    width: 50,
+  });
+  const bad = LoadProfile.safeParse({
+    phases: [{ duration: "1m", rate: "1/s" }],
+    stress: { payload: { bytes: "lots" }, depth: 0 },
+  });
+  assert.ok(!bad.success);
+  assert.deepEqual(bad.error.issues.map((issue) => formatPath(issue.path)).sort(), [
+    "stress.depth",
+    "stress.payload.bytes",
+  ]);
+});

@@ -36,6 +36,8 @@ import type {
   TurnPlan,
 } from "./types.ts";
 
+import { applyStress } from "./stress.ts";
+
 export { draw } from "./layout.ts";
 
 /** How to plan a session. */
@@ -253,7 +255,7 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
       }),
     );
   }
-  return {
+  const plan: SessionPlan = {
     script: script.name,
     file: options.file,
     seed: options.seed,
@@ -269,6 +271,11 @@ export function planSession(script: ScriptInput, options: PlanOptions): SessionP
     scores,
     findings,
   };
+  if (!script.stress) return plan;
+  return applyStress(plan, script.stress, {
+    rng: rng.fork(`stress@${anchorMs}`),
+    ...(options.startMs === undefined ? { endMs: options.endMs } : {}),
+  });
 }
 
 /** How scores are drawn for one trace or session. */

@@ -20,6 +20,7 @@ import {
   timeoutOf,
 } from "./layout.ts";
 import { modelProfile } from "./models.ts";
+import { REPLAYED_GAP_MS } from "./stress.ts";
 import { outputTokens } from "./tokens.ts";
 
 /** A slow outlier lasts at most this many times its drawn duration (see `layoutStep`). */
@@ -41,8 +42,10 @@ export function longestSessionMs(script: ScriptInput, options: BoundOptions): nu
     stepsMs({ type: "span", name: "", steps: turn.steps }, options)
   );
   const stalls = script.findings?.variants.some((variant) => variant.finding === "late_escalation");
+  // A stress section's turns played again: each at most the longest turn after the longest gap.
+  const replayed = (script.stress?.turns ?? 0) * (REPLAYED_GAP_MS.max + Math.max(...turns));
   // Rounding of each draw adds well under a millisecond per step; a second covers it.
-  return playedMs(script, turns) + (stalls ? Math.max(...turns) : 0) + 1_000;
+  return playedMs(script, turns) + (stalls ? Math.max(...turns) : 0) + replayed + 1_000;
 }
 
 /**

@@ -138,3 +138,16 @@ turns:
   const bound = longestSessionMs(script, { outlierRate: 1 });
   assert.ok(bound >= 200 * 8 + 600_000 + 120_000 && bound <= 200 * 8 + 720_000 + 1_100, `${bound}`);
 });
+
+test("a session whose stress section plays its turns again lasts no longer than its bound", async () => {
+  const file = "stress/long-session.yaml";
+  const { script } = await readScriptFile(file);
+  const bound = longestSessionMs(script, { outlierRate: 1 });
+  for (let seed = 0; seed < 20; seed++) {
+    const plan = planSession(script, { seed, endMs: END, file, branching: true, outlierRate: 1 });
+    assert.equal(plan.turns.length, 300);
+    const lasted = plan.turns.at(-1)!.root.endMs - plan.turns[0].root.startMs;
+    assert.ok(lasted <= bound, `a session lasted ${lasted} ms, bound ${bound}`);
+    assert.ok(lasted > 300 * 5_000, "300 turns take their time");
+  }
+});

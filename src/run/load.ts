@@ -9,6 +9,7 @@
  * const outcome = await loadRun(spec, { io, langfuse, notes: io.out });
  * ```
  */
+import { loadWarnings, warningLine } from "./field_warnings.ts";
 import { dirname, join } from "node:path";
 import type { WeightedScript } from "../plan/instances.ts";
 import type { IdentityValue } from "../run_record/identity.ts";
@@ -74,6 +75,8 @@ export interface LoadOutcome {
   budgetsMet: boolean;
   /** Scores not sent or review objects not made through Langfuse's API. */
   langfuseFailed: boolean;
+  /** What a session of a script passes of Langfuse's field limits (run/field_warnings.ts). */
+  warnings: string[];
 }
 
 /** Runs the load `spec`; throws CliError for what is refused before anything is sent. */
@@ -104,6 +107,9 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   }, io.now());
   if (schedule.kind === "backfill") schedule.endMs = anchor.ms;
   if (note) deps.notes?.(note);
+  // Before sending: a stress shape that passes a limit is said, not found out from the report.
+  const warnings = loadWarnings(scripts, target, { seed, endMs: anchor.ms });
+  for (const warning of warnings) deps.notes?.(warningLine(warning));
   const selector = review.start(seed);
 
   const startedMs = io.now();
@@ -281,6 +287,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     budgetsMet,
     langfuseFailed: Object.keys(scores?.failed ?? {}).length > 0 ||
       reviewFailures(report.review) > 0,
+    warnings,
   };
 }
 

@@ -10,6 +10,7 @@
  */
 import { join } from "node:path";
 import { emitSession } from "../emit/emit.ts";
+import { planWarnings } from "./field_warnings.ts";
 import { createPipeline } from "../export/pipeline.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "../export/receiver.ts";
 import type { Target } from "../export/target.ts";
@@ -81,6 +82,8 @@ export interface ReplayOutcome {
   langfuseFailed: boolean;
   /** verify's exit code (0 or 5) when the run was read back. */
   verified?: number;
+  /** What passes a Langfuse field limit (run/field_warnings.ts); empty when nothing does. */
+  warnings: string[];
 }
 
 /** What a replay needs from outside. */
@@ -121,6 +124,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
   });
   const selector = review.start(seed);
   for (const plan of plans) selector.add(plan);
+  const warnings = planWarnings(plans, target);
 
   const startedAt = new Date(io.now()).toISOString();
   // Checked before sending: the manifest holds the run's ids.
@@ -187,6 +191,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
     unwritten: [manifestUnwritten, htmlUnwritten].filter((problem) => problem !== undefined),
     ...(resources.note ? { resourcesNote: resources.note } : {}),
     reviewText: reviewed.text,
+    warnings,
     langfuseFailed: Object.keys(report.scores?.failed ?? {}).length > 0 ||
       reviewFailures(report.review) > 0,
   };

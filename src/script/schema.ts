@@ -32,6 +32,7 @@ import { promptProblems, PromptRef, type PromptRefInput, Prompts } from "./schem
 import { promptLinkProblems } from "./prompt_links.ts";
 import { SCORE_CONFIG_FIELDS, scoreConfigProblems } from "./schema_score_configs.ts";
 import { freeText } from "./schema_text.ts";
+import { Stress } from "./schema_stress.ts";
 
 const DURATION_PATTERN = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\.\.\d+(?:\.\d+)?(?:ms|s|m|h|d))?$/.source;
 
@@ -477,6 +478,7 @@ export const Script = z.strictObject({
   turns: z.array(Turn).min(1),
   review: Review.optional().describe("Annotation queues, review-only score configs, comments"),
   findings: Findings.optional(),
+  stress: Stress.optional(),
 }).superRefine((document, ctx) => {
   // Runs also when other fields failed, so an undeclared value is reported with them.
   for (const problem of vocabularyProblems(document)) addProblem(ctx, problem);
