@@ -2,7 +2,14 @@
  * Emits a planned session as OpenTelemetry spans: one trace per turn, each turn inside the
  * Langfuse trace context, every span with the start and end times the plan decided.
  */
-import { type Context, context, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from "@opentelemetry/api";
 // millisToHrTime is what the SDK does with a Date; an HrTime spares a Date per timestamp.
 import { millisToHrTime as hrTime } from "@opentelemetry/core";
 import {
@@ -14,10 +21,17 @@ import {
 import { type LangfuseContext, withLangfuseContext } from "./context.ts";
 import { observationAttributes } from "./observation_attributes.ts";
 import type { PlannedIdGenerator } from "./planned_ids.ts";
+import type { DialectWriter, Scope } from "./dialect_parts.ts";
+import { writerOf } from "./dialect_writers.ts";
 
 /** What the emitter needs. */
 export interface EmitOptions {
   tracer: Tracer;
+  /**
+   * The tracer of an instrumentation scope, for the dialects whose spans come from a library's
+   * tracer (`ai`, an instrumentation package); default `tracer` for every span.
+   */
+  tracerFor?: (scope: Scope) => Tracer;
   /** The provider's id generator, fed the planned ids span by span. */
   ids: PlannedIdGenerator;
   /** Awaited after each turn, so a full export queue holds the producer back. */
@@ -61,6 +75,13 @@ export async function emitTurn(
   turn: TurnPlan,
   options: EmitOptions,
 ): Promise<void> {
+  const writer = writerOf(plan.dialect);
+  if (writer) {
+    // The dialect sets its trace context on the spans itself: no Langfuse baggage.
+    emitWritten(writer, turn.root, ROOT_CONTEXT, { plan, turn, options });
+    await options.backpressure?.();
+    return;
+  }
   withLangfuseContext(
     turnContext(plan, turn),
     // A turn is its own trace: drop any active span but keep the baggage just set.
@@ -88,6 +109,33 @@ function emitObservation(
   if (obs.children.length > 0) {
     const inner = trace.setSpan(parent, span);
     for (const child of obs.children) emitObservation(child, inner, undefined, options);
+  }
+  span.end(hrTime(obs.endMs));
+}
+
+/** Emits an observation tree as a dialect writes it, each span from its scope's tracer. */
+function emitWritten(
+  writer: DialectWriter,
+  obs: ObservationPlan,
+  parent: Context,
+  at: { plan: SessionPlan; turn: TurnPlan; options: EmitOptions },
+): void {
+  const { plan, turn, options } = at;
+  const isRoot = obs === turn.root;
+  options.ids.prepare(obs.spanId, isRoot ? turn.traceId : undefined);
+  const written = writer.span(obs, { plan, turn, isRoot });
+  const tracer = options.tracerFor?.(written.scope) ?? options.tracer;
+  const span = tracer.startSpan(written.name, {
+    root: isRoot,
+    startTime: hrTime(obs.startMs),
+    attributes: written.attributes,
+  }, parent);
+  if (obs.level === "ERROR") {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: obs.statusMessage });
+  }
+  if (obs.children.length > 0) {
+    const inner = trace.setSpan(parent, span);
+    for (const child of obs.children) emitWritten(writer, child, inner, at);
   }
   span.end(hrTime(obs.endMs));
 }
