@@ -160,6 +160,7 @@ export async function loadSpecOf(
     scripts,
     weights,
     review,
+    ...(flags.dialect ? { dialect: flags.dialect } : {}),
     target,
     seed,
     seeded,
