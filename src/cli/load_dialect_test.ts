@@ -18,7 +18,8 @@ async function load(dir: string, extra: string[]): Promise<string> {
 
 test("load --dialect mixed draws each session's dialect by share, recorded per session and in the report", async () => {
   const dir = await mkdtemp(join(tmpdir(), "session-replay-mixed-"));
-  await load(dir, ["--dialect", "mixed=langfuse:50,vercel:30,openinference:20"]);
+  const summary = await load(dir, ["--dialect", "mixed=langfuse:50,vercel:30,openinference:20"]);
+  assert.match(summary, /^ {2}dialect {4}mixed=langfuse:50,vercel:30,openinference:20$/m);
   const files = await readdir(dir);
   const lines =
     (await readFile(join(dir, files.find((f) => f.endsWith(".sessions.jsonl"))!), "utf8"))

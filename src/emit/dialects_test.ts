@@ -18,19 +18,24 @@ const tmp = () => mkdtemp(join(tmpdir(), "session-replay-dialect-"));
 /** Replays order-status to the file target; the spans as decoded, the manifest as written. */
 async function replay(
   extra: string[],
-): Promise<{ spans: ReceivedSpan[]; manifest: Record<string, unknown>; raw: string }> {
+  options: { quiet?: boolean } = {},
+): Promise<
+  { spans: ReceivedSpan[]; manifest: Record<string, unknown>; raw: string; summary: string }
+> {
   const dir = await tmp();
   const out = join(dir, "spans.jsonl");
   const run = captureIo();
   const args = ["replay", ORDER_STATUS, "--seed", "42", "--target", "file", "--out", out];
-  const code = await main([...args, "--manifest-dir", dir, "--quiet", ...extra], run.io);
+  const quiet = options.quiet ?? true ? ["--quiet"] : [];
+  const code = await main([...args, "--manifest-dir", dir, ...quiet, ...extra], run.io);
   assert.equal(code, 0, run.err());
   const raw = await readFile(out, "utf8");
   const spans = raw.split("\n").filter((line) => line !== "").flatMap((line) =>
     decodeTraceRequest(new TextEncoder().encode(line), "application/json")
   );
   const file = (await readdir(dir)).find((name) => name.endsWith(".json"))!;
-  return { spans, manifest: JSON.parse(await readFile(join(dir, file), "utf8")), raw };
+  const manifest = JSON.parse(await readFile(join(dir, file), "utf8"));
+  return { spans, manifest, raw, summary: run.out() };
 }
 
 const keys = (spans: readonly ReceivedSpan[]) =>
@@ -44,7 +49,8 @@ test("--dialect langfuse is the default: the same spans and the same run id as n
   assert.equal(langfuse.raw, plain.raw);
   assert.equal(langfuse.manifest.runId, plain.manifest.runId);
   assert.equal(langfuse.manifest.dialect, undefined);
-  const genai = await replay(["--dialect", "genai"]);
+  const genai = await replay(["--dialect", "genai"], { quiet: false });
+  assert.match(genai.summary, /^ {2}dialect {3}genai$/m);
   assert.notEqual(genai.manifest.runId, plain.manifest.runId, "another dialect is another run");
   assert.equal(genai.manifest.dialect, "genai");
 });

@@ -129,6 +129,7 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
   const ok = report.spans.failed === 0 && !report.stopped;
   lines.push(`${ok ? "Replayed" : "Replay incomplete"}: ${report.target.describe}`);
   lines.push(`  run       ${report.runId} (seed ${report.seed}${report.seeded ? "" : ", random"})`);
+  if (report.dialect) lines.push(`  dialect   ${report.dialect}`);
   for (const session of report.sessions) {
     lines.push(`  script    ${session.file}`);
     lines.push(`  session   ${session.sessionId}`);
