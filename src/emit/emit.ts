@@ -3,6 +3,7 @@
  * Langfuse trace context, every span with the start and end times the plan decided.
  */
 import {
+  type Attributes,
   type Context,
   context,
   ROOT_CONTEXT,
@@ -66,9 +67,10 @@ export async function emitSession(plan: SessionPlan, options: EmitOptions): Prom
 }
 
 /**
- * Emits one turn of a session as its own trace, inside the turn's Langfuse context, then waits
- * for the export queue. The turn's spans are made in one synchronous pass: an `await` per span
- * cost more than making the span, and the queue can only overrun its bound by one turn.
+ * Emits one turn of a session as its own trace, inside the turn's Langfuse context (or, in
+ * another dialect, with the trace context its writer puts on each span), then waits for the
+ * export queue. The turn's spans are made in one synchronous pass: an `await` per span cost
+ * more than making the span, and the queue can only overrun its bound by one turn.
  */
 export async function emitTurn(
   plan: SessionPlan,
@@ -78,64 +80,59 @@ export async function emitTurn(
   const writer = writerOf(plan.dialect);
   if (writer) {
     // The dialect sets its trace context on the spans itself: no Langfuse baggage.
-    emitWritten(writer, turn.root, ROOT_CONTEXT, { plan, turn, options });
-    await options.backpressure?.();
-    return;
+    emitTree(turn.root, ROOT_CONTEXT, { turn, options, spanOf: dialectSpan(writer, plan, turn) });
+  } else {
+    withLangfuseContext(
+      turnContext(plan, turn),
+      // A turn is its own trace: drop any active span but keep the baggage just set.
+      () =>
+        emitTree(turn.root, trace.deleteSpan(context.active()), { turn, options, spanOf: native }),
+    );
   }
-  withLangfuseContext(
-    turnContext(plan, turn),
-    // A turn is its own trace: drop any active span but keep the baggage just set.
-    () => emitObservation(turn.root, trace.deleteSpan(context.active()), turn.traceId, options),
-  );
   await options.backpressure?.();
 }
 
-function emitObservation(
+/** How one observation becomes a span: its tracer, name and attributes. */
+type SpanOf = (
   obs: ObservationPlan,
-  parent: Context,
-  traceId: string | undefined,
+  isRoot: boolean,
   options: EmitOptions,
-): void {
-  const isRoot = traceId !== undefined;
-  options.ids.prepare(obs.spanId, traceId);
-  const span = options.tracer.startSpan(obs.name, {
-    root: isRoot,
-    startTime: hrTime(obs.startMs),
-    attributes: observationAttributes(obs, isRoot),
-  }, parent);
-  if (obs.level === "ERROR") {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: obs.statusMessage });
-  }
-  if (obs.children.length > 0) {
-    const inner = trace.setSpan(parent, span);
-    for (const child of obs.children) emitObservation(child, inner, undefined, options);
-  }
-  span.end(hrTime(obs.endMs));
+) => { tracer: Tracer; name: string; attributes: Attributes };
+
+/** Langfuse's own attributes, from the run's tracer. */
+const native: SpanOf = (obs, isRoot, options) => ({
+  tracer: options.tracer,
+  name: obs.name,
+  attributes: observationAttributes(obs, isRoot),
+});
+
+/** A dialect's span, from its scope's tracer. */
+function dialectSpan(writer: DialectWriter, plan: SessionPlan, turn: TurnPlan): SpanOf {
+  return (obs, isRoot, options) => {
+    const { scope, name, attributes } = writer.span(obs, { plan, turn, isRoot });
+    return { tracer: options.tracerFor?.(scope) ?? options.tracer, name, attributes };
+  };
 }
 
-/** Emits an observation tree as a dialect writes it, each span from its scope's tracer. */
-function emitWritten(
-  writer: DialectWriter,
+function emitTree(
   obs: ObservationPlan,
   parent: Context,
-  at: { plan: SessionPlan; turn: TurnPlan; options: EmitOptions },
+  at: { turn: TurnPlan; options: EmitOptions; spanOf: SpanOf },
 ): void {
-  const { plan, turn, options } = at;
-  const isRoot = obs === turn.root;
-  options.ids.prepare(obs.spanId, isRoot ? turn.traceId : undefined);
-  const written = writer.span(obs, { plan, turn, isRoot });
-  const tracer = options.tracerFor?.(written.scope) ?? options.tracer;
-  const span = tracer.startSpan(written.name, {
+  const isRoot = obs === at.turn.root;
+  at.options.ids.prepare(obs.spanId, isRoot ? at.turn.traceId : undefined);
+  const { tracer, name, attributes } = at.spanOf(obs, isRoot, at.options);
+  const span = tracer.startSpan(name, {
     root: isRoot,
     startTime: hrTime(obs.startMs),
-    attributes: written.attributes,
+    attributes,
   }, parent);
   if (obs.level === "ERROR") {
     span.setStatus({ code: SpanStatusCode.ERROR, message: obs.statusMessage });
   }
   if (obs.children.length > 0) {
     const inner = trace.setSpan(parent, span);
-    for (const child of obs.children) emitWritten(writer, child, inner, at);
+    for (const child of obs.children) emitTree(child, inner, at);
   }
   span.end(hrTime(obs.endMs));
 }
