@@ -61,6 +61,7 @@ const OPERATIONS: Record<string, string> = {
 
 /** Writes GenAI semconv spans. */
 export const genaiWriter: DialectWriter = {
+  sessionKey: GENAI.conversationId,
   span(obs, { plan }): WrittenSpan {
     const attributes: SpanAttributes = {
       [GENAI.conversationId]: plan.sessionId,

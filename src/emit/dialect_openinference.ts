@@ -67,6 +67,7 @@ const KINDS: Record<string, string> = {
 
 /** Writes OpenInference spans. */
 export const openinferenceWriter: DialectWriter = {
+  sessionKey: OPENINFERENCE.sessionId,
   span(obs, { plan, turn }) {
     const attributes: SpanAttributes = {
       [OPENINFERENCE.sessionId]: plan.sessionId,

@@ -52,6 +52,8 @@ export interface ShownUsage {
 
 /** Writes one dialect. */
 export interface DialectWriter {
+  /** The attribute that carries the session id in this dialect. */
+  sessionKey: string;
   /** The span of one observation. */
   span(obs: ObservationPlan, place: SpanPlace): WrittenSpan;
   /** The observation type Langfuse maps the span to (lower case). */

@@ -70,9 +70,15 @@ export const VERCEL_SCOPE = { name: "ai" };
 
 /** Writes AI SDK spans. */
 export const vercelWriter: DialectWriter = {
+  sessionKey: VERCEL.sessionId,
   span(obs, place): WrittenSpan {
     const operation = operationOf(obs, place.isRoot, place.turn);
-    if (operation === undefined) return { name: obs.name, scope: APP_SCOPE, attributes: {} };
+    if (operation === undefined) {
+      // The app's own span shares the app's resource, so it carries the environment too: without
+      // it Langfuse files the span under "default" and a read by environment misses it.
+      const env = place.plan.environment;
+      return { name: obs.name, scope: APP_SCOPE, attributes: env ? { [ENVIRONMENT]: env } : {} };
+    }
     const attributes = callAttributes(operation, place.plan, place.turn);
     if (obs.type === "tool") {
       attributes[VERCEL.toolName] = obs.name;

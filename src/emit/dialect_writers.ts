@@ -33,7 +33,8 @@ export interface ShownTrace {
 /**
  * What Langfuse will show of a turn in the plan's dialect: the trace name is the root span's
  * name as Langfuse names it (no dialect but Langfuse's own sends one), types, models and usage
- * as Langfuse maps them. Undefined for Langfuse's own dialect: the manifest's fields hold.
+ * as Langfuse maps them, over the observations a read of the session returns (those whose span
+ * carried the session id). Undefined for Langfuse's own dialect: the manifest's fields hold.
  */
 export function shownTrace(plan: SessionPlan, turn: TurnPlan): ShownTrace | undefined {
   const writer = writerOf(plan.dialect);
@@ -43,6 +44,10 @@ export function shownTrace(plan: SessionPlan, turn: TurnPlan): ShownTrace | unde
   const usage = { input: 0, output: 0, total: 0 };
   for (const obs of preOrder(turn.root)) {
     const isRoot = obs === turn.root;
+    // Langfuse v4 keeps the session id on each observation row whose span carried it, and a
+    // session's observations are read by it: a span the app made without it is not among them.
+    const written = writer.span(obs, { plan, turn, isRoot });
+    if (!(writer.sessionKey in written.attributes)) continue;
     const type = writer.shownType(obs, isRoot);
     types[type] = (types[type] ?? 0) + 1;
     const model = writer.shownModel(obs, isRoot);

@@ -24,13 +24,16 @@ const SHOWN: Record<string, Record<string, string>> = {
 };
 
 for (const dialect of ["genai", "openinference", "vercel"] as const) {
-  test(`shownTrace maps the types of a turn in ${dialect} as Langfuse does and keeps its models`, async () => {
+  test(`shownTrace maps the types of a turn in ${dialect} as Langfuse does, over the spans a session read returns, and keeps its models`, async () => {
     for (const file of ["conversations/order-status.yaml", "conversations/docs-qa.yaml"]) {
       const { script } = await readScriptFile(file);
       const plan = { ...planSession(script, { seed: 1, endMs: 0, file }), dialect };
       for (const turn of plan.turns) {
         const expected: Record<string, number> = {};
         for (const obs of preOrder(turn.root)) {
+          // Under vercel the app's own spans carry no session id, so a session read has none.
+          const own = dialect === "vercel" && obs !== turn.root && !(obs.type in SHOWN.vercel);
+          if (own) continue;
           const type = SHOWN[dialect][obs.type] ?? "span";
           expected[type] = (expected[type] ?? 0) + 1;
         }

@@ -148,10 +148,15 @@ test("--dialect vercel writes scope ai: ai.streamText around doStream and ai.too
       ]
     ) assert.ok(key in call.attributes, `${call.name} has ${key}`);
   }
-  // Guardrails, agents and retrievers are not AI SDK calls: the app's own tracer, no telemetry.
+  // Guardrails, agents and retrievers are not AI SDK calls: the app's own tracer, no telemetry,
+  // only the app's environment (a resource attribute, so on every span the app sends).
   const own = spans.filter((s) => s.scope.name === SCOPE_NAME);
   assert.ok(own.some((s) => s.name === "pii-input-filter"));
-  for (const span of own) assert.deepEqual(Object.keys(span.attributes), []);
+  const envs = new Set(spans.map((s) => s.attributes["deployment.environment.name"]));
+  for (const span of own) {
+    assert.deepEqual(Object.keys(span.attributes).filter((k) => !k.startsWith("deployment.")), []);
+  }
+  assert.equal(envs.size, 1, "every span, the app's own too, has the one environment");
   const roots = ai.filter((s) => s.parentSpanId === undefined);
   assert.equal(roots.length, 3, "each turn is one ai.streamText call");
 });

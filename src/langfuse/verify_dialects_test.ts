@@ -113,11 +113,7 @@ for (const dialect of ["genai", "openinference", "vercel"] as const) {
     });
   });
 
-  // Passes once the reader (src/langfuse/ingestion/, R1/R2 of #22) maps the dialect as Langfuse
-  // does: today it differs on usage, names and types the fake reads from these spans.
-  test(`replay --dialect ${dialect} --verify passes against the fake Langfuse`, {
-    todo: "the fake's reader learns the dialect (#22 R1/R2)",
-  }, async () => {
+  test(`replay --dialect ${dialect} --verify passes against the fake Langfuse`, async () => {
     await withFakeLangfuse({ mode: "v4" }, async (fake) => {
       const run = captureIo(langfuseEnv(fake));
       const args = ["replay", ORDER_STATUS, "--seed", "8", "--dialect", dialect, "--verify"];

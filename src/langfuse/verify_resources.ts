@@ -129,7 +129,7 @@ export function formatResourceChecks(checks: readonly ResourceCheck[], all: bool
   const shown = checks.filter((c) => all || c.status !== "matched");
   if (shown.length === 0) return [];
   const rows = [
-    ["FIXTURE", "NAME", "ID", "RESULT"],
+    ["RESOURCE", "NAME", "ID", "RESULT"],
     ...shown.map((c) => [c.kind, c.name, c.id, c.status]),
   ];
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
