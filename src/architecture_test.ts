@@ -254,3 +254,12 @@ test("no command file imports another command file (the run layer holds what the
   );
   assert.deepEqual(broken, []);
 });
+
+test("every product file is used by product code: imported, or the entry point src/main.ts", () => {
+  const used = new Set(local.filter((i) => isProduct(i.from)).map((i) => i.to));
+  const unused = files.filter((f) => isProduct(f) && f !== "src/main.ts" && !used.has(f))
+    .map((f) =>
+      `${f} is imported by no product file: unused, or test support (which belongs in testing/)`
+    );
+  assert.deepEqual(unused, []);
+});
