@@ -263,3 +263,11 @@ test("every product file is used by product code: imported, or the entry point s
     );
   assert.deepEqual(unused, []);
 });
+
+test("a folder's files starting with _ are imported only from that folder", () => {
+  const broken = local.filter((i) => {
+    const name = i.to.slice(i.to.lastIndexOf("/") + 1);
+    return name.startsWith("_") && dirname(i.to) !== dirname(i.from);
+  }).map((i) => `${shown(i)}: ${i.to} is private to ${dirname(i.to)}/`);
+  assert.deepEqual(broken, []);
+});
