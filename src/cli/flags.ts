@@ -14,6 +14,7 @@
  * const { values, flags, positionals } = parseFlags(args, FLAGS, "replay");
  * const help = `Usage: ...\n\nOptions:\n${flagsHelp(FLAGS)}`;
  */
+import { type DialectChoice, DialectError, DIALECTS, parseDialect } from "../plan/dialects.ts";
 import { parseArgs } from "node:util";
 import { parseRate } from "../plan/arrivals.ts";
 import { joinDashValues } from "./args.ts";
@@ -255,6 +256,35 @@ export function rateFlag(
     } catch {
       throw badValue(flag, "a rate like 20/s, 300/m or 5000/h", text);
     }
+  });
+}
+
+/**
+ * `--dialect`: one dialect, or with `mixed` (load) shares drawn per session,
+ * `mixed=langfuse:50,vercel:30,openinference:20`.
+ */
+export function dialectFlag(
+  help: string,
+  options: { mixed: boolean },
+): Flag<DialectChoice | undefined, { type: "string"; short?: string }> {
+  return valueFlag("DIALECT", help, {}, (text, flag) => {
+    let choice: DialectChoice;
+    try {
+      choice = parseDialect(text);
+    } catch (error) {
+      if (error instanceof DialectError) {
+        throw new CliError(`${flag}: ${error.message}`, EXIT.usage);
+      }
+      throw error;
+    }
+    if (choice.kind === "mixed" && !options.mixed) {
+      throw new CliError(
+        `${flag} mixed is for load (a population of sessions); replay gives one dialect: ` +
+          DIALECTS.join(", "),
+        EXIT.usage,
+      );
+    }
+    return choice;
   });
 }
 

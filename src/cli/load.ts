@@ -172,6 +172,7 @@ export async function loadSpecOf(
     scripts,
     weights,
     review,
+    ...(flags.dialect ? { dialect: flags.dialect } : {}),
     target,
     seed,
     seeded,

@@ -8,6 +8,7 @@ import { THRESHOLD_METRICS } from "../plan/thresholds.ts";
 import { DEFAULT_ABORT_DELAY_MS } from "../run/abort_watch.ts";
 import { CliError, EXIT } from "../run/exit_codes.ts";
 import {
+  dialectFlag,
   durationFlag,
   HELP_FLAG,
   intFlag,
@@ -138,6 +139,12 @@ export const RUN_FLAGS = {
     "weight of the script named NAME (repeatable; default its own weight)",
   ),
   seed: seedFlag("reproducible population; a re-run overwrites the same traces"),
+  dialect: dialectFlag(
+    "write the spans as this instrumentation would: langfuse (default), genai, openinference, " +
+      "vercel; or a population of apps, each session's dialect drawn by share from the seed: " +
+      "mixed=langfuse:50,vercel:30,openinference:20 (see docs/dialects.md)",
+    { mixed: true },
+  ),
   report: textFlag("FILE", "write the JSON report here too"),
   html: HTML_FLAG,
   "out-dir": textFlag(

@@ -16,6 +16,7 @@ import { prepareReview, REVIEW_FLAGS } from "./review_flags.ts";
 import { MAX_TIMEOUT_MS } from "../run/limits.ts";
 import {
   choiceFlag,
+  dialectFlag,
   durationFlag,
   flagsHelp,
   HELP_FLAG,
@@ -46,6 +47,12 @@ export const REPLAY_FLAGS = {
     `plant one finding in each session, for reviewer training: ${orList(FINDINGS)}, as the ` +
       "script's findings: section describes it; the answer key goes into the manifest, never " +
       "to Langfuse",
+  ),
+  dialect: dialectFlag(
+    "write the spans as this instrumentation would: langfuse (default: Langfuse's own " +
+      "attributes), genai (OpenTelemetry GenAI semconv), openinference, vercel (AI SDK); see " +
+      "docs/dialects.md",
+    { mixed: false },
   ),
   verify: switchFlag("then read the traces back from Langfuse and compare (see verify --help)"),
   timeout: durationFlag("D", "how long --verify waits for ingestion (default 2m, at most 1d)", {
@@ -135,6 +142,7 @@ export async function replayCommand(
     seeded,
     at: values.at,
     plant,
+    ...(flags.dialect?.kind === "one" ? { dialect: flags.dialect.dialect } : {}),
     manifestDir: values["no-manifest"] ? undefined : values["manifest-dir"] ?? "out",
     html: values.html,
     ...(values.verify ? { verify: { timeoutMs, quiet: values.quiet } } : {}),

@@ -2,7 +2,15 @@
  * Emits a planned session as OpenTelemetry spans: one trace per turn, each turn inside the
  * Langfuse trace context, every span with the start and end times the plan decided.
  */
-import { type Context, context, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type Context,
+  context,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from "@opentelemetry/api";
 // millisToHrTime is what the SDK does with a Date; an HrTime spares a Date per timestamp.
 import { millisToHrTime as hrTime } from "@opentelemetry/core";
 import {
@@ -14,10 +22,17 @@ import {
 import { type LangfuseContext, withLangfuseContext } from "./context.ts";
 import { observationAttributes } from "./observation_attributes.ts";
 import type { PlannedIdGenerator } from "./planned_ids.ts";
+import type { DialectWriter, Scope } from "./dialect_parts.ts";
+import { writerOf } from "./dialect_writers.ts";
 
 /** What the emitter needs. */
 export interface EmitOptions {
   tracer: Tracer;
+  /**
+   * The tracer of an instrumentation scope, for the dialects whose spans come from a library's
+   * tracer (`ai`, an instrumentation package); default `tracer` for every span.
+   */
+  tracerFor?: (scope: Scope) => Tracer;
   /** The provider's id generator, fed the planned ids span by span. */
   ids: PlannedIdGenerator;
   /** Awaited after each turn, so a full export queue holds the producer back. */
@@ -52,42 +67,72 @@ export async function emitSession(plan: SessionPlan, options: EmitOptions): Prom
 }
 
 /**
- * Emits one turn of a session as its own trace, inside the turn's Langfuse context, then waits
- * for the export queue. The turn's spans are made in one synchronous pass: an `await` per span
- * cost more than making the span, and the queue can only overrun its bound by one turn.
+ * Emits one turn of a session as its own trace, inside the turn's Langfuse context (or, in
+ * another dialect, with the trace context its writer puts on each span), then waits for the
+ * export queue. The turn's spans are made in one synchronous pass: an `await` per span cost
+ * more than making the span, and the queue can only overrun its bound by one turn.
  */
 export async function emitTurn(
   plan: SessionPlan,
   turn: TurnPlan,
   options: EmitOptions,
 ): Promise<void> {
-  withLangfuseContext(
-    turnContext(plan, turn),
-    // A turn is its own trace: drop any active span but keep the baggage just set.
-    () => emitObservation(turn.root, trace.deleteSpan(context.active()), turn.traceId, options),
-  );
+  const writer = writerOf(plan.dialect);
+  if (writer) {
+    // The dialect sets its trace context on the spans itself: no Langfuse baggage.
+    emitTree(turn.root, ROOT_CONTEXT, { turn, options, spanOf: dialectSpan(writer, plan, turn) });
+  } else {
+    withLangfuseContext(
+      turnContext(plan, turn),
+      // A turn is its own trace: drop any active span but keep the baggage just set.
+      () =>
+        emitTree(turn.root, trace.deleteSpan(context.active()), { turn, options, spanOf: native }),
+    );
+  }
   await options.backpressure?.();
 }
 
-function emitObservation(
+/** How one observation becomes a span: its tracer, name and attributes. */
+type SpanOf = (
+  obs: ObservationPlan,
+  isRoot: boolean,
+  options: EmitOptions,
+) => { tracer: Tracer; name: string; attributes: Attributes };
+
+/** Langfuse's own attributes, from the run's tracer. */
+const native: SpanOf = (obs, isRoot, options) => ({
+  tracer: options.tracer,
+  name: obs.name,
+  attributes: observationAttributes(obs, isRoot),
+});
+
+/** A dialect's span, from its scope's tracer. */
+function dialectSpan(writer: DialectWriter, plan: SessionPlan, turn: TurnPlan): SpanOf {
+  return (obs, isRoot, options) => {
+    const { scope, name, attributes } = writer.span(obs, { plan, turn, isRoot });
+    return { tracer: options.tracerFor?.(scope) ?? options.tracer, name, attributes };
+  };
+}
+
+function emitTree(
   obs: ObservationPlan,
   parent: Context,
-  traceId: string | undefined,
-  options: EmitOptions,
+  at: { turn: TurnPlan; options: EmitOptions; spanOf: SpanOf },
 ): void {
-  const isRoot = traceId !== undefined;
-  options.ids.prepare(obs.spanId, traceId);
-  const span = options.tracer.startSpan(obs.name, {
+  const isRoot = obs === at.turn.root;
+  at.options.ids.prepare(obs.spanId, isRoot ? at.turn.traceId : undefined);
+  const { tracer, name, attributes } = at.spanOf(obs, isRoot, at.options);
+  const span = tracer.startSpan(name, {
     root: isRoot,
     startTime: hrTime(obs.startMs),
-    attributes: observationAttributes(obs, isRoot),
+    attributes,
   }, parent);
   if (obs.level === "ERROR") {
     span.setStatus({ code: SpanStatusCode.ERROR, message: obs.statusMessage });
   }
   if (obs.children.length > 0) {
     const inner = trace.setSpan(parent, span);
-    for (const child of obs.children) emitObservation(child, inner, undefined, options);
+    for (const child of obs.children) emitTree(child, inner, at);
   }
   span.end(hrTime(obs.endMs));
 }

@@ -10,6 +10,7 @@ import type { Tracer } from "@opentelemetry/api";
 import { SCOPE_NAME } from "../emit/attributes.ts";
 import { LangfuseBaggageSpanProcessor } from "../emit/baggage_processor.ts";
 import { PlannedIdGenerator } from "../emit/planned_ids.ts";
+import type { Scope } from "../emit/dialect_parts.ts";
 import { type BatcherOptions, LosslessBatchProcessor } from "./batcher.ts";
 import { FileSender } from "./file_sender.ts";
 import { HttpSender } from "./http_sender.ts";
@@ -22,6 +23,8 @@ import { VERSION } from "../version.ts";
 /** A ready export pipeline. */
 export interface Pipeline {
   tracer: Tracer;
+  /** The tracer of another instrumentation scope (a dialect's library), made once per scope. */
+  tracerFor: (scope: Scope) => Tracer;
   ids: PlannedIdGenerator;
   batcher: LosslessBatchProcessor;
   stats: DeliveryStats;
@@ -78,8 +81,15 @@ export function createPipeline(target: Target, options: PipelineOptions = {}): P
     idGenerator: ids,
     spanProcessors: [new LangfuseBaggageSpanProcessor(), batcher],
   });
+  const tracers = new Map<string, Tracer>();
   return {
     tracer: provider.getTracer(SCOPE_NAME, VERSION),
+    tracerFor: ({ name, version }) => {
+      const key = `${name}@${version ?? ""}`;
+      let tracer = tracers.get(key);
+      if (tracer === undefined) tracers.set(key, tracer = provider.getTracer(name, version));
+      return tracer;
+    },
     ids,
     batcher,
     stats,

@@ -139,6 +139,14 @@ export interface VerifyResult {
   /** The manifest's prompt versions and score configs (`verify_resources.ts`). */
   resources?: ResourceCheck[];
   summary: VerifySummary;
+  /** Per dialect of the run's sessions, the fields it does not carry, so not compared. */
+  notChecked?: { dialect: string; sessions: number; fields: readonly NotChecked[] }[];
+}
+
+/** A field not compared, and why. */
+export interface NotChecked {
+  field: string;
+  why: string;
 }
 
 /** One resource of the manifest and what became of it. */

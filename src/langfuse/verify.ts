@@ -17,6 +17,7 @@ import { escapeControls } from "../text/escape.ts";
 import type { ManifestScore, ManifestSession, ManifestTrace } from "../run_record/schema.ts";
 import type { RunResources } from "../plan/resources.ts";
 import { promptLinkDiffs, scoreConfigDiffs } from "./verify_resources.ts";
+import { carries, notCheckedOf } from "./verify_dialects.ts";
 import type {
   ExtraTrace,
   FieldDiff,
@@ -81,7 +82,9 @@ export function compareRun(
       if (!got) return { ...base, status: "missing", diffs: [] };
       const diffs = [
         ...compareTrace(session, trace, got),
-        ...promptLinkDiffs(trace, got, options.resources),
+        ...(carries(session.dialect, "prompt links")
+          ? promptLinkDiffs(trace, got, options.resources)
+          : []),
       ];
       return { ...base, status: diffs.length === 0 ? "matched" : "differs", diffs };
     })
@@ -124,7 +127,8 @@ export function compareRun(
   };
   const ok = summary.matched === summary.traces && summary.sameRunExtras === 0 &&
     summary.scoresMatched === summary.scores;
-  return { ok, traces, extras, scores, summary };
+  const notChecked = notCheckedOf(expected);
+  return { ok, traces, extras, scores, summary, ...(notChecked.length > 0 ? { notChecked } : {}) };
 }
 
 /** The run ids a session's metadata carries (per trace, else the session's). */
@@ -144,14 +148,17 @@ function compareTrace(
     const b = show(found);
     if (a !== b) diffs.push({ field: name, sent: a, found: b });
   };
-  field("name", trace.name, got.name);
+  // A dialect's own names, types, models and usage, as Langfuse maps them (absent: as sent).
+  const shown = trace.shown;
+  const has = (name: Parameters<typeof carries>[1]) => carries(session.dialect, name);
+  field("name", shown?.name ?? trace.name, got.name);
   field("sessionId", session.sessionId, got.sessionId);
   field("userId", session.userId, got.userId);
   field("environment", session.environment ?? "default", got.environment);
-  field("version", session.version, got.version);
-  field("release", session.release, got.release);
-  field("tags", uniqueSorted(session.tags), uniqueSorted(got.tags));
-  const metadata = trace.metadata ?? session.metadata;
+  if (has("version")) field("version", session.version, got.version);
+  if (has("release")) field("release", session.release, got.release);
+  if (has("tags")) field("tags", uniqueSorted(session.tags), uniqueSorted(got.tags));
+  const metadata = has("metadata") ? trace.metadata ?? session.metadata : {};
   for (const key of Object.keys(metadata).sort()) {
     const sent = metadata[key];
     const found = got.metadata[key];
@@ -160,7 +167,7 @@ function compareTrace(
     if (found !== sent && !cut) field(`metadata.${key}`, sent, found);
   }
 
-  const want = trace.observations;
+  const want = shown ?? trace.observations;
   if (got.observations === undefined) {
     field("observations", sum(Object.values(want.types)), got.observationCount);
     return diffs;

@@ -130,6 +130,7 @@ export async function runLive(options: LiveOptions, schedule: LiveSchedule): Pro
     options.stopped() || pipeline.batcher.fatal !== undefined || failure !== undefined;
   const emit = {
     tracer: pipeline.tracer,
+    tracerFor: pipeline.tracerFor,
     ids: pipeline.ids,
     backpressure: () => pipeline.batcher.ready(),
   };

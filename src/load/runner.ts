@@ -65,6 +65,7 @@ function emitOptions(options: LoadRunOptions) {
   const { pipeline } = options;
   return {
     tracer: pipeline.tracer,
+    tracerFor: pipeline.tracerFor,
     ids: pipeline.ids,
     backpressure: () => pipeline.batcher.ready(),
   };

@@ -9,6 +9,7 @@ import { type IdFormat, parseIdFormat } from "../script/privacy.ts";
 import type { ScriptInput } from "../script/schema.ts";
 import { firstAbove, Rng } from "./random.ts";
 import { planSession } from "./session.ts";
+import { DEFAULT_DIALECT, type DialectChoice, dialectOf } from "./dialects.ts";
 import { longestSessionMs } from "./session_bounds.ts";
 import { UserSchedule } from "./user_schedule.ts";
 import { linkSession, NO_LINKS, type ResourceLinks } from "./resources.ts";
@@ -43,6 +44,8 @@ export interface PopulationOptions {
   maxSessionsPerDay?: number;
   /** Resolved prompt versions and score configs the plans link to; default none. */
   resources?: ResourceLinks;
+  /** The dialect of each session, one or drawn by share; default Langfuse's own. */
+  dialect?: DialectChoice;
 }
 
 /**
@@ -84,6 +87,7 @@ export class SessionFactory {
   readonly #outlierRate: number;
   readonly #runId: string | undefined;
   readonly #links: ResourceLinks;
+  readonly #dialect: DialectChoice | undefined;
 
   /** Draws the user pool from the seed; the first script's user id gives the id format. */
   constructor(scripts: WeightedScript[], options: PopulationOptions) {
@@ -95,6 +99,7 @@ export class SessionFactory {
     this.#outlierRate = options.outlierRate ?? DEFAULT_OUTLIER_RATE;
     this.#runId = options.runId;
     this.#links = options.resources ?? NO_LINKS;
+    this.#dialect = options.dialect;
     this.#pool = new UserPool(options.users, new Rng(options.seed, "users"), {
       format: inferIdFormat(scripts[0].script.user.id),
       skew: options.skew ?? 0.8,
@@ -156,7 +161,11 @@ export class SessionFactory {
       userId: this.#pool.id(arrival.user),
       runId: this.#runId,
     });
-    const linked = linkSession(plan, this.#links);
+    const dialect = this.#dialect && dialectOf(this.#dialect, this.#seed, index);
+    const linked = linkSession(
+      dialect === undefined || dialect === DEFAULT_DIALECT ? plan : { ...plan, dialect },
+      this.#links,
+    );
     return "startMs" in time && time.timeScale !== undefined
       ? compressTimeline(linked, time.startMs, time.timeScale)
       : linked;

@@ -3,6 +3,7 @@
  * The emitter turns it into spans; the report and verify read it back.
  */
 import type { Level, ObservationType } from "../script/vocabulary.ts";
+import type { Dialect } from "./dialects.ts";
 
 /** JSON content as it will be sent. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -108,6 +109,8 @@ export interface SessionPlan {
   scores: ScorePlan[];
   /** Planted findings (the answer key); empty when none. */
   findings: PlantedFinding[];
+  /** The instrumentation dialect its spans are written in; absent: Langfuse's own. */
+  dialect?: Dialect;
 }
 
 /** The trace metadata of one turn as sent: the session's plus the turn's kind and outcome. */

@@ -85,6 +85,7 @@ export function formatLoadReport(
     `  run        ${report.runId} (seed ${report.seed}${
       report.seeded ? "" : ", random"
     }), ${report.mode}`,
+    ...(report.dialect ? [`  dialect    ${report.dialect}`] : []),
     ...(shards
       ? [
         `  shards     ${shards.merged.length} of ${shards.n} merged${

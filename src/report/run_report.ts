@@ -8,7 +8,9 @@ import {
   type ObservationPlan,
   type SessionPlan,
   traceMetadata,
+  type TurnPlan,
 } from "../plan/types.ts";
+import { type ShownTrace, shownTrace } from "../emit/dialect_writers.ts";
 import { formatMs } from "../script/duration.ts";
 import { promptLinksOf, type RunResources } from "../plan/resources.ts";
 import type { RunIdentity } from "../run_record/identity.ts";
@@ -87,10 +89,17 @@ export function manifestSession(plan: SessionPlan): ManifestSession {
       metadata: traceMetadata(plan, turn),
       observations: summarize(turn.root),
       ...promptLinksOf(turn.root),
+      ...shownOf(plan, turn),
     })),
     scores: plan.scores,
     findings: plan.findings,
+    ...(plan.dialect !== undefined && plan.dialect !== "langfuse" ? { dialect: plan.dialect } : {}),
   };
+}
+
+function shownOf(plan: SessionPlan, turn: TurnPlan): { shown?: ShownTrace } {
+  const shown = shownTrace(plan, turn);
+  return shown === undefined ? {} : { shown };
 }
 
 function summarize(root: ObservationPlan): ManifestTrace["observations"] {
@@ -120,6 +129,7 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
   const ok = report.spans.failed === 0 && !report.stopped;
   lines.push(`${ok ? "Replayed" : "Replay incomplete"}: ${report.target.describe}`);
   lines.push(`  run       ${report.runId} (seed ${report.seed}${report.seeded ? "" : ", random"})`);
+  if (report.dialect) lines.push(`  dialect   ${report.dialect}`);
   for (const session of report.sessions) {
     lines.push(`  script    ${session.file}`);
     lines.push(`  session   ${session.sessionId}`);

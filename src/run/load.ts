@@ -10,6 +10,7 @@
  * ```
  */
 import { loadWarnings, warningLine } from "./field_warnings.ts";
+import { DEFAULT_DIALECT, type DialectChoice, dialectText } from "../plan/dialects.ts";
 import { dirname, join } from "node:path";
 import type { WeightedScript } from "../plan/instances.ts";
 import type { IdentityValue } from "../run_record/identity.ts";
@@ -98,6 +99,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
       ...scheduleShape(schedule),
       users,
       ...(weights.size > 0 ? { weights: Object.fromEntries(weights) } : {}),
+      dialect: dialectShape(spec.dialect),
     },
     target,
     at: backfill ? spec.at : undefined,
@@ -161,7 +163,13 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   }));
   const running = startSessions({
     scripts: weighted,
-    population: { seed, users, runId, resources: resources.links },
+    population: {
+      seed,
+      users,
+      runId,
+      resources: resources.links,
+      ...(dialectShape(spec.dialect) !== undefined ? { dialect: spec.dialect } : {}),
+    },
     target,
     schedule,
     seed,
@@ -259,6 +267,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     workers,
     sessionsFile,
     ...(resources.resources ? { resources: resources.resources } : {}),
+    ...(dialectShape(spec.dialect) !== undefined ? { dialect: dialectShape(spec.dialect) } : {}),
     scores,
     ...(reviewed.review ? { review: reviewed.review } : {}),
     ...(aborted ? { aborted } : {}),
@@ -357,4 +366,15 @@ function scheduleShape(schedule: LoadSchedule): Record<string, IdentityValue> {
     poisson: schedule.poisson,
     timeScale: schedule.timeScale,
   };
+}
+
+/**
+ * The dialect as the run's identity and report hold it: `genai`, `mixed=...`; undefined for
+ * Langfuse's own, the default, so a run without `--dialect` keeps its run id.
+ */
+export function dialectShape(choice: DialectChoice | undefined): string | undefined {
+  if (choice === undefined || (choice.kind === "one" && choice.dialect === DEFAULT_DIALECT)) {
+    return undefined;
+  }
+  return dialectText(choice);
 }

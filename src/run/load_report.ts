@@ -35,6 +35,8 @@ export interface LoadFacts {
   workers: number;
   sessionsFile: string;
   resources?: RunResources;
+  /** `--dialect` as given, when not Langfuse's own. */
+  dialect?: string;
   scores: ScoreDelivery;
   review?: RunReview;
   /** The threshold that stopped the run (--abort-on-fail). */
@@ -116,6 +118,7 @@ export function loadReportOf(
     spansPerSecond,
     population: shape,
     ...(facts.resources ? { resources: facts.resources } : {}),
+    ...(facts.dialect ? { dialect: facts.dialect } : {}),
     ...(facts.scores ? { scores: facts.scores } : {}),
     ...(facts.review ? { review: facts.review } : {}),
     ...(live

@@ -5,6 +5,7 @@ import type { ScriptFile } from "../script/read.ts";
 import type { LoadSchedule } from "../load/runner.ts";
 import type { Scale } from "./scale.ts";
 import type { ReviewRun } from "./review.ts";
+import type { DialectChoice } from "../plan/dialects.ts";
 
 /** What to load, as the command resolved it from flags and files. */
 export interface LoadSpec {
@@ -16,6 +17,8 @@ export interface LoadSpec {
   weights: ReadonlyMap<string, number>;
   /** The review layer, read and checked. */
   review: ReviewRun;
+  /** `--dialect`: one dialect or shares drawn per session; default Langfuse's own. */
+  dialect?: DialectChoice;
   /** A real target (never the preview). */
   target: Target;
   seed: number;

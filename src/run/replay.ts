@@ -17,6 +17,7 @@ import type { Target } from "../export/target.ts";
 import { planSession } from "../plan/session.ts";
 import { PlantError } from "../plan/findings.ts";
 import type { SessionPlan } from "../plan/types.ts";
+import type { Dialect } from "../plan/dialects.ts";
 import { interpretSpans, type LangfuseView } from "../langfuse/ingestion/view.ts";
 import { recordText } from "../run_record/write.ts";
 import { buildRunReport, type RunReport } from "../report/run_report.ts";
@@ -54,6 +55,8 @@ export interface ReplaySpec {
   at?: string;
   /** A finding planted in each session. */
   plant?: string;
+  /** The instrumentation dialect the spans are written in; default Langfuse's own. */
+  dialect?: Dialect;
   /** Where the manifest goes; undefined: no manifest. */
   manifestDir?: string;
   /** Where the HTML report goes; undefined: none. */
@@ -99,13 +102,15 @@ export interface ReplayDeps extends RunDeps {
 export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<ReplayOutcome> {
   const { io, langfuse } = deps;
   const { scripts, target, review, seed, seeded, plant } = spec;
+  // Langfuse's own dialect is the default: left out, it leaves the run id as it was.
+  const dialect = spec.dialect === "langfuse" ? undefined : spec.dialect;
   const { identity, anchor, runId, note } = await decideRun({
     command: "replay",
     seed,
     seeded,
     files: spec.files,
     scripts,
-    shape: { plant },
+    shape: { plant, dialect },
     target,
     at: spec.at,
     dirs: spec.manifestDir === undefined ? [] : [spec.manifestDir],
@@ -114,7 +119,8 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
   const endMs = anchor.ms;
   const plans = scripts.map(({ script, file }) => {
     try {
-      return planSession(script, { seed, endMs, file, runId, plant });
+      const plan = planSession(script, { seed, endMs, file, runId, plant });
+      return dialect === undefined ? plan : { ...plan, dialect };
     } catch (error) {
       if (error instanceof PlantError) {
         throw new CliError(`--plant: ${file}: ${error.message}`, EXIT.usage);
@@ -154,6 +160,7 @@ export async function replayRun(spec: ReplaySpec, deps: ReplayDeps): Promise<Rep
     identity,
   }, html);
   if (resources.resources) report.resources = resources.resources;
+  if (dialect !== undefined) report.dialect = dialect;
   const delivered = report.spans.failed === 0 && report.stopped === undefined;
   const notSent = heldBack({
     stopped: io.interrupted() ? io.stopSignal?.() ?? "SIGINT" : undefined,
@@ -241,6 +248,7 @@ async function deliver(
     html?.session(plan);
     await emitSession(plan, {
       tracer: pipeline.tracer,
+      tracerFor: pipeline.tracerFor,
       ids: pipeline.ids,
       backpressure: () => pipeline.batcher.ready(),
       stopped: () => pipeline.batcher.fatal !== undefined || io.interrupted(),

@@ -178,6 +178,12 @@ export function formatVerify(
         }): from other runs, not checked`,
     );
   }
+  for (const { dialect, sessions, fields } of result.notChecked ?? []) {
+    lines.push(
+      `  not checked (${dialect}, ${sessions} session${sessions === 1 ? "" : "s"}): ` +
+        fields.map(({ field, why }) => `${field} (${why})`).join("; "),
+    );
+  }
   lines.push(summaryLine(result, outcome));
   return lines.join("\n");
 }

@@ -10,6 +10,7 @@
  * version 2 renamed `fixtures` (the prompts and score configs made in Langfuse) to `resources`.
  * {@link upgradeRecord} turns a version-1 file into the version-2 record, so both read the same.
  */
+import { DIALECTS } from "../plan/dialects.ts";
 import { z } from "zod";
 import type { PlantedFinding, ScorePlan } from "../plan/types.ts";
 import type { RunResources as PlannedResources } from "../plan/resources.ts";
@@ -167,6 +168,16 @@ export const ManifestTrace = z.object({
   /** The generations linked to a prompt version (what verify expects Langfuse to link). */
   prompts: z.array(z.object({ spanId: z.string(), name: z.string(), version: z.number() }))
     .optional(),
+  /**
+   * What Langfuse shows of the trace where the session's dialect changes it (the trace name,
+   * observation types, models, usage); absent in Langfuse's own dialect.
+   */
+  shown: z.object({
+    name: z.string(),
+    types: counts,
+    models: z.array(z.string()),
+    usage: z.object({ input: z.number(), output: z.number(), total: z.number() }),
+  }).optional(),
 });
 
 /** One session, in the manifest and as one line of the sessions file. */
@@ -186,6 +197,8 @@ export const ManifestSession = z.object({
   scores: z.array(ManifestScore),
   /** The answer key: findings planted in this session; empty when none. Never sent to Langfuse. */
   findings: z.array(PlantedFindingRecord).optional(),
+  /** The instrumentation dialect its spans were written in; absent: Langfuse's own. */
+  dialect: z.enum(DIALECTS).optional(),
 });
 
 const tool = z.literal("session-replay");
@@ -223,6 +236,8 @@ export const RunReport = z.object({
   resources: RunResources.optional(),
   /** Why delivery stopped early, if it did. */
   stopped: z.string().optional(),
+  /** `--dialect` as given (`genai`); absent: Langfuse's own. */
+  dialect: z.string().optional(),
 });
 
 /** The population shape of a load run (see `plan/population.ts`). */
@@ -354,6 +369,8 @@ const loadReportFields = {
     })).optional(),
   }),
   stopped: z.string().optional(),
+  /** `--dialect` as given (`genai`, `mixed=langfuse:50,vercel:50`); absent: Langfuse's own. */
+  dialect: z.string().optional(),
 };
 
 /** A load run's report (a whole run's, or one shard's with `shard`). */
