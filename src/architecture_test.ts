@@ -254,3 +254,20 @@ test("no command file imports another command file (the run layer holds what the
   );
   assert.deepEqual(broken, []);
 });
+
+test("every product file is used by product code: imported, or the entry point src/main.ts", () => {
+  const used = new Set(local.filter((i) => isProduct(i.from)).map((i) => i.to));
+  const unused = files.filter((f) => isProduct(f) && f !== "src/main.ts" && !used.has(f))
+    .map((f) =>
+      `${f} is imported by no product file: unused, or test support (which belongs in testing/)`
+    );
+  assert.deepEqual(unused, []);
+});
+
+test("a folder's files starting with _ are imported only from that folder", () => {
+  const broken = local.filter((i) => {
+    const name = i.to.slice(i.to.lastIndexOf("/") + 1);
+    return name.startsWith("_") && dirname(i.to) !== dirname(i.from);
+  }).map((i) => `${shown(i)}: ${i.to} is private to ${dirname(i.to)}/`);
+  assert.deepEqual(broken, []);
+});

@@ -4,7 +4,21 @@
  */
 import process from "node:process";
 import { spawn } from "node:child_process";
-import { selfCommand, taskProcess } from "../src/runtime.ts";
+
+/** The command and arguments that run `script` under the current runtime (Deno or Bun). */
+export function selfCommand(script: string, args: string[]): { command: string; args: string[] } {
+  const isDeno = "Deno" in globalThis;
+  return {
+    command: process.execPath,
+    args: isDeno ? ["run", "--allow-all", script, ...args] : [script, ...args],
+  };
+}
+
+/** The command and arguments that run the package task `name` as a user does: `deno task` or `bun run`. */
+export function taskProcess(name: string, args: string[]): { command: string; args: string[] } {
+  const isDeno = "Deno" in globalThis;
+  return { command: process.execPath, args: [isDeno ? "task" : "run", name, ...args] };
+}
 
 /** The package task `name` (e.g. "load") with `args`, as a program and its arguments. */
 export function taskCommand(name: string, args: string[]): string[] {

@@ -1,7 +1,7 @@
 /** Test helper: runs a package task (`deno task …` / `bun run …`) as a user does, in a child process. */
 import process from "node:process";
 import { spawn } from "node:child_process";
-import { taskProcess } from "../src/runtime.ts";
+import { taskProcess } from "./cli_process.ts";
 
 /** How a task ended and what it printed. */
 export interface TaskResult {

@@ -81,6 +81,12 @@ describe("help texts and flag tables", () => {
     }
   });
 
+  it("offer load only the targets it sends to, never the preview as its default", () => {
+    const target = rowText(LOAD_HELP, "target");
+    assert.match(target, /langfuse, otlp or file\b/);
+    assert.doesNotMatch(target, /else preview|or preview/);
+  });
+
   it("are what a user sees through deno task / bun run <command> --help", async () => {
     for (const [command, { help }] of Object.entries(HELPS)) {
       const result = await runTask(command, ["--help"]);

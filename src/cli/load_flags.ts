@@ -21,7 +21,7 @@ import {
 } from "./flags.ts";
 import { MAX_LIVE_DURATION_MS, MAX_SPREAD_MS, MIN_SPREAD_MS } from "../run/limits.ts";
 import { METRICS_FLAGS } from "./metrics_flags.ts";
-import { HTML_FLAG, TARGET_FLAGS } from "./options.ts";
+import { HTML_FLAG, LOAD_TARGET_FLAGS } from "./options.ts";
 import { REVIEW_FLAGS } from "./review_flags.ts";
 import { SCALE_FLAGS } from "./scale_flags.ts";
 
@@ -178,7 +178,7 @@ export const RUN_FLAGS = {
     { maxMs: Number.MAX_SAFE_INTEGER, default: DEFAULT_ABORT_DELAY_MS },
   ),
   ...METRICS_FLAGS,
-  ...TARGET_FLAGS,
+  ...LOAD_TARGET_FLAGS,
   ...REVIEW_FLAGS,
   help: HELP_FLAG,
 };

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../main.ts";
 import { startOtlpReceiver } from "../export/receiver.ts";
-import { selfCommand } from "../runtime.ts";
+import { selfCommand } from "../../testing/cli_process.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import { FakeClock, NOW } from "../../testing/clock.ts";
 import { captureIo } from "../../testing/io.ts";

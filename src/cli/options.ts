@@ -91,6 +91,20 @@ export const TARGET_FLAGS = {
   "allow-production": ALLOW_PRODUCTION_FLAG,
 };
 
+/**
+ * {@link TARGET_FLAGS} for `load`, whose --target help names only the targets it sends to: it
+ * still reads `preview`, so that the run can refuse it saying why.
+ */
+export const LOAD_TARGET_FLAGS = {
+  ...TARGET_FLAGS,
+  target: choiceFlag(
+    "KIND",
+    TARGET_KINDS,
+    `where to send: ${orList(TARGET_KINDS.filter((kind) => kind !== "preview"))} (default: ` +
+      "langfuse when its keys are set, otlp when an OTLP endpoint is set; load has no preview)",
+  ),
+};
+
 /** `--html FILE`. */
 export const HTML_FLAG = textFlag(
   "FILE",

@@ -1,7 +1,7 @@
 /**
- * What the two loopback servers share, the OTLP receiver (receiver.ts) and the fake Langfuse
- * (testing/fake_langfuse/server.ts): Langfuse's Basic-auth rule, reading a request body, and listening
- * on and closing a port on 127.0.0.1.
+ * What the two loopback servers share, the OTLP receiver (src/export/receiver.ts) and the fake
+ * Langfuse (testing/fake_langfuse/server.ts): Langfuse's Basic-auth rule, reading a request body,
+ * and listening on and closing a port on 127.0.0.1.
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";

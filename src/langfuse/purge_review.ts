@@ -10,7 +10,7 @@
  * const { deleted, gone } = await purgeReview(client, run.review);
  * ```
  */
-import type { RunReview } from "../report/review_report.ts";
+import type { RunReview } from "../run_record/schema.ts";
 import type { LangfuseClient } from "./client.ts";
 
 /** Why comments stay after a purge, for the user. */

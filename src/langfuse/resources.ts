@@ -152,11 +152,11 @@ async function findPrompt(
 }
 
 /** Runs a request; a refusal becomes a ResourceError naming the resource and Langfuse's reason. */
-async function withResource<T>(fixture: string, request: () => Promise<T>): Promise<T> {
+async function withResource<T>(resource: string, request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {
     if (!(error instanceof LangfuseApiError)) throw error;
-    throw new ResourceError(`${fixture}: ${error.message}`, { cause: error });
+    throw new ResourceError(`${resource}: ${error.message}`, { cause: error });
   }
 }

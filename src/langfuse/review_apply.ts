@@ -21,7 +21,7 @@
  * ```
  */
 import type { CommentPlan, QueuePlan, ReviewPlan } from "../plan/review_select.ts";
-import type { RunReview } from "../report/review_report.ts";
+import type { RunReview } from "../run_record/schema.ts";
 import { formatMs } from "../script/duration.ts";
 import { LangfuseApiError } from "./api_error.ts";
 import type { ApiAnnotationQueue, ApiScoreConfig } from "./api_review_types.ts";

@@ -11,7 +11,7 @@
  * const { sent, failed } = await sendScores(client, scoresOf(manifest.sessions));
  * ```
  */
-import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
+import type { ManifestScore, ManifestSession } from "../run_record/schema.ts";
 import { LangfuseApiError } from "./api_error.ts";
 import {
   type CreateScoreRequest,

@@ -14,7 +14,7 @@
  * ```
  */
 import { escapeControls } from "../text/escape.ts";
-import type { ManifestScore, ManifestSession, ManifestTrace } from "../report/run_report.ts";
+import type { ManifestScore, ManifestSession, ManifestTrace } from "../run_record/schema.ts";
 import type { RunResources } from "../plan/resources.ts";
 import { promptLinkDiffs, scoreConfigDiffs } from "./verify_resources.ts";
 import { carries, notCheckedOf } from "./verify_dialects.ts";

@@ -5,7 +5,7 @@
  * config. The comparisons are pure; {@link checkResources} reads the resources once.
  */
 import type { RunResources } from "../plan/resources.ts";
-import type { ManifestScore, ManifestTrace } from "../report/run_report.ts";
+import type { ManifestScore, ManifestTrace } from "../run_record/schema.ts";
 import type { ResourceClient } from "./resources.ts";
 import type {
   FieldDiff,

@@ -15,7 +15,7 @@
  * console.log(formatReviewVerify(checked));
  * ```
  */
-import type { RunReview } from "../report/review_report.ts";
+import type { RunReview } from "../run_record/schema.ts";
 import type { ApiAnnotationQueueItem, ApiComment } from "./api_review_types.ts";
 import type { LangfuseClient } from "./client.ts";
 import { readGroups } from "./_listing_reads.ts";

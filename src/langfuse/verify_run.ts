@@ -10,7 +10,7 @@
  * const { result, timedOut } = await verifyRun(client, manifest.sessions, { timeoutMs: 120_000 });
  * ```
  */
-import type { ManifestScore, ManifestSession } from "../report/run_report.ts";
+import type { ManifestScore, ManifestSession } from "../run_record/schema.ts";
 import { MAX_OBSERVATIONS_LIMIT, MAX_PAGE_LIMIT, MAX_SCORES_LIMIT } from "./api_types.ts";
 import type { LangfuseClient, LangfuseGeneration } from "./client.ts";
 import type { RunResources } from "../plan/resources.ts";

@@ -43,7 +43,7 @@ export interface ResourcesOptions {
 
 /**
  * Prepares the run's resources; throws CliError 3 when two scripts declare one prompt or score
- * differently, and 6 when Langfuse refuses a fixture or a pinned prompt version is missing
+ * differently, and 6 when Langfuse refuses one or a pinned prompt version is missing
  * (nothing has been sent then).
  */
 export async function prepareResources(

@@ -2,7 +2,7 @@
  * Content templates: `{{date +2d}}`, `{{pick DHL|UPS|DPD}}`, `{{int 2..5}}`, `{{money 20..90}}`,
  * `{{faker.location.city}}`, `{{name}}` for a session variable, `{{persona.name}}` for a
  * value of the session's user, and `{{sessionId}}` / `{{userId}}`. Dates and amounts take a
- * content locale last (`{{longdate +2d de}}`). Parsed and checked when a script loads, so a
+ * content locale last (`{{longdate +2d de}}`). Parsed and checked when a script is read, so a
  * typo is a script error with a position (returned, never thrown, so it is reported with every other problem); rendered by
  * the planner. Numbers are bounded (see the MAX_ constants), names are looked up as own
  * properties of our tables only (`{{constructor}}` is no date format), and faker methods come

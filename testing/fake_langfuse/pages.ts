@@ -1,5 +1,5 @@
 /**
- * The fake Langfuse's paged list reads besides those in _fake_reads.ts: v1 observations and the
+ * The fake Langfuse's paged list reads besides those in reads.ts: v1 observations and the
  * v2 and v3 scores lists, with their filters and paging. Pure: stored rows and a query in, a
  * response body out, or an {@link HttpAnswer} thrown for 400. Private to the folder.
  */

@@ -1,7 +1,7 @@
 /**
  * The fake Langfuse's read endpoints as pure functions: visible spans and a query in, a response
  * body out, or an {@link HttpAnswer} thrown for 400 and 404; also the query-parameter helpers
- * fake_langfuse.ts's other read endpoints share. Private to the folder.
+ * the fake's other read endpoints (pages.ts) share. Private to the folder.
  */
 import { interpretSpans } from "../../src/langfuse/ingestion/view.ts";
 import {
