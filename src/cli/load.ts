@@ -24,6 +24,7 @@ import { loadRun, type LoadSpec } from "../run/load.ts";
 import { prepareReview } from "./review_flags.ts";
 import { checkWorkersFit, scaleFromFlags } from "./scale_flags.ts";
 import { CliError, EXIT } from "../run/exit_codes.ts";
+import { visibleOf } from "./visible_flags.ts";
 import { BACKFILL_FLAGS, checkLoadFlags, LIVE_FLAGS, LOAD_FLAGS, RUN_FLAGS } from "./load_flags.ts";
 import { parseAt } from "../run/time.ts";
 import type { Io } from "../run/io.ts";
@@ -59,9 +60,9 @@ schedule that starts no session, or production refused), 3 invalid script or loa
 (nothing sent), 4 spans failed, arrivals dropped or --max-failed, --max-dropped or --min-rate
 missed (also keys refused when asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
 comments not made, or the keys' project could not be asked, or a prompt or score config
-refused or not fitting: nothing sent), 99 a --threshold missed (or --abort-on-fail stopped
-the run on one) with every span delivered, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM),
-129 hung up (SIGHUP).`;
+refused or not fitting: nothing sent; or the time-to-visible probe could not read), 99 a
+--threshold missed (or --abort-on-fail stopped the run on one) with every span delivered,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).`;
 
 /** The names of a table's flags, in order. */
 function keys<T extends object>(table: T): (keyof T & string)[] {
@@ -152,6 +153,7 @@ export async function loadSpecOf(
       EXIT.usage,
     );
   }
+  const visible = visibleOf({ values, flags }, { target, thresholds: expressions });
   const seeded = values.seed !== undefined;
   const seed = flags.seed ?? io.randomSeed();
   const users = userPoolSize(flags.users, schedule, scripts);
@@ -196,6 +198,7 @@ export async function loadSpecOf(
     },
     budgets: { maxFailed, maxDropped, ...(minRate === undefined ? {} : { minRate }) },
     thresholds: expressions,
+    ...(visible ? { visible } : {}),
     ...(values["abort-on-fail"]
       ? {
         abort: {

@@ -24,6 +24,7 @@ import { METRICS_FLAGS } from "./metrics_flags.ts";
 import { HTML_FLAG, LOAD_TARGET_FLAGS } from "./options.ts";
 import { REVIEW_FLAGS } from "./review_flags.ts";
 import { SCALE_FLAGS } from "./scale_flags.ts";
+import { VISIBLE_FLAGS } from "./visible_flags.ts";
 
 /** The `load` flag values this module looks at. */
 export interface LoadFlagValues {
@@ -178,6 +179,7 @@ export const RUN_FLAGS = {
     { maxMs: Number.MAX_SAFE_INTEGER, default: DEFAULT_ABORT_DELAY_MS },
   ),
   ...METRICS_FLAGS,
+  ...VISIBLE_FLAGS,
   ...LOAD_TARGET_FLAGS,
   ...REVIEW_FLAGS,
   help: HELP_FLAG,

@@ -138,7 +138,11 @@ test("a bad threshold, in a flag or a profile, is refused naming it and nothing 
       "visible_p95<60s",
     ], receiver.url);
     assert.equal(visible.code, 2, visible.stderr);
-    assert.match(visible.stderr, /visible_p95 needs the time-to-visible probe, not built yet/);
+    // Time to visible is read back from Langfuse: an OTLP receiver has nothing to read.
+    assert.match(
+      visible.stderr,
+      /--threshold visible_p95<60s needs the time-to-visible probe: a load to Langfuse/,
+    );
 
     const noJudge = await loadInto(
       dir,

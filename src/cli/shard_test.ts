@@ -345,6 +345,16 @@ describe("a sharded run into Langfuse, as deploy/README.md runs it", () => {
       const merged = await runTask("report", ["merge", ...reports, "--out", mergedFile]);
       assert.equal(merged.code, 0, merged.stderr);
       const report: MergedLoadReport = JSON.parse(await readFile(mergedFile, "utf8"));
+      // Each shard probed time to visible; the merge holds both samples, exactly.
+      const shardVisible = await Promise.all(
+        reports.map(async (file) => JSON.parse(await readFile(file, "utf8")).visible),
+      );
+      assert.equal(
+        report.visible?.probed,
+        shardVisible.reduce((sum, visible) => sum + visible.probed, 0),
+      );
+      assert.equal(report.visible?.histogram.count, report.visible?.visible);
+      assert.match(merged.stdout, /visible +p50 /);
       const sessions: ManifestSession[] = [];
       for (const file of report.sessionsFiles) {
         const text = await readFile(file, "utf8");

@@ -17,6 +17,11 @@ export interface BatcherOptions {
   maxQueuedBatches?: number;
   /** Send a partial batch after this long, for paced runs; default 1000 ms, 0 disables. */
   maxDelayMs?: number;
+  /**
+   * Called with the trace ids of the root spans of each batch acknowledged whole (the
+   * time-to-visible probe's start); it must not wait: the send goes on at once. Default none.
+   */
+  onRootsAcknowledged?: (traceIds: string[]) => void;
 }
 
 /** Batches ended spans into a sender without ever dropping one. */
@@ -25,6 +30,7 @@ export class LosslessBatchProcessor implements SpanProcessor {
   readonly #maxInFlight: number;
   readonly #maxQueued: number;
   readonly #maxDelayMs: number;
+  readonly #onRoots?: (traceIds: string[]) => void;
   #current: ReadableSpan[] = [];
   readonly #queue: ReadableSpan[][] = [];
   #inFlight = 0;
@@ -42,6 +48,7 @@ export class LosslessBatchProcessor implements SpanProcessor {
     this.#maxInFlight = options.maxInFlight ?? 4;
     this.#maxQueued = options.maxQueuedBatches ?? 2;
     this.#maxDelayMs = options.maxDelayMs ?? 1000;
+    this.#onRoots = options.onRootsAcknowledged;
   }
 
   /** Export requests under way now (a batch's retries count as one). */
@@ -105,9 +112,13 @@ export class LosslessBatchProcessor implements SpanProcessor {
       const batch = this.#queue.shift()!;
       // Only the count outlives the send: the spans are garbage once serialised.
       const count = batch.length;
+      const roots = this.#onRoots ? rootTraceIds(batch) : [];
       this.#inFlight++;
       this.sender.send(batch).then(
-        (result) => this.#settle(count, result),
+        (result) => {
+          this.#settle(count, result);
+          if (roots.length > 0 && result.acknowledged === count) this.#onRoots!(roots);
+        },
         (error) =>
           this.#settle(count, {
             acknowledged: 0,
@@ -138,4 +149,13 @@ export class LosslessBatchProcessor implements SpanProcessor {
     this.#waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** The trace ids of the batch's root spans (a trace's root ends, and is exported, last). */
+function rootTraceIds(batch: readonly ReadableSpan[]): string[] {
+  const ids: string[] = [];
+  for (const span of batch) {
+    if (span.parentSpanContext === undefined) ids.push(span.spanContext().traceId);
+  }
+  return ids;
 }

@@ -86,12 +86,14 @@ export class Transport {
     const circuit = new RefusalCircuit({ now: this.#now });
     for (let attempt = 1;; attempt++) {
       const paced = this.pacer.waitMs(resource, this.#now());
-      if (paced > 0) await this.#sleep(paced);
+      if (paced > 0) await this.#pause(paced);
       if (method === "GET") {
         const wait = this.#limiter.reserve(this.#now());
-        if (wait > 0) await this.#sleep(wait);
+        if (wait > 0) await this.#pause(wait);
       }
+      this.options.signal?.throwIfAborted();
       const answer = await this.#attempt(method, url, spec.body);
+      this.options.signal?.throwIfAborted();
       if (answer.response) {
         const { status, text, whole, headers } = answer.response;
         const at = this.#now();
@@ -132,7 +134,7 @@ export class Transport {
       const decision = decide(outcome, attempt, elapsed, this.options.retry, this.#random());
       if (decision.action === "retry") {
         // While refused, probe at least every second so the window is judged on time.
-        await this.#sleep(refused ? Math.min(decision.delayMs, 1000) : decision.delayMs);
+        await this.#pause(refused ? Math.min(decision.delayMs, 1000) : decision.delayMs);
         continue;
       }
       if (outcome.kind === "http") {
@@ -141,6 +143,21 @@ export class Transport {
       const reason = decision.action === "fail" ? decision.reason : "no answer";
       throw networkError(endpoint, reason, this.#secrets);
     }
+  }
+
+  /** Sleeps `ms`, or less when the client's signal aborts. */
+  #pause(ms: number): Promise<void> {
+    const signal = this.options.signal;
+    if (!signal) return this.#sleep(ms);
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      signal.addEventListener("abort", done, { once: true });
+      void this.#sleep(ms).then(done);
+    });
   }
 
   async #attempt(
@@ -164,7 +181,9 @@ export class Transport {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: this.options.signal
+          ? AbortSignal.any([AbortSignal.timeout(timeoutMs), this.options.signal])
+          : AbortSignal.timeout(timeoutMs),
       });
       // An error answer is only shown in part.
       const limit = response.ok ? API_ANSWER_LIMIT : BODY_READ_LIMIT;

@@ -224,10 +224,13 @@ export class LangfuseClient {
   /**
    * This client with its GETs spaced at most `readsPerSecond` a second (verify's read rate),
    * sharing its pacing of Langfuse's budgets: one run spends one budget, so a 429 one step met
-   * is waited out by the next step instead of met again.
+   * is waited out by the next step instead of met again. `signal` aborts its requests.
    */
-  withReadRate(readsPerSecond: number): LangfuseClient {
-    return new LangfuseClient({ ...this.#options, readsPerSecond }, this);
+  withReadRate(readsPerSecond: number, signal?: AbortSignal): LangfuseClient {
+    return new LangfuseClient(
+      { ...this.#options, readsPerSecond, ...(signal ? { signal } : {}) },
+      this,
+    );
   }
 
   /** v4 if `GET /api/public/v2/observations` answers 200; v3 if it is 404 and traces answer. */

@@ -30,4 +30,9 @@ export interface LangfuseClientOptions {
    * a daily budget does not).
    */
   maxRateLimitWaitMs?: number;
+  /**
+   * Aborts the client's requests and their waits: one under way or begun after it fires throws
+   * its reason at once, unretried (a load's time-to-visible probe given up); default none.
+   */
+  signal?: AbortSignal;
 }

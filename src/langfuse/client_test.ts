@@ -208,3 +208,18 @@ test("withReadRate() shares the client's pacing: a budget a 429 closed is waited
     assert.equal(reads(fake, "/api/public/"), 3);
   });
 });
+
+test("a client's signal aborts a read under way at once, unretried, and the ones after it", async () => {
+  await withFakeLangfuse({ slowReadsMs: 5_000 }, async (fake) => {
+    const reads = new AbortController();
+    const { client } = clientFor(fake);
+    const probe = client.withReadRate(0, reads.signal);
+    const started = Date.now();
+    const read = probe.traceVisible(hexId(1, 1, 16), "v4");
+    setTimeout(() => reads.abort(new Error("given up")), 100);
+    await assert.rejects(read, { message: "given up" });
+    assert.ok(Date.now() - started < 2_000, `${Date.now() - started} ms`);
+    await assert.rejects(probe.traceVisible(hexId(1, 2, 16), "v4"), { message: "given up" });
+    assert.equal(fake.requests.length, 0, "the fake never answered; nothing was retried");
+  });
+});

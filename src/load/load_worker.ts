@@ -23,6 +23,8 @@ if (parentPort) {
   // For --html: what happened since the last progress message.
   let latencies: number[] = [];
   let starts: number[] = [];
+  // For the time-to-visible probe: [trace id, epoch ms] acknowledged since the last message.
+  let acknowledgedTraces: [string, number][] = [];
   const post = (message: WorkerMessage) => port.postMessage(message);
   const flushLines = () => {
     if (lines.length === 0) return;
@@ -50,6 +52,13 @@ if (parentPort) {
         if (lines.length >= LINES_PER_MESSAGE) flushLines();
       },
       ...(spec.timeline ? { onStart: (startMs: number) => starts.push(startMs) } : {}),
+      ...(spec.acknowledgedTraces
+        ? {
+          onAcknowledged: (ids: string[], atMs: number) => {
+            for (const id of ids) acknowledgedTraces.push([id, atMs]);
+          },
+        }
+        : {}),
     });
     if (spec.timeline) part.stats.onLatency((ms) => latencies.push(ms));
     const progress = () => {
@@ -71,9 +80,11 @@ if (parentPort) {
         inFlight: part.inFlight(),
         ...(part.fatal() ? { fatal: part.fatal() } : {}),
         ...(spec.timeline ? { latencies, starts } : {}),
+        ...(spec.acknowledgedTraces ? { acknowledgedTraces } : {}),
       });
       latencies = [];
       starts = [];
+      acknowledgedTraces = [];
     };
     const timer = setInterval(progress, PROGRESS_MS);
     try {

@@ -46,6 +46,8 @@ export interface PartSpec {
   review?: ReviewSource[];
   /** A worker thread posts its export latencies and session starts (for `--html`). */
   timeline?: boolean;
+  /** Report each trace whose root span was acknowledged (the time-to-visible probe). */
+  acknowledgedTraces?: boolean;
 }
 
 /** What a finished part counted. */
@@ -88,6 +90,11 @@ export interface PartHost {
   onLine: (line: string) => void;
   /** Each session's start (epoch ms of its first turn), as it is sent. */
   onStart?: (startMs: number) => void;
+  /**
+   * With `acknowledgedTraces`: the traces whose root spans were just acknowledged, and when
+   * (epoch ms). Called from the send path: it must not wait.
+   */
+  onAcknowledged?: (traceIds: string[], atMs: number) => void;
 }
 
 /**
@@ -95,7 +102,13 @@ export interface PartHost {
  * `done` settles with the counts even when the run throws (see `PartResult.crashed`).
  */
 export function startPart(spec: PartSpec, host: PartHost): RunningPart {
-  const pipeline = createPipeline(spec.target, spec.pipeline);
+  const onAcknowledged = host.onAcknowledged;
+  const pipeline = createPipeline(spec.target, {
+    ...spec.pipeline,
+    ...(spec.acknowledgedTraces && onAcknowledged
+      ? { onRootsAcknowledged: (ids: string[]) => onAcknowledged(ids, host.clock.now()) }
+      : {}),
+  });
   const population = new PopulationCounter();
   const counts = new LiveCounts();
   const listed: [number, string][] = [];

@@ -43,6 +43,8 @@ export type WorkerMessage =
     /** With `timeline`: export latencies (ms) and session starts since the last message. */
     latencies?: number[];
     starts?: number[];
+    /** With `acknowledgedTraces`: [trace id, epoch ms] of root spans acknowledged since. */
+    acknowledgedTraces?: [string, number][];
   }
   | { type: "lines"; lines: string[] }
   | {
@@ -114,6 +116,11 @@ export interface SessionsHost {
    * the `timeline`.
    */
   onStart?: (startMs: number) => void;
+  /**
+   * With the spec's `acknowledgedTraces`: traces whose root spans were acknowledged, and when
+   * (epoch ms; a worker thread's reach the main thread with its next progress message).
+   */
+  onAcknowledged?: (traceIds: string[], atMs: number) => void;
 }
 
 /** Starts the run in-process (`workers` 1) or across `workers` worker threads. */
@@ -236,6 +243,9 @@ function startWorkers(spec: PartSpec, host: SessionsHost, count: number): Runnin
               refresh();
               for (const ms of message.latencies ?? []) delivery.latency(ms);
               for (const startMs of message.starts ?? []) host.onStart?.(startMs);
+              for (const [id, atMs] of message.acknowledgedTraces ?? []) {
+                host.onAcknowledged?.([id], atMs);
+              }
               if (message.fatal) stopAll();
               break;
             case "lines":

@@ -1,7 +1,8 @@
 /**
  * Threshold expressions in the spirit of k6's (`p(95)<200`, `rate<0.01`): `<metric><op><value>`
- * on a load run's export latency, failure and drop rates and spans per second, such as
- * `export_p95<2s`, `failed_rate<0.1%`, `spans_per_s>=500`. Pure: parsing and judging only.
+ * on a load run's export latency, time to visible in Langfuse, failure and drop rates and spans
+ * per second, such as `export_p95<2s`, `visible_p95<60s`, `never_visible<1`, `failed_rate<0.1%`,
+ * `spans_per_s>=500`. Pure: parsing and judging only.
  *
  * @example
  * ```ts
@@ -16,7 +17,7 @@ import type { LatencyHistogram } from "./stats.ts";
 export type ThresholdOp = "<" | "<=" | ">" | ">=";
 
 /** How a metric's value is written and shown. */
-type Unit = "ms" | "rate" | "perSecond";
+type Unit = "ms" | "rate" | "perSecond" | "count";
 
 /** What a threshold is judged on, observed from a run (or from a run under way). */
 export interface ThresholdObservations {
@@ -28,6 +29,10 @@ export interface ThresholdObservations {
   droppedRate?: number;
   /** Acknowledged spans per second over the run. */
   spansPerSecond: number;
+  /** Time-to-visible quantiles of the probed traces, ms; absent when none was probed. */
+  visibleMs?: { p50?: number; p95?: number; p99?: number };
+  /** Probed traces accepted but never visible within the timeout; absent without the probe. */
+  neverVisible?: number;
 }
 
 interface MetricDef {
@@ -46,6 +51,16 @@ const latency = (q: keyof ThresholdObservations["exportLatencyMs"]): MetricDef =
   abortable: true,
 });
 
+/**
+ * Time to visible is judged at the end only: a trace's verdict comes up to --visible-timeout
+ * after it was sent, so during the run the sample is too young to abort on.
+ */
+const visible = (q: "p50" | "p95" | "p99"): MetricDef => ({
+  unit: "ms",
+  observe: (o) => o.visibleMs?.[q],
+  abortable: false,
+});
+
 /** The metrics a threshold may name. One table, so new metrics are one row each. */
 const METRICS = {
   export_p50: latency("p50"),
@@ -56,6 +71,10 @@ const METRICS = {
   failed_rate: { unit: "rate", observe: (o) => o.failedRate ?? 0, abortable: true },
   dropped_rate: { unit: "rate", observe: (o) => o.droppedRate ?? 0, abortable: true },
   spans_per_s: { unit: "perSecond", observe: (o) => o.spansPerSecond, abortable: false },
+  visible_p50: visible("p50"),
+  visible_p95: visible("p95"),
+  visible_p99: visible("p99"),
+  never_visible: { unit: "count", observe: (o) => o.neverVisible, abortable: false },
 } satisfies Record<string, MetricDef>;
 
 /** A metric a threshold may name. */
@@ -63,16 +82,6 @@ export type ThresholdMetric = keyof typeof METRICS;
 
 /** The metrics a threshold may name, in the order the help lists them. */
 export const THRESHOLD_METRICS = Object.keys(METRICS) as ThresholdMetric[];
-
-/**
- * Metrics planned but not measured yet: named here so a threshold on them is refused with why,
- * not as a typo. Time to visible (a span found in Langfuse) needs its probe (issue #23).
- */
-const PLANNED: Record<string, string> = {
-  visible_p50: "the time-to-visible probe",
-  visible_p95: "the time-to-visible probe",
-  visible_p99: "the time-to-visible probe",
-};
 
 /** A parsed threshold expression. */
 export interface Threshold {
@@ -113,9 +122,6 @@ export function parseThreshold(expression: string): Threshold {
     );
   }
   const [, name, op, text] = match;
-  if (name in PLANNED) {
-    throw new ThresholdError(expression, `${name} needs ${PLANNED[name]}, not built yet`);
-  }
   if (!(name in METRICS)) {
     throw new ThresholdError(
       expression,
@@ -141,6 +147,7 @@ function parseValue(unit: Unit, text: string): number | undefined {
     if (suffix === "%") return n <= 100 ? n / 100 : undefined;
     return suffix === "" && n <= 1 ? n : undefined;
   }
+  if (unit === "count") return suffix === "" && Number.isInteger(n) ? n : undefined;
   return suffix === "" || suffix === "/s" ? n : undefined;
 }
 
@@ -150,6 +157,8 @@ function valueHint(metric: ThresholdMetric, text: string): string {
     ? "a duration in ms, s or m, like 500ms or 2s"
     : unit === "rate"
     ? "a percent like 0.1% or a fraction from 0 to 1 like 0.001"
+    : unit === "count"
+    ? "a whole number of traces, like 1"
     : "spans per second, like 500 or 500/s";
   return `${metric} needs ${wanted}, not "${text}"`;
 }
@@ -159,7 +168,10 @@ export function isAbortable(threshold: Threshold): boolean {
   return METRICS[threshold.metric].abortable;
 }
 
-/** Judges each threshold; one with nothing observed (no export finished) is missed. */
+/**
+ * Judges each threshold; one with nothing observed (no export finished, no trace probed) is
+ * missed.
+ */
 export function judgeThresholds(
   thresholds: readonly Threshold[],
   observed: ThresholdObservations,
@@ -206,6 +218,7 @@ function formatValue(unit: Unit, value: number | undefined): string {
   if (value === undefined) return "nothing measured";
   if (unit === "ms") return value >= 1000 ? `${round(value / 1000)}s` : `${round(value)}ms`;
   if (unit === "rate") return `${Number((value * 100).toPrecision(3))}%`;
+  if (unit === "count") return `${value} trace${value === 1 ? "" : "s"}`;
   return `${value} spans/s`;
 }
 

@@ -20,6 +20,9 @@ describe("parseThreshold()", () => {
     ["dropped_rate<5%", { metric: "dropped_rate", op: "<", value: 0.05 }],
     ["spans_per_s>=500", { metric: "spans_per_s", op: ">=", value: 500 }],
     ["spans_per_s>20/s", { metric: "spans_per_s", op: ">", value: 20 }],
+    ["visible_p95<60s", { metric: "visible_p95", op: "<", value: 60_000 }],
+    ["visible_p99<=10m", { metric: "visible_p99", op: "<=", value: 600_000 }],
+    ["never_visible<1", { metric: "never_visible", op: "<", value: 1 }],
   ];
   for (const [text, expected] of cases) {
     test(`reads "${text}" as ${expected.metric} ${expected.op} ${expected.value}`, () => {
@@ -37,7 +40,8 @@ describe("parseThreshold()", () => {
     ["failed_rate<5", /failed_rate needs a percent like 0.1% or a fraction from 0 to 1/],
     ["failed_rate<150%", /needs a percent/],
     ["spans_per_s>5/m", /spans_per_s needs spans per second, like 500 or 500\/s/],
-    ["visible_p95<60s", /visible_p95 needs the time-to-visible probe, not built yet/],
+    ["visible_p50<60", /visible_p50 needs a duration in ms, s or m/],
+    ["never_visible<1%", /never_visible needs a whole number of traces, like 1, not "1%"/],
   ];
   for (const [text, message] of bad) {
     test(`refuses "${text}", naming the expression and what is wrong`, () => {
@@ -71,6 +75,34 @@ describe("judgeThresholds()", () => {
       { expression: "failed_rate<0.1%", observed: 0.002, met: false },
       { expression: "spans_per_s>=100", observed: 120, met: true },
     ]);
+  });
+
+  test("judges time to visible and never-visible traces, and misses them when none was probed", () => {
+    const thresholds = ["visible_p95<2s", "never_visible<1"].map(parseThreshold);
+    assert.deepEqual(
+      judgeThresholds(thresholds, { ...run, visibleMs: { p95: 1500 }, neverVisible: 2 }),
+      [
+        { expression: "visible_p95<2s", observed: 1500, met: true },
+        { expression: "never_visible<1", observed: 2, met: false },
+      ],
+    );
+    assert.deepEqual(judgeThresholds(thresholds, run), [
+      { expression: "visible_p95<2s", met: false },
+      { expression: "never_visible<1", met: false },
+    ]);
+  });
+
+  test("--abort-on-fail never judges time to visible while the run goes", () => {
+    const thresholds = ["visible_p95<1ms", "never_visible<1"].map(parseThreshold);
+    const observed = { ...run, visibleMs: { p95: 1500 }, neverVisible: 2 };
+    assert.equal(firstMissed(thresholds, observed), undefined);
+  });
+
+  test("says a never-visible count in traces", () => {
+    assert.equal(
+      formatCheck({ expression: "never_visible<1", observed: 2, met: false }),
+      "never_visible<1: 2 traces",
+    );
   });
 
   test("misses a latency threshold when no export finished", () => {

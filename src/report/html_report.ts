@@ -14,6 +14,7 @@ import type { PopulationShape } from "../plan/population.ts";
 import type { RunReport } from "./run_report.ts";
 import type { RhythmSeries } from "./session_rhythm.ts";
 import type { TimelineSeries } from "./timeline_series.ts";
+import type { VisibleReport } from "./visible_report.ts";
 import { formatMs } from "../script/duration.ts";
 import { CSS, ERROR_RECORDER, TOOLTIP } from "./_html_assets.ts";
 
@@ -41,6 +42,14 @@ export interface HtmlReportData {
   rhythm?: RhythmSeries;
   /** Live runs: what became of the arrivals. */
   arrivals?: { scheduled: number; started: number; dropped: number; peakAlive: number };
+  /** Loads to Langfuse: time to visible of the probed traces, and those never visible. */
+  visible?: {
+    ms: VisibleReport["ms"];
+    probed: number;
+    neverVisible: number;
+    timeoutMs: number;
+    neverVisibleIds: string[];
+  };
   /** Thresholds missed, and why the run stopped, if it did. */
   missed: string[];
   stopped?: string;
@@ -88,6 +97,17 @@ export function htmlDataOfLoad(
           started: report.arrivals.started,
           dropped: report.arrivals.dropped,
           peakAlive: report.arrivals.peakAlive,
+        },
+      }
+      : {}),
+    ...(report.visible
+      ? {
+        visible: {
+          ms: report.visible.ms,
+          probed: report.visible.probed,
+          neverVisible: report.visible.neverVisible,
+          timeoutMs: report.visible.timeoutMs,
+          neverVisibleIds: report.visible.neverVisibleIds,
         },
       }
       : {}),
@@ -178,6 +198,13 @@ function problems(data: HtmlReportData): string {
   const lines = [
     ...data.missed.map((m) => `missed: ${m}`),
     ...(data.stopped ? [`stopped: ${data.stopped}`] : []),
+    ...(data.visible && data.visible.neverVisible > 0
+      ? [
+        `${data.visible.neverVisible} probed traces accepted but never visible within ${
+          formatMs(data.visible.timeoutMs)
+        }: ${data.visible.neverVisibleIds.join(", ")}`,
+      ]
+      : []),
     ...Object.entries(data.spans.failures).map(([reason, n]) => `${n} spans failed: ${reason}`),
   ];
   return lines.length === 0
@@ -206,6 +233,18 @@ function tiles(data: HtmlReportData): string {
         ["arrivals dropped", String(data.arrivals.dropped), data.arrivals.dropped > 0],
         ["peak alive", String(data.arrivals.peakAlive)],
       ] as [string, string, boolean][]
+      : []),
+    ...(data.visible
+      ? [
+        ["visible p50", ms(data.visible.ms.p50)],
+        ["visible p95", ms(data.visible.ms.p95)],
+        ["visible p99", ms(data.visible.ms.p99)],
+        [
+          `never visible (of ${data.visible.probed} probed)`,
+          String(data.visible.neverVisible),
+          data.visible.neverVisible > 0,
+        ],
+      ] as [string, string, boolean?][]
       : []),
   ];
   return items.map(([label, value, bad]) =>
@@ -271,6 +310,20 @@ function overTime(data: HtmlReportData): string {
         values: points.map((p) => p.latency?.[q]),
       })),
     }),
+    ...(data.visible
+      ? [lineChart({
+        id: "visible",
+        title: "Time to visible in Langfuse (ms, by when the trace was acknowledged)",
+        xs,
+        formatX,
+        xTicks,
+        timeline: true,
+        series: (["p50", "p95", "p99"] as const).map((q) => ({
+          name: q,
+          values: points.map((p) => p.visible?.[q]),
+        })),
+      })]
+      : []),
     lineChart({
       id: "statuses",
       title: "HTTP responses and retries per second",

@@ -109,6 +109,27 @@ describe("renderHtmlReport", () => {
     assert.match(html, /<div class="tile bad"><b>2<\/b><span>arrivals dropped<\/span>/);
   });
 
+  it("charts time to visible over time and names the traces never visible", () => {
+    const timeline = new TimelineRecorder(T0);
+    for (let s = 0; s < 5; s++) timeline.visible(T0 + s * 1000, 1500 + s * 100);
+    const html = renderHtmlReport(
+      data({
+        timeline: timeline.series(),
+        visible: {
+          ms: { p50: 1600, p95: 1900, p99: 1900 },
+          probed: 6,
+          neverVisible: 1,
+          timeoutMs: 600_000,
+          neverVisibleIds: ["0af7651916cd43dd8448eb211c80319c"],
+        },
+      }),
+    );
+    assert.equal(charts(html).visible, 15, "p50, p95 and p99 of 5 points");
+    assert.match(html, /<b>1\.60s<\/b><span>visible p50<\/span>/);
+    assert.match(html, /<div class="tile bad"><b>1<\/b><span>never visible \(of 6 probed\)/);
+    assert.match(html, /1 probed traces accepted but never visible within 10m 00s: 0af76519/);
+  });
+
   it("escapes text in the page and keeps the embedded JSON from closing its script", () => {
     const html = renderHtmlReport(data({ runId: HOSTILE }));
     assert.equal(html.match(/<\/script>/g)?.length, 3, "only the page's own three scripts end");

@@ -6,6 +6,7 @@ import { formatShape } from "../plan/population.ts";
 import { formatMs } from "../script/duration.ts";
 import { formatResources, formatScores } from "./run_report.ts";
 import { formatCheck, type ThresholdCheck } from "../plan/thresholds.ts";
+import { formatVisible } from "./visible_report.ts";
 import type {
   ArrivalReport,
   LoadReport,
@@ -113,6 +114,7 @@ export function formatLoadReport(
     formatShape(report.population),
   ];
   if (report.arrivals) lines.push(...formatArrivals(report.arrivals));
+  if (report.visible) lines.push(...formatVisible(report.visible));
   if (report.resources) lines.push(formatResources(report.resources, "  resources  "));
   if (report.scores && report.scores.planned > 0) {
     lines.push(formatScores(report.scores, "  scores     "));

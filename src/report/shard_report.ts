@@ -7,6 +7,7 @@
  */
 import { formatShard, type Partition } from "../plan/partition.ts";
 import { type HistogramState, LatencyHistogram } from "../plan/stats.ts";
+import { mergeVisible } from "./visible_report.ts";
 import { formatMs } from "../script/duration.ts";
 import { checkThresholds } from "./load_report.ts";
 import { PopulationCounter, type PopulationTally } from "../plan/population.ts";
@@ -194,6 +195,8 @@ export function mergeShardReports(inputs: readonly ShardInput[]): ShardMerge {
     ...(scores ? { scores } : {}),
     ...(review ? { review } : {}),
     ...(arrivals ? { arrivals } : {}),
+    // Exact: the shards' time-to-visible histograms add up to the run's.
+    visible: mergeVisible(reports.flatMap((r) => r.visible ? [r.visible] : [])),
     sessionsFiles: reports.map((r) => r.sessionsFile),
     ...(ids ? { sessionIds: ids } : { sessionIds: undefined }),
     thresholds: {

@@ -55,7 +55,18 @@ export interface TimelinePoint {
   dropped: number;
   statuses: Record<string, number>;
   /** Export latencies that ended in this bucket, ms; absent when none. */
-  latency?: { count: number; p50: number; p95: number; p99: number; max: number };
+  latency?: Quantiles;
+  /** Time to visible of the probed traces acknowledged in this bucket, ms; absent when none. */
+  visible?: Quantiles;
+}
+
+/** A bucket's latencies summarised. */
+export interface Quantiles {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
 }
 
 /** A recorded series as plain data, for reports. */
@@ -130,6 +141,7 @@ export interface TimelineTotals {
 
 interface Bucket extends TimelineTotals {
   latency?: SmallHistogram;
+  visible?: SmallHistogram;
 }
 
 const COUNTERS = [
@@ -165,9 +177,11 @@ function mergeInto(into: Bucket, from: Bucket): void {
   for (const [status, n] of from.statuses) {
     into.statuses.set(status, (into.statuses.get(status) ?? 0) + n);
   }
-  if (from.latency) {
-    if (into.latency) into.latency.merge(from.latency);
-    else into.latency = from.latency;
+  for (const key of ["latency", "visible"] as const) {
+    const histogram = from[key];
+    if (!histogram) continue;
+    if (into[key]) into[key].merge(histogram);
+    else into[key] = histogram;
   }
 }
 
@@ -212,6 +226,13 @@ export class TimelineRecorder {
     (bucket.latency ??= new SmallHistogram()).record(ms);
   }
 
+  /** Records one probed trace, acknowledged at `atMs`, that became visible `ms` later. */
+  visible(atMs: number, ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    const bucket = this.#bucket(atMs);
+    (bucket.visible ??= new SmallHistogram()).record(ms);
+  }
+
   /** The series so far, as plain data. */
   series(): TimelineSeries {
     return {
@@ -229,17 +250,8 @@ export class TimelineRecorder {
         statuses: Object.fromEntries(
           [...bucket.statuses].sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })),
         ),
-        ...(bucket.latency
-          ? {
-            latency: {
-              count: bucket.latency.count,
-              p50: round(bucket.latency.quantile(0.5)),
-              p95: round(bucket.latency.quantile(0.95)),
-              p99: round(bucket.latency.quantile(0.99)),
-              max: round(bucket.latency.max),
-            },
-          }
-          : {}),
+        ...(bucket.latency ? { latency: quantiles(bucket.latency) } : {}),
+        ...(bucket.visible ? { visible: quantiles(bucket.visible) } : {}),
       })),
     };
   }
@@ -267,6 +279,16 @@ export class TimelineRecorder {
     this.#buckets = merged;
     this.#bucketMs *= 2;
   }
+}
+
+function quantiles(histogram: SmallHistogram): Quantiles {
+  return {
+    count: histogram.count,
+    p50: round(histogram.quantile(0.5)),
+    p95: round(histogram.quantile(0.95)),
+    p99: round(histogram.quantile(0.99)),
+    max: round(histogram.max),
+  };
 }
 
 function round(ms: number): number {

@@ -82,6 +82,11 @@ export class HtmlRecording {
     this.#rhythm?.add(startMs);
   }
 
+  /** One probed trace acknowledged at `acknowledgedMs` became visible `ms` later. */
+  visible(acknowledgedMs: number, ms: number): void {
+    this.#timeline.visible(acknowledgedMs, ms);
+  }
+
   /** Takes a last sample and stops (idempotent). */
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);

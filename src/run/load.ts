@@ -21,6 +21,7 @@ import { recordText } from "../run_record/write.ts";
 import { reviewFailures } from "../report/review_report.ts";
 import { redactorFor } from "../http/redact.ts";
 import { fsReason } from "../text/fs_reason.ts";
+import { formatMs } from "../script/duration.ts";
 import type { Target } from "../export/target.ts";
 import { scoresOf, type ScoreToSend } from "../langfuse/scores.ts";
 import { startProgress } from "../load/progress.ts";
@@ -50,6 +51,7 @@ import { AbortWatch } from "./abort_watch.ts";
 import type { RunDeps } from "./deps.ts";
 import type { RunLangfuse } from "./langfuse_access.ts";
 import { loadReportOf } from "./load_report.ts";
+import { VisibleProbe } from "./visible_probe.ts";
 import type { LoadSpec } from "./load_spec.ts";
 
 export type { LoadSpec } from "./load_spec.ts";
@@ -156,6 +158,21 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     dropped: () => running.view.live.dropped,
     window: backfill ? { startMs: anchor.ms - schedule.spreadMs, endMs: anchor.ms } : undefined,
   });
+  // Time to visible: reads beside the pipeline, on the run's one client (its pacing shared).
+  const clock = io.clock ?? systemClock;
+  const probeReads = new AbortController();
+  const probe = spec.visible && target.langfuseApi
+    ? new VisibleProbe({
+      client: langfuse.client.withReadRate(spec.visible.readsPerSecond, probeReads.signal),
+      cancelReads: () => probeReads.abort(new Error("the time-to-visible probe gave up")),
+      seed,
+      timeoutMs: spec.visible.timeoutMs,
+      readsPerSecond: spec.visible.readsPerSecond,
+      clock,
+      stopped: () => io.interrupted() || abortWatch?.missed !== undefined,
+      ...(html ? { onFound: (ackMs: number, ms: number) => html.visible(ackMs, ms) } : {}),
+    })
+    : undefined;
   const weighted: WeightedScript[] = scripts.map(({ file, script }) => ({
     file,
     script,
@@ -187,11 +204,14 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     // The HTML report's time series, --abort-on-fail and the metrics need the workers' export
     // latencies.
     ...(html || abortWatch || spec.metrics ? { timeline: true } : {}),
+    ...(probe ? { acknowledgedTraces: true } : {}),
   }, {
-    clock: io.clock ?? systemClock,
+    clock,
     stopped: () => io.interrupted() || abortWatch?.missed !== undefined,
     onLine: (line) => sessionsOut.write(clean(line)),
     onStart: html ? (startMs) => html.start(startMs) : undefined,
+    // Never awaited: the probe only notes the ids and reads on its own time.
+    onAcknowledged: probe ? (ids, atMs) => probe.acknowledged(ids, atMs) : undefined,
   }, workers);
   const view = running.view;
   const watched = abortWatch ? abortWatch.watch(running.delivery, view) : running.delivery;
@@ -235,6 +255,15 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
       }
     }
   }
+  if (probe && probe.watching > 0) {
+    deps.notes?.(
+      `Waiting up to ${
+        formatMs(spec.visible!.timeoutMs)
+      } (--visible-timeout) for ${probe.watching} probed traces to become visible in Langfuse`,
+    );
+  }
+  // Scores and the review layer are settled while the probe finishes.
+  const probed = probe?.finish();
   for (const selection of result.reviews) selector.absorb(selection);
   const { fatal, crashed, population } = result;
 
@@ -257,13 +286,18 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     planned: population.scores,
     sendScores: () => deliverLoadScores(sessionsFile, { ...place, planned: population.scores }),
   });
+  // The run ends here: the wait for the probe's last verdicts is the probe's, not the run's
+  // (its rate and duration are the sending's and settling's).
+  const finishedMs = io.now();
+  const found = await probed;
+  const visible = found && { ...found, waitedMs: Math.max(0, io.now() - finishedMs) };
   const { report, budgetsMet } = loadReportOf(spec, {
     result,
     runId,
     identity,
     anchor,
     startedMs,
-    finishedMs: io.now(),
+    finishedMs,
     workers,
     sessionsFile,
     ...(resources.resources ? { resources: resources.resources } : {}),
@@ -271,6 +305,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     scores,
     ...(reviewed.review ? { review: reviewed.review } : {}),
     ...(aborted ? { aborted } : {}),
+    ...(visible ? { visible } : {}),
     ...(io.interrupted() ? { stopSignal: io.stopSignal?.() ?? "SIGINT" } : {}),
   });
   const reportUnwritten = await attemptWrite(() =>
@@ -295,7 +330,7 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
     aborted: aborted !== undefined,
     budgetsMet,
     langfuseFailed: Object.keys(scores?.failed ?? {}).length > 0 ||
-      reviewFailures(report.review) > 0,
+      reviewFailures(report.review) > 0 || visible?.stopped !== undefined,
     warnings,
   };
 }

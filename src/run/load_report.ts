@@ -10,6 +10,7 @@ import { shardFacts } from "../report/shard_report.ts";
 import type { ScoreDelivery } from "../report/run_report.ts";
 import type { RunReview } from "../report/review_report.ts";
 import type { RunIdentity } from "../run_record/identity.ts";
+import type { VisibleReport } from "../run_record/schema.ts";
 import type { RunResources } from "../plan/resources.ts";
 import type { ThresholdCheck } from "../plan/thresholds.ts";
 import type { LoadSchedule } from "../load/runner.ts";
@@ -43,6 +44,8 @@ export interface LoadFacts {
   aborted?: ThresholdCheck;
   /** The signal that stopped the run, when one did. */
   stopSignal?: StopSignal;
+  /** What the time-to-visible probe found. */
+  visible?: VisibleReport;
 }
 
 /** The load report of a run, and whether its failure, drop and rate budgets held. */
@@ -68,6 +71,9 @@ export function loadReportOf(
     failedRate: rateOf(stats.failed, stats.acknowledged + stats.failed),
     droppedRate: live ? rateOf(live.dropped, live.scheduled) : undefined,
     spansPerSecond,
+    ...(facts.visible
+      ? { visibleMs: facts.visible.ms, neverVisible: facts.visible.neverVisible }
+      : {}),
   });
   const weighted: WeightedScript[] = spec.scripts.map(({ file, script }) => ({
     file,
@@ -137,6 +143,7 @@ export function loadReportOf(
         },
       }
       : {}),
+    ...(facts.visible ? { visible: facts.visible } : {}),
     sessionsFile: facts.sessionsFile,
     ...(shape.sessions <= LISTED_SESSIONS ? { sessionIds: result.listed.map(([, id]) => id) } : {}),
     thresholds: { ...thresholds, ...withChecks(verdict, checks) },

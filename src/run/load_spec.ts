@@ -50,6 +50,11 @@ export interface LoadSpec {
   thresholds: Threshold[];
   /** --abort-on-fail: judge the thresholds while the run goes, after `delayMs`. */
   abort?: { delayMs: number };
+  /**
+   * The time-to-visible probe (a load to Langfuse, unless --no-visible): --visible-timeout
+   * and --visible-reads.
+   */
+  visible?: { timeoutMs: number; readsPerSecond: number };
   /** Live metrics (--metrics-otlp, --metrics-file), exported every `intervalMs`. */
   metrics?: MetricsSpec;
 }

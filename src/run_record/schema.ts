@@ -259,6 +259,60 @@ export const PopulationShape = z.object({
   }).optional(),
 });
 
+/** A latency histogram as plain data (see LatencyHistogram.state), so merges are exact. */
+const Histogram = z.object({
+  buckets: z.array(z.tuple([z.number(), z.number()])),
+  count: z.number(),
+  sum: z.number(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+});
+
+/**
+ * Time to visible (`load` to Langfuse): a sample of the traces acknowledged, read back through
+ * the public API until each is readable or `timeoutMs` passes. A trace's clock starts when the
+ * request holding its root span is acknowledged.
+ */
+export const VisibleReport = z.object({
+  /** The read API probed: "v4" observations v2 by trace id, "v3" the trace; absent if unknown. */
+  api: z.enum(["v4", "v3"]).optional(),
+  /** Most probe reads a second (shares the run's pacing of Langfuse's budgets). */
+  readsPerSecond: z.number(),
+  /** How long a trace is read before it counts as never visible, ms. */
+  timeoutMs: z.number(),
+  /** Traces chosen: each k-th acknowledged trace, by trace id and seed. */
+  sampleEvery: z.number(),
+  /** Chosen traces probed: visible + neverVisible + undecided. */
+  probed: z.number(),
+  /** Probed traces found readable. */
+  visible: z.number(),
+  /** Probed traces accepted but not readable within `timeoutMs`. */
+  neverVisible: z.number(),
+  /** Probed traces not decided: the run was stopped or a read failed (see `stopped`). */
+  undecided: z.number(),
+  /** Chosen traces left out because the read budget had no room for them. */
+  skipped: z.number(),
+  /** Read requests made. */
+  reads: z.number(),
+  /** Time-to-visible quantiles of the visible traces, ms. */
+  ms: z.object({
+    p50: z.number().optional(),
+    p95: z.number().optional(),
+    p99: z.number().optional(),
+  }),
+  /** The time-to-visible histogram, so `report merge` has the whole run's quantiles. */
+  histogram: Histogram,
+  /** The never-visible traces' ids (the first 1000). */
+  neverVisibleIds: z.array(z.string()),
+  /** Why probing stopped early (a read that failed), when it did. */
+  stopped: z.string().optional(),
+  /**
+   * How long the run waited after its end (`finishedAt`) for the last traces probed to be
+   * decided, ms; not in `durationMs` nor in the rate.
+   */
+  waitedMs: z.number().optional(),
+});
+
 /** Which shard a report is, with the counts a merge needs. */
 export const ShardFacts = z.object({
   /** The shard, 1..n. */
@@ -272,13 +326,7 @@ export const ShardFacts = z.object({
     userSessions: z.array(z.number()),
   }),
   /** The export latency histogram, so merged quantiles are the whole run's. */
-  latency: z.object({
-    buckets: z.array(z.tuple([z.number(), z.number()])),
-    count: z.number(),
-    sum: z.number(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-  }),
+  latency: Histogram,
 });
 
 /** What a merged report is made of. */
@@ -353,6 +401,8 @@ const loadReportFields = {
   resources: RunResources.optional(),
   /** Live runs: what became of the scheduled arrivals. */
   arrivals: ArrivalReport.optional(),
+  /** Loads to Langfuse: how long the traces took to become readable (the probe's sample). */
+  visible: VisibleReport.optional(),
   /** Session ids, for runs of up to 1000 sessions. */
   sessionIds: z.array(z.string()).optional(),
   /**
@@ -429,6 +479,8 @@ export type ShardsMerged = z.infer<typeof ShardsMerged>;
 export type Thresholds = z.infer<typeof Thresholds>;
 /** What became of a live run's arrivals. */
 export type ArrivalReport = z.infer<typeof ArrivalReport>;
+/** How long a load's traces took to become readable in Langfuse. */
+export type VisibleReport = z.infer<typeof VisibleReport>;
 
 /** A record read: a replay manifest, or a load report (a run's, a shard's or a merge's). */
 export type RunRecord =
@@ -472,6 +524,7 @@ export type _SchemaMatchesTypes = [
   Holds<Same<z.infer<typeof Identity>, RunIdentity>>,
   Holds<Same<z.infer<typeof PopulationShape>, PopulationShapeOf>>,
   Holds<Same<ShardFacts["latency"], HistogramState>>,
+  Holds<Same<VisibleReport["histogram"], HistogramState>>,
   Holds<Same<NonNullable<LoadReport["thresholds"]["checks"]>[number], ThresholdCheck>>,
 ];
 

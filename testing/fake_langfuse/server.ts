@@ -4,8 +4,9 @@
  * `/api/public/v2/observations`, `/api/public/v3/scores`) or a v3 one (`/api/public/traces`,
  * `/api/public/sessions/{id}`, v1 `/api/public/observations`, `/api/public/v2/scores`). Scores
  * and trace deletes are recorded; deleting a trace deletes its scores, as Langfuse does. Test
- * switches: late visibility, a lost trace, mutated data, rate limiting, deletes that take
- * effect late or never (answered 200 all the same, langfuse/langfuse#17554).
+ * switches: late visibility (an ingestion delay), a lost trace or a share of lost traces
+ * (accepted, never readable: langfuse/langfuse#16112), mutated data, rate limiting, deletes that
+ * take effect late or never (answered 200 all the same, langfuse/langfuse#17554).
  *
  * @example
  * ```ts
@@ -38,6 +39,7 @@ import { isPromptPath, NOT_REVIEW, reviewRoute } from "./review_routes.ts";
 import { LangfuseAnswer } from "./validate.ts";
 import { promptLink } from "./prompt_link.ts";
 import { interpretSpans } from "../../src/langfuse/ingestion/view.ts";
+import { hash32 } from "../../src/plan/random.ts";
 import type {
   ApiAnnotationQueue,
   ApiAnnotationQueueItem,
@@ -66,6 +68,11 @@ export interface FakeLangfuseOptions {
   keys?: KeyPair;
   /** Data becomes readable only this long after it arrived (async ingestion); default 0. */
   visibleAfterMs?: number;
+  /**
+   * This share (0 to 1) of the traces received is lost: ingest answers 200, reads never show
+   * them. Chosen by trace id (the same ids are lost on every run); default 0.
+   */
+  loseShare?: number;
   /** Answer every Nth read (GET) request with 429 and Retry-After; default 0 (never). */
   rateLimitEvery?: number;
   /** Retry-After seconds on those 429s; default 1. */
@@ -86,6 +93,8 @@ export interface FakeLangfuseOptions {
   members?: readonly string[];
   /** A trace delete takes effect this long after Langfuse answered it (a queued job); default 0. */
   deleteAfterMs?: number;
+  /** Answer the reads of observations and traces this late (a loaded ClickHouse); default 0. */
+  slowReadsMs?: number;
 }
 
 /** One request as the fake answered it. */
@@ -124,6 +133,8 @@ export interface FakeLangfuse {
   readonly droppedScores: number;
   /** Silently drops a trace: ingest answers 200, reads never show it. */
   loseTrace(traceId: string): void;
+  /** The traces lost (by `loseTrace` or `loseShare`) that were received, in arrival order. */
+  readonly lostTraceIds: string[];
   /** A trace whose delete is answered 200 but never takes effect (langfuse/langfuse#17554). */
   ignoreDeletes(traceId: string): void;
   /** Changes what reads show, e.g. `(span) => { span.attributes[TRACE.tags] = ["x"]; }`. */
@@ -156,6 +167,10 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   const facts = { projectId: options.projectId ?? FAKE_PROJECT_ID };
   const stored: StoredSpan[] = [];
   const lost = new Set<string>();
+  const loseShare = options.loseShare ?? 0;
+  // A trace is lost by its id alone, so whether it is does not depend on when it arrived.
+  const isLost = (traceId: string) =>
+    lost.has(traceId) || (loseShare > 0 && hash32(`lost:${traceId}`) / 2 ** 32 < loseShare);
   const mutations: ((span: ReceivedSpan) => void)[] = [];
   const scores = new Map<string, { score: StoredScore; receivedMs: number }>();
   const requests: FakeRequest[] = [];
@@ -190,7 +205,7 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   const visible = (): StoredSpan[] => {
     const at = now();
     return stored
-      .filter((s) => at - s.receivedMs >= visibleAfterMs && !lost.has(s.span.traceId))
+      .filter((s) => at - s.receivedMs >= visibleAfterMs && !isLost(s.span.traceId))
       .map((s) => ({ ...s, span: mutated(s.span, mutations) }));
   };
   const visibleScores = (): { score: StoredScore; receivedMs: number }[] => {
@@ -300,7 +315,13 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
   };
 
   const server = createServer((req, res) => {
-    readBody(req).then((raw) => {
+    const slow = options.slowReadsMs ?? 0;
+    const isRead = req.method === "GET" &&
+      /^\/api\/public\/(v2\/observations|traces)/.test(req.url ?? "");
+    const late = slow > 0 && isRead
+      ? new Promise<void>((resolve) => setTimeout(resolve, slow))
+      : Promise.resolve();
+    late.then(() => readBody(req)).then((raw) => {
       let status = 200;
       let headers: Record<string, string> = {};
       let body: unknown;
@@ -358,6 +379,9 @@ export async function startFakeLangfuse(options: FakeLangfuseOptions = {}): Prom
     },
     loseTrace(traceId: string) {
       lost.add(traceId);
+    },
+    get lostTraceIds() {
+      return [...new Set(stored.map((s) => s.span.traceId))].filter(isLost);
     },
     mutate(fn: (span: ReceivedSpan) => void) {
       mutations.push(fn);

@@ -216,3 +216,24 @@ test("the fake names the keys' project, strictly and without rate limits", async
     assert.equal((body as { data: { name: string }[] }).data[0].name, "staging-demo");
   });
 });
+
+test("loseShare loses that share of traces by id: accepted, never readable, listed", async () => {
+  await withFakeLangfuse({ mode: "v4", loseShare: 0.5 }, async (fake) => {
+    const sent = await sendSpans(fake, conversation({ seed: 3, sessionId: "s-1", turns: 12 }));
+    assert.equal(sent.status, 200);
+    await sent.body?.cancel();
+    const traceIds = [...new Set(fake.spans.map((span) => span.traceId))];
+    const lost = fake.lostTraceIds;
+    // Some of the 12 traces are lost and some are not (a half share, by id).
+    assert.ok(lost.length > 0 && lost.length < traceIds.length, `${lost.length} lost`);
+    for (const traceId of traceIds) {
+      const { body } = await callFake(
+        fake,
+        "GET",
+        `/api/public/v2/observations?traceId=${traceId}&fields=core`,
+      );
+      const rows = (body as { data: unknown[] }).data.length;
+      assert.equal(rows === 0, lost.includes(traceId), traceId);
+    }
+  });
+});
