@@ -43,6 +43,7 @@ export const OPENINFERENCE = {
   cacheReadTokens: "llm.token_count.prompt_details.cache_read",
   cacheWriteTokens: "llm.token_count.prompt_details.cache_write",
   reasoningTokens: "llm.token_count.completion_details.reasoning",
+  costTotal: "llm.cost.total",
   embeddingModel: "embedding.model_name",
   toolName: "tool.name",
 } as const;
@@ -91,6 +92,8 @@ export const openinferenceWriter: DialectWriter = {
       }
     }
     const call = obs.type === "generation" || obs.type === "embedding";
+    // OpenInference's cost convention; Langfuse reads the total (extractCostDetails).
+    if (call && obs.cost?.total !== undefined) attributes[OPENINFERENCE.costTotal] = obs.cost.total;
     return { name: obs.name, scope: call ? OPENINFERENCE_SCOPE : APP_SCOPE, attributes };
   },
   shownType(obs) {

@@ -15,6 +15,7 @@ import {
 import { brokenTrace } from "./broken_trace.ts";
 import type { RecordedObservation, RecordedSession, RecordedTrace, SkippedTrace } from "./types.ts";
 import { perUsageType } from "./usage_details.ts";
+import { DEFAULT_DIALECT, type Dialect, DIALECTS } from "../plan/dialects.ts";
 
 /** Input that cannot be read or is not what it should be; the message names the file or id. */
 export class RecordInputError extends Error {
@@ -39,10 +40,11 @@ export function sessionsFromSpans(
   const bySpan = new Map(spans.map((span) => [`${span.traceId}/${span.spanId}`, span]));
   const groups = new Map<
     string | undefined,
-    { traces: RecordedTrace[]; skipped: SkippedTrace[] }
+    { traces: RecordedTrace[]; skipped: SkippedTrace[]; dialects: string[] }
   >();
   for (const trace of view.traces) {
-    const group = groups.get(trace.sessionId) ?? { traces: [], skipped: [] };
+    const group = groups.get(trace.sessionId) ?? { traces: [], skipped: [], dialects: [] };
+    group.dialects.push(...trace.dialects);
     groups.set(trace.sessionId, group);
     const recorded = recordTrace(trace, (id) => bySpan.get(`${trace.id}/${id}`));
     const top = [...(recorded.root ? [recorded.root] : []), ...recorded.orphans];
@@ -53,7 +55,7 @@ export function sessionsFromSpans(
   const ordered = [...groups].sort(([a], [b]) =>
     (a === undefined ? 1 : 0) - (b === undefined ? 1 : 0)
   );
-  return ordered.map(([sessionId, { traces, skipped }]) => {
+  return ordered.map(([sessionId, { traces, skipped, dialects }]) => {
     const userId = traces.find((t) => t.userId !== undefined)?.userId;
     return {
       ...(sessionId !== undefined ? { sessionId } : {}),
@@ -62,9 +64,25 @@ export function sessionsFromSpans(
       // OTLP carries no scores (Langfuse's scores come through its API).
       scores: [],
       source: options.source,
+      dialect: replayDialect(dialects),
       ...(skipped.length > 0 ? { skipped } : {}),
     };
   });
+}
+
+/**
+ * The `--dialect` a session's spans spoke: an instrumentation's (GenAI, OpenInference, Vercel)
+ * when its traces speak one, the one most of them speak; else Langfuse's own (its SDK's spans and
+ * plain OpenTelemetry spans both replay natively).
+ */
+function replayDialect(spoken: readonly string[]): Dialect {
+  const counts = new Map<Dialect, number>();
+  for (const dialect of DIALECTS) {
+    const n = spoken.filter((d) => d === dialect).length;
+    if (dialect !== DEFAULT_DIALECT && n > 0) counts.set(dialect, n);
+  }
+  const [best] = [...counts].sort(([, a], [, b]) => b - a);
+  return best?.[0] ?? DEFAULT_DIALECT;
 }
 
 function recordTrace(

@@ -211,6 +211,9 @@ function toScript(
       scrubber.plain(session.source).replace(/\s+/g, " ")
     }.`,
     "Review before sharing: free text can hide anything the scrubber does not recognise.",
+    ...(session.dialect === undefined ? [] : [
+      `Recorded from ${session.dialect} spans; replay with --dialect ${session.dialect}.`,
+    ]),
     `Session and user ids are generated (${SESSION_ID_FORMAT}, ${USER_ID_FORMAT}); no recorded id is kept.`,
     replaced.length > 0
       ? `Replaced in content by templates (counts, never values): ${replaced.join(", ")}.`
@@ -487,6 +490,22 @@ function stripHistory(
   if (systems < 0) return;
   const window = main.messages.slice(systems, systems + history.scrubbed.length);
   if (window.map((message) => JSON.stringify(message)).join("\n") !== history.scrubbed.join("\n")) {
+    // The conversation so far in another form (an agent loop's tool calls and results, as the
+    // Vercel AI SDK sends it): kept as the recorded input, which a replay sends as it is, since
+    // adding the conversation again would double it and its tokens.
+    const users = main.messages.filter((message) => message.role === "user").length;
+    if (users > 1) {
+      // In place of `messages`, so the script reads in the same order.
+      const entries = Object.entries(main).map(([key, value]) =>
+        key === "messages" ? ["input", value] : [key, value]
+      );
+      for (const key of Object.keys(main) as (keyof StepInput)[]) delete main[key];
+      Object.assign(main, Object.fromEntries(entries));
+      ctx.notes.add(
+        "The main generations' messages hold the conversation so far in a form a replay does " +
+          "not rebuild; they are kept as recorded inputs, which a replay sends unchanged.",
+      );
+    }
     return;
   }
   main.messages.splice(systems, history.scrubbed.length);

@@ -981,10 +981,15 @@ describe("recordings beyond the default vocabularies", () => {
       content: "settings/keys",
       tool_call_id: "call_1",
     });
+    // The second call holds the first turn with its tool calls, which a replay would not
+    // rebuild: kept as the recorded input, so the replay does not add the conversation again.
+    assert.equal(second.messages, undefined);
+    const held = second.input as { tool_calls?: { id: string }[]; tool_call_id?: string }[];
     assert.deepEqual(
-      second.messages!.flatMap((m) => m.tool_calls?.map((c) => c.id) ?? m.tool_call_id ?? []),
+      held.flatMap((m) => m.tool_calls?.map((c) => c.id) ?? m.tool_call_id ?? []),
       ["call_1", "call_1", "call_2", "call_2"],
     );
+    assert.match(notes, /conversation so far in a form a replay does not rebuild/);
     assert.equal(third.messages, undefined);
     assert.ok(Array.isArray(third.input));
     assert.match(notes, /Tool call ids in generation messages are replaced by call_1, call_2/);

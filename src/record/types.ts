@@ -4,6 +4,7 @@
  */
 import type { Json } from "../plan/types.ts";
 import type { Level, ObservationType } from "../script/vocabulary.ts";
+import type { Dialect } from "../plan/dialects.ts";
 
 /** One observation as recorded, with its children ordered by start time. Times epoch ms. */
 export interface RecordedObservation {
@@ -121,6 +122,11 @@ export interface RecordedSession {
   prompts?: RecordedPrompt[];
   /** Traces left out because they cannot become a turn (see broken_trace.ts). */
   skipped?: SkippedTrace[];
+  /**
+   * OTLP sources: the `--dialect` that replays the session in the vocabulary its spans spoke
+   * (so a replay takes Langfuse's mapping path the app's traffic takes); absent for Langfuse.
+   */
+  dialect?: Dialect;
 }
 
 /** A recorded trace left out of its script, and why. */
