@@ -187,3 +187,14 @@ test("replay refuses --dialect mixed and an unknown dialect as usage errors, nam
     assert.match(run.err(), message);
   }
 });
+
+test("the preview's command to send the same sessions to Langfuse keeps the --dialect", async () => {
+  const run = captureIo();
+  const code = await main(
+    ["replay", ORDER_STATUS, "--seed", "42", "--dialect", "vercel", "--no-manifest"],
+    run.io,
+  );
+  assert.equal(code, 0, run.err());
+  assert.match(run.out(), /To send the same sessions to Langfuse:/);
+  assert.match(run.out(), /replay conversations\/order-status\.yaml --dialect vercel$/m);
+});
