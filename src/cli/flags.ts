@@ -14,7 +14,13 @@
  * const { values, flags, positionals } = parseFlags(args, FLAGS, "replay");
  * const help = `Usage: ...\n\nOptions:\n${flagsHelp(FLAGS)}`;
  */
-import { type DialectChoice, DialectError, DIALECTS, parseDialect } from "../plan/dialects.ts";
+import {
+  type DialectChoice,
+  DialectError,
+  DIALECTS,
+  isDialect,
+  parseDialect,
+} from "../plan/dialects.ts";
 import { parseArgs } from "node:util";
 import { parseRate } from "../plan/arrivals.ts";
 import { joinDashValues } from "./args.ts";
@@ -268,6 +274,16 @@ export function dialectFlag(
   options: { mixed: boolean },
 ): Flag<DialectChoice | undefined, { type: "string"; short?: string }> {
   return valueFlag("DIALECT", help, {}, (text, flag) => {
+    const one = DIALECTS.join(", ");
+    // Replay takes one dialect: it neither offers nor parses the mixed form it refuses.
+    if (!options.mixed && !isDialect(text.trim())) {
+      throw new CliError(
+        /^\s*mixed\b/.test(text)
+          ? `${flag} mixed is for load (a population of sessions); replay gives one dialect: ${one}`
+          : `${flag}: ${JSON.stringify(text)} is not a dialect: use one of ${one}`,
+        EXIT.usage,
+      );
+    }
     let choice: DialectChoice;
     try {
       choice = parseDialect(text);
@@ -276,13 +292,6 @@ export function dialectFlag(
         throw new CliError(`${flag}: ${error.message}`, EXIT.usage);
       }
       throw error;
-    }
-    if (choice.kind === "mixed" && !options.mixed) {
-      throw new CliError(
-        `${flag} mixed is for load (a population of sessions); replay gives one dialect: ` +
-          DIALECTS.join(", "),
-        EXIT.usage,
-      );
     }
     return choice;
   });

@@ -153,7 +153,8 @@ export async function replayCommand(
     notes: (text) => {
       if (!values.quiet) io.out(text);
     },
-    sent: (sent) => show(sent, { io, quiet: values.quiet, files: positionals }),
+    sent: (sent) =>
+      show(sent, { io, quiet: values.quiet, files: positionals, dialect: spec.dialect }),
   });
   if (outcome.unwritten.length > 0) return EXIT.usage;
   if (io.interrupted()) return EXIT.interrupted;
@@ -165,7 +166,7 @@ export async function replayCommand(
 /** Prints a sent replay: the preview, the summary, notes, and what could not be written. */
 function show(
   outcome: ReplayOutcome,
-  { io, quiet, files }: { io: Io; quiet?: boolean; files: string[] },
+  { io, quiet, files, dialect }: { io: Io; quiet?: boolean; files: string[]; dialect?: string },
 ): void {
   const { report } = outcome;
   if (outcome.preview && !quiet) io.out(renderPreview(outcome.preview, { color: io.color }));
@@ -175,12 +176,14 @@ function show(
   if (outcome.reviewText && (!quiet || reviewFailures(report.review) > 0)) {
     (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
   }
-  if (report.target.kind === "preview" && !quiet) io.out(LANGFUSE_HINT(files));
+  if (report.target.kind === "preview" && !quiet) io.out(LANGFUSE_HINT(files, dialect));
   for (const warning of outcome.warnings) io.err(warningLine(warning));
   for (const problem of outcome.unwritten) io.err(problem);
 }
 
-const LANGFUSE_HINT = (files: string[]) =>
+// The same sessions in the same dialect: without the flag Langfuse would get other spans.
+const LANGFUSE_HINT = (files: string[], dialect?: string) =>
   `\nNothing left this machine. To send the same sessions to Langfuse:\n` +
   `  LANGFUSE_BASE_URL=https://cloud.langfuse.com LANGFUSE_PUBLIC_KEY=pk-lf-... \\\n` +
-  `  LANGFUSE_SECRET_KEY=sk-lf-... ${taskCommand("replay")} ${files.join(" ")}`;
+  `  LANGFUSE_SECRET_KEY=sk-lf-... ${taskCommand("replay")} ${files.join(" ")}` +
+  (dialect === undefined || dialect === "langfuse" ? "" : ` --dialect ${dialect}`);

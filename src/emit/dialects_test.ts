@@ -180,10 +180,25 @@ test("replay refuses --dialect mixed and an unknown dialect as usage errors, nam
     const [value, message] of [
       ["mixed=genai:1", /--dialect mixed is for load/],
       ["otel", /--dialect: "otel" is not a dialect: use one of langfuse, genai/],
+      ["mixed", /--dialect mixed is for load/],
+      ["mixed=otel:1", /--dialect mixed is for load/],
     ] as const
   ) {
     const run = captureIo();
     assert.equal(await main(["replay", ORDER_STATUS, "--dialect", value], run.io), 2);
     assert.match(run.err(), message);
+    // Replay takes one dialect: its errors do not offer the mixed form it refuses.
+    assert.doesNotMatch(run.err(), /mixed=</);
   }
+});
+
+test("the preview's command to send the same sessions to Langfuse keeps the --dialect", async () => {
+  const run = captureIo();
+  const code = await main(
+    ["replay", ORDER_STATUS, "--seed", "42", "--dialect", "vercel", "--no-manifest"],
+    run.io,
+  );
+  assert.equal(code, 0, run.err());
+  assert.match(run.out(), /To send the same sessions to Langfuse:/);
+  assert.match(run.out(), /replay conversations\/order-status\.yaml --dialect vercel$/m);
 });

@@ -162,8 +162,12 @@ export class SessionFactory {
       runId: this.#runId,
     });
     const dialect = this.#dialect && dialectOf(this.#dialect, this.#seed, index);
+    // A session drawn from a mix keeps Langfuse's own dialect too, so its record names it; one
+    // `--dialect langfuse` stays the plan without the flag.
+    const plain = dialect === undefined ||
+      (dialect === DEFAULT_DIALECT && this.#dialect?.kind !== "mixed");
     const linked = linkSession(
-      dialect === undefined || dialect === DEFAULT_DIALECT ? plan : { ...plan, dialect },
+      plain ? plan : { ...plan, dialect },
       this.#links,
     );
     return "startMs" in time && time.timeScale !== undefined

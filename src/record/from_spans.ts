@@ -113,7 +113,11 @@ function recordTrace(
     scores: [],
   };
   if (root) out.root = root;
-  if (trace.name !== undefined) out.name = trace.name;
+  // Langfuse names a Vercel AI SDK trace `<functionId>:<operationId>`; the script's trace name is
+  // the functionId, which a replay with --dialect vercel turns back into that.
+  const functionId = root && spanOf(root.id)?.attributes["ai.telemetry.functionId"];
+  const name = typeof functionId === "string" ? functionId : trace.name;
+  if (name !== undefined) out.name = name;
   if (trace.sessionId !== undefined) out.sessionId = trace.sessionId;
   if (trace.userId !== undefined) out.userId = trace.userId;
   if (trace.version !== undefined) out.version = trace.version;

@@ -93,7 +93,7 @@ export function manifestSession(plan: SessionPlan): ManifestSession {
     })),
     scores: plan.scores,
     findings: plan.findings,
-    ...(plan.dialect !== undefined && plan.dialect !== "langfuse" ? { dialect: plan.dialect } : {}),
+    ...(plan.dialect !== undefined ? { dialect: plan.dialect } : {}),
   };
 }
 
