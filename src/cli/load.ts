@@ -154,6 +154,16 @@ export async function loadSpecOf(
     );
   }
   const visible = visibleOf({ values, flags }, { target, thresholds: expressions });
+  // The file target writes spans, it does not time a server: an export latency threshold could
+  // only be missed, whatever the run did.
+  const onLatency = expressions.find((t) => t.metric.startsWith("export_"));
+  if (onLatency && target.kind === "file") {
+    throw new CliError(
+      `--threshold ${onLatency.expression} needs export latency, which the file target does not ` +
+        "record: send to Langfuse or an OTLP endpoint",
+      EXIT.usage,
+    );
+  }
   const seeded = values.seed !== undefined;
   const seed = flags.seed ?? io.randomSeed();
   const users = userPoolSize(flags.users, schedule, scripts);
