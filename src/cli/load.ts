@@ -11,7 +11,7 @@ import type { StressInput } from "../script/schema_stress.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { longestSessionMs } from "../plan/session_bounds.ts";
 import { defaultPoolSize, userPoolCapacity } from "../plan/users.ts";
-import { formatLoadReport } from "../report/load_report.ts";
+import { formatLoadReport, inLoadColumns } from "../report/load_report.ts";
 import { isAbortable, parseThreshold, type Threshold, ThresholdError } from "../plan/thresholds.ts";
 import { reviewFailures } from "../report/review_report.ts";
 import { parseYaml, readInputText } from "../script/yaml.ts";
@@ -85,9 +85,9 @@ export async function loadCommand(
   const failed = !report.thresholds.met || report.stopped !== undefined ||
     outcome.unwritten.length > 0;
   (failed ? io.err : io.out)(formatLoadReport(report, outcome.reportPath));
-  if (outcome.resourcesNote) io.out(outcome.resourcesNote);
+  if (outcome.resourcesNote) io.out(inLoadColumns(outcome.resourcesNote));
   if (outcome.reviewText) {
-    (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
+    (reviewFailures(report.review) > 0 ? io.err : io.out)(inLoadColumns(outcome.reviewText));
   }
   for (const warning of outcome.warnings) io.err(warningLine(warning));
   for (const problem of outcome.unwritten) io.err(problem);

@@ -10,6 +10,7 @@ import { startOtlpReceiver } from "../export/receiver.ts";
 import { selfCommand } from "../../testing/cli_process.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import { FakeClock, NOW } from "../../testing/clock.ts";
+import { startTask } from "../../testing/tasks.ts";
 import { captureIo } from "../../testing/io.ts";
 
 /** A captured Io, its time fixed unless `now` is given. */
@@ -529,4 +530,27 @@ test("a default load gives each user one session at a time, at most 12 a day, wh
       assert.ok(spans[i][0] >= spans[i - 1][1], `${user} is in two sessions at once`);
     }
   }
+});
+
+test("the load summary starts every value in one column, the prompts and review notes too", {
+  timeout: 60_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "load-summary-"));
+  const run = await startTask("load", [
+    "conversations/order-status.yaml",
+    "--sessions",
+    "2",
+    "--target",
+    "file",
+    "--out",
+    join(dir, "spans.jsonl"),
+    "--out-dir",
+    dir,
+  ], { isolated: true, quiet: true });
+  assert.equal(run.code, 0, run.stderr);
+  const labelled = run.stdout.split("\n").filter((line) => /^ {2}[a-z]/.test(line));
+  assert.ok(labelled.some((line) => line.startsWith("  prompts")), run.stdout);
+  assert.ok(labelled.some((line) => line.startsWith("  review")), run.stdout);
+  // "  duration   50ms": two spaces, a label padded to 11, the value.
+  for (const line of labelled) assert.match(line, /^ {2}[a-z]{1,10} +(?<= {2}.{11})\S/, line);
 });
