@@ -173,3 +173,15 @@ test("a live load's profile stress section applies to every script, over the scr
     assert.equal(countSpans(turn.root), 500);
   }
 });
+
+test("a replay of stress/long-session.yaml lists its 300 traces in columns, whatever the turn number or kind", async () => {
+  const { traces, run } = await toFile(["replay", "stress/long-session.yaml"]);
+  assert.equal(traces.size, 300);
+  const lines = run.out().split("\n").filter((line) => line.startsWith("  trace "));
+  assert.equal(lines.length, 300);
+  // "  trace 1   <id>  <name>  clarification   2 spans  24ms": each column starts where the
+  // first line's does, for trace 300 as for trace 1, and after a 13-letter kind.
+  const columns = (line: string) => [line.search(/[0-9a-f]{32}/), line.search(/ spans? /)];
+  for (const line of lines) assert.deepEqual(columns(line), columns(lines[0]), line);
+  assert.equal(columns(lines[0])[0], 12, lines[0]);
+});
