@@ -58,11 +58,11 @@ are reported as not sent.
 Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
 schedule that starts no session, or production refused), 3 invalid script or load profile
 (nothing sent), 4 spans failed, arrivals dropped or --max-failed, --max-dropped or --min-rate
-missed (also keys refused when asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
-comments not made, or the keys' project could not be asked, or a prompt or score config
-refused or not fitting: nothing sent; or the time-to-visible probe could not read), 99 a
---threshold missed (or --abort-on-fail stopped the run on one) with every span delivered,
-130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).`;
+missed (also keys refused when asking for their project), 6 Langfuse API error (scores not
+sent, review queues, items or comments not made, or the keys' project could not be asked, or
+a prompt or score config refused or not fitting: nothing sent; or the time-to-visible probe
+could not read), 99 a --threshold missed (or --abort-on-fail stopped the run on one) with
+every span delivered, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).`;
 
 /** The names of a table's flags, in order. */
 function keys<T extends object>(table: T): (keyof T & string)[] {

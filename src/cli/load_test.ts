@@ -483,6 +483,13 @@ test("load --help says what --concurrency, --time-scale and --max-dropped mean",
   assert.match(run.out(), /--max-dropped N +most arrivals allowed to be dropped \(default 0\)/);
 });
 
+test("load --help fits a 100-column terminal below its usage line, the exit codes too", async () => {
+  const run = io({});
+  assert.equal(await main(["load", "--help"], run.io), 0);
+  const lines = run.out().split("\n").slice(1);
+  for (const line of lines) assert.ok(line.length <= 100, `${line.length}: ${line}`);
+});
+
 test("a default load gives each user one session at a time, at most 12 a day, whatever --workers", async () => {
   const dir = await mkdtemp(join(tmpdir(), "load-people-"));
   const run = io({});
