@@ -225,6 +225,11 @@ test("the metrics flags refuse a bad URL, a bad interval and an interval alone",
   for (
     const [flags, message] of [
       [["--metrics-otlp", "localhost:4318"], /--metrics-otlp must be an http:\/\/ or https/],
+      // The example is a metrics route, not Langfuse's address (Langfuse takes no metrics).
+      [
+        ["--metrics-otlp", "4318/v1/metrics"],
+        /--metrics-otlp is not a URL \(expected e\.g\. http:\/\/localhost:4318\/v1\/metrics\)/,
+      ],
       [
         ["--metrics-file", "m.jsonl", "--metrics-interval", "10ms"],
         /--metrics-interval must be at least 100ms/,
