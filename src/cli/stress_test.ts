@@ -148,6 +148,13 @@ test("validate warns of what a script's stress shapes pass and still calls it va
     4,
   );
   assert.ok(lines.includes("stress/big-traces.yaml: ok (2 turns)"));
+  const long = captureIo();
+  assert.equal(await main(["validate", "stress/long-session.yaml"], long.io), 0);
+  // Its session plays 300: a bare "2 turns" would hide what a replay of it sends.
+  assert.equal(
+    long.out().trim(),
+    "stress/long-session.yaml: ok (2 turns, played to 300 by stress.turns)",
+  );
   assert.ok(!lines.some((line) => line.startsWith("stress/big-traces.yaml: warning")));
 });
 
