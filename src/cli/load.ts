@@ -11,7 +11,7 @@ import type { StressInput } from "../script/schema_stress.ts";
 import { LoadProfile, toPhases } from "../plan/load_profile.ts";
 import { longestSessionMs } from "../plan/session_bounds.ts";
 import { defaultPoolSize, userPoolCapacity } from "../plan/users.ts";
-import { formatLoadReport } from "../report/load_report.ts";
+import { formatLoadReport, inLoadColumns } from "../report/load_report.ts";
 import { isAbortable, parseThreshold, type Threshold, ThresholdError } from "../plan/thresholds.ts";
 import { reviewFailures } from "../report/review_report.ts";
 import { parseYaml, readInputText } from "../script/yaml.ts";
@@ -58,11 +58,11 @@ are reported as not sent.
 Exit codes: 0 all delivered and thresholds met, 1 internal error (a bug), 2 usage (also a
 schedule that starts no session, or production refused), 3 invalid script or load profile
 (nothing sent), 4 spans failed, arrivals dropped or --max-failed, --max-dropped or --min-rate
-missed (also keys refused when asking for their project), 6 Langfuse API error (scores not sent, review queues, items or
-comments not made, or the keys' project could not be asked, or a prompt or score config
-refused or not fitting: nothing sent; or the time-to-visible probe could not read), 99 a
---threshold missed (or --abort-on-fail stopped the run on one) with every span delivered,
-130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).`;
+missed (also keys refused when asking for their project), 6 Langfuse API error (scores not
+sent, review queues, items or comments not made, or the keys' project could not be asked, or
+a prompt or score config refused or not fitting: nothing sent; or the time-to-visible probe
+could not read), 99 a --threshold missed (or --abort-on-fail stopped the run on one) with
+every span delivered, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).`;
 
 /** The names of a table's flags, in order. */
 function keys<T extends object>(table: T): (keyof T & string)[] {
@@ -85,9 +85,9 @@ export async function loadCommand(
   const failed = !report.thresholds.met || report.stopped !== undefined ||
     outcome.unwritten.length > 0;
   (failed ? io.err : io.out)(formatLoadReport(report, outcome.reportPath));
-  if (outcome.resourcesNote) io.out(outcome.resourcesNote);
+  if (outcome.resourcesNote) io.out(inLoadColumns(outcome.resourcesNote));
   if (outcome.reviewText) {
-    (reviewFailures(report.review) > 0 ? io.err : io.out)(outcome.reviewText);
+    (reviewFailures(report.review) > 0 ? io.err : io.out)(inLoadColumns(outcome.reviewText));
   }
   for (const warning of outcome.warnings) io.err(warningLine(warning));
   for (const problem of outcome.unwritten) io.err(problem);
@@ -154,6 +154,16 @@ export async function loadSpecOf(
     );
   }
   const visible = visibleOf({ values, flags }, { target, thresholds: expressions });
+  // The file target writes spans, it does not time a server: an export latency threshold could
+  // only be missed, whatever the run did.
+  const onLatency = expressions.find((t) => t.metric.startsWith("export_"));
+  if (onLatency && target.kind === "file") {
+    throw new CliError(
+      `--threshold ${onLatency.expression} needs export latency, which the file target does not ` +
+        "record: send to Langfuse or an OTLP endpoint",
+      EXIT.usage,
+    );
+  }
   const seeded = values.seed !== undefined;
   const seed = flags.seed ?? io.randomSeed();
   const users = userPoolSize(flags.users, schedule, scripts);

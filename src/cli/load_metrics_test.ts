@@ -138,8 +138,10 @@ test("load --metrics-file writes one JSON line per interval and the totals last"
     );
     assert.equal(code, 0, run.err());
     assert.ok(report);
-    const lines: MetricsFileLine[] = (await readFile(file, "utf8")).trimEnd().split("\n")
-      .map((line) => JSON.parse(line));
+    const text = (await readFile(file, "utf8")).trimEnd().split("\n");
+    const lines: MetricsFileLine[] = text.map((line) => JSON.parse(line));
+    // As docs/load.md shows a line: when and which run first, then the metrics.
+    for (const line of text) assert.match(line, /^\{"time":"[^"]+","runId":"run_\w+","metrics":\{/);
     const seconds = report.durationMs / 1000;
     // One line each 500 ms (give or take one at the edges), and one at the end.
     assert.ok(
@@ -225,6 +227,11 @@ test("the metrics flags refuse a bad URL, a bad interval and an interval alone",
   for (
     const [flags, message] of [
       [["--metrics-otlp", "localhost:4318"], /--metrics-otlp must be an http:\/\/ or https/],
+      // The example is a metrics route, not Langfuse's address (Langfuse takes no metrics).
+      [
+        ["--metrics-otlp", "4318/v1/metrics"],
+        /--metrics-otlp is not a URL \(expected e\.g\. http:\/\/localhost:4318\/v1\/metrics\)/,
+      ],
       [
         ["--metrics-file", "m.jsonl", "--metrics-interval", "10ms"],
         /--metrics-interval must be at least 100ms/,

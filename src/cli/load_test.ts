@@ -10,6 +10,7 @@ import { startOtlpReceiver } from "../export/receiver.ts";
 import { selfCommand } from "../../testing/cli_process.ts";
 import type { LoadReport } from "../report/load_report.ts";
 import { FakeClock, NOW } from "../../testing/clock.ts";
+import { startTask } from "../../testing/tasks.ts";
 import { captureIo } from "../../testing/io.ts";
 
 /** A captured Io, its time fixed unless `now` is given. */
@@ -482,6 +483,13 @@ test("load --help says what --concurrency, --time-scale and --max-dropped mean",
   assert.match(run.out(), /--max-dropped N +most arrivals allowed to be dropped \(default 0\)/);
 });
 
+test("load --help fits a 100-column terminal below its usage line, the exit codes too", async () => {
+  const run = io({});
+  assert.equal(await main(["load", "--help"], run.io), 0);
+  const lines = run.out().split("\n").slice(1);
+  for (const line of lines) assert.ok(line.length <= 100, `${line.length}: ${line}`);
+});
+
 test("a default load gives each user one session at a time, at most 12 a day, whatever --workers", async () => {
   const dir = await mkdtemp(join(tmpdir(), "load-people-"));
   const run = io({});
@@ -530,3 +538,32 @@ test("a default load gives each user one session at a time, at most 12 a day, wh
     }
   }
 });
+
+test(
+  "the load summary starts every value in one column, the prompts and review notes too, and counts in words",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "load-summary-"));
+    const run = await startTask("load", [
+      "conversations/order-status.yaml",
+      "--sessions",
+      "2",
+      "--target",
+      "file",
+      "--out",
+      join(dir, "spans.jsonl"),
+      "--out-dir",
+      dir,
+    ], { isolated: true, quiet: true });
+    assert.equal(run.code, 0, run.stderr);
+    const labelled = run.stdout.split("\n").filter((line) => /^ {2}[a-z]/.test(line));
+    assert.ok(labelled.some((line) => line.startsWith("  prompts")), run.stdout);
+    assert.ok(labelled.some((line) => line.startsWith("  review")), run.stdout);
+    // "  duration   50ms": two spaces, a label padded to 11, the value.
+    for (const line of labelled) assert.match(line, /^ {2}[a-z]{1,10} +(?<= {2}.{11})\S/, line);
+    // Two sessions draw one user (a user for every 4 sessions): "1 user", not "1 users".
+    assert.match(run.stdout, /population 2 sessions, 1 user \(busiest: 2 sessions\), \d+ traces/);
+  },
+);

@@ -190,3 +190,32 @@ test(
     });
   },
 );
+
+test(
+  "a threshold on export latency to the file target, which records none, is refused with exit 2",
+  { timeout: 60_000 },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "thresholds-"));
+    const out = join(dir, "spans.jsonl");
+    const run = await startTask("load", [
+      "fixtures/scripts/quick.yaml",
+      "--sessions",
+      "2",
+      "--target",
+      "file",
+      "--out",
+      out,
+      "--out-dir",
+      dir,
+      "--threshold",
+      "export_p99<2s",
+    ], { isolated: true, quiet: true });
+    assert.equal(run.code, 2, run.stderr);
+    // Before, every such run was "missed: nothing measured" and exited 99, whatever happened.
+    assert.match(
+      run.stderr,
+      /--threshold export_p99<2s needs export latency, which the file target/,
+    );
+    await assert.rejects(readFile(out, "utf8"), "nothing written");
+  },
+);

@@ -97,6 +97,13 @@ test("traces accepted but never readable are named never visible, and never_visi
       ]);
       assert.match(run.stderr, /threshold +MISSED never_visible<1: \d+ traces?/);
       assert.match(run.stderr, new RegExp(`never visible: ${visible.neverVisibleIds[0]}`));
+      // The wait after sending counts the traces still undecided, not all those probed.
+      const waiting = run.stdout.match(
+        /Waiting up to 2\.00s \(--visible-timeout\) for the (\d+) probed (traces?) not yet visible/,
+      );
+      assert.ok(waiting, run.stdout);
+      assert.ok(Number(waiting[1]) < visible.probed, waiting[0]);
+      assert.equal(waiting[2], waiting[1] === "1" ? "trace" : "traces", waiting[0]);
     },
   );
 });

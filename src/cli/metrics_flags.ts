@@ -67,7 +67,9 @@ export function metricsSpecOf(
     const name = values["metrics-otlp"] !== undefined
       ? "--metrics-otlp"
       : "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
-    const otlpUrl = url === undefined ? undefined : checkUrl(url, name);
+    const otlpUrl = url === undefined ? undefined : checkUrl(url, name, {
+      example: "http://localhost:4318/v1/metrics",
+    });
     const headers = otlpUrl === undefined ? {} : parseHeaders(
       env.OTEL_EXPORTER_OTLP_METRICS_HEADERS,
       "OTEL_EXPORTER_OTLP_METRICS_HEADERS",

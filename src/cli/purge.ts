@@ -88,11 +88,11 @@ export const PURGE_HELP = `Usage: session-replay purge <out/run.json | out/run.l
 Deletes from Langfuse every trace the run sent, with their observations and scores. The trace
 ids come from the manifest, or from a load report's sessions file (every shard's, for shards'
 reports merged with report merge), so traces of other runs in the same sessions stay. A run
-that was not sent to Langfuse (an OTLP endpoint, a file) is refused with exit 2. A load run's session scores are deleted too; a replay's are kept unless
---session-scores is given, because a script's fixed session is scored by every replay of it.
-The queue items the run added are deleted too. Its comments stay: Langfuse's public API
-cannot delete comments (delete them in the Langfuse UI). Queues, score configs and prompts
-stay: other runs share them.
+that was not sent to Langfuse (an OTLP endpoint, a file) is refused with exit 2. A load run's
+session scores are deleted too; a replay's are kept unless --session-scores is given, because
+a script's fixed session is scored by every replay of it. The queue items the run added are
+deleted too. Its comments stay: Langfuse's public API cannot delete comments (delete them in
+the Langfuse UI). Queues stay: other runs share them.
 Shows what it will delete and asks first. Langfuse deletes asynchronously, and has answered
 deletes that never took effect, so purge then reads each deleted trace back until it is gone
 or --confirm-timeout passes, and says which are confirmed gone, still visible, or failed.

@@ -221,6 +221,17 @@ test("purge's usage errors exit 2", async () => {
   assert.equal(help.out(), PURGE_HELP);
 });
 
+test("purge --help fits a 100-column terminal and says each thing once", async () => {
+  const help = io({});
+  assert.equal(await purge(["--help"], help.io), 0);
+  const lines = help.out().split("\n").slice(1);
+  for (const line of lines) assert.ok(line.length <= 100, `${line.length}: ${line}`);
+  assert.equal(
+    help.out().match(/score configs and prompts stay|Prompts and score configs/g)?.length,
+    1,
+  );
+});
+
 test("purge within a daily delete budget deletes what it may, keeps the rest, and resumes", async () => {
   const start = Date.UTC(2026, 11, 3, 7, 0, 0);
   const limits = { "trace-delete": { points: 3, windowMs: 86_400_000 } };

@@ -148,6 +148,13 @@ test("validate warns of what a script's stress shapes pass and still calls it va
     4,
   );
   assert.ok(lines.includes("stress/big-traces.yaml: ok (2 turns)"));
+  const long = captureIo();
+  assert.equal(await main(["validate", "stress/long-session.yaml"], long.io), 0);
+  // Its session plays 300: a bare "2 turns" would hide what a replay of it sends.
+  assert.equal(
+    long.out().trim(),
+    "stress/long-session.yaml: ok (2 turns, played to 300 by stress.turns)",
+  );
   assert.ok(!lines.some((line) => line.startsWith("stress/big-traces.yaml: warning")));
 });
 
@@ -172,4 +179,16 @@ test("a live load's profile stress section applies to every script, over the scr
   for (const turn of planned.turns) {
     assert.equal(countSpans(turn.root), 500);
   }
+});
+
+test("a replay of stress/long-session.yaml lists its 300 traces in columns, whatever the turn number or kind", async () => {
+  const { traces, run } = await toFile(["replay", "stress/long-session.yaml"]);
+  assert.equal(traces.size, 300);
+  const lines = run.out().split("\n").filter((line) => line.startsWith("  trace "));
+  assert.equal(lines.length, 300);
+  // "  trace 1   <id>  <name>  clarification   2 spans  24ms": each column starts where the
+  // first line's does, for trace 300 as for trace 1, and after a 13-letter kind.
+  const columns = (line: string) => [line.search(/[0-9a-f]{32}/), line.search(/ spans? /)];
+  for (const line of lines) assert.deepEqual(columns(line), columns(lines[0]), line);
+  assert.equal(columns(lines[0])[0], 12, lines[0]);
 });

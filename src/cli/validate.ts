@@ -102,7 +102,13 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
         turns: script.script.turns.length,
         ...(warnings.length > 0 ? { warnings } : {}),
       });
-      if (!values.json) io.out(`${file}: ok (${count(script.script.turns.length, "turn")})`);
+      const played = script.script.stress?.turns ?? 0;
+      const replayed = played > script.script.turns.length
+        ? `, played to ${played} by stress.turns`
+        : "";
+      if (!values.json) {
+        io.out(`${file}: ok (${count(script.script.turns.length, "turn")}${replayed})`);
+      }
       if (!values.json) {
         for (const warning of warnings) io.out(`${file}: ${warningLine(warning)}`);
       }

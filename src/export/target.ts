@@ -309,13 +309,18 @@ const BLOCKED_PORTS = new Set([
  * Checks a base or endpoint URL before anything is sent; errors name `name`, never the value
  * (it may carry a key). A query or fragment is refused: paths are appended to the URL, so
  * `https://host/?key=…` would post to the wrong path, and the key would travel in the URL.
+ * `example` is what the error suggests instead.
  */
-export function checkUrl(value: string, name: string): string {
+export function checkUrl(
+  value: string,
+  name: string,
+  { example = "https://cloud.langfuse.com" }: { example?: string } = {},
+): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new TargetError(`${name} is not a URL (expected e.g. https://cloud.langfuse.com).`);
+    throw new TargetError(`${name} is not a URL (expected e.g. ${example}).`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new TargetError(`${name} must be an http:// or https:// URL.`);

@@ -152,13 +152,14 @@ export interface MetricsFileLine {
 
 /** A collection as one line of the JSON-lines file. */
 export function metricsLine(metrics: ResourceMetrics, nowMs: number): MetricsFileLine {
-  const line: MetricsFileLine = { time: new Date(nowMs).toISOString(), metrics: {} };
+  let runId: string | undefined;
+  const byName: MetricsFileLine["metrics"] = {};
   for (const scope of metrics.scopeMetrics) {
     for (const metric of scope.metrics) {
       const points: MetricsFilePoint[] = [];
       for (const point of metric.dataPoints as DataPoint<unknown>[]) {
-        const { [RUN_ID_ATTRIBUTE]: runId, ...rest } = point.attributes;
-        if (typeof runId === "string") line.runId = runId;
+        const { [RUN_ID_ATTRIBUTE]: run, ...rest } = point.attributes;
+        if (typeof run === "string") runId = run;
         const attributes = Object.keys(rest).length > 0
           ? { attributes: rest as Record<string, string | number> }
           : {};
@@ -169,8 +170,13 @@ export function metricsLine(metrics: ResourceMetrics, nowMs: number): MetricsFil
           points.push({ ...attributes, value: point.value as number });
         }
       }
-      line.metrics[metric.descriptor.name] = { unit: metric.descriptor.unit, points };
+      byName[metric.descriptor.name] = { unit: metric.descriptor.unit, points };
     }
   }
-  return line;
+  // In this order, as docs/load.md shows a line: when and which run, then the metrics.
+  return {
+    time: new Date(nowMs).toISOString(),
+    ...(runId === undefined ? {} : { runId }),
+    metrics: byName,
+  };
 }

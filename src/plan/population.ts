@@ -5,6 +5,7 @@
  */
 import { countSpans, type ObservationPlan, type SessionPlan } from "./types.ts";
 import { ESCALATING_OUTCOMES } from "../script/vocabulary.ts";
+import { count } from "../text/count.ts";
 
 /** The population shape as the report shows it. */
 export interface PopulationShape {
@@ -212,7 +213,8 @@ function sorted(map: Map<string, number>): Record<string, number> {
 export function formatShape(shape: PopulationShape): string {
   const share = (n: number) => `${n} (${pct(n / Math.max(1, shape.sessions))})`;
   const lines = [
-    `  population ${shape.sessions} sessions, ${shape.users} users (busiest: ${shape.maxSessionsPerUser} sessions), ${shape.traces} traces`,
+    `  population ${count(shape.sessions, "session")}, ${count(shape.users, "user")} (busiest: ` +
+    `${count(shape.maxSessionsPerUser, "session")}), ${count(shape.traces, "trace")}`,
     `    per script   ${
       Object.entries(shape.sessionsPerScript).map(([k, v]) => `${k} ${share(v)}`).join(", ")
     }`,

@@ -109,7 +109,7 @@ export class ThresholdError extends Error {
   }
 }
 
-const SHAPE = /^\s*([a-z][a-z0-9_]*)\s*(<=|>=|<|>)\s*(\S+)\s*$/;
+const SHAPE = /^\s*([a-z][a-z0-9_]*)\s*(<=|>=|<|>)\s*([^\s<>=]\S*)\s*$/;
 
 /** Reads `<metric><op><value>`; throws ThresholdError naming the expression and what is wrong. */
 export function parseThreshold(expression: string): Threshold {

@@ -34,6 +34,9 @@ describe("parseThreshold()", () => {
   const bad: [string, RegExp][] = [
     ["export_p95", /"export_p95": must look like export_p95<2s/],
     ["export_p95=2s", /must look like/],
+    // An operator with its value missing is not an operator and a value.
+    ["never_visible<=", /"never_visible<=": must look like/],
+    ["export_p95<<2s", /"export_p95<<2s": must look like/],
     ["latency_p95<2s", /unknown metric "latency_p95"; use one of export_p50, .*spans_per_s/],
     ["export_p95<2", /export_p95 needs a duration in ms, s or m, like 500ms or 2s, not "2"/],
     ["export_p95<2h", /needs a duration/],

@@ -134,6 +134,15 @@ export function formatLoadReport(
   return lines.join("\n");
 }
 
+/**
+ * `text` (a replay's note under a label padded to 10, as the resources and review steps write
+ * them for both commands) in the load summary's columns, whose labels are padded to 11.
+ */
+export function inLoadColumns(text: string): string {
+  return text.split("\n").map((line) => line.replace(/^ {2}\S* +/, (label) => `${label} `))
+    .join("\n");
+}
+
 /** "3/4, 4/4": the shards missing from a merge, as `--shard` names them. */
 export function missingShards(shards: ShardsMerged): string {
   return shards.missing.map((k) => `${k}/${shards.n}`).join(", ");

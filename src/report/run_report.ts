@@ -134,10 +134,15 @@ export function formatSummary(report: RunReport, manifestPath?: string): string 
     lines.push(`  script    ${session.file}`);
     lines.push(`  session   ${session.sessionId}`);
     lines.push(`  user      ${session.userId}`);
+    // Columns as wide as the session's longest (a stress session has hundreds of turns).
+    const width = (key: "name" | "kind") =>
+      Math.max(key === "kind" ? 10 : 0, ...session.traces.map((trace) => trace[key].length));
+    const [nameWidth, kindWidth] = [width("name"), width("kind")];
     for (const trace of session.traces) {
       const duration = formatMs(Date.parse(trace.endTime) - Date.parse(trace.startTime));
       lines.push(
-        `  trace ${trace.turn}   ${trace.traceId}  ${trace.name}  ${trace.kind.padEnd(10)} ` +
+        `  ${`trace ${trace.turn}`.padEnd(9)} ${trace.traceId}  ${trace.name.padEnd(nameWidth)}  ` +
+          `${trace.kind.padEnd(kindWidth)} ` +
           `${String(trace.spans).padStart(3)} ${noun(trace.spans, "span").padEnd(5)}  ${duration}`,
       );
     }

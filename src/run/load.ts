@@ -9,6 +9,7 @@
  * const outcome = await loadRun(spec, { io, langfuse, notes: io.out });
  * ```
  */
+import { count } from "../text/count.ts";
 import { loadWarnings, warningLine } from "./field_warnings.ts";
 import { DEFAULT_DIALECT, type DialectChoice, dialectText } from "../plan/dialects.ts";
 import { dirname, join } from "node:path";
@@ -257,9 +258,9 @@ export async function loadRun(spec: LoadSpec, deps: RunDeps): Promise<LoadOutcom
   }
   if (probe && probe.watching > 0) {
     deps.notes?.(
-      `Waiting up to ${
-        formatMs(spec.visible!.timeoutMs)
-      } (--visible-timeout) for ${probe.watching} probed traces to become visible in Langfuse`,
+      `Waiting up to ${formatMs(spec.visible!.timeoutMs)} (--visible-timeout) for the ${
+        count(probe.watching, "probed trace")
+      } not yet visible in Langfuse`,
     );
   }
   // Scores and the review layer are settled while the probe finishes.
