@@ -137,6 +137,9 @@ export class VisibleProbe {
     const stop = (async () => {
       while (looking && !stopped() && clock.now() < lateMs) {
         await clock.sleepUntil(Math.min(clock.now() + LOOK_MS, lateMs));
+        // A clock that answers at once (a test's) must not run out the wait before a read under
+        // way can answer: let I/O run between looks.
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
       }
     })();
     await Promise.race([this.#done, stop]);
@@ -174,9 +177,13 @@ export class VisibleProbe {
     while (this.#generation && !this.#options.stopped()) {
       if (this.#closed && this.#watched.size === 0) break;
       const next = this.#earliest();
+      if (!next) {
+        await this.#idle();
+        continue;
+      }
       const nowMs = clock.now();
-      if (!next || next[1].dueMs > nowMs) {
-        await this.#sleepUntil(Math.min(next?.[1].dueMs ?? Infinity, nowMs + LOOK_MS));
+      if (next[1].dueMs > nowMs) {
+        await this.#sleepUntil(Math.min(next[1].dueMs, nowMs + LOOK_MS));
         continue;
       }
       const [traceId, watched] = next;
@@ -225,6 +232,22 @@ export class VisibleProbe {
       if (!best || entry[1].dueMs < best[1].dueMs) best = entry;
     }
     return best;
+  }
+
+  /**
+   * Nothing to read: waits for a trace to be acknowledged or the probe to finish, looking at
+   * `stopped` every LOOK_MS of real time. Not on the run's clock: a clock that answers at once (a
+   * test's, or a backfill's that jumps) would spin here without ever letting the sending's I/O run.
+   */
+  #idle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.#wake?.(), LOOK_MS);
+      this.#wake = () => {
+        this.#wake = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Sleeps until `epochMs`, or until a trace is acknowledged or the probe is finished. */

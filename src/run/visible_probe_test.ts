@@ -140,3 +140,34 @@ test("a probe that saw no trace finishes at once, with nothing probed", async ()
   assert.equal(field.stopped, undefined);
   assert.deepEqual(field.ms, {});
 });
+
+test("a clock that answers at once (a test's, or one that jumps) never starves the run's I/O: idle, the probe lets timers run, and finish() waits for a read under way", async () => {
+  const { FakeClock } = await import("../../testing/clock.ts");
+  const clock = new FakeClock();
+  // A read that answers after 20 ms of real time, as an HTTP read does.
+  const slow = {
+    detectGeneration: () => Promise.resolve("v4" as const),
+    traceVisible: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 20)),
+  };
+  const probe = new VisibleProbe({
+    client: slow,
+    seed: 1,
+    timeoutMs: 60_000,
+    readsPerSecond: 1_000,
+    pollMs: 10,
+    clock,
+    stopped: () => false,
+  });
+  // Idle: a timer of the sending side still fires (a loop of instant sleeps would starve it).
+  const fired = await Promise.race([
+    new Promise<"fired">((resolve) => setTimeout(() => resolve("fired"), 30)),
+    new Promise<"starved">((resolve) =>
+      queueMicrotask(() => setTimeout(() => resolve("starved"), 2_000))
+    ),
+  ]);
+  assert.equal(fired, "fired");
+  probe.acknowledged(["a".repeat(32)], clock.now());
+  const field = await probe.finish();
+  assert.equal(field.visible, 1, JSON.stringify(field));
+  assert.equal(field.stopped, undefined);
+});
