@@ -25,16 +25,6 @@ import { langfuseReading } from "./langfuse_reads.ts";
 import { otlpJsonText } from "./otlp_json.ts";
 import { SUPPORT } from "./support_turns.ts";
 
-/** The reader's and record's checks, by what they are about. */
-type Check = "session" | "names" | "types" | "usage" | "root" | "problems" | "record";
-
-/**
- * The checks that fail on main, by library and why: node:test's `todo` (Deno reports them
- * ignored, Bun todo; `bun test --todo` runs them). None since the dialect reader (#22, R1 and
- * R2) landed; add an entry for a check a new library version breaks, delete it once it passes.
- */
-const TODO: Record<string, Partial<Record<Check, string>>> = {};
-
 /** "type name(children)" of an observation tree. */
 function shape(obs: ViewObservation): string {
   const kids = obs.children.map(shape).join(", ");
@@ -79,8 +69,6 @@ for (const library of LIBRARIES) {
   const live = once(() => captureSpans(library.drive));
   const view = once(async (): Promise<LangfuseView> => interpretSpans(await live()));
 
-  const todo = (check: Check) => ({ todo: TODO[library.name]?.[check] });
-
   describe(`${library.name} (${library.packages.join(", ")})`, () => {
     it("exports the 3 turns over OTLP/HTTP as 3 traces of 4 spans", async () => {
       const spans = await live();
@@ -100,7 +88,6 @@ for (const library of LIBRARIES) {
 
     it(
       "is read as one session of 3 traces by one user, as Langfuse groups it",
-      todo("session"),
       async () => {
         const { sessions, users, traces } = await view();
         assert.deepEqual(
@@ -120,7 +107,6 @@ for (const library of LIBRARIES) {
 
     it(
       `is read with the trace name and tags Langfuse shows (${expected.tags.length} tags)`,
-      todo("names"),
       async () => {
         const { traces } = await view();
         for (const trace of traces) {
@@ -132,7 +118,6 @@ for (const library of LIBRARIES) {
 
     it(
       "is read with the observation types Langfuse gives: generations and the tool",
-      todo("types"),
       async () => {
         const { traces } = await view();
         assert.deepEqual(
@@ -144,7 +129,6 @@ for (const library of LIBRARIES) {
 
     it(
       "is read with each generation's model and usage, cached and reasoning tokens as Langfuse counts them",
-      todo("usage"),
       async () => {
         const { traces } = await view();
         for (const trace of traces) {
@@ -157,7 +141,6 @@ for (const library of LIBRARIES) {
 
     it(
       "is read with the root observation's model and usage as Langfuse stores them",
-      todo("root"),
       async () => {
         const { traces } = await view();
         for (const trace of traces) {
@@ -173,7 +156,6 @@ for (const library of LIBRARIES) {
 
     it(
       "is read without a contract problem: a correct app gets no alarm",
-      todo("problems"),
       async () => {
         assert.deepEqual((await view()).problems, []);
       },
@@ -181,7 +163,6 @@ for (const library of LIBRARIES) {
 
     it(
       "becomes through `record --from-otlp` one script of 3 turns with the tags, generations with model and usage, and the tool",
-      todo("record"),
       async () => {
         const dir = await mkdtemp(join(tmpdir(), `dialect-${library.name}-`));
         const file = join(dir, `${library.name}.otlp.json`);
