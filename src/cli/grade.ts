@@ -9,13 +9,8 @@
  * deno task grade out/run_0a1b2c3d4e5f.load.json --json
  */
 import { FINDINGS } from "../script/vocabulary.ts";
-import {
-  openRunFile,
-  partOfRun,
-  type RunFile,
-  RunFileError,
-  runSessions,
-} from "../langfuse/purge.ts";
+import { RunRecordError } from "../run_record/read.ts";
+import { openRunFile, partOfRun, type RunFile, runSessions } from "../run_record/run_file.ts";
 import { readReviewerScores } from "../langfuse/review_scores.ts";
 import { DEFAULT_READS_PER_SECOND } from "../langfuse/verify_run.ts";
 import { type GradeItem, gradeReviewers, hasAnswerKey, type KeySession } from "../report/grade.ts";
@@ -162,7 +157,7 @@ interface GradeRun {
 /** The run's answer key and queue items; CliError 3 naming the file when there is neither. */
 async function readRun(path: string): Promise<GradeRun> {
   const unreadable = (error: unknown): unknown =>
-    error instanceof RunFileError ? new CliError(error.message, EXIT.invalidScript) : error;
+    error instanceof RunRecordError ? new CliError(error.message, EXIT.invalidScript) : error;
   let run: RunFile;
   const sessions: KeySession[] = [];
   try {

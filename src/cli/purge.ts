@@ -15,16 +15,16 @@ import {
   DEFAULT_DELETE_BATCH,
   leftFilePath,
   leftOver,
-  partOfRun,
   type PurgeLeft,
   purgePlan,
   type PurgeResult,
   purgeRun,
   readPurgeLeft,
   resumePlan,
-  RunFileError,
   writePurgeLeft,
 } from "../langfuse/purge.ts";
+import { RunRecordError } from "../run_record/read.ts";
+import { partOfRun } from "../run_record/run_file.ts";
 import { CliError, EXIT } from "../run/exit_codes.ts";
 import { fsReason } from "../text/fs_reason.ts";
 import type { Io } from "../run/io.ts";
@@ -176,7 +176,7 @@ export async function purgeCommand(args: string[], io: PurgeIo): Promise<number>
     plan = await purgePlan(run, values["session-scores"] ? { sessionScores: true } : {});
     left = await readPurgeLeft(run.path);
   } catch (error) {
-    if (error instanceof RunFileError) throw new CliError(error.message, EXIT.usage);
+    if (error instanceof RunRecordError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
   if (!values["allow-production"]) await refuseProduction(io, client);

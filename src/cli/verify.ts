@@ -6,7 +6,7 @@
  * @example
  * deno task verify out/run_0a1b2c3d4e5f.json --timeout 5m
  */
-import { partOfRun } from "../langfuse/purge.ts";
+import { partOfRun } from "../run_record/run_file.ts";
 import { DEFAULT_READS_PER_SECOND, DEFAULT_VERIFY_TIMEOUT_MS } from "../langfuse/verify_run.ts";
 import { langfuseEnv } from "../run/langfuse_access.ts";
 import { FULL_LIST_LIMIT, openRun, readSessions, runVerify } from "../run/verify.ts";

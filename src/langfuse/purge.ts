@@ -20,11 +20,6 @@ import { type RunFile, runSessions } from "../run_record/run_file.ts";
 import { LangfuseApiError, RateLimitedError } from "./api_error.ts";
 import type { LangfuseClient } from "./client.ts";
 
-// The run's file is read by the run record reader; its names are re-exported for the callers.
-export { openRunFile, partOfRun, type RunFile, runSessions } from "../run_record/run_file.ts";
-/** A file that is not a readable manifest, load report or sessions file (the run record's error). */
-export { RunRecordError as RunFileError } from "../run_record/read.ts";
-
 /** What a purge of a run will delete. */
 export interface PurgePlan {
   runId: string;

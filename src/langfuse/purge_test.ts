@@ -8,15 +8,9 @@ import { conversation, hexId, sendSpans } from "../../testing/otlp.ts";
 import { LangfuseClient } from "./client.ts";
 import { startFakeLangfuse } from "../../testing/fake_langfuse/server.ts";
 import { exampleLoadReport, exampleManifest, exampleSession } from "../../testing/run_record.ts";
-import {
-  leftOver,
-  openRunFile,
-  purgePlan,
-  type PurgeResult,
-  purgeRun,
-  RunFileError,
-  runSessions,
-} from "./purge.ts";
+import { leftOver, purgePlan, type PurgeResult, purgeRun } from "./purge.ts";
+import { RunRecordError } from "../run_record/read.ts";
+import { openRunFile, runSessions } from "../run_record/run_file.ts";
 
 const tmp = () => mkdtemp(join(tmpdir(), "purge-"));
 
@@ -117,7 +111,7 @@ test("openRunFile() and runSessions() name the file and line of what they cannot
   ];
   for (const [file, message] of cases) {
     await assert.rejects(openRunFile(file), (error: Error) => {
-      assert.ok(error instanceof RunFileError);
+      assert.ok(error instanceof RunRecordError);
       assert.match(error.message, message);
       return true;
     });

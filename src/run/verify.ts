@@ -7,7 +7,8 @@
 import { systemClock } from "../load/clock.ts";
 import type { ManifestSession } from "../report/run_report.ts";
 import { formatMs } from "../script/duration.ts";
-import { openRunFile, type RunFile, RunFileError, runSessions } from "../langfuse/purge.ts";
+import { RunRecordError } from "../run_record/read.ts";
+import { openRunFile, type RunFile, runSessions } from "../run_record/run_file.ts";
 import type { ScoreCheck, TraceCheck, VerifyResult } from "../langfuse/verify.ts";
 import { formatResourceChecks } from "../langfuse/verify_resources.ts";
 import type { RunResources } from "../plan/resources.ts";
@@ -244,7 +245,7 @@ export async function openRun(path: string): Promise<RunFile> {
   try {
     return await openRunFile(path);
   } catch (error) {
-    if (error instanceof RunFileError) throw new CliError(error.message, EXIT.usage);
+    if (error instanceof RunRecordError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
 }
@@ -265,7 +266,7 @@ export async function readSessions(run: RunFile, sample?: number): Promise<Manif
     }
     return out;
   } catch (error) {
-    if (error instanceof RunFileError) throw new CliError(error.message, EXIT.usage);
+    if (error instanceof RunRecordError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
 }
